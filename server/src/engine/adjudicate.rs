@@ -1,0 +1,603 @@
+//! Adjudication of one round, in this order (documented for players in `docs/rules.md`):
+//!
+//! 1. orders are revealed and paid for, all at once; orders that break a "forbid" clause are
+//!    noted as breaches;
+//! 2. builds that are due complete and their effects apply; "cap" clauses pushed over their cap
+//!    this round are noted as breaches;
+//! 3. pending ratifications are rolled;
+//! 4. each breach is detected or not (certain under inspections); a detected breach voids the
+//!    agreement and costs the breaker capital and trust, and raises tension;
+//! 5. agreements in force apply their per-round effects and relieve tension; transparency
+//!    clauses reveal the parties' private variables to each other; expired ones end;
+//! 6. the model is computed (technical, public, and each faction's perception) and tension
+//!    moves with the threatened factions' perceived engageability;
+//! 7. scores; the shared stability bonus; crisis if tension reached the threshold.
+
+use super::game::{
+    apply_effect, perceived_vars, reveal_to, rng, unit, Game, STREAM_ADJUDICATION,
+};
+use super::ids::*;
+use super::model::{self, Explained, Indices, Input, ModelVars, Perspective};
+use super::scenario::{ClauseForm, Scenario};
+use super::types::*;
+use std::collections::BTreeMap;
+
+/// Adjudicates the game's current round. Returns the report, the state after it, and the
+/// tension if the round ended in crisis.
+pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
+    let scn: &Scenario = &game.scenario;
+    let p = |id: &str| game.params.get(id);
+    let round = game.round;
+    let mut core = game.core.clone();
+    let mut rng = rng(game.config.seed, round, STREAM_ADJUDICATION);
+    let mut rolls = Vec::new();
+    let mut changes: Vec<VarChange> = Vec::new();
+    let mut breaches: Vec<Breach> = Vec::new();
+    let mut notes: Vec<AgreementNote> = Vec::new();
+    let tension_i = scn.var_index("tension");
+    let tension_start = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
+
+    // 1. Orders.
+    let mut revealed = Vec::new();
+    for f in &scn.factions {
+        for o in game.orders.get(&f.id).into_iter().flatten() {
+            let Some(a) = scn.action(o.action.as_str()) else {
+                continue;
+            };
+            let q = f64::from(o.quantity);
+            let purse = core.purses.entry(f.id.clone()).or_default();
+            purse.budget = (purse.budget - a.budget * q).max(0.0);
+            purse.capital = (purse.capital - a.capital * q).max(0.0);
+            *core.used.entry(a.id.clone()).or_default() += o.quantity;
+            core.builds.push(Build {
+                faction: f.id.clone(),
+                action: a.id.clone(),
+                quantity: o.quantity,
+                ordered_round: round,
+                due_round: round + a.build_rounds,
+                covert: a.covert,
+            });
+            revealed.push(RevealedOrder {
+                faction: f.id.clone(),
+                action: a.id.clone(),
+                name: a.name.clone(),
+                quantity: o.quantity,
+                budget: a.budget * q,
+                capital: a.capital * q,
+                covert: a.covert,
+                completes_round: round + a.build_rounds,
+            });
+            for ag in core.agreements.iter().filter(|ag| binding(ag)) {
+                for (ci, c) in ag.terms.clauses.iter().enumerate() {
+                    let forbids = c.by == f.id
+                        && c.action.as_ref() == Some(&a.id)
+                        && scn
+                            .clause_kind(c.kind.as_str())
+                            .is_some_and(|k| k.form == ClauseForm::Forbid);
+                    if forbids {
+                        breaches.push(breach(ag, ci, &f.id, format!("ordered {}", a.name)));
+                    }
+                }
+            }
+        }
+    }
+
+    // 2. Builds due.
+    let mut completed = Vec::new();
+    let mut remaining = Vec::new();
+    for b in std::mem::take(&mut core.builds) {
+        if b.due_round > round {
+            remaining.push(b);
+            continue;
+        }
+        let Some(a) = scn.action(b.action.as_str()) else {
+            continue;
+        };
+        let before = core.vars.clone();
+        for e in &a.effects {
+            apply_effect(scn, &mut core.vars, e, f64::from(b.quantity));
+        }
+        let covert_of = a.covert.then(|| b.faction.clone());
+        diff(scn, &before, &core.vars, &format!("{} completed", a.name), covert_of, &mut changes);
+        completed.push(RevealedOrder {
+            faction: b.faction.clone(),
+            action: a.id.clone(),
+            name: a.name.clone(),
+            quantity: b.quantity,
+            budget: 0.0,
+            capital: 0.0,
+            covert: a.covert,
+            completes_round: b.due_round,
+        });
+    }
+    core.builds = remaining;
+    for ag in core.agreements.iter().filter(|ag| binding(ag)) {
+        for (ci, c) in ag.terms.clauses.iter().enumerate() {
+            let is_cap = scn
+                .clause_kind(c.kind.as_str())
+                .is_some_and(|k| k.form == ClauseForm::Cap);
+            let (Some(v), Some(max)) = (c.var.as_ref(), c.max) else {
+                continue;
+            };
+            let Some(i) = scn.var_index(v.as_str()).filter(|_| is_cap) else {
+                continue;
+            };
+            if game.core.vars[i] <= max + 1e-9 && core.vars[i] > max + 1e-9 {
+                breaches.push(breach(
+                    ag,
+                    ci,
+                    &c.by,
+                    format!("{} rose to {} above the cap of {}", v, core.vars[i], max),
+                ));
+            }
+        }
+    }
+
+    // 3. Ratification.
+    for ag in core.agreements.iter_mut() {
+        if ag.status != AgreementStatus::PendingRatification {
+            continue;
+        }
+        let mut prob: f64 = 1.0;
+        for c in &ag.terms.clauses {
+            if let Some(r) = scn.clause_kind(c.kind.as_str()).and_then(|k| k.ratification) {
+                prob = prob.min(r);
+            }
+        }
+        let prob = (prob + core.ratification_shift).clamp(0.0, 1.0);
+        let x = unit(&mut rng);
+        let ok = x < prob;
+        rolls.push(format!(
+            "ratification of the {}: needed < {prob:.2}, rolled {x:.3}: {}",
+            ag.terms.title,
+            if ok { "ratified" } else { "failed" }
+        ));
+        ag.status = if ok {
+            AgreementStatus::InForce
+        } else {
+            AgreementStatus::Lapsed
+        };
+        notes.push(note(
+            ag,
+            if ok {
+                "ratified: in force".into()
+            } else {
+                format!("ratification failed (probability was {prob:.2}); lapsed")
+            },
+        ));
+    }
+
+    // 4. Breach detection.
+    for b in breaches.iter_mut() {
+        let Some(ag) = core.agreements.iter().find(|a| a.id == b.agreement) else {
+            continue;
+        };
+        let mut prob = p("detect_base");
+        for c in &ag.terms.clauses {
+            if let Some(k) = scn.clause_kind(c.kind.as_str()) {
+                if k.inspections {
+                    prob = 1.0;
+                } else if k.form == ClauseForm::Transparency {
+                    prob = prob.max(p("detect_data_exchange"));
+                }
+            }
+        }
+        let prob = prob.clamp(0.0, 1.0);
+        let x = unit(&mut rng);
+        b.detection_probability = prob;
+        b.detected = x < prob;
+        rolls.push(format!(
+            "detection of the breach of clause {} of the {} by {}: needed < {prob:.2}, rolled {x:.3}: {}",
+            b.clause,
+            b.agreement_title,
+            b.by,
+            if b.detected { "detected" } else { "undetected" }
+        ));
+    }
+    for b in breaches.iter().filter(|b| b.detected) {
+        if let Some(ag) = core.agreements.iter_mut().find(|a| a.id == b.agreement) {
+            if !matches!(ag.status, AgreementStatus::Broken { .. }) {
+                ag.status = AgreementStatus::Broken {
+                    by: b.by.clone(),
+                    round,
+                };
+                notes.push(note(
+                    ag,
+                    format!("broken by {}: {} (clause {})", b.by, b.what, b.clause),
+                ));
+            }
+        }
+        if let Some(purse) = core.purses.get_mut(&b.by) {
+            purse.capital = (purse.capital - p("breach_capital")).max(0.0);
+        }
+        let before = core.vars.clone();
+        add(scn, &mut core.vars, "trust", -p("breach_trust"));
+        add(scn, &mut core.vars, "tension", p("breach_tension"));
+        diff(
+            scn,
+            &before,
+            &core.vars,
+            &format!("detected breach of the {}", b.agreement_title),
+            None,
+            &mut changes,
+        );
+    }
+
+    // 5. Agreements in force.
+    let mut relief = 0.0;
+    let mut reveals: Vec<(FactionId, FactionId)> = Vec::new();
+    for ag in core.agreements.iter_mut() {
+        if !ag.in_force() {
+            continue;
+        }
+        let before = core.vars.clone();
+        for c in &ag.terms.clauses {
+            if let Some(k) = scn.clause_kind(c.kind.as_str()) {
+                for e in &k.effects_per_round {
+                    apply_effect(scn, &mut core.vars, e, 1.0);
+                }
+            }
+        }
+        relief += p("tension_agreement_relief");
+        diff(scn, &before, &core.vars, &format!("the {} in force", ag.terms.title), None, &mut changes);
+        let transparent = ag.terms.clauses.iter().any(|c| {
+            scn.clause_kind(c.kind.as_str())
+                .is_some_and(|k| k.form == ClauseForm::Transparency)
+        });
+        if transparent {
+            for a in &ag.terms.parties {
+                for b in &ag.terms.parties {
+                    if a != b {
+                        reveals.push((a.clone(), b.clone()));
+                    }
+                }
+            }
+        }
+        if ag.until_round <= round + 1 {
+            ag.status = AgreementStatus::Expired;
+            notes.push(note(ag, "expired at the end of its term".into()));
+        }
+    }
+    for (owner, to) in &reveals {
+        reveal_to(scn, &mut core, owner, to);
+    }
+
+    // 6. Model.
+    let technical = indices(game, &core, Perspective::Technical);
+    let public = indices(game, &core, Perspective::Public);
+    let mut perceived: BTreeMap<FactionId, Indices> = BTreeMap::new();
+    for f in &scn.factions {
+        perceived.insert(
+            f.id.clone(),
+            indices(game, &core, Perspective::Faction(f.id.clone())),
+        );
+    }
+    let threatened: Vec<&Indices> = scn
+        .factions
+        .iter()
+        .filter(|f| f.perceives_threat)
+        .filter_map(|f| perceived.get(&f.id))
+        .collect();
+    let e_hat = if threatened.is_empty() {
+        technical.perceived_engageability.value
+    } else {
+        threatened
+            .iter()
+            .map(|ix| ix.perceived_engageability.value)
+            .sum::<f64>()
+            / threatened.len() as f64
+    };
+    let drift = p("tension_threat_gain") * (e_hat - p("threat_reference"));
+    let before = core.vars.clone();
+    add(scn, &mut core.vars, "tension", drift - relief);
+    diff(scn, &before, &core.vars, "perceived threat and agreements in force", None, &mut changes);
+    let tension_end = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
+    let tension = Explained {
+        id: "tension".into(),
+        name: "Tension".into(),
+        formula: "tension' = clamp(tension + Δ(orders, events, breaches) + κ·(Ê − Ê_ref) − ρ·agreements, 0, 100)".into(),
+        inputs: vec![
+            Input {
+                symbol: "tension".into(),
+                name: "tension at the start of adjudication".into(),
+                value: tension_start,
+                source: "state variable tension".into(),
+            },
+            Input {
+                symbol: "Δ".into(),
+                name: "completed builds, detected breaches and agreement effects".into(),
+                value: before[tension_i.unwrap_or(0)] - tension_start,
+                source: "action effects and parameter breach_tension".into(),
+            },
+            game.params_input("κ", "tension_threat_gain"),
+            Input {
+                symbol: "Ê".into(),
+                name: "mean perceived engageability of the threatened factions".into(),
+                value: e_hat,
+                source: "index perceived_engageability".into(),
+            },
+            game.params_input("Ê_ref", "threat_reference"),
+            game.params_input("ρ", "tension_agreement_relief"),
+            Input {
+                symbol: "agreements".into(),
+                name: "agreements in force".into(),
+                value: if p("tension_agreement_relief") > 0.0 {
+                    relief / p("tension_agreement_relief")
+                } else {
+                    0.0
+                },
+                source: "agreements".into(),
+            },
+        ],
+        value: tension_end,
+        source: "docs/model.md §6".into(),
+    };
+
+    // 7. Scores and crisis.
+    let crisis = tension_end >= scn.crisis_threshold;
+    let bonus = if technical.stability.value >= p("stability_bonus_threshold") {
+        p("stability_bonus")
+    } else {
+        0.0
+    };
+    let penalty = if crisis { p("crisis_penalty") } else { 0.0 };
+    let mut factions = BTreeMap::new();
+    for f in &scn.factions {
+        let ix = &perceived[&f.id];
+        let vars = effective_vars(scn, &core, Some(&f.id));
+        let mv = ModelVars {
+            scenario: scn,
+            values: &vars,
+        };
+        let mut card = score_card(scn, &f.id, ix, &mv, bonus, penalty);
+        let history = core.score_history.entry(f.id.clone()).or_default();
+        history.push(card.round_score);
+        card.game_score = history.iter().sum::<f64>() / history.len() as f64;
+        let mine = |o: &&RevealedOrder| o.faction == f.id;
+        factions.insert(
+            f.id.clone(),
+            FactionReport {
+                orders: revealed.iter().filter(mine).cloned().collect(),
+                completed: completed.iter().filter(mine).cloned().collect(),
+                breaches: breaches
+                    .iter()
+                    .filter(|b| b.by == f.id || (b.detected && b.parties.contains(&f.id)))
+                    .cloned()
+                    .collect(),
+                agreements: notes
+                    .iter()
+                    .filter(|n| n.public || n.parties.contains(&f.id))
+                    .cloned()
+                    .collect(),
+                changes: changes
+                    .iter()
+                    .filter(|c| visible_to(scn, c, Some(&f.id)))
+                    .map(|c| redact(c, Some(&f.id)))
+                    .collect(),
+                indices: ix.clone(),
+                score: card,
+                purse: core.purses.get(&f.id).copied().unwrap_or_default(),
+            },
+        );
+    }
+    let report = TurnReport {
+        round,
+        label: game.round_label().to_owned(),
+        public: PublicReport {
+            orders: revealed.iter().filter(|o| !o.covert).cloned().collect(),
+            completed: completed.iter().filter(|o| !o.covert).cloned().collect(),
+            breaches: breaches
+                .iter()
+                .filter(|b| b.detected && b.public)
+                .cloned()
+                .collect(),
+            agreements: notes.iter().filter(|n| n.public).cloned().collect(),
+            changes: changes
+                .iter()
+                .filter(|c| visible_to(scn, c, None))
+                .map(|c| redact(c, None))
+                .collect(),
+            indices: public,
+            tension,
+            crisis,
+        },
+        factions,
+        control: ControlReport {
+            technical,
+            orders: revealed,
+            completed,
+            breaches,
+            agreements: notes,
+            changes,
+            rolls,
+        },
+    };
+    (report, core, crisis.then_some(tension_end))
+}
+
+/// Agreements whose clauses bind now (in force, or signed and awaiting ratification).
+fn binding(ag: &Agreement) -> bool {
+    matches!(
+        ag.status,
+        AgreementStatus::InForce | AgreementStatus::PendingRatification
+    )
+}
+
+fn breach(ag: &Agreement, ci: usize, by: &FactionId, what: String) -> Breach {
+    Breach {
+        agreement: ag.id,
+        agreement_title: ag.terms.title.clone(),
+        clause: ci + 1,
+        by: by.clone(),
+        what,
+        detection_probability: 0.0,
+        detected: false,
+        parties: ag.terms.parties.clone(),
+        public: ag.terms.public,
+    }
+}
+
+fn note(ag: &Agreement, text: String) -> AgreementNote {
+    AgreementNote {
+        agreement: ag.id,
+        title: ag.terms.title.clone(),
+        parties: ag.terms.parties.clone(),
+        public: ag.terms.public,
+        note: text,
+    }
+}
+
+fn add(scn: &Scenario, vars: &mut [f64], id: &str, delta: f64) {
+    if let Some(i) = scn.var_index(id) {
+        let v = &scn.variables[i];
+        vars[i] = (vars[i] + delta).clamp(v.min, v.max);
+    }
+}
+
+fn diff(
+    scn: &Scenario,
+    before: &[f64],
+    after: &[f64],
+    cause: &str,
+    covert_of: Option<FactionId>,
+    out: &mut Vec<VarChange>,
+) {
+    for (i, v) in scn.variables.iter().enumerate() {
+        if (before[i] - after[i]).abs() > 1e-12 {
+            out.push(VarChange {
+                var: v.id.clone(),
+                before: before[i],
+                after: after[i],
+                cause: cause.to_owned(),
+                covert_of: covert_of.clone(),
+            });
+        }
+    }
+}
+
+/// Whether `viewer` (None: the public) may see a change of this variable.
+fn visible_to(scn: &Scenario, c: &VarChange, viewer: Option<&FactionId>) -> bool {
+    scn.var_index(c.var.as_str()).is_some_and(|i| {
+        let v = &scn.variables[i];
+        v.visibility == super::scenario::Visibility::Public
+            || (viewer.is_some() && v.owner.as_ref() == viewer)
+    })
+}
+
+fn redact(c: &VarChange, viewer: Option<&FactionId>) -> VarChange {
+    match &c.covert_of {
+        Some(owner) if Some(owner) != viewer => VarChange {
+            cause: "undisclosed activity".into(),
+            covert_of: None,
+            ..c.clone()
+        },
+        _ => c.clone(),
+    }
+}
+
+/// Variables as a perspective sees them, with what agreements in force provide (a private
+/// agreement only for its parties; all of them for the technical truth).
+pub fn effective_vars(scn: &Scenario, core: &Core, viewer: Option<&FactionId>) -> Vec<f64> {
+    let mut vars = perceived_vars(scn, core, viewer);
+    overlay_agreements(scn, core, &mut vars, |ag| {
+        ag.terms.public || viewer.is_some_and(|f| ag.terms.parties.contains(f))
+    });
+    vars
+}
+
+fn overlay_agreements(
+    scn: &Scenario,
+    core: &Core,
+    vars: &mut [f64],
+    known: impl Fn(&Agreement) -> bool,
+) {
+    for ag in core.agreements.iter().filter(|a| a.in_force() && known(a)) {
+        for c in &ag.terms.clauses {
+            let provided = scn
+                .clause_kind(c.kind.as_str())
+                .and_then(|k| k.provides.as_ref())
+                .and_then(|v| scn.var_index(v.as_str()));
+            if let Some(i) = provided {
+                vars[i] = vars[i].max(1.0).min(scn.variables[i].max);
+            }
+        }
+    }
+}
+
+/// The model from one perspective on `core`.
+pub fn indices(game: &Game, core: &Core, perspective: Perspective) -> Indices {
+    let scn = &game.scenario;
+    let vars = match &perspective {
+        Perspective::Technical => {
+            let mut v = core.vars.clone();
+            overlay_agreements(scn, core, &mut v, |_| true);
+            v
+        }
+        Perspective::Public => effective_vars(scn, core, None),
+        Perspective::Faction(f) => effective_vars(scn, core, Some(f)),
+    };
+    let mv = ModelVars {
+        scenario: scn,
+        values: &vars,
+    };
+    model::compute(scn, &game.params, &mv, &perspective)
+}
+
+/// A faction's score for the round from its own perceived indices.
+pub fn score_card(
+    scn: &Scenario,
+    f: &FactionId,
+    ix: &Indices,
+    vars: &ModelVars,
+    bonus: f64,
+    penalty: f64,
+) -> ScoreCard {
+    let mut objectives = Vec::new();
+    let mut sum = 0.0;
+    let mut wsum = 0.0;
+    if let Some(s) = scn.scoring.get(f) {
+        for (id, w) in &s.weights {
+            if let Some((value, formula)) = model::objective(id, ix, vars) {
+                sum += w * value;
+                wsum += w;
+                objectives.push(ObjectiveScore {
+                    id: id.clone(),
+                    weight: *w,
+                    value,
+                    formula,
+                });
+            }
+        }
+    }
+    let weighted = if wsum > 0.0 { 100.0 * sum / wsum } else { 0.0 };
+    let round_score = (weighted + bonus - penalty).clamp(0.0, 100.0);
+    ScoreCard {
+        faction: f.clone(),
+        objectives,
+        weighted,
+        bonus,
+        penalty,
+        round_score,
+        game_score: round_score,
+        formula: "round score = clamp(100·Σ w·o / Σ w + bonus − penalty, 0, 100); game score = mean of round scores".into(),
+    }
+}
+
+impl Game {
+    fn params_input(&self, symbol: &str, id: &str) -> Input {
+        let src = self
+            .scenario
+            .model
+            .parameters
+            .iter()
+            .find(|x| x.id.as_str() == id)
+            .map(|x| x.source.clone())
+            .unwrap_or_default();
+        Input {
+            symbol: symbol.into(),
+            name: format!("parameter {id}"),
+            value: self.params.get(id),
+            source: src,
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The rules engine. Pure: no I/O, no clock, no OS randomness. Time and the random seed come in
+//! as values, so the same commands always give the same game.
+
+pub mod adjudicate;
+pub mod error;
+pub mod game;
+pub mod ids;
+pub mod model;
+pub mod scenario;
+pub mod types;
+pub mod validate;
+
+pub use ids::*;
+
+pub use error::CommandError;
+pub use game::{Ctx, Game};
+pub use types::*;

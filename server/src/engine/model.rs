@@ -1,0 +1,755 @@
+//! The deterrence-balance model. Pure arithmetic on the state variables and the scenario's
+//! parameters; every index comes back as an [`Explained`] value carrying its formula, its inputs
+//! (with their sources) and its result, so the turn report can show its working.
+//!
+//! The formulas are written out, with a worked example, in `docs/model.md`; the section numbers
+//! below refer to it and to GAME.md's list.
+
+use super::ids::{FactionId, ParamId};
+use super::scenario::{Battery, Scenario};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Variables the model reads. A scenario must define each of them (the validator checks).
+pub const REQUIRED_VARS: &[&str] = &[
+    "tension",
+    "trust",
+    "nato_cohesion",
+    "russia_status",
+    "csto_autonomy",
+    "border_security",
+    "isaf_presence",
+    "csto_nato_cooperation",
+    "ru_warheads",
+    "ru_survival",
+    "ru_decoys",
+    "ru_hgv_share",
+    "us_warheads",
+    "us_survival",
+    "burnout_transparency",
+    "guarantee_political",
+    "guarantee_legal",
+    "data_exchange",
+    "joint_centre",
+    "tpy2_radar",
+];
+
+/// Parameters the model reads. A scenario must define each of them with a source.
+pub const REQUIRED_PARAMS: &[&str] = &[
+    "pk",
+    "tracking",
+    "shots_per_target",
+    "discrimination",
+    "ru_icbm_share",
+    "reliability",
+    "w_req",
+    "w_scale",
+    "ru_bmd_intercepts",
+    "perception_upgrade_weight",
+    "perception_guarantee_weight",
+    "credit_political",
+    "credit_legal",
+    "credit_data_exchange",
+    "credit_joint_centre",
+    "iran_salvo",
+    "uncued_coverage_factor",
+    "border_cooperation_bonus",
+    "border_withdrawal_penalty",
+    "tension_threat_gain",
+    "threat_reference",
+    "tension_agreement_relief",
+    "breach_tension",
+    "breach_trust",
+    "breach_capital",
+    "detect_base",
+    "detect_data_exchange",
+    "stability_bonus_threshold",
+    "stability_bonus",
+    "crisis_penalty",
+];
+
+/// Objectives a faction's scoring weights may name.
+pub const OBJECTIVES: &[&str] = &[
+    "retaliation_russia",
+    "retaliation_us",
+    "stability",
+    "low_threat",
+    "status",
+    "coverage",
+    "cohesion",
+    "border_security",
+    "autonomy",
+    "low_tension",
+];
+
+/// One input of a formula, as printed in the report.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Input {
+    /// Symbol used in the formula, e.g. `Pk`.
+    pub symbol: String,
+    pub name: String,
+    pub value: f64,
+    /// Where the number comes from: a publication, "design default", "state variable x",
+    /// or "index y" when it is another index's result.
+    pub source: String,
+}
+
+/// A number with its working.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Explained {
+    pub id: String,
+    pub name: String,
+    pub formula: String,
+    pub inputs: Vec<Input>,
+    pub value: f64,
+    /// Section of `docs/model.md` and the idea's origin.
+    pub source: String,
+}
+
+/// Model parameters resolved for one game: scenario values with the chosen preset applied.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Params {
+    pub preset: String,
+    values: BTreeMap<ParamId, (f64, String)>,
+}
+
+impl Params {
+    /// Resolves the scenario's parameters under `preset` (the scenario's default if `None`).
+    pub fn resolve(scn: &Scenario, preset: Option<&str>) -> Result<Params, String> {
+        let preset_id = preset.unwrap_or(&scn.model.default_preset).to_owned();
+        let mut values: BTreeMap<ParamId, (f64, String)> = scn
+            .model
+            .parameters
+            .iter()
+            .map(|p| (p.id.clone(), (p.value, p.source.clone())))
+            .collect();
+        let p = scn
+            .preset(&preset_id)
+            .ok_or_else(|| format!("unknown model preset \"{preset_id}\""))?;
+        for (k, v) in &p.values {
+            let src = if p.source.is_empty() {
+                format!("preset \"{}\"", p.id)
+            } else {
+                format!("preset \"{}\": {}", p.id, p.source)
+            };
+            values.insert(k.clone(), (*v, src));
+        }
+        for r in REQUIRED_PARAMS {
+            if !values.contains_key(*r) {
+                return Err(format!("model parameter \"{r}\" is missing"));
+            }
+        }
+        Ok(Params {
+            preset: preset_id,
+            values,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> f64 {
+        self.values.get(id).map(|v| v.0).unwrap_or(0.0)
+    }
+
+    fn input(&self, symbol: &str, id: &str, name: &str) -> Input {
+        let (value, source) = self.values.get(id).cloned().unwrap_or((0.0, String::new()));
+        Input {
+            symbol: symbol.into(),
+            name: format!("{name} (parameter {id})"),
+            value,
+            source,
+        }
+    }
+}
+
+/// The variable values the model reads, by id, as one perspective sees them.
+pub struct ModelVars<'a> {
+    pub scenario: &'a Scenario,
+    pub values: &'a [f64],
+}
+
+impl ModelVars<'_> {
+    pub fn get(&self, id: &str) -> f64 {
+        self.scenario
+            .var_index(id)
+            .map(|i| self.values[i])
+            .unwrap_or(0.0)
+    }
+    fn input(&self, symbol: &str, id: &str) -> Input {
+        let name = self
+            .scenario
+            .var_index(id)
+            .map(|i| self.scenario.variables[i].name.clone())
+            .unwrap_or_else(|| id.to_owned());
+        Input {
+            symbol: symbol.into(),
+            name,
+            value: self.get(id),
+            source: format!("state variable {id}"),
+        }
+    }
+}
+
+/// Whose eyes the model looks through.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "faction")]
+pub enum Perspective {
+    /// Technical truth, as Control sees it.
+    Technical,
+    /// What the public knows: private variables at their last revealed values, no perception.
+    Public,
+    /// A faction's perception: its intelligence picture of others' private variables, and Ê
+    /// instead of E if the faction `perceives_threat`.
+    Faction(FactionId),
+}
+
+/// Every index of one perspective, in report order.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Indices {
+    pub perspective: Perspective,
+    /// Defence layer kill probability per engaged warhead, P_L.
+    pub kill_probability: Explained,
+    /// Objects the defence must engage per warhead.
+    pub objects_per_warhead: Explained,
+    /// Technical engageability E of Russian ICBM warheads by the European system.
+    pub engageability: Explained,
+    /// Upgrade headroom U.
+    pub upgrade_headroom: Explained,
+    /// Guarantee credit G (already weighted by trust).
+    pub guarantee_credit: Explained,
+    /// Perceived engageability Ê.
+    pub perceived_engageability: Explained,
+    /// Warheads the European system would intercept in a Russian second strike.
+    pub expected_intercepts: Explained,
+    pub retaliation_russia: Explained,
+    pub retaliation_us: Explained,
+    pub stability: Explained,
+    pub coverage: Explained,
+    pub border_security: Explained,
+    /// The headline deterrence balance, 0–100 (stability × 100).
+    pub deterrence_balance: Explained,
+}
+
+impl Indices {
+    pub fn all(&self) -> [&Explained; 13] {
+        [
+            &self.kill_probability,
+            &self.objects_per_warhead,
+            &self.engageability,
+            &self.upgrade_headroom,
+            &self.guarantee_credit,
+            &self.perceived_engageability,
+            &self.expected_intercepts,
+            &self.retaliation_russia,
+            &self.retaliation_us,
+            &self.stability,
+            &self.coverage,
+            &self.border_security,
+            &self.deterrence_balance,
+        ]
+    }
+}
+
+fn clamp01(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(0.0, 1.0)
+    }
+}
+
+fn idx(symbol: &str, e: &Explained) -> Input {
+    Input {
+        symbol: symbol.into(),
+        name: e.name.clone(),
+        value: e.value,
+        source: format!("index {}", e.id),
+    }
+}
+
+/// §1 Defence layer: P_L = T·(1 − (1 − Pk)^n).
+pub fn kill_probability(pk: f64, tracking: f64, n: f64) -> f64 {
+    clamp01(tracking * (1.0 - (1.0 - clamp01(pk)).powf(n.max(0.0))))
+}
+
+/// §1 Decoys: objects to engage per warhead = 1 + D·(1 − d).
+pub fn objects_per_warhead(decoys: f64, discrimination: f64) -> f64 {
+    1.0 + decoys.max(0.0) * (1.0 - clamp01(discrimination))
+}
+
+/// §4 Damage with diminishing returns: 1 − exp(−w / w_scale).
+pub fn damage(warheads: f64, w_scale: f64) -> f64 {
+    if w_scale <= 0.0 {
+        return if warheads > 0.0 { 1.0 } else { 0.0 };
+    }
+    clamp01(1.0 - (-warheads.max(0.0) / w_scale).exp())
+}
+
+/// §4 First-strike stability: FSS = 1 − (1 − ρ_US)·(1 − ρ_RU).
+pub fn first_strike_stability(rho_us: f64, rho_ru: f64) -> f64 {
+    clamp01(1.0 - (1.0 - clamp01(rho_us)) * (1.0 - clamp01(rho_ru)))
+}
+
+fn battery_units(vars: &ModelVars, b: &Battery) -> f64 {
+    vars.get(b.units_var.as_str()).max(0.0)
+}
+
+/// Computes every index from one perspective.
+pub fn compute(
+    scn: &Scenario,
+    params: &Params,
+    vars: &ModelVars,
+    perspective: &Perspective,
+) -> Indices {
+    let p = |id: &str| params.get(id);
+    let perceives = match perspective {
+        Perspective::Technical | Perspective::Public => false,
+        Perspective::Faction(f) => scn.faction(f.as_str()).is_some_and(|f| f.perceives_threat),
+    };
+
+    // §1 Defence layer.
+    let pl = kill_probability(p("pk"), p("tracking"), p("shots_per_target"));
+    let kill_probability = Explained {
+        id: "kill_probability".into(),
+        name: "Defence layer kill probability".into(),
+        formula: "P_L = T·(1 − (1 − Pk)^n)".into(),
+        inputs: vec![
+            params.input("T", "tracking", "tracking factor"),
+            params.input("Pk", "pk", "single-shot kill probability"),
+            params.input("n", "shots_per_target", "interceptors per object"),
+        ],
+        value: pl,
+        source: "docs/model.md §1; barrage formula".into(),
+    };
+    let opw = objects_per_warhead(vars.get("ru_decoys"), p("discrimination"));
+    let objects = Explained {
+        id: "objects_per_warhead".into(),
+        name: "Objects to engage per warhead".into(),
+        formula: "O = 1 + D·(1 − d)".into(),
+        inputs: vec![
+            vars.input("D", "ru_decoys"),
+            params.input("d", "discrimination", "discrimination"),
+        ],
+        value: opw,
+        source: "docs/model.md §1".into(),
+    };
+
+    // §2 Engageability and §5 perception.
+    let mut e_inputs = Vec::new();
+    let mut e_sum = 0.0;
+    let mut u_inputs = Vec::new();
+    let mut u_sum = 0.0;
+    let mut icbm_capable = 0.0;
+    let mut all_interceptors = 0.0;
+    for b in &scn.model.batteries {
+        let units = battery_units(vars, b);
+        let present = if units > 0.0 { 1.0 } else { 0.0 };
+        let n = units * b.interceptors_per_unit;
+        all_interceptors += n;
+        if b.engageability > 0.0 {
+            icbm_capable += n;
+        }
+        e_sum += b.engageability * present;
+        u_sum += b.headroom * present;
+        e_inputs.push(Input {
+            symbol: format!("E[{}]·[present]", b.id),
+            name: format!("{} ({} units of {})", b.name, units, b.interceptor),
+            value: b.engageability * present,
+            source: b.source.clone(),
+        });
+        u_inputs.push(Input {
+            symbol: format!("h[{}]·[present]", b.id),
+            name: format!("{} upgrade headroom", b.name),
+            value: b.headroom * present,
+            source: b.source.clone(),
+        });
+    }
+    let e = clamp01(e_sum);
+    let engageability = Explained {
+        id: "engageability".into(),
+        name: "Technical engageability of Russian ICBM warheads".into(),
+        formula: "E = min(1, Σ E[site]·[site deployed])".into(),
+        inputs: e_inputs,
+        value: e,
+        source: "docs/model.md §2; Sankaran, Arms Control Today (2013); GAO-13-382R".into(),
+    };
+    let transparency = clamp01(vars.get("burnout_transparency"));
+    u_inputs.push(vars.input("V", "burnout_transparency"));
+    let u = clamp01(u_sum) * (1.0 - transparency);
+    let upgrade_headroom = Explained {
+        id: "upgrade_headroom".into(),
+        name: "Upgrade headroom".into(),
+        formula: "U = min(1, Σ h[site]·[site deployed]) · (1 − V)".into(),
+        inputs: u_inputs,
+        value: u,
+        source: "docs/model.md §5 (design default)".into(),
+    };
+    let credits = [
+        (
+            "guarantee_political",
+            "credit_political",
+            "political guarantee",
+        ),
+        ("guarantee_legal", "credit_legal", "legal guarantee"),
+        ("data_exchange", "credit_data_exchange", "data exchange"),
+        (
+            "joint_centre",
+            "credit_joint_centre",
+            "joint data-fusion centre",
+        ),
+    ];
+    let mut g_inputs = Vec::new();
+    let mut g_raw = 0.0;
+    for (var, credit, name) in credits {
+        let on = clamp01(vars.get(var));
+        g_raw += on * p(credit);
+        g_inputs.push(vars.input(&format!("[{name}]"), var));
+        g_inputs.push(params.input(&format!("c[{name}]"), credit, "guarantee credit"));
+    }
+    let trust = clamp01(vars.get("trust") / 100.0);
+    g_inputs.push(vars.input("trust", "trust"));
+    let g = clamp01(g_raw) * trust;
+    let guarantee_credit = Explained {
+        id: "guarantee_credit".into(),
+        name: "Guarantee credit".into(),
+        formula: "G = min(1, Σ c[k]·[k in force]) · trust/100".into(),
+        inputs: g_inputs,
+        value: g,
+        source: "docs/model.md §5; credits are design defaults (GAME.md)".into(),
+    };
+    let uw = p("perception_upgrade_weight");
+    let gw = p("perception_guarantee_weight");
+    let e_hat = clamp01(e + uw * u - gw * g);
+    let perceived_engageability = Explained {
+        id: "perceived_engageability".into(),
+        name: "Perceived engageability".into(),
+        formula: "Ê = clamp(E + u·U − g·G, 0, 1)".into(),
+        inputs: vec![
+            idx("E", &engageability),
+            params.input(
+                "u",
+                "perception_upgrade_weight",
+                "weight of upgrade headroom",
+            ),
+            idx("U", &upgrade_headroom),
+            params.input("g", "perception_guarantee_weight", "weight of guarantees"),
+            idx("G", &guarantee_credit),
+        ],
+        value: e_hat,
+        source: "docs/model.md §5".into(),
+    };
+
+    // §3 Assured retaliation, Russia: survivors of a US first strike, then the defence.
+    let (e_used, capacity_interceptors, e_label) = if perceives {
+        (e_hat, all_interceptors, "Ê (perceived)")
+    } else {
+        (e, icbm_capable, "E (technical)")
+    };
+    let ru_w = vars.get("ru_warheads").max(0.0);
+    let ru_surv = clamp01(vars.get("ru_survival"));
+    let rel = clamp01(p("reliability"));
+    let icbm_share = clamp01(p("ru_icbm_share"));
+    let hgv = clamp01(vars.get("ru_hgv_share"));
+    let n_shots = p("shots_per_target").max(1.0);
+    let ru_second = ru_w * ru_surv * rel;
+    let engageable_second = ru_second * icbm_share * (1.0 - hgv) * e_used;
+    let capacity = capacity_interceptors / (n_shots * opw);
+    let intercepts = engageable_second.min(capacity) * pl;
+    let expected_intercepts = Explained {
+        id: "expected_intercepts".into(),
+        name: "Russian warheads intercepted in a second strike".into(),
+        formula: "I = min(W·s·r·f_icbm·(1 − h)·E, N/(n·O)) · P_L".into(),
+        inputs: vec![
+            vars.input("W", "ru_warheads"),
+            vars.input("s", "ru_survival"),
+            params.input("r", "reliability", "missile reliability"),
+            params.input("f_icbm", "ru_icbm_share", "share of warheads on ICBMs"),
+            vars.input("h", "ru_hgv_share"),
+            Input {
+                symbol: "E".into(),
+                name: format!("engageability used: {e_label}"),
+                value: e_used,
+                source: if perceives {
+                    "index perceived_engageability".into()
+                } else {
+                    "index engageability".into()
+                },
+            },
+            Input {
+                symbol: "N".into(),
+                name: if perceives {
+                    "all European interceptors (feared convertible)".into()
+                } else {
+                    "ICBM-capable European interceptors".into()
+                },
+                value: capacity_interceptors,
+                source: "batteries × interceptors per unit".into(),
+            },
+            params.input("n", "shots_per_target", "interceptors per object"),
+            idx("O", &objects),
+            idx("P_L", &kill_probability),
+        ],
+        value: intercepts,
+        source: "docs/model.md §3".into(),
+    };
+    let w_req = p("w_req").max(1.0);
+    let ru_arriving = (ru_second - intercepts).max(0.0);
+    let a_ru = clamp01(ru_arriving / w_req);
+    let retaliation_russia = Explained {
+        id: "retaliation_russia".into(),
+        name: "Assured retaliation, Russia".into(),
+        formula: "A_RU = min(1, (W·s·r − I) / W_req)".into(),
+        inputs: vec![
+            vars.input("W", "ru_warheads"),
+            vars.input("s", "ru_survival"),
+            params.input("r", "reliability", "missile reliability"),
+            idx("I", &expected_intercepts),
+            params.input(
+                "W_req",
+                "w_req",
+                "warheads required for assured retaliation",
+            ),
+        ],
+        value: a_ru,
+        source: "docs/model.md §3".into(),
+    };
+    let us_w = vars.get("us_warheads").max(0.0);
+    let us_surv = clamp01(vars.get("us_survival"));
+    let ru_bmd = p("ru_bmd_intercepts").max(0.0);
+    let us_second = us_w * us_surv * rel;
+    let us_arriving = (us_second - ru_bmd).max(0.0);
+    let a_us = clamp01(us_arriving / w_req);
+    let retaliation_us = Explained {
+        id: "retaliation_us".into(),
+        name: "Assured retaliation, United States".into(),
+        formula: "A_US = min(1, (W_US·s_US·r − I_RU) / W_req)".into(),
+        inputs: vec![
+            vars.input("W_US", "us_warheads"),
+            vars.input("s_US", "us_survival"),
+            params.input("r", "reliability", "missile reliability"),
+            params.input("I_RU", "ru_bmd_intercepts", "Moscow defence intercepts"),
+            params.input(
+                "W_req",
+                "w_req",
+                "warheads required for assured retaliation",
+            ),
+        ],
+        value: a_us,
+        source: "docs/model.md §3".into(),
+    };
+
+    // §4 First-strike stability.
+    let w_scale = p("w_scale");
+    let ru_first =
+        (ru_w * rel - intercepts_first(ru_w * rel, icbm_share, hgv, e_used, capacity, pl)).max(0.0);
+    let us_first = (us_w * rel - ru_bmd).max(0.0);
+    let rho_ru = safe_ratio(damage(ru_arriving, w_scale), damage(ru_first, w_scale));
+    let rho_us = safe_ratio(damage(us_arriving, w_scale), damage(us_first, w_scale));
+    let fss = first_strike_stability(rho_us, rho_ru);
+    let stability = Explained {
+        id: "stability".into(),
+        name: "First-strike stability".into(),
+        formula: "FSS = 1 − (1 − ρ_US)·(1 − ρ_RU), ρ = D(second strike) / D(first strike), D(w) = 1 − exp(−w/w_s)".into(),
+        inputs: vec![
+            Input {
+                symbol: "ρ_RU".into(),
+                name: format!(
+                    "Russia: {ru_arriving:.0} warheads arrive striking second, {ru_first:.0} striking first"
+                ),
+                value: rho_ru,
+                source: "index retaliation_russia".into(),
+            },
+            Input {
+                symbol: "ρ_US".into(),
+                name: format!(
+                    "US: {us_arriving:.0} warheads arrive striking second, {us_first:.0} striking first"
+                ),
+                value: rho_us,
+                source: "index retaliation_us".into(),
+            },
+            params.input("w_s", "w_scale", "damage scale"),
+        ],
+        value: fss,
+        source: "docs/model.md §4; after Kent & Thaler, First-Strike Stability, RAND R-3765-AF (1989)"
+            .into(),
+    };
+
+    // §6 Coverage of NATO Europe against an Iranian salvo.
+    let mut uncovered = 1.0;
+    let mut cov_inputs = Vec::new();
+    let mut iran_interceptors = 0.0;
+    for b in &scn.model.batteries {
+        let units = battery_units(vars, b);
+        if units > 0.0 {
+            uncovered *= 1.0 - clamp01(b.coverage);
+            iran_interceptors += units * b.interceptors_per_unit;
+        }
+        cov_inputs.push(Input {
+            symbol: format!("c[{}]·[present]", b.id),
+            name: b.name.clone(),
+            value: if units > 0.0 { b.coverage } else { 0.0 },
+            source: b.source.clone(),
+        });
+    }
+    let radar = clamp01(vars.get("tpy2_radar"));
+    let cue = radar + (1.0 - radar) * clamp01(p("uncued_coverage_factor"));
+    let salvo = p("iran_salvo").max(1.0);
+    let capacity_iran = clamp01(iran_interceptors / (n_shots * salvo));
+    let area = 1.0 - uncovered;
+    let cov = clamp01(area * cue * capacity_iran * pl);
+    cov_inputs.extend([
+        vars.input("R", "tpy2_radar"),
+        params.input(
+            "k",
+            "uncued_coverage_factor",
+            "coverage without forward radar",
+        ),
+        Input {
+            symbol: "N_EU".into(),
+            name: "interceptors deployed in Europe".into(),
+            value: iran_interceptors,
+            source: "batteries × interceptors per unit".into(),
+        },
+        params.input("S", "iran_salvo", "Iranian salvo size"),
+        idx("P_L", &kill_probability),
+    ]);
+    let coverage = Explained {
+        id: "coverage".into(),
+        name: "Coverage of NATO Europe against an Iranian salvo".into(),
+        formula: "C = (1 − Π(1 − c[site])) · (R + (1 − R)·k) · min(1, N_EU/(n·S)) · P_L".into(),
+        inputs: cov_inputs,
+        value: cov,
+        source: "docs/model.md §6 (site coverage shares are design defaults)".into(),
+    };
+    let b_raw = vars.get("border_security")
+        + p("border_cooperation_bonus") * clamp01(vars.get("csto_nato_cooperation"))
+        - p("border_withdrawal_penalty") * (1.0 - clamp01(vars.get("isaf_presence")));
+    let border = clamp01(b_raw / 100.0);
+    let border_security = Explained {
+        id: "border_security".into(),
+        name: "Afghan border security".into(),
+        formula: "B = clamp((b + β·coop − ω·(1 − isaf)) / 100, 0, 1)".into(),
+        inputs: vec![
+            vars.input("b", "border_security"),
+            params.input(
+                "β",
+                "border_cooperation_bonus",
+                "CSTO–NATO cooperation bonus",
+            ),
+            vars.input("coop", "csto_nato_cooperation"),
+            params.input("ω", "border_withdrawal_penalty", "ISAF withdrawal penalty"),
+            vars.input("isaf", "isaf_presence"),
+        ],
+        value: border,
+        source: "docs/model.md §6".into(),
+    };
+    let deterrence_balance = Explained {
+        id: "deterrence_balance".into(),
+        name: "Deterrence balance".into(),
+        formula: "balance = 100 · FSS".into(),
+        inputs: vec![idx("FSS", &stability)],
+        value: 100.0 * fss,
+        source: "docs/model.md §7".into(),
+    };
+    Indices {
+        perspective: perspective.clone(),
+        kill_probability,
+        objects_per_warhead: objects,
+        engageability,
+        upgrade_headroom,
+        guarantee_credit,
+        perceived_engageability,
+        expected_intercepts,
+        retaliation_russia,
+        retaliation_us,
+        stability,
+        coverage,
+        border_security,
+        deterrence_balance,
+    }
+}
+
+/// Intercepts of a Russian first strike (no losses to a US strike first).
+fn intercepts_first(
+    launched: f64,
+    icbm_share: f64,
+    hgv: f64,
+    e: f64,
+    capacity: f64,
+    pl: f64,
+) -> f64 {
+    (launched * icbm_share * (1.0 - hgv) * e).min(capacity) * pl
+}
+
+fn safe_ratio(a: f64, b: f64) -> f64 {
+    if b <= 0.0 {
+        0.0
+    } else {
+        clamp01(a / b)
+    }
+}
+
+/// The value of one objective for scoring, in [0, 1], with a one-line formula.
+pub fn objective(id: &str, ix: &Indices, vars: &ModelVars) -> Option<(f64, String)> {
+    let v = match id {
+        "retaliation_russia" => (ix.retaliation_russia.value, "A_RU".to_owned()),
+        "retaliation_us" => (ix.retaliation_us.value, "A_US".to_owned()),
+        "stability" => (ix.stability.value, "FSS".to_owned()),
+        "low_threat" => (1.0 - ix.perceived_engageability.value, "1 − Ê".to_owned()),
+        "status" => (
+            clamp01(vars.get("russia_status") / 100.0),
+            "russia_status/100".to_owned(),
+        ),
+        "coverage" => (ix.coverage.value, "C".to_owned()),
+        "cohesion" => (
+            clamp01(vars.get("nato_cohesion") / 100.0),
+            "nato_cohesion/100".to_owned(),
+        ),
+        "border_security" => (ix.border_security.value, "B".to_owned()),
+        "autonomy" => (
+            clamp01(vars.get("csto_autonomy") / 100.0),
+            "csto_autonomy/100".to_owned(),
+        ),
+        "low_tension" => (
+            1.0 - clamp01(vars.get("tension") / 100.0),
+            "1 − tension/100".to_owned(),
+        ),
+        _ => return None,
+    };
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn barrage_formula_matches_hand_computation() {
+        // T = 0.9, Pk = 0.5, n = 2: 0.9 · (1 − 0.25) = 0.675
+        assert!((kill_probability(0.5, 0.9, 2.0) - 0.675).abs() < 1e-12);
+        // Pk = 0.8, n = 2, T = 1: 1 − 0.04 = 0.96
+        assert!((kill_probability(0.8, 1.0, 2.0) - 0.96).abs() < 1e-12);
+        assert_eq!(kill_probability(0.0, 1.0, 2.0), 0.0);
+    }
+
+    #[test]
+    fn decoys_multiply_objects() {
+        // D = 2, d = 0.5: 1 + 2·0.5 = 2
+        assert!((objects_per_warhead(2.0, 0.5) - 2.0).abs() < 1e-12);
+        assert_eq!(objects_per_warhead(3.0, 1.0), 1.0);
+    }
+
+    #[test]
+    fn stability_formula() {
+        // ρ_US = 0.5, ρ_RU = 0.6: 1 − 0.5·0.4 = 0.8
+        assert!((first_strike_stability(0.5, 0.6) - 0.8).abs() < 1e-12);
+        assert_eq!(first_strike_stability(0.0, 0.0), 0.0);
+        assert_eq!(first_strike_stability(1.0, 0.0), 1.0);
+    }
+
+    #[test]
+    fn damage_has_diminishing_returns() {
+        // w = w_s: 1 − e^−1 ≈ 0.632121
+        assert!((damage(300.0, 300.0) - 0.632_120_558_8).abs() < 1e-9);
+        assert_eq!(damage(0.0, 300.0), 0.0);
+        assert!(damage(3000.0, 300.0) > 0.9999);
+    }
+}

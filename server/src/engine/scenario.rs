@@ -1,0 +1,441 @@
+//! The scenario file: everything about a game that is data rather than rules. Factions, the
+//! calendar, resources, state variables, the action catalogue, clause kinds, the event deck, the
+//! model's parameters (each with its source) and the scoring weights.
+//!
+//! The format is documented for authors in `docs/scenario-format.md`; `validate.rs` checks every
+//! cross-reference. Unknown keys are refused everywhere so that a typo never silently becomes a
+//! default.
+
+use super::ids::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The default scenario, embedded in the binary.
+pub const MISSILE_DEFENCE_2013: &str = include_str!("../../scenarios/missile-defence-2013.toml");
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Stable identifier used by `detente scenario show ID` and when creating a game.
+    pub id: String,
+    pub title: String,
+    /// One paragraph for the landing page and `scenario list`.
+    pub summary: String,
+    /// Where the situation comes from (article, date).
+    #[serde(default)]
+    pub source: String,
+    /// Tension at or above which adjudication declares a crisis and the game ends.
+    pub crisis_threshold: f64,
+    pub factions: Vec<Faction>,
+    pub rounds: Vec<Round>,
+    /// Default deadline of each waiting phase, in seconds; 0 means no deadline.
+    pub phases: PhaseDeadlines,
+    pub resources: Vec<Resources>,
+    pub variables: Vec<Variable>,
+    pub actions: Vec<Action>,
+    pub clause_kinds: Vec<ClauseKind>,
+    #[serde(default)]
+    pub events: Vec<EventCard>,
+    /// How many random events are drawn at each briefing (at most; fewer when the deck is
+    /// exhausted).
+    #[serde(default)]
+    pub random_events_per_round: u32,
+    pub model: Model,
+    /// Scoring weights per faction: objective → weight.
+    pub scoring: BTreeMap<FactionId, Scoring>,
+    /// Where the map places things. Only read by clients; the engine ignores it.
+    #[serde(default)]
+    pub map: Vec<MapFeature>,
+    /// Variable id → index, built by [`Scenario::prepare`] so the model's look-ups are O(1).
+    #[serde(skip)]
+    var_lookup: std::collections::HashMap<String, usize>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faction {
+    pub id: FactionId,
+    pub name: String,
+    /// Colour on the map and in charts (CSS colour).
+    pub colour: String,
+    /// Default upper bound on the number of people sharing this faction's seat.
+    #[serde(default = "default_team_size")]
+    pub team_size: u32,
+    /// Whether this faction reads the European system through perceived engageability Ê
+    /// instead of the technical E (see `docs/model.md`, §5).
+    #[serde(default)]
+    pub perceives_threat: bool,
+}
+
+fn default_team_size() -> u32 {
+    5
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Round {
+    /// Calendar label shown to players, e.g. "2013".
+    pub label: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDeadlines {
+    pub briefing: u32,
+    pub negotiation: u32,
+    pub orders: u32,
+    pub review: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    pub faction: FactionId,
+    pub budget_initial: f64,
+    pub budget_per_round: f64,
+    /// Unspent budget carries over up to this amount.
+    pub budget_max: f64,
+    pub capital_initial: f64,
+    pub capital_per_round: f64,
+    pub capital_max: f64,
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Everyone sees the current value.
+    #[default]
+    Public,
+    /// Only the owner and Control see the current value; the others see the last value revealed
+    /// to them (initially the starting value).
+    Owner,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub id: VarId,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub min: f64,
+    pub max: f64,
+    pub initial: f64,
+    /// The faction whose forces or politics this variable describes, if any.
+    #[serde(default)]
+    pub owner: Option<FactionId>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub unit: String,
+    /// Where the starting value comes from, or "design default".
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub id: ActionId,
+    pub owner: FactionId,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Budget spent per unit ordered.
+    #[serde(default)]
+    pub budget: f64,
+    /// Political capital spent per unit ordered.
+    #[serde(default)]
+    pub capital: f64,
+    /// Rounds between the order and its effects; 0 means effects apply at this adjudication.
+    #[serde(default)]
+    pub build_rounds: u32,
+    /// Conditions on state variables that must hold when the order is given.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    #[serde(default = "one")]
+    pub max_per_round: u32,
+    /// Units over the whole game; absent means no limit.
+    #[serde(default)]
+    pub max_total: Option<u32>,
+    /// Covert orders are not revealed to the other factions in the turn report.
+    #[serde(default)]
+    pub covert: bool,
+    /// Effects per unit when the build completes.
+    pub effects: Vec<Effect>,
+    #[serde(default)]
+    pub source: String,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub var: VarId,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// What the player reads when the requirement fails, e.g. "Deveselu must be built first".
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A change to one state variable. Exactly one of `delta` and `set`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Effect {
+    pub var: VarId,
+    #[serde(default)]
+    pub delta: Option<f64>,
+    #[serde(default)]
+    pub set: Option<f64>,
+}
+
+/// The built-in semantics a clause kind can have. Kinds and their numbers are data; what a
+/// "forbid" clause means is code.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClauseForm {
+    /// The bound party will not order `action`.
+    Forbid,
+    /// The bound party keeps `var` at or below `max`.
+    Cap,
+    /// The bound party gives a guarantee; while in force it provides the kind's `provides`
+    /// variable to the model.
+    Guarantee,
+    /// Data exchange or inspections: provides a variable and raises breach detection.
+    Transparency,
+    /// A joint programme: provides a variable and has per-round effects.
+    Cooperation,
+    /// The bound party transfers `amount` of budget to `to` once, at signature.
+    Transfer,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClauseKind {
+    pub id: ClauseKindId,
+    pub name: String,
+    pub form: ClauseForm,
+    #[serde(default)]
+    pub description: String,
+    /// Forbid: the actions this kind may name (empty: any action).
+    #[serde(default)]
+    pub actions: Vec<ActionId>,
+    /// Cap: the variables this kind may cap (empty: any variable with an owner).
+    #[serde(default)]
+    pub vars: Vec<VarId>,
+    /// Guarantee / transparency / cooperation: the model variable this clause sets to 1 while
+    /// the agreement is in force (and ratified).
+    #[serde(default)]
+    pub provides: Option<VarId>,
+    /// Factions that may be the bound party (empty: any party).
+    #[serde(default)]
+    pub givers: Vec<FactionId>,
+    /// Political capital the bound party pays when the agreement is signed.
+    #[serde(default)]
+    pub capital_cost: f64,
+    /// If set, the clause needs ratification, which succeeds with this probability at the next
+    /// adjudication; on failure the agreement lapses.
+    #[serde(default)]
+    pub ratification: Option<f64>,
+    /// Detection probability of a breach when the agreement has no inspections. Transparency
+    /// clauses with `inspections = true` make detection certain.
+    #[serde(default)]
+    pub inspections: bool,
+    /// Effects applied at each adjudication while the agreement is in force.
+    #[serde(default)]
+    pub effects_per_round: Vec<Effect>,
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// Happens at the briefing of `round` unless Control switched it off.
+    Scheduled,
+    /// Drawn at briefings with probability proportional to `weight`.
+    Random,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventCard {
+    pub id: EventId,
+    pub name: String,
+    pub kind: EventKind,
+    /// What players read at the briefing.
+    pub text: String,
+    /// Scheduled: the 1-based round of the briefing where it happens.
+    #[serde(default)]
+    pub round: Option<u32>,
+    /// Random: the drawing weight.
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// Random: first and last 1-based round in which it may be drawn.
+    #[serde(default)]
+    pub rounds: Option<[u32; 2]>,
+    /// Random: how many times it can happen in one game.
+    #[serde(default = "one")]
+    pub max_times: u32,
+    pub effects: Vec<EventEffect>,
+    #[serde(default)]
+    pub source: String,
+}
+
+/// What an event does. Untagged in TOML: `{ var = "tension", delta = 5 }`,
+/// `{ reveal = "russia" }`, `{ delay_builds = "us_nato", rounds = 1 }`,
+/// `{ ratification = -0.2 }`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum EventEffect {
+    Var(Effect),
+    /// Every other faction learns the current values of this faction's private variables.
+    Reveal {
+        reveal: FactionId,
+    },
+    /// This faction's builds under way finish `rounds` later.
+    DelayBuilds {
+        delay_builds: FactionId,
+        rounds: u32,
+    },
+    /// Shifts the success probability of ratifications pending this round.
+    Ratification {
+        ratification: f64,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// Preset applied when a game is created without naming one.
+    pub default_preset: String,
+    pub parameters: Vec<Parameter>,
+    #[serde(default)]
+    pub presets: Vec<Preset>,
+    /// Interceptor batteries: which variable counts them, what they can engage and cover.
+    pub batteries: Vec<Battery>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    pub id: ParamId,
+    pub name: String,
+    pub value: f64,
+    #[serde(default)]
+    pub unit: String,
+    /// Publication, or "design default" with the reasoning.
+    pub source: String,
+    /// True when the number is the designers' choice rather than a published figure.
+    #[serde(default)]
+    pub design_default: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Parameter overrides.
+    pub values: BTreeMap<ParamId, f64>,
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Battery {
+    pub id: String,
+    pub name: String,
+    pub owner: FactionId,
+    /// Variable holding the number of units (ships, sites) deployed.
+    pub units_var: VarId,
+    /// Interceptors per unit.
+    pub interceptors_per_unit: f64,
+    /// Interceptor type, for display ("SM-3 IB").
+    pub interceptor: String,
+    /// E: share of Russian ICBM warheads this battery could technically engage.
+    pub engageability: f64,
+    /// Share of NATO European territory covered against an Iranian salvo.
+    pub coverage: f64,
+    /// Contribution to upgrade headroom U (velocity, spare cells, numbers).
+    pub headroom: f64,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    /// Objective id (see `docs/model.md` §8) → weight.
+    pub weights: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub source: String,
+}
+
+/// A point on the client's map. The engine never reads these.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapFeature {
+    pub id: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// site | radar | ship | missile | member | infrastructure
+    pub kind: String,
+    #[serde(default)]
+    pub faction: Option<FactionId>,
+    /// Shown when this variable is at least 1 (absent: always shown).
+    #[serde(default)]
+    pub shown_when: Option<VarId>,
+    /// Range ring in km, e.g. Iskander's ~500 km.
+    #[serde(default)]
+    pub range_km: Option<f64>,
+    #[serde(default)]
+    pub source: String,
+}
+
+impl Scenario {
+    pub fn faction(&self, id: &str) -> Option<&Faction> {
+        self.factions.iter().find(|f| f.id.as_str() == id)
+    }
+    /// Builds look-up tables; call once after parsing (the validator does).
+    pub fn prepare(&mut self) {
+        self.var_lookup = self
+            .variables
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.id.0.clone(), i))
+            .collect();
+    }
+    pub fn var_index(&self, id: &str) -> Option<usize> {
+        if self.var_lookup.is_empty() {
+            self.variables.iter().position(|v| v.id.as_str() == id)
+        } else {
+            self.var_lookup.get(id).copied()
+        }
+    }
+    pub fn action(&self, id: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.id.as_str() == id)
+    }
+    pub fn clause_kind(&self, id: &str) -> Option<&ClauseKind> {
+        self.clause_kinds.iter().find(|k| k.id.as_str() == id)
+    }
+    pub fn event(&self, id: &str) -> Option<&EventCard> {
+        self.events.iter().find(|e| e.id.as_str() == id)
+    }
+    pub fn resources_of(&self, f: &str) -> Option<&Resources> {
+        self.resources.iter().find(|r| r.faction.as_str() == f)
+    }
+    pub fn preset(&self, id: &str) -> Option<&Preset> {
+        self.model.presets.iter().find(|p| p.id == id)
+    }
+}

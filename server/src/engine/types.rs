@@ -1,0 +1,614 @@
+//! The vocabulary of a game: seats, phases, channels, commands, proposals, agreements, orders,
+//! events and turn reports. Everything here is plain data with serde; the rules live in
+//! `game.rs` and `adjudicate.rs`, visibility in `view.rs`.
+
+use super::ids::*;
+use super::model::Indices;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who is acting or looking. The server derives it from the authenticated connection, never
+/// from a message.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "role", content = "faction", rename_all = "snake_case")]
+pub enum Seat {
+    Faction(FactionId),
+    /// The facilitator ("White cell").
+    Control,
+    Observer,
+    /// The server's own clock (deadlines). Never reachable from a connection.
+    System,
+}
+
+impl Seat {
+    pub fn faction(&self) -> Option<&FactionId> {
+        match self {
+            Seat::Faction(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Briefing,
+    Negotiation,
+    Orders,
+    Review,
+    Ended,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Briefing => "briefing",
+            Phase::Negotiation => "negotiation",
+            Phase::Orders => "orders",
+            Phase::Review => "review",
+            Phase::Ended => "ended",
+        }
+    }
+}
+
+/// Bot temperaments: how a bot weighs its objectives and how readily it signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Temperament {
+    Hawk,
+    Pragmatist,
+    Dove,
+}
+
+impl std::str::FromStr for Temperament {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "hawk" => Ok(Temperament::Hawk),
+            "pragmatist" => Ok(Temperament::Pragmatist),
+            "dove" => Ok(Temperament::Dove),
+            _ => Err(format!(
+                "unknown temperament \"{s}\": expected hawk, pragmatist or dove"
+            )),
+        }
+    }
+}
+
+/// How a game is set up. Fixed at creation; recorded in the first event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GameConfig {
+    /// Seed of every random draw in the game (events, detection, ratification, bots).
+    pub seed: u64,
+    /// Model preset; the scenario's default if absent.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Phase deadlines in seconds, overriding the scenario's defaults.
+    #[serde(default)]
+    pub deadlines: Option<super::scenario::PhaseDeadlines>,
+    /// Factions played by bots.
+    #[serde(default)]
+    pub bots: BTreeMap<FactionId, Temperament>,
+}
+
+/// A chat channel.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Channel {
+    /// Everyone, observers included (read only for them).
+    Plenary,
+    /// Two factions (and Control). Stored with the pair sorted.
+    Bilateral { factions: [FactionId; 2] },
+    /// A faction's own team (and Control).
+    Team { faction: FactionId },
+    /// A faction and Control.
+    Control { faction: FactionId },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: u32,
+    pub round: u32,
+    pub channel: Channel,
+    pub from: Seat,
+    /// Display name of the person, as the server knows them.
+    pub author: String,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// One clause of a proposal. Which fields are needed depends on the clause kind's form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    pub kind: ClauseKindId,
+    /// The party bound by (or giving) this clause.
+    pub by: FactionId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ActionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var: Option<VarId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<FactionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<f64>,
+}
+
+/// What a proposal offers, as written by its proposer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terms {
+    /// A name for the accord, e.g. "Moscow accord".
+    pub title: String,
+    pub parties: Vec<FactionId>,
+    pub clauses: Vec<Clause>,
+    /// Rounds the agreement stays in force, counted from the round it is signed.
+    pub duration_rounds: u32,
+    /// Public agreements are announced to everyone; private ones only to the parties.
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ProposalStatus {
+    Open,
+    Signed { agreement: u32 },
+    Rejected { by: FactionId, reason: String },
+    Countered { by: FactionId, counter: u32 },
+    Withdrawn,
+    /// The negotiation phase ended before every party accepted.
+    Expired,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub id: u32,
+    pub round: u32,
+    pub proposer: FactionId,
+    pub terms: Terms,
+    pub accepted_by: BTreeSet<FactionId>,
+    pub status: ProposalStatus,
+    /// The proposal this one counters, if any.
+    pub counter_of: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum AgreementStatus {
+    /// Signed; a clause needs ratification, rolled at the next adjudication.
+    PendingRatification,
+    InForce,
+    /// Ratification failed.
+    Lapsed,
+    /// A detected breach voided it.
+    Broken { by: FactionId, round: u32 },
+    /// Its duration ran out.
+    Expired,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    pub id: u32,
+    pub proposal: u32,
+    pub terms: Terms,
+    pub signed_round: u32,
+    /// First round in which it is no longer in force.
+    pub until_round: u32,
+    pub status: AgreementStatus,
+}
+
+impl Agreement {
+    pub fn in_force(&self) -> bool {
+        matches!(self.status, AgreementStatus::InForce)
+    }
+}
+
+/// One order in a faction's orders draft.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: u32,
+    pub action: ActionId,
+    pub quantity: u32,
+}
+
+/// A faction's two resources.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Purse {
+    pub budget: f64,
+    pub capital: f64,
+}
+
+/// An order under construction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Build {
+    pub faction: FactionId,
+    pub action: ActionId,
+    pub quantity: u32,
+    pub ordered_round: u32,
+    /// Round (0-based) at whose adjudication the effects apply.
+    pub due_round: u32,
+    pub covert: bool,
+}
+
+/// The part of the state that rounds and adjudication change as a whole. Events that resolve
+/// randomness carry the resulting `Core`, so replay never re-rolls a die.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Core {
+    /// Technical values of the scenario's variables, in scenario order.
+    pub vars: Vec<f64>,
+    /// Per faction, the values it believes the variables have (used for other factions'
+    /// private variables; refreshed by reveals and transparency).
+    pub intel: BTreeMap<FactionId, Vec<f64>>,
+    /// What the public (observers) knows of private variables.
+    pub public_intel: Vec<f64>,
+    pub purses: BTreeMap<FactionId, Purse>,
+    pub builds: Vec<Build>,
+    pub agreements: Vec<Agreement>,
+    /// Units ordered so far, per action, for `max_total`.
+    pub used: BTreeMap<ActionId, u32>,
+    /// How often each event has happened.
+    pub fired: BTreeMap<EventId, u32>,
+    /// Shift of ratification odds this round (events).
+    pub ratification_shift: f64,
+    /// Score per faction per adjudicated round.
+    pub score_history: BTreeMap<FactionId, Vec<f64>>,
+}
+
+/// An event that happened at a briefing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FiredEvent {
+    pub id: EventId,
+    pub name: String,
+    pub text: String,
+    /// True when Control injected it.
+    pub injected: bool,
+}
+
+/// Why the game ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Ending {
+    LastRound,
+    Crisis { tension: f64 },
+    Control { note: String },
+}
+
+/// A command, from any seat. The seat comes with it from the connection, not inside it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    Chat {
+        channel: Channel,
+        text: String,
+    },
+    Propose {
+        terms: Terms,
+    },
+    Accept {
+        proposal: u32,
+    },
+    Reject {
+        proposal: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    Counter {
+        proposal: u32,
+        terms: Terms,
+    },
+    Withdraw {
+        proposal: u32,
+    },
+    SubmitOrder {
+        action: ActionId,
+        #[serde(default = "one")]
+        quantity: u32,
+    },
+    AmendOrder {
+        order: u32,
+        quantity: u32,
+    },
+    WithdrawOrder {
+        order: u32,
+    },
+    /// The faction is done with this phase; when every faction is ready the phase advances.
+    Ready,
+    // Control only.
+    AdvancePhase,
+    Pause,
+    Resume,
+    ExtendDeadline {
+        seconds: u32,
+    },
+    InjectEvent {
+        event: EventId,
+    },
+    Override {
+        var: VarId,
+        value: f64,
+        reason: String,
+    },
+    SetBot {
+        faction: FactionId,
+        temperament: Option<Temperament>,
+    },
+    SetScheduledEvent {
+        event: EventId,
+        enabled: bool,
+    },
+    Annotate {
+        text: String,
+    },
+    EndGame {
+        #[serde(default)]
+        note: String,
+    },
+    /// The server's clock: advance if the deadline has passed. System seat only.
+    Tick,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Command {
+    /// Commands only Control may give.
+    pub fn is_control(&self) -> bool {
+        matches!(
+            self,
+            Command::AdvancePhase
+                | Command::Pause
+                | Command::Resume
+                | Command::ExtendDeadline { .. }
+                | Command::InjectEvent { .. }
+                | Command::Override { .. }
+                | Command::SetBot { .. }
+                | Command::SetScheduledEvent { .. }
+                | Command::Annotate { .. }
+                | Command::EndGame { .. }
+        )
+    }
+}
+
+/// What `apply` records. The game is the fold of its events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    GameCreated {
+        scenario: String,
+        config: GameConfig,
+        core: Box<Core>,
+    },
+    /// A new round's briefing: resources refilled, events fired, their effects applied.
+    RoundBegan {
+        round: u32,
+        fired: Vec<FiredEvent>,
+        core: Box<Core>,
+        deadline_at: Option<i64>,
+    },
+    PhaseChanged {
+        round: u32,
+        phase: Phase,
+        deadline_at: Option<i64>,
+    },
+    ChatPosted {
+        message: Message,
+    },
+    ProposalMade {
+        proposal: Proposal,
+    },
+    ProposalAccepted {
+        proposal: u32,
+        by: FactionId,
+    },
+    ProposalRejected {
+        proposal: u32,
+        by: FactionId,
+        reason: String,
+    },
+    ProposalCountered {
+        proposal: u32,
+        by: FactionId,
+        counter: u32,
+    },
+    ProposalWithdrawn {
+        proposal: u32,
+    },
+    /// Open proposals lapse when negotiation ends.
+    ProposalsExpired {
+        proposals: Vec<u32>,
+    },
+    AgreementSigned {
+        agreement: Agreement,
+        /// Capital and budget moved by the signature.
+        purses: BTreeMap<FactionId, Purse>,
+    },
+    OrderSubmitted {
+        faction: FactionId,
+        order: Order,
+    },
+    OrderAmended {
+        faction: FactionId,
+        order: u32,
+        quantity: u32,
+    },
+    OrderWithdrawn {
+        faction: FactionId,
+        order: u32,
+    },
+    FactionReady {
+        faction: FactionId,
+    },
+    Paused {
+        remaining_ms: Option<i64>,
+    },
+    Resumed {
+        deadline_at: Option<i64>,
+    },
+    DeadlineExtended {
+        deadline_at: i64,
+    },
+    EventInjected {
+        fired: FiredEvent,
+        core: Box<Core>,
+    },
+    Overridden {
+        var: VarId,
+        old: f64,
+        new: f64,
+        reason: String,
+        round: u32,
+    },
+    BotSet {
+        faction: FactionId,
+        temperament: Option<Temperament>,
+    },
+    ScheduledEventSet {
+        event: EventId,
+        enabled: bool,
+    },
+    Annotated {
+        round: u32,
+        text: String,
+    },
+    Adjudicated {
+        report: Box<TurnReport>,
+        core: Box<Core>,
+    },
+    GameEnded {
+        ending: Ending,
+    },
+}
+
+/// One order as revealed in the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevealedOrder {
+    pub faction: FactionId,
+    pub action: ActionId,
+    pub name: String,
+    pub quantity: u32,
+    pub budget: f64,
+    pub capital: f64,
+    pub covert: bool,
+    /// Round whose adjudication applies its effects.
+    pub completes_round: u32,
+}
+
+/// An order that broke a clause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Breach {
+    pub agreement: u32,
+    pub agreement_title: String,
+    /// 1-based, as players read it ("clause 2").
+    pub clause: usize,
+    pub by: FactionId,
+    pub what: String,
+    /// Probability of detection that applied.
+    pub detection_probability: f64,
+    pub detected: bool,
+    /// Parties of the agreement (they learn of a detected breach even if it is private).
+    pub parties: Vec<FactionId>,
+    pub public: bool,
+}
+
+/// One objective's contribution to a score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveScore {
+    pub id: String,
+    pub weight: f64,
+    pub value: f64,
+    pub formula: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoreCard {
+    pub faction: FactionId,
+    pub objectives: Vec<ObjectiveScore>,
+    /// 100 · Σ w·o / Σ w.
+    pub weighted: f64,
+    /// Shared stability bonus this round.
+    pub bonus: f64,
+    /// Crisis penalty, if the game ended in crisis this round.
+    pub penalty: f64,
+    /// clamp(weighted + bonus − penalty, 0, 100).
+    pub round_score: f64,
+    /// Mean of round scores so far: the game score.
+    pub game_score: f64,
+    pub formula: String,
+}
+
+/// A change of a variable during adjudication, with its cause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VarChange {
+    pub var: VarId,
+    pub before: f64,
+    pub after: f64,
+    pub cause: String,
+    /// Set when the cause is a covert action of this faction: others read "undisclosed".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covert_of: Option<FactionId>,
+}
+
+/// What everyone may read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicReport {
+    pub orders: Vec<RevealedOrder>,
+    pub completed: Vec<RevealedOrder>,
+    pub breaches: Vec<Breach>,
+    pub agreements: Vec<AgreementNote>,
+    pub changes: Vec<VarChange>,
+    pub indices: Indices,
+    pub tension: super::model::Explained,
+    pub crisis: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgreementNote {
+    pub agreement: u32,
+    pub title: String,
+    pub parties: Vec<FactionId>,
+    pub public: bool,
+    pub note: String,
+}
+
+/// What one faction may read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FactionReport {
+    pub orders: Vec<RevealedOrder>,
+    pub completed: Vec<RevealedOrder>,
+    pub breaches: Vec<Breach>,
+    pub agreements: Vec<AgreementNote>,
+    pub changes: Vec<VarChange>,
+    pub indices: Indices,
+    pub score: ScoreCard,
+    pub purse: Purse,
+}
+
+/// What only Control may read (and everyone after the game ends).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlReport {
+    pub technical: Indices,
+    pub orders: Vec<RevealedOrder>,
+    pub completed: Vec<RevealedOrder>,
+    pub breaches: Vec<Breach>,
+    pub agreements: Vec<AgreementNote>,
+    pub changes: Vec<VarChange>,
+    pub rolls: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TurnReport {
+    /// 0-based round index.
+    pub round: u32,
+    pub label: String,
+    pub public: PublicReport,
+    pub factions: BTreeMap<FactionId, FactionReport>,
+    pub control: ControlReport,
+}

@@ -1,0 +1,5 @@
+//! Détente: a multiplayer negotiation wargame over European missile defence.
+//!
+//! `engine` is the pure rules engine; `cli` holds the `detente` subcommands.
+
+pub mod engine;
