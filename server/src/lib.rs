@@ -2,4 +2,5 @@
 //!
 //! `engine` is the pure rules engine; `cli` holds the `detente` subcommands.
 
+pub mod cli;
 pub mod engine;

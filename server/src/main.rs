@@ -1,1 +1,110 @@
-fn main() {}
+//! The `detente` binary: thin. Parses the command line and hands over to the library.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use detente::cli::{self, Format, SimulateArgs};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Détente: a multiplayer negotiation wargame over European missile defence.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check, list and show scenarios.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCmd,
+    },
+    /// Play whole games with bots only and print each round's indices and scores.
+    Simulate {
+        /// Seed of the first game; game i uses seed + i.
+        #[arg(long, env = "DETENTE_SEED", default_value_t = 1)]
+        seed: u64,
+        /// Number of games to play.
+        #[arg(long, default_value_t = 1)]
+        games: u32,
+        /// Scenario file (TOML); the built-in default when absent.
+        #[arg(long, env = "DETENTE_SCENARIO")]
+        scenario: Option<PathBuf>,
+        /// Bot temperaments, e.g. `russia=hawk,us_nato=dove`; unnamed factions are pragmatists.
+        #[arg(long, default_value = "")]
+        bots: String,
+        /// Model preset (e.g. optimistic, pessimistic); the scenario's default when absent.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCmd {
+    /// Validate a scenario file; exits non-zero and names each problem if it is invalid.
+    Check { file: PathBuf },
+    /// List the built-in scenarios.
+    List,
+    /// Describe a built-in scenario (by id) or a scenario file (by path).
+    Show { id: String },
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.command {
+        Cmd::Scenario { command } => match command {
+            ScenarioCmd::Check { file } => cli::scenario_check(&file, &mut out)?,
+            ScenarioCmd::List => cli::scenario_list(&mut out)?,
+            ScenarioCmd::Show { id } => {
+                let path = PathBuf::from(&id);
+                let s = if path.exists() {
+                    cli::load_file(&path)?
+                } else {
+                    cli::built_in(&id)?
+                };
+                cli::scenario_show(&s, &mut out)?;
+            }
+        },
+        Cmd::Simulate {
+            seed,
+            games,
+            scenario,
+            bots,
+            preset,
+            format,
+        } => {
+            let s = match scenario {
+                Some(p) => cli::load_file(&p)?,
+                None => cli::built_in("missile-defence-2013")?,
+            };
+            let bots = cli::parse_bots(&s, &bots)?;
+            let args = SimulateArgs {
+                seed,
+                games,
+                bots,
+                preset,
+                format,
+            };
+            cli::simulate(s, &args, &mut out, &mut std::io::stderr())?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -557,7 +557,7 @@ pub fn score_card(
     let mut wsum = 0.0;
     if let Some(s) = scn.scoring.get(f) {
         for (id, w) in &s.weights {
-            if let Some((value, formula)) = model::objective(id, ix, vars) {
+            if let Some((value, formula)) = model::objective(id, &ix.values, vars) {
                 sum += w * value;
                 wsum += w;
                 objectives.push(ObjectiveScore {

@@ -910,24 +910,36 @@ impl Game {
         replace: Option<u32>,
         add: Option<&Order>,
     ) -> Result<(), CommandError> {
+        self.check_orders_with(f, replace, add.map(std::slice::from_ref).unwrap_or(&[]))
+    }
+
+    /// As [`Game::check_orders`], adding several orders (bots plan a whole draft at once).
+    pub fn check_orders_with(
+        &self,
+        f: &FactionId,
+        replace: Option<u32>,
+        extra: &[Order],
+    ) -> Result<(), CommandError> {
         let scn = &self.scenario;
         let mut draft: Vec<&Order> = self
             .orders
             .get(f)
             .map(|os| os.iter().filter(|o| Some(o.id) != replace).collect())
             .unwrap_or_default();
-        if let Some(o) = add {
-            let action = scn.action(o.action.as_str()).ok_or_else(|| CommandError::Unknown {
-                kind: "action",
-                id: o.action.to_string(),
-                hint: hint(
-                    o.action.as_str(),
-                    scn.actions
-                        .iter()
-                        .filter(|a| a.owner == *f)
-                        .map(|a| a.id.as_str()),
-                ),
-            })?;
+        for o in extra {
+            let action = scn
+                .action(o.action.as_str())
+                .ok_or_else(|| CommandError::Unknown {
+                    kind: "action",
+                    id: o.action.to_string(),
+                    hint: hint(
+                        o.action.as_str(),
+                        scn.actions
+                            .iter()
+                            .filter(|a| a.owner == *f)
+                            .map(|a| a.id.as_str()),
+                    ),
+                })?;
             if action.owner != *f {
                 return Err(CommandError::NotYourFaction(format!(
                     "\"{}\" is an action of {}",

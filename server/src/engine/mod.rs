@@ -2,12 +2,14 @@
 //! as values, so the same commands always give the same game.
 
 pub mod adjudicate;
+pub mod bots;
 pub mod error;
 pub mod game;
 pub mod ids;
 pub mod model;
 pub mod scenario;
 pub mod types;
+pub mod view;
 pub mod validate;
 
 pub use ids::*;

@@ -205,6 +205,8 @@ pub enum Perspective {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Indices {
     pub perspective: Perspective,
+    /// The bare numbers, for charts and scoring.
+    pub values: Values,
     /// Defence layer kill probability per engaged warhead, P_L.
     pub kill_probability: Explained,
     /// Objects the defence must engage per warhead.
@@ -292,53 +294,53 @@ fn battery_units(vars: &ModelVars, b: &Battery) -> f64 {
     vars.get(b.units_var.as_str()).max(0.0)
 }
 
-/// Computes every index from one perspective.
-pub fn compute(
-    scn: &Scenario,
-    params: &Params,
-    vars: &ModelVars,
-    perspective: &Perspective,
-) -> Indices {
-    let p = |id: &str| params.get(id);
-    let perceives = match perspective {
+/// The numbers of every index, without their working: what bots and forecasts need, and
+/// the single place where the model's arithmetic lives ([`compute`] adds the explanations).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Values {
+    pub kill_probability: f64,
+    pub objects_per_warhead: f64,
+    pub engageability: f64,
+    pub upgrade_headroom: f64,
+    pub guarantee_credit: f64,
+    pub perceived_engageability: f64,
+    /// Engageability used for intercepts: Ê for a perceiving faction, else E.
+    pub e_used: f64,
+    /// Interceptors counted against ICBMs (all European ones for a perceiving faction).
+    pub capacity_interceptors: f64,
+    pub expected_intercepts: f64,
+    pub retaliation_russia: f64,
+    pub retaliation_us: f64,
+    pub ru_arriving: f64,
+    pub ru_first: f64,
+    pub us_arriving: f64,
+    pub us_first: f64,
+    pub rho_ru: f64,
+    pub rho_us: f64,
+    pub stability: f64,
+    pub europe_interceptors: f64,
+    pub coverage: f64,
+    pub border_security: f64,
+    pub deterrence_balance: f64,
+}
+
+/// Whether a perspective reads the system through Ê.
+pub fn perceives(scn: &Scenario, perspective: &Perspective) -> bool {
+    match perspective {
         Perspective::Technical | Perspective::Public => false,
         Perspective::Faction(f) => scn.faction(f.as_str()).is_some_and(|f| f.perceives_threat),
-    };
+    }
+}
 
-    // §1 Defence layer.
+/// The model's arithmetic (docs/model.md §1–§7).
+pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceives: bool) -> Values {
+    let p = |id: &str| params.get(id);
+    // §1
     let pl = kill_probability(p("pk"), p("tracking"), p("shots_per_target"));
-    let kill_probability = Explained {
-        id: "kill_probability".into(),
-        name: "Defence layer kill probability".into(),
-        formula: "P_L = T·(1 − (1 − Pk)^n)".into(),
-        inputs: vec![
-            params.input("T", "tracking", "tracking factor"),
-            params.input("Pk", "pk", "single-shot kill probability"),
-            params.input("n", "shots_per_target", "interceptors per object"),
-        ],
-        value: pl,
-        source: "docs/model.md §1; barrage formula".into(),
-    };
     let opw = objects_per_warhead(vars.get("ru_decoys"), p("discrimination"));
-    let objects = Explained {
-        id: "objects_per_warhead".into(),
-        name: "Objects to engage per warhead".into(),
-        formula: "O = 1 + D·(1 − d)".into(),
-        inputs: vec![
-            vars.input("D", "ru_decoys"),
-            params.input("d", "discrimination", "discrimination"),
-        ],
-        value: opw,
-        source: "docs/model.md §1".into(),
-    };
-
-    // §2 Engageability and §5 perception.
-    let mut e_inputs = Vec::new();
-    let mut e_sum = 0.0;
-    let mut u_inputs = Vec::new();
-    let mut u_sum = 0.0;
-    let mut icbm_capable = 0.0;
-    let mut all_interceptors = 0.0;
+    // §2, §5
+    let (mut e_sum, mut u_sum, mut icbm_capable, mut all_interceptors) = (0.0, 0.0, 0.0, 0.0);
+    let mut uncovered = 1.0;
     for b in &scn.model.batteries {
         let units = battery_units(vars, b);
         let present = if units > 0.0 { 1.0 } else { 0.0 };
@@ -349,6 +351,123 @@ pub fn compute(
         }
         e_sum += b.engageability * present;
         u_sum += b.headroom * present;
+        if units > 0.0 {
+            uncovered *= 1.0 - clamp01(b.coverage);
+        }
+    }
+    let e = clamp01(e_sum);
+    let u = clamp01(u_sum) * (1.0 - clamp01(vars.get("burnout_transparency")));
+    let g_raw = clamp01(vars.get("guarantee_political")) * p("credit_political")
+        + clamp01(vars.get("guarantee_legal")) * p("credit_legal")
+        + clamp01(vars.get("data_exchange")) * p("credit_data_exchange")
+        + clamp01(vars.get("joint_centre")) * p("credit_joint_centre");
+    let g = clamp01(g_raw) * clamp01(vars.get("trust") / 100.0);
+    let e_hat = clamp01(
+        e + p("perception_upgrade_weight") * u - p("perception_guarantee_weight") * g,
+    );
+    // §3
+    let (e_used, capacity_interceptors) = if perceives {
+        (e_hat, all_interceptors)
+    } else {
+        (e, icbm_capable)
+    };
+    let ru_w = vars.get("ru_warheads").max(0.0);
+    let rel = clamp01(p("reliability"));
+    let icbm_share = clamp01(p("ru_icbm_share"));
+    let hgv = clamp01(vars.get("ru_hgv_share"));
+    let n_shots = p("shots_per_target").max(1.0);
+    let capacity = capacity_interceptors / (n_shots * opw);
+    let ru_second = ru_w * clamp01(vars.get("ru_survival")) * rel;
+    let intercepts = intercepts_of(ru_second, icbm_share, hgv, e_used, capacity, pl);
+    let w_req = p("w_req").max(1.0);
+    let ru_arriving = (ru_second - intercepts).max(0.0);
+    let us_w = vars.get("us_warheads").max(0.0);
+    let ru_bmd = p("ru_bmd_intercepts").max(0.0);
+    let us_arriving = (us_w * clamp01(vars.get("us_survival")) * rel - ru_bmd).max(0.0);
+    // §4
+    let w_scale = p("w_scale");
+    let ru_first =
+        (ru_w * rel - intercepts_of(ru_w * rel, icbm_share, hgv, e_used, capacity, pl)).max(0.0);
+    let us_first = (us_w * rel - ru_bmd).max(0.0);
+    let rho_ru = safe_ratio(damage(ru_arriving, w_scale), damage(ru_first, w_scale));
+    let rho_us = safe_ratio(damage(us_arriving, w_scale), damage(us_first, w_scale));
+    let fss = first_strike_stability(rho_us, rho_ru);
+    // §6
+    let radar = clamp01(vars.get("tpy2_radar"));
+    let cue = radar + (1.0 - radar) * clamp01(p("uncued_coverage_factor"));
+    let salvo = p("iran_salvo").max(1.0);
+    let capacity_iran = clamp01(all_interceptors / (n_shots * salvo));
+    let coverage = clamp01((1.0 - uncovered) * cue * capacity_iran * pl);
+    let b_raw = vars.get("border_security")
+        + p("border_cooperation_bonus") * clamp01(vars.get("csto_nato_cooperation"))
+        - p("border_withdrawal_penalty") * (1.0 - clamp01(vars.get("isaf_presence")));
+    Values {
+        kill_probability: pl,
+        objects_per_warhead: opw,
+        engageability: e,
+        upgrade_headroom: u,
+        guarantee_credit: g,
+        perceived_engageability: e_hat,
+        e_used,
+        capacity_interceptors,
+        expected_intercepts: intercepts,
+        retaliation_russia: clamp01(ru_arriving / w_req),
+        retaliation_us: clamp01(us_arriving / w_req),
+        ru_arriving,
+        ru_first,
+        us_arriving,
+        us_first,
+        rho_ru,
+        rho_us,
+        stability: fss,
+        europe_interceptors: all_interceptors,
+        coverage,
+        border_security: clamp01(b_raw / 100.0),
+        deterrence_balance: 100.0 * fss,
+    }
+}
+
+/// Computes every index from one perspective.
+pub fn compute(
+    scn: &Scenario,
+    params: &Params,
+    vars: &ModelVars,
+    perspective: &Perspective,
+) -> Indices {
+    let perceives = perceives(scn, perspective);
+    let v = compute_values(scn, params, vars, perceives);
+
+    // §1 Defence layer.
+    let kill_probability = Explained {
+        id: "kill_probability".into(),
+        name: "Defence layer kill probability".into(),
+        formula: "P_L = T·(1 − (1 − Pk)^n)".into(),
+        inputs: vec![
+            params.input("T", "tracking", "tracking factor"),
+            params.input("Pk", "pk", "single-shot kill probability"),
+            params.input("n", "shots_per_target", "interceptors per object"),
+        ],
+        value: v.kill_probability,
+        source: "docs/model.md §1; barrage formula".into(),
+    };
+    let objects = Explained {
+        id: "objects_per_warhead".into(),
+        name: "Objects to engage per warhead".into(),
+        formula: "O = 1 + D·(1 − d)".into(),
+        inputs: vec![
+            vars.input("D", "ru_decoys"),
+            params.input("d", "discrimination", "discrimination"),
+        ],
+        value: v.objects_per_warhead,
+        source: "docs/model.md §1".into(),
+    };
+
+    // §2 Engageability and §5 perception.
+    let mut e_inputs = Vec::new();
+    let mut u_inputs = Vec::new();
+    for b in &scn.model.batteries {
+        let units = battery_units(vars, b);
+        let present = if units > 0.0 { 1.0 } else { 0.0 };
         e_inputs.push(Input {
             symbol: format!("E[{}]·[present]", b.id),
             name: format!("{} ({} units of {})", b.name, units, b.interceptor),
@@ -362,24 +481,21 @@ pub fn compute(
             source: b.source.clone(),
         });
     }
-    let e = clamp01(e_sum);
     let engageability = Explained {
         id: "engageability".into(),
         name: "Technical engageability of Russian ICBM warheads".into(),
         formula: "E = min(1, Σ E[site]·[site deployed])".into(),
         inputs: e_inputs,
-        value: e,
+        value: v.engageability,
         source: "docs/model.md §2; Sankaran, Arms Control Today (2013); GAO-13-382R".into(),
     };
-    let transparency = clamp01(vars.get("burnout_transparency"));
     u_inputs.push(vars.input("V", "burnout_transparency"));
-    let u = clamp01(u_sum) * (1.0 - transparency);
     let upgrade_headroom = Explained {
         id: "upgrade_headroom".into(),
         name: "Upgrade headroom".into(),
         formula: "U = min(1, Σ h[site]·[site deployed]) · (1 − V)".into(),
         inputs: u_inputs,
-        value: u,
+        value: v.upgrade_headroom,
         source: "docs/model.md §5 (design default)".into(),
     };
     let credits = [
@@ -397,27 +513,19 @@ pub fn compute(
         ),
     ];
     let mut g_inputs = Vec::new();
-    let mut g_raw = 0.0;
     for (var, credit, name) in credits {
-        let on = clamp01(vars.get(var));
-        g_raw += on * p(credit);
         g_inputs.push(vars.input(&format!("[{name}]"), var));
         g_inputs.push(params.input(&format!("c[{name}]"), credit, "guarantee credit"));
     }
-    let trust = clamp01(vars.get("trust") / 100.0);
     g_inputs.push(vars.input("trust", "trust"));
-    let g = clamp01(g_raw) * trust;
     let guarantee_credit = Explained {
         id: "guarantee_credit".into(),
         name: "Guarantee credit".into(),
         formula: "G = min(1, Σ c[k]·[k in force]) · trust/100".into(),
         inputs: g_inputs,
-        value: g,
+        value: v.guarantee_credit,
         source: "docs/model.md §5; credits are design defaults (GAME.md)".into(),
     };
-    let uw = p("perception_upgrade_weight");
-    let gw = p("perception_guarantee_weight");
-    let e_hat = clamp01(e + uw * u - gw * g);
     let perceived_engageability = Explained {
         id: "perceived_engageability".into(),
         name: "Perceived engageability".into(),
@@ -433,26 +541,16 @@ pub fn compute(
             params.input("g", "perception_guarantee_weight", "weight of guarantees"),
             idx("G", &guarantee_credit),
         ],
-        value: e_hat,
+        value: v.perceived_engageability,
         source: "docs/model.md §5".into(),
     };
 
     // §3 Assured retaliation, Russia: survivors of a US first strike, then the defence.
-    let (e_used, capacity_interceptors, e_label) = if perceives {
-        (e_hat, all_interceptors, "Ê (perceived)")
+    let e_label = if perceives {
+        "Ê (perceived)"
     } else {
-        (e, icbm_capable, "E (technical)")
+        "E (technical)"
     };
-    let ru_w = vars.get("ru_warheads").max(0.0);
-    let ru_surv = clamp01(vars.get("ru_survival"));
-    let rel = clamp01(p("reliability"));
-    let icbm_share = clamp01(p("ru_icbm_share"));
-    let hgv = clamp01(vars.get("ru_hgv_share"));
-    let n_shots = p("shots_per_target").max(1.0);
-    let ru_second = ru_w * ru_surv * rel;
-    let engageable_second = ru_second * icbm_share * (1.0 - hgv) * e_used;
-    let capacity = capacity_interceptors / (n_shots * opw);
-    let intercepts = engageable_second.min(capacity) * pl;
     let expected_intercepts = Explained {
         id: "expected_intercepts".into(),
         name: "Russian warheads intercepted in a second strike".into(),
@@ -466,7 +564,7 @@ pub fn compute(
             Input {
                 symbol: "E".into(),
                 name: format!("engageability used: {e_label}"),
-                value: e_used,
+                value: v.e_used,
                 source: if perceives {
                     "index perceived_engageability".into()
                 } else {
@@ -480,19 +578,16 @@ pub fn compute(
                 } else {
                     "ICBM-capable European interceptors".into()
                 },
-                value: capacity_interceptors,
+                value: v.capacity_interceptors,
                 source: "batteries × interceptors per unit".into(),
             },
             params.input("n", "shots_per_target", "interceptors per object"),
             idx("O", &objects),
             idx("P_L", &kill_probability),
         ],
-        value: intercepts,
+        value: v.expected_intercepts,
         source: "docs/model.md §3".into(),
     };
-    let w_req = p("w_req").max(1.0);
-    let ru_arriving = (ru_second - intercepts).max(0.0);
-    let a_ru = clamp01(ru_arriving / w_req);
     let retaliation_russia = Explained {
         id: "retaliation_russia".into(),
         name: "Assured retaliation, Russia".into(),
@@ -508,15 +603,9 @@ pub fn compute(
                 "warheads required for assured retaliation",
             ),
         ],
-        value: a_ru,
+        value: v.retaliation_russia,
         source: "docs/model.md §3".into(),
     };
-    let us_w = vars.get("us_warheads").max(0.0);
-    let us_surv = clamp01(vars.get("us_survival"));
-    let ru_bmd = p("ru_bmd_intercepts").max(0.0);
-    let us_second = us_w * us_surv * rel;
-    let us_arriving = (us_second - ru_bmd).max(0.0);
-    let a_us = clamp01(us_arriving / w_req);
     let retaliation_us = Explained {
         id: "retaliation_us".into(),
         name: "Assured retaliation, United States".into(),
@@ -532,18 +621,13 @@ pub fn compute(
                 "warheads required for assured retaliation",
             ),
         ],
-        value: a_us,
+        value: v.retaliation_us,
         source: "docs/model.md §3".into(),
     };
 
     // §4 First-strike stability.
-    let w_scale = p("w_scale");
-    let ru_first =
-        (ru_w * rel - intercepts_first(ru_w * rel, icbm_share, hgv, e_used, capacity, pl)).max(0.0);
-    let us_first = (us_w * rel - ru_bmd).max(0.0);
-    let rho_ru = safe_ratio(damage(ru_arriving, w_scale), damage(ru_first, w_scale));
-    let rho_us = safe_ratio(damage(us_arriving, w_scale), damage(us_first, w_scale));
-    let fss = first_strike_stability(rho_us, rho_ru);
+    let (ru_arriving, ru_first, us_arriving, us_first) =
+        (v.ru_arriving, v.ru_first, v.us_arriving, v.us_first);
     let stability = Explained {
         id: "stability".into(),
         name: "First-strike stability".into(),
@@ -554,7 +638,7 @@ pub fn compute(
                 name: format!(
                     "Russia: {ru_arriving:.0} warheads arrive striking second, {ru_first:.0} striking first"
                 ),
-                value: rho_ru,
+                value: v.rho_ru,
                 source: "index retaliation_russia".into(),
             },
             Input {
@@ -562,26 +646,20 @@ pub fn compute(
                 name: format!(
                     "US: {us_arriving:.0} warheads arrive striking second, {us_first:.0} striking first"
                 ),
-                value: rho_us,
+                value: v.rho_us,
                 source: "index retaliation_us".into(),
             },
             params.input("w_s", "w_scale", "damage scale"),
         ],
-        value: fss,
+        value: v.stability,
         source: "docs/model.md §4; after Kent & Thaler, First-Strike Stability, RAND R-3765-AF (1989)"
             .into(),
     };
 
     // §6 Coverage of NATO Europe against an Iranian salvo.
-    let mut uncovered = 1.0;
     let mut cov_inputs = Vec::new();
-    let mut iran_interceptors = 0.0;
     for b in &scn.model.batteries {
         let units = battery_units(vars, b);
-        if units > 0.0 {
-            uncovered *= 1.0 - clamp01(b.coverage);
-            iran_interceptors += units * b.interceptors_per_unit;
-        }
         cov_inputs.push(Input {
             symbol: format!("c[{}]·[present]", b.id),
             name: b.name.clone(),
@@ -589,12 +667,6 @@ pub fn compute(
             source: b.source.clone(),
         });
     }
-    let radar = clamp01(vars.get("tpy2_radar"));
-    let cue = radar + (1.0 - radar) * clamp01(p("uncued_coverage_factor"));
-    let salvo = p("iran_salvo").max(1.0);
-    let capacity_iran = clamp01(iran_interceptors / (n_shots * salvo));
-    let area = 1.0 - uncovered;
-    let cov = clamp01(area * cue * capacity_iran * pl);
     cov_inputs.extend([
         vars.input("R", "tpy2_radar"),
         params.input(
@@ -605,7 +677,7 @@ pub fn compute(
         Input {
             symbol: "N_EU".into(),
             name: "interceptors deployed in Europe".into(),
-            value: iran_interceptors,
+            value: v.europe_interceptors,
             source: "batteries × interceptors per unit".into(),
         },
         params.input("S", "iran_salvo", "Iranian salvo size"),
@@ -616,13 +688,9 @@ pub fn compute(
         name: "Coverage of NATO Europe against an Iranian salvo".into(),
         formula: "C = (1 − Π(1 − c[site])) · (R + (1 − R)·k) · min(1, N_EU/(n·S)) · P_L".into(),
         inputs: cov_inputs,
-        value: cov,
+        value: v.coverage,
         source: "docs/model.md §6 (site coverage shares are design defaults)".into(),
     };
-    let b_raw = vars.get("border_security")
-        + p("border_cooperation_bonus") * clamp01(vars.get("csto_nato_cooperation"))
-        - p("border_withdrawal_penalty") * (1.0 - clamp01(vars.get("isaf_presence")));
-    let border = clamp01(b_raw / 100.0);
     let border_security = Explained {
         id: "border_security".into(),
         name: "Afghan border security".into(),
@@ -638,7 +706,7 @@ pub fn compute(
             params.input("ω", "border_withdrawal_penalty", "ISAF withdrawal penalty"),
             vars.input("isaf", "isaf_presence"),
         ],
-        value: border,
+        value: v.border_security,
         source: "docs/model.md §6".into(),
     };
     let deterrence_balance = Explained {
@@ -646,11 +714,12 @@ pub fn compute(
         name: "Deterrence balance".into(),
         formula: "balance = 100 · FSS".into(),
         inputs: vec![idx("FSS", &stability)],
-        value: 100.0 * fss,
+        value: v.deterrence_balance,
         source: "docs/model.md §7".into(),
     };
     Indices {
         perspective: perspective.clone(),
+        values: v,
         kill_probability,
         objects_per_warhead: objects,
         engageability,
@@ -667,8 +736,9 @@ pub fn compute(
     }
 }
 
-/// Intercepts of a Russian first strike (no losses to a US strike first).
-fn intercepts_first(
+/// Expected intercepts of `launched` Russian warheads: engageable ICBM warheads, limited by
+/// the defence's capacity, times the kill probability.
+fn intercepts_of(
     launched: f64,
     icbm_share: f64,
     hgv: f64,
@@ -688,22 +758,22 @@ fn safe_ratio(a: f64, b: f64) -> f64 {
 }
 
 /// The value of one objective for scoring, in [0, 1], with a one-line formula.
-pub fn objective(id: &str, ix: &Indices, vars: &ModelVars) -> Option<(f64, String)> {
+pub fn objective(id: &str, ix: &Values, vars: &ModelVars) -> Option<(f64, String)> {
     let v = match id {
-        "retaliation_russia" => (ix.retaliation_russia.value, "A_RU".to_owned()),
-        "retaliation_us" => (ix.retaliation_us.value, "A_US".to_owned()),
-        "stability" => (ix.stability.value, "FSS".to_owned()),
-        "low_threat" => (1.0 - ix.perceived_engageability.value, "1 − Ê".to_owned()),
+        "retaliation_russia" => (ix.retaliation_russia, "A_RU".to_owned()),
+        "retaliation_us" => (ix.retaliation_us, "A_US".to_owned()),
+        "stability" => (ix.stability, "FSS".to_owned()),
+        "low_threat" => (1.0 - ix.perceived_engageability, "1 − Ê".to_owned()),
         "status" => (
             clamp01(vars.get("russia_status") / 100.0),
             "russia_status/100".to_owned(),
         ),
-        "coverage" => (ix.coverage.value, "C".to_owned()),
+        "coverage" => (ix.coverage, "C".to_owned()),
         "cohesion" => (
             clamp01(vars.get("nato_cohesion") / 100.0),
             "nato_cohesion/100".to_owned(),
         ),
-        "border_security" => (ix.border_security.value, "B".to_owned()),
+        "border_security" => (ix.border_security, "B".to_owned()),
         "autonomy" => (
             clamp01(vars.get("csto_autonomy") / 100.0),
             "csto_autonomy/100".to_owned(),

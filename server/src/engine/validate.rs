@@ -260,7 +260,11 @@ fn suggest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Op
         // A truncated long id ("iskander" for "iskander_kaliningrad") is also a likely slip.
         let prefix = long_enough && (c.starts_with(given) || given.starts_with(c));
         let close = edits <= max_edits || prefix || (jw >= 0.9 && long_enough);
-        if close && best.is_none_or(|(_, b)| jw > b) {
+        let better = match best {
+            Some((_, b)) => jw > b,
+            None => true,
+        };
+        if close && better {
             best = Some((c, jw));
         }
     }
@@ -642,8 +646,15 @@ impl Validator<'_> {
             for (j, r) in a.requires.iter().enumerate() {
                 let rp = format!("{p}.requires[{j}]");
                 self.reference(format!("{rp}.var"), r.var.as_str(), cx.vars);
-                let min_ok = r.min.is_none_or(|x| self.finite(format!("{rp}.min"), x));
-                let max_ok = r.max.is_none_or(|x| self.finite(format!("{rp}.max"), x));
+                // Written as matches rather than `is_none_or`, which is newer than the workspace's MSRV.
+                let min_ok = match r.min {
+                    Some(x) => self.finite(format!("{rp}.min"), x),
+                    None => true,
+                };
+                let max_ok = match r.max {
+                    Some(x) => self.finite(format!("{rp}.max"), x),
+                    None => true,
+                };
                 match (r.min, r.max) {
                     (None, None) => {
                         self.err(&rp, "a requirement needs `min`, `max` or both");
@@ -731,7 +742,16 @@ impl Validator<'_> {
                 k.form,
                 ClauseForm::Guarantee | ClauseForm::Transparency | ClauseForm::Cooperation
             );
+            // An inspections-only transparency clause works through breach detection alone,
+            // so it may provide nothing; without inspections it must provide something.
+            let provides_optional = k.form == ClauseForm::Transparency && k.inspections;
             match (&k.provides, provides_needed) {
+                (None, true) if provides_optional => {}
+                (None, true) if k.form == ClauseForm::Transparency => self.err(
+                    format!("{p}.provides"),
+                    "a transparency clause kind must name the state variable it `provides` \
+                     (set to 1 while the agreement is in force) or set `inspections = true`",
+                ),
                 (None, true) => self.err(
                     format!("{p}.provides"),
                     format!(
@@ -1556,6 +1576,30 @@ shown_when = "tpy2_radar"
             &errors(&src),
             "clause_kinds[0].provides",
             "must name the state variable",
+        );
+        // Transparency: inspections alone are enough, but a clause must do something.
+        let transparency = "form = \"transparency\"\nprovides = \"data_exchange\"\n";
+        let src = edit(
+            &valid(),
+            "form = \"cooperation\"\nprovides = \"joint_centre\"\n",
+            transparency,
+        );
+        assert!(parse_and_validate("t", &src).is_ok());
+        let src = edit(
+            &valid(),
+            "form = \"cooperation\"\nprovides = \"joint_centre\"\n",
+            "form = \"transparency\"\ninspections = true\n",
+        );
+        assert!(parse_and_validate("t", &src).is_ok());
+        let src = edit(
+            &valid(),
+            "form = \"cooperation\"\nprovides = \"joint_centre\"\n",
+            "form = \"transparency\"\n",
+        );
+        assert_error(
+            &errors(&src),
+            "clause_kinds[3].provides",
+            "or set `inspections = true`",
         );
         let src = edit(
             &valid(),

@@ -1,0 +1,565 @@
+//! What each seat may see. This module is the single place that decides visibility: the
+//! snapshot a seat gets (`view`), the form each recorded event takes for a seat (`event_for`),
+//! and the turn reports (`report_for`). Live events, resync, reports and exports all go through
+//! these functions.
+//!
+//! Rules: a faction sees its own orders, builds, purse and team channel, public channels, the
+//! bilateral channels it is in, proposals and agreements it is party to, public agreements, its
+//! own perceived indices and the variables it can know (others' private variables only as its
+//! intelligence picture). Control sees everything. Observers see public information only until
+//! the game ends; after the end everyone sees everything.
+
+use super::adjudicate::{effective_vars, indices};
+use super::game::{perceived_vars, Game};
+use super::ids::*;
+use super::model::{Indices, Perspective};
+use super::scenario::Scenario;
+use super::types::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The state of a game as one seat may see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeatView {
+    pub seat: Seat,
+    pub scenario: String,
+    pub round: u32,
+    pub round_label: String,
+    pub rounds: u32,
+    pub phase: Phase,
+    pub paused: bool,
+    pub deadline_at: Option<i64>,
+    /// Variable values as this seat knows them.
+    pub vars: BTreeMap<VarId, f64>,
+    pub purses: BTreeMap<FactionId, Purse>,
+    pub orders: BTreeMap<FactionId, Vec<Order>>,
+    pub ready: Vec<FactionId>,
+    pub builds: Vec<Build>,
+    pub messages: Vec<Message>,
+    pub proposals: Vec<Proposal>,
+    pub agreements: Vec<Agreement>,
+    pub briefings: Vec<(u32, FiredEvent)>,
+    /// The seat's picture of the model: a faction's perception; Control the technical truth
+    /// followed by each faction's perception; observers the public picture.
+    pub indices: Vec<Indices>,
+    pub reports: Vec<SeatReport>,
+    /// Game scores this seat may see.
+    pub scores: BTreeMap<FactionId, f64>,
+    pub bots: BTreeMap<FactionId, Temperament>,
+    pub annotations: Vec<(u32, String)>,
+    /// Control's overrides (Control, and everyone after the end).
+    pub overrides: Vec<(u32, VarId, f64, f64, String)>,
+    /// For a faction: per own action, the clauses an order of it would break.
+    pub order_warnings: BTreeMap<ActionId, Vec<String>>,
+    pub ending: Option<Ending>,
+}
+
+/// A turn report as one seat may read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeatReport {
+    pub round: u32,
+    pub label: String,
+    pub public: PublicReport,
+    /// The faction parts this seat may read (its own; all for Control and after the end).
+    pub factions: BTreeMap<FactionId, FactionReport>,
+    pub control: Option<ControlReport>,
+}
+
+/// A recorded event in the form one seat may receive it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SeatEvent {
+    GameCreated {
+        scenario: String,
+    },
+    RoundBegan {
+        round: u32,
+        fired: Vec<FiredEvent>,
+        vars: BTreeMap<VarId, f64>,
+        purses: BTreeMap<FactionId, Purse>,
+        deadline_at: Option<i64>,
+    },
+    PhaseChanged {
+        round: u32,
+        phase: Phase,
+        deadline_at: Option<i64>,
+    },
+    ChatPosted {
+        message: Message,
+    },
+    ProposalMade {
+        proposal: Proposal,
+    },
+    ProposalAccepted {
+        proposal: u32,
+        by: FactionId,
+    },
+    ProposalRejected {
+        proposal: u32,
+        by: FactionId,
+        reason: String,
+    },
+    ProposalCountered {
+        proposal: u32,
+        by: FactionId,
+        counter: u32,
+    },
+    ProposalWithdrawn {
+        proposal: u32,
+    },
+    ProposalsExpired {
+        proposals: Vec<u32>,
+    },
+    AgreementSigned {
+        agreement: Agreement,
+        purses: BTreeMap<FactionId, Purse>,
+    },
+    OrderSubmitted {
+        faction: FactionId,
+        order: Order,
+    },
+    OrderAmended {
+        faction: FactionId,
+        order: u32,
+        quantity: u32,
+    },
+    OrderWithdrawn {
+        faction: FactionId,
+        order: u32,
+    },
+    FactionReady {
+        faction: FactionId,
+    },
+    Paused {
+        remaining_ms: Option<i64>,
+    },
+    Resumed {
+        deadline_at: Option<i64>,
+    },
+    DeadlineExtended {
+        deadline_at: i64,
+    },
+    EventInjected {
+        fired: FiredEvent,
+        vars: BTreeMap<VarId, f64>,
+    },
+    Overridden {
+        var: VarId,
+        new: f64,
+        reason: String,
+        round: u32,
+    },
+    BotSet {
+        faction: FactionId,
+        temperament: Option<Temperament>,
+    },
+    ScheduledEventSet {
+        event: EventId,
+        enabled: bool,
+    },
+    Annotated {
+        round: u32,
+        text: String,
+    },
+    Adjudicated {
+        report: Box<SeatReport>,
+        vars: BTreeMap<VarId, f64>,
+        purses: BTreeMap<FactionId, Purse>,
+    },
+    GameEnded {
+        ending: Ending,
+    },
+}
+
+fn is_control(seat: &Seat) -> bool {
+    matches!(seat, Seat::Control | Seat::System)
+}
+
+/// Whether a seat may read a channel.
+pub fn can_read(seat: &Seat, channel: &Channel) -> bool {
+    match (channel, seat) {
+        (_, s) if is_control(s) => true,
+        (Channel::Plenary, _) => true,
+        (Channel::Bilateral { factions }, Seat::Faction(f)) => factions.contains(f),
+        (Channel::Team { faction }, Seat::Faction(f)) => faction == f,
+        (Channel::Control { faction }, Seat::Faction(f)) => faction == f,
+        _ => false,
+    }
+}
+
+fn party(seat: &Seat, parties: &[FactionId]) -> bool {
+    is_control(seat) || seat.faction().is_some_and(|f| parties.contains(f))
+}
+
+/// Variables as a seat knows them, by id.
+pub fn vars_for(scn: &Scenario, core: &Core, seat: &Seat) -> BTreeMap<VarId, f64> {
+    let values = match seat {
+        s if is_control(s) => core.vars.clone(),
+        Seat::Faction(f) => perceived_vars(scn, core, Some(f)),
+        _ => perceived_vars(scn, core, None),
+    };
+    scn.variables
+        .iter()
+        .zip(values)
+        .map(|(v, x)| (v.id.clone(), x))
+        .collect()
+}
+
+fn purses_for(core: &Core, seat: &Seat) -> BTreeMap<FactionId, Purse> {
+    core.purses
+        .iter()
+        .filter(|(f, _)| is_control(seat) || seat.faction() == Some(*f))
+        .map(|(f, p)| (f.clone(), *p))
+        .collect()
+}
+
+/// A turn report as `seat` may read it. `full`: everything (Control, or after the end).
+pub fn report_for(report: &TurnReport, seat: &Seat, full: bool) -> SeatReport {
+    let full = full || is_control(seat);
+    SeatReport {
+        round: report.round,
+        label: report.label.clone(),
+        public: report.public.clone(),
+        factions: report
+            .factions
+            .iter()
+            .filter(|(f, _)| full || seat.faction() == Some(*f))
+            .map(|(f, r)| (f.clone(), r.clone()))
+            .collect(),
+        control: full.then(|| report.control.clone()),
+    }
+}
+
+impl Game {
+    /// Whether the game is over, after which everyone sees everything.
+    pub fn ended(&self) -> bool {
+        self.phase == Phase::Ended
+    }
+
+    /// The snapshot of the game that `seat` may see.
+    pub fn view(&self, seat: &Seat) -> SeatView {
+        let scn = &self.scenario;
+        let full = is_control(seat) || self.ended();
+        let sees_faction = |f: &FactionId| full || seat.faction() == Some(f);
+        let sees_proposal = |parties: &[FactionId]| full || party(seat, parties);
+        let effective_seat = if self.ended() { &Seat::Control } else { seat };
+        let indices_list = match seat {
+            _ if full => {
+                let mut v = vec![indices(self, &self.core, Perspective::Technical)];
+                for f in &scn.factions {
+                    v.push(indices(self, &self.core, Perspective::Faction(f.id.clone())));
+                }
+                v
+            }
+            Seat::Faction(f) => vec![indices(self, &self.core, Perspective::Faction(f.clone()))],
+            _ => vec![indices(self, &self.core, Perspective::Public)],
+        };
+        let mut order_warnings = BTreeMap::new();
+        if let Some(f) = seat.faction() {
+            for a in scn.actions.iter().filter(|a| a.owner == *f) {
+                let w = self.would_breach(f, &a.id);
+                if !w.is_empty() {
+                    order_warnings.insert(a.id.clone(), w);
+                }
+            }
+        }
+        SeatView {
+            seat: seat.clone(),
+            scenario: scn.id.clone(),
+            round: self.round,
+            round_label: self.round_label().to_owned(),
+            rounds: scn.rounds.len() as u32,
+            phase: self.phase,
+            paused: self.paused,
+            deadline_at: self.deadline_at,
+            vars: vars_for(scn, &self.core, effective_seat),
+            purses: purses_for(&self.core, effective_seat),
+            orders: self
+                .orders
+                .iter()
+                .filter(|(f, _)| sees_faction(f))
+                .map(|(f, o)| (f.clone(), o.clone()))
+                .collect(),
+            ready: self.ready.iter().cloned().collect(),
+            builds: self
+                .core
+                .builds
+                .iter()
+                .filter(|b| !b.covert || sees_faction(&b.faction))
+                .cloned()
+                .collect(),
+            messages: self
+                .messages
+                .iter()
+                .filter(|m| full || can_read(seat, &m.channel))
+                .cloned()
+                .collect(),
+            proposals: self
+                .proposals
+                .iter()
+                .filter(|p| sees_proposal(&p.terms.parties))
+                .cloned()
+                .collect(),
+            agreements: self
+                .core
+                .agreements
+                .iter()
+                .filter(|a| a.terms.public || sees_proposal(&a.terms.parties))
+                .cloned()
+                .collect(),
+            briefings: self.briefings.clone(),
+            indices: indices_list,
+            reports: self
+                .reports
+                .iter()
+                .map(|r| report_for(r, seat, full))
+                .collect(),
+            scores: self
+                .core
+                .score_history
+                .iter()
+                .filter(|(f, h)| sees_faction(f) && !h.is_empty())
+                .map(|(f, h)| (f.clone(), h.iter().sum::<f64>() / h.len() as f64))
+                .collect(),
+            bots: self.config.bots.clone(),
+            annotations: self.annotations.clone(),
+            overrides: if full {
+                self.overrides.clone()
+            } else {
+                Vec::new()
+            },
+            order_warnings,
+            ending: self.ending.clone(),
+        }
+    }
+
+    /// The form of a recorded event that `seat` may receive, or `None`. Looks up only facts
+    /// that never change once recorded (a proposal's or agreement's parties), so it is correct
+    /// for past events as well as the latest one.
+    pub fn event_for(&self, seat: &Seat, event: &Event) -> Option<SeatEvent> {
+        let scn = &self.scenario;
+        let proposal_parties = |id: u32| -> Vec<FactionId> {
+            self.proposals
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.terms.parties.clone())
+                .unwrap_or_default()
+        };
+        let own = |f: &FactionId| is_control(seat) || seat.faction() == Some(f);
+        Some(match event {
+            Event::GameCreated { scenario, .. } => SeatEvent::GameCreated {
+                scenario: scenario.clone(),
+            },
+            Event::RoundBegan {
+                round,
+                fired,
+                core,
+                deadline_at,
+            } => SeatEvent::RoundBegan {
+                round: *round,
+                fired: fired.clone(),
+                vars: vars_for(scn, core, seat),
+                purses: purses_for(core, seat),
+                deadline_at: *deadline_at,
+            },
+            Event::PhaseChanged {
+                round,
+                phase,
+                deadline_at,
+            } => SeatEvent::PhaseChanged {
+                round: *round,
+                phase: *phase,
+                deadline_at: *deadline_at,
+            },
+            Event::ChatPosted { message } => {
+                if !can_read(seat, &message.channel) {
+                    return None;
+                }
+                SeatEvent::ChatPosted {
+                    message: message.clone(),
+                }
+            }
+            Event::ProposalMade { proposal } => {
+                if !party(seat, &proposal.terms.parties) {
+                    return None;
+                }
+                SeatEvent::ProposalMade {
+                    proposal: proposal.clone(),
+                }
+            }
+            Event::ProposalAccepted { proposal, by } => {
+                if !party(seat, &proposal_parties(*proposal)) {
+                    return None;
+                }
+                SeatEvent::ProposalAccepted {
+                    proposal: *proposal,
+                    by: by.clone(),
+                }
+            }
+            Event::ProposalRejected {
+                proposal,
+                by,
+                reason,
+            } => {
+                if !party(seat, &proposal_parties(*proposal)) {
+                    return None;
+                }
+                SeatEvent::ProposalRejected {
+                    proposal: *proposal,
+                    by: by.clone(),
+                    reason: reason.clone(),
+                }
+            }
+            Event::ProposalCountered {
+                proposal,
+                by,
+                counter,
+            } => {
+                if !party(seat, &proposal_parties(*proposal)) {
+                    return None;
+                }
+                SeatEvent::ProposalCountered {
+                    proposal: *proposal,
+                    by: by.clone(),
+                    counter: *counter,
+                }
+            }
+            Event::ProposalWithdrawn { proposal } => {
+                if !party(seat, &proposal_parties(*proposal)) {
+                    return None;
+                }
+                SeatEvent::ProposalWithdrawn {
+                    proposal: *proposal,
+                }
+            }
+            Event::ProposalsExpired { proposals } => {
+                let mine: Vec<u32> = proposals
+                    .iter()
+                    .copied()
+                    .filter(|id| party(seat, &proposal_parties(*id)))
+                    .collect();
+                if mine.is_empty() {
+                    return None;
+                }
+                SeatEvent::ProposalsExpired { proposals: mine }
+            }
+            Event::AgreementSigned { agreement, purses } => {
+                if !agreement.terms.public && !party(seat, &agreement.terms.parties) {
+                    return None;
+                }
+                SeatEvent::AgreementSigned {
+                    agreement: agreement.clone(),
+                    purses: purses
+                        .iter()
+                        .filter(|(f, _)| own(f))
+                        .map(|(f, p)| (f.clone(), *p))
+                        .collect(),
+                }
+            }
+            Event::OrderSubmitted { faction, order } => {
+                if !own(faction) {
+                    return None;
+                }
+                SeatEvent::OrderSubmitted {
+                    faction: faction.clone(),
+                    order: order.clone(),
+                }
+            }
+            Event::OrderAmended {
+                faction,
+                order,
+                quantity,
+            } => {
+                if !own(faction) {
+                    return None;
+                }
+                SeatEvent::OrderAmended {
+                    faction: faction.clone(),
+                    order: *order,
+                    quantity: *quantity,
+                }
+            }
+            Event::OrderWithdrawn { faction, order } => {
+                if !own(faction) {
+                    return None;
+                }
+                SeatEvent::OrderWithdrawn {
+                    faction: faction.clone(),
+                    order: *order,
+                }
+            }
+            Event::FactionReady { faction } => SeatEvent::FactionReady {
+                faction: faction.clone(),
+            },
+            Event::Paused { remaining_ms } => SeatEvent::Paused {
+                remaining_ms: *remaining_ms,
+            },
+            Event::Resumed { deadline_at } => SeatEvent::Resumed {
+                deadline_at: *deadline_at,
+            },
+            Event::DeadlineExtended { deadline_at } => SeatEvent::DeadlineExtended {
+                deadline_at: *deadline_at,
+            },
+            Event::EventInjected { fired, core } => SeatEvent::EventInjected {
+                fired: fired.clone(),
+                vars: vars_for(scn, core, seat),
+            },
+            Event::Overridden {
+                var,
+                new,
+                reason,
+                round,
+                ..
+            } => {
+                let visible = is_control(seat)
+                    || scn.var_index(var.as_str()).is_some_and(|i| {
+                        let v = &scn.variables[i];
+                        v.visibility == super::scenario::Visibility::Public
+                            || (seat.faction().is_some() && v.owner.as_ref() == seat.faction())
+                    });
+                if !visible {
+                    return None;
+                }
+                SeatEvent::Overridden {
+                    var: var.clone(),
+                    new: *new,
+                    reason: reason.clone(),
+                    round: *round,
+                }
+            }
+            Event::BotSet {
+                faction,
+                temperament,
+            } => SeatEvent::BotSet {
+                faction: faction.clone(),
+                temperament: *temperament,
+            },
+            Event::ScheduledEventSet { event, enabled } => {
+                if !is_control(seat) {
+                    return None;
+                }
+                SeatEvent::ScheduledEventSet {
+                    event: event.clone(),
+                    enabled: *enabled,
+                }
+            }
+            Event::Annotated { round, text } => SeatEvent::Annotated {
+                round: *round,
+                text: text.clone(),
+            },
+            Event::Adjudicated { report, core } => SeatEvent::Adjudicated {
+                report: Box::new(report_for(report, seat, false)),
+                vars: vars_for(scn, core, seat),
+                purses: purses_for(core, seat),
+            },
+            Event::GameEnded { ending } => SeatEvent::GameEnded {
+                ending: ending.clone(),
+            },
+        })
+    }
+
+    /// The model values a faction would see if `vars` were the state (used by bots).
+    pub fn effective_vars_for(&self, f: &FactionId) -> Vec<f64> {
+        effective_vars(&self.scenario, &self.core, Some(f))
+    }
+}
