@@ -104,6 +104,11 @@ struct Forecaster<'g> {
     perceives: bool,
     weights: Vec<(String, f64)>,
     crisis_fear: f64,
+    /// The state as this faction sees it now, and its score: computed once per decision.
+    base: Vec<f64>,
+    base_score: f64,
+    /// Per action (scenario order), its discounted score change from `base`, once computed.
+    deltas: std::cell::RefCell<Vec<Option<f64>>>,
 }
 
 impl<'g> Forecaster<'g> {
@@ -123,7 +128,7 @@ impl<'g> Forecaster<'g> {
         if !weights.iter().any(|(k, _)| k == "low_tension") {
             weights.push(("low_tension".into(), tp.tension_weight));
         }
-        Forecaster {
+        let mut fc = Forecaster {
             game,
             faction: faction.clone(),
             perceives: game
@@ -132,11 +137,29 @@ impl<'g> Forecaster<'g> {
                 .is_some_and(|f| f.perceives_threat),
             weights,
             crisis_fear: tp.crisis_fear,
-        }
+            base: game.effective_vars_for(faction),
+            base_score: 0.0,
+            deltas: std::cell::RefCell::new(vec![None; game.scenario.actions.len()]),
+        };
+        fc.base_score = fc.score(&fc.base);
+        fc
     }
 
     fn base_vars(&self) -> Vec<f64> {
-        self.game.effective_vars_for(&self.faction)
+        self.base.clone()
+    }
+
+    /// [`Forecaster::action_delta`] from the base state, cached.
+    fn base_action_delta(&self, a: &Action) -> f64 {
+        let Some(i) = self.game.scenario.actions.iter().position(|x| x.id == a.id) else {
+            return 0.0;
+        };
+        if let Some(d) = self.deltas.borrow()[i] {
+            return d;
+        }
+        let d = self.action_delta(&self.base, self.base_score, a);
+        self.deltas.borrow_mut()[i] = Some(d);
+        d
     }
 
     /// Forecast score (0–100 scale) of a state.
@@ -155,7 +178,7 @@ impl<'g> Forecaster<'g> {
             }
         }
         let mut s = if wsum > 0.0 { 100.0 * sum / wsum } else { 0.0 };
-        if mv.get("tension") >= scn.crisis_threshold {
+        if mv.at(scn.slots().tension) >= scn.crisis_threshold {
             s -= self.crisis_fear * self.game.params.get("crisis_penalty");
         }
         s
@@ -177,12 +200,16 @@ impl<'g> Forecaster<'g> {
 
     /// What signing `terms` is worth to this faction.
     fn terms_delta(&self, terms: &Terms, tp: &Temper) -> f64 {
+        self.clauses_delta(&terms.clauses, tp)
+    }
+
+    /// What signing these clauses is worth to this faction.
+    fn clauses_delta<'c>(&self, clauses: impl IntoIterator<Item = &'c Clause>, tp: &Temper) -> f64 {
         let scn = &self.game.scenario;
-        let vars = self.base_vars();
-        let base = self.score(&vars);
-        let mut after = vars.clone();
+        let base = self.base_score;
+        let mut after = self.base.clone();
         let mut delta = 0.0;
-        for c in &terms.clauses {
+        for c in clauses {
             let Some(k) = scn.clause_kind(c.kind.as_str()) else {
                 continue;
             };
@@ -193,7 +220,7 @@ impl<'g> Forecaster<'g> {
             match k.form {
                 ClauseForm::Forbid => {
                     if let Some(a) = c.action.as_ref().and_then(|a| scn.action(a.as_str())) {
-                        let d = self.action_delta(&vars, base, a);
+                        let d = self.base_action_delta(a);
                         delta += if mine {
                             -d.max(0.0) * WOULD_DO
                         } else {
@@ -395,43 +422,55 @@ fn best_proposal(game: &Game, fc: &Forecaster, tp: &Temper, f: &FactionId) -> Op
     let scn = &game.scenario;
     let remaining = scn.rounds.len() as u32 - game.round;
     let mine = offers(game, f);
+    let pragmatist = temper(Temperament::Pragmatist);
     let mut best: Option<(f64, Terms)> = None;
     for other in scn.factions.iter().map(|x| &x.id).filter(|g| *g != f) {
         let theirs = offers(game, other);
         let other_fc = Forecaster::new(game, other, Temperament::Pragmatist);
-        let mut candidates: Vec<Vec<Clause>> = Vec::new();
+        // Each of our offers alone, or traded against one of theirs.
+        let mut candidates: Vec<(&Clause, Option<&Clause>)> = Vec::new();
         for a in &mine {
-            candidates.push(vec![a.clone()]);
+            candidates.push((a, None));
             for b in &theirs {
-                candidates.push(vec![a.clone(), b.clone()]);
+                candidates.push((a, Some(b)));
             }
         }
-        for clauses in candidates {
-            let mut parties = vec![f.clone(), other.clone()];
-            parties.sort();
-            let terms = Terms {
-                title: format!(
-                    "{}–{} accord of {}",
-                    game.faction_name(f),
-                    game.faction_name(other),
-                    game.round_label()
-                ),
-                parties,
-                clauses,
-                duration_rounds: remaining.clamp(1, 3),
-                public: true,
-            };
-            let mine_gain = fc.terms_delta(&terms, tp);
+        let mut best_here: Option<(f64, (&Clause, Option<&Clause>))> = None;
+        for (a, b) in candidates {
+            let clauses = std::iter::once(a).chain(b);
+            let mine_gain = fc.clauses_delta(clauses.clone(), tp);
+            if mine_gain < tp.margin.max(0.2) {
+                continue;
+            }
             // The bot guesses the counterpart's interest from its own picture of the world.
-            let their_gain = other_fc.terms_delta(&terms, &temper(Temperament::Pragmatist));
-            if mine_gain < tp.margin.max(0.2) || their_gain < 0.0 {
+            let their_gain = other_fc.clauses_delta(clauses, &pragmatist);
+            if their_gain < 0.0 {
                 continue;
             }
             let value = mine_gain + 0.5 * their_gain;
-            if game.check_terms(f, &terms).is_ok() && best.as_ref().is_none_or(|(v, _)| value > *v)
-            {
-                best = Some((value, terms));
+            if best_here.is_none_or(|(v, _)| value > v) {
+                best_here = Some((value, (a, b)));
             }
+        }
+        let Some((value, (a, b))) = best_here else {
+            continue;
+        };
+        let mut parties = vec![f.clone(), other.clone()];
+        parties.sort();
+        let terms = Terms {
+            title: format!(
+                "{}–{} accord of {}",
+                game.faction_name(f),
+                game.faction_name(other),
+                game.round_label()
+            ),
+            parties,
+            clauses: std::iter::once(a).chain(b).cloned().collect(),
+            duration_rounds: remaining.clamp(1, 3),
+            public: true,
+        };
+        if game.check_terms(f, &terms).is_ok() && best.as_ref().is_none_or(|(v, _)| value > *v) {
+            best = Some((value, terms));
         }
     }
     best.map(|(_, t)| t)

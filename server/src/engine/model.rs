@@ -106,11 +106,87 @@ pub struct Explained {
     pub source: String,
 }
 
+/// The required parameters as plain fields, resolved once per game so the model's inner
+/// arithmetic does no look-ups.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fast {
+    pub pk: f64,
+    pub tracking: f64,
+    pub shots_per_target: f64,
+    pub discrimination: f64,
+    pub ru_icbm_share: f64,
+    pub reliability: f64,
+    pub w_req: f64,
+    pub w_scale: f64,
+    pub ru_bmd_intercepts: f64,
+    pub perception_upgrade_weight: f64,
+    pub perception_guarantee_weight: f64,
+    pub credit_political: f64,
+    pub credit_legal: f64,
+    pub credit_data_exchange: f64,
+    pub credit_joint_centre: f64,
+    pub iran_salvo: f64,
+    pub uncued_coverage_factor: f64,
+    pub border_cooperation_bonus: f64,
+    pub border_withdrawal_penalty: f64,
+    pub tension_threat_gain: f64,
+    pub threat_reference: f64,
+    pub tension_agreement_relief: f64,
+    pub breach_tension: f64,
+    pub breach_trust: f64,
+    pub breach_capital: f64,
+    pub detect_base: f64,
+    pub detect_data_exchange: f64,
+    pub stability_bonus_threshold: f64,
+    pub stability_bonus: f64,
+    pub crisis_penalty: f64,
+}
+
+impl Fast {
+    fn from_values(values: &BTreeMap<ParamId, (f64, String)>) -> Fast {
+        let get = |id: &str| values.get(id).map(|v| v.0).unwrap_or(0.0);
+        Fast {
+            pk: get("pk"),
+            tracking: get("tracking"),
+            shots_per_target: get("shots_per_target"),
+            discrimination: get("discrimination"),
+            ru_icbm_share: get("ru_icbm_share"),
+            reliability: get("reliability"),
+            w_req: get("w_req"),
+            w_scale: get("w_scale"),
+            ru_bmd_intercepts: get("ru_bmd_intercepts"),
+            perception_upgrade_weight: get("perception_upgrade_weight"),
+            perception_guarantee_weight: get("perception_guarantee_weight"),
+            credit_political: get("credit_political"),
+            credit_legal: get("credit_legal"),
+            credit_data_exchange: get("credit_data_exchange"),
+            credit_joint_centre: get("credit_joint_centre"),
+            iran_salvo: get("iran_salvo"),
+            uncued_coverage_factor: get("uncued_coverage_factor"),
+            border_cooperation_bonus: get("border_cooperation_bonus"),
+            border_withdrawal_penalty: get("border_withdrawal_penalty"),
+            tension_threat_gain: get("tension_threat_gain"),
+            threat_reference: get("threat_reference"),
+            tension_agreement_relief: get("tension_agreement_relief"),
+            breach_tension: get("breach_tension"),
+            breach_trust: get("breach_trust"),
+            breach_capital: get("breach_capital"),
+            detect_base: get("detect_base"),
+            detect_data_exchange: get("detect_data_exchange"),
+            stability_bonus_threshold: get("stability_bonus_threshold"),
+            stability_bonus: get("stability_bonus"),
+            crisis_penalty: get("crisis_penalty"),
+        }
+    }
+}
+
 /// Model parameters resolved for one game: scenario values with the chosen preset applied.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Params {
     pub preset: String,
     values: BTreeMap<ParamId, (f64, String)>,
+    /// The same values as fields.
+    pub fast: Fast,
 }
 
 impl Params {
@@ -141,6 +217,7 @@ impl Params {
         }
         Ok(Params {
             preset: preset_id,
+            fast: Fast::from_values(&values),
             values,
         })
     }
@@ -160,6 +237,69 @@ impl Params {
     }
 }
 
+/// Positions of the model's variables in the state vector, resolved once per scenario
+/// ([`Scenario::prepare`]) so the arithmetic indexes instead of hashing names. A missing
+/// variable (only possible in an unvalidated scenario) points past the end and reads as 0.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Slots {
+    pub tension: usize,
+    pub trust: usize,
+    pub nato_cohesion: usize,
+    pub russia_status: usize,
+    pub csto_autonomy: usize,
+    pub border_security: usize,
+    pub isaf_presence: usize,
+    pub csto_nato_cooperation: usize,
+    pub ru_warheads: usize,
+    pub ru_survival: usize,
+    pub ru_decoys: usize,
+    pub ru_hgv_share: usize,
+    pub us_warheads: usize,
+    pub us_survival: usize,
+    pub burnout_transparency: usize,
+    pub guarantee_political: usize,
+    pub guarantee_legal: usize,
+    pub data_exchange: usize,
+    pub joint_centre: usize,
+    pub tpy2_radar: usize,
+    /// Per battery, the position of its `units_var`.
+    pub batteries: Vec<usize>,
+}
+
+impl Slots {
+    pub fn resolve(scn: &Scenario) -> Slots {
+        let idx = |id: &str| {
+            scn.variables
+                .iter()
+                .position(|v| v.id.as_str() == id)
+                .unwrap_or(usize::MAX)
+        };
+        Slots {
+            tension: idx("tension"),
+            trust: idx("trust"),
+            nato_cohesion: idx("nato_cohesion"),
+            russia_status: idx("russia_status"),
+            csto_autonomy: idx("csto_autonomy"),
+            border_security: idx("border_security"),
+            isaf_presence: idx("isaf_presence"),
+            csto_nato_cooperation: idx("csto_nato_cooperation"),
+            ru_warheads: idx("ru_warheads"),
+            ru_survival: idx("ru_survival"),
+            ru_decoys: idx("ru_decoys"),
+            ru_hgv_share: idx("ru_hgv_share"),
+            us_warheads: idx("us_warheads"),
+            us_survival: idx("us_survival"),
+            burnout_transparency: idx("burnout_transparency"),
+            guarantee_political: idx("guarantee_political"),
+            guarantee_legal: idx("guarantee_legal"),
+            data_exchange: idx("data_exchange"),
+            joint_centre: idx("joint_centre"),
+            tpy2_radar: idx("tpy2_radar"),
+            batteries: scn.model.batteries.iter().map(|b| idx(b.units_var.as_str())).collect(),
+        }
+    }
+}
+
 /// The variable values the model reads, by id, as one perspective sees them.
 pub struct ModelVars<'a> {
     pub scenario: &'a Scenario,
@@ -167,6 +307,10 @@ pub struct ModelVars<'a> {
 }
 
 impl ModelVars<'_> {
+    /// The value at a slot (0 for a missing variable).
+    pub fn at(&self, i: usize) -> f64 {
+        self.values.get(i).copied().unwrap_or(0.0)
+    }
     pub fn get(&self, id: &str) -> f64 {
         self.scenario
             .var_index(id)
@@ -334,15 +478,17 @@ pub fn perceives(scn: &Scenario, perspective: &Perspective) -> bool {
 
 /// The model's arithmetic (docs/model.md §1–§7).
 pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceives: bool) -> Values {
-    let p = |id: &str| params.get(id);
+    let q = &params.fast;
+    let slots = scn.slots();
+    let s = &*slots;
     // §1
-    let pl = kill_probability(p("pk"), p("tracking"), p("shots_per_target"));
-    let opw = objects_per_warhead(vars.get("ru_decoys"), p("discrimination"));
+    let pl = kill_probability(q.pk, q.tracking, q.shots_per_target);
+    let opw = objects_per_warhead(vars.at(s.ru_decoys), q.discrimination);
     // §2, §5
     let (mut e_sum, mut u_sum, mut icbm_capable, mut all_interceptors) = (0.0, 0.0, 0.0, 0.0);
     let mut uncovered = 1.0;
-    for b in &scn.model.batteries {
-        let units = battery_units(vars, b);
+    for (bi, b) in scn.model.batteries.iter().enumerate() {
+        let units = vars.at(s.batteries.get(bi).copied().unwrap_or(usize::MAX)).max(0.0);
         let present = if units > 0.0 { 1.0 } else { 0.0 };
         let n = units * b.interceptors_per_unit;
         all_interceptors += n;
@@ -356,14 +502,14 @@ pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceiv
         }
     }
     let e = clamp01(e_sum);
-    let u = clamp01(u_sum) * (1.0 - clamp01(vars.get("burnout_transparency")));
-    let g_raw = clamp01(vars.get("guarantee_political")) * p("credit_political")
-        + clamp01(vars.get("guarantee_legal")) * p("credit_legal")
-        + clamp01(vars.get("data_exchange")) * p("credit_data_exchange")
-        + clamp01(vars.get("joint_centre")) * p("credit_joint_centre");
-    let g = clamp01(g_raw) * clamp01(vars.get("trust") / 100.0);
+    let u = clamp01(u_sum) * (1.0 - clamp01(vars.at(s.burnout_transparency)));
+    let g_raw = clamp01(vars.at(s.guarantee_political)) * q.credit_political
+        + clamp01(vars.at(s.guarantee_legal)) * q.credit_legal
+        + clamp01(vars.at(s.data_exchange)) * q.credit_data_exchange
+        + clamp01(vars.at(s.joint_centre)) * q.credit_joint_centre;
+    let g = clamp01(g_raw) * clamp01(vars.at(s.trust) / 100.0);
     let e_hat = clamp01(
-        e + p("perception_upgrade_weight") * u - p("perception_guarantee_weight") * g,
+        e + q.perception_upgrade_weight * u - q.perception_guarantee_weight * g,
     );
     // §3
     let (e_used, capacity_interceptors) = if perceives {
@@ -371,21 +517,21 @@ pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceiv
     } else {
         (e, icbm_capable)
     };
-    let ru_w = vars.get("ru_warheads").max(0.0);
-    let rel = clamp01(p("reliability"));
-    let icbm_share = clamp01(p("ru_icbm_share"));
-    let hgv = clamp01(vars.get("ru_hgv_share"));
-    let n_shots = p("shots_per_target").max(1.0);
+    let ru_w = vars.at(s.ru_warheads).max(0.0);
+    let rel = clamp01(q.reliability);
+    let icbm_share = clamp01(q.ru_icbm_share);
+    let hgv = clamp01(vars.at(s.ru_hgv_share));
+    let n_shots = q.shots_per_target.max(1.0);
     let capacity = capacity_interceptors / (n_shots * opw);
-    let ru_second = ru_w * clamp01(vars.get("ru_survival")) * rel;
+    let ru_second = ru_w * clamp01(vars.at(s.ru_survival)) * rel;
     let intercepts = intercepts_of(ru_second, icbm_share, hgv, e_used, capacity, pl);
-    let w_req = p("w_req").max(1.0);
+    let w_req = q.w_req.max(1.0);
     let ru_arriving = (ru_second - intercepts).max(0.0);
-    let us_w = vars.get("us_warheads").max(0.0);
-    let ru_bmd = p("ru_bmd_intercepts").max(0.0);
-    let us_arriving = (us_w * clamp01(vars.get("us_survival")) * rel - ru_bmd).max(0.0);
+    let us_w = vars.at(s.us_warheads).max(0.0);
+    let ru_bmd = q.ru_bmd_intercepts.max(0.0);
+    let us_arriving = (us_w * clamp01(vars.at(s.us_survival)) * rel - ru_bmd).max(0.0);
     // §4
-    let w_scale = p("w_scale");
+    let w_scale = q.w_scale;
     let ru_first =
         (ru_w * rel - intercepts_of(ru_w * rel, icbm_share, hgv, e_used, capacity, pl)).max(0.0);
     let us_first = (us_w * rel - ru_bmd).max(0.0);
@@ -393,14 +539,14 @@ pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceiv
     let rho_us = safe_ratio(damage(us_arriving, w_scale), damage(us_first, w_scale));
     let fss = first_strike_stability(rho_us, rho_ru);
     // §6
-    let radar = clamp01(vars.get("tpy2_radar"));
-    let cue = radar + (1.0 - radar) * clamp01(p("uncued_coverage_factor"));
-    let salvo = p("iran_salvo").max(1.0);
+    let radar = clamp01(vars.at(s.tpy2_radar));
+    let cue = radar + (1.0 - radar) * clamp01(q.uncued_coverage_factor);
+    let salvo = q.iran_salvo.max(1.0);
     let capacity_iran = clamp01(all_interceptors / (n_shots * salvo));
     let coverage = clamp01((1.0 - uncovered) * cue * capacity_iran * pl);
-    let b_raw = vars.get("border_security")
-        + p("border_cooperation_bonus") * clamp01(vars.get("csto_nato_cooperation"))
-        - p("border_withdrawal_penalty") * (1.0 - clamp01(vars.get("isaf_presence")));
+    let b_raw = vars.at(s.border_security)
+        + q.border_cooperation_bonus * clamp01(vars.at(s.csto_nato_cooperation))
+        - q.border_withdrawal_penalty * (1.0 - clamp01(vars.at(s.isaf_presence)));
     Values {
         kill_probability: pl,
         objects_per_warhead: opw,
@@ -759,27 +905,29 @@ fn safe_ratio(a: f64, b: f64) -> f64 {
 
 /// The value of one objective for scoring, in [0, 1], with a one-line formula.
 pub fn objective(id: &str, ix: &Values, vars: &ModelVars) -> Option<(f64, String)> {
+    let slots = vars.scenario.slots();
+    let s = &*slots;
     let v = match id {
         "retaliation_russia" => (ix.retaliation_russia, "A_RU".to_owned()),
         "retaliation_us" => (ix.retaliation_us, "A_US".to_owned()),
         "stability" => (ix.stability, "FSS".to_owned()),
         "low_threat" => (1.0 - ix.perceived_engageability, "1 − Ê".to_owned()),
         "status" => (
-            clamp01(vars.get("russia_status") / 100.0),
+            clamp01(vars.at(s.russia_status) / 100.0),
             "russia_status/100".to_owned(),
         ),
         "coverage" => (ix.coverage, "C".to_owned()),
         "cohesion" => (
-            clamp01(vars.get("nato_cohesion") / 100.0),
+            clamp01(vars.at(s.nato_cohesion) / 100.0),
             "nato_cohesion/100".to_owned(),
         ),
         "border_security" => (ix.border_security, "B".to_owned()),
         "autonomy" => (
-            clamp01(vars.get("csto_autonomy") / 100.0),
+            clamp01(vars.at(s.csto_autonomy) / 100.0),
             "csto_autonomy/100".to_owned(),
         ),
         "low_tension" => (
-            1.0 - clamp01(vars.get("tension") / 100.0),
+            1.0 - clamp01(vars.at(s.tension) / 100.0),
             "1 − tension/100".to_owned(),
         ),
         _ => return None,

@@ -49,6 +49,9 @@ pub struct Scenario {
     /// Variable id → index, built by [`Scenario::prepare`] so the model's look-ups are O(1).
     #[serde(skip)]
     var_lookup: std::collections::HashMap<String, usize>,
+    /// The model's variable positions, built by [`Scenario::prepare`].
+    #[serde(skip)]
+    slots: Option<super::model::Slots>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -415,6 +418,14 @@ impl Scenario {
             .enumerate()
             .map(|(i, v)| (v.id.0.clone(), i))
             .collect();
+        self.slots = Some(super::model::Slots::resolve(self));
+    }
+    /// Positions of the model's variables (resolved now if `prepare` was not called).
+    pub fn slots(&self) -> std::borrow::Cow<'_, super::model::Slots> {
+        match &self.slots {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(super::model::Slots::resolve(self)),
+        }
     }
     pub fn var_index(&self, id: &str) -> Option<usize> {
         if self.var_lookup.is_empty() {
