@@ -1,1 +1,86 @@
-fn main() {}
+//! Engine benchmarks (criterion): one command, one adjudication, one whole bot game.
+//! Run: `cargo bench -p detente --bench engine`.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use detente::cli::{built_in, play_game};
+use detente::engine::*;
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+fn game_in(phase: Phase) -> Game {
+    let scn = built_in("missile-defence-2013").expect("default scenario");
+    let config = GameConfig {
+        seed: 7,
+        preset: None,
+        deadlines: None,
+        bots: BTreeMap::new(),
+    };
+    let (mut g, _) = Game::create(scn, config, 0).expect("create");
+    while g.phase != phase {
+        g.apply(&Seat::Control, &Command::AdvancePhase, &Ctx::at(0))
+            .expect("advance");
+    }
+    g
+}
+
+fn benches(c: &mut Criterion) {
+    let orders = game_in(Phase::Orders);
+    let russia = Seat::Faction("russia".into());
+    let order = Command::SubmitOrder {
+        action: "iskander_kaliningrad".into(),
+        quantity: 1,
+    };
+    c.bench_function("apply one command (submit an order)", |b| {
+        b.iter_batched(
+            || orders.clone(),
+            |mut g| black_box(g.apply(&russia, &order, &Ctx::at(1)).expect("order")),
+            BatchSize::SmallInput,
+        )
+    });
+    let negotiation = game_in(Phase::Negotiation);
+    let chat = Command::Chat {
+        channel: Channel::Plenary,
+        text: "We are not challenging NATO's right to a missile defence shield.".into(),
+    };
+    c.bench_function("apply one command (chat)", |b| {
+        b.iter_batched(
+            || negotiation.clone(),
+            |mut g| black_box(g.apply(&russia, &chat, &Ctx::at(1)).expect("chat")),
+            BatchSize::SmallInput,
+        )
+    });
+    let mut loaded = orders.clone();
+    for (seat, action) in [
+        ("russia", "iskander_kaliningrad"),
+        ("us_nato", "deveselu"),
+        ("csto", "crrf_exercise"),
+    ] {
+        let _ = loaded.apply(
+            &Seat::Faction(seat.into()),
+            &Command::SubmitOrder {
+                action: action.into(),
+                quantity: 1,
+            },
+            &Ctx::at(0),
+        );
+    }
+    c.bench_function("adjudicate one round", |b| {
+        b.iter(|| black_box(detente::engine::adjudicate::adjudicate(&loaded)))
+    });
+    let scn = built_in("missile-defence-2013").expect("default scenario");
+    let bots = BTreeMap::new();
+    c.bench_function("full 8-round bot game (pragmatists)", |b| {
+        b.iter(|| black_box(play_game(scn.clone(), 11, &bots, None).expect("game")))
+    });
+    let hawks: BTreeMap<FactionId, Temperament> = scn
+        .factions
+        .iter()
+        .map(|f| (f.id.clone(), Temperament::Hawk))
+        .collect();
+    c.bench_function("full 8-round bot game (hawks)", |b| {
+        b.iter(|| black_box(play_game(scn.clone(), 11, &hawks, None).expect("game")))
+    });
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);

@@ -16,15 +16,16 @@ pub const BUILT_IN: &[(&str, &str)] = &[("missile-defence-2013", MISSILE_DEFENCE
 
 /// Parses and validates a built-in scenario by id.
 pub fn built_in(id: &str) -> Result<Arc<Scenario>> {
-    let (name, src) = BUILT_IN
-        .iter()
-        .find(|(n, _)| *n == id)
-        .ok_or_else(|| {
-            anyhow!(
-                "unknown scenario \"{id}\"; built in: {}",
-                BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            )
-        })?;
+    let (name, src) = BUILT_IN.iter().find(|(n, _)| *n == id).ok_or_else(|| {
+        anyhow!(
+            "unknown scenario \"{id}\"; built in: {}",
+            BUILT_IN
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
     parse_and_validate(&format!("{name} (built in)"), src)
         .map(Arc::new)
         .map_err(errors_to_anyhow)
@@ -256,12 +257,7 @@ pub fn simulate(
     let step = (args.games / 10).max(1);
     for g in 0..args.games {
         let seed = args.seed.wrapping_add(u64::from(g));
-        let game = play_game(
-            scenario.clone(),
-            seed,
-            &args.bots,
-            args.preset.as_deref(),
-        )?;
+        let game = play_game(scenario.clone(), seed, &args.bots, args.preset.as_deref())?;
         match args.format {
             Format::Json => {
                 serde_json::to_writer(&mut *out, &game_summary(&game, g, seed))?;
@@ -352,7 +348,12 @@ fn game_summary(game: &Game, index: u32, seed: u64) -> serde_json::Value {
         .score_history
         .iter()
         .filter(|(_, h)| !h.is_empty())
-        .map(|(f, h)| (f.to_string(), round6(h.iter().sum::<f64>() / h.len() as f64)))
+        .map(|(f, h)| {
+            (
+                f.to_string(),
+                round6(h.iter().sum::<f64>() / h.len() as f64),
+            )
+        })
         .collect();
     serde_json::json!({
         "game": index,

@@ -13,9 +13,7 @@
 //!    moves with the threatened factions' perceived engageability;
 //! 7. scores; the shared stability bonus; crisis if tension reached the threshold.
 
-use super::game::{
-    apply_effect, perceived_vars, reveal_to, rng, unit, Game, STREAM_ADJUDICATION,
-};
+use super::game::{apply_effect, perceived_vars, reveal_to, rng, unit, Game, STREAM_ADJUDICATION};
 use super::ids::*;
 use super::model::{self, Explained, Indices, Input, ModelVars, Perspective};
 use super::scenario::{ClauseForm, Scenario};
@@ -98,7 +96,14 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             apply_effect(scn, &mut core.vars, e, f64::from(b.quantity));
         }
         let covert_of = a.covert.then(|| b.faction.clone());
-        diff(scn, &before, &core.vars, &format!("{} completed", a.name), covert_of, &mut changes);
+        diff(
+            scn,
+            &before,
+            &core.vars,
+            &format!("{} completed", a.name),
+            covert_of,
+            &mut changes,
+        );
         completed.push(RevealedOrder {
             faction: b.faction.clone(),
             action: a.id.clone(),
@@ -140,7 +145,10 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
         }
         let mut prob: f64 = 1.0;
         for c in &ag.terms.clauses {
-            if let Some(r) = scn.clause_kind(c.kind.as_str()).and_then(|k| k.ratification) {
+            if let Some(r) = scn
+                .clause_kind(c.kind.as_str())
+                .and_then(|k| k.ratification)
+            {
                 prob = prob.min(r);
             }
         }
@@ -239,7 +247,14 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             }
         }
         relief += p("tension_agreement_relief");
-        diff(scn, &before, &core.vars, &format!("the {} in force", ag.terms.title), None, &mut changes);
+        diff(
+            scn,
+            &before,
+            &core.vars,
+            &format!("the {} in force", ag.terms.title),
+            None,
+            &mut changes,
+        );
         let transparent = ag.terms.clauses.iter().any(|c| {
             scn.clause_kind(c.kind.as_str())
                 .is_some_and(|k| k.form == ClauseForm::Transparency)
@@ -290,7 +305,14 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
     let drift = p("tension_threat_gain") * (e_hat - p("threat_reference"));
     let before = core.vars.clone();
     add(scn, &mut core.vars, "tension", drift - relief);
-    diff(scn, &before, &core.vars, "perceived threat and agreements in force", None, &mut changes);
+    diff(
+        scn,
+        &before,
+        &core.vars,
+        "perceived threat and agreements in force",
+        None,
+        &mut changes,
+    );
     let tension_end = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
     let tension = Explained {
         id: "tension".into(),

@@ -238,8 +238,7 @@ impl<'g> Forecaster<'g> {
                 }
                 ClauseForm::Cap => {}
                 ClauseForm::Guarantee | ClauseForm::Transparency | ClauseForm::Cooperation => {
-                    if let Some(i) = k.provides.as_ref().and_then(|v| scn.var_index(v.as_str()))
-                    {
+                    if let Some(i) = k.provides.as_ref().and_then(|v| scn.var_index(v.as_str())) {
                         after[i] = after[i].max(1.0).min(scn.variables[i].max);
                     }
                     for e in &k.effects_per_round {
@@ -257,7 +256,12 @@ impl<'g> Forecaster<'g> {
 }
 
 /// Commands a bot playing `faction` gives at `step` of the current phase.
-pub fn bot_commands(game: &Game, faction: &FactionId, t: Temperament, step: BotStep) -> Vec<Command> {
+pub fn bot_commands(
+    game: &Game,
+    faction: &FactionId,
+    t: Temperament,
+    step: BotStep,
+) -> Vec<Command> {
     if game.phase == Phase::Ended || game.ready.contains(faction) {
         return Vec::new();
     }

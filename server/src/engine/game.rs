@@ -151,8 +151,8 @@ impl Game {
                 "an event log starts with game_created".into(),
             ));
         };
-        let params = Params::resolve(&scenario, config.preset.as_deref())
-            .map_err(CommandError::Invalid)?;
+        let params =
+            Params::resolve(&scenario, config.preset.as_deref()).map_err(CommandError::Invalid)?;
         let deadlines = config.deadlines.unwrap_or(scenario.phases);
         Ok(Game {
             params,
@@ -374,16 +374,17 @@ impl Game {
                 }])
             }
             Command::InjectEvent { event } => {
-                let card = self.scenario.event(event.as_str()).ok_or_else(|| {
-                    CommandError::Unknown {
-                        kind: "event",
-                        id: event.to_string(),
-                        hint: hint(
-                            event.as_str(),
-                            self.scenario.events.iter().map(|e| e.id.as_str()),
-                        ),
-                    }
-                })?;
+                let card =
+                    self.scenario
+                        .event(event.as_str())
+                        .ok_or_else(|| CommandError::Unknown {
+                            kind: "event",
+                            id: event.to_string(),
+                            hint: hint(
+                                event.as_str(),
+                                self.scenario.events.iter().map(|e| e.id.as_str()),
+                            ),
+                        })?;
                 let mut core = self.core.clone();
                 let mut builds_note = Vec::new();
                 apply_event_effects(&self.scenario, &mut core, &card.effects, &mut builds_note);
@@ -433,16 +434,17 @@ impl Game {
                 }])
             }
             Command::SetScheduledEvent { event, enabled } => {
-                let card = self.scenario.event(event.as_str()).ok_or_else(|| {
-                    CommandError::Unknown {
-                        kind: "event",
-                        id: event.to_string(),
-                        hint: hint(
-                            event.as_str(),
-                            self.scenario.events.iter().map(|e| e.id.as_str()),
-                        ),
-                    }
-                })?;
+                let card =
+                    self.scenario
+                        .event(event.as_str())
+                        .ok_or_else(|| CommandError::Unknown {
+                            kind: "event",
+                            id: event.to_string(),
+                            hint: hint(
+                                event.as_str(),
+                                self.scenario.events.iter().map(|e| e.id.as_str()),
+                            ),
+                        })?;
                 if card.kind != super::scenario::EventKind::Scheduled {
                     return Err(CommandError::Invalid(format!(
                         "\"{}\" is a random event; only scheduled events can be switched",
@@ -486,7 +488,11 @@ impl Game {
 
     // ----- helpers for decide -----
 
-    fn acting_faction<'s>(&self, seat: &'s Seat, what: &str) -> Result<&'s FactionId, CommandError> {
+    fn acting_faction<'s>(
+        &self,
+        seat: &'s Seat,
+        what: &str,
+    ) -> Result<&'s FactionId, CommandError> {
         match seat {
             Seat::Faction(f) => Ok(f),
             _ => Err(CommandError::NotYourFaction(format!(
@@ -611,7 +617,11 @@ impl Game {
         }
     }
 
-    fn find_proposal(&self, id: u32, viewer: Option<&FactionId>) -> Result<&Proposal, CommandError> {
+    fn find_proposal(
+        &self,
+        id: u32,
+        viewer: Option<&FactionId>,
+    ) -> Result<&Proposal, CommandError> {
         // A faction that is not a party learns nothing about the proposal, not even that it
         // exists: same error as an unknown id.
         self.proposals
@@ -680,7 +690,10 @@ impl Game {
                 bad(format!(
                     "unknown clause kind \"{}\"{}",
                     c.kind,
-                    hint(c.kind.as_str(), scn.clause_kinds.iter().map(|k| k.id.as_str()))
+                    hint(
+                        c.kind.as_str(),
+                        scn.clause_kinds.iter().map(|k| k.id.as_str())
+                    )
                 ))
             })?;
             if !parties.contains(&c.by) {
@@ -733,8 +746,7 @@ impl Game {
                             self.faction_name(&c.by)
                         )));
                     }
-                    if c.var.is_some() || c.max.is_some() || c.to.is_some() || c.amount.is_some()
-                    {
+                    if c.var.is_some() || c.max.is_some() || c.to.is_some() || c.amount.is_some() {
                         return Err(unexpected("var, max, to or amount"));
                     }
                 }
@@ -774,13 +786,12 @@ impl Game {
                     }
                 }
                 ClauseForm::Transfer => {
-                    let to = c
-                        .to
-                        .as_ref()
-                        .ok_or_else(|| bad("a transfer needs \"to\"".into()))?;
+                    let to =
+                        c.to.as_ref()
+                            .ok_or_else(|| bad("a transfer needs \"to\"".into()))?;
                     if !parties.contains(to) || *to == c.by {
                         return Err(bad(
-                            "a transfer goes to another party of the proposal".into(),
+                            "a transfer goes to another party of the proposal".into()
                         ));
                     }
                     let amount = c
@@ -857,7 +868,12 @@ impl Game {
         let mut purses: BTreeMap<FactionId, Purse> = terms
             .parties
             .iter()
-            .map(|f| (f.clone(), self.core.purses.get(f).copied().unwrap_or_default()))
+            .map(|f| {
+                (
+                    f.clone(),
+                    self.core.purses.get(f).copied().unwrap_or_default(),
+                )
+            })
             .collect();
         for (i, c) in terms.clauses.iter().enumerate() {
             let Some(kind) = self.scenario.clause_kind(c.kind.as_str()) else {
@@ -1166,8 +1182,7 @@ impl Game {
                 .iter()
                 .filter(|c| {
                     c.kind == super::scenario::EventKind::Random
-                        && c.rounds
-                            .is_none_or(|[a, b]| (a..=b).contains(&(round + 1)))
+                        && c.rounds.is_none_or(|[a, b]| (a..=b).contains(&(round + 1)))
                         && core.fired.get(&c.id).copied().unwrap_or(0) < c.max_times
                         && !fired.iter().any(|f| f.id == c.id)
                 })
@@ -1474,7 +1489,11 @@ pub fn apply_event_effects(
                 delay_builds,
                 rounds,
             } => {
-                for b in core.builds.iter_mut().filter(|b| b.faction == *delay_builds) {
+                for b in core
+                    .builds
+                    .iter_mut()
+                    .filter(|b| b.faction == *delay_builds)
+                {
                     b.due_round += rounds;
                     notes.push(format!("{} delayed by {rounds} round(s)", b.action));
                 }

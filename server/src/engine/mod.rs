@@ -9,8 +9,8 @@ pub mod ids;
 pub mod model;
 pub mod scenario;
 pub mod types;
-pub mod view;
 pub mod validate;
+pub mod view;
 
 pub use ids::*;
 

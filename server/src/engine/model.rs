@@ -295,7 +295,12 @@ impl Slots {
             data_exchange: idx("data_exchange"),
             joint_centre: idx("joint_centre"),
             tpy2_radar: idx("tpy2_radar"),
-            batteries: scn.model.batteries.iter().map(|b| idx(b.units_var.as_str())).collect(),
+            batteries: scn
+                .model
+                .batteries
+                .iter()
+                .map(|b| idx(b.units_var.as_str()))
+                .collect(),
         }
     }
 }
@@ -477,7 +482,12 @@ pub fn perceives(scn: &Scenario, perspective: &Perspective) -> bool {
 }
 
 /// The model's arithmetic (docs/model.md §1–§7).
-pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceives: bool) -> Values {
+pub fn compute_values(
+    scn: &Scenario,
+    params: &Params,
+    vars: &ModelVars,
+    perceives: bool,
+) -> Values {
     let q = &params.fast;
     let slots = scn.slots();
     let s = &*slots;
@@ -488,7 +498,9 @@ pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceiv
     let (mut e_sum, mut u_sum, mut icbm_capable, mut all_interceptors) = (0.0, 0.0, 0.0, 0.0);
     let mut uncovered = 1.0;
     for (bi, b) in scn.model.batteries.iter().enumerate() {
-        let units = vars.at(s.batteries.get(bi).copied().unwrap_or(usize::MAX)).max(0.0);
+        let units = vars
+            .at(s.batteries.get(bi).copied().unwrap_or(usize::MAX))
+            .max(0.0);
         let present = if units > 0.0 { 1.0 } else { 0.0 };
         let n = units * b.interceptors_per_unit;
         all_interceptors += n;
@@ -508,9 +520,7 @@ pub fn compute_values(scn: &Scenario, params: &Params, vars: &ModelVars, perceiv
         + clamp01(vars.at(s.data_exchange)) * q.credit_data_exchange
         + clamp01(vars.at(s.joint_centre)) * q.credit_joint_centre;
     let g = clamp01(g_raw) * clamp01(vars.at(s.trust) / 100.0);
-    let e_hat = clamp01(
-        e + q.perception_upgrade_weight * u - q.perception_guarantee_weight * g,
-    );
+    let e_hat = clamp01(e + q.perception_upgrade_weight * u - q.perception_guarantee_weight * g);
     // §3
     let (e_used, capacity_interceptors) = if perceives {
         (e_hat, all_interceptors)
@@ -884,14 +894,7 @@ pub fn compute(
 
 /// Expected intercepts of `launched` Russian warheads: engageable ICBM warheads, limited by
 /// the defence's capacity, times the kill probability.
-fn intercepts_of(
-    launched: f64,
-    icbm_share: f64,
-    hgv: f64,
-    e: f64,
-    capacity: f64,
-    pl: f64,
-) -> f64 {
+fn intercepts_of(launched: f64, icbm_share: f64, hgv: f64, e: f64, capacity: f64, pl: f64) -> f64 {
     (launched * icbm_share * (1.0 - hgv) * e).min(capacity) * pl
 }
 

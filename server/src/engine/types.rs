@@ -159,9 +159,17 @@ fn yes() -> bool {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ProposalStatus {
     Open,
-    Signed { agreement: u32 },
-    Rejected { by: FactionId, reason: String },
-    Countered { by: FactionId, counter: u32 },
+    Signed {
+        agreement: u32,
+    },
+    Rejected {
+        by: FactionId,
+        reason: String,
+    },
+    Countered {
+        by: FactionId,
+        counter: u32,
+    },
     Withdrawn,
     /// The negotiation phase ended before every party accepted.
     Expired,
@@ -188,7 +196,10 @@ pub enum AgreementStatus {
     /// Ratification failed.
     Lapsed,
     /// A detected breach voided it.
-    Broken { by: FactionId, round: u32 },
+    Broken {
+        by: FactionId,
+        round: u32,
+    },
     /// Its duration ran out.
     Expired,
 }

@@ -247,7 +247,11 @@ impl Game {
             _ if full => {
                 let mut v = vec![indices(self, &self.core, Perspective::Technical)];
                 for f in &scn.factions {
-                    v.push(indices(self, &self.core, Perspective::Faction(f.id.clone())));
+                    v.push(indices(
+                        self,
+                        &self.core,
+                        Perspective::Faction(f.id.clone()),
+                    ));
                 }
                 v
             }
