@@ -17,7 +17,7 @@ fn game_in(phase: Phase) -> Game {
     };
     let (mut g, _) = Game::create(scn, config, 0).expect("create");
     while g.phase != phase {
-        g.apply(&Seat::Control, &Command::AdvancePhase, &Ctx::at(0))
+        g.apply(&Seat::Control, &Command::AdvancePhase {}, &Ctx::at(0))
             .expect("advance");
     }
     g

@@ -197,7 +197,7 @@ pub fn play_game(
         let before = (game.round, game.phase);
         play_bots(&mut game, &ctx);
         if (game.round, game.phase) == before && game.phase != Phase::Ended {
-            game.apply(&Seat::Control, &Command::AdvancePhase, &ctx)
+            game.apply(&Seat::Control, &Command::AdvancePhase {}, &ctx)
                 .map_err(|e| anyhow!("{e}"))?;
         }
     }

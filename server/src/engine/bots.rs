@@ -312,9 +312,9 @@ pub fn bot_commands(
                     quantity: o.quantity,
                 });
             }
-            out.push(Command::Ready);
+            out.push(Command::Ready {});
         }
-        (_, BotStep::Act) => out.push(Command::Ready),
+        (_, BotStep::Act) => out.push(Command::Ready {}),
         _ => {}
     }
     out

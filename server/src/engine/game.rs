@@ -211,7 +211,7 @@ impl Game {
         }
         // Everyone ready moves the phase on (the events above may have made them so).
         let mut all = events;
-        if matches!(cmd, Command::Ready) && self.all_ready() && self.phase != Phase::Ended {
+        if matches!(cmd, Command::Ready {}) && self.all_ready() && self.phase != Phase::Ended {
             let more = self.advance_events(ctx.now_ms);
             for e in &more {
                 self.evolve(e);
@@ -333,15 +333,15 @@ impl Game {
                     order: *order,
                 }])
             }
-            Command::Ready => {
+            Command::Ready {} => {
                 let f = self.acting_faction(seat, "declare ready")?;
                 if self.ready.contains(f) {
                     return Ok(vec![]);
                 }
                 Ok(vec![Event::FactionReady { faction: f.clone() }])
             }
-            Command::AdvancePhase => Ok(self.advance_events(ctx.now_ms)),
-            Command::Pause => {
+            Command::AdvancePhase {} => Ok(self.advance_events(ctx.now_ms)),
+            Command::Pause {} => {
                 if self.paused {
                     return Err(CommandError::Invalid("the game is already paused".into()));
                 }
@@ -349,7 +349,7 @@ impl Game {
                     remaining_ms: self.deadline_at.map(|d| (d - ctx.now_ms).max(0)),
                 }])
             }
-            Command::Resume => {
+            Command::Resume {} => {
                 if !self.paused {
                     return Err(CommandError::Invalid("the game is not paused".into()));
                 }
@@ -472,7 +472,7 @@ impl Game {
                     ending: Ending::Control { note: note.clone() },
                 }])
             }
-            Command::Tick => {
+            Command::Tick {} => {
                 if *seat != Seat::System {
                     return Err(CommandError::ControlOnly("drive the clock".into()));
                 }
@@ -1576,9 +1576,9 @@ fn unknown_faction(scn: &Scenario, f: &str) -> CommandError {
 
 fn control_verb(cmd: &Command) -> &'static str {
     match cmd {
-        Command::AdvancePhase => "advance the phase",
-        Command::Pause => "pause the game",
-        Command::Resume => "resume the game",
+        Command::AdvancePhase {} => "advance the phase",
+        Command::Pause {} => "pause the game",
+        Command::Resume {} => "resume the game",
         Command::ExtendDeadline { .. } => "extend a deadline",
         Command::InjectEvent { .. } => "inject an event",
         Command::Override { .. } => "override a value",

@@ -330,11 +330,11 @@ pub enum Command {
         order: u32,
     },
     /// The faction is done with this phase; when every faction is ready the phase advances.
-    Ready,
+    Ready {},
     // Control only.
-    AdvancePhase,
-    Pause,
-    Resume,
+    AdvancePhase {},
+    Pause {},
+    Resume {},
     ExtendDeadline {
         seconds: u32,
     },
@@ -362,7 +362,7 @@ pub enum Command {
         note: String,
     },
     /// The server's clock: advance if the deadline has passed. System seat only.
-    Tick,
+    Tick {},
 }
 
 fn one() -> u32 {
@@ -374,9 +374,9 @@ impl Command {
     pub fn is_control(&self) -> bool {
         matches!(
             self,
-            Command::AdvancePhase
-                | Command::Pause
-                | Command::Resume
+            Command::AdvancePhase {}
+                | Command::Pause {}
+                | Command::Resume {}
                 | Command::ExtendDeadline { .. }
                 | Command::InjectEvent { .. }
                 | Command::Override { .. }
@@ -622,4 +622,49 @@ pub struct TurnReport {
     pub public: PublicReport,
     pub factions: BTreeMap<FactionId, FactionReport>,
     pub control: ControlReport,
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_from_json() {
+        let c: Command = serde_json::from_str(
+            r#"{"type":"submit_order","action":"iskander_kaliningrad","quantity":2}"#,
+        )
+        .expect("parse");
+        assert_eq!(
+            c,
+            Command::SubmitOrder {
+                action: "iskander_kaliningrad".into(),
+                quantity: 2
+            }
+        );
+        let c: Command = serde_json::from_str(
+            r#"{"type":"chat","channel":{"kind":"bilateral","factions":["russia","us_nato"]},"text":"hi"}"#,
+        )
+        .expect("parse");
+        assert!(matches!(c, Command::Chat { .. }));
+        let c: Command = serde_json::from_str(r#"{"type":"ready"}"#).expect("parse");
+        assert_eq!(c, Command::Ready {});
+    }
+
+    #[test]
+    fn unknown_fields_and_types_are_refused() {
+        for bad in [
+            r#"{"type":"submit_order","action":"x","quantity":1,"faction":"russia"}"#,
+            r#"{"type":"ready","seat":"control"}"#,
+            r#"{"type":"launch_everything"}"#,
+            r#"{"type":"propose","terms":{"title":"t","parties":[],"clauses":[],"duration_rounds":1,"secret":true}}"#,
+            r#"{"type":"chat","channel":{"kind":"team","faction":"russia","as":"us_nato"},"text":"x"}"#,
+            r#"{"type":"submit_order","action":"x","quantity":-1}"#,
+            r#"{"type":"chat","text":"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Command>(bad).is_err(),
+                "accepted: {bad}"
+            );
+        }
+    }
 }
