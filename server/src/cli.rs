@@ -324,6 +324,9 @@ fn game_summary(game: &Game, index: u32, seed: u64) -> serde_json::Value {
                     "coverage": round6(t.coverage),
                     "border_security": round6(t.border_security),
                 },
+                "perceived_balance": r.factions.iter()
+                    .map(|(f, fr)| (f.to_string(), round6(fr.indices.values.deterrence_balance)))
+                    .collect::<BTreeMap<_, _>>(),
                 "perceived_engageability": r.factions.iter()
                     .map(|(f, fr)| (f.to_string(), round6(fr.indices.values.perceived_engageability)))
                     .collect::<BTreeMap<_, _>>(),

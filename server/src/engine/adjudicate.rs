@@ -357,7 +357,13 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
 
     // 7. Scores and crisis.
     let crisis = tension_end >= scn.crisis_threshold;
-    let bonus = if technical.stability.value >= p("stability_bonus_threshold") {
+    // The shared bonus needs everyone to feel stable: the lowest first-strike stability of the
+    // technical truth and every faction's perception.
+    let lowest_stability = perceived
+        .values()
+        .map(|ix| ix.values.stability)
+        .fold(technical.values.stability, f64::min);
+    let bonus = if lowest_stability >= p("stability_bonus_threshold") {
         p("stability_bonus")
     } else {
         0.0

@@ -262,7 +262,8 @@ pub fn bot_commands(
     t: Temperament,
     step: BotStep,
 ) -> Vec<Command> {
-    if game.phase == Phase::Ended || game.ready.contains(faction) {
+    // A bot that is ready still answers proposals made to it afterwards.
+    if game.phase == Phase::Ended || (game.ready.contains(faction) && step != BotStep::Respond) {
         return Vec::new();
     }
     let tp = temper(t);

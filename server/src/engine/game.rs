@@ -209,9 +209,14 @@ impl Game {
         for e in &events {
             self.evolve(e);
         }
-        // Everyone ready moves the phase on (the events above may have made them so).
+        // Everyone ready moves the phase on, unless the game is paused; resuming a game in
+        // which everyone is ready moves it on then.
         let mut all = events;
-        if matches!(cmd, Command::Ready {}) && self.all_ready() && self.phase != Phase::Ended {
+        if matches!(cmd, Command::Ready {} | Command::Resume {})
+            && !self.paused
+            && self.all_ready()
+            && self.phase != Phase::Ended
+        {
             let more = self.advance_events(ctx.now_ms);
             for e in &more {
                 self.evolve(e);
@@ -1150,6 +1155,7 @@ impl Game {
             } else {
                 self.deadline_for(phase, now_ms)
             },
+            duration_ms: self.deadline_for(phase, 0),
         }
     }
 
@@ -1225,6 +1231,7 @@ impl Game {
             } else {
                 self.deadline_for(Phase::Briefing, now_ms)
             },
+            duration_ms: self.deadline_for(Phase::Briefing, 0),
         }
     }
 
@@ -1238,11 +1245,12 @@ impl Game {
                 fired,
                 core,
                 deadline_at,
+                duration_ms,
             } => {
                 self.round = *round;
                 self.phase = Phase::Briefing;
                 self.core = (**core).clone();
-                self.deadline_at = *deadline_at;
+                self.set_deadline(*deadline_at, *duration_ms);
                 self.ready.clear();
                 self.orders.clear();
                 for f in fired {
@@ -1253,10 +1261,11 @@ impl Game {
                 round,
                 phase,
                 deadline_at,
+                duration_ms,
             } => {
                 self.round = *round;
                 self.phase = *phase;
-                self.deadline_at = *deadline_at;
+                self.set_deadline(*deadline_at, *duration_ms);
                 self.ready.clear();
             }
             Event::ChatPosted { message } => self.messages.push(message.clone()),
@@ -1402,6 +1411,16 @@ impl Game {
                 self.deadline_at = None;
                 self.ending = Some(ending.clone());
             }
+        }
+    }
+
+    /// A new phase's deadline: armed now, or (while paused) its full duration kept for resume.
+    fn set_deadline(&mut self, deadline_at: Option<i64>, duration_ms: Option<i64>) {
+        if self.paused {
+            self.deadline_at = None;
+            self.paused_remaining = duration_ms;
+        } else {
+            self.deadline_at = deadline_at;
         }
     }
 

@@ -47,6 +47,7 @@ pub const REQUIRED_PARAMS: &[&str] = &[
     "ru_bmd_intercepts",
     "perception_upgrade_weight",
     "perception_guarantee_weight",
+    "perceived_growth",
     "credit_political",
     "credit_legal",
     "credit_data_exchange",
@@ -121,6 +122,7 @@ pub struct Fast {
     pub ru_bmd_intercepts: f64,
     pub perception_upgrade_weight: f64,
     pub perception_guarantee_weight: f64,
+    pub perceived_growth: f64,
     pub credit_political: f64,
     pub credit_legal: f64,
     pub credit_data_exchange: f64,
@@ -157,6 +159,7 @@ impl Fast {
             ru_bmd_intercepts: get("ru_bmd_intercepts"),
             perception_upgrade_weight: get("perception_upgrade_weight"),
             perception_guarantee_weight: get("perception_guarantee_weight"),
+            perceived_growth: get("perceived_growth"),
             credit_political: get("credit_political"),
             credit_legal: get("credit_legal"),
             credit_data_exchange: get("credit_data_exchange"),
@@ -522,8 +525,10 @@ pub fn compute_values(
     let g = clamp01(g_raw) * clamp01(vars.at(s.trust) / 100.0);
     let e_hat = clamp01(e + q.perception_upgrade_weight * u - q.perception_guarantee_weight * g);
     // §3
+    // A threatened faction plans against the system it fears: every European interceptor,
+    // grown by the headroom it sees for more and faster ones.
     let (e_used, capacity_interceptors) = if perceives {
-        (e_hat, all_interceptors)
+        (e_hat, all_interceptors * (1.0 + q.perceived_growth.max(0.0) * u))
     } else {
         (e, icbm_capable)
     };
@@ -730,12 +735,20 @@ pub fn compute(
             Input {
                 symbol: "N".into(),
                 name: if perceives {
-                    "all European interceptors (feared convertible)".into()
+                    format!(
+                        "interceptors feared: all {} in Europe × (1 + k·U), k = {}",
+                        v.europe_interceptors,
+                        params.get("perceived_growth")
+                    )
                 } else {
                     "ICBM-capable European interceptors".into()
                 },
                 value: v.capacity_interceptors,
-                source: "batteries × interceptors per unit".into(),
+                source: if perceives {
+                    "batteries × interceptors per unit; parameter perceived_growth; index upgrade_headroom".into()
+                } else {
+                    "batteries × interceptors per unit".into()
+                },
             },
             params.input("n", "shots_per_target", "interceptors per object"),
             idx("O", &objects),

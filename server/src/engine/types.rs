@@ -403,11 +403,14 @@ pub enum Event {
         fired: Vec<FiredEvent>,
         core: Box<Core>,
         deadline_at: Option<i64>,
+        /// The phase's full duration; a phase entered while paused gets it on resume.
+        duration_ms: Option<i64>,
     },
     PhaseChanged {
         round: u32,
         phase: Phase,
         deadline_at: Option<i64>,
+        duration_ms: Option<i64>,
     },
     ChatPosted {
         message: Message,

@@ -359,6 +359,7 @@ impl Game {
                 fired,
                 core,
                 deadline_at,
+                ..
             } => SeatEvent::RoundBegan {
                 round: *round,
                 fired: fired.clone(),
@@ -370,6 +371,7 @@ impl Game {
                 round,
                 phase,
                 deadline_at,
+                ..
             } => SeatEvent::PhaseChanged {
                 round: *round,
                 phase: *phase,
