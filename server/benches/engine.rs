@@ -80,6 +80,14 @@ fn benches(c: &mut Criterion) {
     c.bench_function("full 8-round bot game (hawks)", |b| {
         b.iter(|| black_box(play_game(scn.clone(), 11, &hawks, None).expect("game")))
     });
+    let doves: BTreeMap<FactionId, Temperament> = scn
+        .factions
+        .iter()
+        .map(|f| (f.id.clone(), Temperament::Dove))
+        .collect();
+    c.bench_function("full 8-round bot game (doves)", |b| {
+        b.iter(|| black_box(play_game(scn.clone(), 11, &doves, None).expect("game")))
+    });
 }
 
 criterion_group!(engine, benches);
