@@ -95,13 +95,12 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
         for e in &a.effects {
             apply_effect(scn, &mut core.vars, e, f64::from(b.quantity));
         }
-        let covert_of = a.covert.then(|| b.faction.clone());
         diff(
             scn,
             &before,
             &core.vars,
             &format!("{} completed", a.name),
-            covert_of,
+            CauseSecrecy::covert(&b.faction, a.covert),
             &mut changes,
         );
         completed.push(RevealedOrder {
@@ -203,6 +202,10 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
         ));
     }
     for b in breaches.iter().filter(|b| b.detected) {
+        let secrecy = CauseSecrecy {
+            covert_of: None,
+            private_to: (!b.public).then(|| b.parties.clone()),
+        };
         if let Some(ag) = core.agreements.iter_mut().find(|a| a.id == b.agreement) {
             if !matches!(ag.status, AgreementStatus::Broken { .. }) {
                 ag.status = AgreementStatus::Broken {
@@ -226,7 +229,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             &before,
             &core.vars,
             &format!("detected breach of the {}", b.agreement_title),
-            None,
+            secrecy,
             &mut changes,
         );
     }
@@ -252,7 +255,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             &before,
             &core.vars,
             &format!("the {} in force", ag.terms.title),
-            None,
+            CauseSecrecy::agreement(&ag.terms),
             &mut changes,
         );
         let transparent = ag.terms.clauses.iter().any(|c| {
@@ -310,7 +313,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
         &before,
         &core.vars,
         "perceived threat and agreements in force",
-        None,
+        CauseSecrecy::default(),
         &mut changes,
     );
     let tension_end = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
@@ -482,12 +485,35 @@ fn add(scn: &Scenario, vars: &mut [f64], id: &str, delta: f64) {
     }
 }
 
+/// Who may read a change's cause: everyone, or not the others when the cause is a covert
+/// action (`covert_of`) or a private agreement (`private_to`, its parties).
+#[derive(Clone, Default)]
+struct CauseSecrecy {
+    covert_of: Option<FactionId>,
+    private_to: Option<Vec<FactionId>>,
+}
+
+impl CauseSecrecy {
+    fn covert(f: &FactionId, covert: bool) -> Self {
+        CauseSecrecy {
+            covert_of: covert.then(|| f.clone()),
+            private_to: None,
+        }
+    }
+    fn agreement(terms: &Terms) -> Self {
+        CauseSecrecy {
+            covert_of: None,
+            private_to: (!terms.public).then(|| terms.parties.clone()),
+        }
+    }
+}
+
 fn diff(
     scn: &Scenario,
     before: &[f64],
     after: &[f64],
     cause: &str,
-    covert_of: Option<FactionId>,
+    secrecy: CauseSecrecy,
     out: &mut Vec<VarChange>,
 ) {
     for (i, v) in scn.variables.iter().enumerate() {
@@ -497,7 +523,8 @@ fn diff(
                 before: before[i],
                 after: after[i],
                 cause: cause.to_owned(),
-                covert_of: covert_of.clone(),
+                covert_of: secrecy.covert_of.clone(),
+                private_to: secrecy.private_to.clone(),
             });
         }
     }
@@ -513,13 +540,24 @@ fn visible_to(scn: &Scenario, c: &VarChange, viewer: Option<&FactionId>) -> bool
 }
 
 fn redact(c: &VarChange, viewer: Option<&FactionId>) -> VarChange {
-    match &c.covert_of {
-        Some(owner) if Some(owner) != viewer => VarChange {
-            cause: "undisclosed activity".into(),
+    let covert = c.covert_of.as_ref().is_some_and(|o| Some(o) != viewer);
+    let private = c
+        .private_to
+        .as_ref()
+        .is_some_and(|parties| !viewer.is_some_and(|f| parties.contains(f)));
+    if covert || private {
+        VarChange {
+            cause: if covert {
+                "undisclosed activity".into()
+            } else {
+                "an agreement not made public".into()
+            },
             covert_of: None,
+            private_to: None,
             ..c.clone()
-        },
-        _ => c.clone(),
+        }
+    } else {
+        c.clone()
     }
 }
 

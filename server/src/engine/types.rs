@@ -568,6 +568,9 @@ pub struct VarChange {
     /// Set when the cause is a covert action of this faction: others read "undisclosed".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covert_of: Option<FactionId>,
+    /// Set when the cause is a private agreement: only its parties read the cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_to: Option<Vec<FactionId>>,
 }
 
 /// What everyone may read.
