@@ -112,6 +112,9 @@ fn simulate_rejects_bad_bots() {
     let out = detente(&["simulate", "--bots", "russia=falcon"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown temperament"));
+    let out = detente(&["simulate", "--bots", "russia=hawk,russia=dove"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("names \"russia\" twice"));
 }
 
 fn default_scenario() -> String {

@@ -161,7 +161,9 @@ pub fn parse_bots(s: &Scenario, spec: &str) -> Result<BTreeMap<FactionId, Temper
             );
         }
         let t: Temperament = t.parse().map_err(|e: String| anyhow!("--bots: {e}"))?;
-        bots.insert(FactionId::from(f), t);
+        if bots.insert(FactionId::from(f), t).is_some() {
+            bail!("--bots names \"{f}\" twice");
+        }
     }
     Ok(bots)
 }
@@ -425,7 +427,16 @@ fn write_csv(
         } else {
             String::new()
         });
-        writeln!(out, "{}", row.join(","))?;
+        writeln!(out, "{}", row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
     }
     Ok(())
+}
+
+/// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
 }

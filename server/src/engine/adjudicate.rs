@@ -52,7 +52,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                 action: a.id.clone(),
                 quantity: o.quantity,
                 ordered_round: round,
-                due_round: round + a.build_rounds,
+                due_round: round.saturating_add(a.build_rounds),
                 covert: a.covert,
             });
             revealed.push(RevealedOrder {
@@ -63,7 +63,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                 budget: a.budget * q,
                 capital: a.capital * q,
                 covert: a.covert,
-                completes_round: round + a.build_rounds,
+                completes_round: round.saturating_add(a.build_rounds),
             });
             for ag in core.agreements.iter().filter(|ag| binding(ag)) {
                 for (ci, c) in ag.terms.clauses.iter().enumerate() {
@@ -72,7 +72,11 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                         && scn
                             .clause_kind(c.kind.as_str())
                             .is_some_and(|k| k.form == ClauseForm::Forbid);
-                    if forbids {
+                    // One breach per clause and faction a round, however the orders are split.
+                    let known = breaches
+                        .iter()
+                        .any(|b| b.agreement == ag.id && b.clause == ci + 1 && b.by == f.id);
+                    if forbids && !known {
                         breaches.push(breach(ag, ci, &f.id, format!("ordered {}", a.name)));
                     }
                 }
@@ -126,13 +130,11 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             let Some(i) = scn.var_index(v.as_str()).filter(|_| is_cap) else {
                 continue;
             };
-            if game.core.vars[i] <= max + 1e-9 && core.vars[i] > max + 1e-9 {
-                breaches.push(breach(
-                    ag,
-                    ci,
-                    &c.by,
-                    format!("{} rose to {} above the cap of {}", v, core.vars[i], max),
-                ));
+            // Any increase that leaves the variable above its cap breaks the clause (also when
+            // it was above the cap already). The message names no value: the variable may be
+            // private to the bound party.
+            if core.vars[i] > max + 1e-9 && core.vars[i] > game.core.vars[i] + 1e-9 {
+                breaches.push(breach(ag, ci, &c.by, format!("{v} rose above the cap of {max}")));
             }
         }
     }
@@ -175,6 +177,12 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
     }
 
     // 4. Breach detection.
+    // An agreement that just failed ratification binds nobody: its breaches lapse with it.
+    breaches.retain(|b| {
+        core.agreements
+            .iter()
+            .any(|a| a.id == b.agreement && a.status != AgreementStatus::Lapsed)
+    });
     for b in breaches.iter_mut() {
         let Some(ag) = core.agreements.iter().find(|a| a.id == b.agreement) else {
             continue;
@@ -235,7 +243,6 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
     }
 
     // 5. Agreements in force.
-    let mut relief = 0.0;
     let mut reveals: Vec<(FactionId, FactionId)> = Vec::new();
     for ag in core.agreements.iter_mut() {
         if !ag.in_force() {
@@ -249,7 +256,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                 }
             }
         }
-        relief += p("tension_agreement_relief");
+        add(scn, &mut core.vars, "tension", -p("tension_agreement_relief"));
         diff(
             scn,
             &before,
@@ -307,20 +314,32 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
     };
     let drift = p("tension_threat_gain") * (e_hat - p("threat_reference"));
     let before = core.vars.clone();
-    add(scn, &mut core.vars, "tension", drift - relief);
+    add(scn, &mut core.vars, "tension", drift);
+    // The drift reveals the threatened factions' perceptions (which private guarantees
+    // shape), so only they and Control read its cause.
     diff(
         scn,
         &before,
         &core.vars,
-        "perceived threat and agreements in force",
-        CauseSecrecy::default(),
+        "threat perceived by the threatened factions",
+        CauseSecrecy {
+            covert_of: None,
+            private_to: Some(
+                scn.factions
+                    .iter()
+                    .filter(|f| f.perceives_threat)
+                    .map(|f| f.id.clone())
+                    .collect(),
+            ),
+        },
         &mut changes,
     );
     let tension_end = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
+    let tension_delta_before_drift = before[tension_i.unwrap_or(0)] - tension_start;
     let tension = Explained {
         id: "tension".into(),
         name: "Tension".into(),
-        formula: "tension' = clamp(tension + Δ(orders, events, breaches) + κ·(Ê − Ê_ref) − ρ·agreements, 0, 100)".into(),
+        formula: "tension' = clamp(tension + Δ + κ·(Ê − Ê_ref), 0, 100); Δ: completed builds, detected breaches, agreements in force (−ρ each)".into(),
         inputs: vec![
             Input {
                 symbol: "tension".into(),
@@ -330,9 +349,9 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             },
             Input {
                 symbol: "Δ".into(),
-                name: "completed builds, detected breaches and agreement effects".into(),
-                value: before[tension_i.unwrap_or(0)] - tension_start,
-                source: "action effects and parameter breach_tension".into(),
+                name: "completed builds, detected breaches and agreements in force".into(),
+                value: tension_delta_before_drift,
+                source: "action effects; parameters breach_tension and tension_agreement_relief".into(),
             },
             game.params_input("κ", "tension_threat_gain"),
             Input {
@@ -343,15 +362,41 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             },
             game.params_input("Ê_ref", "threat_reference"),
             game.params_input("ρ", "tension_agreement_relief"),
+        ],
+        value: tension_end,
+        source: "docs/model.md §6".into(),
+    };
+    // The public reads the same total, split into what it can attribute and the rest.
+    let tension_i_id = tension_i.map(|i| scn.variables[i].id.clone());
+    let public_delta: f64 = changes
+        .iter()
+        .filter(|c| Some(&c.var) == tension_i_id.as_ref())
+        .filter(|c| c.covert_of.is_none() && c.private_to.is_none())
+        .map(|c| c.after - c.before)
+        .sum();
+    let public_tension = Explained {
+        id: "tension".into(),
+        name: "Tension".into(),
+        formula: "tension' = clamp(tension + Δ_public + Δ_other, 0, 100)".into(),
+        inputs: vec![
             Input {
-                symbol: "agreements".into(),
-                name: "agreements in force".into(),
-                value: if p("tension_agreement_relief") > 0.0 {
-                    relief / p("tension_agreement_relief")
-                } else {
-                    0.0
-                },
-                source: "agreements".into(),
+                symbol: "tension".into(),
+                name: "tension at the start of adjudication".into(),
+                value: tension_start,
+                source: "state variable tension".into(),
+            },
+            Input {
+                symbol: "Δ_public".into(),
+                name: "public causes: completed deployments, detected breaches, public agreements"
+                    .into(),
+                value: public_delta,
+                source: "the changes listed in this report".into(),
+            },
+            Input {
+                symbol: "Δ_other".into(),
+                name: "threat perceptions and activity not made public".into(),
+                value: tension_end - tension_start - public_delta,
+                source: "docs/model.md §6".into(),
             },
         ],
         value: tension_end,
@@ -403,7 +448,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                 changes: changes
                     .iter()
                     .filter(|c| visible_to(scn, c, Some(&f.id)))
-                    .map(|c| redact(c, Some(&f.id)))
+                    .filter_map(|c| redact(c, Some(&f.id)))
                     .collect(),
                 indices: ix.clone(),
                 score: card,
@@ -426,15 +471,16 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             changes: changes
                 .iter()
                 .filter(|c| visible_to(scn, c, None))
-                .map(|c| redact(c, None))
+                .filter_map(|c| redact(c, None))
                 .collect(),
             indices: public,
-            tension,
+            tension: public_tension,
             crisis,
         },
         factions,
         control: ControlReport {
             technical,
+            tension,
             orders: revealed,
             completed,
             breaches,
@@ -539,26 +585,25 @@ fn visible_to(scn: &Scenario, c: &VarChange, viewer: Option<&FactionId>) -> bool
     })
 }
 
-fn redact(c: &VarChange, viewer: Option<&FactionId>) -> VarChange {
-    let covert = c.covert_of.as_ref().is_some_and(|o| Some(o) != viewer);
-    let private = c
-        .private_to
-        .as_ref()
-        .is_some_and(|parties| !viewer.is_some_and(|f| parties.contains(f)));
-    if covert || private {
-        VarChange {
-            cause: if covert {
-                "undisclosed activity".into()
-            } else {
-                "an agreement not made public".into()
-            },
-            covert_of: None,
-            private_to: None,
-            ..c.clone()
+/// A change as `viewer` may read it: a covert action's cause is hidden from the others;
+/// a change caused by a private agreement (or by perceptions) is left out for non-parties.
+fn redact(c: &VarChange, viewer: Option<&FactionId>) -> Option<VarChange> {
+    if let Some(parties) = &c.private_to {
+        if !viewer.is_some_and(|f| parties.contains(f)) {
+            return None;
         }
-    } else {
-        c.clone()
     }
+    let covert = c.covert_of.as_ref().is_some_and(|o| Some(o) != viewer);
+    Some(VarChange {
+        cause: if covert {
+            "undisclosed activity".into()
+        } else {
+            c.cause.clone()
+        },
+        covert_of: None,
+        private_to: None,
+        ..c.clone()
+    })
 }
 
 /// Variables as a perspective sees them, with what agreements in force provide (a private

@@ -113,6 +113,12 @@ struct Forecaster<'g> {
 
 impl<'g> Forecaster<'g> {
     fn new(game: &'g Game, faction: &FactionId, t: Temperament) -> Self {
+        Self::seen_by(game, faction, faction, t)
+    }
+
+    /// `faction`'s forecast as `viewer` imagines it: `faction`'s objectives, scored on what
+    /// `viewer` knows of the world (a bot never reads another faction's secrets).
+    fn seen_by(game: &'g Game, viewer: &FactionId, faction: &FactionId, t: Temperament) -> Self {
         let tp = temper(t);
         let mut weights: Vec<(String, f64)> = game
             .scenario
@@ -137,7 +143,7 @@ impl<'g> Forecaster<'g> {
                 .is_some_and(|f| f.perceives_threat),
             weights,
             crisis_fear: tp.crisis_fear,
-            base: game.effective_vars_for(faction),
+            base: game.effective_vars_for(viewer),
             base_score: 0.0,
             deltas: std::cell::RefCell::new(vec![None; game.scenario.actions.len()]),
         };
@@ -195,7 +201,7 @@ impl<'g> Forecaster<'g> {
     /// Score change from `a` (by whoever owns it), discounted for build time.
     fn action_delta(&self, vars: &[f64], base: f64, a: &Action) -> f64 {
         let after = self.with_action(vars, a, 1);
-        (self.score(&after) - base) * BUILD_DISCOUNT.powi(a.build_rounds as i32)
+        (self.score(&after) - base) * BUILD_DISCOUNT.powi(a.build_rounds.min(64) as i32)
     }
 
     /// What signing `terms` is worth to this faction.
@@ -431,7 +437,7 @@ fn best_proposal(game: &Game, fc: &Forecaster, tp: &Temper, f: &FactionId) -> Op
     let mut best: Option<(f64, Terms)> = None;
     for other in scn.factions.iter().map(|x| &x.id).filter(|g| *g != f) {
         let theirs = offers(game, other);
-        let other_fc = Forecaster::new(game, other, Temperament::Pragmatist);
+        let other_fc = Forecaster::seen_by(game, f, other, Temperament::Pragmatist);
         // Each of our offers alone, or traded against one of theirs.
         let mut candidates: Vec<(&Clause, Option<&Clause>)> = Vec::new();
         for a in &mine {

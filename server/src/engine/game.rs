@@ -74,7 +74,12 @@ pub struct Game {
     pub paused_remaining: Option<i64>,
     pub core: Core,
     pub orders: BTreeMap<FactionId, Vec<Order>>,
-    pub next_order: u32,
+    /// Next order id per faction. Ids are per faction so that a faction's ids say nothing
+    /// about how many orders the others have drafted.
+    pub next_order: BTreeMap<FactionId, u32>,
+    /// Messages posted per channel; a message's id counts within its channel only, so ids say
+    /// nothing about traffic in channels the reader cannot see.
+    pub channel_counts: BTreeMap<Channel, u32>,
     pub ready: BTreeSet<FactionId>,
     pub proposals: Vec<Proposal>,
     pub messages: Vec<Message>,
@@ -105,6 +110,20 @@ pub fn unit(rng: &mut ChaCha8Rng) -> f64 {
 pub(crate) const STREAM_EVENTS: u64 = 1;
 pub(crate) const STREAM_ADJUDICATION: u64 = 2;
 pub(crate) const STREAM_BOTS: u64 = 3;
+const STREAM_PROPOSAL_IDS: u64 = 4;
+const STREAM_AGREEMENT_IDS: u64 = 5;
+
+/// The `n`th id of a kind: a deterministic number in 1..2^31 that does not reveal how many
+/// others exist (a sequential id would show a reader the proposals it is not party to).
+fn opaque_id(seed: u64, stream: u64, n: usize, taken: impl Fn(u32) -> bool) -> u32 {
+    let mut rng = rng(seed, 0, stream.wrapping_add((n as u64) << 8));
+    loop {
+        let id = (rng.next_u32() & 0x7fff_ffff).max(1);
+        if !taken(id) {
+            return id;
+        }
+    }
+}
 
 impl Game {
     /// Creates a game and begins its first round. Returns the events to record.
@@ -122,6 +141,7 @@ impl Game {
         let core = initial_core(&scenario);
         let created = Event::GameCreated {
             scenario: scenario.id.clone(),
+            scenario_fingerprint: scenario.fingerprint(),
             config,
             core: Box::new(core),
         };
@@ -146,11 +166,24 @@ impl Game {
     }
 
     fn from_created(scenario: Arc<Scenario>, created: &Event) -> Result<Game, CommandError> {
-        let Event::GameCreated { config, core, .. } = created else {
+        let Event::GameCreated {
+            config,
+            core,
+            scenario: id,
+            scenario_fingerprint,
+        } = created
+        else {
             return Err(CommandError::Invalid(
                 "an event log starts with game_created".into(),
             ));
         };
+        if *id != scenario.id || *scenario_fingerprint != scenario.fingerprint() {
+            return Err(CommandError::Invalid(format!(
+                "this game was recorded with scenario \"{id}\" ({scenario_fingerprint}); the scenario given is \"{}\" ({}), a different version",
+                scenario.id,
+                scenario.fingerprint()
+            )));
+        }
         let params =
             Params::resolve(&scenario, config.preset.as_deref()).map_err(CommandError::Invalid)?;
         let deadlines = config.deadlines.unwrap_or(scenario.phases);
@@ -165,7 +198,8 @@ impl Game {
             paused_remaining: None,
             core: (**core).clone(),
             orders: BTreeMap::new(),
-            next_order: 1,
+            next_order: BTreeMap::new(),
+            channel_counts: BTreeMap::new(),
             ready: BTreeSet::new(),
             proposals: Vec::new(),
             messages: Vec::new(),
@@ -304,7 +338,7 @@ impl Game {
                 let f = self.acting_faction(seat, "give orders")?;
                 self.need_phase(Phase::Orders, "orders are given in the orders phase")?;
                 let order = Order {
-                    id: self.next_order,
+                    id: self.next_order.get(f).copied().unwrap_or(1),
                     action: action.clone(),
                     quantity: *quantity,
                 };
@@ -570,7 +604,7 @@ impl Game {
         }
         Ok(vec![Event::ChatPosted {
             message: Message {
-                id: self.messages.len() as u32 + 1,
+                id: self.channel_counts.get(&channel).copied().unwrap_or(0) + 1,
                 round: self.round,
                 channel,
                 from: seat.clone(),
@@ -612,7 +646,9 @@ impl Game {
         terms.parties.sort();
         terms.parties.dedup();
         Proposal {
-            id: self.proposals.len() as u32 + 1,
+            id: opaque_id(self.config.seed, STREAM_PROPOSAL_IDS, self.proposals.len(), |id| {
+                self.proposals.iter().any(|p| p.id == id)
+            }),
             round: self.round,
             proposer: f.clone(),
             terms,
@@ -843,15 +879,43 @@ impl Game {
             .parties
             .iter()
             .all(|x| x == f || p.accepted_by.contains(x));
+        // The accepting party must be able to pay its own share now; at the last signature a
+        // party that can no longer pay is not named (that would reveal its capital).
+        let own_share = Terms {
+            clauses: p
+                .terms
+                .clauses
+                .iter()
+                .filter(|c| c.by == *f)
+                .cloned()
+                .collect(),
+            ..p.terms.clone()
+        };
+        self.signature_purses(&own_share)
+            .map_err(|(_, m)| CommandError::OverBudget(m))?;
         if everyone {
-            let purses = self.signature_purses(&p.terms)?;
+            let purses = self.signature_purses(&p.terms).map_err(|(payer, m)| {
+                if payer == *f {
+                    CommandError::OverBudget(m)
+                } else {
+                    CommandError::OverBudget(
+                        "a party can no longer pay its share of this agreement; it cannot be signed as it stands"
+                            .into(),
+                    )
+                }
+            })?;
             let needs_ratification = p.terms.clauses.iter().any(|c| {
                 self.scenario
                     .clause_kind(c.kind.as_str())
                     .is_some_and(|k| k.ratification.is_some())
             });
             let agreement = Agreement {
-                id: self.core.agreements.len() as u32 + 1,
+                id: opaque_id(
+                    self.config.seed,
+                    STREAM_AGREEMENT_IDS,
+                    self.core.agreements.len(),
+                    |id| self.core.agreements.iter().any(|a| a.id == id),
+                ),
                 proposal: id,
                 terms: p.terms.clone(),
                 signed_round: self.round,
@@ -869,7 +933,10 @@ impl Game {
 
     /// The parties' purses after paying clause costs and transfers, or an error naming who
     /// cannot pay.
-    fn signature_purses(&self, terms: &Terms) -> Result<BTreeMap<FactionId, Purse>, CommandError> {
+    fn signature_purses(
+        &self,
+        terms: &Terms,
+    ) -> Result<BTreeMap<FactionId, Purse>, (FactionId, String)> {
         let mut purses: BTreeMap<FactionId, Purse> = terms
             .parties
             .iter()
@@ -887,22 +954,28 @@ impl Game {
             let payer = purses.entry(c.by.clone()).or_default();
             payer.capital -= kind.capital_cost;
             if payer.capital < -1e-9 {
-                return Err(CommandError::OverBudget(format!(
-                    "{} lacks the political capital for clause {} ({} needed)",
-                    self.faction_name(&c.by),
-                    i + 1,
-                    kind.capital_cost
-                )));
+                return Err((
+                    c.by.clone(),
+                    format!(
+                        "{} lacks the political capital for clause {} ({} needed)",
+                        self.faction_name(&c.by),
+                        i + 1,
+                        kind.capital_cost
+                    ),
+                ));
             }
             if kind.form == ClauseForm::Transfer {
                 let amount = c.amount.unwrap_or(0.0);
                 payer.budget -= amount;
                 if payer.budget < -1e-9 {
-                    return Err(CommandError::OverBudget(format!(
-                        "{} lacks the budget for the transfer in clause {}",
-                        self.faction_name(&c.by),
-                        i + 1
-                    )));
+                    return Err((
+                        c.by.clone(),
+                        format!(
+                            "{} lacks the budget for the transfer in clause {}",
+                            self.faction_name(&c.by),
+                            i + 1
+                        ),
+                    ));
                 }
                 if let Some(to) = &c.to {
                     purses.entry(to.clone()).or_default().budget += amount;
@@ -1268,7 +1341,11 @@ impl Game {
                 self.set_deadline(*deadline_at, *duration_ms);
                 self.ready.clear();
             }
-            Event::ChatPosted { message } => self.messages.push(message.clone()),
+            Event::ChatPosted { message } => {
+                let n = self.channel_counts.entry(message.channel.clone()).or_default();
+                *n = (*n).max(message.id);
+                self.messages.push(message.clone());
+            }
             Event::ProposalMade { proposal } => self.proposals.push(proposal.clone()),
             Event::ProposalAccepted { proposal, by } => {
                 if let Some(p) = self.proposal_mut(*proposal) {
@@ -1327,8 +1404,8 @@ impl Game {
                     .entry(faction.clone())
                     .or_default()
                     .push(order.clone());
-                self.next_order = self.next_order.max(order.id + 1);
-                self.ready.remove(faction);
+                let next = self.next_order.entry(faction.clone()).or_insert(1);
+                *next = (*next).max(order.id.saturating_add(1));
             }
             Event::OrderAmended {
                 faction,
@@ -1342,13 +1419,11 @@ impl Game {
                 {
                     o.quantity = *quantity;
                 }
-                self.ready.remove(faction);
             }
             Event::OrderWithdrawn { faction, order } => {
                 if let Some(os) = self.orders.get_mut(faction) {
                     os.retain(|o| o.id != *order);
                 }
-                self.ready.remove(faction);
             }
             Event::FactionReady { faction } => {
                 self.ready.insert(faction.clone());
@@ -1513,7 +1588,7 @@ pub fn apply_event_effects(
                     .iter_mut()
                     .filter(|b| b.faction == *delay_builds)
                 {
-                    b.due_round += rounds;
+                    b.due_round = b.due_round.saturating_add(*rounds);
                     notes.push(format!("{} delayed by {rounds} round(s)", b.action));
                 }
             }

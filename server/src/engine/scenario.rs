@@ -52,6 +52,8 @@ pub struct Scenario {
     /// The model's variable positions, built by [`Scenario::prepare`].
     #[serde(skip)]
     slots: Option<super::model::Slots>,
+    #[serde(skip)]
+    fingerprint: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -410,6 +412,21 @@ impl Scenario {
     pub fn faction(&self, id: &str) -> Option<&Faction> {
         self.factions.iter().find(|f| f.id.as_str() == id)
     }
+    /// A fingerprint of the scenario's content (FNV-1a over its canonical JSON), recorded with
+    /// each game so that a log is never replayed under different rules or numbers.
+    pub fn fingerprint(&self) -> String {
+        if let Some(f) = &self.fingerprint {
+            return f.clone();
+        }
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in json {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+
     /// Builds look-up tables; call once after parsing (the validator does).
     pub fn prepare(&mut self) {
         self.var_lookup = self
@@ -419,6 +436,8 @@ impl Scenario {
             .map(|(i, v)| (v.id.0.clone(), i))
             .collect();
         self.slots = Some(super::model::Slots::resolve(self));
+        self.fingerprint = None;
+        self.fingerprint = Some(self.fingerprint());
     }
     /// Positions of the model's variables (resolved now if `prepare` was not called).
     pub fn slots(&self) -> std::borrow::Cow<'_, super::model::Slots> {

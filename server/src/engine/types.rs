@@ -394,6 +394,8 @@ impl Command {
 pub enum Event {
     GameCreated {
         scenario: String,
+        /// [`super::scenario::Scenario::fingerprint`] of the scenario the game was created with.
+        scenario_fingerprint: String,
         config: GameConfig,
         core: Box<Core>,
     },
@@ -612,6 +614,8 @@ pub struct FactionReport {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ControlReport {
     pub technical: Indices,
+    /// Tension's full working (the public report shows only what the public can attribute).
+    pub tension: super::model::Explained,
     pub orders: Vec<RevealedOrder>,
     pub completed: Vec<RevealedOrder>,
     pub breaches: Vec<Breach>,

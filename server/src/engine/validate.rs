@@ -643,6 +643,16 @@ impl Validator<'_> {
                     "max_per_round must be at least 1 (an action nobody may order is dead weight)",
                 );
             }
+            if a.build_rounds as usize > scn.rounds.len() {
+                self.err(
+                    format!("{p}.build_rounds"),
+                    format!(
+                        "build_rounds must be at most the number of rounds ({}), not {}",
+                        scn.rounds.len(),
+                        a.build_rounds
+                    ),
+                );
+            }
             for (j, r) in a.requires.iter().enumerate() {
                 let rp = format!("{p}.requires[{j}]");
                 self.reference(format!("{rp}.var"), r.var.as_str(), cx.vars);
@@ -899,6 +909,14 @@ impl Validator<'_> {
                         );
                         if *rounds == 0 {
                             self.err(format!("{ep}.rounds"), "a delay must be at least 1 round");
+                        } else if *rounds as usize > scn.rounds.len() {
+                            self.err(
+                                format!("{ep}.rounds"),
+                                format!(
+                                    "a delay must be at most the number of rounds ({})",
+                                    scn.rounds.len()
+                                ),
+                            );
                         }
                     }
                     EventEffect::Ratification { ratification } => {
