@@ -134,7 +134,12 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
             // it was above the cap already). The message names no value: the variable may be
             // private to the bound party.
             if core.vars[i] > max + 1e-9 && core.vars[i] > game.core.vars[i] + 1e-9 {
-                breaches.push(breach(ag, ci, &c.by, format!("{v} rose above the cap of {max}")));
+                breaches.push(breach(
+                    ag,
+                    ci,
+                    &c.by,
+                    format!("{v} rose above the cap of {max}"),
+                ));
             }
         }
     }
@@ -256,7 +261,12 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                 }
             }
         }
-        add(scn, &mut core.vars, "tension", -p("tension_agreement_relief"));
+        add(
+            scn,
+            &mut core.vars,
+            "tension",
+            -p("tension_agreement_relief"),
+        );
         diff(
             scn,
             &before,

@@ -11,6 +11,9 @@ pub enum CommandError {
     NotYourFaction(String),
     #[error("only Control may {0}")]
     ControlOnly(String),
+    /// Something no connection may do (the server's own clock).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("unknown {kind} \"{id}\"{hint}")]
     Unknown {
         kind: &'static str,
@@ -38,6 +41,7 @@ impl CommandError {
             CommandError::WrongPhase { .. } => "wrong_phase",
             CommandError::NotYourFaction(_) => "not_your_faction",
             CommandError::ControlOnly(_) => "control_only",
+            CommandError::Forbidden(_) => "forbidden",
             CommandError::Unknown { .. } => "unknown",
             CommandError::OverBudget(_) => "over_budget",
             CommandError::Prerequisite(_) => "prerequisite",

@@ -306,6 +306,17 @@ impl Game {
                 self.need_phase(Phase::Negotiation, "proposals are answered in negotiation")?;
                 let p = self.open_proposal_for(f, *proposal)?;
                 self.check_terms(f, terms)?;
+                // Same parties, so that a counter never tells a newcomer about the proposal it
+                // answers (or the original's parties about a counter they cannot see).
+                let mut parties = terms.parties.clone();
+                parties.sort();
+                parties.dedup();
+                if parties != p.terms.parties {
+                    return Err(CommandError::Invalid(
+                        "a counter-proposal keeps the parties of the proposal it answers; make a new proposal to involve others"
+                            .into(),
+                    ));
+                }
                 let counter = self.new_proposal(f, terms.clone(), Some(p.id));
                 Ok(vec![
                     Event::ProposalCountered {
@@ -513,7 +524,9 @@ impl Game {
             }
             Command::Tick {} => {
                 if *seat != Seat::System {
-                    return Err(CommandError::ControlOnly("drive the clock".into()));
+                    return Err(CommandError::Forbidden(
+                        "only the server's own clock may tick".into(),
+                    ));
                 }
                 match self.deadline_at {
                     Some(d) if !self.paused && ctx.now_ms >= d => {
@@ -646,9 +659,12 @@ impl Game {
         terms.parties.sort();
         terms.parties.dedup();
         Proposal {
-            id: opaque_id(self.config.seed, STREAM_PROPOSAL_IDS, self.proposals.len(), |id| {
-                self.proposals.iter().any(|p| p.id == id)
-            }),
+            id: opaque_id(
+                self.config.seed,
+                STREAM_PROPOSAL_IDS,
+                self.proposals.len(),
+                |id| self.proposals.iter().any(|p| p.id == id),
+            ),
             round: self.round,
             proposer: f.clone(),
             terms,
@@ -1342,7 +1358,10 @@ impl Game {
                 self.ready.clear();
             }
             Event::ChatPosted { message } => {
-                let n = self.channel_counts.entry(message.channel.clone()).or_default();
+                let n = self
+                    .channel_counts
+                    .entry(message.channel.clone())
+                    .or_default();
                 *n = (*n).max(message.id);
                 self.messages.push(message.clone());
             }

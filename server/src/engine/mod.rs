@@ -17,3 +17,6 @@ pub use ids::*;
 pub use error::CommandError;
 pub use game::{Ctx, Game};
 pub use types::*;
+
+#[cfg(test)]
+mod tests;

@@ -528,7 +528,10 @@ pub fn compute_values(
     // A threatened faction plans against the system it fears: every European interceptor,
     // grown by the headroom it sees for more and faster ones.
     let (e_used, capacity_interceptors) = if perceives {
-        (e_hat, all_interceptors * (1.0 + q.perceived_growth.max(0.0) * u))
+        (
+            e_hat,
+            all_interceptors * (1.0 + q.perceived_growth.max(0.0) * u),
+        )
     } else {
         (e, icbm_capable)
     };
