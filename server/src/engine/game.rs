@@ -424,17 +424,7 @@ impl Game {
                 }])
             }
             Command::InjectEvent { event } => {
-                let card =
-                    self.scenario
-                        .event(event.as_str())
-                        .ok_or_else(|| CommandError::Unknown {
-                            kind: "event",
-                            id: event.to_string(),
-                            hint: hint(
-                                event.as_str(),
-                                self.scenario.events.iter().map(|e| e.id.as_str()),
-                            ),
-                        })?;
+                let card = self.event_card(event)?;
                 let mut core = self.core.clone();
                 let mut builds_note = Vec::new();
                 apply_event_effects(&self.scenario, &mut core, &card.effects, &mut builds_note);
@@ -484,17 +474,7 @@ impl Game {
                 }])
             }
             Command::SetScheduledEvent { event, enabled } => {
-                let card =
-                    self.scenario
-                        .event(event.as_str())
-                        .ok_or_else(|| CommandError::Unknown {
-                            kind: "event",
-                            id: event.to_string(),
-                            hint: hint(
-                                event.as_str(),
-                                self.scenario.events.iter().map(|e| e.id.as_str()),
-                            ),
-                        })?;
+                let card = self.event_card(event)?;
                 if card.kind != super::scenario::EventKind::Scheduled {
                     return Err(CommandError::Invalid(format!(
                         "\"{}\" is a random event; only scheduled events can be switched",
@@ -575,6 +555,19 @@ impl Game {
             return Err(unknown_faction(&self.scenario, f.as_str()));
         }
         Ok(())
+    }
+
+    fn event_card(&self, id: &EventId) -> Result<&super::scenario::EventCard, CommandError> {
+        self.scenario
+            .event(id.as_str())
+            .ok_or_else(|| CommandError::Unknown {
+                kind: "event",
+                id: id.to_string(),
+                hint: hint(
+                    id.as_str(),
+                    self.scenario.events.iter().map(|e| e.id.as_str()),
+                ),
+            })
     }
 
     fn var_index(&self, var: &VarId) -> Result<usize, CommandError> {
