@@ -1,0 +1,267 @@
+//! The contract every [`Store`] must meet, run against SQLite and Postgres alike
+//! (`store::tests`). Also home of the test helpers that make a fresh database of each kind.
+
+use super::*;
+
+fn game_row(code: &str) -> GameRow {
+    GameRow {
+        id: Uuid::new_v4(),
+        join_code: code.to_owned(),
+        scenario: "missile-defence-2013".into(),
+        control_token_hash: vec![1; 32],
+        created_at: 1_000,
+        last_seq: 0,
+        deadline_at: None,
+        ended: false,
+    }
+}
+
+fn seat_row(game: Uuid, role: &str, faction: Option<&str>, token: u8) -> SeatRow {
+    SeatRow {
+        id: Uuid::new_v4(),
+        game_id: game,
+        role: role.into(),
+        faction: faction.map(str::to_owned),
+        name: format!("{role} {}", faction.unwrap_or("")),
+        token_hash: vec![token; 32],
+        created_at: 1_000 + i64::from(token),
+    }
+}
+
+fn command_row(game: Uuid, seat: Uuid, client_id: &str, result: &str) -> CommandRow {
+    CommandRow {
+        game_id: game,
+        seat_id: seat,
+        client_id: client_id.into(),
+        request_hash: vec![7; 32],
+        result: result.into(),
+        created_at: 2_000,
+    }
+}
+
+/// Runs every check against `s` (a fresh, migrated store).
+pub async fn run<S: Store>(s: &S) {
+    s.ping().await.expect("ping");
+    s.migrate().await.expect("migrations run twice are a no-op");
+
+    // Create a game with its Control seat and two first events.
+    let g = game_row("ABCD23");
+    let control = seat_row(g.id, "control", None, 10);
+    let status = GameStatus {
+        deadline_at: Some(5_000),
+        ended: false,
+    };
+    s.create_game(
+        &g,
+        std::slice::from_ref(&control),
+        &["e1".into(), "e2".into()],
+        status,
+    )
+    .await
+    .expect("create game");
+    let stored = s.game(g.id).await.expect("read").expect("game exists");
+    assert_eq!(stored.last_seq, 2, "{}: first events get 1..=n", s.kind());
+    assert_eq!(stored.deadline_at, Some(5_000));
+    assert!(!stored.ended);
+    assert_eq!(
+        s.game_by_code("ABCD23").await.expect("read").map(|x| x.id),
+        Some(g.id)
+    );
+    assert_eq!(s.game_by_code("ZZZZ99").await.expect("read"), None);
+    assert_eq!(s.game(Uuid::new_v4()).await.expect("read"), None);
+
+    // Join codes are unique.
+    let clash = game_row("ABCD23");
+    let e = s
+        .create_game(&clash, &[], &[], status)
+        .await
+        .expect_err("a duplicate join code is refused");
+    assert!(matches!(e, StoreError::Duplicate(_)), "{}: {e}", s.kind());
+    assert_eq!(
+        s.game(clash.id).await.expect("read"),
+        None,
+        "nothing of it is kept"
+    );
+
+    // Seats: by token, by game; tokens are unique.
+    let russia = seat_row(g.id, "faction", Some("russia"), 11);
+    s.add_seat(&russia).await.expect("add seat");
+    assert_eq!(
+        s.seat_by_token(&[11; 32]).await.expect("read"),
+        Some(russia.clone())
+    );
+    assert_eq!(s.seat_by_token(&[99; 32]).await.expect("read"), None);
+    let twin = seat_row(g.id, "faction", Some("csto"), 11);
+    assert!(matches!(
+        s.add_seat(&twin).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let seats = s.seats(g.id).await.expect("seats");
+    assert_eq!(seats, vec![control.clone(), russia.clone()]);
+
+    // Append: gapless sequences, command recorded in the same transaction.
+    let c1 = command_row(g.id, russia.id, "cmd-1", r#"{"ack":3}"#);
+    let last = s
+        .append(g.id, 2, &["e3".into()], Some(&c1), status)
+        .await
+        .expect("append");
+    assert_eq!(last, 3);
+    assert_eq!(
+        s.command(g.id, russia.id, "cmd-1").await.expect("read"),
+        Some(c1.clone())
+    );
+    let last = s
+        .append(
+            g.id,
+            3,
+            &["e4".into(), "e5".into()],
+            None,
+            GameStatus {
+                deadline_at: None,
+                ended: false,
+            },
+        )
+        .await
+        .expect("append without a command (the clock)");
+    assert_eq!(last, 5);
+    let all = s.events_after(g.id, 0).await.expect("events");
+    assert_eq!(
+        all,
+        (1..=5).map(|i| (i, format!("e{i}"))).collect::<Vec<_>>()
+    );
+    assert_eq!(s.events_after(g.id, 3).await.expect("events").len(), 2);
+    assert!(s.events_after(g.id, 5).await.expect("events").is_empty());
+    assert_eq!(
+        s.game(g.id).await.expect("read").expect("game").deadline_at,
+        None
+    );
+
+    // A stale writer conflicts and writes nothing, not even its command.
+    let c2 = command_row(g.id, russia.id, "cmd-2", r#"{"ack":6}"#);
+    let e = s
+        .append(g.id, 3, &["stale".into()], Some(&c2), status)
+        .await
+        .expect_err("stale last_seq");
+    assert!(matches!(e, StoreError::Conflict { expected: 3 }), "{e}");
+    assert_eq!(s.events_after(g.id, 0).await.expect("events").len(), 5);
+    assert_eq!(
+        s.command(g.id, russia.id, "cmd-2").await.expect("read"),
+        None
+    );
+    assert_eq!(s.game(g.id).await.expect("read").expect("game").last_seq, 5);
+
+    // A command id is recorded once; a second append with it rolls back entirely.
+    let e = s
+        .append(g.id, 5, &["e6".into()], Some(&c1), status)
+        .await
+        .expect_err("duplicate command id");
+    assert!(matches!(e, StoreError::Duplicate(_)), "{e}");
+    assert_eq!(s.events_after(g.id, 0).await.expect("events").len(), 5);
+    assert_eq!(s.game(g.id).await.expect("read").expect("game").last_seq, 5);
+
+    // Refusals are recorded too, without events.
+    let refusal = command_row(g.id, russia.id, "cmd-3", r#"{"error":"wrong_phase"}"#);
+    s.record_command(&refusal).await.expect("record refusal");
+    assert_eq!(
+        s.command(g.id, russia.id, "cmd-3").await.expect("read"),
+        Some(refusal.clone())
+    );
+    assert!(matches!(
+        s.record_command(&refusal).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    // Client ids are per seat: the same id from another seat is another command.
+    let other = command_row(g.id, control.id, "cmd-3", r#"{"ack":6}"#);
+    s.record_command(&other).await.expect("same id, other seat");
+
+    // Live games: an ended game leaves the list.
+    let g2 = game_row("EFGH45");
+    s.create_game(&g2, &[], &["x".into()], status)
+        .await
+        .expect("second game");
+    let live: Vec<Uuid> = s
+        .live_games()
+        .await
+        .expect("live")
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert!(live.contains(&g.id) && live.contains(&g2.id));
+    s.append(
+        g2.id,
+        1,
+        &["ended".into()],
+        None,
+        GameStatus {
+            deadline_at: None,
+            ended: true,
+        },
+    )
+    .await
+    .expect("end");
+    let live: Vec<Uuid> = s
+        .live_games()
+        .await
+        .expect("live")
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert!(live.contains(&g.id) && !live.contains(&g2.id));
+    // Logs of different games are independent.
+    assert_eq!(s.events_after(g2.id, 0).await.expect("events").len(), 2);
+}
+
+/// A fresh SQLite database in a temporary file.
+pub async fn sqlite() -> (SqliteStore, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("detente-test-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("detente.db").display());
+    let s = SqliteStore::connect(&url).await.expect("open sqlite");
+    s.migrate().await.expect("migrate");
+    (s, dir)
+}
+
+/// The Postgres server tests use: `DETENTE_TEST_POSTGRES`, else the local default.
+pub fn postgres_admin_url() -> String {
+    std::env::var("DETENTE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh Postgres database, or `None` (with a visible notice) when no server is reachable
+/// on a developer machine. Under CI (`CI` set) an unreachable server fails the test.
+pub async fn postgres(test: &str) -> Option<(PgStore, String)> {
+    use sqlx::Connection;
+    let admin = postgres_admin_url();
+    let mut conn = match sqlx::PgConnection::connect(&admin).await {
+        Ok(c) => c,
+        Err(e) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("{test}: Postgres is required under CI but {admin} is unreachable: {e}");
+            }
+            eprintln!("SKIPPED {test}: no Postgres at {admin} ({e}); set DETENTE_TEST_POSTGRES");
+            return None;
+        }
+    };
+    let name = format!("detente_test_{}", Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let url = match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("DETENTE_TEST_POSTGRES must end with /DATABASE: {admin}"),
+    };
+    let s = PgStore::connect(&url).expect("connect");
+    s.migrate().await.expect("migrate postgres");
+    Some((s, name))
+}
+
+/// Drops a database made by [`postgres`].
+pub async fn drop_postgres(name: &str) {
+    use sqlx::Connection;
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
+}

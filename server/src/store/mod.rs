@@ -1,0 +1,163 @@
+//! Storage: the database is the source of truth. A game is its row, its seats, and an
+//! append-only log of engine events with a gapless per-game sequence; commands are recorded
+//! with their answer so a retried command gets the same answer without a second effect.
+//!
+//! [`Store`] has two implementations with the same SQL: Postgres (deployments) and SQLite (the
+//! embedded default). `contract` holds the test suite both must pass.
+
+use std::future::Future;
+use thiserror::Error;
+use uuid::Uuid;
+
+mod sql;
+pub use sql::{PgStore, SqliteStore};
+
+#[cfg(test)]
+pub(crate) mod contract;
+
+/// A game's row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GameRow {
+    pub id: Uuid,
+    /// Short code players type to join.
+    pub join_code: String,
+    pub scenario: String,
+    pub control_token_hash: Vec<u8>,
+    pub created_at: i64,
+    pub last_seq: i64,
+    /// Absolute deadline of the current phase (ms since the epoch), re-armed after a restart.
+    pub deadline_at: Option<i64>,
+    pub ended: bool,
+}
+
+/// A seat held by a person (or a team's shared token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeatRow {
+    pub id: Uuid,
+    pub game_id: Uuid,
+    /// `faction`, `control` or `observer`.
+    pub role: String,
+    pub faction: Option<String>,
+    pub name: String,
+    /// SHA-256 of the seat's bearer token; the token itself is never stored.
+    pub token_hash: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// A command's record: who sent which client id, a hash of the request, and the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandRow {
+    pub game_id: Uuid,
+    pub seat_id: Uuid,
+    pub client_id: String,
+    pub request_hash: Vec<u8>,
+    /// The answer as sent (JSON): an ack with its sequence, or an error.
+    pub result: String,
+    pub created_at: i64,
+}
+
+/// State of a game kept beside its log so a restarted server knows what to re-arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GameStatus {
+    pub deadline_at: Option<i64>,
+    pub ended: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database could not be reached or failed; the caller may retry.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Another writer appended to the game first (two owners of one game).
+    #[error("the game's log moved on (expected last sequence {expected})")]
+    Conflict { expected: i64 },
+    /// A unique key already exists (join code, token, command id).
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether retrying the same operation later may succeed.
+    pub fn retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What the server needs from a database. Every method is one transaction.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// `postgres` or `sqlite`.
+    fn kind(&self) -> &'static str;
+    /// Runs the embedded migrations.
+    fn migrate(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Cheap round trip, for readiness checks.
+    fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Creates a game with its first seats and first events (sequences 1..=n).
+    fn create_game(
+        &self,
+        game: &GameRow,
+        seats: &[SeatRow],
+        events: &[String],
+        status: GameStatus,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn add_seat(&self, seat: &SeatRow) -> impl Future<Output = StoreResult<()>> + Send;
+    fn seat_by_token(
+        &self,
+        token_hash: &[u8],
+    ) -> impl Future<Output = StoreResult<Option<SeatRow>>> + Send;
+    fn seats(&self, game: Uuid) -> impl Future<Output = StoreResult<Vec<SeatRow>>> + Send;
+    fn game(&self, id: Uuid) -> impl Future<Output = StoreResult<Option<GameRow>>> + Send;
+    fn game_by_code(&self, code: &str)
+        -> impl Future<Output = StoreResult<Option<GameRow>>> + Send;
+    /// Events with sequence > `after`, in order.
+    fn events_after(
+        &self,
+        game: Uuid,
+        after: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, String)>>> + Send;
+    /// Appends `events` after `last_seq` and records `command` (if any), in one transaction;
+    /// fails with `Conflict` if the log is not at `last_seq`. Returns the new last sequence.
+    fn append(
+        &self,
+        game: Uuid,
+        last_seq: i64,
+        events: &[String],
+        command: Option<&CommandRow>,
+        status: GameStatus,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Records the answer to a command that changed nothing (a refusal), for idempotency.
+    fn record_command(&self, command: &CommandRow) -> impl Future<Output = StoreResult<()>> + Send;
+    fn command(
+        &self,
+        game: Uuid,
+        seat: Uuid,
+        client_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<CommandRow>>> + Send;
+    /// Games that have not ended, for re-arming deadlines after a restart.
+    fn live_games(&self) -> impl Future<Output = StoreResult<Vec<GameRow>>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contract;
+
+    #[tokio::test]
+    async fn sqlite_meets_the_contract() {
+        let (s, dir) = contract::sqlite().await;
+        contract::run(&s).await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn postgres_meets_the_contract() {
+        let Some((s, name)) = contract::postgres("postgres_meets_the_contract").await else {
+            return;
+        };
+        contract::run(&s).await;
+        drop(s);
+        contract::drop_postgres(&name).await;
+    }
+}
