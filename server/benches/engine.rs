@@ -14,6 +14,7 @@ fn game_in(phase: Phase) -> Game {
         preset: None,
         deadlines: None,
         bots: BTreeMap::new(),
+        team_sizes: BTreeMap::new(),
     };
     let (mut g, _) = Game::create(scn, config, 0).expect("create");
     while g.phase != phase {

@@ -187,6 +187,7 @@ pub fn play_game(
         preset: preset.map(str::to_owned),
         deadlines: None,
         bots: all,
+        team_sizes: BTreeMap::new(),
     };
     let ctx = Ctx::at(0);
     let (mut game, _) = Game::create(scenario, config, 0).map_err(|e| anyhow!("{e}"))?;

@@ -3,5 +3,10 @@
 //! `engine` is the pure rules engine; `cli` holds the `detente` subcommands.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
+pub mod game;
+pub mod http;
+pub mod protocol;
+pub mod serve;
 pub mod store;

@@ -11,12 +11,22 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
+    /// What to do; without a subcommand, `serve`.
     #[command(subcommand)]
-    command: Cmd,
+    command: Option<Cmd>,
+}
+
+/// `detente` with no subcommand: serve with flags from the environment and defaults.
+#[derive(Parser)]
+struct DefaultServe {
+    #[command(flatten)]
+    config: detente::config::ServeConfig,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Run the game server (the default).
+    Serve(detente::config::ServeConfig),
     /// Check, list and show scenarios.
     Scenario {
         #[command(subcommand)]
@@ -55,6 +65,32 @@ enum ScenarioCmd {
     Show { id: String },
 }
 
+fn serve(config: detente::config::ServeConfig) -> Result<()> {
+    init_tracing(config.log_format);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        println!(
+            "Détente is serving on http://{} (database: {})",
+            listener.local_addr()?,
+            config.database_url()
+        );
+        detente::serve::serve(config, listener, detente::serve::signal()).await
+    })
+}
+
+fn init_tracing(format: detente::config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        detente::config::LogFormat::Json => builder.json().init(),
+        detente::config::LogFormat::Text => builder.init(),
+    }
+}
+
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,9 +102,17 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
+    let command = match args.command {
+        Some(c) => c,
+        None => Cmd::Serve(DefaultServe::parse_from(["detente"]).config),
+    };
+    if let Cmd::Serve(config) = command {
+        return serve(config);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.command {
+    match command {
+        Cmd::Serve(_) => unreachable!("handled above"),
         Cmd::Scenario { command } => match command {
             ScenarioCmd::Check { file } => cli::scenario_check(&file, &mut out)?,
             ScenarioCmd::List => cli::scenario_list(&mut out)?,

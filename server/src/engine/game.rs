@@ -239,25 +239,29 @@ impl Game {
         cmd: &Command,
         ctx: &Ctx,
     ) -> Result<Vec<Event>, CommandError> {
-        let events = self.decide(seat, cmd, ctx)?;
+        let events = self.plan(seat, cmd, ctx)?;
         for e in &events {
             self.evolve(e);
         }
+        Ok(events)
+    }
+
+    /// The events `cmd` would cause, without applying them: the server persists them first and
+    /// evolves the game only after the commit.
+    pub fn plan(&self, seat: &Seat, cmd: &Command, ctx: &Ctx) -> Result<Vec<Event>, CommandError> {
+        let mut events = self.decide(seat, cmd, ctx)?;
         // Everyone ready moves the phase on, unless the game is paused; resuming a game in
         // which everyone is ready moves it on then.
-        let mut all = events;
-        if matches!(cmd, Command::Ready {} | Command::Resume {})
-            && !self.paused
-            && self.all_ready()
-            && self.phase != Phase::Ended
-        {
-            let more = self.advance_events(ctx.now_ms);
-            for e in &more {
-                self.evolve(e);
+        if matches!(cmd, Command::Ready {} | Command::Resume {}) && !events.is_empty() {
+            let mut after = self.clone();
+            for e in &events {
+                after.evolve(e);
             }
-            all.extend(more);
+            if !after.paused && after.all_ready() && after.phase != Phase::Ended {
+                events.extend(after.advance_events(ctx.now_ms));
+            }
         }
-        Ok(all)
+        Ok(events)
     }
 
     fn all_ready(&self) -> bool {

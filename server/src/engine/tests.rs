@@ -63,6 +63,7 @@ fn config(seed: u64) -> GameConfig {
         preset: None,
         deadlines: None,
         bots: BTreeMap::new(),
+        team_sizes: BTreeMap::new(),
     }
 }
 

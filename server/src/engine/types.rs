@@ -89,6 +89,10 @@ pub struct GameConfig {
     /// Factions played by bots.
     #[serde(default)]
     pub bots: BTreeMap<FactionId, Temperament>,
+    /// Most people per faction seat, overriding the scenario's team sizes (the server's join
+    /// checks it; the rules do not depend on it).
+    #[serde(default)]
+    pub team_sizes: BTreeMap<FactionId, u32>,
 }
 
 /// A chat channel.

@@ -1,0 +1,43 @@
+//! `detente serve` settings: every flag has an environment variable and a doc line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "DETENTE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Database: `postgres://…` for Postgres, `sqlite://FILE` for SQLite. Default: a SQLite
+    /// file under ./detente-data/, created on first run.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Origins allowed to open WebSockets besides the server's own host (comma separated;
+    /// `*` allows any).
+    #[arg(long, env = "DETENTE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// When set, creating a game requires `Authorization: Bearer <this token>`.
+    #[arg(long, env = "DETENTE_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// Log format.
+    #[arg(long, env = "DETENTE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Extra scenario files to offer beside the built-in ones.
+    #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
+    pub scenarios: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl ServeConfig {
+    /// The database URL, with the embedded default.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| "sqlite://detente-data/detente.db".into())
+    }
+}

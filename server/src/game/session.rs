@@ -1,0 +1,444 @@
+//! The owner task of one live game. Everything that changes the game goes through here, one
+//! message at a time: plan the events with the engine, commit them (with the command's record)
+//! in one transaction, then apply them to the in-memory state, answer, and fan out.
+
+use super::{GameHandle, Registry, SessionError};
+use crate::engine::bots::{bot_commands, BotStep};
+use crate::engine::view::SeatView;
+use crate::engine::{Command, Ctx, Event, Game, Phase, Seat};
+use crate::protocol::{SeatInfo, ServerFrame};
+use crate::store::{CommandRow, GameStatus, Store};
+use std::collections::VecDeque;
+use std::sync::Weak;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use uuid::Uuid;
+
+/// Frames queued per subscriber before it counts as too slow; it is then dropped and resyncs.
+pub const SUBSCRIBER_QUEUE: usize = 256;
+/// Recent events kept in memory so reconnects need not read the database.
+const RECENT_EVENTS: usize = 1024;
+/// A reconnect missing more events than this gets a snapshot instead.
+const MAX_REPLAY: usize = 512;
+/// A game nobody watches, with no deadline, leaves memory after this long.
+const IDLE: Duration = Duration::from_secs(300);
+
+/// The authenticated identity of a connection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeatAuth {
+    pub seat_id: Uuid,
+    pub seat: Seat,
+    pub name: String,
+}
+
+impl SeatAuth {
+    pub fn info(&self) -> SeatInfo {
+        SeatInfo {
+            seat_id: self.seat_id,
+            seat: self.seat.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// What a subscriber gets: frames that bring it up to date, then live frames. When `live`
+/// closes while the game goes on, the subscriber fell behind: subscribe again with the last
+/// sequence seen.
+#[derive(Debug)]
+pub struct Subscription {
+    pub initial: Vec<ServerFrame>,
+    pub live: mpsc::Receiver<ServerFrame>,
+}
+
+/// A read-only look at the game inside its task (reports, exports), with the sequence.
+pub(super) type Inspector = Box<dyn FnOnce(&Game, i64) + Send>;
+
+pub(super) enum Msg {
+    Command {
+        auth: SeatAuth,
+        id: String,
+        command: Command,
+        request_hash: Vec<u8>,
+        reply: oneshot::Sender<ServerFrame>,
+    },
+    Subscribe {
+        auth: SeatAuth,
+        last_seq: Option<i64>,
+        reply: oneshot::Sender<Result<Subscription, SessionError>>,
+    },
+    View {
+        seat: Seat,
+        reply: oneshot::Sender<(i64, SeatView)>,
+    },
+    Inspect(Inspector),
+}
+
+struct Subscriber {
+    seat: Seat,
+    tx: mpsc::Sender<ServerFrame>,
+}
+
+struct Session<S: Store> {
+    store: S,
+    game_id: Uuid,
+    game: Game,
+    last_seq: i64,
+    recent: VecDeque<(i64, Event)>,
+    subscribers: Vec<Subscriber>,
+}
+
+/// Wall-clock time in ms; the engine gets time only as this value.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub(super) fn spawn<S: Store>(
+    store: S,
+    game_id: Uuid,
+    game: Game,
+    last_seq: i64,
+    registry: Weak<Registry<S>>,
+) -> GameHandle {
+    let (tx, rx) = mpsc::channel(256);
+    let handle = GameHandle { tx: tx.clone() };
+    let session = Session {
+        store,
+        game_id,
+        game,
+        last_seq,
+        recent: VecDeque::new(),
+        subscribers: Vec::new(),
+    };
+    tokio::spawn(async move {
+        session.run(rx).await;
+        if let Some(r) = registry.upgrade() {
+            r.remove(game_id, &tx);
+        }
+    });
+    handle
+}
+
+impl<S: Store> Session<S> {
+    async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        // Bots may owe moves (e.g. after a restart); deadlines may have passed while down.
+        self.play_bots().await;
+        loop {
+            let deadline = self
+                .game
+                .deadline_at
+                .filter(|_| !self.game.paused && self.game.phase != Phase::Ended)
+                .map(|d| Instant::now() + Duration::from_millis((d - now_ms()).max(0) as u64));
+            let idle = deadline.is_none() && self.subscribers.iter().all(|s| s.tx.is_closed());
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(m) => self.handle(m).await,
+                    None => return,
+                },
+                _ = sleep_until(deadline), if deadline.is_some() => {
+                    self.system(Command::Tick {}).await;
+                }
+                _ = tokio::time::sleep(IDLE), if idle => {
+                    tracing::debug!(game = %self.game_id, "idle game leaves memory");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Command {
+                auth,
+                id,
+                command,
+                request_hash,
+                reply,
+            } => {
+                let frame = self.command(&auth, id, &command, request_hash).await;
+                let committed = matches!(frame, ServerFrame::Ack { .. });
+                let _ = reply.send(frame);
+                if committed {
+                    self.play_bots().await;
+                }
+            }
+            Msg::Subscribe {
+                auth,
+                last_seq,
+                reply,
+            } => {
+                let _ = reply.send(Ok(self.subscribe(&auth, last_seq)));
+            }
+            Msg::View { seat, reply } => {
+                let _ = reply.send((self.last_seq, self.game.view(&seat)));
+            }
+            Msg::Inspect(f) => f(&self.game, self.last_seq),
+        }
+    }
+
+    fn subscribe(&mut self, auth: &SeatAuth, last_seq: Option<i64>) -> Subscription {
+        let (tx, live) = mpsc::channel(SUBSCRIBER_QUEUE);
+        let mut initial = Vec::new();
+        let missed = last_seq.and_then(|from| self.missed(from));
+        match missed {
+            Some(events) => {
+                initial.push(ServerFrame::Welcome {
+                    game_id: self.game_id,
+                    you: auth.info(),
+                    seq: self.last_seq,
+                    view: None,
+                });
+                for (seq, e) in events {
+                    if let Some(event) = self.game.event_for(&auth.seat, e) {
+                        initial.push(ServerFrame::Event { seq: *seq, event });
+                    }
+                }
+            }
+            None => initial.push(ServerFrame::Welcome {
+                game_id: self.game_id,
+                you: auth.info(),
+                seq: self.last_seq,
+                view: Some(Box::new(self.game.view(&auth.seat))),
+            }),
+        }
+        self.subscribers.retain(|s| !s.tx.is_closed());
+        self.subscribers.push(Subscriber {
+            seat: auth.seat.clone(),
+            tx,
+        });
+        Subscription { initial, live }
+    }
+
+    /// The events after `from`, if they are all in memory and not too many.
+    fn missed(&self, from: i64) -> Option<Vec<&(i64, Event)>> {
+        if from > self.last_seq || from < 0 {
+            return None;
+        }
+        let behind = (self.last_seq - from) as usize;
+        if behind > MAX_REPLAY {
+            return None;
+        }
+        if behind == 0 {
+            return Some(Vec::new());
+        }
+        let first = self.recent.front().map(|(s, _)| *s)?;
+        if first > from + 1 {
+            return None;
+        }
+        Some(self.recent.iter().filter(|(s, _)| *s > from).collect())
+    }
+
+    async fn command(
+        &mut self,
+        auth: &SeatAuth,
+        id: String,
+        command: &Command,
+        request_hash: Vec<u8>,
+    ) -> ServerFrame {
+        // Idempotency: a command id already answered gets the same answer.
+        match self.store.command(self.game_id, auth.seat_id, &id).await {
+            Ok(Some(row)) => {
+                if row.request_hash != request_hash {
+                    return ServerFrame::error(
+                        Some(id),
+                        "duplicate_id",
+                        "this command id was already used for a different command; use a new id",
+                        false,
+                    );
+                }
+                return serde_json::from_str(&row.result).unwrap_or_else(|_| {
+                    ServerFrame::error(Some(id), "internal", "stored answer unreadable", false)
+                });
+            }
+            Ok(None) => {}
+            Err(e) => return unavailable(Some(id), &e.to_string()),
+        }
+        let ctx = Ctx {
+            now_ms: now_ms(),
+            author: auth.name.clone(),
+        };
+        let events = match self.game.plan(&auth.seat, command, &ctx) {
+            Ok(events) => events,
+            Err(e) => {
+                let frame = ServerFrame::error(Some(id.clone()), e.code(), e.to_string(), false);
+                let row = self.command_row(auth, &id, request_hash, &frame, ctx.now_ms);
+                // Best effort: if this record fails, a retry is simply refused again.
+                if let Err(err) = self.store.record_command(&row).await {
+                    tracing::warn!(game = %self.game_id, error = %err, "could not record a refusal");
+                }
+                return frame;
+            }
+        };
+        let ack = ServerFrame::Ack {
+            id: id.clone(),
+            seq: self.last_seq + events.len() as i64,
+        };
+        let row = self.command_row(auth, &id, request_hash, &ack, ctx.now_ms);
+        match self.commit(events, Some(&row)).await {
+            Ok(()) => ack,
+            Err(e) => unavailable(Some(id), &e),
+        }
+    }
+
+    fn command_row(
+        &self,
+        auth: &SeatAuth,
+        id: &str,
+        request_hash: Vec<u8>,
+        answer: &ServerFrame,
+        now: i64,
+    ) -> CommandRow {
+        CommandRow {
+            game_id: self.game_id,
+            seat_id: auth.seat_id,
+            client_id: id.to_owned(),
+            request_hash,
+            result: serde_json::to_string(answer).unwrap_or_default(),
+            created_at: now,
+        }
+    }
+
+    /// Persists `events` (and the command's record) in one transaction, then applies and fans
+    /// them out. On failure nothing changes.
+    async fn commit(&mut self, events: Vec<Event>, row: Option<&CommandRow>) -> Result<(), String> {
+        let mut bodies = Vec::with_capacity(events.len());
+        for e in &events {
+            bodies.push(serde_json::to_string(e).map_err(|e| e.to_string())?);
+        }
+        let status = status_after(&self.game, &events);
+        match self
+            .store
+            .append(self.game_id, self.last_seq, &bodies, row, status)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(game = %self.game_id, error = %e, "commit failed");
+                return Err(e.to_string());
+            }
+        }
+        for e in events {
+            self.game.evolve(&e);
+            self.last_seq += 1;
+            self.fan_out(self.last_seq, &e);
+            self.recent.push_back((self.last_seq, e));
+            if self.recent.len() > RECENT_EVENTS {
+                self.recent.pop_front();
+            }
+        }
+        Ok(())
+    }
+
+    fn fan_out(&mut self, seq: i64, e: &Event) {
+        let game = &self.game;
+        self.subscribers.retain(|s| {
+            let Some(event) = game.event_for(&s.seat, e) else {
+                return !s.tx.is_closed();
+            };
+            // A full queue drops the subscriber: its connection sees the channel close and
+            // resubscribes from its last sequence (missed events or a snapshot), so a slow
+            // reader never stalls the game and never silently loses an event.
+            s.tx.try_send(ServerFrame::Event { seq, event }).is_ok()
+        });
+    }
+
+    /// A command from the server itself (the clock).
+    async fn system(&mut self, command: Command) {
+        let ctx = Ctx::at(now_ms());
+        if let Ok(events) = self.game.plan(&Seat::System, &command, &ctx) {
+            if !events.is_empty() && self.commit(events, None).await.is_ok() {
+                self.play_bots().await;
+            }
+        }
+    }
+
+    /// Lets bot seats play until they have nothing more to do in the current phase.
+    async fn play_bots(&mut self) {
+        // Each pass is one phase at most; a bound guards against a bot loop.
+        for _ in 0..(self.game.scenario.rounds.len() * 5 + 5) {
+            if self.game.config.bots.is_empty() || self.game.phase == Phase::Ended {
+                return;
+            }
+            let before = (self.game.round, self.game.phase);
+            let bots: Vec<_> = self
+                .game
+                .config
+                .bots
+                .iter()
+                .map(|(f, t)| (f.clone(), *t))
+                .collect();
+            for step in [BotStep::Propose, BotStep::Respond, BotStep::Act] {
+                for (f, t) in &bots {
+                    let seat = Seat::Faction(f.clone());
+                    for cmd in bot_commands(&self.game, f, *t, step) {
+                        let ctx = Ctx {
+                            now_ms: now_ms(),
+                            author: format!("{} (bot)", self.game.faction_name(f)),
+                        };
+                        let Ok(events) = self.game.plan(&seat, &cmd, &ctx) else {
+                            continue;
+                        };
+                        if self.commit(events, None).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            // Bots play one phase per pass; stop when they did not move the game on.
+            if (self.game.round, self.game.phase) == before {
+                return;
+            }
+        }
+    }
+}
+
+/// The deadline and end flag after `events`, to store beside the log.
+fn status_after(game: &Game, events: &[Event]) -> GameStatus {
+    let mut status = GameStatus {
+        deadline_at: game.deadline_at,
+        ended: game.phase == Phase::Ended,
+    };
+    let mut paused = game.paused;
+    for e in events {
+        match e {
+            Event::PhaseChanged { deadline_at, .. } | Event::RoundBegan { deadline_at, .. } => {
+                status.deadline_at = if paused { None } else { *deadline_at };
+            }
+            Event::Paused { .. } => {
+                paused = true;
+                status.deadline_at = None;
+            }
+            Event::Resumed { deadline_at } => {
+                paused = false;
+                status.deadline_at = *deadline_at;
+            }
+            Event::DeadlineExtended { deadline_at } => status.deadline_at = Some(*deadline_at),
+            Event::GameEnded { .. } => {
+                status.ended = true;
+                status.deadline_at = None;
+            }
+            _ => {}
+        }
+    }
+    status
+}
+
+fn unavailable(id: Option<String>, detail: &str) -> ServerFrame {
+    tracing::warn!(detail, "command not committed");
+    ServerFrame::error(
+        id,
+        "unavailable",
+        "the game could not be saved just now; nothing changed — send the same command again",
+        true,
+    )
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,476 @@
+//! REST handlers: create a game, join one, read its summary; scenarios; readiness.
+
+use super::{new_token, token_hash, ApiError, AppState};
+use crate::engine::scenario::PhaseDeadlines;
+use crate::engine::{FactionId, Game, GameConfig, Seat, Temperament};
+use crate::game::SeatAuth;
+use crate::store::{GameRow, GameStatus, SeatRow, Store, StoreError};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Characters of join codes: no 0/O, 1/I/L, so a code read aloud or off a projector is typed
+/// right.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LEN: usize = 6;
+
+fn new_join_code() -> String {
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Normalises a typed join code (case, spaces, dashes) or refuses it.
+pub fn parse_join_code(s: &str) -> Option<String> {
+    let code: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGame {
+    /// Scenario id; the default scenario when absent.
+    #[serde(default)]
+    pub scenario: Option<String>,
+    /// Display name of the facilitator.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Model preset (e.g. "optimistic").
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Phase deadlines in seconds (0: none); the scenario's defaults when absent.
+    #[serde(default)]
+    pub deadlines: Option<PhaseDeadlines>,
+    /// Factions played by bots, with their temperament.
+    #[serde(default)]
+    pub bots: BTreeMap<FactionId, Temperament>,
+    /// Most people per faction seat; the scenario's team sizes when absent.
+    #[serde(default)]
+    pub team_sizes: BTreeMap<FactionId, u32>,
+    /// Random seed (for reproducible exercises); random when absent.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Created {
+    pub game_id: Uuid,
+    pub join_code: String,
+    /// Control's bearer token. Shown once; only its hash is stored.
+    pub control_token: String,
+    pub control_seat_id: Uuid,
+}
+
+pub async fn create_game<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    body: Result<Json<CreateGame>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    if let Some(admin) = &st.config.admin_token {
+        let given = bearer(&headers).unwrap_or_default();
+        if !constant_time_eq(given.as_bytes(), admin.as_bytes()) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "creating games needs the admin token: Authorization: Bearer <token>",
+            ));
+        }
+    }
+    let Json(req) = body.map_err(bad_json)?;
+    let scenarios = st.registry.scenarios();
+    let scenario_id = req
+        .scenario
+        .clone()
+        .unwrap_or_else(|| "missile-defence-2013".into());
+    let scenario = scenarios.get(&scenario_id).cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_scenario",
+            format!(
+                "unknown scenario \"{scenario_id}\"; available: {}",
+                scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    for f in req.team_sizes.keys() {
+        if scenario.faction(f.as_str()).is_none() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_faction",
+                format!("team_sizes names unknown faction \"{f}\""),
+            ));
+        }
+    }
+    if req.team_sizes.values().any(|n| *n == 0 || *n > 50) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "a team size is 1 to 50",
+        ));
+    }
+    let name = clean_name(req.name.as_deref().unwrap_or("Control"))?;
+    let now = crate::game::now_ms();
+    let config = GameConfig {
+        seed: req.seed.unwrap_or_else(rand::random),
+        preset: req.preset,
+        deadlines: req.deadlines,
+        bots: req.bots,
+        team_sizes: req.team_sizes,
+    };
+    let (game, events) = Game::create(scenario.clone(), config, now)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let bodies = events
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    let control_token = new_token();
+    let game_id = Uuid::new_v4();
+    let control = SeatRow {
+        id: Uuid::new_v4(),
+        game_id,
+        role: "control".into(),
+        faction: None,
+        name,
+        token_hash: token_hash(&control_token),
+        created_at: now,
+    };
+    let status = GameStatus {
+        deadline_at: game.deadline_at,
+        ended: false,
+    };
+    // A join code may collide with an existing one: draw again.
+    for _ in 0..8 {
+        let row = GameRow {
+            id: game_id,
+            join_code: new_join_code(),
+            scenario: scenario.id.clone(),
+            control_token_hash: control.token_hash.clone(),
+            created_at: now,
+            last_seq: 0,
+            deadline_at: game.deadline_at,
+            ended: false,
+        };
+        match st
+            .registry
+            .store()
+            .create_game(&row, std::slice::from_ref(&control), &bodies, status)
+            .await
+        {
+            Ok(()) => {
+                // Start its task so its clock runs and bots play.
+                st.registry.get(game_id).await?;
+                tracing::info!(game = %game_id, scenario = %scenario.id, "game created");
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(Created {
+                        game_id,
+                        join_code: row.join_code,
+                        control_token,
+                        control_seat_id: control.id,
+                    }),
+                ));
+            }
+            Err(StoreError::Duplicate(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal("could not draw a free join code"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Join {
+    pub code: String,
+    pub name: String,
+    /// The faction wanted; absent: the faction with the fewest players is assigned.
+    #[serde(default)]
+    pub faction: Option<FactionId>,
+    /// Join as an observer (public information only).
+    #[serde(default)]
+    pub observer: bool,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Joined {
+    pub game_id: Uuid,
+    pub seat_id: Uuid,
+    /// This person's bearer token for `hello`. Shown once; only its hash is stored.
+    pub seat_token: String,
+    pub seat: Seat,
+    pub name: String,
+}
+
+pub async fn join<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    body: Result<Json<Join>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Joined>), ApiError> {
+    let Json(req) = body.map_err(bad_json)?;
+    let name = clean_name(&req.name)?;
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_code",
+            "no game has that join code; check it with your facilitator",
+        )
+    };
+    let code = parse_join_code(&req.code).ok_or_else(not_found)?;
+    let store = st.registry.store();
+    let row = store.game_by_code(&code).await?.ok_or_else(not_found)?;
+    let handle = st.registry.get(row.id).await?;
+    let seats = store.seats(row.id).await?;
+    let (bots, team_sizes, scenario) = handle
+        .with_game(|g, _| {
+            (
+                g.config.bots.clone(),
+                g.config.team_sizes.clone(),
+                g.scenario.0.clone(),
+            )
+        })
+        .await?;
+    let seat = if req.observer {
+        if req.faction.is_some() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "join either as an observer or as a faction, not both",
+            ));
+        }
+        Seat::Observer
+    } else {
+        let count = |f: &FactionId| {
+            seats
+                .iter()
+                .filter(|s| s.faction.as_deref() == Some(f.as_str()))
+                .count() as u32
+        };
+        let room = |f: &FactionId| {
+            let size = team_sizes
+                .get(f)
+                .copied()
+                .or_else(|| scenario.faction(f.as_str()).map(|x| x.team_size))
+                .unwrap_or(1);
+            count(f) < size
+        };
+        let faction = match req.faction {
+            Some(f) => {
+                if scenario.faction(f.as_str()).is_none() {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "unknown_faction",
+                        format!(
+                            "unknown faction \"{f}\"; factions: {}",
+                            scenario
+                                .factions
+                                .iter()
+                                .map(|x| x.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+                if bots.contains_key(&f) {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "bot_seat",
+                        "a bot plays that faction; ask Control to hand it over",
+                    ));
+                }
+                if !room(&f) {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "team_full",
+                        "that faction's team is full",
+                    ));
+                }
+                f
+            }
+            None => scenario
+                .factions
+                .iter()
+                .map(|x| &x.id)
+                .filter(|f| !bots.contains_key(*f) && room(f))
+                .min_by_key(|f| count(f))
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "game_full",
+                        "every faction's team is full; join as an observer",
+                    )
+                })?,
+        };
+        Seat::Faction(faction)
+    };
+    let token = new_token();
+    let seat_row = SeatRow {
+        id: Uuid::new_v4(),
+        game_id: row.id,
+        role: match &seat {
+            Seat::Faction(_) => "faction".into(),
+            _ => "observer".into(),
+        },
+        faction: seat.faction().map(|f| f.to_string()),
+        name: name.clone(),
+        token_hash: token_hash(&token),
+        created_at: crate::game::now_ms(),
+    };
+    store.add_seat(&seat_row).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Joined {
+            game_id: row.id,
+            seat_id: seat_row.id,
+            seat_token: token,
+            seat,
+            name,
+        }),
+    ))
+}
+
+/// The seat a bearer token belongs to.
+pub async fn authenticate<S: Store>(
+    store: &S,
+    token: &str,
+) -> Result<Option<(Uuid, SeatAuth)>, ApiError> {
+    let Some(row) = store.seat_by_token(&token_hash(token)).await? else {
+        return Ok(None);
+    };
+    let seat = match (row.role.as_str(), &row.faction) {
+        ("control", _) => Seat::Control,
+        ("faction", Some(f)) => Seat::Faction(FactionId::new(f.clone())),
+        ("observer", _) => Seat::Observer,
+        _ => {
+            return Err(ApiError::internal(format!(
+                "seat {} has an unknown role",
+                row.id
+            )))
+        }
+    };
+    Ok(Some((
+        row.game_id,
+        SeatAuth {
+            seat_id: row.id,
+            seat,
+            name: row.name,
+        },
+    )))
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub game_id: Uuid,
+    pub seq: i64,
+    pub you: crate::protocol::SeatInfo,
+    pub view: crate::engine::view::SeatView,
+}
+
+/// The game as the caller's seat may see it (`Authorization: Bearer <seat token>`).
+pub async fn summary<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<Summary>, ApiError> {
+    let auth = seat_of(&st, &headers, id).await?;
+    let handle = st.registry.get(id).await?;
+    let (seq, view) = handle.view(auth.seat.clone()).await?;
+    Ok(Json(Summary {
+        game_id: id,
+        seq,
+        you: auth.info(),
+        view,
+    }))
+}
+
+/// The caller's seat in game `id`, from its bearer token.
+pub async fn seat_of<S: Store>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    id: Uuid,
+) -> Result<SeatAuth, ApiError> {
+    let unauthorized = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send your seat token: Authorization: Bearer <token>",
+        )
+    };
+    let token = bearer(headers).ok_or_else(unauthorized)?;
+    match authenticate(st.registry.store(), &token).await? {
+        Some((game, auth)) if game == id => Ok(auth),
+        _ => Err(unauthorized()),
+    }
+}
+
+pub async fn readyz<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+) -> Result<&'static str, ApiError> {
+    st.registry.store().ping().await?;
+    Ok("ready")
+}
+
+#[derive(Serialize)]
+pub struct ScenarioInfo {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub factions: Vec<String>,
+    pub rounds: Vec<String>,
+    pub presets: Vec<String>,
+    pub default_preset: String,
+}
+
+pub async fn scenarios<S: Store>(State(st): State<Arc<AppState<S>>>) -> Json<Vec<ScenarioInfo>> {
+    Json(
+        st.registry
+            .scenarios()
+            .values()
+            .map(|s| ScenarioInfo {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                summary: s.summary.trim().to_owned(),
+                factions: s.factions.iter().map(|f| f.id.to_string()).collect(),
+                rounds: s.rounds.iter().map(|r| r.label.clone()).collect(),
+                presets: s.model.presets.iter().map(|p| p.id.clone()).collect(),
+                default_preset: s.model.default_preset.clone(),
+            })
+            .collect(),
+    )
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn clean_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_name",
+            "a name is 1 to 40 characters, without control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+}

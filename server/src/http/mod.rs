@@ -1,0 +1,132 @@
+//! HTTP: the REST API (create, join, summaries, reports, export), the WebSocket upgrade,
+//! health and readiness. One error type, [`ApiError`], whose response names the problem and
+//! hides internals (they are logged).
+
+mod api;
+mod ws;
+
+use crate::game::Registry;
+use crate::store::Store;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// Settings the HTTP layer needs.
+#[derive(Clone, Debug, Default)]
+pub struct HttpConfig {
+    /// Origins allowed to open `/ws` (besides the server's own host); empty: same host only.
+    pub allowed_origins: Vec<String>,
+    /// When set, creating a game needs `Authorization: Bearer <admin token>`.
+    pub admin_token: Option<String>,
+}
+
+pub struct AppState<S: Store> {
+    pub registry: Arc<Registry<S>>,
+    pub config: HttpConfig,
+    /// Fires when the server shuts down: sockets close with 1001.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The whole HTTP app.
+pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(api::readyz::<S>))
+        .route("/api/scenarios", get(api::scenarios::<S>))
+        .route("/api/games", post(api::create_game::<S>))
+        .route("/api/join", post(api::join::<S>))
+        .route("/api/games/{id}", get(api::summary::<S>))
+        .route("/ws", get(ws::upgrade::<S>))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}
+
+/// An error for an HTTP client: a status, a stable code and a message to act on.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on the server; it has been logged",
+        )
+    }
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(%cause, "database unavailable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable; try again shortly",
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ErrorBody {
+                code: self.code,
+                message: &self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        if e.retryable() {
+            ApiError::unavailable(e)
+        } else {
+            ApiError::internal(e)
+        }
+    }
+}
+
+impl From<crate::game::SessionError> for ApiError {
+    fn from(e: crate::game::SessionError) -> Self {
+        match e {
+            crate::game::SessionError::NotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such game")
+            }
+            crate::game::SessionError::Store(s) => s.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// SHA-256 of a token: what the database stores.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A new 128-bit random bearer token, hex.
+pub fn new_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

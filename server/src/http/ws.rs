@@ -1,0 +1,279 @@
+//! `/ws`: one task per connection. The first frame must be `hello` with a seat token within
+//! 5 s; the seat comes from that token and never from later frames. Commands go to the game's
+//! task; its answers and the seat's filtered events come back in order. A subscriber that fell
+//! behind (its queue overflowed) resubscribes from its last sequence.
+
+use super::api::authenticate;
+use super::AppState;
+use crate::game::{GameHandle, SeatAuth, SessionError, Subscription};
+use crate::protocol::{close, ClientFrame, ServerFrame, MAX_CLIENT_ID, MAX_FRAME_BYTES};
+use crate::store::Store;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Time allowed for the `hello` frame.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Frames a connection may send per second on average, and in a burst.
+const RATE_PER_SEC: f64 = 20.0;
+const RATE_BURST: f64 = 40.0;
+
+pub async fn upgrade<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, &st.config.allowed_origins) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        // Small buffers: a connection costs little memory while idle.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| connection(st, socket))
+}
+
+/// Same host by default; otherwise the Origin must be listed. Non-browser clients send no
+/// Origin and are allowed (they cannot be driven by a hostile page).
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if allowed.iter().any(|a| a == "*" || a == origin) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    matches!((host, origin_host), (Some(h), Some(o)) if h == o)
+}
+
+/// A token bucket: `RATE_PER_SEC` frames a second, bursts of `RATE_BURST`.
+struct Bucket {
+    tokens: f64,
+    at: tokio::time::Instant,
+}
+
+impl Bucket {
+    fn new() -> Self {
+        Bucket {
+            tokens: RATE_BURST,
+            at: tokio::time::Instant::now(),
+        }
+    }
+    fn take(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SEC)
+            .min(RATE_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+    match serde_json::to_string(frame) {
+        Ok(text) => socket
+            .send(Message::Text(Utf8Bytes::from(text)))
+            .await
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from(reason.to_owned()),
+        })))
+        .await;
+}
+
+async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: WebSocket) {
+    let mut shutdown = st.shutdown.clone();
+    // 1. hello, within the time limit.
+    let first = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await;
+    let (token, last_seq) = match first {
+        Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientFrame>(&text) {
+            Ok(ClientFrame::Hello { token, last_seq }) => (token, last_seq),
+            Ok(_) => {
+                let _ = send(
+                    &mut socket,
+                    &ServerFrame::error(
+                        None,
+                        "hello_first",
+                        "the first frame must be hello {token}",
+                        false,
+                    ),
+                )
+                .await;
+                return close_with(socket, close::PROTOCOL, "hello first").await;
+            }
+            Err(e) => {
+                let _ = send(
+                    &mut socket,
+                    &ServerFrame::error(None, "bad_frame", e.to_string(), false),
+                )
+                .await;
+                return close_with(socket, close::PROTOCOL, "bad hello").await;
+            }
+        },
+        Ok(Some(Ok(_))) => {
+            return close_with(socket, close::PROTOCOL, "hello must be a text frame").await
+        }
+        Ok(Some(Err(_))) | Ok(None) => return,
+        Err(_) => return close_with(socket, close::POLICY, "no hello within 5 s").await,
+    };
+    let (game_id, auth) = match authenticate(st.registry.store(), &token).await {
+        Ok(Some(x)) => x,
+        Ok(None) => {
+            let _ = send(
+                &mut socket,
+                &ServerFrame::error(
+                    None,
+                    "bad_token",
+                    "unknown token: join the game again",
+                    false,
+                ),
+            )
+            .await;
+            return close_with(socket, close::POLICY, "bad token").await;
+        }
+        Err(_) => {
+            let _ = send(
+                &mut socket,
+                &ServerFrame::error(
+                    None,
+                    "unavailable",
+                    "the database is unavailable; reconnect shortly",
+                    true,
+                ),
+            )
+            .await;
+            return close_with(socket, close::GOING_AWAY, "unavailable").await;
+        }
+    };
+    let handle = match st.registry.get(game_id).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(game = %game_id, error = %e, "cannot open game");
+            let _ = send(
+                &mut socket,
+                &ServerFrame::error(
+                    None,
+                    "unavailable",
+                    "the game cannot be opened just now; reconnect shortly",
+                    true,
+                ),
+            )
+            .await;
+            return close_with(socket, close::GOING_AWAY, "unavailable").await;
+        }
+    };
+    let mut last_seen = last_seq;
+    let Some(mut sub) = subscribe(&mut socket, &handle, &auth, &mut last_seen).await else {
+        return close_with(socket, close::GOING_AWAY, "unavailable").await;
+    };
+    let mut bucket = Bucket::new();
+    // 2. commands in, frames out.
+    loop {
+        tokio::select! {
+            frame = sub.live.recv() => match frame {
+                Some(f) => {
+                    if let ServerFrame::Event { seq, .. } = &f {
+                        last_seen = Some(*seq);
+                    }
+                    if !send(&mut socket, &f).await {
+                        return;
+                    }
+                }
+                None => {
+                    // The game dropped us (we fell behind) or its task stopped: catch up.
+                    let Some(s) = subscribe(&mut socket, &handle_again(&st, game_id, &handle).await, &auth, &mut last_seen).await else {
+                        return close_with(socket, close::GOING_AWAY, "unavailable").await;
+                    };
+                    sub = s;
+                }
+            },
+            msg = socket.recv() => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Binary(_))) => {
+                        return close_with(socket, close::PROTOCOL, "text frames only").await;
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => continue, // ping/pong handled by the library
+                };
+                if !bucket.take() {
+                    let _ = send(&mut socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false)).await;
+                    return close_with(socket, close::POLICY, "rate limit").await;
+                }
+                let reply = match serde_json::from_str::<ClientFrame>(&text) {
+                    Err(e) => ServerFrame::error(None, "bad_frame", format!("not a valid frame: {e}"), false),
+                    Ok(ClientFrame::Ping {}) => ServerFrame::Pong {},
+                    Ok(ClientFrame::Hello { .. }) => ServerFrame::error(None, "already_hello", "this connection already said hello", false),
+                    Ok(ClientFrame::Command { id, command }) => {
+                        if id.is_empty() || id.len() > MAX_CLIENT_ID {
+                            ServerFrame::error(Some(id), "bad_id", format!("a command id is 1 to {MAX_CLIENT_ID} characters"), false)
+                        } else {
+                            let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
+                            match handle.command(auth.clone(), id.clone(), command, hash).await {
+                                Ok(f) => f,
+                                Err(SessionError::Gone) => ServerFrame::error(Some(id), "unavailable", "the game restarted; send the command again", true),
+                                Err(e) => ServerFrame::error(Some(id), "unavailable", e.to_string(), true),
+                            }
+                        }
+                    }
+                };
+                if !send(&mut socket, &reply).await {
+                    return;
+                }
+            }
+            _ = shutdown.changed() => {
+                return close_with(socket, close::GOING_AWAY, "server shutting down").await;
+            }
+        }
+    }
+}
+
+async fn handle_again<S: Store>(
+    st: &AppState<S>,
+    game: uuid::Uuid,
+    old: &GameHandle,
+) -> GameHandle {
+    st.registry.get(game).await.unwrap_or_else(|_| old.clone())
+}
+
+/// Subscribes and sends the catch-up frames; updates `last_seen`.
+async fn subscribe(
+    socket: &mut WebSocket,
+    handle: &GameHandle,
+    auth: &SeatAuth,
+    last_seen: &mut Option<i64>,
+) -> Option<Subscription> {
+    let sub = handle.subscribe(auth.clone(), *last_seen).await.ok()?;
+    for f in &sub.initial {
+        match f {
+            ServerFrame::Event { seq, .. } => *last_seen = Some(*seq),
+            ServerFrame::Welcome { seq, view, .. } if view.is_some() || last_seen.is_none() => {
+                *last_seen = Some(*seq)
+            }
+            _ => {}
+        }
+        if !send(socket, f).await {
+            return None;
+        }
+    }
+    Some(sub)
+}

@@ -1,0 +1,116 @@
+//! Running the server: open the store, migrate, revive live games, serve until shutdown.
+//! The accept loop takes an already-bound listener and a shutdown future, so tests bind port 0.
+
+use crate::config::ServeConfig;
+use crate::game::{Registry, Scenarios};
+use crate::http::{router, AppState, HttpConfig};
+use crate::store::{PgStore, SqliteStore, Store};
+use anyhow::{Context, Result};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Built-in scenarios plus the configured files, validated.
+pub fn load_scenarios(config: &ServeConfig) -> Result<Scenarios> {
+    let mut out = Scenarios::new();
+    for (id, _) in crate::cli::BUILT_IN {
+        out.insert((*id).to_owned(), crate::cli::built_in(id)?);
+    }
+    for path in &config.scenarios {
+        let s = crate::cli::load_file(path)?;
+        out.insert(s.id.clone(), s);
+    }
+    Ok(out)
+}
+
+/// Serves on `listener` until `shutdown` resolves.
+pub async fn serve(
+    config: ServeConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let url = config.database_url();
+    let scenarios = Arc::new(load_scenarios(&config)?);
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PgStore::connect(&url)?;
+        run(store, config, scenarios, listener, shutdown).await
+    } else {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+        }
+        let store = SqliteStore::connect(&url).await?;
+        run(store, config, scenarios, listener, shutdown).await
+    }
+}
+
+async fn run<S: Store>(
+    store: S,
+    config: ServeConfig,
+    scenarios: Arc<Scenarios>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    // Postgres may still be starting: retry migrations for a while instead of dying.
+    let mut tries = 0;
+    loop {
+        match store.migrate().await {
+            Ok(()) => break,
+            Err(e) if e.retryable() && tries < 30 => {
+                tries += 1;
+                tracing::warn!(error = %e, "database not ready; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e).context("running migrations"),
+        }
+    }
+    let registry = Registry::new(store.clone(), scenarios);
+    let revived = registry.revive_live_games().await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "could not revive live games");
+        0
+    });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let state = Arc::new(AppState {
+        registry: registry.clone(),
+        config: HttpConfig {
+            allowed_origins: config.allowed_origins.clone(),
+            admin_token: config.admin_token.clone(),
+        },
+        shutdown: stop_rx,
+    });
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, store = store.kind(), revived, "serving");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sockets with 1001");
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
