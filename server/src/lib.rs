@@ -7,6 +7,7 @@ pub mod config;
 pub mod engine;
 pub mod game;
 pub mod http;
+pub mod metrics;
 pub mod protocol;
 pub mod serve;
 pub mod store;

@@ -77,19 +77,23 @@ async fn run<S: Store>(
         registry: registry.clone(),
         config: HttpConfig {
             allowed_origins: config.allowed_origins.clone(),
-            admin_token: config.admin_token.clone(),
+            admin_token: config.admin_token.clone().filter(|t| !t.is_empty()),
         },
         shutdown: stop_rx,
+        joins: Default::default(),
     });
     let addr = listener.local_addr()?;
     tracing::info!(%addr, store = store.kind(), revived, "serving");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing sockets with 1001");
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing sockets with 1001");
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     Ok(())
 }
 

@@ -115,6 +115,7 @@ impl GameHandle {
 /// database, so two server nodes could each own different games.
 pub struct Registry<S: Store> {
     store: S,
+    pub metrics: Arc<crate::metrics::Metrics>,
     scenarios: Arc<Scenarios>,
     games: Mutex<HashMap<Uuid, GameHandle>>,
 }
@@ -123,6 +124,7 @@ impl<S: Store> Registry<S> {
     pub fn new(store: S, scenarios: Arc<Scenarios>) -> Arc<Self> {
         Arc::new(Registry {
             store,
+            metrics: Arc::default(),
             scenarios,
             games: Mutex::new(HashMap::new()),
         })
@@ -167,6 +169,7 @@ impl<S: Store> Registry<S> {
         }
         let handle = session::spawn(
             self.store.clone(),
+            self.metrics.clone(),
             game,
             engine,
             last_seq,

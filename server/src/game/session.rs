@@ -6,10 +6,11 @@ use super::{GameHandle, Registry, SessionError};
 use crate::engine::bots::{bot_commands, BotStep};
 use crate::engine::view::SeatView;
 use crate::engine::{Command, Ctx, Event, Game, Phase, Seat};
+use crate::metrics::Metrics;
 use crate::protocol::{SeatInfo, ServerFrame};
 use crate::store::{CommandRow, GameStatus, Store};
 use std::collections::VecDeque;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -81,6 +82,7 @@ struct Subscriber {
 
 struct Session<S: Store> {
     store: S,
+    metrics: Arc<Metrics>,
     game_id: Uuid,
     game: Game,
     last_seq: i64,
@@ -98,6 +100,7 @@ pub fn now_ms() -> i64 {
 
 pub(super) fn spawn<S: Store>(
     store: S,
+    metrics: Arc<Metrics>,
     game_id: Uuid,
     game: Game,
     last_seq: i64,
@@ -107,6 +110,7 @@ pub(super) fn spawn<S: Store>(
     let handle = GameHandle { tx: tx.clone() };
     let session = Session {
         store,
+        metrics,
         game_id,
         game,
         last_seq,
@@ -249,6 +253,7 @@ impl<S: Store> Session<S> {
                         false,
                     );
                 }
+                Metrics::inc(&self.metrics.commands_replayed);
                 return serde_json::from_str(&row.result).unwrap_or_else(|_| {
                     ServerFrame::error(Some(id), "internal", "stored answer unreadable", false)
                 });
@@ -263,6 +268,7 @@ impl<S: Store> Session<S> {
         let events = match self.game.plan(&auth.seat, command, &ctx) {
             Ok(events) => events,
             Err(e) => {
+                Metrics::inc(&self.metrics.commands_refused);
                 let frame = ServerFrame::error(Some(id.clone()), e.code(), e.to_string(), false);
                 let row = self.command_row(auth, &id, request_hash, &frame, ctx.now_ms);
                 // Best effort: if this record fails, a retry is simply refused again.
@@ -278,8 +284,14 @@ impl<S: Store> Session<S> {
         };
         let row = self.command_row(auth, &id, request_hash, &ack, ctx.now_ms);
         match self.commit(events, Some(&row)).await {
-            Ok(()) => ack,
-            Err(e) => unavailable(Some(id), &e),
+            Ok(()) => {
+                Metrics::inc(&self.metrics.commands_acked);
+                ack
+            }
+            Err(e) => {
+                Metrics::inc(&self.metrics.commands_unavailable);
+                unavailable(Some(id), &e)
+            }
         }
     }
 
@@ -320,6 +332,9 @@ impl<S: Store> Session<S> {
                 return Err(e.to_string());
             }
         }
+        self.metrics
+            .events_appended
+            .fetch_add(events.len() as u64, std::sync::atomic::Ordering::Relaxed);
         for e in events {
             self.game.evolve(&e);
             self.last_seq += 1;
@@ -334,6 +349,7 @@ impl<S: Store> Session<S> {
 
     fn fan_out(&mut self, seq: i64, e: &Event) {
         let game = &self.game;
+        let metrics = &self.metrics;
         self.subscribers.retain(|s| {
             let Some(event) = game.event_for(&s.seat, e) else {
                 return !s.tx.is_closed();
@@ -341,7 +357,14 @@ impl<S: Store> Session<S> {
             // A full queue drops the subscriber: its connection sees the channel close and
             // resubscribes from its last sequence (missed events or a snapshot), so a slow
             // reader never stalls the game and never silently loses an event.
-            s.tx.try_send(ServerFrame::Event { seq, event }).is_ok()
+            match s.tx.try_send(ServerFrame::Event { seq, event }) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    Metrics::inc(&metrics.subscribers_dropped);
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            }
         });
     }
 

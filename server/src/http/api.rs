@@ -211,8 +211,17 @@ pub struct Joined {
 
 pub async fn join<S: Store>(
     State(st): State<Arc<AppState<S>>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     body: Result<Json<Join>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
+    if !st.joins.allowed(peer.ip()) {
+        crate::metrics::Metrics::inc(&st.registry.metrics.joins_rate_limited);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many wrong join codes from your address; wait a minute and check the code",
+        ));
+    }
     let Json(req) = body.map_err(bad_json)?;
     let name = clean_name(&req.name)?;
     let not_found = || {
@@ -222,9 +231,15 @@ pub async fn join<S: Store>(
             "no game has that join code; check it with your facilitator",
         )
     };
-    let code = parse_join_code(&req.code).ok_or_else(not_found)?;
     let store = st.registry.store();
-    let row = store.game_by_code(&code).await?.ok_or_else(not_found)?;
+    let row = match parse_join_code(&req.code) {
+        Some(code) => store.game_by_code(&code).await?,
+        None => None,
+    };
+    let Some(row) = row else {
+        st.joins.failed(peer.ip());
+        return Err(not_found());
+    };
     let handle = st.registry.get(row.id).await?;
     let seats = store.seats(row.id).await?;
     let (bots, team_sizes, scenario) = handle
@@ -473,4 +488,68 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
 
 fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+}
+
+/// The turn reports as the caller's seat may read them (same visibility function as events).
+pub async fn reports<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<crate::engine::view::SeatReport>>, ApiError> {
+    let auth = seat_of(&st, &headers, id).await?;
+    let handle = st.registry.get(id).await?;
+    let seat = auth.seat.clone();
+    let reports = handle
+        .with_game(move |g, _| {
+            g.reports
+                .iter()
+                .map(|r| crate::engine::view::report_for(r, &seat, g.ended()))
+                .collect()
+        })
+        .await?;
+    Ok(Json(reports))
+}
+
+#[derive(Serialize)]
+pub struct Export {
+    pub game_id: Uuid,
+    pub scenario: String,
+    pub seq: i64,
+    /// The whole event log, as stored.
+    pub events: Vec<serde_json::Value>,
+    /// Control's view of the game now.
+    pub view: crate::engine::view::SeatView,
+}
+
+/// Everything, for Control: the full event log and Control's view.
+pub async fn export<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<Export>, ApiError> {
+    let auth = seat_of(&st, &headers, id).await?;
+    if auth.seat != Seat::Control {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "control_only",
+            "only Control may export the whole game",
+        ));
+    }
+    let handle = st.registry.get(id).await?;
+    let (seq, view) = handle.view(Seat::Control).await?;
+    let stored = st.registry.store().events_after(id, 0).await?;
+    let events = stored
+        .iter()
+        .filter(|(s, _)| *s <= seq)
+        .map(|(_, body)| serde_json::from_str(body))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    let scenario = view.scenario.clone();
+    Ok(Json(Export {
+        game_id: id,
+        scenario,
+        seq,
+        events,
+        view,
+    }))
 }

@@ -3,6 +3,7 @@
 //! hides internals (they are logged).
 
 mod api;
+pub mod limit;
 mod ws;
 
 use crate::game::Registry;
@@ -29,6 +30,8 @@ pub struct AppState<S: Store> {
     pub config: HttpConfig,
     /// Fires when the server shuts down: sockets close with 1001.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Failed join attempts per client address.
+    pub joins: limit::JoinLimiter,
 }
 
 /// The whole HTTP app.
@@ -36,10 +39,13 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(api::readyz::<S>))
+        .route("/metrics", get(metrics::<S>))
         .route("/api/scenarios", get(api::scenarios::<S>))
         .route("/api/games", post(api::create_game::<S>))
         .route("/api/join", post(api::join::<S>))
         .route("/api/games/{id}", get(api::summary::<S>))
+        .route("/api/games/{id}/reports", get(api::reports::<S>))
+        .route("/api/games/{id}/export", get(api::export::<S>))
         .route("/ws", get(ws::upgrade::<S>))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
@@ -129,4 +135,10 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 pub fn new_token() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn metrics<S: Store>(
+    axum::extract::State(st): axum::extract::State<Arc<AppState<S>>>,
+) -> String {
+    st.registry.metrics.render(st.registry.live())
 }

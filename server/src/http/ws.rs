@@ -54,33 +54,6 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if h == o)
 }
 
-/// A token bucket: `RATE_PER_SEC` frames a second, bursts of `RATE_BURST`.
-struct Bucket {
-    tokens: f64,
-    at: tokio::time::Instant,
-}
-
-impl Bucket {
-    fn new() -> Self {
-        Bucket {
-            tokens: RATE_BURST,
-            at: tokio::time::Instant::now(),
-        }
-    }
-    fn take(&mut self) -> bool {
-        let now = tokio::time::Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SEC)
-            .min(RATE_BURST);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
     match serde_json::to_string(frame) {
         Ok(text) => socket
@@ -100,7 +73,24 @@ async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
         .await;
 }
 
+/// Keeps the open-connections gauge right however the connection ends.
+struct OpenGuard(Arc<crate::metrics::Metrics>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0
+            .ws_connections_open
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: WebSocket) {
+    let metrics = st.registry.metrics.clone();
+    crate::metrics::Metrics::inc(&metrics.ws_connections_total);
+    metrics
+        .ws_connections_open
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let _open = OpenGuard(metrics.clone());
     let mut shutdown = st.shutdown.clone();
     // 1. hello, within the time limit.
     let first = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await;
@@ -185,7 +175,7 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: WebSocket) {
     let Some(mut sub) = subscribe(&mut socket, &handle, &auth, &mut last_seen).await else {
         return close_with(socket, close::GOING_AWAY, "unavailable").await;
     };
-    let mut bucket = Bucket::new();
+    let mut bucket = super::limit::Bucket::new(RATE_PER_SEC, RATE_BURST);
     // 2. commands in, frames out.
     loop {
         tokio::select! {
@@ -216,6 +206,7 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: WebSocket) {
                     Some(Ok(_)) => continue, // ping/pong handled by the library
                 };
                 if !bucket.take() {
+                    crate::metrics::Metrics::inc(&metrics.ws_closed_rate_limited);
                     let _ = send(&mut socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false)).await;
                     return close_with(socket, close::POLICY, "rate limit").await;
                 }
