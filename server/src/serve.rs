@@ -84,6 +84,13 @@ async fn run<S: Store>(
     });
     let addr = listener.local_addr()?;
     tracing::info!(%addr, store = store.kind(), revived, "serving");
+    use axum::serve::ListenerExt;
+    // Small frames: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to some replies.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -1,0 +1,499 @@
+//! Load generator for the Détente server, using the protocol's own types.
+//!
+//! Creates G games, joins N players across them (WebSocket connections), then has the players
+//! send chat commands at a total rate R for D seconds, and reports the achieved rate, ack
+//! latency (send → ack, which the server sends only after the durable commit), fan-out latency
+//! (send → the message arriving at the other players of the game) and the server's memory.
+//! Loopback only. One process holds at most ~19,000 connections (the machine allows 20,000
+//! open files per process): `--processes P` splits the connections over P child processes and
+//! `--local-addrs` spreads their source addresses over several loopback addresses.
+//!
+//! Example: `detente-load --games 300 --connections 15000 --rate 1000 --duration 30
+//! --processes 2 --local-addrs 127.0.0.2,127.0.0.3 --server-pid $(pgrep -f 'detente serve')`
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Parser;
+use detente::engine::{Channel, Command};
+use detente::protocol::{ClientFrame, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpSocket;
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser, Clone, Debug)]
+#[command(about = "Load generator for the Détente server")]
+struct Args {
+    /// Server address (host:port, loopback).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    server: SocketAddr,
+    /// Games to create.
+    #[arg(long, default_value_t = 10)]
+    games: usize,
+    /// WebSocket connections in all (players, spread evenly over the games).
+    #[arg(long, default_value_t = 300)]
+    connections: usize,
+    /// Commands per second in all.
+    #[arg(long, default_value_t = 100.0)]
+    rate: f64,
+    /// Seconds of load after everyone is connected.
+    #[arg(long, default_value_t = 20)]
+    duration: u64,
+    /// Child processes to spread the connections over.
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
+    /// Source addresses to spread connections over (loopback), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    local_addrs: Vec<IpAddr>,
+    /// Pid of the server, to report its resident memory.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Admin token, if the server requires one to create games.
+    #[arg(long, env = "DETENTE_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Internal: run as child `i` of `processes`, reading the join plan from stdin.
+    #[arg(long, hide = true)]
+    child: Option<usize>,
+}
+
+/// One player to connect: its token and game.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Player {
+    game: usize,
+    token: String,
+}
+
+/// What one process measured.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Measured {
+    connected: usize,
+    sent: u64,
+    acked: u64,
+    errors: u64,
+    /// Microseconds.
+    ack_latencies: Vec<u32>,
+    fanout_latencies: Vec<u32>,
+    seconds: f64,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match args.child {
+        Some(i) => rt.block_on(child(args, i)),
+        None => rt.block_on(parent(args)),
+    }
+}
+
+async fn parent(args: Args) -> Result<()> {
+    if args.connections > 19_000 * args.processes {
+        bail!("at most 19,000 connections per process: use --processes");
+    }
+    let players = setup(&args).await?;
+    eprintln!(
+        "created {} games and {} players; connecting from {} process(es)",
+        args.games,
+        players.len(),
+        args.processes
+    );
+    let measured = if args.processes <= 1 {
+        run_players(&args, players, 0).await?
+    } else {
+        let exe = std::env::current_exe()?;
+        let mut children = Vec::new();
+        for i in 0..args.processes {
+            let mine: Vec<Player> = players
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k % args.processes == i)
+                .map(|(_, p)| p.clone())
+                .collect();
+            let mut cmd = tokio::process::Command::new(&exe);
+            cmd.arg("--server")
+                .arg(args.server.to_string())
+                .arg("--rate")
+                .arg((args.rate / args.processes as f64).to_string())
+                .arg("--duration")
+                .arg(args.duration.to_string())
+                .arg("--child")
+                .arg(i.to_string())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped());
+            if !args.local_addrs.is_empty() {
+                let a = args.local_addrs[i % args.local_addrs.len()];
+                cmd.arg("--local-addrs").arg(a.to_string());
+            }
+            let mut child = cmd.spawn()?;
+            let mut stdin = child.stdin.take().context("child stdin")?;
+            tokio::io::AsyncWriteExt::write_all(&mut stdin, &serde_json::to_vec(&mine)?).await?;
+            drop(stdin);
+            children.push(child);
+        }
+        let mut total = Measured::default();
+        for c in children {
+            let out = c.wait_with_output().await?;
+            if !out.status.success() {
+                bail!("a child process failed");
+            }
+            let m: Measured = serde_json::from_slice(&out.stdout)?;
+            total.connected += m.connected;
+            total.sent += m.sent;
+            total.acked += m.acked;
+            total.errors += m.errors;
+            total.ack_latencies.extend(m.ack_latencies);
+            total.fanout_latencies.extend(m.fanout_latencies);
+            total.seconds = total.seconds.max(m.seconds);
+        }
+        total
+    };
+    report(&args, measured)
+}
+
+async fn child(args: Args, i: usize) -> Result<()> {
+    let mut input = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut tokio::io::stdin(), &mut input).await?;
+    let players: Vec<Player> = serde_json::from_slice(&input)?;
+    let m = run_players(&args, players, i).await?;
+    println!("{}", serde_json::to_string(&m)?);
+    Ok(())
+}
+
+/// Creates the games and joins the players over HTTP (plain HTTP/1.1 on a TCP stream: the
+/// generator needs no HTTP client crate).
+async fn setup(args: &Args) -> Result<Vec<Player>> {
+    let per_game = args.connections.div_ceil(args.games.max(1));
+    let team = per_game.div_ceil(3).clamp(1, 50);
+    if per_game > 150 {
+        bail!("at most 150 players per game (3 teams of 50): add games");
+    }
+    let mut players = Vec::new();
+    for g in 0..args.games {
+        let body = serde_json::json!({
+            "name": "Load",
+            "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0},
+            "team_sizes": {"russia": team, "us_nato": team, "csto": team},
+        });
+        let created = http_post(args, "/api/games", &body).await?;
+        let code = created["join_code"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no join code: {created}"))?
+            .to_owned();
+        let n = per_game.min(args.connections - players.len());
+        for k in 0..n {
+            let joined = http_post(
+                args,
+                "/api/join",
+                &serde_json::json!({"code": code, "name": format!("p{g}-{k}")}),
+            )
+            .await?;
+            let token = joined["seat_token"]
+                .as_str()
+                .ok_or_else(|| anyhow!("no token: {joined}"))?;
+            players.push(Player {
+                game: g,
+                token: token.to_owned(),
+            });
+        }
+    }
+    Ok(players)
+}
+
+async fn http_post(args: &Args, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(args.server).await?;
+    let body = serde_json::to_vec(body)?;
+    let auth = args
+        .admin_token
+        .as_ref()
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{auth}Connection: close\r\n\r\n",
+        args.server,
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await?;
+    s.write_all(&body).await?;
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).await?;
+    let text = String::from_utf8_lossy(&resp);
+    let (_, payload) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow!("bad HTTP response"))?;
+    serde_json::from_str(payload.trim()).with_context(|| format!("{path}: {payload}"))
+}
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+struct Shared {
+    sent: AtomicU64,
+    acked: AtomicU64,
+    errors: AtomicU64,
+    ack: Mutex<Vec<u32>>,
+    fanout: Mutex<Vec<u32>>,
+    /// Measure only after everyone connected.
+    measuring: std::sync::atomic::AtomicBool,
+}
+
+async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Result<Measured> {
+    let shared = Arc::new(Shared {
+        sent: AtomicU64::new(0),
+        acked: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        ack: Mutex::new(Vec::new()),
+        fanout: Mutex::new(Vec::new()),
+        measuring: false.into(),
+    });
+    let n = players.len().max(1);
+    // Each player sends at rate / n: an interval per player.
+    let interval = Duration::from_secs_f64(n as f64 / args.rate.max(0.001));
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<bool>(n);
+    let (go_tx, go_rx) = tokio::sync::watch::channel(false);
+    let stop_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
+    let mut tasks = Vec::new();
+    for (k, p) in players.into_iter().enumerate() {
+        let local = (!args.local_addrs.is_empty()).then(|| args.local_addrs[k % args.local_addrs.len()]);
+        let shared = shared.clone();
+        let ready = ready_tx.clone();
+        let mut go = go_rx.clone();
+        let server = args.server;
+        let stop_at = stop_at.clone();
+        let seed = (proc_index * 1_000_003 + k) as u64;
+        tasks.push(tokio::spawn(async move {
+            let ws = match connect(server, local, &p.token).await {
+                Ok(ws) => ws,
+                Err(e) => {
+                    eprintln!("connect failed: {e:#}");
+                    let _ = ready.send(false).await;
+                    return;
+                }
+            };
+            let _ = ready.send(true).await;
+            let _ = go.wait_for(|g| *g).await;
+            player(ws, interval, seed, shared, stop_at).await;
+        }));
+        // Pace connection set-up a little so the server's accept queue keeps up.
+        if k % 500 == 499 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    drop(ready_tx);
+    let mut connected = 0;
+    let mut answered = 0;
+    while let Some(ok) = ready_rx.recv().await {
+        answered += 1;
+        connected += usize::from(ok);
+        if answered == n {
+            break;
+        }
+    }
+    eprintln!("process {proc_index}: {connected} connected");
+    let start = Instant::now();
+    *stop_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(start + Duration::from_secs(args.duration));
+    shared.measuring.store(true, Ordering::Relaxed);
+    let _ = go_tx.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let ack = std::mem::take(&mut *shared.ack.lock().await);
+    let fanout = std::mem::take(&mut *shared.fanout.lock().await);
+    Ok(Measured {
+        connected,
+        sent: shared.sent.load(Ordering::Relaxed),
+        acked: shared.acked.load(Ordering::Relaxed),
+        errors: shared.errors.load(Ordering::Relaxed),
+        ack_latencies: ack,
+        fanout_latencies: fanout,
+        seconds,
+    })
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn connect(server: SocketAddr, local: Option<IpAddr>, token: &str) -> Result<Ws> {
+    let socket = if server.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    if let Some(ip) = local {
+        socket.bind(SocketAddr::new(ip, 0))?;
+    }
+    let stream = socket.connect(server).await?;
+    // Small frames: without this, Nagle and delayed ACKs add ~40 ms to some round trips.
+    stream.set_nodelay(true)?;
+    let (mut ws, _) =
+        tokio_tungstenite::client_async(format!("ws://{server}/ws"), stream).await?;
+    let hello = ClientFrame::Hello {
+        token: token.to_owned(),
+        last_seq: None,
+    };
+    ws.send(Message::text(serde_json::to_string(&hello)?)).await?;
+    // Wait for welcome.
+    while let Some(msg) = ws.next().await {
+        if let Message::Text(t) = msg? {
+            if let Ok(ServerFrame::Welcome { .. }) = serde_json::from_str::<ServerFrame>(&t) {
+                return Ok(ws);
+            }
+            if let Ok(ServerFrame::Error { message, .. }) = serde_json::from_str::<ServerFrame>(&t) {
+                bail!("refused: {message}");
+            }
+        }
+    }
+    bail!("closed before welcome")
+}
+
+async fn player(
+    ws: Ws,
+    interval: Duration,
+    seed: u64,
+    shared: Arc<Shared>,
+    stop_at: Arc<std::sync::Mutex<Option<Instant>>>,
+) {
+    let (mut tx, mut rx) = ws.split();
+    let stop = stop_at
+        .lock()
+        .map(|s| s.unwrap_or_else(Instant::now))
+        .unwrap_or_else(|_| Instant::now());
+    // Spread first sends over one interval so players do not fire in lockstep.
+    let offset = Duration::from_secs_f64(interval.as_secs_f64() * ((seed % 1000) as f64 / 1000.0));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let pending: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>> = Default::default();
+    let mut n = 0u64;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if Instant::now() >= stop {
+                    break;
+                }
+                n += 1;
+                let id = format!("{seed}-{n}");
+                let sent_at = now_us();
+                let cmd = ClientFrame::Command {
+                    id: id.clone(),
+                    command: Command::Chat {
+                        channel: Channel::Plenary,
+                        text: format!("t={sent_at} s={seed}"),
+                    },
+                };
+                pending.lock().map(|mut p| p.insert(id, sent_at)).ok();
+                let Ok(text) = serde_json::to_string(&cmd) else { break };
+                if tx.send(Message::text(text)).await.is_err() {
+                    break;
+                }
+                shared.sent.fetch_add(1, Ordering::Relaxed);
+            }
+            msg = rx.next() => {
+                let Some(Ok(Message::Text(t))) = msg else {
+                    if msg.is_none() { break; }
+                    continue;
+                };
+                let now = now_us();
+                match serde_json::from_str::<ServerFrame>(&t) {
+                    Ok(ServerFrame::Ack { id, .. }) => {
+                        let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
+                        if let Some(s) = sent {
+                            shared.acked.fetch_add(1, Ordering::Relaxed);
+                            shared.ack.lock().await.push(now.saturating_sub(s).min(u32::MAX as u64) as u32);
+                        }
+                    }
+                    Ok(ServerFrame::Error { .. }) => {
+                        shared.errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(ServerFrame::Event { event: detente::engine::view::SeatEvent::ChatPosted { message }, .. }) => {
+                        // "t=<sent µs> s=<sender>": fan-out counts deliveries to the others.
+                        let mut parts = message.text.split(' ');
+                        let ts = parts.next().and_then(|x| x.strip_prefix("t=")).and_then(|x| x.parse::<u64>().ok());
+                        let from = parts.next().and_then(|x| x.strip_prefix("s=")).and_then(|x| x.parse::<u64>().ok());
+                        if let (Some(ts), Some(from)) = (ts, from) {
+                            if from != seed {
+                                shared.fanout.lock().await.push(now.saturating_sub(ts).min(u32::MAX as u64) as u32);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // Drain acks for a moment.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(Message::Text(t))) = rx.next().await {
+            if let Ok(ServerFrame::Ack { id, .. }) = serde_json::from_str::<ServerFrame>(&t) {
+                let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
+                if let Some(s) = sent {
+                    shared.acked.fetch_add(1, Ordering::Relaxed);
+                    shared.ack.lock().await.push(now_us().saturating_sub(s).min(u32::MAX as u64) as u32);
+                }
+            }
+            if pending.lock().map(|p| p.is_empty()).unwrap_or(true) {
+                break;
+            }
+        }
+    })
+    .await;
+    let _ = tx.send(Message::Close(None)).await;
+}
+
+fn percentile(v: &mut [u32], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(v[i]) / 1000.0
+}
+
+fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn report(args: &Args, mut m: Measured) -> Result<()> {
+    // Acks that arrive in the drain after the window still count: they were sent in it.
+    let rate = m.acked as f64 / (args.duration as f64).max(1e-9);
+    println!("connections      {} of {}", m.connected, args.connections);
+    println!("games            {}", args.games);
+    println!("target rate      {:.0} commands/s", args.rate);
+    println!("achieved rate    {rate:.0} acked commands/s over {} s", args.duration);
+    println!("sent / acked     {} / {} ({} errors)", m.sent, m.acked, m.errors);
+    println!(
+        "ack latency      p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
+        percentile(&mut m.ack_latencies, 0.5),
+        percentile(&mut m.ack_latencies, 0.99),
+        percentile(&mut m.ack_latencies, 1.0)
+    );
+    println!(
+        "fan-out latency  p50 {:.2} ms   p99 {:.2} ms   ({} deliveries)",
+        percentile(&mut m.fanout_latencies, 0.5),
+        percentile(&mut m.fanout_latencies, 0.99),
+        m.fanout_latencies.len()
+    );
+    if let Some(pid) = args.server_pid {
+        match rss_mib(pid) {
+            Some(r) => println!("server RSS       {r:.1} MiB"),
+            None => println!("server RSS       unknown (no /proc/{pid})"),
+        }
+    }
+    Ok(())
+}
