@@ -7,7 +7,8 @@
 //! client-generated `id`, answered by `ack` (after the durable commit) or `error`. Events reach
 //! every seat as `event` frames, filtered for that seat, carrying the game's sequence; a
 //! reconnecting client sends the last sequence it saw and gets exactly what it missed, or a
-//! `resync` snapshot when it is far behind or could not keep up.
+//! fresh view when it is far behind. A connection that cannot keep up gets a second
+//! `welcome` on the same socket (missed events, or a view), never a silent gap.
 
 use crate::engine::view::{SeatEvent, SeatView};
 use crate::engine::{Command, Seat};
@@ -80,11 +81,6 @@ pub enum ServerFrame {
         /// Whether sending the same command again later may succeed (e.g. database down).
         retryable: bool,
     },
-    /// A fresh snapshot replacing the client's state (it fell behind).
-    Resync {
-        seq: i64,
-        view: Box<SeatView>,
-    },
     Pong {},
 }
 
@@ -110,7 +106,8 @@ pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     /// A frame broke the protocol (not JSON, no hello, binary).
     pub const PROTOCOL: u16 = 1002;
-    /// Policy: rate limit exceeded, bad token, origin refused.
+    /// Policy: rate limit exceeded, bad token, no hello in time. (A refused Origin gets HTTP 403
+    /// before any upgrade.)
     pub const POLICY: u16 = 1008;
     /// A frame over the size limit.
     pub const TOO_BIG: u16 = 1009;

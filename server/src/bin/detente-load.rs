@@ -263,7 +263,8 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
     let stop_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
     let mut tasks = Vec::new();
     for (k, p) in players.into_iter().enumerate() {
-        let local = (!args.local_addrs.is_empty()).then(|| args.local_addrs[k % args.local_addrs.len()]);
+        let local =
+            (!args.local_addrs.is_empty()).then(|| args.local_addrs[k % args.local_addrs.len()]);
         let shared = shared.clone();
         let ready = ready_tx.clone();
         let mut go = go_rx.clone();
@@ -300,7 +301,8 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
     }
     eprintln!("process {proc_index}: {connected} connected");
     let start = Instant::now();
-    *stop_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(start + Duration::from_secs(args.duration));
+    *stop_at.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some(start + Duration::from_secs(args.duration));
     shared.measuring.store(true, Ordering::Relaxed);
     let _ = go_tx.send(true);
     for t in tasks {
@@ -334,20 +336,21 @@ async fn connect(server: SocketAddr, local: Option<IpAddr>, token: &str) -> Resu
     let stream = socket.connect(server).await?;
     // Small frames: without this, Nagle and delayed ACKs add ~40 ms to some round trips.
     stream.set_nodelay(true)?;
-    let (mut ws, _) =
-        tokio_tungstenite::client_async(format!("ws://{server}/ws"), stream).await?;
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{server}/ws"), stream).await?;
     let hello = ClientFrame::Hello {
         token: token.to_owned(),
         last_seq: None,
     };
-    ws.send(Message::text(serde_json::to_string(&hello)?)).await?;
+    ws.send(Message::text(serde_json::to_string(&hello)?))
+        .await?;
     // Wait for welcome.
     while let Some(msg) = ws.next().await {
         if let Message::Text(t) = msg? {
             if let Ok(ServerFrame::Welcome { .. }) = serde_json::from_str::<ServerFrame>(&t) {
                 return Ok(ws);
             }
-            if let Ok(ServerFrame::Error { message, .. }) = serde_json::from_str::<ServerFrame>(&t) {
+            if let Ok(ServerFrame::Error { message, .. }) = serde_json::from_str::<ServerFrame>(&t)
+            {
                 bail!("refused: {message}");
             }
         }
@@ -436,7 +439,11 @@ async fn player(
                 let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
                 if let Some(s) = sent {
                     shared.acked.fetch_add(1, Ordering::Relaxed);
-                    shared.ack.lock().await.push(now_us().saturating_sub(s).min(u32::MAX as u64) as u32);
+                    shared
+                        .ack
+                        .lock()
+                        .await
+                        .push(now_us().saturating_sub(s).min(u32::MAX as u64) as u32);
                 }
             }
             if pending.lock().map(|p| p.is_empty()).unwrap_or(true) {
@@ -475,8 +482,14 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
     println!("connections      {} of {}", m.connected, args.connections);
     println!("games            {}", args.games);
     println!("target rate      {:.0} commands/s", args.rate);
-    println!("achieved rate    {rate:.0} acked commands/s over {} s", args.duration);
-    println!("sent / acked     {} / {} ({} errors)", m.sent, m.acked, m.errors);
+    println!(
+        "achieved rate    {rate:.0} acked commands/s over {} s",
+        args.duration
+    );
+    println!(
+        "sent / acked     {} / {} ({} errors)",
+        m.sent, m.acked, m.errors
+    );
     println!(
         "ack latency      p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
         percentile(&mut m.ack_latencies, 0.5),

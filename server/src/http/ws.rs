@@ -71,6 +71,23 @@ async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
             reason: Utf8Bytes::from(reason.to_owned()),
         })))
         .await;
+    // Read (and discard) until the client answers the close, for a moment: dropping a socket
+    // with unread data makes the kernel reset the connection, and the client would lose the
+    // error and close frames we just sent.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(m)) = socket.recv().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// Whether a read error is a frame over the size limit.
+fn too_big(e: &axum::Error) -> bool {
+    let text = e.to_string();
+    text.contains("too long") || text.contains("Space limit")
 }
 
 /// Keeps the open-connections gauge right however the connection ends.
@@ -201,6 +218,9 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: WebSocket) {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
                         return close_with(socket, close::PROTOCOL, "text frames only").await;
+                    }
+                    Some(Err(e)) if too_big(&e) => {
+                        return close_with(socket, close::TOO_BIG, "frame over 64 KiB").await;
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => continue, // ping/pong handled by the library

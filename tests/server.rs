@@ -1,0 +1,2176 @@
+//! End-to-end tests of the game server: the real server, in process on 127.0.0.1:0 (or the real
+//! `detente` binary as a child process), real WebSocket clients (tokio-tungstenite) and a tiny
+//! HTTP/1.1 client, against a fresh SQLite file or a fresh Postgres database per test.
+//!
+//! Postgres: `DETENTE_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/postgres`);
+//! each test makes its own database `detente_test_<uuid>` and drops it. When no Postgres is
+//! reachable the Postgres tests print `SKIPPED …` and pass, unless `CI` is set: then they fail.
+//!
+//! Games are created without deadlines so that only the tests move them on.
+
+use detente::config::{LogFormat, ServeConfig};
+use detente::engine::view::{SeatEvent, SeatReport, SeatView};
+use detente::engine::{Channel, FactionId, Phase, Seat};
+use detente::protocol::ServerFrame;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
+
+/// Longest wait for any single frame or answer.
+const RECV: Duration = Duration::from_secs(10);
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+// ---------------------------------------------------------------------------------------------
+// Databases and the server
+// ---------------------------------------------------------------------------------------------
+
+/// A fresh database for one test.
+enum Db {
+    /// A SQLite file in its own temporary directory.
+    Sqlite { dir: PathBuf },
+    /// A database of its own on a Postgres server.
+    Postgres { admin: String, name: String },
+}
+
+impl Db {
+    fn sqlite() -> Db {
+        let dir = std::env::temp_dir().join(format!("detente-e2e-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Db::Sqlite { dir }
+    }
+
+    /// A fresh Postgres database, or `None` (with a visible notice) when no server is
+    /// reachable and `CI` is unset. Under CI an unreachable server fails the test.
+    async fn postgres(test: &str) -> Option<Db> {
+        use sqlx::Connection;
+        let admin = std::env::var("DETENTE_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let mut conn = match sqlx::PgConnection::connect(&admin).await {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var_os("CI").is_some() {
+                    panic!("{test}: Postgres is required under CI but {admin} is unreachable: {e}");
+                }
+                eprintln!(
+                    "SKIPPED {test}: no Postgres at {admin} ({e}); set DETENTE_TEST_POSTGRES"
+                );
+                return None;
+            }
+        };
+        let name = format!("detente_test_{}", Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        Some(Db::Postgres { admin, name })
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Db::Sqlite { dir } => format!("sqlite://{}", dir.join("detente.db").display()),
+            Db::Postgres { admin, name } => match admin.rsplit_once('/') {
+                Some((base, _)) => format!("{base}/{name}"),
+                None => panic!("DETENTE_TEST_POSTGRES must end with /DATABASE: {admin}"),
+            },
+        }
+    }
+
+    async fn cleanup(self) {
+        match self {
+            Db::Sqlite { dir } => {
+                std::fs::remove_dir_all(dir).ok();
+            }
+            Db::Postgres { admin, name } => {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            }
+        }
+    }
+}
+
+/// A server running in this process.
+struct App {
+    addr: SocketAddr,
+    db: Db,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Starts the real server on 127.0.0.1:0 against `db` and waits until it is ready.
+async fn spawn_app(db: Db) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let config = ServeConfig {
+        addr,
+        database_url: Some(db.url()),
+        allowed_origins: Vec::new(),
+        admin_token: None,
+        log_format: LogFormat::Text,
+        scenarios: Vec::new(),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(detente::serve::serve(config, listener, async move {
+        let _ = stopped.await;
+    }));
+    let start = Instant::now();
+    loop {
+        assert!(!task.is_finished(), "the server stopped while starting");
+        if let Ok((200, _)) = try_http(addr, "GET", "/readyz", None, None).await {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "server not ready after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    App {
+        addr,
+        db,
+        stop,
+        task,
+    }
+}
+
+impl App {
+    /// Shuts the server down gracefully and hands back its database.
+    async fn stop(self) -> Db {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("server stops within 10 s")
+            .expect("server task")
+            .expect("server exits cleanly");
+        self.db
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------
+
+/// One HTTP/1.1 request; the status and the body (JSON when it parses, else a string).
+async fn try_http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    bearer: Option<&str>,
+) -> std::io::Result<(u16, Value)> {
+    let mut s = TcpStream::connect(addr).await?;
+    let body = body.unwrap_or("");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(t) = bearer {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).await?;
+    let mut buf = Vec::new();
+    tokio::time::timeout(RECV, s.read_to_end(&mut buf))
+        .await
+        .map_err(|_| std::io::Error::other("HTTP response timed out"))??;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, rest) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other(format!("no HTTP head in {text:?}")))?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line in {head:?}")))?;
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("transfer-encoding: chunked")
+    });
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    Ok((status, value))
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    bearer: Option<&str>,
+) -> (u16, Value) {
+    let body = body.map(|b| b.to_string());
+    try_http(addr, method, path, body.as_deref(), bearer)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+struct GameInfo {
+    id: String,
+    code: String,
+    control_token: String,
+}
+
+/// Creates a game without deadlines (only the test moves it on).
+async fn create_game(addr: SocketAddr, extra: Value) -> GameInfo {
+    let mut body = json!({
+        "name": "White cell",
+        "seed": 42,
+        "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0},
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let (status, created) = http(addr, "POST", "/api/games", Some(&body), None).await;
+    assert_eq!(status, 201, "create game: {created}");
+    let code = created["join_code"].as_str().expect("join_code").to_owned();
+    assert_eq!(code.len(), 6, "{created}");
+    assert!(
+        code.bytes()
+            .all(|b| b"ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(&b)),
+        "join code of unambiguous characters: {code}"
+    );
+    GameInfo {
+        id: created["game_id"].as_str().expect("game_id").to_owned(),
+        code,
+        control_token: created["control_token"]
+            .as_str()
+            .expect("control_token")
+            .to_owned(),
+    }
+}
+
+/// Joins as a faction; the seat token.
+async fn join(addr: SocketAddr, code: &str, name: &str, faction: &str) -> String {
+    let body = json!({"code": code, "name": name, "faction": faction});
+    let (status, joined) = http(addr, "POST", "/api/join", Some(&body), None).await;
+    assert_eq!(status, 201, "join as {faction}: {joined}");
+    assert_eq!(
+        joined["seat"],
+        json!({"role": "faction", "faction": faction})
+    );
+    joined["seat_token"]
+        .as_str()
+        .expect("seat_token")
+        .to_owned()
+}
+
+async fn join_observer(addr: SocketAddr, code: &str, name: &str) -> String {
+    let body = json!({"code": code, "name": name, "observer": true});
+    let (status, joined) = http(addr, "POST", "/api/join", Some(&body), None).await;
+    assert_eq!(status, 201, "join as observer: {joined}");
+    assert_eq!(joined["seat"], json!({"role": "observer"}));
+    joined["seat_token"]
+        .as_str()
+        .expect("seat_token")
+        .to_owned()
+}
+
+/// The game's current sequence and the caller's view, over REST.
+async fn summary(addr: SocketAddr, game: &str, token: &str) -> (i64, SeatView) {
+    let (status, body) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{game}"),
+        None,
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, 200, "summary: {body}");
+    let seq = body["seq"].as_i64().expect("seq");
+    let view = serde_json::from_value(body["view"].clone()).expect("a seat view");
+    (seq, view)
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket clients
+// ---------------------------------------------------------------------------------------------
+
+async fn ws_connect(addr: SocketAddr) -> Ws {
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .expect("WebSocket connect");
+    ws
+}
+
+/// Reads until the server closes; the text frames before and the close code (`None` when the
+/// connection ended without a close frame).
+async fn read_until_close(ws: &mut Ws, within: Duration) -> (Vec<Value>, Option<u16>) {
+    let mut frames = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => panic!("connection still open after {within:?}; frames: {frames:?}"),
+            Ok(None) => return (frames, None),
+            Ok(Some(Err(_))) => return (frames, None),
+            Ok(Some(Ok(Message::Close(c)))) => return (frames, c.map(|c| u16::from(c.code))),
+            Ok(Some(Ok(Message::Text(t)))) => {
+                frames.push(serde_json::from_str(&t).expect("server frames are JSON"))
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// A player's (or Control's) connection: says hello, keeps every frame it receives (across
+/// reconnects), checks that event sequences increase, sends commands with fresh ids.
+struct Client {
+    label: String,
+    addr: SocketAddr,
+    token: String,
+    seat: Seat,
+    ws: Option<Ws>,
+    /// Every frame received, raw and parsed, in order.
+    frames: Vec<(String, ServerFrame)>,
+    /// The sequence this client is up to: the last event received, or the welcome's.
+    seen: i64,
+    /// `last_seq` sent in the current connection's hello.
+    resumed_from: Option<i64>,
+    last_ack: i64,
+    next_id: u32,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr, label: &str, token: &str) -> Client {
+        let mut c = Client {
+            label: label.to_owned(),
+            addr,
+            token: token.to_owned(),
+            seat: Seat::System,
+            ws: None,
+            frames: Vec::new(),
+            seen: 0,
+            resumed_from: None,
+            last_ack: 0,
+            next_id: 0,
+        };
+        c.hello(None).await;
+        c
+    }
+
+    /// Opens a connection and says hello; returns the welcome.
+    async fn hello(&mut self, last_seq: Option<i64>) -> ServerFrame {
+        self.ws = Some(ws_connect(self.addr).await);
+        self.resumed_from = last_seq;
+        let mut hello = json!({"type": "hello", "token": self.token});
+        if let Some(l) = last_seq {
+            hello["last_seq"] = json!(l);
+        }
+        self.send_text(&hello.to_string()).await;
+        let welcome = self.recv().await;
+        match &welcome {
+            ServerFrame::Welcome { you, view, .. } => {
+                self.seat = you.seat.clone();
+                if let Some(v) = view {
+                    assert_eq!(v.seat, you.seat, "{}: the view is the seat's", self.label);
+                }
+            }
+            other => panic!("{}: expected welcome, got {other:?}", self.label),
+        }
+        welcome
+    }
+
+    async fn disconnect(&mut self) {
+        if let Some(mut ws) = self.ws.take() {
+            let _ = ws.close(None).await;
+        }
+    }
+
+    /// Reconnects, resuming from the last sequence seen when `resume`.
+    async fn reconnect(&mut self, resume: bool) -> ServerFrame {
+        self.disconnect().await;
+        let from = resume.then_some(self.seen);
+        self.hello(from).await
+    }
+
+    fn ws(&mut self) -> &mut Ws {
+        let label = &self.label;
+        self.ws
+            .as_mut()
+            .unwrap_or_else(|| panic!("{label}: not connected"))
+    }
+
+    async fn send_text(&mut self, text: &str) {
+        let label = self.label.clone();
+        self.ws()
+            .send(Message::text(text.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: send failed: {e}"));
+    }
+
+    /// The next frame (pings and pongs of the WebSocket layer are skipped).
+    async fn recv(&mut self) -> ServerFrame {
+        let label = self.label.clone();
+        let text = loop {
+            let next = tokio::time::timeout(RECV, self.ws().next())
+                .await
+                .unwrap_or_else(|_| panic!("{label}: no frame within {RECV:?}"));
+            match next {
+                Some(Ok(Message::Text(t))) => break t.to_string(),
+                Some(Ok(Message::Close(c))) => panic!("{label}: the server closed: {c:?}"),
+                Some(Ok(Message::Binary(_))) => panic!("{label}: binary frame"),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("{label}: connection failed: {e}"),
+                None => panic!("{label}: connection ended"),
+            }
+        };
+        let frame: ServerFrame = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{label}: unreadable frame {text}: {e}"));
+        match &frame {
+            ServerFrame::Event { seq, .. } => {
+                assert!(
+                    *seq > self.seen,
+                    "{label}: event {seq} after {}: sequences must increase, no repeats",
+                    self.seen
+                );
+                self.seen = *seq;
+            }
+            ServerFrame::Welcome { seq, view, .. } => {
+                self.seen = match (view, self.resumed_from) {
+                    (Some(_), _) => *seq,
+                    (None, Some(from)) => {
+                        assert!(
+                            *seq >= from,
+                            "{label}: welcome {seq} behind last_seq {from}"
+                        );
+                        from
+                    }
+                    (None, None) => panic!("{label}: a welcome without view to a fresh hello"),
+                };
+            }
+            _ => {}
+        }
+        self.frames.push((text, frame.clone()));
+        frame
+    }
+
+    fn fresh_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}-{}", self.label, self.next_id)
+    }
+
+    /// Sends a command with `id` and waits for its answer, collecting events meanwhile.
+    async fn send_command(&mut self, id: &str, command: &Value) -> ServerFrame {
+        let frame = json!({"type": "command", "id": id, "command": command});
+        self.send_text(&frame.to_string()).await;
+        self.answer(id).await
+    }
+
+    async fn answer(&mut self, id: &str) -> ServerFrame {
+        loop {
+            let f = self.recv().await;
+            match &f {
+                ServerFrame::Ack { id: i, .. } | ServerFrame::Error { id: Some(i), .. }
+                    if i == id =>
+                {
+                    return f
+                }
+                ServerFrame::Ack { .. } | ServerFrame::Error { .. } => {
+                    panic!("{}: unexpected answer waiting for {id}: {f:?}", self.label)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A fresh command that must be acknowledged; its sequence.
+    async fn ok(&mut self, command: Value) -> i64 {
+        let id = self.fresh_id();
+        match self.send_command(&id, &command).await {
+            ServerFrame::Ack { seq, .. } => {
+                assert!(
+                    seq > self.last_ack,
+                    "{}: ack {seq} after ack {}: sequences increase",
+                    self.label,
+                    self.last_ack
+                );
+                self.last_ack = seq;
+                seq
+            }
+            other => panic!("{}: {command} refused: {other:?}", self.label),
+        }
+    }
+
+    /// A fresh command that must be refused; the error code.
+    async fn refused(&mut self, command: Value) -> String {
+        let id = self.fresh_id();
+        match self.send_command(&id, &command).await {
+            ServerFrame::Error {
+                code, retryable, ..
+            } => {
+                assert!(!retryable, "{}: {code} is not retryable", self.label);
+                code
+            }
+            other => panic!("{}: {command} was accepted: {other:?}", self.label),
+        }
+    }
+
+    /// The next error frame (a frame-level error has no id).
+    async fn next_error(&mut self) -> (Option<String>, String) {
+        loop {
+            match self.recv().await {
+                ServerFrame::Error { id, code, .. } => return (id, code),
+                ServerFrame::Ack { .. } => panic!("{}: unexpected ack", self.label),
+                _ => {}
+            }
+        }
+    }
+
+    /// Round trip with `ping`: the connection is alive and answers.
+    async fn ping(&mut self) {
+        self.send_text(r#"{"type":"ping"}"#).await;
+        loop {
+            match self.recv().await {
+                ServerFrame::Pong {} => return,
+                ServerFrame::Ack { .. } | ServerFrame::Error { .. } => {
+                    panic!("{}: unexpected answer to ping", self.label)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads until this client has received sequence `seq` (or later).
+    async fn wait_seq(&mut self, seq: i64) {
+        while self.seen < seq {
+            self.recv().await;
+        }
+    }
+
+    /// Every event received: (sequence, event).
+    fn events(&self) -> impl Iterator<Item = (i64, &SeatEvent)> + '_ {
+        self.frames.iter().filter_map(|(_, f)| match f {
+            ServerFrame::Event { seq, event } => Some((*seq, event)),
+            _ => None,
+        })
+    }
+
+    fn has_event(&self, pred: impl Fn(&SeatEvent) -> bool) -> bool {
+        self.events().any(|(_, e)| pred(e))
+    }
+}
+
+/// Control posts in the plenary, which every seat reads: once every client has that message,
+/// each has every earlier event it may see.
+async fn barrier(control: &mut Client, others: &mut [&mut Client]) -> i64 {
+    let seq = control.ok(chat(plenary(), "barrier")).await;
+    control.wait_seq(seq).await;
+    for c in others.iter_mut() {
+        c.wait_seq(seq).await;
+    }
+    seq
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+fn plenary() -> Value {
+    json!({"kind": "plenary"})
+}
+fn bilateral(a: &str, b: &str) -> Value {
+    json!({"kind": "bilateral", "factions": [a, b]})
+}
+fn team(f: &str) -> Value {
+    json!({"kind": "team", "faction": f})
+}
+fn control_channel(f: &str) -> Value {
+    json!({"kind": "control", "faction": f})
+}
+fn chat(channel: Value, text: &str) -> Value {
+    json!({"type": "chat", "channel": channel, "text": text})
+}
+fn advance() -> Value {
+    json!({"type": "advance_phase"})
+}
+fn ready() -> Value {
+    json!({"type": "ready"})
+}
+fn order(action: &str, quantity: u32) -> Value {
+    json!({"type": "submit_order", "action": action, "quantity": quantity})
+}
+fn propose(title: &str, parties: &[&str], clauses: Value, public: bool) -> Value {
+    json!({"type": "propose", "terms": {
+        "title": title, "parties": parties, "clauses": clauses,
+        "duration_rounds": 2, "public": public,
+    }})
+}
+
+fn faction(f: &str) -> Seat {
+    Seat::Faction(FactionId::new(f))
+}
+
+/// A marker string that cannot occur by accident or as part of another marker.
+fn marker(name: &str) -> String {
+    format!("[[{name}]]")
+}
+
+/// The latest proposal `c` has seen made up to sequence `seq`.
+fn proposal_at(c: &Client, seq: i64) -> u32 {
+    c.events()
+        .filter(|(s, _)| *s <= seq)
+        .filter_map(|(_, e)| match e {
+            SeatEvent::ProposalMade { proposal } => Some(proposal.id),
+            _ => None,
+        })
+        .last()
+        .unwrap_or_else(|| panic!("{}: no proposal up to {seq}", c.label))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrecy: what each seat may see, checked independently of the server's view function
+// ---------------------------------------------------------------------------------------------
+
+fn may_read(seat: &Seat, channel: &Channel) -> bool {
+    match (seat, channel) {
+        (Seat::Control, _) => true,
+        (_, Channel::Plenary) => true,
+        (Seat::Faction(f), Channel::Bilateral { factions }) => factions.contains(f),
+        (Seat::Faction(f), Channel::Team { faction }) => faction == f,
+        (Seat::Faction(f), Channel::Control { faction }) => faction == f,
+        _ => false,
+    }
+}
+
+struct Secrets {
+    /// Marker → the seats that may read it besides Control.
+    markers: Vec<(String, Vec<Seat>)>,
+    /// Every proposal's parties (from Control's frames).
+    proposals: BTreeMap<u32, Vec<FactionId>>,
+}
+
+impl Secrets {
+    fn from_control(control: &Client, markers: Vec<(String, Vec<Seat>)>) -> Secrets {
+        let proposals = control
+            .events()
+            .filter_map(|(_, e)| match e {
+                SeatEvent::ProposalMade { proposal } => {
+                    Some((proposal.id, proposal.terms.parties.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        Secrets { markers, proposals }
+    }
+
+    /// Checks every frame `label` (holding `seat`) received. `complete`: the seat must also
+    /// have received every marker it may read.
+    fn check(&self, label: &str, seat: &Seat, frames: &[(String, ServerFrame)], complete: bool) {
+        let control = *seat == Seat::Control;
+        for (raw, frame) in frames {
+            self.check_text(label, seat, raw);
+            match frame {
+                ServerFrame::Welcome { view: Some(v), .. } => self.check_view(label, seat, v),
+                ServerFrame::Event { event, seq } => self.check_event(label, seat, *seq, event),
+                _ => {}
+            }
+        }
+        if complete {
+            for (m, readers) in &self.markers {
+                if control || readers.contains(seat) {
+                    assert!(
+                        frames.iter().any(|(raw, _)| raw.contains(m.as_str())),
+                        "{label} never received {m}, which it may see"
+                    );
+                }
+            }
+        }
+    }
+
+    /// No marker `seat` may not read occurs in `raw`.
+    fn check_text(&self, label: &str, seat: &Seat, raw: &str) {
+        for (m, readers) in &self.markers {
+            if *seat != Seat::Control && !readers.contains(seat) {
+                assert!(
+                    !raw.contains(m.as_str()),
+                    "{label} received {m}, which it may not see: {raw}"
+                );
+            }
+        }
+    }
+
+    fn parties(&self, id: u32) -> &[FactionId] {
+        self.proposals
+            .get(&id)
+            .unwrap_or_else(|| panic!("proposal {id} unknown to Control"))
+    }
+
+    fn check_event(&self, label: &str, seat: &Seat, seq: i64, e: &SeatEvent) {
+        let control = *seat == Seat::Control;
+        let me = seat.faction();
+        let own = |f: &FactionId| control || me == Some(f);
+        let party = |p: &[FactionId]| control || me.is_some_and(|m| p.contains(m));
+        let ok = match e {
+            SeatEvent::ChatPosted { message } => may_read(seat, &message.channel),
+            SeatEvent::ProposalMade { proposal } => party(&proposal.terms.parties),
+            SeatEvent::ProposalAccepted { proposal, .. }
+            | SeatEvent::ProposalRejected { proposal, .. }
+            | SeatEvent::ProposalCountered { proposal, .. }
+            | SeatEvent::ProposalWithdrawn { proposal } => party(self.parties(*proposal)),
+            SeatEvent::ProposalsExpired { proposals } => {
+                proposals.iter().all(|p| party(self.parties(*p)))
+            }
+            SeatEvent::AgreementSigned { agreement, purses } => {
+                (agreement.terms.public || party(&agreement.terms.parties))
+                    && purses.keys().all(own)
+            }
+            SeatEvent::OrderSubmitted { faction, .. }
+            | SeatEvent::OrderAmended { faction, .. }
+            | SeatEvent::OrderWithdrawn { faction, .. } => own(faction),
+            SeatEvent::RoundBegan { purses, .. } => purses.keys().all(own),
+            SeatEvent::Adjudicated { report, purses, .. } => {
+                purses.keys().all(own)
+                    && report.factions.keys().all(own)
+                    && report.control.is_some() == control
+                    && (control
+                        || report.public.orders.iter().all(|o| !o.covert)
+                            && report.public.completed.iter().all(|o| !o.covert))
+            }
+            SeatEvent::ScheduledEventSet { .. } => control,
+            _ => true,
+        };
+        assert!(
+            ok,
+            "{label} ({seat:?}) received event {seq} it may not see: {e:?}"
+        );
+    }
+
+    fn check_view(&self, label: &str, seat: &Seat, v: &SeatView) {
+        if v.phase == Phase::Ended {
+            return; // after the end everyone sees everything
+        }
+        let control = *seat == Seat::Control;
+        let me = seat.faction();
+        let own = |f: &FactionId| control || me == Some(f);
+        let party = |p: &[FactionId]| control || me.is_some_and(|m| p.contains(m));
+        assert_eq!(&v.seat, seat, "{label}: view of another seat");
+        assert!(
+            v.orders.keys().all(own),
+            "{label}: others' orders {:?}",
+            v.orders
+        );
+        assert!(v.purses.keys().all(own), "{label}: others' purses");
+        assert!(v.scores.keys().all(own), "{label}: others' scores");
+        for m in &v.messages {
+            assert!(may_read(seat, &m.channel), "{label}: message {m:?}");
+        }
+        for p in &v.proposals {
+            assert!(party(&p.terms.parties), "{label}: proposal {p:?}");
+        }
+        for a in &v.agreements {
+            assert!(
+                a.terms.public || party(&a.terms.parties),
+                "{label}: agreement {a:?}"
+            );
+        }
+        for b in &v.builds {
+            assert!(!b.covert || own(&b.faction), "{label}: covert build {b:?}");
+        }
+        for r in &v.reports {
+            assert!(r.factions.keys().all(own), "{label}: others' reports");
+            assert_eq!(r.control.is_some(), control, "{label}: Control's report");
+        }
+        assert!(control || v.overrides.is_empty(), "{label}: overrides");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1 + 2. A full game with Control, three factions and an observer; every frame checked
+// ---------------------------------------------------------------------------------------------
+
+async fn full_game(db: Db) {
+    let app = spawn_app(db).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    // Codes are typed by people: case, spaces and dashes do not matter.
+    let sloppy = format!(
+        " {}-{} ",
+        g.code[..3].to_lowercase(),
+        g.code[3..].to_lowercase()
+    );
+    let us_token = join(addr, &sloppy, "Jane", "us_nato").await;
+    let cs_token = join(addr, &g.code, "Aigerim", "csto").await;
+    let ob_token = join_observer(addr, &g.code, "Projector").await;
+
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut us = Client::connect(addr, "us_nato", &us_token).await;
+    let mut cs = Client::connect(addr, "csto", &cs_token).await;
+    let mut ob = Client::connect(addr, "observer", &ob_token).await;
+    assert_eq!(control.seat, Seat::Control);
+    assert_eq!(ru.seat, faction("russia"));
+    assert_eq!(ob.seat, Seat::Observer);
+    match &control.frames[0].1 {
+        ServerFrame::Welcome { seq, view, .. } => {
+            let v = view.as_ref().expect("view");
+            assert_eq!((v.round, v.phase), (0, Phase::Briefing));
+            assert_eq!(*seq, 2, "game_created and round_began");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (ru_, us_, cs_) = (faction("russia"), faction("us_nato"), faction("csto"));
+    let everyone = vec![ru_.clone(), us_.clone(), cs_.clone(), Seat::Observer];
+    let mut markers: Vec<(String, Vec<Seat>)> = Vec::new();
+
+    // Chat in every kind of channel, each message with its own marker.
+    let mut say = |name: &str, readers: Vec<Seat>| {
+        let m = marker(name);
+        markers.push((m.clone(), readers));
+        m
+    };
+    let m_plen_ru = say("plenary-russia", everyone.clone());
+    let m_plen_us = say("plenary-us", everyone.clone());
+    let m_bi_ru_us = say("bilateral-russia-us", vec![ru_.clone(), us_.clone()]);
+    let m_bi_us_cs = say("bilateral-us-csto", vec![us_.clone(), cs_.clone()]);
+    let m_bi_ru_cs = say(
+        "bilateral-russia-csto-by-control",
+        vec![ru_.clone(), cs_.clone()],
+    );
+    let m_team_ru = say("team-russia", vec![ru_.clone()]);
+    let m_team_us = say("team-us", vec![us_.clone()]);
+    let m_team_cs = say("team-csto-by-control", vec![cs_.clone()]);
+    let m_ctl_ru = say("control-channel-russia", vec![ru_.clone()]);
+    let m_ctl_cs = say("control-channel-csto-by-control", vec![cs_.clone()]);
+    let m_override = say("override-reason", vec![ru_.clone()]);
+    let m_p2 = say(
+        "private-proposal-russia-csto",
+        vec![ru_.clone(), cs_.clone()],
+    );
+    let m_p3 = say("public-proposal-us-csto", vec![us_.clone(), cs_.clone()]);
+    let m_p3_reason = say("rejection-us-csto", vec![us_.clone(), cs_.clone()]);
+    // Russia's covert order: nobody else may learn of it.
+    markers.push(("penetration_aids".into(), vec![ru_.clone()]));
+    markers.push(("Develop penetration aids".into(), vec![ru_.clone()]));
+
+    ru.ok(chat(plenary(), &m_plen_ru)).await;
+    us.ok(chat(plenary(), &m_plen_us)).await;
+    ru.ok(chat(bilateral("russia", "us_nato"), &m_bi_ru_us))
+        .await;
+    cs.ok(chat(bilateral("csto", "us_nato"), &m_bi_us_cs)).await;
+    control
+        .ok(chat(bilateral("russia", "csto"), &m_bi_ru_cs))
+        .await;
+    ru.ok(chat(team("russia"), &m_team_ru)).await;
+    us.ok(chat(team("us_nato"), &m_team_us)).await;
+    control.ok(chat(team("csto"), &m_team_cs)).await;
+    ru.ok(chat(control_channel("russia"), &m_ctl_ru)).await;
+    control.ok(chat(control_channel("csto"), &m_ctl_cs)).await;
+    assert_eq!(
+        ob.refused(chat(plenary(), "observers cannot post")).await,
+        "not_your_faction"
+    );
+    // Control overrides a variable only Russia knows, with a written reason.
+    control
+        .ok(json!({"type": "override", "var": "ru_decoys", "value": 2.0, "reason": m_override}))
+        .await;
+    barrier(&mut control, &mut [&mut ru, &mut us, &mut cs, &mut ob]).await;
+
+    // Briefing → negotiation.
+    let seq = control.ok(advance()).await;
+    for c in [&mut ru, &mut us, &mut cs, &mut ob, &mut control] {
+        c.wait_seq(seq).await;
+        assert!(
+            c.has_event(|e| matches!(
+                e,
+                SeatEvent::PhaseChanged {
+                    phase: Phase::Negotiation,
+                    ..
+                }
+            )),
+            "{} saw the negotiation begin",
+            c.label
+        );
+    }
+
+    // P1: public, Russia and US/NATO, signed.
+    let p1_title = "Moscow accord";
+    let seq = ru
+        .ok(propose(
+            p1_title,
+            &["russia", "us_nato"],
+            json!([{"kind": "political_guarantee", "by": "us_nato"}]),
+            true,
+        ))
+        .await;
+    ru.wait_seq(seq).await;
+    let p1 = proposal_at(&ru, seq);
+    let signed1 = us.ok(json!({"type": "accept", "proposal": p1})).await;
+    // P2: private, Russia and the CSTO, signed.
+    let seq = ru
+        .ok(propose(
+            &m_p2,
+            &["russia", "csto"],
+            json!([{"kind": "afghanistan_cooperation", "by": "csto"}]),
+            false,
+        ))
+        .await;
+    ru.wait_seq(seq).await;
+    let p2 = proposal_at(&ru, seq);
+    let signed2 = cs.ok(json!({"type": "accept", "proposal": p2})).await;
+    // P3: US/NATO to the CSTO, rejected.
+    let seq = us
+        .ok(propose(
+            &m_p3,
+            &["us_nato", "csto"],
+            json!([{"kind": "afghanistan_cooperation", "by": "csto"}]),
+            true,
+        ))
+        .await;
+    us.wait_seq(seq).await;
+    let p3 = proposal_at(&us, seq);
+    cs.ok(json!({"type": "reject", "proposal": p3, "reason": m_p3_reason}))
+        .await;
+    barrier(&mut control, &mut [&mut ru, &mut us, &mut cs, &mut ob]).await;
+
+    let signed = |c: &Client, title: &str| {
+        c.events().any(|(_, e)| {
+            matches!(e, SeatEvent::AgreementSigned { agreement, .. } if agreement.terms.title == title)
+        })
+    };
+    for c in [&ru, &us, &cs, &ob, &control] {
+        assert!(
+            signed(c, p1_title),
+            "{}: the public agreement reaches everyone",
+            c.label
+        );
+    }
+    for c in [&ru, &cs, &control] {
+        assert!(
+            signed(c, &m_p2),
+            "{}: the private agreement reaches its parties",
+            c.label
+        );
+    }
+    assert!(ru.seen >= signed2 && cs.seen >= signed2 && us.seen >= signed1);
+
+    // Everyone ready: negotiation → orders.
+    ru.ok(ready()).await;
+    us.ok(ready()).await;
+    let seq = cs.ok(ready()).await;
+    for c in [&mut ru, &mut us, &mut cs, &mut ob, &mut control] {
+        c.wait_seq(seq).await;
+        assert!(
+            c.has_event(|e| matches!(
+                e,
+                SeatEvent::PhaseChanged {
+                    phase: Phase::Orders,
+                    ..
+                }
+            )),
+            "{}: orders phase",
+            c.label
+        );
+    }
+
+    // Secret orders, one of them covert.
+    ru.ok(order("penetration_aids", 1)).await;
+    us.ok(order("aegis_ship_med", 1)).await;
+    let seq = us.ok(order("rota_destroyer", 1)).await;
+    us.wait_seq(seq).await;
+    let rota = us
+        .events()
+        .find_map(|(_, e)| match e {
+            SeatEvent::OrderSubmitted { order, .. }
+                if order.action.as_str() == "rota_destroyer" =>
+            {
+                Some(order.id)
+            }
+            _ => None,
+        })
+        .expect("us_nato sees its own order");
+    us.ok(json!({"type": "amend_order", "order": rota, "quantity": 2}))
+        .await;
+    us.ok(json!({"type": "withdraw_order", "order": rota}))
+        .await;
+    cs.ok(order("tajik_border_aid", 1)).await;
+    barrier(&mut control, &mut [&mut ru, &mut us, &mut cs, &mut ob]).await;
+
+    // Fresh connections mid-round get views: checked below like every other frame.
+    let mut views: Vec<Client> = Vec::new();
+    for (label, token) in [
+        ("russia-view", &ru_token),
+        ("us_nato-view", &us_token),
+        ("csto-view", &cs_token),
+        ("observer-view", &ob_token),
+        ("control-view", &g.control_token),
+    ] {
+        let mut v = Client::connect(addr, label, token).await;
+        v.disconnect().await;
+        views.push(v);
+    }
+    let view_of = |c: &Client| match &c.frames[0].1 {
+        ServerFrame::Welcome { view: Some(v), .. } => v.clone(),
+        other => panic!("{other:?}"),
+    };
+    let cv = view_of(&views[4]);
+    assert_eq!(cv.phase, Phase::Orders);
+    assert_eq!(
+        cv.orders.len(),
+        3,
+        "Control sees every draft: {:?}",
+        cv.orders
+    );
+    let rv = view_of(&views[0]);
+    assert_eq!(
+        rv.orders.keys().map(|f| f.as_str()).collect::<Vec<_>>(),
+        vec!["russia"]
+    );
+
+    // Everyone ready: adjudication, then review.
+    ru.ok(ready()).await;
+    us.ok(ready()).await;
+    let seq = cs.ok(ready()).await;
+    for c in [&mut ru, &mut us, &mut cs, &mut ob, &mut control] {
+        c.wait_seq(seq).await;
+        let report = c
+            .events()
+            .find_map(|(_, e)| match e {
+                SeatEvent::Adjudicated { report, .. } => Some(report.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{}: adjudicated", c.label));
+        assert_eq!(report.round, 0);
+        assert!(
+            report
+                .public
+                .orders
+                .iter()
+                .any(|o| o.action.as_str() == "aegis_ship_med"),
+            "{}: orders are revealed at adjudication",
+            c.label
+        );
+        match &c.seat {
+            Seat::Faction(f) => assert!(report.factions.contains_key(f), "{}", c.label),
+            Seat::Control => {
+                assert_eq!(report.factions.len(), 3);
+                assert!(report.control.is_some());
+            }
+            _ => assert!(report.factions.is_empty()),
+        }
+        assert!(
+            c.has_event(|e| matches!(
+                e,
+                SeatEvent::PhaseChanged {
+                    phase: Phase::Review,
+                    ..
+                }
+            )),
+            "{}: review",
+            c.label
+        );
+    }
+
+    // Summaries, reports and the export over REST, as each seat may read them.
+    let mut rest: Vec<(String, Seat, String)> = Vec::new();
+    for (label, seat, token) in [
+        ("russia-rest", ru_.clone(), &ru_token),
+        ("us_nato-rest", us_.clone(), &us_token),
+        ("csto-rest", cs_.clone(), &cs_token),
+        ("observer-rest", Seat::Observer, &ob_token),
+        ("control-rest", Seat::Control, &g.control_token),
+    ] {
+        let path = format!("/api/games/{}/reports", g.id);
+        let (st, body) = http(addr, "GET", &path, None, Some(token)).await;
+        assert_eq!(st, 200, "{label}: {body}");
+        let reports: Vec<SeatReport> = serde_json::from_value(body.clone()).expect("reports");
+        assert_eq!(reports.len(), 1, "{label}: one adjudication");
+        for r in &reports {
+            let own = |f: &FactionId| seat == Seat::Control || seat.faction() == Some(f);
+            assert!(r.factions.keys().all(own), "{label}: others' reports");
+            assert_eq!(r.control.is_some(), seat == Seat::Control, "{label}");
+            assert!(
+                seat == Seat::Control || r.public.orders.iter().all(|o| !o.covert),
+                "{label}: covert orders"
+            );
+        }
+        rest.push((label.to_owned(), seat.clone(), body.to_string()));
+        let (st, body) = http(
+            addr,
+            "GET",
+            &format!("/api/games/{}", g.id),
+            None,
+            Some(token),
+        )
+        .await;
+        assert_eq!(st, 200, "{label}: {body}");
+        rest.push((label.to_owned(), seat.clone(), body.to_string()));
+        let path = format!("/api/games/{}/export", g.id);
+        let (st, body) = http(addr, "GET", &path, None, Some(token)).await;
+        if seat == Seat::Control {
+            assert_eq!(st, 200, "{body}");
+            let (seq, _) = summary(addr, &g.id, token).await;
+            assert_eq!(
+                body["events"].as_array().map(Vec::len),
+                Some(seq as usize),
+                "the whole log"
+            );
+        } else {
+            assert_eq!(st, 403, "{label}: the export is Control's");
+        }
+    }
+
+    // Review → the next round, then Control ends the game.
+    let seq = control.ok(advance()).await;
+    for c in [&mut ru, &mut us, &mut cs, &mut ob] {
+        c.wait_seq(seq).await;
+        assert!(
+            c.has_event(|e| matches!(e, SeatEvent::RoundBegan { round: 1, .. })),
+            "{}: round 2014",
+            c.label
+        );
+    }
+    let end = control
+        .ok(json!({"type": "end_game", "note": "time is up"}))
+        .await;
+    for c in [&mut ru, &mut us, &mut cs, &mut ob, &mut control] {
+        c.wait_seq(end).await;
+        assert!(
+            c.has_event(|e| matches!(e, SeatEvent::GameEnded { .. })),
+            "{}: the end",
+            c.label
+        );
+    }
+    assert_eq!(ru.refused(chat(plenary(), "too late")).await, "game_ended");
+
+    // Control sees every event: its sequences are gapless up to the end.
+    let seqs: Vec<i64> = control.events().map(|(s, _)| s).collect();
+    assert_eq!(seqs, (3..=end).collect::<Vec<_>>(), "Control's events");
+    let (seq, _) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq, end);
+
+    // Secrecy of every frame every seat received.
+    let secrets = Secrets::from_control(&control, markers);
+    assert_eq!(secrets.proposals.len(), 3);
+    for c in [&ru, &us, &cs, &ob, &control] {
+        secrets.check(&c.label, &c.seat, &c.frames, true);
+    }
+    for v in &views {
+        secrets.check(&v.label, &v.seat, &v.frames, false);
+    }
+    for (label, seat, body) in &rest {
+        secrets.check_text(label, seat, body);
+        if let Some(view) = serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|b| serde_json::from_value::<SeatView>(b["view"].clone()).ok())
+        {
+            secrets.check_view(label, seat, &view);
+        }
+    }
+
+    for mut c in [ru, us, cs, ob, control] {
+        c.disconnect().await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_game_and_secrecy_on_sqlite() {
+    full_game(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_game_and_secrecy_on_postgres() {
+    let Some(db) = Db::postgres("full_game_and_secrecy_on_postgres").await else {
+        return;
+    };
+    full_game(db).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Reconnect mid-round: exactly the missed events, nothing doubled
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_mid_round_resumes_exactly() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru1_token = join(addr, &g.code, "Ivan", "russia").await;
+    let ru2_token = join(addr, &g.code, "Olga", "russia").await;
+    let us_token = join(addr, &g.code, "Jane", "us_nato").await;
+    let cs_token = join(addr, &g.code, "Aigerim", "csto").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru1 = Client::connect(addr, "russia-1", &ru1_token).await;
+    let mut ru2 = Client::connect(addr, "russia-2", &ru2_token).await;
+    let mut us = Client::connect(addr, "us_nato", &us_token).await;
+    let mut cs = Client::connect(addr, "csto", &cs_token).await;
+
+    ru2.ok(chat(team("russia"), "before the break")).await;
+    control.ok(advance()).await;
+    barrier(&mut control, &mut [&mut ru1, &mut ru2, &mut us, &mut cs]).await;
+    let left_at = ru2.seen;
+    ru2.disconnect().await;
+
+    // The game goes on without russia-2: events it may see and events it may not.
+    let m_hidden = marker("bilateral-us-csto");
+    ru1.ok(chat(team("russia"), "while you were out")).await;
+    us.ok(chat(bilateral("us_nato", "csto"), &m_hidden)).await;
+    let seq = ru1
+        .ok(propose(
+            "Moscow accord",
+            &["russia", "us_nato"],
+            json!([{"kind": "political_guarantee", "by": "us_nato"}]),
+            false,
+        ))
+        .await;
+    ru1.wait_seq(seq).await;
+    let p = proposal_at(&ru1, seq);
+    us.ok(json!({"type": "accept", "proposal": p})).await;
+    cs.ok(propose(
+        "Hidden from Russia",
+        &["us_nato", "csto"],
+        json!([{"kind": "afghanistan_cooperation", "by": "csto"}]),
+        false,
+    ))
+    .await;
+    ru1.ok(ready()).await;
+    us.ok(ready()).await;
+    cs.ok(ready()).await; // → orders
+    ru1.ok(order("mirv_new_icbms", 1)).await;
+    us.ok(order("aegis_ship_med", 1)).await;
+    let last = barrier(&mut control, &mut [&mut ru1, &mut us, &mut cs]).await;
+
+    // Resume: a welcome without view, then exactly the events russia-1 got meanwhile.
+    let before = ru2.frames.len();
+    match ru2.reconnect(true).await {
+        ServerFrame::Welcome { seq, view, .. } => {
+            assert_eq!(seq, last, "the welcome names the current sequence");
+            assert!(view.is_none(), "a resume replays events, not a snapshot");
+        }
+        other => panic!("{other:?}"),
+    }
+    ru2.wait_seq(last).await;
+    let missed: Vec<(i64, &SeatEvent)> = ru1.events().filter(|(s, _)| *s > left_at).collect();
+    let replayed: Vec<(i64, &SeatEvent)> = ru2.frames[before..]
+        .iter()
+        .filter_map(|(_, f)| match f {
+            ServerFrame::Event { seq, event } => Some((*seq, event)),
+            _ => None,
+        })
+        .collect();
+    assert!(!missed.is_empty());
+    assert_eq!(
+        replayed.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        missed.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        "nothing missing, nothing doubled"
+    );
+    assert_eq!(replayed, missed, "the same events as a connected teammate");
+    assert!(
+        replayed
+            .iter()
+            .any(|(_, e)| matches!(e, SeatEvent::OrderSubmitted { .. })),
+        "own faction's orders are replayed"
+    );
+
+    // Live again: the next event reaches both once, with the same sequence.
+    let back = control.ok(chat(plenary(), "welcome back")).await;
+    ru1.wait_seq(back).await;
+    ru2.wait_seq(back).await;
+    assert_eq!(ru1.seen, ru2.seen);
+    ru2.ping().await;
+    let count = |c: &Client| {
+        c.events()
+            .filter(|(_, e)| matches!(e, SeatEvent::ChatPosted { message } if message.text == "welcome back"))
+            .count()
+    };
+    assert_eq!((count(&ru1), count(&ru2)), (1, 1));
+
+    // Resuming with nothing missed: a welcome without view and no events.
+    let before = ru2.frames.len();
+    ru2.reconnect(true).await;
+    ru2.ping().await;
+    assert!(
+        ru2.frames[before..]
+            .iter()
+            .all(|(_, f)| !matches!(f, ServerFrame::Event { .. })),
+        "nothing to replay"
+    );
+    // A last_seq from the future (or garbage) gets a full snapshot.
+    ru2.disconnect().await;
+    ru2.seen = 1_000_000;
+    match ru2.reconnect(true).await {
+        ServerFrame::Welcome { view, seq, .. } => {
+            assert!(view.is_some(), "a fresh snapshot");
+            assert_eq!(seq, back);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Nothing of US/NATO's or the CSTO's secrets reached russia-2, replay included.
+    let secrets = Secrets::from_control(
+        &control,
+        vec![
+            (m_hidden, vec![faction("us_nato"), faction("csto")]),
+            (
+                "Hidden from Russia".into(),
+                vec![faction("us_nato"), faction("csto")],
+            ),
+            ("aegis_ship_med".into(), vec![faction("us_nato")]),
+        ],
+    );
+    secrets.check(&ru2.label, &ru2.seat, &ru2.frames, false);
+    secrets.check(&ru1.label, &ru1.seat, &ru1.frames, false);
+
+    for mut c in [ru1, ru2, us, cs, control] {
+        c.disconnect().await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Idempotency
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retried_command_has_one_effect() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let us_token = join(addr, &g.code, "Jane", "us_nato").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut us = Client::connect(addr, "us_nato", &us_token).await;
+
+    let once = chat(plenary(), "said once");
+    let first = ru.send_command("same-id", &once).await;
+    let ServerFrame::Ack { seq, .. } = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(ru.send_command("same-id", &once).await, first, "same ack");
+    // From a new connection of the same seat too.
+    ru.reconnect(true).await;
+    assert_eq!(ru.send_command("same-id", &once).await, first, "same ack");
+    // Same id, other command: refused.
+    match ru
+        .send_command("same-id", &chat(plenary(), "something else"))
+        .await
+    {
+        ServerFrame::Error {
+            code, retryable, ..
+        } => {
+            assert_eq!(code, "duplicate_id");
+            assert!(!retryable);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Ids belong to a seat: another seat may use the same one.
+    match us.send_command("same-id", &once).await {
+        ServerFrame::Ack { seq: s, .. } => assert_eq!(s, seq + 1),
+        other => panic!("{other:?}"),
+    }
+    // A refusal is remembered as well.
+    let early = order("mirv_new_icbms", 1);
+    let refusal = ru.send_command("too-early", &early).await;
+    assert!(matches!(&refusal, ServerFrame::Error { code, .. } if code == "wrong_phase"));
+    assert_eq!(ru.send_command("too-early", &early).await, refusal);
+
+    let (now, view) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(now, seq + 1, "exactly two effects: Russia's and US/NATO's");
+    let said = view
+        .messages
+        .iter()
+        .filter(|m| m.text == "said once")
+        .count();
+    assert_eq!(said, 2, "one message from each seat");
+    control.wait_seq(now).await;
+    control.ping().await;
+    let posted = control
+        .events()
+        .filter(|(_, e)| matches!(e, SeatEvent::ChatPosted { .. }))
+        .count();
+    assert_eq!(posted, 2, "no second chat event");
+
+    for mut c in [ru, us, control] {
+        c.disconnect().await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Bad input: each gets its error and changes nothing
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_and_commands_change_nothing() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let ob_token = join_observer(addr, &g.code, "Projector").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ob = Client::connect(addr, "observer", &ob_token).await;
+    let (seq0, view0) = summary(addr, &g.id, &g.control_token).await;
+
+    // Frames that are not valid protocol: an error without id; the connection stays usable.
+    for bad in [
+        "{not json".to_owned(),
+        r#"{"type":"launch_everything"}"#.to_owned(),
+        r#"{"type":"command","id":"x1","command":{"type":"chat","channel":{"kind":"plenary"},"text":"hi","from":{"role":"control"}}}"#.to_owned(),
+        r#"{"type":"command","id":"x2","command":{"type":"ready"},"seat":{"role":"control"}}"#.to_owned(),
+        r#"{"type":"command","id":"x3","command":{"type":"submit_order","action":"mirv_new_icbms","quantity":-1}}"#.to_owned(),
+        r#"{"type":"command","command":{"type":"ready"}}"#.to_owned(),
+        "[]".to_owned(),
+    ] {
+        ru.send_text(&bad).await;
+        let (id, code) = ru.next_error().await;
+        assert_eq!((id, code.as_str()), (None, "bad_frame"), "{bad}");
+    }
+    ru.ping().await;
+    ru.send_text(&json!({"type": "hello", "token": ru_token}).to_string())
+        .await;
+    assert_eq!(ru.next_error().await.1, "already_hello");
+    for id in [String::new(), "x".repeat(65)] {
+        match ru.send_command(&id, &ready()).await {
+            ServerFrame::Error { code, .. } => assert_eq!(code, "bad_id"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // Commands the rules refuse.
+    assert_eq!(ru.refused(order("mirv_new_icbms", 1)).await, "wrong_phase");
+    assert_eq!(
+        ru.refused(propose(
+            "Too early",
+            &["russia", "us_nato"],
+            json!([{"kind": "political_guarantee", "by": "us_nato"}]),
+            true
+        ))
+        .await,
+        "wrong_phase"
+    );
+    assert_eq!(
+        ru.refused(chat(team("us_nato"), "let me in")).await,
+        "not_your_faction"
+    );
+    assert_eq!(
+        ru.refused(chat(bilateral("us_nato", "csto"), "eavesdrop"))
+            .await,
+        "not_your_faction"
+    );
+    assert_eq!(
+        ob.refused(chat(plenary(), "observer speaks")).await,
+        "not_your_faction"
+    );
+    for c in [
+        advance(),
+        json!({"type": "end_game", "note": "coup"}),
+        json!({"type": "pause"}),
+        json!({"type": "override", "var": "tension", "value": 0.0, "reason": "peace"}),
+        json!({"type": "set_bot", "faction": "us_nato", "temperament": "dove"}),
+    ] {
+        assert_eq!(ru.refused(c).await, "control_only");
+    }
+    assert_eq!(ru.refused(json!({"type": "tick"})).await, "forbidden");
+    assert_eq!(control.refused(json!({"type": "tick"})).await, "forbidden");
+    assert_eq!(
+        control.refused(order("mirv_new_icbms", 1)).await,
+        "not_your_faction"
+    );
+
+    let (seq1, view1) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq1, seq0, "nothing changed");
+    assert_eq!(view1, view0, "nothing changed");
+    ru.ping().await;
+    assert!(
+        ru.events().next().is_none() && control.events().next().is_none(),
+        "no events"
+    );
+    // The connection still works.
+    ru.ok(chat(plenary(), "still here")).await;
+
+    for mut c in [ru, ob, control] {
+        c.disconnect().await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_without_a_proper_hello_are_closed() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let (seq0, _) = summary(addr, &g.id, &g.control_token).await;
+
+    // A command before hello: error, then close with 1002.
+    let mut ws = ws_connect(addr).await;
+    let cmd = json!({"type": "command", "id": "c1", "command": chat(plenary(), "hi")});
+    ws.send(Message::text(cmd.to_string())).await.expect("send");
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(frames[0]["code"], "hello_first");
+    assert_eq!(code, Some(1002));
+
+    // Not JSON as the first frame.
+    let mut ws = ws_connect(addr).await;
+    ws.send(Message::text("hello?")).await.expect("send");
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(frames[0]["code"], "bad_frame", "{frames:?}");
+    assert_eq!(code, Some(1002));
+
+    // A binary first frame.
+    let mut ws = ws_connect(addr).await;
+    ws.send(Message::binary(b"{}".to_vec()))
+        .await
+        .expect("send");
+    let (_, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(code, Some(1002));
+
+    // A bad token: error, then close with 1008.
+    for token in ["0123456789abcdef0123456789abcdef", ""] {
+        let mut ws = ws_connect(addr).await;
+        ws.send(Message::text(
+            json!({"type": "hello", "token": token}).to_string(),
+        ))
+        .await
+        .expect("send");
+        let (frames, code) = read_until_close(&mut ws, RECV).await;
+        assert_eq!(frames.len(), 1, "{frames:?}");
+        assert_eq!(frames[0]["code"], "bad_token");
+        assert_eq!(code, Some(1008));
+    }
+
+    // Hello with an unknown field.
+    let mut ws = ws_connect(addr).await;
+    let hello = json!({"type": "hello", "token": g.control_token, "seat": {"role": "control"}});
+    ws.send(Message::text(hello.to_string()))
+        .await
+        .expect("send");
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(frames[0]["code"], "bad_frame", "{frames:?}");
+    assert_eq!(code, Some(1002));
+
+    // The token in the URL is not a way in.
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/ws?token={}", g.control_token))
+            .await
+            .expect("connect");
+    ws.send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .expect("send");
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(frames[0]["code"], "hello_first", "{frames:?}");
+    assert_eq!(code, Some(1002));
+
+    // A page from another origin may not open /ws; the server's own origin may.
+    let with_origin = |origin: String| {
+        let mut req = format!("ws://{addr}/ws")
+            .into_client_request()
+            .expect("request");
+        req.headers_mut()
+            .insert("Origin", origin.parse().expect("header"));
+        req
+    };
+    match tokio_tungstenite::connect_async(with_origin("http://evil.example".into())).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 403)
+        }
+        other => panic!("a foreign origin was let in: {:?}", other.map(|_| ())),
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(with_origin(format!("http://{addr}")))
+        .await
+        .expect("same origin");
+    ws.send(Message::text(
+        json!({"type": "hello", "token": g.control_token}).to_string(),
+    ))
+    .await
+    .expect("send");
+    let welcome = ws.next().await.expect("frame").expect("frame");
+    assert!(welcome
+        .to_text()
+        .expect("text")
+        .contains(r#""type":"welcome""#));
+
+    let (seq1, _) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq1, seq0, "nothing changed");
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connection_is_closed_after_5_seconds() {
+    let app = spawn_app(Db::sqlite()).await;
+    let mut ws = ws_connect(app.addr).await;
+    let start = Instant::now();
+    let (frames, code) = read_until_close(&mut ws, Duration::from_secs(8)).await;
+    let took = start.elapsed();
+    assert!(frames.is_empty(), "{frames:?}");
+    assert_eq!(code, Some(1008));
+    assert!(
+        took >= Duration::from_millis(4500) && took <= Duration::from_secs(6),
+        "closed after {took:?}"
+    );
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_frame_closes_the_connection() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let (seq0, _) = summary(addr, &g.id, &g.control_token).await;
+
+    let big = json!({"type": "command", "id": "big",
+        "command": chat(plenary(), &"x".repeat(70 * 1024))});
+    let mut ws = ru.ws.take().expect("connected");
+    let _ = ws.send(Message::text(big.to_string())).await;
+    let (frames, _code) = read_until_close(&mut ws, RECV).await;
+    assert!(
+        frames.iter().all(|f| f["type"] != "ack"),
+        "no ack: {frames:?}"
+    );
+    let (seq1, _) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq1, seq0, "nothing changed");
+    // The seat can come back.
+    ru.hello(None).await;
+    ru.ok(chat(plenary(), "small again")).await;
+    ru.disconnect().await;
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_frame_closes_with_1009() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.take().expect("connected");
+    let _ = ws.send(Message::text("x".repeat(70 * 1024))).await;
+    let (_, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(code, Some(1009));
+    app.stop().await.cleanup().await;
+}
+
+/// Sends 200 pings at once; the frames received and the close code.
+async fn flood(ws: &mut Ws) -> (Vec<Value>, Option<u16>) {
+    for _ in 0..200 {
+        if ws.feed(Message::text(r#"{"type":"ping"}"#)).await.is_err() {
+            break;
+        }
+    }
+    let _ = ws.flush().await;
+    read_until_close(ws, RECV).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_is_cut_off() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let (seq0, _) = summary(addr, &g.id, &g.control_token).await;
+
+    let mut ws = ru.ws.take().expect("connected");
+    let (frames, _) = flood(&mut ws).await;
+    let pongs = frames.iter().filter(|f| f["type"] == "pong").count();
+    assert!(pongs <= 60, "the flood was cut short: {pongs} pongs");
+    let (seq1, _) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq1, seq0, "nothing changed");
+    // The seat can come back.
+    ru.hello(None).await;
+    ru.ping().await;
+    ru.disconnect().await;
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_closes_with_1008() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.take().expect("connected");
+    let (frames, code) = flood(&mut ws).await;
+    assert!(
+        frames.iter().any(|f| f["code"] == "rate_limited"),
+        "told why: {frames:?}"
+    );
+    assert_eq!(code, Some(1008));
+    app.stop().await.cleanup().await;
+}
+
+/// Frames one after the other, each answered, faster than the rate limit: after the burst
+/// allowance the connection is closed with 1008 and told why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_closes_with_1008() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.expect("connected");
+    let start = Instant::now();
+    let mut pongs = 0;
+    let (frames, code) = loop {
+        ws.send(Message::text(r#"{"type":"ping"}"#))
+            .await
+            .expect("send");
+        match tokio::time::timeout(RECV, ws.next()).await.expect("answer") {
+            Some(Ok(Message::Text(t))) if t.as_str() == r#"{"type":"pong"}"# => pongs += 1,
+            Some(Ok(Message::Text(t))) => {
+                let first: Value = serde_json::from_str(&t).expect("JSON");
+                let (mut frames, code) = read_until_close(&mut ws, RECV).await;
+                frames.insert(0, first);
+                break (frames, code);
+            }
+            other => panic!("after {pongs} pongs: {other:?}"),
+        }
+        assert!(pongs < 200, "no rate limit");
+    };
+    let allowed = 40.0 + 20.0 * start.elapsed().as_secs_f64();
+    assert!(
+        pongs >= 39 && f64::from(pongs) <= allowed + 1.0,
+        "{pongs} frames allowed (burst 40, 20/s)"
+    );
+    assert_eq!(frames[0]["code"], "rate_limited", "{frames:?}");
+    assert_eq!(code, Some(1008));
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_errors() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({"team_sizes": {"csto": 1}})).await;
+    let (seq0, view0) = summary(addr, &g.id, &g.control_token).await;
+    let post = |path: &'static str, body: Value| async move {
+        http(addr, "POST", path, Some(&body), None).await
+    };
+
+    // Unknown join code (well-formed or not).
+    for code in ["ZZZZZZ", "!!", ""] {
+        let (st, body) = post("/api/join", json!({"code": code, "name": "Eve"})).await;
+        assert_eq!(st, 404, "{body}");
+        assert_eq!(body["code"], "unknown_code");
+    }
+    // Unknown fields, wrong types, not JSON.
+    let (st, body) = post(
+        "/api/join",
+        json!({"code": g.code, "name": "Eve", "seat": "control"}),
+    )
+    .await;
+    assert_eq!(st, 400, "{body}");
+    let (st, _) = post("/api/join", json!({"code": g.code, "name": 7})).await;
+    assert_eq!(st, 400);
+    let (st, _) = post(
+        "/api/games",
+        json!({"scenario": "missile-defence-2013", "admin": true}),
+    )
+    .await;
+    assert_eq!(st, 400);
+    let (st, _) = try_http(addr, "POST", "/api/join", Some("{"), None)
+        .await
+        .expect("http");
+    assert_eq!(st, 400);
+    // Bad names.
+    for name in ["", "   ", &"n".repeat(41), "bell\u{7}", "new\nline"] {
+        let (st, body) = post(
+            "/api/join",
+            json!({"code": g.code, "name": name, "faction": "russia"}),
+        )
+        .await;
+        assert_eq!(st, 422, "{name:?}: {body}");
+        assert_eq!(body["code"], "invalid_name");
+    }
+    let (st, body) = post("/api/games", json!({"name": ""})).await;
+    assert_eq!(st, 422, "{body}");
+    // Unknown faction or scenario; observer and faction at once.
+    let (st, body) = post(
+        "/api/join",
+        json!({"code": g.code, "name": "Eve", "faction": "atlantis"}),
+    )
+    .await;
+    assert_eq!((st, body["code"].as_str()), (422, Some("unknown_faction")));
+    let (st, _) = post("/api/games", json!({"scenario": "no-such-scenario"})).await;
+    assert_eq!(st, 422);
+    let (st, _) = post(
+        "/api/join",
+        json!({"code": g.code, "name": "Eve", "faction": "csto", "observer": true}),
+    )
+    .await;
+    assert_eq!(st, 422);
+    // A full team.
+    join(addr, &g.code, "Aigerim", "csto").await;
+    let (st, body) = post(
+        "/api/join",
+        json!({"code": g.code, "name": "Nursultan", "faction": "csto"}),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (409, Some("team_full")),
+        "{body}"
+    );
+    // The summary needs the game's own token.
+    let (st, _) = http(addr, "GET", &format!("/api/games/{}", g.id), None, None).await;
+    assert_eq!(st, 401);
+    let other = create_game(addr, json!({})).await;
+    let (st, _) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}", g.id),
+        None,
+        Some(&other.control_token),
+    )
+    .await;
+    assert_eq!(st, 401);
+
+    let (seq1, view1) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!((seq1, &view1), (seq0, &view0), "nothing changed");
+    // Only the one CSTO player joined: a second game's join still assigns that team as full.
+    let (st, body) = post(
+        "/api/join",
+        json!({"code": g.code, "name": "Third", "faction": "csto"}),
+    )
+    .await;
+    assert_eq!(st, 409, "{body}");
+    app.stop().await.cleanup().await;
+}
+
+/// Wrong join codes are limited per client address: a few typos are fine, guessing is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_code_guessing_is_rate_limited() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let mut statuses = Vec::new();
+    for i in 0..30u32 {
+        let code: String = format!("{i:06}")
+            .bytes()
+            .map(|b| b"ABCDEFGHJK"[usize::from(b - b'0')] as char)
+            .collect();
+        let body = json!({"code": code, "name": "Mallory"});
+        let (st, body) = http(addr, "POST", "/api/join", Some(&body), None).await;
+        if st == 429 {
+            assert_eq!(body["code"], "rate_limited", "{body}");
+        }
+        statuses.push(st);
+    }
+    let first = statuses.iter().position(|s| *s == 429);
+    assert!(
+        first.is_some_and(|i| i >= 5),
+        "a few typos are allowed, then guessing is refused: {statuses:?}"
+    );
+    assert!(
+        statuses[first.unwrap_or(0)..].iter().all(|s| *s == 429),
+        "{statuses:?}"
+    );
+    // While limited, even the right code is refused (the limit is checked first).
+    let body = json!({"code": g.code, "name": "Mallory", "faction": "russia"});
+    let (st, _) = http(addr, "POST", "/api/join", Some(&body), None).await;
+    assert_eq!(st, 429);
+    app.stop().await.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Graceful restart on the same SQLite file
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_every_acknowledged_action() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let us_token = join(addr, &g.code, "Jane", "us_nato").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut us = Client::connect(addr, "us_nato", &us_token).await;
+
+    let said = chat(plenary(), "before the restart");
+    let first = ru.send_command("ru-said", &said).await;
+    us.ok(chat(team("us_nato"), "team secret")).await;
+    control.ok(advance()).await;
+    let proposed = ru
+        .ok(propose(
+            "Moscow accord",
+            &["russia", "us_nato"],
+            json!([{"kind": "political_guarantee", "by": "us_nato"}]),
+            false,
+        ))
+        .await;
+    ru.wait_seq(proposed).await;
+
+    // Graceful shutdown closes every socket with 1001.
+    let db = app.stop().await;
+    for c in [&mut ru, &mut us, &mut control] {
+        let mut ws = c.ws.take().expect("connected");
+        let (_, code) = read_until_close(&mut ws, RECV).await;
+        assert_eq!(code, Some(1001), "{}: going away", c.label);
+    }
+
+    let app = spawn_app(db).await;
+    let addr = app.addr;
+    for c in [&mut ru, &mut us, &mut control] {
+        c.addr = addr;
+    }
+    // Russia resumes: it missed nothing.
+    match ru.hello(Some(ru.seen)).await {
+        ServerFrame::Welcome { seq, .. } => assert_eq!(seq, proposed),
+        other => panic!("{other:?}"),
+    }
+    // US/NATO comes back fresh: a full view with everything acknowledged.
+    let view = match us.hello(None).await {
+        ServerFrame::Welcome { seq, view, .. } => {
+            assert_eq!(seq, proposed);
+            view.expect("view")
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(view.phase, Phase::Negotiation);
+    let texts: Vec<&str> = view.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, vec!["before the restart", "team secret"]);
+    assert_eq!(view.proposals.len(), 1);
+    let p = view.proposals[0].id;
+    control.hello(None).await;
+
+    // A retry of an acknowledged command: the same ack, no second message.
+    assert_eq!(ru.send_command("ru-said", &said).await, first);
+    // The game goes on.
+    let signed = us.ok(json!({"type": "accept", "proposal": p})).await;
+    assert_eq!(signed, proposed + 2, "accepted and signed");
+    ru.wait_seq(signed).await;
+    assert!(ru.has_event(|e| matches!(e, SeatEvent::AgreementSigned { .. })));
+    let (seq, view) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq, signed);
+    assert_eq!(
+        view.messages
+            .iter()
+            .filter(|m| m.text == "before the restart")
+            .count(),
+        1
+    );
+
+    for mut c in [ru, us, control] {
+        c.disconnect().await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. SIGKILL the real binary mid-game
+// ---------------------------------------------------------------------------------------------
+
+/// The `detente` binary as a child process; killed when dropped.
+struct Child {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+async fn start_binary(db: &Db, log: &std::path::Path) -> Child {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args([
+            "serve",
+            "--addr",
+            &addr.to_string(),
+            "--database-url",
+            &db.url(),
+        ])
+        .env_remove("DETENTE_ADMIN_TOKEN")
+        .env_remove("DETENTE_ALLOWED_ORIGINS")
+        .env_remove("DETENTE_SCENARIOS")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start detente serve");
+    let mut child = Child { child, addr };
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.child.try_wait().expect("try_wait") {
+            panic!("detente serve exited: {status}");
+        }
+        if let Ok((200, _)) = try_http(addr, "GET", "/readyz", None, None).await {
+            return child;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "not ready after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_game_loses_nothing_acknowledged() {
+    let db = Db::sqlite();
+    let Db::Sqlite { dir } = &db else {
+        unreachable!()
+    };
+    let log = dir.join("server.log");
+    let mut server = start_binary(&db, &log).await;
+    let addr = server.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let us_token = join(addr, &g.code, "Jane", "us_nato").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut us = Client::connect(addr, "us_nato", &us_token).await;
+
+    let mut acked = Vec::new();
+    for i in 0..5 {
+        let text = format!("acknowledged {i}");
+        let cmd = chat(plenary(), &text);
+        let id = format!("ru-chat-{i}");
+        let ack = ru.send_command(&id, &cmd).await;
+        assert!(matches!(ack, ServerFrame::Ack { .. }), "{ack:?}");
+        acked.push((id, cmd, ack, text));
+    }
+    us.ok(chat(
+        bilateral("russia", "us_nato"),
+        "bilateral, acknowledged",
+    ))
+    .await;
+    control.ok(advance()).await;
+    let last = ru
+        .ok(propose(
+            "Moscow accord",
+            &["russia", "us_nato"],
+            json!([{"kind": "political_guarantee", "by": "us_nato"}]),
+            true,
+        ))
+        .await;
+    // One more command in flight when the server dies: acknowledged or not, a retry must
+    // leave exactly one message.
+    let in_flight = chat(plenary(), "in flight");
+    us.send_text(
+        &json!({"type": "command", "id": "us-in-flight", "command": in_flight}).to_string(),
+    )
+    .await;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    drop(server);
+    for c in [&mut ru, &mut us, &mut control] {
+        c.ws = None;
+    }
+
+    let server = start_binary(&db, &log).await;
+    let addr = server.addr;
+    for c in [&mut ru, &mut us, &mut control] {
+        c.addr = addr;
+    }
+    let view = match control.hello(None).await {
+        ServerFrame::Welcome { seq, view, .. } => {
+            assert!(seq >= last, "acknowledged events kept: {seq} < {last}");
+            view.expect("view")
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(view.phase, Phase::Negotiation);
+    for (_, _, _, text) in &acked {
+        assert_eq!(
+            view.messages.iter().filter(|m| &m.text == text).count(),
+            1,
+            "{text}"
+        );
+    }
+    assert!(view
+        .messages
+        .iter()
+        .any(|m| m.text == "bilateral, acknowledged"));
+    assert_eq!(view.proposals.len(), 1, "the acknowledged proposal");
+
+    // Retries: the same acks; the in-flight command has exactly one effect.
+    ru.hello(None).await;
+    us.hello(None).await;
+    for (id, cmd, ack, _) in &acked {
+        assert_eq!(&ru.send_command(id, cmd).await, ack, "{id}");
+    }
+    let in_flight_ack = match us.send_command("us-in-flight", &in_flight).await {
+        ServerFrame::Ack { seq, .. } => seq,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        us.send_command("us-in-flight", &in_flight).await,
+        ServerFrame::Ack {
+            id: "us-in-flight".into(),
+            seq: in_flight_ack
+        }
+    );
+    // The game goes on.
+    let p = view.proposals[0].id;
+    let signed = us.ok(json!({"type": "accept", "proposal": p})).await;
+    let (seq, view) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq, signed);
+    assert_eq!(
+        view.messages
+            .iter()
+            .filter(|m| m.text == "in flight")
+            .count(),
+        1,
+        "exactly one effect"
+    );
+    assert_eq!(view.agreements.len(), 1);
+    for (_, _, _, text) in &acked {
+        assert_eq!(view.messages.iter().filter(|m| &m.text == text).count(), 1);
+    }
+
+    for mut c in [ru, us, control] {
+        c.disconnect().await;
+    }
+    drop(server);
+    db.cleanup().await;
+}
