@@ -6,7 +6,7 @@
 
 mod session;
 
-pub use session::{now_ms, SeatAuth, Subscription};
+pub use session::{now_ms, Outbound, SeatAuth, Subscription};
 
 use crate::engine::scenario::Scenario;
 use crate::engine::{Event, Game};

@@ -8,7 +8,8 @@ use crate::engine::view::SeatView;
 use crate::engine::{Command, Ctx, Event, Game, Phase, Seat};
 use crate::metrics::Metrics;
 use crate::protocol::{SeatInfo, ServerFrame};
-use crate::store::{CommandRow, GameStatus, Store};
+use crate::store::{CommandRow, GameStatus, Store, StoreError};
+use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -49,7 +50,16 @@ impl SeatAuth {
 #[derive(Debug)]
 pub struct Subscription {
     pub initial: Vec<ServerFrame>,
-    pub live: mpsc::Receiver<ServerFrame>,
+    pub live: mpsc::Receiver<Outbound>,
+}
+
+/// A live frame, serialized once for every subscriber that sees it the same way.
+#[derive(Clone, Debug)]
+pub struct Outbound {
+    /// The event's sequence.
+    pub seq: i64,
+    /// The `event` frame's JSON text.
+    pub text: Arc<str>,
 }
 
 /// A read-only look at the game inside its task (reports, exports), with the sequence.
@@ -77,7 +87,7 @@ pub(super) enum Msg {
 
 struct Subscriber {
     seat: Seat,
-    tx: mpsc::Sender<ServerFrame>,
+    tx: mpsc::Sender<Outbound>,
 }
 
 struct Session<S: Store> {
@@ -88,6 +98,22 @@ struct Session<S: Store> {
     last_seq: i64,
     recent: VecDeque<(i64, Event)>,
     subscribers: Vec<Subscriber>,
+    /// Recent answers by (seat, client id), with the request's hash: retries are answered
+    /// without a database look-up. Older ids are caught by the table's unique key.
+    answered: HashMap<(Uuid, String), (Vec<u8>, ServerFrame)>,
+    answered_order: VecDeque<(Uuid, String)>,
+}
+
+/// Answers remembered per game.
+const ANSWERS_KEPT: usize = 4096;
+
+fn duplicate_id(id: String) -> ServerFrame {
+    ServerFrame::error(
+        Some(id),
+        "duplicate_id",
+        "this command id was already used for a different command; use a new id",
+        false,
+    )
 }
 
 /// Wall-clock time in ms; the engine gets time only as this value.
@@ -116,6 +142,8 @@ pub(super) fn spawn<S: Store>(
         last_seq,
         recent: VecDeque::new(),
         subscribers: Vec::new(),
+        answered: HashMap::new(),
+        answered_order: VecDeque::new(),
     };
     tokio::spawn(async move {
         session.run(rx).await;
@@ -242,24 +270,15 @@ impl<S: Store> Session<S> {
         command: &Command,
         request_hash: Vec<u8>,
     ) -> ServerFrame {
-        // Idempotency: a command id already answered gets the same answer.
-        match self.store.command(self.game_id, auth.seat_id, &id).await {
-            Ok(Some(row)) => {
-                if row.request_hash != request_hash {
-                    return ServerFrame::error(
-                        Some(id),
-                        "duplicate_id",
-                        "this command id was already used for a different command; use a new id",
-                        false,
-                    );
-                }
-                Metrics::inc(&self.metrics.commands_replayed);
-                return serde_json::from_str(&row.result).unwrap_or_else(|_| {
-                    ServerFrame::error(Some(id), "internal", "stored answer unreadable", false)
-                });
-            }
-            Ok(None) => {}
-            Err(e) => return unavailable(Some(id), &e.to_string()),
+        // Idempotency: the command table's key (game, seat, client id) is unique, so a retry
+        // cannot commit twice; recent answers are kept here to spare the database a look-up.
+        if let Some((hash, answer)) = self.answered.get(&(auth.seat_id, id.clone())) {
+            Metrics::inc(&self.metrics.commands_replayed);
+            return if *hash == request_hash {
+                answer.clone()
+            } else {
+                duplicate_id(id)
+            };
         }
         let ctx = Ctx {
             now_ms: now_ms(),
@@ -270,28 +289,69 @@ impl<S: Store> Session<S> {
             Err(e) => {
                 Metrics::inc(&self.metrics.commands_refused);
                 let frame = ServerFrame::error(Some(id.clone()), e.code(), e.to_string(), false);
-                let row = self.command_row(auth, &id, request_hash, &frame, ctx.now_ms);
-                // Best effort: if this record fails, a retry is simply refused again.
-                if let Err(err) = self.store.record_command(&row).await {
-                    tracing::warn!(game = %self.game_id, error = %err, "could not record a refusal");
-                }
-                return frame;
+                let row = self.command_row(auth, &id, request_hash.clone(), &frame, ctx.now_ms);
+                return match self.store.record_command(&row).await {
+                    Ok(()) => {
+                        self.remember(auth, &id, request_hash, &frame);
+                        frame
+                    }
+                    // Answered before (e.g. before a restart): that answer stands.
+                    Err(StoreError::Duplicate(_)) => self.stored_answer(auth, id, &request_hash).await,
+                    Err(err) => {
+                        // The refusal stands; only its record is missing, so a retry is
+                        // judged again.
+                        tracing::warn!(game = %self.game_id, error = %err, "could not record a refusal");
+                        frame
+                    }
+                };
             }
         };
         let ack = ServerFrame::Ack {
             id: id.clone(),
             seq: self.last_seq + events.len() as i64,
         };
-        let row = self.command_row(auth, &id, request_hash, &ack, ctx.now_ms);
+        let row = self.command_row(auth, &id, request_hash.clone(), &ack, ctx.now_ms);
         match self.commit(events, Some(&row)).await {
             Ok(()) => {
                 Metrics::inc(&self.metrics.commands_acked);
+                self.remember(auth, &id, request_hash, &ack);
                 ack
             }
+            // This id was committed before (e.g. before a restart): nothing was written now.
+            Err(StoreError::Duplicate(_)) => self.stored_answer(auth, id, &request_hash).await,
             Err(e) => {
                 Metrics::inc(&self.metrics.commands_unavailable);
-                unavailable(Some(id), &e)
+                unavailable(Some(id), &e.to_string())
             }
+        }
+    }
+
+    fn remember(&mut self, auth: &SeatAuth, id: &str, hash: Vec<u8>, answer: &ServerFrame) {
+        let key = (auth.seat_id, id.to_owned());
+        if self.answered.insert(key.clone(), (hash, answer.clone())).is_none() {
+            self.answered_order.push_back(key);
+        }
+        while self.answered_order.len() > ANSWERS_KEPT {
+            if let Some(old) = self.answered_order.pop_front() {
+                self.answered.remove(&old);
+            }
+        }
+    }
+
+    /// The answer recorded for a command id used before.
+    async fn stored_answer(&mut self, auth: &SeatAuth, id: String, hash: &[u8]) -> ServerFrame {
+        Metrics::inc(&self.metrics.commands_replayed);
+        match self.store.command(self.game_id, auth.seat_id, &id).await {
+            Ok(Some(row)) if row.request_hash == hash => {
+                let answer = serde_json::from_str(&row.result).unwrap_or_else(|_| {
+                    ServerFrame::error(Some(id.clone()), "internal", "stored answer unreadable", false)
+                });
+                self.remember(auth, &id, row.request_hash, &answer);
+                answer
+            }
+            Ok(Some(_)) => duplicate_id(id),
+            Ok(None) => unavailable(Some(id), "command recorded but not found"),
+            Err(e) => unavailable(Some(id), &e.to_string()),
         }
     }
 
@@ -315,10 +375,16 @@ impl<S: Store> Session<S> {
 
     /// Persists `events` (and the command's record) in one transaction, then applies and fans
     /// them out. On failure nothing changes.
-    async fn commit(&mut self, events: Vec<Event>, row: Option<&CommandRow>) -> Result<(), String> {
+    async fn commit(
+        &mut self,
+        events: Vec<Event>,
+        row: Option<&CommandRow>,
+    ) -> Result<(), StoreError> {
         let mut bodies = Vec::with_capacity(events.len());
         for e in &events {
-            bodies.push(serde_json::to_string(e).map_err(|e| e.to_string())?);
+            bodies.push(
+                serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
         }
         let status = status_after(&self.game, &events);
         match self
@@ -328,8 +394,10 @@ impl<S: Store> Session<S> {
         {
             Ok(_) => {}
             Err(e) => {
-                tracing::warn!(game = %self.game_id, error = %e, "commit failed");
-                return Err(e.to_string());
+                if !matches!(e, StoreError::Duplicate(_)) {
+                    tracing::warn!(game = %self.game_id, error = %e, "commit failed");
+                }
+                return Err(e);
             }
         }
         self.metrics
@@ -350,14 +418,29 @@ impl<S: Store> Session<S> {
     fn fan_out(&mut self, seq: i64, e: &Event) {
         let game = &self.game;
         let metrics = &self.metrics;
+        // Seats that see an event the same way share one serialization (a handful of
+        // distinct seats per game: the factions, Control, observers).
+        let mut forms: Vec<(Seat, Option<Arc<str>>)> = Vec::new();
         self.subscribers.retain(|s| {
-            let Some(event) = game.event_for(&s.seat, e) else {
+            let text = match forms.iter().find(|(seat, _)| *seat == s.seat) {
+                Some((_, t)) => t.clone(),
+                None => {
+                    let t = game.event_for(&s.seat, e).and_then(|event| {
+                        serde_json::to_string(&ServerFrame::Event { seq, event })
+                            .ok()
+                            .map(Arc::from)
+                    });
+                    forms.push((s.seat.clone(), t.clone()));
+                    t
+                }
+            };
+            let Some(text) = text else {
                 return !s.tx.is_closed();
             };
             // A full queue drops the subscriber: its connection sees the channel close and
             // resubscribes from its last sequence (missed events or a snapshot), so a slow
             // reader never stalls the game and never silently loses an event.
-            match s.tx.try_send(ServerFrame::Event { seq, event }) {
+            match s.tx.try_send(Outbound { seq, text }) {
                 Ok(()) => true,
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     Metrics::inc(&metrics.subscribers_dropped);

@@ -197,11 +197,9 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: WebSocket) {
     loop {
         tokio::select! {
             frame = sub.live.recv() => match frame {
-                Some(f) => {
-                    if let ServerFrame::Event { seq, .. } = &f {
-                        last_seen = Some(*seq);
-                    }
-                    if !send(&mut socket, &f).await {
+                Some(out) => {
+                    last_seen = Some(out.seq);
+                    if socket.send(Message::Text(Utf8Bytes::from(out.text.as_ref()))).await.is_err() {
                         return;
                     }
                 }
