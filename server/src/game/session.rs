@@ -296,7 +296,9 @@ impl<S: Store> Session<S> {
                         frame
                     }
                     // Answered before (e.g. before a restart): that answer stands.
-                    Err(StoreError::Duplicate(_)) => self.stored_answer(auth, id, &request_hash).await,
+                    Err(StoreError::Duplicate(_)) => {
+                        self.stored_answer(auth, id, &request_hash).await
+                    }
                     Err(err) => {
                         // The refusal stands; only its record is missing, so a retry is
                         // judged again.
@@ -328,7 +330,11 @@ impl<S: Store> Session<S> {
 
     fn remember(&mut self, auth: &SeatAuth, id: &str, hash: Vec<u8>, answer: &ServerFrame) {
         let key = (auth.seat_id, id.to_owned());
-        if self.answered.insert(key.clone(), (hash, answer.clone())).is_none() {
+        if self
+            .answered
+            .insert(key.clone(), (hash, answer.clone()))
+            .is_none()
+        {
             self.answered_order.push_back(key);
         }
         while self.answered_order.len() > ANSWERS_KEPT {
@@ -344,7 +350,12 @@ impl<S: Store> Session<S> {
         match self.store.command(self.game_id, auth.seat_id, &id).await {
             Ok(Some(row)) if row.request_hash == hash => {
                 let answer = serde_json::from_str(&row.result).unwrap_or_else(|_| {
-                    ServerFrame::error(Some(id.clone()), "internal", "stored answer unreadable", false)
+                    ServerFrame::error(
+                        Some(id.clone()),
+                        "internal",
+                        "stored answer unreadable",
+                        false,
+                    )
                 });
                 self.remember(auth, &id, row.request_hash, &answer);
                 answer
@@ -382,9 +393,7 @@ impl<S: Store> Session<S> {
     ) -> Result<(), StoreError> {
         let mut bodies = Vec::with_capacity(events.len());
         for e in &events {
-            bodies.push(
-                serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            );
+            bodies.push(serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?);
         }
         let status = status_after(&self.game, &events);
         match self

@@ -378,7 +378,8 @@ impl SqliteStore {
         command: Option<&CommandRow>,
         status: GameStatus,
     ) -> StoreResult<i64> {
-        self.append_tx(game, last_seq, events, command, status).await
+        self.append_tx(game, last_seq, events, command, status)
+            .await
     }
 }
 
