@@ -19,6 +19,8 @@ use super::types::*;
 const BUILD_DISCOUNT: f64 = 0.85;
 /// Most orders a bot gives in one round.
 const MAX_ORDERS: usize = 6;
+/// Offers per side a bot considers trading.
+const SHORTLIST: usize = 4;
 /// Assumed chance that the other side would do what a "forbid" clause rules out.
 const WOULD_DO: f64 = 0.5;
 
@@ -438,12 +440,26 @@ fn best_proposal(game: &Game, fc: &Forecaster, tp: &Temper, f: &FactionId) -> Op
     for other in scn.factions.iter().map(|x| &x.id).filter(|g| *g != f) {
         let theirs = offers(game, other);
         let other_fc = Forecaster::seen_by(game, f, other, Temperament::Pragmatist);
-        // Each of our offers alone, or traded against one of theirs.
+        // Each of our offers alone, or traded against one of theirs. Trades are drawn from a
+        // shortlist: the offers of theirs worth most to us and ours worth most to them.
         let mut candidates: Vec<(&Clause, Option<&Clause>)> = Vec::new();
+        let shortlist = |offers: &'_ [Clause], judge: &Forecaster, tp: &Temper| -> Vec<usize> {
+            let mut scored: Vec<(f64, usize)> = offers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (judge.clauses_delta(std::iter::once(c), tp), i))
+                .collect();
+            scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+            scored.into_iter().take(SHORTLIST).map(|(_, i)| i).collect()
+        };
+        let their_best = shortlist(&theirs, fc, tp);
+        let our_best = shortlist(&mine, &other_fc, &pragmatist);
         for a in &mine {
             candidates.push((a, None));
-            for b in &theirs {
-                candidates.push((a, Some(b)));
+        }
+        for &i in &our_best {
+            for &j in &their_best {
+                candidates.push((&mine[i], Some(&theirs[j])));
             }
         }
         let mut best_here: Option<(f64, (&Clause, Option<&Clause>))> = None;

@@ -252,7 +252,18 @@ impl Game {
         let mut events = self.decide(seat, cmd, ctx)?;
         // Everyone ready moves the phase on, unless the game is paused; resuming a game in
         // which everyone is ready moves it on then.
-        if matches!(cmd, Command::Ready {} | Command::Resume {}) && !events.is_empty() {
+        if let (Command::Ready {}, Some(f), false) = (cmd, seat.faction(), events.is_empty()) {
+            // Readiness is all that FactionReady changes, and advancing does not read it:
+            // decide from the state as it is, without cloning the game.
+            let all = self
+                .scenario
+                .factions
+                .iter()
+                .all(|x| x.id == *f || self.ready.contains(&x.id));
+            if all && !self.paused && self.phase != Phase::Ended {
+                events.extend(self.advance_events(ctx.now_ms));
+            }
+        } else if matches!(cmd, Command::Resume {}) && !events.is_empty() {
             let mut after = self.clone();
             for e in &events {
                 after.evolve(e);
