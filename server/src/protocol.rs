@@ -12,6 +12,7 @@
 
 use crate::engine::view::{SeatEvent, SeatView};
 use crate::engine::{Command, Seat};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 pub const MAX_CLIENT_ID: usize = 64;
 
 /// Client → server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
     /// First frame, within 5 seconds of connecting.
@@ -40,7 +41,7 @@ pub enum ClientFrame {
 }
 
 /// Who the connection is, as the server established it from the token.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SeatInfo {
     pub seat_id: Uuid,
     pub seat: Seat,
@@ -48,7 +49,7 @@ pub struct SeatInfo {
 }
 
 /// Server → client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Welcome {
@@ -100,6 +101,43 @@ impl ServerFrame {
     }
 }
 
+/// Where the generated JSON Schema is committed, relative to the repository root.
+pub const SCHEMA_PATH: &str = "docs/protocol.schema.json";
+
+/// The JSON Schema (draft 2020-12) of the protocol, generated from the Rust types: what is
+/// committed at [`SCHEMA_PATH`]. Its root accepts a frame of either direction (`oneOf`);
+/// `#/$defs/ClientFrame` and `#/$defs/ServerFrame` are the schemas of each direction. The HTTP
+/// API's bodies are in `$defs` too: the OpenAPI document at `/api/openapi.json` is built from
+/// the same definitions.
+pub fn json_schema() -> serde_json::Value {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let client = generator.subschema_for::<ClientFrame>();
+    let server = generator.subschema_for::<ServerFrame>();
+    crate::http::openapi::add_body_schemas(&mut generator);
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Détente protocol",
+        "description": concat!(
+            "Every frame of the Détente WebSocket protocol (/ws), generated from the server's ",
+            "Rust types (server/src/protocol.rs); docs/protocol.md explains each message. The ",
+            "root accepts a frame of either direction; validate what a client sends against ",
+            "#/$defs/ClientFrame and what the server sends against #/$defs/ServerFrame. $defs ",
+            "also holds the bodies of the HTTP API (CreateGame, Created, Join, Joined, Summary, ",
+            "ScenarioInfo, Export, ErrorBody), which /api/openapi.json describes with these same ",
+            "definitions. Regenerate with `UPDATE_SCHEMA=1 cargo test --lib protocol` in server/."
+        ),
+        "oneOf": [client, server],
+        "$defs": generator.take_definitions(true),
+    })
+}
+
+/// [`json_schema`] as committed: pretty-printed, with a final newline.
+pub fn json_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&json_schema()).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
 /// Close codes used by the server.
 pub mod close {
     /// The server is going away (shutdown).
@@ -111,4 +149,267 @@ pub mod close {
     pub const POLICY: u16 = 1008;
     /// A frame over the size limit.
     pub const TOO_BIG: u16 = 1009;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Channel, Event, Game, GameConfig, Terms};
+    use serde_json::{json, Value};
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    fn committed_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(SCHEMA_PATH)
+    }
+
+    /// The committed schema must be what the Rust types generate today.
+    #[test]
+    fn committed_schema_is_current() {
+        let path = committed_path();
+        let fresh = json_schema_text();
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(&path, &fresh).expect("write the schema");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != fresh {
+            let line = committed
+                .lines()
+                .zip(fresh.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| committed.lines().count().min(fresh.lines().count()))
+                + 1;
+            panic!(
+                "{SCHEMA_PATH} is stale: the protocol's Rust types changed (first difference at \
+                 line {line}). Regenerate it with `UPDATE_SCHEMA=1 cargo test --lib protocol` \
+                 (in server/), review the diff and commit it with the change."
+            );
+        }
+    }
+
+    /// Validates JSON values against definitions of the generated schema.
+    struct Validator {
+        schemas: boon::Schemas,
+        client: boon::SchemaIndex,
+        server: boon::SchemaIndex,
+        any: boon::SchemaIndex,
+        event: boon::SchemaIndex,
+    }
+
+    impl Validator {
+        fn new() -> Validator {
+            let url = "https://detente.invalid/protocol.schema.json";
+            let mut compiler = boon::Compiler::new();
+            compiler
+                .add_resource(url, json_schema())
+                .expect("schema resource");
+            let mut schemas = boon::Schemas::new();
+            let mut compile = |fragment: &str| {
+                compiler
+                    .compile(&format!("{url}{fragment}"), &mut schemas)
+                    .unwrap_or_else(|e| panic!("schema {fragment:?} compiles: {e:#}"))
+            };
+            let client = compile("#/$defs/ClientFrame");
+            let server = compile("#/$defs/ServerFrame");
+            let any = compile("");
+            let event = compile("#/$defs/Event");
+            Validator {
+                schemas,
+                client,
+                server,
+                any,
+                event,
+            }
+        }
+
+        /// `value` matches the definition `index` (and, being a frame, the root).
+        fn check(&self, index: boon::SchemaIndex, value: &Value) {
+            if let Err(e) = self.schemas.validate(value, index) {
+                panic!("{value} does not match the schema: {e:#}");
+            }
+            if index != self.event {
+                assert!(
+                    self.schemas.validate(value, self.any).is_ok(),
+                    "the root refuses {value}"
+                );
+            }
+        }
+
+        fn refused(&self, index: boon::SchemaIndex, value: &Value) -> bool {
+            self.schemas.validate(value, index).is_err()
+        }
+    }
+
+    /// A whole game played by bots: every frame a seat of it receives (views in the middle and
+    /// at the end, every event in each seat's form) matches the schema, and so does the stored
+    /// form of every event (the export). Client frames match too, and what the server refuses
+    /// the schema refuses.
+    #[test]
+    fn real_frames_match_the_schema() {
+        let v = Validator::new();
+        let scenario = crate::cli::built_in("missile-defence-2013").expect("scenario");
+        let bots: BTreeMap<_, _> = scenario
+            .factions
+            .iter()
+            .map(|f| (f.id.clone(), crate::engine::Temperament::Pragmatist))
+            .collect();
+        let config = GameConfig {
+            seed: 7,
+            preset: None,
+            deadlines: None,
+            bots,
+            team_sizes: BTreeMap::new(),
+        };
+        let (mut game, mut log) = Game::create(scenario, config, 0).expect("game");
+        let seats: Vec<Seat> = game
+            .scenario
+            .factions
+            .iter()
+            .map(|f| Seat::Faction(f.id.clone()))
+            .chain([Seat::Control, Seat::Observer])
+            .collect();
+        let ctx = crate::engine::Ctx::at(0);
+        let mut mid_game_views = Vec::new();
+        for _ in 0..200 {
+            if game.ended() {
+                break;
+            }
+            let before = (game.round, game.phase);
+            log.extend(crate::engine::bots::play_bots(&mut game, &ctx));
+            if (game.round, game.phase) == before && !game.ended() {
+                log.extend(
+                    game.apply(&Seat::Control, &Command::AdvancePhase {}, &ctx)
+                        .expect("advance"),
+                );
+            }
+            if game.round == 1 && mid_game_views.is_empty() {
+                mid_game_views = seats.iter().map(|s| game.view(s)).collect();
+            }
+        }
+        assert!(game.ended(), "the bots' game ends");
+        assert!(!mid_game_views.is_empty());
+
+        let mut frames = 0;
+        for (i, seat) in seats.iter().enumerate() {
+            let you = SeatInfo {
+                seat_id: Uuid::nil(),
+                seat: seat.clone(),
+                name: "Ana".into(),
+            };
+            for view in [mid_game_views[i].clone(), game.view(seat)] {
+                let frame = ServerFrame::Welcome {
+                    game_id: Uuid::nil(),
+                    you: you.clone(),
+                    seq: log.len() as i64,
+                    view: Some(Box::new(view)),
+                };
+                v.check(v.server, &serde_json::to_value(&frame).unwrap());
+                frames += 1;
+            }
+            for (n, event) in log.iter().enumerate() {
+                if let Some(event) = game.event_for(seat, event) {
+                    let frame = ServerFrame::Event {
+                        seq: n as i64 + 1,
+                        event,
+                    };
+                    v.check(v.server, &serde_json::to_value(&frame).unwrap());
+                    frames += 1;
+                }
+            }
+        }
+        for event in &log {
+            v.check(v.event, &serde_json::to_value(event).unwrap());
+        }
+        assert!(matches!(log.first(), Some(Event::GameCreated { .. })));
+        assert!(frames > 100, "only {frames} frames checked");
+
+        for frame in [
+            ServerFrame::Welcome {
+                game_id: Uuid::nil(),
+                you: SeatInfo {
+                    seat_id: Uuid::nil(),
+                    seat: Seat::Observer,
+                    name: "Bo".into(),
+                },
+                seq: 3,
+                view: None,
+            },
+            ServerFrame::Ack {
+                id: "c1".into(),
+                seq: 4,
+            },
+            ServerFrame::error(Some("c2".into()), "wrong_phase", "wait", false),
+            ServerFrame::error(None, "bad_frame", "not JSON", false),
+            ServerFrame::Pong {},
+        ] {
+            let value = serde_json::to_value(&frame).unwrap();
+            v.check(v.server, &value);
+            assert!(v.refused(v.client, &value), "a client frame: {value}");
+        }
+
+        let terms = Terms {
+            title: "Moscow accord".into(),
+            parties: vec!["russia".into(), "us_nato".into()],
+            clauses: vec![],
+            duration_rounds: 2,
+            public: false,
+        };
+        for frame in [
+            ClientFrame::Hello {
+                token: "t".into(),
+                last_seq: Some(12),
+            },
+            ClientFrame::Command {
+                id: "c1".into(),
+                command: Command::Chat {
+                    channel: Channel::Bilateral {
+                        factions: ["russia".into(), "us_nato".into()],
+                    },
+                    text: "hi".into(),
+                },
+            },
+            ClientFrame::Command {
+                id: "c2".into(),
+                command: Command::Propose { terms },
+            },
+            ClientFrame::Ping {},
+        ] {
+            let value = serde_json::to_value(&frame).unwrap();
+            v.check(v.client, &value);
+            assert!(v.refused(v.server, &value), "a server frame: {value}");
+        }
+        // What a client may leave out (serde defaults), the schema lets it leave out.
+        for ok in [
+            json!({"type": "hello", "token": "t"}),
+            json!({"type": "hello", "token": "t", "last_seq": null}),
+            json!({"type": "command", "id": "c",
+                "command": {"type": "submit_order", "action": "x"}}),
+            json!({"type": "command", "id": "c", "command": {"type": "propose", "terms":
+                {"title": "t", "parties": [], "clauses": [], "duration_rounds": 1}}}),
+        ] {
+            serde_json::from_value::<ClientFrame>(ok.clone()).expect("the server accepts it");
+            v.check(v.client, &ok);
+        }
+        // What the server refuses, the schema refuses.
+        for bad in [
+            json!({"type": "hello"}),
+            json!({"type": "hello", "token": "t", "seat": "control"}),
+            json!({"type": "launch"}),
+            json!({"type": "command", "id": "c",
+                "command": {"type": "ready", "seat": "control"}}),
+            json!({"type": "command", "id": "c",
+                "command": {"type": "submit_order", "action": "x", "quantity": -1}}),
+            json!({"type": "command", "id": "c", "command": {"type": "chat", "text": "x",
+                "channel": {"kind": "team", "faction": "russia", "as": "us_nato"}}}),
+        ] {
+            assert!(
+                serde_json::from_value::<ClientFrame>(bad.clone()).is_err(),
+                "the server accepts {bad}"
+            );
+            assert!(v.refused(v.client, &bad), "the schema accepts {bad}");
+        }
+    }
 }

@@ -84,7 +84,7 @@ pub const OBJECTIVES: &[&str] = &[
 ];
 
 /// One input of a formula, as printed in the report.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Input {
     /// Symbol used in the formula, e.g. `Pk`.
     pub symbol: String,
@@ -96,7 +96,7 @@ pub struct Input {
 }
 
 /// A number with its working.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Explained {
     pub id: String,
     pub name: String,
@@ -111,6 +111,8 @@ pub struct Explained {
 /// arithmetic does no look-ups.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fast {
+    /// §1's P_L, which depends on parameters only.
+    pub kill_probability: f64,
     pub pk: f64,
     pub tracking: f64,
     pub shots_per_target: f64,
@@ -148,6 +150,7 @@ impl Fast {
     fn from_values(values: &BTreeMap<ParamId, (f64, String)>) -> Fast {
         let get = |id: &str| values.get(id).map(|v| v.0).unwrap_or(0.0);
         Fast {
+            kill_probability: kill_probability(get("pk"), get("tracking"), get("shots_per_target")),
             pk: get("pk"),
             tracking: get("tracking"),
             shots_per_target: get("shots_per_target"),
@@ -341,7 +344,7 @@ impl ModelVars<'_> {
 }
 
 /// Whose eyes the model looks through.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "faction")]
 pub enum Perspective {
     /// Technical truth, as Control sees it.
@@ -354,7 +357,7 @@ pub enum Perspective {
 }
 
 /// Every index of one perspective, in report order.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Indices {
     pub perspective: Perspective,
     /// The bare numbers, for charts and scoring.
@@ -448,7 +451,7 @@ fn battery_units(vars: &ModelVars, b: &Battery) -> f64 {
 
 /// The numbers of every index, without their working: what bots and forecasts need, and
 /// the single place where the model's arithmetic lives ([`compute`] adds the explanations).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Values {
     pub kill_probability: f64,
     pub objects_per_warhead: f64,
@@ -495,7 +498,7 @@ pub fn compute_values(
     let slots = scn.slots();
     let s = &*slots;
     // §1
-    let pl = kill_probability(q.pk, q.tracking, q.shots_per_target);
+    let pl = q.kill_probability;
     let opw = objects_per_warhead(vars.at(s.ru_decoys), q.discrimination);
     // §2, §5
     let (mut e_sum, mut u_sum, mut icbm_capable, mut all_interceptors) = (0.0, 0.0, 0.0, 0.0);

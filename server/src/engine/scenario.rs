@@ -83,7 +83,7 @@ pub struct Round {
     pub label: String,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseDeadlines {
     pub briefing: u32,

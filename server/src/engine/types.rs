@@ -4,12 +4,15 @@
 
 use super::ids::*;
 use super::model::Indices;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who is acting or looking. The server derives it from the authenticated connection, never
 /// from a message.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(tag = "role", content = "faction", rename_all = "snake_case")]
 pub enum Seat {
     Faction(FactionId),
@@ -29,7 +32,9 @@ impl Seat {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Briefing,
@@ -52,7 +57,9 @@ impl Phase {
 }
 
 /// Bot temperaments: how a bot weighs its objectives and how readily it signs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Temperament {
     Hawk,
@@ -75,7 +82,7 @@ impl std::str::FromStr for Temperament {
 }
 
 /// How a game is set up. Fixed at creation; recorded in the first event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GameConfig {
     /// Seed of every random draw in the game (events, detection, ratification, bots).
@@ -96,7 +103,9 @@ pub struct GameConfig {
 }
 
 /// A chat channel.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Channel {
     /// Everyone, observers included (read only for them).
@@ -109,7 +118,7 @@ pub enum Channel {
     Control { faction: FactionId },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Message {
     pub id: u32,
     pub round: u32,
@@ -122,7 +131,7 @@ pub struct Message {
 }
 
 /// One clause of a proposal. Which fields are needed depends on the clause kind's form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Clause {
     pub kind: ClauseKindId,
@@ -141,7 +150,7 @@ pub struct Clause {
 }
 
 /// What a proposal offers, as written by its proposer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Terms {
     /// A name for the accord, e.g. "Moscow accord".
@@ -159,7 +168,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ProposalStatus {
     Open,
@@ -179,7 +188,7 @@ pub enum ProposalStatus {
     Expired,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Proposal {
     pub id: u32,
     pub round: u32,
@@ -191,7 +200,7 @@ pub struct Proposal {
     pub counter_of: Option<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum AgreementStatus {
     /// Signed; a clause needs ratification, rolled at the next adjudication.
@@ -208,7 +217,7 @@ pub enum AgreementStatus {
     Expired,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Agreement {
     pub id: u32,
     pub proposal: u32,
@@ -226,7 +235,7 @@ impl Agreement {
 }
 
 /// One order in a faction's orders draft.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Order {
     pub id: u32,
     pub action: ActionId,
@@ -234,14 +243,14 @@ pub struct Order {
 }
 
 /// A faction's two resources.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct Purse {
     pub budget: f64,
     pub capital: f64,
 }
 
 /// An order under construction.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Build {
     pub faction: FactionId,
     pub action: ActionId,
@@ -254,7 +263,7 @@ pub struct Build {
 
 /// The part of the state that rounds and adjudication change as a whole. Events that resolve
 /// randomness carry the resulting `Core`, so replay never re-rolls a die.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Core {
     /// Technical values of the scenario's variables, in scenario order.
     pub vars: Vec<f64>,
@@ -277,7 +286,7 @@ pub struct Core {
 }
 
 /// An event that happened at a briefing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FiredEvent {
     pub id: EventId,
     pub name: String,
@@ -287,7 +296,7 @@ pub struct FiredEvent {
 }
 
 /// Why the game ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Ending {
     LastRound,
@@ -296,7 +305,7 @@ pub enum Ending {
 }
 
 /// A command, from any seat. The seat comes with it from the connection, not inside it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Chat {
@@ -393,7 +402,7 @@ impl Command {
 }
 
 /// What `apply` records. The game is the fold of its events.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     GameCreated {
@@ -508,7 +517,7 @@ pub enum Event {
 }
 
 /// One order as revealed in the report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RevealedOrder {
     pub faction: FactionId,
     pub action: ActionId,
@@ -522,7 +531,7 @@ pub struct RevealedOrder {
 }
 
 /// An order that broke a clause.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Breach {
     pub agreement: u32,
     pub agreement_title: String,
@@ -539,7 +548,7 @@ pub struct Breach {
 }
 
 /// One objective's contribution to a score.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ObjectiveScore {
     pub id: String,
     pub weight: f64,
@@ -547,7 +556,7 @@ pub struct ObjectiveScore {
     pub formula: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScoreCard {
     pub faction: FactionId,
     pub objectives: Vec<ObjectiveScore>,
@@ -565,7 +574,7 @@ pub struct ScoreCard {
 }
 
 /// A change of a variable during adjudication, with its cause.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VarChange {
     pub var: VarId,
     pub before: f64,
@@ -580,7 +589,7 @@ pub struct VarChange {
 }
 
 /// What everyone may read.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PublicReport {
     pub orders: Vec<RevealedOrder>,
     pub completed: Vec<RevealedOrder>,
@@ -592,7 +601,7 @@ pub struct PublicReport {
     pub crisis: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AgreementNote {
     pub agreement: u32,
     pub title: String,
@@ -602,7 +611,7 @@ pub struct AgreementNote {
 }
 
 /// What one faction may read.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FactionReport {
     pub orders: Vec<RevealedOrder>,
     pub completed: Vec<RevealedOrder>,
@@ -615,7 +624,7 @@ pub struct FactionReport {
 }
 
 /// What only Control may read (and everyone after the game ends).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ControlReport {
     pub technical: Indices,
     /// Tension's full working (the public report shows only what the public can attribute).
@@ -628,7 +637,7 @@ pub struct ControlReport {
     pub rolls: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TurnReport {
     /// 0-based round index.
     pub round: u32,

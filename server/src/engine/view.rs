@@ -15,11 +15,12 @@ use super::ids::*;
 use super::model::{Indices, Perspective};
 use super::scenario::Scenario;
 use super::types::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The state of a game as one seat may see it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SeatView {
     pub seat: Seat,
     pub scenario: String,
@@ -55,7 +56,7 @@ pub struct SeatView {
 }
 
 /// A turn report as one seat may read it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SeatReport {
     pub round: u32,
     pub label: String,
@@ -66,7 +67,7 @@ pub struct SeatReport {
 }
 
 /// A recorded event in the form one seat may receive it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SeatEvent {
     GameCreated {

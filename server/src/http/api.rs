@@ -1,17 +1,30 @@
 //! REST handlers: create a game, join one, read its summary; scenarios; readiness.
 
-use super::{new_token, token_hash, ApiError, AppState};
+use super::{new_token, token_hash, ApiError, AppState, ErrorBody};
 use crate::engine::scenario::PhaseDeadlines;
+use crate::engine::view::SeatReport;
 use crate::engine::{FactionId, Game, GameConfig, Seat, Temperament};
 use crate::game::SeatAuth;
 use crate::store::{GameRow, GameStatus, SeatRow, Store, StoreError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// Liveness: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "Alive.", body = String, content_type = "text/plain", example = "ok"))
+)]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
 
 /// Characters of join codes: no 0/O, 1/I/L, so a code read aloud or off a projector is typed
 /// right.
@@ -34,7 +47,9 @@ pub fn parse_join_code(s: &str) -> Option<String> {
     (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
 }
 
-#[derive(Deserialize)]
+/// Body of `POST /api/games`. Every field is optional: `{}` creates a game of the default
+/// scenario with its default deadlines and no bots.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGame {
     /// Scenario id; the default scenario when absent.
@@ -60,7 +75,8 @@ pub struct CreateGame {
     pub seed: Option<u64>,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+/// Answer to `POST /api/games`.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
 pub struct Created {
     pub game_id: Uuid,
     pub join_code: String,
@@ -69,6 +85,25 @@ pub struct Created {
     pub control_seat_id: Uuid,
 }
 
+/// Creates a game.
+///
+/// Starts its clock and answers with the join code to hand out and Control's token, which is
+/// shown only here.
+#[utoipa::path(
+    post,
+    path = "/api/games",
+    tag = "games",
+    request_body = CreateGame,
+    security((), ("admin_token" = [])),
+    responses(
+        (status = 201, description = "The game exists; connect to `/ws` with `control_token`.", body = Created),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "The server has an admin token and the request did not carry it (`unauthorized`).", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB."),
+        (status = 422, description = "Unknown scenario, faction or preset, a team size outside 1–50, or a bad name (`unknown_scenario`, `unknown_faction`, `invalid`, `invalid_name`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn create_game<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     headers: HeaderMap,
@@ -186,7 +221,8 @@ pub async fn create_game<S: Store>(
     Err(ApiError::internal("could not draw a free join code"))
 }
 
-#[derive(Deserialize)]
+/// Body of `POST /api/join`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Join {
     pub code: String,
@@ -199,7 +235,8 @@ pub struct Join {
     pub observer: bool,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+/// Answer to `POST /api/join`.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
 pub struct Joined {
     pub game_id: Uuid,
     pub seat_id: Uuid,
@@ -209,6 +246,26 @@ pub struct Joined {
     pub name: String,
 }
 
+/// Joins a game by its code.
+///
+/// As a faction (the one asked for, or else the one with the fewest players) or as an observer.
+/// Answers with the seat's token, which is shown only here.
+#[utoipa::path(
+    post,
+    path = "/api/join",
+    tag = "games",
+    request_body = Join,
+    responses(
+        (status = 201, description = "Seated; connect to `/ws` with `seat_token`.", body = Joined),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 404, description = "No game has that code (`unknown_code`).", body = ErrorBody),
+        (status = 409, description = "A bot plays that faction, its team is full, or every team is full (`bot_seat`, `team_full`, `game_full`).", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB."),
+        (status = 422, description = "A bad name, an unknown faction, or both a faction and `observer` (`invalid_name`, `unknown_faction`, `invalid`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address; wait a minute (`rate_limited`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn join<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
@@ -380,7 +437,8 @@ pub async fn authenticate<S: Store>(
     )))
 }
 
-#[derive(Serialize)]
+/// Answer to `GET /api/games/{id}`: the game as the caller's seat may see it.
+#[derive(Serialize, JsonSchema)]
 pub struct Summary {
     pub game_id: Uuid,
     pub seq: i64,
@@ -389,6 +447,19 @@ pub struct Summary {
 }
 
 /// The game as the caller's seat may see it (`Authorization: Bearer <seat token>`).
+#[utoipa::path(
+    get,
+    path = "/api/games/{id}",
+    tag = "games",
+    params(("id" = Uuid, Path, description = "The game's id.")),
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "The seat's view and the game's current sequence.", body = Summary),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn summary<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     Path(id): Path<Uuid>,
@@ -425,6 +496,16 @@ pub async fn seat_of<S: Store>(
     }
 }
 
+/// Readiness: the database answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready.", body = String, content_type = "text/plain", example = "ready"),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn readyz<S: Store>(
     State(st): State<Arc<AppState<S>>>,
 ) -> Result<&'static str, ApiError> {
@@ -432,7 +513,8 @@ pub async fn readyz<S: Store>(
     Ok("ready")
 }
 
-#[derive(Serialize)]
+/// One entry of `GET /api/scenarios`.
+#[derive(Serialize, JsonSchema)]
 pub struct ScenarioInfo {
     pub id: String,
     pub title: String,
@@ -443,6 +525,13 @@ pub struct ScenarioInfo {
     pub default_preset: String,
 }
 
+/// The scenarios games can be created with.
+#[utoipa::path(
+    get,
+    path = "/api/scenarios",
+    tag = "scenarios",
+    responses((status = 200, description = "Every scenario the server offers.", body = Vec<ScenarioInfo>))
+)]
 pub async fn scenarios<S: Store>(State(st): State<Arc<AppState<S>>>) -> Json<Vec<ScenarioInfo>> {
     Json(
         st.registry
@@ -491,11 +580,24 @@ fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
 }
 
 /// The turn reports as the caller's seat may read them (same visibility function as events).
+#[utoipa::path(
+    get,
+    path = "/api/games/{id}/reports",
+    tag = "games",
+    params(("id" = Uuid, Path, description = "The game's id.")),
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "One report per adjudicated round, oldest first.", body = Vec<SeatReport>),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn reports<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     Path(id): Path<Uuid>,
     headers: HeaderMap,
-) -> Result<Json<Vec<crate::engine::view::SeatReport>>, ApiError> {
+) -> Result<Json<Vec<SeatReport>>, ApiError> {
     let auth = seat_of(&st, &headers, id).await?;
     let handle = st.registry.get(id).await?;
     let seat = auth.seat.clone();
@@ -510,18 +612,34 @@ pub async fn reports<S: Store>(
     Ok(Json(reports))
 }
 
-#[derive(Serialize)]
+/// Answer to `GET /api/games/{id}/export`.
+#[derive(Serialize, JsonSchema)]
 pub struct Export {
     pub game_id: Uuid,
     pub scenario: String,
     pub seq: i64,
     /// The whole event log, as stored.
+    #[schemars(with = "Vec<crate::engine::Event>")]
     pub events: Vec<serde_json::Value>,
     /// Control's view of the game now.
     pub view: crate::engine::view::SeatView,
 }
 
 /// Everything, for Control: the full event log and Control's view.
+#[utoipa::path(
+    get,
+    path = "/api/games/{id}/export",
+    tag = "games",
+    params(("id" = Uuid, Path, description = "The game's id.")),
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "The event log as stored and Control's view.", body = Export),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
+        (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn export<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     Path(id): Path<Uuid>,

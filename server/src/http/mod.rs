@@ -4,6 +4,7 @@
 
 mod api;
 pub mod limit;
+pub mod openapi;
 mod ws;
 
 use crate::game::Registry;
@@ -37,7 +38,7 @@ pub struct AppState<S: Store> {
 /// The whole HTTP app.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz::<S>))
         .route("/metrics", get(metrics::<S>))
         .route("/api/scenarios", get(api::scenarios::<S>))
@@ -46,6 +47,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/games/{id}", get(api::summary::<S>))
         .route("/api/games/{id}/reports", get(api::reports::<S>))
         .route("/api/games/{id}/export", get(api::export::<S>))
+        .route("/api/openapi.json", get(openapi::serve))
         .route("/ws", get(ws::upgrade::<S>))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
@@ -85,7 +87,8 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
+/// The body of every HTTP error: a stable `code` to branch on and a `message` to show.
+#[derive(Serialize, schemars::JsonSchema)]
 struct ErrorBody<'a> {
     code: &'a str,
     message: &'a str,
@@ -137,6 +140,13 @@ pub fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Counters and gauges of the server.", body = String, content_type = "text/plain"))
+)]
 async fn metrics<S: Store>(
     axum::extract::State(st): axum::extract::State<Arc<AppState<S>>>,
 ) -> String {
