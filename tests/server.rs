@@ -2174,3 +2174,1074 @@ async fn sigkill_mid_game_loses_nothing_acknowledged() {
     drop(server);
     db.cleanup().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. Postgres unavailable for a while
+// ---------------------------------------------------------------------------------------------
+
+/// Starts the real server like [`spawn_app`], but reaching its database at `url` (e.g.
+/// through [`PgProxy`]) rather than at `db.url()`.
+async fn spawn_app_at(db: Db, url: String) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let config = ServeConfig {
+        addr,
+        database_url: Some(url),
+        allowed_origins: Vec::new(),
+        admin_token: None,
+        log_format: LogFormat::Text,
+        scenarios: Vec::new(),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(detente::serve::serve(config, listener, async move {
+        let _ = stopped.await;
+    }));
+    wait_for_readyz(addr, 200, Duration::from_secs(30)).await;
+    App {
+        addr,
+        db,
+        stop,
+        task,
+    }
+}
+
+/// Polls `/readyz` until it answers `status`; how long that took.
+async fn wait_for_readyz(addr: SocketAddr, status: u16, within: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        if let Ok((st, _)) = try_http(addr, "GET", "/readyz", None, None).await {
+            if st == status {
+                return start.elapsed();
+            }
+        }
+        assert!(
+            start.elapsed() < within,
+            "/readyz did not answer {status} within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A TCP proxy in front of Postgres with a switch. Off: every proxied connection is cut, and
+/// new ones are accepted and closed at once (as a database that went away mid-conversation).
+struct PgProxy {
+    addr: SocketAddr,
+    on: tokio::sync::watch::Sender<bool>,
+    /// Connections turned away while off.
+    refused: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl PgProxy {
+    async fn start(target: SocketAddr) -> PgProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let (on, rx) = tokio::sync::watch::channel(true);
+        let refused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = refused.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !*rx.borrow() {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    drop(inbound);
+                    continue;
+                }
+                let mut rx = rx.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = rx.wait_for(|on| !*on) => {}
+                    }
+                    // Both sockets close here.
+                });
+            }
+        });
+        PgProxy {
+            addr,
+            on,
+            refused,
+            task,
+        }
+    }
+
+    fn set(&self, on: bool) {
+        self.on.send_replace(on);
+    }
+
+    fn refused(&self) -> usize {
+        self.refused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for PgProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `postgres://user@host:port/db` → (`postgres://user@`, `host:port`, `/db`).
+fn split_pg_url(url: &str) -> (String, String, String) {
+    let (scheme, rest) = url.split_once("://").expect("a database URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), authority),
+    };
+    let host = if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    };
+    (format!("{scheme}://{user}"), host, path.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_is_retryable_and_loses_nothing() {
+    let test = "postgres_outage_is_retryable_and_loses_nothing";
+    let Some(db) = Db::postgres(test).await else {
+        return;
+    };
+    let (prefix, target, path) = split_pg_url(&db.url());
+    let target = tokio::net::lookup_host(&target)
+        .await
+        .expect("resolve the Postgres host")
+        .next()
+        .expect("an address for the Postgres host");
+    let proxy = PgProxy::start(target).await;
+    let app = spawn_app_at(db, format!("{prefix}{}{path}", proxy.addr)).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let us_token = join(addr, &g.code, "Jane", "us_nato").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut us = Client::connect(addr, "us_nato", &us_token).await;
+
+    // Acknowledged before the outage.
+    ru.ok(chat(plenary(), "acknowledged before the outage"))
+        .await;
+    us.ok(chat(team("us_nato"), "team note before the outage"))
+        .await;
+    control.ok(advance()).await;
+    let proposed = ru
+        .ok(propose(
+            "Moscow accord",
+            &["russia", "us_nato"],
+            json!([{"kind": "political_guarantee", "by": "us_nato"}]),
+            true,
+        ))
+        .await;
+    ru.wait_seq(proposed).await;
+    let p = proposal_at(&ru, proposed);
+    let before = barrier(&mut control, &mut [&mut ru, &mut us]).await;
+    // A second game whose briefing ends during the outage.
+    let clock_game = create_game(
+        addr,
+        json!({"deadlines": {"briefing": 1, "negotiation": 600, "orders": 0, "review": 0}}),
+    )
+    .await;
+    let mut clock = Client::connect(addr, "clock-control", &clock_game.control_token).await;
+    let clock_deadline = welcome_view(&clock.frames[0].1)
+        .deadline_at
+        .expect("a briefing deadline");
+    let clock_seq = clock.seen;
+
+    // The database goes away.
+    proxy.set(false);
+    let took = wait_for_readyz(addr, 503, Duration::from_secs(10)).await;
+    assert!(took < Duration::from_secs(5), "/readyz 503 after {took:?}");
+
+    // Commands fail quickly with a clear, retryable error; each twice (a retry during the
+    // outage fails the same way: a failure is not remembered as the answer).
+    let said = chat(plenary(), "said during the outage");
+    let accept = json!({"type": "accept", "proposal": p});
+    let adv = advance();
+    let outage: [(&str, &Value); 3] = [
+        ("ru-outage-chat", &said),
+        ("us-outage-accept", &accept),
+        ("control-outage-advance", &adv),
+    ];
+    for _ in 0..2 {
+        for (i, (id, cmd)) in outage.iter().enumerate() {
+            let client = match i {
+                0 => &mut ru,
+                1 => &mut us,
+                _ => &mut control,
+            };
+            let c = client.label.clone();
+            let start = Instant::now();
+            match client.send_command(id, cmd).await {
+                ServerFrame::Error {
+                    id: Some(eid),
+                    code,
+                    retryable,
+                    message,
+                } => {
+                    assert_eq!(
+                        (eid.as_str(), code.as_str(), retryable),
+                        (*id, "unavailable", true),
+                        "{c}: {message}"
+                    );
+                    assert!(!message.is_empty());
+                }
+                other => panic!("{c}: {id} during the outage: {other:?}"),
+            }
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_secs(5),
+                "{c}: the error took {took:?}"
+            );
+        }
+    }
+    // Nothing changed: no events reached anyone.
+    for c in [&mut ru, &mut us, &mut control] {
+        c.ping().await;
+        assert_eq!(c.seen, before, "{}: no events during the outage", c.label);
+    }
+    // REST and new connections say so too.
+    let (st, body) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}", g.id),
+        None,
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (503, Some("unavailable")),
+        "{body}"
+    );
+    let mut ws = ws_connect(addr).await;
+    ws.send(Message::text(
+        json!({"type": "hello", "token": ru_token}).to_string(),
+    ))
+    .await
+    .expect("send");
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(
+        (&frames[0]["code"], &frames[0]["retryable"]),
+        (&json!("unavailable"), &json!(true))
+    );
+    assert_eq!(code, Some(1001));
+
+    // The second game's deadline passes while the database is away: it cannot fire yet.
+    let wait = clock_deadline + 300 - detente::game::now_ms();
+    tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+    clock.ping().await;
+    assert_eq!(
+        clock.seen, clock_seq,
+        "no phase change without the database"
+    );
+
+    // The database returns: the server recovers by itself.
+    proxy.set(true);
+    wait_for_readyz(addr, 200, Duration::from_secs(15)).await;
+    let (seq, _) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(seq, before, "nothing was written during the outage");
+    // The overdue deadline fires.
+    wait_event(&mut clock, clock_seq, "the negotiation", |e| {
+        matches!(
+            e,
+            SeatEvent::PhaseChanged {
+                phase: Phase::Negotiation,
+                ..
+            }
+        )
+    })
+    .await;
+
+    // The same commands, same ids: acknowledged, each with exactly one effect.
+    let mut acks = Vec::new();
+    for (i, (id, cmd)) in outage.iter().enumerate() {
+        let client = match i {
+            0 => &mut ru,
+            1 => &mut us,
+            _ => &mut control,
+        };
+        let ack = client.send_command(id, cmd).await;
+        let ServerFrame::Ack { seq, .. } = ack else {
+            panic!("{}: {id} after the outage: {ack:?}", client.label)
+        };
+        acks.push((i, id, cmd, ack.clone(), seq));
+    }
+    let seqs: Vec<i64> = acks.iter().map(|a| a.4).collect();
+    // A message; an acceptance and the signature; the move to orders.
+    assert_eq!(seqs, vec![before + 1, before + 3, before + 4]);
+    // Retried once more: the same answers, no second effect.
+    for (i, id, cmd, ack, _) in &acks {
+        let client = match i {
+            0 => &mut ru,
+            1 => &mut us,
+            _ => &mut control,
+        };
+        assert_eq!(&client.send_command(id, cmd).await, ack, "{id}");
+    }
+    let last = before + 4;
+    for c in [&mut ru, &mut us, &mut control] {
+        c.wait_seq(last).await;
+        c.ping().await;
+        assert_eq!(c.seen, last, "{}: nothing more", c.label);
+    }
+
+    // Everything acknowledged is there, once: a fresh connection's view, and REST.
+    let fresh = Client::connect(addr, "control-fresh", &g.control_token).await;
+    let view = match &fresh.frames[0].1 {
+        ServerFrame::Welcome {
+            seq, view: Some(v), ..
+        } => {
+            assert_eq!(*seq, last);
+            v.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    let count = |v: &SeatView, text: &str| v.messages.iter().filter(|m| m.text == text).count();
+    for text in [
+        "acknowledged before the outage",
+        "team note before the outage",
+        "said during the outage",
+    ] {
+        assert_eq!(count(&view, text), 1, "{text}");
+    }
+    assert_eq!(view.phase, Phase::Orders);
+    assert_eq!(view.proposals.len(), 1);
+    assert_eq!(view.agreements.len(), 1, "signed once");
+    let (seq, rest_view) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!((seq, &rest_view), (last, &*view));
+    // New work goes through as usual.
+    ru.ok(order("mirv_new_icbms", 1)).await;
+
+    for mut c in [ru, us, control, fresh, clock] {
+        c.disconnect().await;
+    }
+    let db = app.stop().await;
+    drop(proxy);
+    db.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Deadlines move games on by themselves, also after a restart
+// ---------------------------------------------------------------------------------------------
+
+/// Reads until `c` has an event after `after` that matches; that event's sequence.
+async fn wait_event(
+    c: &mut Client,
+    after: i64,
+    what: &str,
+    pred: impl Fn(&SeatEvent) -> bool,
+) -> i64 {
+    let start = Instant::now();
+    loop {
+        if let Some((seq, _)) = c.events().find(|(s, e)| *s > after && pred(e)) {
+            return seq;
+        }
+        assert!(
+            start.elapsed() < RECV,
+            "{}: no {what} after {after} within {RECV:?}",
+            c.label
+        );
+        c.recv().await;
+    }
+}
+
+/// The welcome's view (of a fresh hello).
+fn welcome_view(frame: &ServerFrame) -> SeatView {
+    match frame {
+        ServerFrame::Welcome { view: Some(v), .. } => (**v).clone(),
+        other => panic!("expected a welcome with a view: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_move_the_game_on_by_themselves() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(
+        addr,
+        json!({"deadlines": {"briefing": 1, "negotiation": 1, "orders": 1, "review": 1}}),
+    )
+    .await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let start = detente::game::now_ms();
+    let view = welcome_view(&control.frames[0].1);
+    assert_eq!((view.round, view.phase), (0, Phase::Briefing));
+    let briefing_ends = view.deadline_at.expect("a briefing deadline");
+
+    // Nobody sends anything: the clock alone takes the game through a whole round.
+    let next_round = wait_event(&mut control, 0, "round 1", |e| {
+        matches!(e, SeatEvent::RoundBegan { round: 1, .. })
+    })
+    .await;
+    let took = detente::game::now_ms() - start;
+    assert!(
+        (2_500..10_000).contains(&took),
+        "four one-second phases took {took} ms"
+    );
+    let milestones: Vec<(String, Option<i64>)> = control
+        .events()
+        .filter_map(|(_, e)| match e {
+            SeatEvent::PhaseChanged {
+                phase, deadline_at, ..
+            } => Some((format!("{phase:?}"), *deadline_at)),
+            SeatEvent::Adjudicated { report, .. } => {
+                Some((format!("adjudicated {}", report.round), None))
+            }
+            SeatEvent::RoundBegan {
+                round, deadline_at, ..
+            } => Some((format!("round {round}"), *deadline_at)),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = milestones.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "Negotiation",
+            "Orders",
+            "adjudicated 0",
+            "Review",
+            "round 1"
+        ]
+    );
+    // Each phase began when the previous one's deadline passed, and got a second of its own.
+    let mut previous = briefing_ends;
+    for (name, deadline) in milestones.iter().filter(|(_, d)| d.is_some()) {
+        let deadline = deadline.expect("a deadline");
+        let began = deadline - 1_000;
+        assert!(
+            began >= previous && began < previous + 2_000,
+            "{name} began at {began}, the previous deadline was {previous}"
+        );
+        previous = deadline;
+    }
+    // A player gets the same events, filtered for its seat.
+    ru.wait_seq(next_round).await;
+    let report = ru
+        .events()
+        .find_map(|(_, e)| match e {
+            SeatEvent::Adjudicated { report, .. } => Some(report.clone()),
+            _ => None,
+        })
+        .expect("russia saw the adjudication");
+    assert_eq!(
+        report
+            .factions
+            .keys()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>(),
+        vec!["russia"]
+    );
+    assert!(ru.has_event(|e| matches!(e, SeatEvent::RoundBegan { round: 1, .. })));
+    // No more deadlines: the game's task must not keep ticking after the test (in-process game
+    // tasks outlive the server; see `a_stopped_server_leaves_no_game_task_behind`).
+    control
+        .ok(json!({"type": "end_game", "note": "the clock ran"}))
+        .await;
+
+    for mut c in [ru, control] {
+        c.disconnect().await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+/// Stops the `detente` binary with SIGTERM (a graceful shutdown) and waits for it to exit 0.
+fn terminate(mut server: Child) {
+    let pid = server.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -TERM {pid}");
+    let exit = server.child.wait().expect("wait for detente");
+    assert!(exit.success(), "graceful shutdown exits 0: {exit}");
+}
+
+/// A restart of the real binary (whose game tasks end with it, unlike an in-process server's;
+/// see `a_stopped_server_leaves_no_game_task_behind`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_is_rearmed_after_a_restart() {
+    let db = Db::sqlite();
+    let Db::Sqlite { dir } = &db else {
+        unreachable!()
+    };
+    let log = dir.join("server.log");
+    let server = start_binary(&db, &log).await;
+    let addr = server.addr;
+    // The briefing ends in 2 s; the negotiation's long deadline dates the tick that ends it.
+    let negotiation_ms = 600_000;
+    let g = create_game(
+        addr,
+        json!({"deadlines": {"briefing": 2, "negotiation": 600, "orders": 0, "review": 0}}),
+    )
+    .await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let view = welcome_view(&control.frames[0].1);
+    assert_eq!(view.phase, Phase::Briefing);
+    let briefing_ends = view.deadline_at.expect("a briefing deadline");
+    control.disconnect().await;
+    terminate(server);
+    assert!(
+        detente::game::now_ms() < briefing_ends - 200,
+        "the server stopped before the deadline"
+    );
+
+    // A new server on the same file, and nobody connects until well past the deadline.
+    let server = start_binary(&db, &log).await;
+    let wait = briefing_ends + 1_200 - detente::game::now_ms();
+    tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+    let connected_at = detente::game::now_ms();
+    control.addr = server.addr;
+    let view = welcome_view(&control.hello(None).await);
+    assert_eq!(
+        view.phase,
+        Phase::Negotiation,
+        "the briefing deadline fired with nobody connected"
+    );
+    let ticked_at = view.deadline_at.expect("a negotiation deadline") - negotiation_ms;
+    assert!(
+        ticked_at >= briefing_ends && ticked_at < briefing_ends + 1_000,
+        "the deadline fired on time: {} ms after it",
+        ticked_at - briefing_ends
+    );
+    assert!(ticked_at < connected_at, "before anyone connected");
+
+    control.disconnect().await;
+    drop(server);
+    db.cleanup().await;
+}
+
+/// `serve` has returned: nothing of that server may write to its database any more (a new
+/// server may own the games now).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_server_leaves_no_game_task_behind() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(
+        addr,
+        json!({"deadlines": {"briefing": 1, "negotiation": 600, "orders": 0, "review": 0}}),
+    )
+    .await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let briefing_ends = welcome_view(&control.frames[0].1)
+        .deadline_at
+        .expect("a briefing deadline");
+    let at_stop = control.seen;
+    control.disconnect().await;
+    let db = app.stop().await;
+    let wait = briefing_ends + 700 - detente::game::now_ms();
+    tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+    let last_seq: i64 = {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&db.url())
+            .await
+            .expect("open the SQLite file");
+        sqlx::query_scalar("SELECT last_seq FROM games WHERE id = $1")
+            .bind(&g.id)
+            .fetch_one(&mut conn)
+            .await
+            .expect("the game's row")
+    };
+    assert_eq!(
+        last_seq, at_stop,
+        "events were appended after the server stopped"
+    );
+    db.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. Bot seats play server-side
+// ---------------------------------------------------------------------------------------------
+
+fn is_ready(e: &SeatEvent, faction: &str) -> bool {
+    matches!(e, SeatEvent::FactionReady { faction: f } if f.as_str() == faction)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bots_play_their_seats_server_side() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(
+        addr,
+        json!({"bots": {"us_nato": "pragmatist", "csto": "dove"}}),
+    )
+    .await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let bots = ["csto", "us_nato"];
+    let view = welcome_view(&ru.frames[0].1);
+    assert_eq!(
+        view.bots.keys().map(|f| f.as_str()).collect::<Vec<_>>(),
+        bots
+    );
+    // In the briefing the bots have nothing to do but declare themselves ready.
+    assert_eq!(
+        view.ready.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        bots,
+        "the bots are ready"
+    );
+
+    // Control opens the negotiation; the bots may propose, then declare themselves ready.
+    let negotiation = control.ok(advance()).await;
+    for bot in bots {
+        wait_event(&mut control, negotiation, "a bot ready", |e| {
+            is_ready(e, bot)
+        })
+        .await;
+    }
+
+    // Russia proposes to each bot; each answers by itself, accepting or rejecting.
+    for (bot, clause) in [
+        (
+            "us_nato",
+            json!({"kind": "political_guarantee", "by": "us_nato"}),
+        ),
+        (
+            "csto",
+            json!({"kind": "afghanistan_cooperation", "by": "csto"}),
+        ),
+    ] {
+        let seq = ru
+            .ok(propose(
+                &format!("Offer to {bot}"),
+                &["russia", bot],
+                json!([clause]),
+                false,
+            ))
+            .await;
+        ru.wait_seq(seq).await;
+        let p = proposal_at(&ru, seq);
+        wait_event(&mut ru, seq, "the bot's answer", |e| match e {
+            SeatEvent::ProposalAccepted { proposal, by }
+            | SeatEvent::ProposalRejected { proposal, by, .. } => {
+                *proposal == p && by.as_str() == bot
+            }
+            _ => false,
+        })
+        .await;
+    }
+
+    // Control opens the orders phase: the bots give their orders and declare themselves ready.
+    let orders = control.ok(advance()).await;
+    for bot in bots {
+        wait_event(&mut control, orders, "a bot ready", |e| is_ready(e, bot)).await;
+    }
+    let bot_orders: Vec<String> = control
+        .events()
+        .filter(|(s, _)| *s > orders)
+        .filter_map(|(_, e)| match e {
+            SeatEvent::OrderSubmitted { faction, order } => {
+                Some(format!("{faction}: {}", order.action.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        bots.iter()
+            .all(|b| bot_orders.iter().any(|o| o.starts_with(&format!("{b}: ")))),
+        "each bot gave orders: {bot_orders:?}"
+    );
+    let adjudicated = |c: &Client| c.has_event(|e| matches!(e, SeatEvent::Adjudicated { .. }));
+    assert!(!adjudicated(&control), "not before Russia is ready");
+
+    // The human gives an order and is ready: every faction is ready, so the round is judged.
+    ru.ok(order("mirv_new_icbms", 1)).await;
+    let done = ru.ok(ready()).await;
+    ru.wait_seq(done).await;
+    control.wait_seq(done).await;
+    let (at, report) = control
+        .events()
+        .find_map(|(s, e)| match e {
+            SeatEvent::Adjudicated { report, .. } => Some((s, report.clone())),
+            _ => None,
+        })
+        .expect("adjudicated");
+    assert!(at <= done, "adjudicated by Russia's ready");
+    assert_eq!(report.factions.len(), 3, "Control's report covers the bots");
+    assert!(adjudicated(&ru));
+    // Review → the next round: the bots are ready again by themselves.
+    let next = control.ok(advance()).await;
+    for bot in bots {
+        wait_event(&mut ru, next, "a bot ready", |e| is_ready(e, bot)).await;
+    }
+
+    // Russia saw nothing of the bots' secrets (their draft orders, their purses).
+    control.wait_seq(ru.seen).await;
+    control.ping().await;
+    let secrets = Secrets::from_control(&control, Vec::new());
+    secrets.check(&ru.label, &ru.seat, &ru.frames, false);
+
+    for mut c in [ru, control] {
+        c.disconnect().await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. A slow reader never stalls the game and never silently loses an event
+// ---------------------------------------------------------------------------------------------
+
+/// A WebSocket with a tiny receive buffer, so that a client not reading it backs up into the
+/// server quickly instead of into the kernel.
+async fn ws_connect_small_buffer(addr: SocketAddr) -> Ws {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = socket.connect(addr).await.expect("connect");
+    let (ws, _) =
+        tokio_tungstenite::client_async(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(stream))
+            .await
+            .expect("WebSocket handshake");
+    ws
+}
+
+/// How a flooding connection posts.
+#[derive(Clone)]
+struct Flood {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Acknowledgements, over all connections.
+    acked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Commands sent before their answers came (1: wait for each answer).
+    window: usize,
+    /// Four-byte characters per message (long frames within the 2,000-character limit).
+    chars: usize,
+}
+
+impl Flood {
+    fn new(window: usize, chars: usize) -> Flood {
+        Flood {
+            stop: Default::default(),
+            acked: Default::default(),
+            window,
+            chars,
+        }
+    }
+
+    fn acked(&self) -> usize {
+        self.acked.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Lets every connection finish (its unanswered commands get their answers).
+    fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// One connection posting plenary messages until told to stop: a burst of 30, then 15 a
+/// second (under the limit of a burst of 40 and 20/s), reading everything the server sends
+/// meanwhile. How many were acknowledged.
+async fn flood_chat(addr: SocketAddr, token: String, label: String, flood: Flood) -> usize {
+    use std::sync::atomic::Ordering;
+    let mut ws = ws_connect(addr).await;
+    ws.send(Message::text(
+        json!({"type": "hello", "token": token}).to_string(),
+    ))
+    .await
+    .expect("hello");
+    let start = tokio::time::Instant::now();
+    let deadline = start + Duration::from_secs(60);
+    let (mut sent, mut acked) = (0usize, 0usize);
+    let stopped = || flood.stop.load(Ordering::SeqCst);
+    while !(stopped() && acked == sent) {
+        let next_at = start + Duration::from_millis((sent.max(30) as u64 - 30) * 1000 / 15);
+        tokio::select! {
+            _ = tokio::time::sleep_until(next_at), if sent - acked < flood.window => {
+                if stopped() {
+                    continue;
+                }
+                let text = format!("{label} {sent:04} {}", "\u{1F6F0}".repeat(flood.chars));
+                let frame = json!({"type": "command", "id": format!("{label}-{sent}"),
+                    "command": chat(plenary(), &text)});
+                ws.send(Message::text(frame.to_string())).await.expect("send");
+                sent += 1;
+            }
+            msg = tokio::time::timeout_at(deadline, ws.next()) => match msg {
+                Err(_) => panic!("{label}: {acked} of {sent} acknowledged after 60 s"),
+                // Only answers matter here; events are not parsed (that costs the CPU the
+                // server needs).
+                Ok(Some(Ok(Message::Text(t)))) if t.starts_with(r#"{"type":"ack""#) => {
+                    acked += 1;
+                    flood.acked.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(Some(Ok(Message::Text(t)))) if t.starts_with(r#"{"type":"error""#) => {
+                    panic!("{label}: {t}")
+                }
+                Ok(Some(Ok(Message::Close(c)))) => panic!("{label}: closed: {c:?}"),
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(e))) => panic!("{label}: {e}"),
+                Ok(None) => panic!("{label}: the connection ended"),
+            }
+        }
+    }
+    let _ = ws.close(None).await;
+    acked
+}
+
+/// An observer's raw connection: says hello and reads the welcome; the welcome's sequence.
+async fn observer_hello(ws: &mut Ws, token: &str) -> i64 {
+    ws.send(Message::text(
+        json!({"type": "hello", "token": token}).to_string(),
+    ))
+    .await
+    .expect("hello");
+    let text = match tokio::time::timeout(RECV, ws.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
+        other => panic!("welcome: {other:?}"),
+    };
+    match serde_json::from_str(&text).expect("welcome") {
+        ServerFrame::Welcome {
+            seq, view: Some(v), ..
+        } => {
+            assert!(v.messages.is_empty());
+            seq
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Reads a connection until the message `until` arrives: the plenary messages received, in
+/// order, and how many further welcomes came. Fails on any gap: every event of this game is
+/// a plenary message, which every seat may see, so the sequences must be consecutive.
+async fn read_chat(ws: &mut Ws, label: &str, mut seen: i64, until: &str) -> (Vec<String>, usize) {
+    let mut texts: Vec<String> = Vec::new();
+    let mut welcomes = 0;
+    while texts.last().map(String::as_str) != Some(until) {
+        let text = match tokio::time::timeout(RECV, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
+            Ok(Some(Ok(Message::Close(c)))) => panic!("{label}: closed at {seen}: {c:?}"),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("{label}: at {seen}: {other:?}"),
+        };
+        match serde_json::from_str(&text).expect("a server frame") {
+            ServerFrame::Event { seq, event } => {
+                assert_eq!(
+                    seq,
+                    seen + 1,
+                    "{label}: a gap after {seen} ({welcomes} welcomes)"
+                );
+                seen = seq;
+                match event {
+                    SeatEvent::ChatPosted { message } => texts.push(message.text),
+                    other => panic!("{label}: unexpected {other:?}"),
+                }
+            }
+            ServerFrame::Welcome { seq, view, .. } => {
+                welcomes += 1;
+                match view {
+                    // Resumed where it left off: the missed events follow.
+                    None => assert!(seq >= seen, "{label}: welcome {seq} behind {seen}"),
+                    // Too far behind: a fresh view.
+                    Some(v) => {
+                        texts = v.messages.iter().map(|m| m.text.clone()).collect();
+                        seen = seq;
+                    }
+                }
+            }
+            other => panic!("{label}: unexpected {other:?}"),
+        }
+    }
+    (texts, welcomes)
+}
+
+/// A counter from `/metrics`.
+async fn metric(addr: SocketAddr, name: &str) -> u64 {
+    let (st, body) = http(addr, "GET", "/metrics", None, None).await;
+    assert_eq!(st, 200);
+    body.as_str()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics: {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_reader_catches_up_without_a_silent_gap() {
+    const FLOODERS: usize = 16;
+    const DROPPED: &str = "detente_subscribers_dropped_total";
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let mut tokens = vec![g.control_token.clone()];
+    for (name, f) in [("Ivan", "russia"), ("Jane", "us_nato"), ("Aigerim", "csto")] {
+        tokens.push(join(addr, &g.code, name, f).await);
+    }
+    let slow_token = join_observer(addr, &g.code, "Slow projector").await;
+    let ref_token = join_observer(addr, &g.code, "Projector").await;
+    let end = "after the flood";
+
+    // The slow reader says hello, reads its welcome, then stops reading.
+    let mut slow = ws_connect_small_buffer(addr).await;
+    let start_seq = observer_hello(&mut slow, &slow_token).await;
+    // A reader that keeps up, for comparison.
+    let mut reference = ws_connect(addr).await;
+    assert_eq!(observer_hello(&mut reference, &ref_token).await, start_seq);
+    let reader = tokio::spawn(async move {
+        let got = read_chat(&mut reference, "reference", start_seq, end).await;
+        let _ = reference.close(None).await;
+        got
+    });
+
+    // The flood (every message in the plenary, so every seat sees every event), until more
+    // has been posted than the server's largest TCP send buffer and the slow reader's queue of
+    // 256 frames can hold.
+    let wmem_max = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(2)?.parse::<usize>().ok())
+        .unwrap_or(4 << 20);
+    let enough = wmem_max / 7_800 + 256 + 64;
+    // Each connection waits for its answer before the next message (see
+    // `pipelined_commands_do_not_resync_a_reader_that_keeps_up`).
+    let flood = Flood::new(1, 1_950);
+    let flooders: Vec<JoinHandle<usize>> = (0..FLOODERS)
+        .map(|i| {
+            let token = tokens[i % tokens.len()].clone();
+            tokio::spawn(flood_chat(addr, token, format!("f{i:02}"), flood.clone()))
+        })
+        .collect();
+    let start = Instant::now();
+    while flood.acked() < enough {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{} of {enough} messages posted in 30 s",
+            flood.acked()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    flood.stop();
+    let mut posted = 0;
+    for f in flooders {
+        posted += f.await.expect("flooder");
+    }
+    // One more message after the flood: the slow reader must get it live.
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let after = control.ok(chat(plenary(), end)).await;
+    assert_eq!(after, start_seq + posted as i64 + 1);
+    // (The reference, too, may have been resynced under this load: checked the same way.)
+    let (expected, _) = reader.await.expect("reference reader");
+    assert_eq!(expected.len(), posted + 1);
+    assert!(metric(addr, DROPPED).await >= 1, "a subscriber was dropped");
+
+    // The slow reader reads again: every message exactly once, in order, without a gap, after
+    // a second welcome that resumes where it left off (or brings a fresh view).
+    let (texts, welcomes) = read_chat(&mut slow, "slow", start_seq, end).await;
+    assert!(welcomes >= 1, "the slow reader was told it fell behind");
+    let first_difference = texts.iter().zip(&expected).position(|(a, b)| a != b);
+    assert!(
+        texts.len() == expected.len() && first_difference.is_none(),
+        "the slow reader got {} messages, the reference {}; first difference at {:?}",
+        texts.len(),
+        expected.len(),
+        first_difference
+    );
+    // And it is live again.
+    let live = control.ok(chat(plenary(), "live again")).await;
+    let (texts, _) = read_chat(&mut slow, "slow", after, "live again").await;
+    assert_eq!(texts.len(), 1);
+    assert_eq!(live, after + 1);
+
+    let _ = slow.close(None).await;
+    control.disconnect().await;
+    app.stop().await.cleanup().await;
+}
+
+/// A client may send its next commands before the answers come (well within the rate limit),
+/// and reads everything the server sends: it is not a slow reader and must not be resynced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_commands_do_not_resync_a_reader_that_keeps_up() {
+    const FLOODERS: usize = 16;
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let mut tokens = vec![g.control_token.clone()];
+    for (name, f) in [("Ivan", "russia"), ("Jane", "us_nato"), ("Aigerim", "csto")] {
+        tokens.push(join(addr, &g.code, name, f).await);
+    }
+    // Short messages, four commands in flight per connection.
+    let flood = Flood::new(4, 10);
+    let flooders: Vec<JoinHandle<usize>> = (0..FLOODERS)
+        .map(|i| {
+            let token = tokens[i % tokens.len()].clone();
+            tokio::spawn(flood_chat(addr, token, format!("p{i:02}"), flood.clone()))
+        })
+        .collect();
+    let start = Instant::now();
+    while flood.acked() < 800 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "800 messages in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    flood.stop();
+    for f in flooders {
+        f.await.expect("flooder");
+    }
+    assert_eq!(
+        metric(addr, "detente_subscribers_dropped_total").await,
+        0,
+        "connections that kept reading were dropped as slow readers"
+    );
+    app.stop().await.cleanup().await;
+}
+
+/// While the database is away, an overdue deadline is retried with some restraint, not in a
+/// tight loop (each attempt opens a database connection and logs a warning).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overdue_deadline_backs_off_while_the_database_is_away() {
+    let test = "overdue_deadline_backs_off_while_the_database_is_away";
+    let Some(db) = Db::postgres(test).await else {
+        return;
+    };
+    let (prefix, target, path) = split_pg_url(&db.url());
+    let target = tokio::net::lookup_host(&target)
+        .await
+        .expect("resolve the Postgres host")
+        .next()
+        .expect("an address for the Postgres host");
+    let proxy = PgProxy::start(target).await;
+    let app = spawn_app_at(db, format!("{prefix}{}{path}", proxy.addr)).await;
+    let addr = app.addr;
+    let g = create_game(
+        addr,
+        json!({"deadlines": {"briefing": 1, "negotiation": 600, "orders": 0, "review": 0}}),
+    )
+    .await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let deadline = welcome_view(&control.frames[0].1)
+        .deadline_at
+        .expect("a briefing deadline");
+    proxy.set(false);
+    let wait = deadline + 2_000 - detente::game::now_ms();
+    tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+    let attempts = proxy.refused();
+    proxy.set(true);
+    wait_event(&mut control, 0, "the negotiation", |e| {
+        matches!(
+            e,
+            SeatEvent::PhaseChanged {
+                phase: Phase::Negotiation,
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(
+        attempts < 50,
+        "{attempts} database connections tried in the 2 s after the deadline"
+    );
+    control.disconnect().await;
+    let db = app.stop().await;
+    drop(proxy);
+    db.cleanup().await;
+}

@@ -67,12 +67,12 @@ async fn run<S: Store>(
             Err(e) => return Err(e).context("running migrations"),
         }
     }
-    let registry = Registry::new(store.clone(), scenarios);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let registry = Registry::new(store.clone(), scenarios, stop_rx.clone());
     let revived = registry.revive_live_games().await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "could not revive live games");
         0
     });
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let state = Arc::new(AppState {
         registry: registry.clone(),
         config: HttpConfig {

@@ -118,11 +118,18 @@ pub struct Registry<S: Store> {
     pub metrics: Arc<crate::metrics::Metrics>,
     scenarios: Arc<Scenarios>,
     games: Mutex<HashMap<Uuid, GameHandle>>,
+    /// Fires when the server stops: game tasks end (no clock fires after shutdown).
+    shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 impl<S: Store> Registry<S> {
-    pub fn new(store: S, scenarios: Arc<Scenarios>) -> Arc<Self> {
+    pub fn new(
+        store: S,
+        scenarios: Arc<Scenarios>,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Arc<Self> {
         Arc::new(Registry {
+            shutdown,
             store,
             metrics: Arc::default(),
             scenarios,
@@ -170,6 +177,7 @@ impl<S: Store> Registry<S> {
         let handle = session::spawn(
             self.store.clone(),
             self.metrics.clone(),
+            self.shutdown.clone(),
             game,
             engine,
             last_seq,
@@ -187,8 +195,8 @@ impl<S: Store> Registry<S> {
         }
     }
 
-    /// Starts the tasks of games with a pending deadline or bots, so their clocks run after a
-    /// restart even if nobody connects.
+    /// Starts the tasks of games with a pending deadline, so their clocks run after a restart
+    /// even if nobody connects. (Bot seats play when their game's task starts.)
     pub async fn revive_live_games(self: &Arc<Self>) -> Result<usize, SessionError> {
         let mut n = 0;
         for row in self.store.live_games().await? {

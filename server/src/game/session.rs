@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -102,7 +102,16 @@ struct Session<S: Store> {
     /// without a database look-up. Older ids are caught by the table's unique key.
     answered: HashMap<(Uuid, String), (Vec<u8>, ServerFrame)>,
     answered_order: VecDeque<(Uuid, String)>,
+    /// Set when another writer appended to this game's log: the task must stop.
+    stale: bool,
+    /// When the clock may try again after a failed commit, and the next wait.
+    retry_at: Option<Instant>,
+    backoff: Duration,
 }
+
+/// Waits between retries of the clock's tick while the database is away.
+const RETRY_MIN: Duration = Duration::from_millis(250);
+const RETRY_MAX: Duration = Duration::from_secs(10);
 
 /// Answers remembered per game.
 const ANSWERS_KEPT: usize = 4096;
@@ -127,6 +136,7 @@ pub fn now_ms() -> i64 {
 pub(super) fn spawn<S: Store>(
     store: S,
     metrics: Arc<Metrics>,
+    shutdown: watch::Receiver<bool>,
     game_id: Uuid,
     game: Game,
     last_seq: i64,
@@ -144,9 +154,12 @@ pub(super) fn spawn<S: Store>(
         subscribers: Vec::new(),
         answered: HashMap::new(),
         answered_order: VecDeque::new(),
+        stale: false,
+        retry_at: None,
+        backoff: RETRY_MIN,
     };
     tokio::spawn(async move {
-        session.run(rx).await;
+        session.run(rx, shutdown).await;
         if let Some(r) = registry.upgrade() {
             r.remove(game_id, &tx);
         }
@@ -155,15 +168,21 @@ pub(super) fn spawn<S: Store>(
 }
 
 impl<S: Store> Session<S> {
-    async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Msg>, mut shutdown: watch::Receiver<bool>) {
         // Bots may owe moves (e.g. after a restart); deadlines may have passed while down.
         self.play_bots().await;
         loop {
+            if self.stale {
+                tracing::warn!(game = %self.game_id, "another writer moved the log on; this task stops and the game is rebuilt from the log");
+                return;
+            }
             let deadline = self
                 .game
                 .deadline_at
                 .filter(|_| !self.game.paused && self.game.phase != Phase::Ended)
-                .map(|d| Instant::now() + Duration::from_millis((d - now_ms()).max(0) as u64));
+                .map(|d| Instant::now() + Duration::from_millis((d - now_ms()).max(0) as u64))
+                // After a failed commit of the clock's tick, wait before trying again.
+                .map(|d| self.retry_at.map_or(d, |r| d.max(r)));
             let idle = deadline.is_none() && self.subscribers.iter().all(|s| s.tx.is_closed());
             tokio::select! {
                 msg = rx.recv() => match msg {
@@ -171,11 +190,25 @@ impl<S: Store> Session<S> {
                     None => return,
                 },
                 _ = sleep_until(deadline), if deadline.is_some() => {
-                    self.system(Command::Tick {}).await;
+                    if self.system(Command::Tick {}).await {
+                        self.retry_at = None;
+                        self.backoff = RETRY_MIN;
+                    } else {
+                        self.retry_at = Some(Instant::now() + self.backoff);
+                        self.backoff = (self.backoff * 2).min(RETRY_MAX);
+                    }
                 }
                 _ = tokio::time::sleep(IDLE), if idle => {
                     tracing::debug!(game = %self.game_id, "idle game leaves memory");
                     return;
+                }
+                // The server is stopping: a message being handled has finished (commits are
+                // awaited inside the branch above), so nothing is left half done.
+                changed = shutdown.changed() => {
+                    let stop = changed.is_err() || *shutdown.borrow();
+                    if stop {
+                        return;
+                    }
                 }
             }
         }
@@ -403,6 +436,9 @@ impl<S: Store> Session<S> {
         {
             Ok(_) => {}
             Err(e) => {
+                if matches!(e, StoreError::Conflict { .. }) {
+                    self.stale = true;
+                }
                 if !matches!(e, StoreError::Duplicate(_)) {
                     tracing::warn!(game = %self.game_id, error = %e, "commit failed");
                 }
@@ -460,13 +496,18 @@ impl<S: Store> Session<S> {
         });
     }
 
-    /// A command from the server itself (the clock).
-    async fn system(&mut self, command: Command) {
+    /// A command from the server itself (the clock). False when it could not be committed.
+    async fn system(&mut self, command: Command) -> bool {
         let ctx = Ctx::at(now_ms());
-        if let Ok(events) = self.game.plan(&Seat::System, &command, &ctx) {
-            if !events.is_empty() && self.commit(events, None).await.is_ok() {
+        match self.game.plan(&Seat::System, &command, &ctx) {
+            Ok(events) if !events.is_empty() => {
+                if self.commit(events, None).await.is_err() {
+                    return false;
+                }
                 self.play_bots().await;
+                true
             }
+            _ => true,
         }
     }
 

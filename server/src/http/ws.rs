@@ -11,6 +11,7 @@ use crate::store::Store;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::stream::FuturesOrdered;
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
@@ -21,6 +22,17 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
+
+/// An answer to one client frame, in the order the frames came.
+type Reply = std::pin::Pin<Box<dyn std::future::Future<Output = ServerFrame> + Send>>;
+
+fn ready(frame: ServerFrame) -> Reply {
+    Box::pin(std::future::ready(frame))
+}
+
+/// Frames a connection may have awaiting an answer; past this it is not read until answers go
+/// out (backpressure, not an error).
+const MAX_IN_FLIGHT: usize = 32;
 
 /// Time allowed for the `hello` frame.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -269,6 +281,7 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
         return close_with(socket, close::GOING_AWAY, "unavailable").await;
     };
     let mut bucket = super::limit::Bucket::new(RATE_PER_SEC, RATE_BURST);
+    let mut replies: FuturesOrdered<Reply> = FuturesOrdered::new();
     // 2. commands in, frames out.
     loop {
         tokio::select! {
@@ -287,7 +300,12 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                     sub = s;
                 }
             },
-            msg = socket.next() => {
+            Some(reply) = replies.next(), if !replies.is_empty() => {
+                if !send(&mut socket, &reply).await {
+                    return;
+                }
+            }
+            msg = socket.next(), if replies.len() < MAX_IN_FLIGHT => {
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
@@ -304,26 +322,30 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                     let _ = send(&mut socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false)).await;
                     return close_with(socket, close::POLICY, "rate limit").await;
                 }
-                let reply = match serde_json::from_str::<ClientFrame>(&text) {
-                    Err(e) => ServerFrame::error(None, "bad_frame", format!("not a valid frame: {e}"), false),
-                    Ok(ClientFrame::Ping {}) => ServerFrame::Pong {},
-                    Ok(ClientFrame::Hello { .. }) => ServerFrame::error(None, "already_hello", "this connection already said hello", false),
+                // Answers are queued in order; events keep flowing while commands commit, so a
+                // client with several commands in flight is never starved into a resync.
+                let reply: Reply = match serde_json::from_str::<ClientFrame>(&text) {
+                    Err(e) => ready(ServerFrame::error(None, "bad_frame", format!("not a valid frame: {e}"), false)),
+                    Ok(ClientFrame::Ping {}) => ready(ServerFrame::Pong {}),
+                    Ok(ClientFrame::Hello { .. }) => ready(ServerFrame::error(None, "already_hello", "this connection already said hello", false)),
                     Ok(ClientFrame::Command { id, command }) => {
                         if id.is_empty() || id.len() > MAX_CLIENT_ID {
-                            ServerFrame::error(Some(id), "bad_id", format!("a command id is 1 to {MAX_CLIENT_ID} characters"), false)
+                            ready(ServerFrame::error(Some(id), "bad_id", format!("a command id is 1 to {MAX_CLIENT_ID} characters"), false))
                         } else {
                             let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
-                            match handle.command(auth.clone(), id.clone(), command, hash).await {
-                                Ok(f) => f,
-                                Err(SessionError::Gone) => ServerFrame::error(Some(id), "unavailable", "the game restarted; send the command again", true),
-                                Err(e) => ServerFrame::error(Some(id), "unavailable", e.to_string(), true),
-                            }
+                            let handle = handle.clone();
+                            let auth = auth.clone();
+                            Box::pin(async move {
+                                match handle.command(auth, id.clone(), command, hash).await {
+                                    Ok(f) => f,
+                                    Err(SessionError::Gone) => ServerFrame::error(Some(id), "unavailable", "the game restarted; send the command again", true),
+                                    Err(e) => ServerFrame::error(Some(id), "unavailable", e.to_string(), true),
+                                }
+                            })
                         }
                     }
                 };
-                if !send(&mut socket, &reply).await {
-                    return;
-                }
+                replies.push_back(reply);
             }
             _ = shutdown.changed() => {
                 return close_with(socket, close::GOING_AWAY, "server shutting down").await;
