@@ -701,6 +701,10 @@ pub fn score_card(
         round_score,
         game_score: round_score,
         formula: "round score = clamp(100·Σ w·o / Σ w + bonus − penalty, 0, 100); game score = mean of round scores".into(),
+        source: match scn.scoring.get(f).map(|s| s.source.as_str()) {
+            Some(src) if !src.is_empty() => format!("docs/model.md §8; weights: {src}"),
+            _ => "docs/model.md §8; weights from the scenario's scoring table".into(),
+        },
     }
 }
 

@@ -1607,6 +1607,7 @@ fn a_full_adjudication_explains_every_index() {
         within(&format!("{f} round score"), r.score.round_score, 0.0, 100.0);
         assert!(!r.score.objectives.is_empty());
         assert!(!r.score.formula.is_empty());
+        assert!(r.score.source.contains("model.md"), "{}", r.score.source);
         for o in &r.score.objectives {
             within(&format!("{f} objective {}", o.id), o.value, 0.0, 1.0);
             assert!(!o.formula.is_empty());

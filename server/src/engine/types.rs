@@ -571,6 +571,8 @@ pub struct ScoreCard {
     /// Mean of round scores so far: the game score.
     pub game_score: f64,
     pub formula: String,
+    /// Where the weights and the method come from.
+    pub source: String,
 }
 
 /// A change of a variable during adjudication, with its cause.
