@@ -114,6 +114,11 @@ struct App {
 
 /// Starts the real server on 127.0.0.1:0 against `db` and waits until it is ready.
 async fn spawn_app(db: Db) -> App {
+    spawn_app_idle(db, 300).await
+}
+
+/// As [`spawn_app`], with games leaving memory after `idle_secs` unwatched.
+async fn spawn_app_idle(db: Db, idle_secs: u64) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
@@ -124,6 +129,7 @@ async fn spawn_app(db: Db) -> App {
         allowed_origins: Vec::new(),
         admin_token: None,
         log_format: LogFormat::Text,
+        idle_secs,
         scenarios: Vec::new(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
@@ -2192,6 +2198,7 @@ async fn spawn_app_at(db: Db, url: String) -> App {
         allowed_origins: Vec::new(),
         admin_token: None,
         log_format: LogFormat::Text,
+        idle_secs: 300,
         scenarios: Vec::new(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
@@ -3244,4 +3251,42 @@ async fn overdue_deadline_backs_off_while_the_database_is_away() {
     let db = app.stop().await;
     drop(proxy);
     db.cleanup().await;
+}
+
+/// An unwatched game without a deadline leaves memory, and comes back by replaying its log
+/// with everything in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_game_leaves_memory_and_comes_back_by_replay() {
+    let app = spawn_app_idle(Db::sqlite(), 1).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let token = join(addr, &g.code, "Ivan", "russia").await;
+    let mut ru = Client::connect(addr, "russia", &token).await;
+    let seq = ru
+        .ok(chat(json!({"kind": "plenary"}), "still here after a nap"))
+        .await;
+    assert!(metric(addr, "detente_games_in_memory").await >= 1);
+    ru.disconnect().await;
+    let start = Instant::now();
+    while metric(addr, "detente_games_in_memory").await > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "an unwatched game without deadline should leave memory after ~1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Back by replay: a fresh connection sees the message, and the game goes on.
+    let mut again = Client::connect(addr, "russia-again", &token).await;
+    let welcome = again
+        .frames
+        .iter()
+        .find_map(|(raw, f)| matches!(f, ServerFrame::Welcome { .. }).then(|| raw.clone()))
+        .expect("a welcome");
+    assert!(welcome.contains("still here after a nap"), "{welcome}");
+    assert_eq!(again.seen, seq, "the replayed game is at the same sequence");
+    let next = again
+        .ok(chat(json!({"kind": "plenary"}), "and on we go"))
+        .await;
+    assert_eq!(next, seq + 1);
+    app.stop().await;
 }

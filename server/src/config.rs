@@ -22,6 +22,10 @@ pub struct ServeConfig {
     /// Log format.
     #[arg(long, env = "DETENTE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Seconds a game stays in memory while nobody watches it and no deadline is pending;
+    /// it comes back by replaying its log when someone returns.
+    #[arg(long, env = "DETENTE_IDLE_SECS", default_value_t = 300)]
+    pub idle_secs: u64,
     /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,

@@ -68,7 +68,12 @@ async fn run<S: Store>(
         }
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let registry = Registry::new(store.clone(), scenarios, stop_rx.clone());
+    let registry = Registry::new(
+        store.clone(),
+        scenarios,
+        stop_rx.clone(),
+        std::time::Duration::from_secs(config.idle_secs.max(1)),
+    );
     let revived = registry.revive_live_games().await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "could not revive live games");
         0

@@ -120,6 +120,8 @@ pub struct Registry<S: Store> {
     games: Mutex<HashMap<Uuid, GameHandle>>,
     /// Fires when the server stops: game tasks end (no clock fires after shutdown).
     shutdown: tokio::sync::watch::Receiver<bool>,
+    /// How long an unwatched game without a pending deadline stays in memory.
+    idle: std::time::Duration,
 }
 
 impl<S: Store> Registry<S> {
@@ -127,9 +129,11 @@ impl<S: Store> Registry<S> {
         store: S,
         scenarios: Arc<Scenarios>,
         shutdown: tokio::sync::watch::Receiver<bool>,
+        idle: std::time::Duration,
     ) -> Arc<Self> {
         Arc::new(Registry {
             shutdown,
+            idle,
             store,
             metrics: Arc::default(),
             scenarios,
@@ -178,6 +182,7 @@ impl<S: Store> Registry<S> {
             self.store.clone(),
             self.metrics.clone(),
             self.shutdown.clone(),
+            self.idle,
             game,
             engine,
             last_seq,

@@ -23,8 +23,6 @@ pub const SUBSCRIBER_QUEUE: usize = 256;
 const RECENT_EVENTS: usize = 1024;
 /// A reconnect missing more events than this gets a snapshot instead.
 const MAX_REPLAY: usize = 512;
-/// A game nobody watches, with no deadline, leaves memory after this long.
-const IDLE: Duration = Duration::from_secs(300);
 
 /// The authenticated identity of a connection.
 #[derive(Clone, Debug, PartialEq)]
@@ -137,6 +135,7 @@ pub(super) fn spawn<S: Store>(
     store: S,
     metrics: Arc<Metrics>,
     shutdown: watch::Receiver<bool>,
+    idle: Duration,
     game_id: Uuid,
     game: Game,
     last_seq: i64,
@@ -159,7 +158,7 @@ pub(super) fn spawn<S: Store>(
         backoff: RETRY_MIN,
     };
     tokio::spawn(async move {
-        session.run(rx, shutdown).await;
+        session.run(rx, shutdown, idle).await;
         if let Some(r) = registry.upgrade() {
             r.remove(game_id, &tx);
         }
@@ -168,7 +167,12 @@ pub(super) fn spawn<S: Store>(
 }
 
 impl<S: Store> Session<S> {
-    async fn run(mut self, mut rx: mpsc::Receiver<Msg>, mut shutdown: watch::Receiver<bool>) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Msg>,
+        mut shutdown: watch::Receiver<bool>,
+        idle_after: Duration,
+    ) {
         // Bots may owe moves (e.g. after a restart); deadlines may have passed while down.
         self.play_bots().await;
         loop {
@@ -183,7 +187,8 @@ impl<S: Store> Session<S> {
                 .map(|d| Instant::now() + Duration::from_millis((d - now_ms()).max(0) as u64))
                 // After a failed commit of the clock's tick, wait before trying again.
                 .map(|d| self.retry_at.map_or(d, |r| d.max(r)));
-            let idle = deadline.is_none() && self.subscribers.iter().all(|s| s.tx.is_closed());
+            // Checked again every `idle_after` (subscribers leave without telling the task).
+            let idle = deadline.is_none();
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(m) => self.handle(m).await,
@@ -198,9 +203,12 @@ impl<S: Store> Session<S> {
                         self.backoff = (self.backoff * 2).min(RETRY_MAX);
                     }
                 }
-                _ = tokio::time::sleep(IDLE), if idle => {
-                    tracing::debug!(game = %self.game_id, "idle game leaves memory");
-                    return;
+                _ = tokio::time::sleep(idle_after), if idle => {
+                    self.subscribers.retain(|s| !s.tx.is_closed());
+                    if self.subscribers.is_empty() {
+                        tracing::debug!(game = %self.game_id, "idle game leaves memory");
+                        return;
+                    }
                 }
                 // The server is stopping: a message being handled has finished (commits are
                 // awaited inside the branch above), so nothing is left half done.

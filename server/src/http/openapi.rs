@@ -332,6 +332,7 @@ mod tests {
             allowed_origins: Vec::new(),
             admin_token: None,
             log_format: crate::config::LogFormat::Text,
+            idle_secs: 300,
             scenarios: Vec::new(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
