@@ -178,16 +178,7 @@ impl<S: Store> Registry<S> {
                 return Ok(h.clone());
             }
         }
-        let handle = session::spawn(
-            self.store.clone(),
-            self.metrics.clone(),
-            self.shutdown.clone(),
-            self.idle,
-            game,
-            engine,
-            last_seq,
-            Arc::downgrade(self),
-        );
+        let handle = session::spawn(self, game, engine, last_seq);
         games.insert(game, handle.clone());
         Ok(handle)
     }

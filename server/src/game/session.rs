@@ -131,21 +131,19 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Starts the owner task of `game`, whose log ends at `last_seq`.
 pub(super) fn spawn<S: Store>(
-    store: S,
-    metrics: Arc<Metrics>,
-    shutdown: watch::Receiver<bool>,
-    idle: Duration,
+    registry: &Arc<Registry<S>>,
     game_id: Uuid,
     game: Game,
     last_seq: i64,
-    registry: Weak<Registry<S>>,
 ) -> GameHandle {
     let (tx, rx) = mpsc::channel(256);
     let handle = GameHandle { tx: tx.clone() };
+    let (shutdown, idle) = (registry.shutdown.clone(), registry.idle);
     let session = Session {
-        store,
-        metrics,
+        store: registry.store.clone(),
+        metrics: registry.metrics.clone(),
         game_id,
         game,
         last_seq,
@@ -157,6 +155,7 @@ pub(super) fn spawn<S: Store>(
         retry_at: None,
         backoff: RETRY_MIN,
     };
+    let registry: Weak<Registry<S>> = Arc::downgrade(registry);
     tokio::spawn(async move {
         session.run(rx, shutdown, idle).await;
         if let Some(r) = registry.upgrade() {
