@@ -10,14 +10,15 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// Database: `postgres://…` for Postgres, `sqlite://FILE` for SQLite. Default: a SQLite
     /// file under ./detente-data/, created on first run.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Origins allowed to open WebSockets besides the server's own host (comma separated;
     /// `*` allows any).
     #[arg(long, env = "DETENTE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
-    /// When set, creating a game requires `Authorization: Bearer <this token>`.
-    #[arg(long, env = "DETENTE_ADMIN_TOKEN")]
+    /// When set, creating a game requires `Authorization: Bearer <this token>`. Prefer the
+    /// environment variable: a command-line flag shows in the process list.
+    #[arg(long, env = "DETENTE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// Log format.
     #[arg(long, env = "DETENTE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -37,11 +38,44 @@ pub enum LogFormat {
     Json,
 }
 
+/// A database URL with its password masked, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
 impl ServeConfig {
     /// The database URL, with the embedded default.
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
             .unwrap_or_else(|| "sqlite://detente-data/detente.db".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            super::redact_url("postgres://detente:s3cret@db:5432/detente"),
+            "postgres://detente:***@db:5432/detente"
+        );
+        assert_eq!(
+            super::redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://detente-data/d.db"),
+            "sqlite://detente-data/d.db"
+        );
     }
 }

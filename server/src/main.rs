@@ -75,7 +75,7 @@ fn serve(config: detente::config::ServeConfig) -> Result<()> {
         println!(
             "Détente is serving on http://{} (database: {})",
             listener.local_addr()?,
-            config.database_url()
+            detente::config::redact_url(&config.database_url())
         );
         detente::serve::serve(config, listener, detente::serve::signal()).await
     })

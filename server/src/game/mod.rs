@@ -41,6 +41,12 @@ pub struct GameHandle {
 }
 
 impl GameHandle {
+    /// Whether the task behind this handle has stopped (a new one can be had from the
+    /// registry).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
     /// Sends a command and waits for its answer (`ack` after the commit, or `error`).
     pub async fn command(
         &self,
@@ -197,8 +203,11 @@ impl<S: Store> Registry<S> {
         let mut n = 0;
         for row in self.store.live_games().await? {
             if row.deadline_at.is_some() {
-                self.get(row.id).await?;
-                n += 1;
+                // One game that cannot be rebuilt must not keep the others' clocks stopped.
+                match self.get(row.id).await {
+                    Ok(_) => n += 1,
+                    Err(e) => tracing::error!(game = %row.id, error = %e, "cannot revive game"),
+                }
             }
         }
         Ok(n)

@@ -102,6 +102,9 @@ struct Session<S: Store> {
     answered_order: VecDeque<(Uuid, String)>,
     /// Set when another writer appended to this game's log: the task must stop.
     stale: bool,
+    /// Set when a commit failed without a clear answer (it may have landed): read the log
+    /// before acting again.
+    unsure: bool,
     /// When the clock may try again after a failed commit, and the next wait.
     retry_at: Option<Instant>,
     backoff: Duration,
@@ -152,6 +155,7 @@ pub(super) fn spawn<S: Store>(
         answered: HashMap::new(),
         answered_order: VecDeque::new(),
         stale: false,
+        unsure: false,
         retry_at: None,
         backoff: RETRY_MIN,
     };
@@ -194,7 +198,8 @@ impl<S: Store> Session<S> {
                     None => return,
                 },
                 _ = sleep_until(deadline), if deadline.is_some() => {
-                    if self.system(Command::Tick {}).await {
+                    let caught_up = !self.unsure || self.catch_up().await.is_ok();
+                    if caught_up && self.system(Command::Tick {}).await {
                         self.retry_at = None;
                         self.backoff = RETRY_MIN;
                     } else {
@@ -221,7 +226,34 @@ impl<S: Store> Session<S> {
         }
     }
 
+    /// After an unclear commit failure, applies whatever the log holds beyond what this task
+    /// knows (the commit may have landed), so it never acts on a stale state.
+    async fn catch_up(&mut self) -> Result<(), StoreError> {
+        let stored = self.store.events_after(self.game_id, self.last_seq).await?;
+        for (seq, body) in stored {
+            let e: Event =
+                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.game.evolve(&e);
+            self.last_seq = seq;
+            self.fan_out(seq, &e);
+            self.recent.push_back((seq, e));
+            if self.recent.len() > RECENT_EVENTS {
+                self.recent.pop_front();
+            }
+        }
+        self.unsure = false;
+        Ok(())
+    }
+
     async fn handle(&mut self, msg: Msg) {
+        if self.unsure {
+            if let Err(e) = self.catch_up().await {
+                if let Msg::Command { id, reply, .. } = msg {
+                    let _ = reply.send(unavailable(Some(id), &e.to_string()));
+                    return;
+                }
+            }
+        }
         match msg {
             Msg::Command {
                 auth,
@@ -339,12 +371,9 @@ impl<S: Store> Session<S> {
                     Err(StoreError::Duplicate(_)) => {
                         self.stored_answer(auth, id, &request_hash).await
                     }
-                    Err(err) => {
-                        // The refusal stands; only its record is missing, so a retry is
-                        // judged again.
-                        tracing::warn!(game = %self.game_id, error = %err, "could not record a refusal");
-                        frame
-                    }
+                    // Without its record, a refusal could contradict an earlier ack of the same
+                    // id whose answer was lost: say "try again" rather than a final no.
+                    Err(err) => unavailable(Some(id), &err.to_string()),
                 };
             }
         };
@@ -443,8 +472,10 @@ impl<S: Store> Session<S> {
         {
             Ok(_) => {}
             Err(e) => {
-                if matches!(e, StoreError::Conflict { .. }) {
-                    self.stale = true;
+                match e {
+                    StoreError::Conflict { .. } => self.stale = true,
+                    StoreError::Duplicate(_) => {}
+                    _ => self.unsure = true,
                 }
                 if !matches!(e, StoreError::Duplicate(_)) {
                     tracing::warn!(game = %self.game_id, error = %e, "commit failed");

@@ -259,7 +259,7 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
             return close_with(socket, close::GOING_AWAY, "unavailable").await;
         }
     };
-    let handle = match st.registry.get(game_id).await {
+    let mut handle = match st.registry.get(game_id).await {
         Ok(h) => h,
         Err(e) => {
             tracing::warn!(game = %game_id, error = %e, "cannot open game");
@@ -294,7 +294,9 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                 }
                 None => {
                     // The game dropped us (we fell behind) or its task stopped: catch up.
-                    let Some(s) = subscribe(&mut socket, &handle_again(&st, game_id, &handle).await, &auth, &mut last_seen).await else {
+                    // The game's task may have been replaced: use the current one from now on.
+                    handle = handle_again(&st, game_id, &handle).await;
+                    let Some(s) = subscribe(&mut socket, &handle, &auth, &mut last_seen).await else {
                         return close_with(socket, close::GOING_AWAY, "unavailable").await;
                     };
                     sub = s;
@@ -333,6 +335,9 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                             ready(ServerFrame::error(Some(id), "bad_id", format!("a command id is 1 to {MAX_CLIENT_ID} characters"), false))
                         } else {
                             let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
+                            if handle.is_closed() {
+                                handle = handle_again(&st, game_id, &handle).await;
+                            }
                             let handle = handle.clone();
                             let auth = auth.clone();
                             Box::pin(async move {
