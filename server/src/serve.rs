@@ -106,8 +106,30 @@ async fn run<S: Store>(
         let _ = stop_tx.send(true);
     })
     .await?;
+    // axum does not wait for upgraded connections or for the game tasks: wait for them (a
+    // game task finishes the message it is handling, so an in-flight commit completes; a
+    // socket sends its 1001 close), for a bounded time.
+    let started = tokio::time::Instant::now();
+    let open = || {
+        registry
+            .metrics
+            .ws_connections_open
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+            || registry.live() > 0
+    };
+    while open() && started.elapsed() < SHUTDOWN_GRACE {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    if open() {
+        tracing::warn!("shutdown grace period over with connections or games still open");
+    }
+    tracing::info!("stopped");
     Ok(())
 }
+
+/// How long shutdown waits for sockets to close and game tasks to finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn signal() {
