@@ -52,6 +52,9 @@ struct Args {
     /// Pid of the server, to report its resident memory.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// What the players send.
+    #[arg(long, value_enum, default_value_t = Mix::Chat)]
+    mix: Mix,
     /// Admin token, if the server requires one to create games.
     #[arg(long, env = "DETENTE_ADMIN_TOKEN")]
     admin_token: Option<String>,
@@ -65,6 +68,18 @@ struct Args {
 struct Player {
     game: usize,
     token: String,
+    faction: String,
+}
+
+/// What the players send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+enum Mix {
+    /// Plenary chat only.
+    Chat,
+    /// Games are moved to negotiation; each player cycles chat, a proposal (a data-exchange
+    /// clause to another faction) and its withdrawal. Orders are not driven: the rules allow a
+    /// faction one order of an action per round, so a team cannot give them at load rates.
+    Negotiation,
 }
 
 /// What one process measured.
@@ -123,6 +138,11 @@ async fn parent(args: Args) -> Result<()> {
                 .arg(args.duration.to_string())
                 .arg("--child")
                 .arg(i.to_string())
+                .arg("--mix")
+                .arg(match args.mix {
+                    Mix::Chat => "chat",
+                    Mix::Negotiation => "negotiation",
+                })
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped());
             if !args.local_addrs.is_empty() {
@@ -198,10 +218,37 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
             players.push(Player {
                 game: g,
                 token: token.to_owned(),
+                faction: joined["seat"]["faction"].as_str().unwrap_or("").to_owned(),
             });
+        }
+        if args.mix == Mix::Negotiation {
+            let control = created["control_token"]
+                .as_str()
+                .ok_or_else(|| anyhow!("no control token: {created}"))?;
+            advance_to_negotiation(args.server, control).await?;
         }
     }
     Ok(players)
+}
+
+/// Control moves a game from its briefing to negotiation.
+async fn advance_to_negotiation(server: SocketAddr, control_token: &str) -> Result<()> {
+    let mut ws = connect(server, None, control_token).await?;
+    let cmd = ClientFrame::Command {
+        id: "advance".into(),
+        command: Command::AdvancePhase {},
+    };
+    ws.send(Message::text(serde_json::to_string(&cmd)?)).await?;
+    while let Some(msg) = ws.next().await {
+        if let Message::Text(t) = msg? {
+            match serde_json::from_str::<ServerFrame>(&t) {
+                Ok(ServerFrame::Ack { .. }) => return Ok(()),
+                Ok(ServerFrame::Error { message, .. }) => bail!("advance refused: {message}"),
+                _ => {}
+            }
+        }
+    }
+    bail!("closed before the advance was acknowledged")
 }
 
 async fn http_post(args: &Args, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
@@ -271,6 +318,7 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         let server = args.server;
         let stop_at = stop_at.clone();
         let seed = (proc_index * 1_000_003 + k) as u64;
+        let mix = args.mix;
         tasks.push(tokio::spawn(async move {
             let ws = match connect(server, local, &p.token).await {
                 Ok(ws) => ws,
@@ -282,7 +330,7 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
             };
             let _ = ready.send(true).await;
             let _ = go.wait_for(|g| *g).await;
-            player(ws, interval, seed, shared, stop_at).await;
+            player(ws, interval, seed, shared, stop_at, mix, p.faction).await;
         }));
         // Pace connection set-up a little so the server's accept queue keeps up.
         if k % 500 == 499 {
@@ -364,7 +412,16 @@ async fn player(
     seed: u64,
     shared: Arc<Shared>,
     stop_at: Arc<std::sync::Mutex<Option<Instant>>>,
+    mix: Mix,
+    faction: String,
 ) {
+    // The player's open proposal, learnt from its ProposalMade event, to withdraw next.
+    let mut my_proposal: Option<u32> = None;
+    let other = match faction.as_str() {
+        "russia" => "us_nato",
+        _ => "russia",
+    }
+    .to_owned();
     let (mut tx, mut rx) = ws.split();
     let stop = stop_at
         .lock()
@@ -385,12 +442,21 @@ async fn player(
                 n += 1;
                 let id = format!("{seed}-{n}");
                 let sent_at = now_us();
+                let chat = Command::Chat {
+                    channel: Channel::Plenary,
+                    text: format!("t={sent_at} s={seed}"),
+                };
+                let command = match (mix, n % 4, my_proposal.take()) {
+                    (Mix::Negotiation, 1, None) => propose(&faction, &other, seed),
+                    (Mix::Negotiation, 3, Some(p)) => Command::Withdraw { proposal: p },
+                    (_, _, open) => {
+                        my_proposal = open;
+                        chat
+                    }
+                };
                 let cmd = ClientFrame::Command {
                     id: id.clone(),
-                    command: Command::Chat {
-                        channel: Channel::Plenary,
-                        text: format!("t={sent_at} s={seed}"),
-                    },
+                    command,
                 };
                 pending.lock().map(|mut p| p.insert(id, sent_at)).ok();
                 let Ok(text) = serde_json::to_string(&cmd) else { break };
@@ -415,6 +481,11 @@ async fn player(
                     }
                     Ok(ServerFrame::Error { .. }) => {
                         shared.errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(ServerFrame::Event { event: detente::engine::view::SeatEvent::ProposalMade { proposal }, .. })
+                        if proposal.terms.title == proposal_title(seed) =>
+                    {
+                        my_proposal = Some(proposal.id);
                     }
                     Ok(ServerFrame::Event { event: detente::engine::view::SeatEvent::ChatPosted { message }, .. }) => {
                         // "t=<sent µs> s=<sender>": fan-out counts deliveries to the others.
@@ -455,6 +526,32 @@ async fn player(
     let _ = tx.send(Message::Close(None)).await;
 }
 
+fn proposal_title(seed: u64) -> String {
+    format!("load {seed}")
+}
+
+/// A proposal every faction may make: its own data exchange, to one other faction.
+fn propose(faction: &str, other: &str, seed: u64) -> Command {
+    use detente::engine::{Clause, FactionId, Terms};
+    Command::Propose {
+        terms: Terms {
+            title: proposal_title(seed),
+            parties: vec![FactionId::from(faction), FactionId::from(other)],
+            clauses: vec![Clause {
+                kind: "data_exchange".into(),
+                by: FactionId::from(faction),
+                action: None,
+                var: None,
+                max: None,
+                to: None,
+                amount: None,
+            }],
+            duration_rounds: 1,
+            public: true,
+        },
+    }
+}
+
 fn percentile(v: &mut [u32], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -480,7 +577,7 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
     // Acks that arrive in the drain after the window still count: they were sent in it.
     let rate = m.acked as f64 / (args.duration as f64).max(1e-9);
     println!("connections      {} of {}", m.connected, args.connections);
-    println!("games            {}", args.games);
+    println!("games            {} ({:?} mix)", args.games, args.mix);
     println!("target rate      {:.0} commands/s", args.rate);
     println!(
         "achieved rate    {rate:.0} acked commands/s over {} s",
