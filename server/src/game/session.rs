@@ -233,13 +233,7 @@ impl<S: Store> Session<S> {
         for (seq, body) in stored {
             let e: Event =
                 serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            self.game.evolve(&e);
-            self.last_seq = seq;
-            self.fan_out(seq, &e);
-            self.recent.push_back((seq, e));
-            if self.recent.len() > RECENT_EVENTS {
-                self.recent.pop_front();
-            }
+            self.apply_committed(seq, e);
         }
         self.unsure = false;
         Ok(())
@@ -487,15 +481,21 @@ impl<S: Store> Session<S> {
             .events_appended
             .fetch_add(events.len() as u64, std::sync::atomic::Ordering::Relaxed);
         for e in events {
-            self.game.evolve(&e);
-            self.last_seq += 1;
-            self.fan_out(self.last_seq, &e);
-            self.recent.push_back((self.last_seq, e));
-            if self.recent.len() > RECENT_EVENTS {
-                self.recent.pop_front();
-            }
+            self.apply_committed(self.last_seq + 1, e);
         }
         Ok(())
+    }
+
+    /// An event that is in the log as `seq`: into the state, out to subscribers, and into the
+    /// recent events kept for reconnects.
+    fn apply_committed(&mut self, seq: i64, e: Event) {
+        self.game.evolve(&e);
+        self.last_seq = seq;
+        self.fan_out(seq, &e);
+        self.recent.push_back((seq, e));
+        if self.recent.len() > RECENT_EVENTS {
+            self.recent.pop_front();
+        }
     }
 
     fn fan_out(&mut self, seq: i64, e: &Event) {

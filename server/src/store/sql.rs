@@ -100,54 +100,6 @@ macro_rules! sql_store {
                 })
             }
 
-            /// Appends in a transaction of separate statements (works on both databases).
-            #[allow(dead_code)]
-            async fn append_tx(
-                &self,
-                game: Uuid,
-                last_seq: i64,
-                events: &[String],
-                command: Option<&CommandRow>,
-                status: GameStatus,
-            ) -> StoreResult<i64> {
-                let new_last = last_seq + events.len() as i64;
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
-                let moved = sqlx::query(
-                    "UPDATE games SET last_seq = $1, deadline_at = $2, ended = $3 \
-                     WHERE id = $4 AND last_seq = $5",
-                )
-                .bind(new_last)
-                .bind(status.deadline_at)
-                .bind(i64::from(status.ended))
-                .bind(game.to_string())
-                .bind(last_seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                if moved.rows_affected() != 1 {
-                    return Err(StoreError::Conflict { expected: last_seq });
-                }
-                let now = command.map(|c| c.created_at).unwrap_or(0);
-                for (i, body) in events.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO events (game_id, seq, body, created_at) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(game.to_string())
-                    .bind(last_seq + i as i64 + 1)
-                    .bind(body)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                if let Some(c) = command {
-                    Self::insert_command(&mut *tx, c).await?;
-                }
-                tx.commit().await.map_err(map_err)?;
-                Ok(new_last)
-            }
-
-
             async fn insert_seat<'e, E>(e: E, seat: &SeatRow) -> StoreResult<()>
             where
                 E: sqlx::Executor<'e, Database = $db>,
@@ -370,6 +322,7 @@ sql_store!(
 sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "../migrations/sqlite");
 
 impl SqliteStore {
+    /// Appends in one transaction of separate statements.
     async fn append_impl(
         &self,
         game: Uuid,
@@ -378,8 +331,41 @@ impl SqliteStore {
         command: Option<&CommandRow>,
         status: GameStatus,
     ) -> StoreResult<i64> {
-        self.append_tx(game, last_seq, events, command, status)
+        let new_last = last_seq + events.len() as i64;
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let moved = sqlx::query(
+            "UPDATE games SET last_seq = $1, deadline_at = $2, ended = $3 \
+             WHERE id = $4 AND last_seq = $5",
+        )
+        .bind(new_last)
+        .bind(status.deadline_at)
+        .bind(i64::from(status.ended))
+        .bind(game.to_string())
+        .bind(last_seq)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if moved.rows_affected() != 1 {
+            return Err(StoreError::Conflict { expected: last_seq });
+        }
+        let now = command.map(|c| c.created_at).unwrap_or(0);
+        for (i, body) in events.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO events (game_id, seq, body, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(game.to_string())
+            .bind(last_seq + i as i64 + 1)
+            .bind(body)
+            .bind(now)
+            .execute(&mut *tx)
             .await
+            .map_err(map_err)?;
+        }
+        if let Some(c) = command {
+            Self::insert_command(&mut *tx, c).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(new_last)
     }
 }
 
