@@ -130,6 +130,7 @@ async fn spawn_app_idle(db: Db, idle_secs: u64) -> App {
         admin_token: None,
         log_format: LogFormat::Text,
         idle_secs,
+        web_dir: None,
         scenarios: Vec::new(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
@@ -2199,6 +2200,7 @@ async fn spawn_app_at(db: Db, url: String) -> App {
         admin_token: None,
         log_format: LogFormat::Text,
         idle_secs: 300,
+        web_dir: None,
         scenarios: Vec::new(),
     };
     let (stop, stopped) = oneshot::channel::<()>();

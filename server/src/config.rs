@@ -27,6 +27,10 @@ pub struct ServeConfig {
     /// it comes back by replaying its log when someone returns.
     #[arg(long, env = "DETENTE_IDLE_SECS", default_value_t = 300)]
     pub idle_secs: u64,
+    /// Serve the browser client from this directory instead of the copy built into the
+    /// binary (for working on `web/`: edit, reload).
+    #[arg(long, env = "DETENTE_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
     /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,

@@ -83,6 +83,10 @@ async fn run<S: Store>(
         config: HttpConfig {
             allowed_origins: config.allowed_origins.clone(),
             admin_token: config.admin_token.clone().filter(|t| !t.is_empty()),
+            web: match &config.web_dir {
+                Some(dir) => crate::http::web::WebSource::Dir(dir.clone()),
+                None => crate::http::web::WebSource::Embedded,
+            },
         },
         shutdown: stop_rx,
         joins: Default::default(),

@@ -5,6 +5,7 @@
 mod api;
 pub mod limit;
 pub mod openapi;
+pub mod web;
 mod ws;
 
 use crate::game::Registry;
@@ -24,6 +25,8 @@ pub struct HttpConfig {
     pub allowed_origins: Vec<String>,
     /// When set, creating a game needs `Authorization: Bearer <admin token>`.
     pub admin_token: Option<String>,
+    /// Where the browser client's files come from.
+    pub web: web::WebSource,
 }
 
 pub struct AppState<S: Store> {
@@ -50,7 +53,31 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/openapi.json", get(openapi::serve))
         .route("/ws", get(ws::upgrade::<S>))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .fallback_service(
+            Router::new()
+                .fallback(web_files::<S>)
+                .layer(tower_http::compression::CompressionLayer::new())
+                .with_state(state.clone()),
+        )
         .with_state(state)
+}
+
+/// The browser client (any GET that is not an API route).
+async fn web_files<S: Store>(
+    axum::extract::State(st): axum::extract::State<Arc<AppState<S>>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "only GET serves the client",
+        )
+        .into_response();
+    }
+    web::serve(&st.config.web, &uri, &headers).await
 }
 
 /// An error for an HTTP client: a status, a stable code and a message to act on.

@@ -333,6 +333,7 @@ mod tests {
             admin_token: None,
             log_format: crate::config::LogFormat::Text,
             idle_secs: 300,
+            web_dir: None,
             scenarios: Vec::new(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
