@@ -1,0 +1,452 @@
+// @ts-check
+/**
+ * The map of Europe and Central Asia: countries shaded by bloc (NATO, Russia, CSTO, others)
+ * and the scenario's map features (EPAA sites, radars, ships, Iskander deployments with their
+ * range ring, capitals, infrastructure), shown or hidden as the seat's view changes.
+ *
+ * Usage:
+ *   const map = createMap({scenario});       // scenario = GET /api/scenarios/{id}
+ *   container.append(map.el, map.list);      // map.list: visually hidden text alternative
+ *   map.update(view);                        // on every view change (cheap: toggles only)
+ *
+ * Styling lives in css/map.css (no inline styles: the CSP forbids them).
+ * @module components/map
+ */
+
+import { svg, h, uniqueId } from '../dom.js';
+import { VIEW, COUNTRIES, project } from '../mapdata.js';
+
+/**
+ * @typedef {{id: string, name: string, lat: number, lon: number, kind: string,
+ *   faction?: string | null, shown_when?: string | null, range_km?: number | null,
+ *   source?: string}} MapFeature
+ * @typedef {{id: string, name: string, colour?: string}} ScenarioFaction
+ * @typedef {{id: string, name: string}} ScenarioVariable
+ * @typedef {{id?: string, factions?: ScenarioFaction[], variables?: ScenarioVariable[],
+ *   map?: MapFeature[]}} ScenarioLike
+ * @typedef {{vars?: Record<string, number>} | null | undefined} ViewLike
+ */
+
+/**
+ * NATO's 28 members in 2013 (after the 2009 accession of Albania and Croatia; Montenegro joined
+ * only in 2017). Source: NATO, "Member countries", nato.int (official list, as of 2013).
+ * ISO 3166-1 alpha-3. USA and CAN are outside the map's area.
+ */
+export const NATO_2013 = [
+  'ALB', 'BEL', 'BGR', 'CAN', 'HRV', 'CZE', 'DNK', 'EST', 'FRA', 'DEU', 'GRC', 'HUN', 'ISL', 'ITA',
+  'LVA', 'LTU', 'LUX', 'NLD', 'NOR', 'POL', 'PRT', 'ROU', 'SVK', 'SVN', 'ESP', 'TUR', 'GBR', 'USA',
+];
+
+/**
+ * CSTO members in 2013. Source: Collective Security Treaty Organization, "Member states",
+ * odkb-csto.org (official list, as of 2013). Uzbekistan had suspended its membership in
+ * June 2012 and is not counted. Russia is drawn in its own faction's colour.
+ */
+export const CSTO_2013 = ['ARM', 'BLR', 'KAZ', 'KGZ', 'RUS', 'TJK'];
+
+/**
+ * Faction colours: the Okabe–Ito palette (safe for the common forms of colour blindness). The
+ * blocs are also told apart without colour: CSTO countries are hatched, and markers carry
+ * their faction's name in their title and in the text alternative.
+ * Factions not listed here fall back to the scenario's colour.
+ */
+export const FACTION_COLOURS = /** @type {Record<string, string>} */ ({
+  us_nato: '#0072b2',
+  russia: '#d55e00',
+  csto: '#cc79a7',
+});
+
+/** Marker kinds, in legend order, with the words used in titles and the summary. */
+const KINDS = /** @type {const} */ ([
+  ['site', 'site', 'sites', 'Interceptor site'],
+  ['radar', 'radar', 'radars', 'Radar'],
+  ['ship', 'ship', 'ships', 'Ships'],
+  ['missile', 'missile deployment', 'missile deployments', 'Missiles, range'],
+  ['member', 'capital', 'capitals', 'Capital / HQ'],
+  ['infrastructure', 'infrastructure point', 'infrastructure points', 'Infrastructure'],
+]);
+
+/**
+ * The marker shape for a kind, centred on 0,0 (about 18 units across).
+ * @param {string} kind
+ * @returns {SVGElement}
+ */
+function shape(kind) {
+  switch (kind) {
+    case 'site':
+      return svg('rect', { class: 'map-shape', x: -6, y: -6, width: 12, height: 12 });
+    case 'radar':
+      return svg('path', { class: 'map-shape', d: 'M0-8L8 6H-8z' });
+    case 'ship':
+      return svg('path', { class: 'map-shape', d: 'M-10-1H10L6 6H-6zM-3-1V-6H3V-1z' });
+    case 'missile':
+      return svg('circle', { class: 'map-shape', r: 6 });
+    case 'member':
+      return svg('path', { class: 'map-shape', d: starPath(8.5, 3.6) });
+    case 'infrastructure':
+      return svg('rect', { class: 'map-shape', x: -8, y: -3, width: 16, height: 6 });
+    default:
+      return svg('circle', { class: 'map-shape', r: 5 });
+  }
+}
+
+/**
+ * @param {number} outer
+ * @param {number} inner
+ */
+function starPath(outer, inner) {
+  let d = '';
+  for (let i = 0; i < 10; i++) {
+    const r = i % 2 ? inner : outer;
+    const a = (Math.PI / 5) * i - Math.PI / 2;
+    d += `${i ? 'L' : 'M'}${(r * Math.cos(a)).toFixed(1)} ${(r * Math.sin(a)).toFixed(1)}`;
+  }
+  return d + 'z';
+}
+
+/**
+ * The point at a great-circle distance and bearing from a start point (spherical Earth).
+ * @param {number} lon degrees
+ * @param {number} lat degrees
+ * @param {number} km distance
+ * @param {number} bearing degrees clockwise from north
+ * @returns {[number, number]} [lon, lat]
+ */
+export function destination(lon, lat, km, bearing) {
+  const rad = Math.PI / 180;
+  const d = km / 6371.0088;
+  const p1 = lat * rad;
+  const l1 = lon * rad;
+  const b = bearing * rad;
+  const p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(b));
+  const l2 = l1 + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
+  return [l2 / rad, p2 / rad];
+}
+
+/**
+ * SVG path of the ring at `km` around a point: 90 great-circle points, projected.
+ * @param {number} lon
+ * @param {number} lat
+ * @param {number} km
+ */
+function ringPath(lon, lat, km) {
+  let d = '';
+  for (let i = 0; i < 90; i++) {
+    const [x, y] = project(...destination(lon, lat, km, i * 4));
+    d += `${i ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)}`;
+  }
+  return d + 'z';
+}
+
+/** Graticule every 10 degrees over the map's area. */
+function graticulePath() {
+  let d = '';
+  for (let lat = 30; lat <= 70; lat += 10) {
+    for (let lon = -30; lon <= 100; lon += 2) {
+      const [x, y] = project(lon, lat);
+      d += `${lon === -30 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`;
+    }
+  }
+  for (let lon = -30; lon <= 100; lon += 10) {
+    for (let lat = 20; lat <= 80; lat += 2) {
+      const [x, y] = project(lon, lat);
+      d += `${lat === 20 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`;
+    }
+  }
+  return d;
+}
+
+/** @param {number} n */
+function fmtCount(n) {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** @param {number} km */
+function fmtKm(km) {
+  return `${Math.round(km).toLocaleString('en-GB')} km`;
+}
+
+/**
+ * Creates the map for a scenario.
+ * @param {{scenario: ScenarioLike, legend?: boolean, title?: string}} opts
+ *   legend: draw the legend inside the map (default true);
+ *   title: the first words of the accessible summary (default "Map of Europe and Central Asia").
+ * @returns {{el: SVGSVGElement, list: HTMLElement, update: (view: ViewLike) => void}}
+ *   el: the map; list: a visually hidden list of what the map shows (place it next to el);
+ *   update(view): shows the features whose variable is at least 1 in view.vars.
+ */
+export function createMap({ scenario, legend = true, title = 'Map of Europe and Central Asia' }) {
+  const factions = scenario.factions || [];
+  const factionName = (/** @type {string | null | undefined} */ id) =>
+    (id && factions.find((f) => f.id === id)?.name) || (id ?? 'Other');
+  const varName = (/** @type {string} */ id) =>
+    (scenario.variables || []).find((v) => v.id === id)?.name || id;
+  const hatchId = uniqueId('map-hatch');
+  const clipId = uniqueId('map-clip');
+  const W = VIEW.width;
+  const H = VIEW.height;
+
+  // --- Countries ------------------------------------------------------------------------------
+  const nato = new Set(NATO_2013);
+  const csto = new Set(CSTO_2013);
+  const countryPaths = Object.entries(COUNTRIES).map(([iso, c]) => {
+    const bloc = iso === 'RUS' ? 'russia' : nato.has(iso) ? 'nato' : csto.has(iso) ? 'csto' : 'none';
+    const blocName = { russia: 'Russia', nato: 'NATO member', csto: 'CSTO member', none: '' }[bloc];
+    return svg(
+      'path',
+      { class: `map-country map-bloc-${bloc}`, d: c.d, 'data-iso': iso, fill: bloc === 'csto' ? `url(#${hatchId})` : null },
+      svg('title', null, blocName ? `${c.name} (${blocName})` : c.name),
+    );
+  });
+
+  // --- Features -------------------------------------------------------------------------------
+  /** @type {{f: MapFeature, g: SVGElement, ring: SVGElement | null, ringLabel: SVGElement | null,
+   *   count: SVGElement, title: SVGElement, li: HTMLElement, last: string}[]} */
+  const items = [];
+  const ringGroup = svg('g', { class: 'map-rings' });
+  const markerGroup = svg('g', { class: 'map-markers' });
+  const listEl = h('ul', { class: 'map-list map-sr-only', 'aria-label': 'What the map shows' });
+
+  const features = scenario.map || [];
+  const positions = spread(features.map((f) => project(f.lon, f.lat)));
+  const labelAt = placeLabels(positions);
+
+  features.forEach((f, i) => {
+    const [x, y] = positions[i];
+    const fid = f.faction || 'other';
+    const known = fid in FACTION_COLOURS;
+    const colour = !known && f.faction ? factions.find((fa) => fa.id === f.faction)?.colour : undefined;
+    const cls = `map-f-${known ? fid : 'other'}`;
+
+    let ring = null;
+    let ringLabel = null;
+    if (f.range_km && f.range_km > 0) {
+      ring = svg('path', { class: `map-ring ${cls}`, d: ringPath(f.lon, f.lat, f.range_km), stroke: colour });
+      ringGroup.append(ring);
+      // Label the ring where it is inside the view (south first, then round the compass).
+      for (const b of [180, 200, 160, 135, 225, 45, 315, 90, 270, 0]) {
+        const [lx, ly] = project(...destination(f.lon, f.lat, f.range_km, b));
+        if (lx > 40 && lx < W - 40 && ly > 20 && ly < H - 10) {
+          ringLabel = svg('text', { class: `map-ring-label ${cls}`, x: lx.toFixed(1), y: (ly + 4).toFixed(1), 'text-anchor': 'middle' }, fmtKm(f.range_km));
+          ringGroup.append(ringLabel);
+          break;
+        }
+      }
+    }
+    const titleEl = svg('title', null, '');
+    const [lx, ly, anchor] = labelAt[i];
+    const count = svg('text', { class: 'map-count', x: lx, y: ly, 'text-anchor': anchor }, '');
+    const s = shape(f.kind);
+    if (colour) s.setAttribute('fill', colour);
+    const g = svg('g', {
+      class: `map-marker map-kind-${f.kind} ${cls}`,
+      transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
+      'data-feature': f.id,
+    }, titleEl, s, count);
+    markerGroup.append(g);
+    const li = h('li', null, '');
+    listEl.append(li);
+    items.push({ f, g, ring, ringLabel, count, title: titleEl, li, last: '' });
+  });
+
+  // --- Legend ---------------------------------------------------------------------------------
+  let legendGroup = null;
+  if (legend) legendGroup = buildLegend(factions, hatchId, scenario.map || [], H);
+
+  const el = /** @type {SVGSVGElement} */ (svg('svg', {
+    class: 'map',
+    viewBox: `0 0 ${W} ${H}`,
+    preserveAspectRatio: 'xMidYMid meet',
+    role: 'img',
+    'aria-label': title,
+    'data-testid': 'map',
+  },
+  svg('defs', null,
+    svg('pattern', { id: hatchId, patternUnits: 'userSpaceOnUse', width: 7, height: 7, patternTransform: 'rotate(45)' },
+      svg('rect', { class: 'map-hatch-bg', width: 7, height: 7 }),
+      svg('rect', { class: 'map-hatch-line', width: 2.5, height: 7 })),
+    svg('clipPath', { id: clipId }, svg('rect', { width: W, height: H }))),
+  svg('rect', { class: 'map-sea', width: W, height: H }),
+  svg('path', { class: 'map-graticule', d: graticulePath() }),
+  svg('g', { class: 'map-countries' }, countryPaths),
+  svg('g', { 'clip-path': `url(#${clipId})` }, ringGroup, markerGroup),
+  legendGroup,
+  svg('rect', { class: 'map-frame', width: W, height: H })));
+
+  let lastLabel = '';
+
+  /** @param {ViewLike} view */
+  function update(view) {
+    const vars = (view && view.vars) || {};
+    /** @type {Map<string, Map<string, number>>} faction -> kind -> count */
+    const summary = new Map();
+    for (const it of items) {
+      const f = it.f;
+      const n = f.shown_when ? Number(vars[f.shown_when] ?? 0) : 1;
+      const shown = n >= 1;
+      const key = shown ? `s${n}` : 'h';
+      if (key !== it.last) {
+        it.last = key;
+        const disp = shown ? null : 'none';
+        setDisplay(it.g, disp);
+        if (it.ring) setDisplay(it.ring, disp);
+        if (it.ringLabel) setDisplay(it.ringLabel, disp);
+        it.li.hidden = !shown;
+        const multi = shown && n > 1;
+        it.count.textContent = multi ? `×${fmtCount(n)}` : '';
+        let text = `${factionName(f.faction)}: ${f.name}`;
+        if (multi && f.shown_when) text += ` (${varName(f.shown_when)}: ${fmtCount(n)})`;
+        if (f.range_km) text += `, range ${fmtKm(f.range_km)}`;
+        it.title.textContent = text;
+        it.li.textContent = text;
+      }
+      if (shown) {
+        const fk = f.faction || '';
+        if (!summary.has(fk)) summary.set(fk, new Map());
+        const m = /** @type {Map<string, number>} */ (summary.get(fk));
+        m.set(f.kind, (m.get(f.kind) || 0) + (f.kind === 'ship' ? Math.round(n) : 1));
+      }
+    }
+    const parts = [];
+    for (const [fk, kinds] of summary) {
+      const words = [];
+      for (const [kind, one, many] of KINDS) {
+        const c = kinds.get(kind);
+        if (c) words.push(`${c} ${c === 1 ? one : many}`);
+      }
+      for (const [kind, c] of kinds) if (!KINDS.some(([k]) => k === kind)) words.push(`${c} ${kind}`);
+      parts.push(`${fk ? factionName(fk) : 'Others'}: ${words.join(', ')}`);
+    }
+    const label = `${title}. NATO members shaded blue, Russia orange, other CSTO members hatched pink. ${parts.join('; ')}.`;
+    if (label !== lastLabel) {
+      lastLabel = label;
+      el.setAttribute('aria-label', label);
+    }
+  }
+
+  update(null);
+  return { el, list: listEl, update };
+}
+
+/** Markers closer than this (view-box units) are pushed apart. */
+const MIN_GAP = 16;
+
+/**
+ * Moves markers that would overlap apart a little (a few units, i.e. some tens of km), so that
+ * neighbours such as Kaliningrad's Iskander and radar, or two features at one site, stay legible.
+ * @param {[number, number][]} pts projected positions
+ * @returns {[number, number][]}
+ */
+export function spread(pts) {
+  const p = pts.map(([x, y]) => [x, y]);
+  for (let iter = 0; iter < 30; iter++) {
+    let moved = false;
+    for (let i = 0; i < p.length; i++) {
+      for (let j = i + 1; j < p.length; j++) {
+        let dx = p[j][0] - p[i][0];
+        let dy = p[j][1] - p[i][1];
+        let d = Math.hypot(dx, dy);
+        if (d >= MIN_GAP) continue;
+        if (d < 0.01) {
+          // Same place: the later one goes down-left, the earlier one up-right.
+          dx = -0.7;
+          dy = 0.7;
+          d = 1;
+        }
+        const push = (MIN_GAP - d) / 2 + 0.01;
+        const ux = dx / d;
+        const uy = dy / d;
+        p[i][0] -= ux * push;
+        p[i][1] -= uy * push;
+        p[j][0] += ux * push;
+        p[j][1] += uy * push;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  return /** @type {[number, number][]} */ (p);
+}
+
+/** Candidate count-label positions relative to a marker: [x, y, text-anchor]. */
+const LABEL_SPOTS = /** @type {[number, number, string][]} */ ([
+  [11, -5, 'start'], [11, 16, 'start'], [-11, -5, 'end'], [-11, 16, 'end'], [0, -12, 'middle'], [0, 25, 'middle'],
+]);
+
+/**
+ * Chooses, for each marker, where its count goes: the spot farthest from other markers.
+ * @param {[number, number][]} pts
+ * @returns {[number, number, string][]}
+ */
+function placeLabels(pts) {
+  return pts.map(([x, y], i) => {
+    let best = LABEL_SPOTS[0];
+    let bestScore = -1;
+    for (const spot of LABEL_SPOTS) {
+      // the label's rough centre (two characters, 17 units high)
+      const cx = x + spot[0] + (spot[2] === 'start' ? 10 : spot[2] === 'end' ? -10 : 0);
+      const cy = y + spot[1] - 6;
+      let score = Infinity;
+      pts.forEach(([ox, oy], j) => {
+        if (j !== i) score = Math.min(score, Math.hypot(ox - cx, oy - cy));
+      });
+      score = Math.min(score, 30); // far enough: keep the first (preferred) spot
+      if (score > bestScore + 4) {
+        best = spot;
+        bestScore = score;
+      }
+    }
+    return best;
+  });
+}
+
+/**
+ * @param {Element} el
+ * @param {string | null} value
+ */
+function setDisplay(el, value) {
+  if (value) el.setAttribute('display', value);
+  else el.removeAttribute('display');
+}
+
+/**
+ * The legend, in two columns: bloc shading and marker colours; marker shapes by kind (only the
+ * kinds the scenario uses). Drawn over North Africa, at the bottom left.
+ * @param {ScenarioFaction[]} factions
+ * @param {string} hatchId
+ * @param {MapFeature[]} features
+ * @param {number} viewHeight
+ */
+function buildLegend(factions, hatchId, features, viewHeight) {
+  const name = (/** @type {string} */ id, /** @type {string} */ dflt) => factions.find((f) => f.id === id)?.name || dflt;
+  const LINE = 20;
+  const COL = 158;
+  /** @type {SVGElement[]} */
+  const cells = [];
+  const cell = (/** @type {number} */ col, /** @type {number} */ r, /** @type {SVGElement} */ sample, /** @type {string} */ text) => {
+    cells.push(svg('g', { transform: `translate(${col * COL} ${r * LINE})` }, sample, svg('text', { class: 'map-legend-text', x: 16, y: 5 }, text)));
+  };
+  const swatch = (/** @type {string} */ bloc) =>
+    svg('rect', { class: `map-country map-bloc-${bloc}`, x: -8, y: -6, width: 16, height: 12, fill: bloc === 'csto' ? `url(#${hatchId})` : null });
+  let r = 0;
+  cell(0, r++, swatch('nato'), 'NATO member');
+  cell(0, r++, swatch('russia'), name('russia', 'Russia'));
+  cell(0, r++, swatch('csto'), 'CSTO member');
+  for (const [id, colour] of Object.entries(FACTION_COLOURS)) {
+    if (!factions.some((f) => f.id === id)) continue;
+    cell(0, r++, svg('circle', { class: `map-legend-dot map-f-${id}`, r: 5.5, fill: colour }), `${name(id, id)} marker`);
+  }
+  const rows0 = r;
+  r = 0;
+  const used = new Set(features.map((f) => f.kind));
+  for (const [kind, , , label] of KINDS) {
+    if (!used.has(kind)) continue;
+    cell(1, r++, svg('g', { class: `map-marker map-kind-${kind} map-f-legend` }, shape(kind)), label);
+  }
+  const rows = Math.max(rows0, r);
+  const w = 2 * COL + 4;
+  const hgt = rows * LINE + 8;
+  return svg('g', { class: 'map-legend', transform: `translate(8 ${viewHeight - hgt - 8})`, 'aria-hidden': 'true' },
+    svg('rect', { class: 'map-legend-box', x: 0, y: 0, width: w, height: hgt, rx: 4 }),
+    svg('g', { transform: 'translate(14 14)' }, cells));
+}

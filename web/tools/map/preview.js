@@ -1,0 +1,44 @@
+// @ts-check
+// Development preview of the map component (web/tools is not embedded in the binary).
+import { createMap } from '../../js/components/map.js';
+import { h } from '../../js/dom.js';
+
+const STATES = /** @type {Record<string, Record<string, number>>} */ ({
+  none: {},
+  initial: { tpy2_radar: 1, aegis_ships_med: 1, isaf_presence: 1 },
+  escalated: {
+    tpy2_radar: 1, aegis_ships_med: 3, rota_destroyers: 4, deveselu_built: 1, redzikowo_built: 1,
+    redzikowo_iib: 1, north_sea_iib_ships: 2, nato_infrastructure: 2, iskander_kaliningrad: 2,
+    voronezh_kaliningrad: 1, ru_systems_belarus: 1, nato_transit: 1, isaf_presence: 1,
+  },
+});
+
+async function loadScenario() {
+  for (const url of ['/api/scenarios/missile-defence-2013', 'fixture-scenario.json']) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return await r.json();
+    } catch { /* next */ }
+  }
+  throw new Error('no scenario: run the server, or make fixture-scenario.json (see generate.mjs)');
+}
+
+const params = new URLSearchParams(location.search);
+const root = /** @type {HTMLElement} */ (document.getElementById('map'));
+if (params.get('width')) root.style.setProperty('--w', `${params.get('width')}px`);
+const scenario = await loadScenario();
+const t0 = performance.now();
+const map = createMap({ scenario });
+root.append(map.el, map.list);
+const t1 = performance.now();
+const summary = /** @type {HTMLElement} */ (document.getElementById('summary'));
+function show(/** @type {string} */ name) {
+  const t = performance.now();
+  map.update({ vars: STATES[name] });
+  summary.textContent = `state ${name}: update ${(performance.now() - t).toFixed(2)} ms, create ${(t1 - t0).toFixed(1)} ms\n` +
+    `${map.el.getAttribute('aria-label')}\n\n${[...map.list.querySelectorAll('li:not([hidden])')].map((li) => li.textContent).join('\n')}`;
+}
+const buttons = /** @type {HTMLElement} */ (document.getElementById('buttons'));
+for (const name of Object.keys(STATES)) buttons.append(h('button', { type: 'button', onclick: () => show(name) }, name));
+show(params.get('state') || 'initial');
+document.body.dataset.ready = '1';
