@@ -1,0 +1,197 @@
+// @ts-check
+/**
+ * REST calls to the Détente server (docs/protocol.md §2). Every function returns the parsed
+ * JSON body, or throws an {@link ApiError} carrying the server's `{code, message}`.
+ * @module api
+ */
+
+/** An HTTP error from the API: `status` is the HTTP status, `code` and `message` the server's. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   */
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * Milliseconds to add to `Date.now()` to get the server's clock, estimated from the HTTP
+ * `Date` header of the last response (1 s resolution; only corrected when off by over 1.5 s).
+ */
+export let clockOffsetMs = 0;
+
+/** The server's current time in Unix ms. */
+export function serverNow() {
+  return Date.now() + clockOffsetMs;
+}
+
+/** @param {Response} res */
+function noteClock(res) {
+  const d = res.headers.get('date');
+  if (!d) return;
+  const t = Date.parse(d);
+  if (Number.isNaN(t)) return;
+  // The header is truncated to the second: the server's clock is in [t, t + 1000).
+  const off = t + 500 - Date.now();
+  if (Math.abs(off) > 1500) clockOffsetMs = off;
+  else clockOffsetMs = 0;
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{body?: any, token?: string | null}} [opts]
+ * @returns {Promise<any>}
+ */
+async function call(method, path, opts = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'offline', 'the server could not be reached; check the connection and try again');
+  }
+  noteClock(res);
+  const text = await res.text();
+  /** @type {any} */
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const code = (data && data.code) || `http_${res.status}`;
+    const message = (data && data.message) || text || res.statusText || `HTTP ${res.status}`;
+    throw new ApiError(res.status, code, message);
+  }
+  return data;
+}
+
+/**
+ * `POST /api/games`: creates a game. Needs the admin token when the server has one (401 otherwise).
+ * @param {{scenario?: string, name?: string, preset?: string,
+ *   deadlines?: {briefing: number, negotiation: number, orders: number, review: number},
+ *   bots?: Record<string, 'hawk'|'pragmatist'|'dove'>, team_sizes?: Record<string, number>, seed?: number}} body
+ * @param {string} [adminToken]
+ * @returns {Promise<{game_id: string, join_code: string, control_token: string, control_seat_id: string}>}
+ */
+export function createGame(body, adminToken) {
+  return call('POST', '/api/games', { body, token: adminToken || null });
+}
+
+/**
+ * `POST /api/join`: joins a game by its code; returns a new seat and its token (shown once).
+ * @param {{code: string, name: string, faction?: string, observer?: boolean}} body
+ * @returns {Promise<{game_id: string, seat_id: string, seat_token: string, seat: Seat, name: string}>}
+ */
+export function join(body) {
+  return call('POST', '/api/join', { body });
+}
+
+/**
+ * `GET /api/games/{id}`: the game as the token's seat sees it.
+ * @param {string} gameId
+ * @param {string} token
+ * @returns {Promise<{game_id: string, seq: number, you: You, view: any, join_code?: string}>}
+ */
+export function summary(gameId, token) {
+  return call('GET', `/api/games/${encodeURIComponent(gameId)}`, { token });
+}
+
+/**
+ * `GET /api/games/{id}/reports`: the turn reports the seat may read, oldest first.
+ * @param {string} gameId
+ * @param {string} token
+ * @returns {Promise<any[]>}
+ */
+export function reports(gameId, token) {
+  return call('GET', `/api/games/${encodeURIComponent(gameId)}/reports`, { token });
+}
+
+/**
+ * `GET /api/games/{id}/export` (Control only).
+ * @param {string} gameId
+ * @param {string} token
+ */
+export function exportGame(gameId, token) {
+  return call('GET', `/api/games/${encodeURIComponent(gameId)}/export`, { token });
+}
+
+/**
+ * `GET /api/scenarios`: ids, titles, factions, rounds, presets.
+ * @returns {Promise<Array<{id: string, title: string, summary: string, factions: string[],
+ *   rounds: string[], presets: string[], default_preset: string}>>}
+ */
+export function scenarios() {
+  return call('GET', '/api/scenarios');
+}
+
+/** @type {Map<string, Promise<any>>} */
+const scenarioCache = new Map();
+
+/**
+ * `GET /api/scenarios/{id}`: the whole scenario (factions, actions, clause kinds, variables,
+ * events, model, scoring, map). Cached for the page's lifetime.
+ * @param {string} id
+ * @returns {Promise<any>}
+ */
+export function scenario(id) {
+  let p = scenarioCache.get(id);
+  if (!p) {
+    p = call('GET', `/api/scenarios/${encodeURIComponent(id)}`);
+    p.catch(() => scenarioCache.delete(id));
+    scenarioCache.set(id, p);
+  }
+  return p;
+}
+
+/**
+ * `GET /api/games/{id}/seats` (Control token): every seat and its open sockets.
+ * @param {string} gameId
+ * @param {string} token
+ * @returns {Promise<Array<{seat_id: string, name: string, seat: Seat, connected: number}>>}
+ */
+export function seats(gameId, token) {
+  return call('GET', `/api/games/${encodeURIComponent(gameId)}/seats`, { token });
+}
+
+/**
+ * `PUT /api/games/{id}/seats/{seat_id}` (Control token): moves a seat to a faction or to observers.
+ * @param {string} gameId
+ * @param {string} token
+ * @param {string} seatId
+ * @param {{faction: string} | {observer: true}} body
+ */
+export function setSeat(gameId, token, seatId, body) {
+  return call('PUT', `/api/games/${encodeURIComponent(gameId)}/seats/${encodeURIComponent(seatId)}`, { body, token });
+}
+
+/**
+ * URL of the SVG QR code of a join link (for `<img src>`).
+ * @param {string} code
+ */
+export function qrUrl(code) {
+  return `/api/join/${encodeURIComponent(code)}/qr.svg`;
+}
+
+/**
+ * @typedef {{role: 'faction', faction: string} | {role: 'control'} | {role: 'observer'}} Seat
+ * @typedef {{seat_id: string, seat: Seat, name: string}} You
+ */

@@ -1,0 +1,285 @@
+// @ts-check
+/**
+ * Names, labels and numbers for display. Names come from the current scenario, which the
+ * store registers with `setScenario()`; without one, ids are shown as they are.
+ * @module format
+ */
+
+import { serverNow } from './api.js';
+
+/** @type {any} */
+let scenario = null;
+/** @type {Map<string, any>} */ let factions = new Map();
+/** @type {Map<string, any>} */ let variables = new Map();
+/** @type {Map<string, any>} */ let actions = new Map();
+/** @type {Map<string, any>} */ let clauseKinds = new Map();
+/** @type {Map<string, any>} */ let events = new Map();
+
+/**
+ * Registers the scenario the names come from (`GET /api/scenarios/{id}`).
+ * @param {any} s
+ */
+export function setScenario(s) {
+  scenario = s;
+  factions = new Map((s?.factions || []).map((/** @type {any} */ f) => [f.id, f]));
+  variables = new Map((s?.variables || []).map((/** @type {any} */ v) => [v.id, v]));
+  actions = new Map((s?.actions || []).map((/** @type {any} */ a) => [a.id, a]));
+  clauseKinds = new Map((s?.clause_kinds || []).map((/** @type {any} */ k) => [k.id, k]));
+  events = new Map((s?.events || []).map((/** @type {any} */ e) => [e.id, e]));
+}
+
+/** The registered scenario, or null. */
+export function getScenario() {
+  return scenario;
+}
+
+/** @param {string} id */
+export function faction(id) { return factions.get(id) || null; }
+/** @param {string} id */
+export function variable(id) { return variables.get(id) || null; }
+/** @param {string} id */
+export function action(id) { return actions.get(id) || null; }
+/** @param {string} id */
+export function clauseKind(id) { return clauseKinds.get(id) || null; }
+/** @param {string} id */
+export function eventCard(id) { return events.get(id) || null; }
+
+/** @param {string} id e.g. `us_nato` → "US/NATO" */
+export function factionName(id) {
+  return factions.get(id)?.name || id;
+}
+
+/**
+ * The faction's colour from the scenario (CSS colour), or a neutral grey.
+ * @param {string} id
+ */
+export function factionColour(id) {
+  return factions.get(id)?.colour || '#6b7280';
+}
+
+/** @param {string} id */
+export function varName(id) {
+  return variables.get(id)?.name || id;
+}
+
+/** @param {string} id */
+export function actionName(id) {
+  return actions.get(id)?.name || id;
+}
+
+/** @param {string} kind */
+export function clauseName(kind) {
+  return clauseKinds.get(kind)?.name || kind;
+}
+
+/** @param {string} id */
+export function eventName(id) {
+  return events.get(id)?.name || id;
+}
+
+const PHASES = /** @type {Record<string, string>} */ ({
+  briefing: 'Briefing',
+  negotiation: 'Negotiation',
+  orders: 'Orders',
+  review: 'Review',
+  ended: 'Game over',
+});
+
+/** @param {string} phase */
+export function phaseName(phase) {
+  return PHASES[phase] || phase;
+}
+
+/**
+ * The label of a round (0-based), e.g. "2013".
+ * @param {number} round
+ */
+export function roundLabel(round) {
+  return scenario?.rounds?.[round]?.label || `Round ${round + 1}`;
+}
+
+/** @param {string | null | undefined} t */
+export function temperamentName(t) {
+  return t ? t[0].toUpperCase() + t.slice(1) : 'People';
+}
+
+/**
+ * A seat as words: "Russia", "Control", "Observer".
+ * @param {import('./api.js').Seat | any} seat
+ */
+export function seatLabel(seat) {
+  if (!seat) return '';
+  if (seat.role === 'faction') return factionName(seat.faction);
+  if (seat.role === 'control') return 'Control';
+  if (seat.role === 'observer') return 'Observer';
+  if (seat.role === 'system') return 'The clock';
+  return String(seat.role);
+}
+
+/**
+ * A number for display: up to `digits` decimals, trailing zeros dropped, thin grouping.
+ * @param {number | null | undefined} x
+ * @param {number} [digits]
+ */
+export function num(x, digits = 2) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  const r = Number(x.toFixed(digits));
+  return r.toLocaleString('en-GB', { maximumFractionDigits: digits });
+}
+
+/**
+ * A share (0–1) as a percentage, "42%".
+ * @param {number | null | undefined} x
+ * @param {number} [digits]
+ */
+export function pct(x, digits = 0) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+/**
+ * A signed difference, "+3.2" / "−1".
+ * @param {number} d
+ * @param {number} [digits]
+ */
+export function signed(d, digits = 2) {
+  if (d > 0) return `+${num(d, digits)}`;
+  if (d < 0) return `−${num(-d, digits)}`;
+  return '±0';
+}
+
+/**
+ * A value with the variable's unit, e.g. "3 ships".
+ * @param {string} varId
+ * @param {number} value
+ */
+export function varValue(varId, value) {
+  const v = variables.get(varId);
+  const unit = v?.unit ? ` ${v.unit}` : '';
+  return `${num(value, 2)}${unit}`;
+}
+
+/**
+ * Time left as "m:ss" (or "h:mm:ss"); "0:00" when past.
+ * @param {number} ms
+ */
+export function countdownText(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
+/**
+ * Milliseconds until a server timestamp (Unix ms), using the server's clock estimate.
+ * @param {number} at
+ */
+export function msUntil(at) {
+  return at - serverNow();
+}
+
+/**
+ * Time of day of a server timestamp, "14:05".
+ * @param {number} atMs
+ */
+export function timeOfDay(atMs) {
+  return new Date(atMs).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+}
+
+/**
+ * A stable string key for a channel (for maps, test ids and unread counts):
+ * `plenary`, `bilateral-russia-us_nato`, `team-russia`, `control-russia`.
+ * @param {any} ch
+ */
+export function channelKey(ch) {
+  switch (ch.kind) {
+    case 'plenary': return 'plenary';
+    case 'bilateral': return `bilateral-${[...ch.factions].sort().join('-')}`;
+    case 'team': return `team-${ch.faction}`;
+    case 'control': return `control-${ch.faction}`;
+    default: return String(ch.kind);
+  }
+}
+
+/**
+ * A channel's name as seen from a seat: for Russia, the Russia–US/NATO bilateral is
+ * "US/NATO", its team channel "Team" and its Control channel "Control".
+ * @param {any} ch
+ * @param {import('./api.js').Seat | any} [seat]
+ */
+export function channelLabel(ch, seat) {
+  const own = seat && seat.role === 'faction' ? seat.faction : null;
+  switch (ch.kind) {
+    case 'plenary': return 'Plenary';
+    case 'bilateral': {
+      const [a, b] = ch.factions;
+      if (own === a) return factionName(b);
+      if (own === b) return factionName(a);
+      return `${factionName(a)} – ${factionName(b)}`;
+    }
+    case 'team': return own === ch.faction ? 'Team' : `${factionName(ch.faction)} team`;
+    case 'control': return own === ch.faction ? 'Control' : `Control – ${factionName(ch.faction)}`;
+    default: return String(ch.kind);
+  }
+}
+
+/**
+ * A list in words: "Russia, CSTO and US/NATO".
+ * @param {string[]} items
+ */
+export function andList(items) {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * A clause as a sentence, e.g. "Russia: No Iskander in Kaliningrad (Deploy an Iskander-M
+ * brigade to Kaliningrad)" or "US/NATO: Budget transfer of 50 to Russia".
+ * @param {any} c a clause `{kind, by, action?, var?, max?, to?, amount?}`
+ */
+export function clauseText(c) {
+  let s = `${factionName(c.by)}: ${clauseName(c.kind)}`;
+  /** @type {string[]} */
+  const details = [];
+  if (c.action) details.push(actionName(c.action));
+  if (c.var) details.push(`${varName(c.var)} at most ${num(c.max ?? 0)}`);
+  if (c.to) details.push(`${num(c.amount ?? 0)} budget to ${factionName(c.to)}`);
+  if (details.length) s += ` — ${details.join('; ')}`;
+  return s;
+}
+
+/**
+ * A proposal or agreement status as words.
+ * @param {any} st `{status, ...}`
+ */
+export function statusText(st) {
+  if (!st) return '';
+  switch (st.status) {
+    case 'open': return 'Open';
+    case 'signed': return 'Signed';
+    case 'rejected': return `Rejected by ${factionName(st.by)}${st.reason ? `: “${st.reason}”` : ''}`;
+    case 'countered': return `Countered by ${factionName(st.by)}`;
+    case 'withdrawn': return 'Withdrawn';
+    case 'expired': return 'Expired';
+    case 'pending_ratification': return 'Awaiting ratification';
+    case 'in_force': return 'In force';
+    case 'lapsed': return 'Lapsed (not ratified)';
+    case 'broken': return `Broken by ${factionName(st.by)} in ${roundLabel(st.round)}`;
+    default: return String(st.status);
+  }
+}
+
+/**
+ * How the game ended, in words.
+ * @param {any} ending
+ */
+export function endingText(ending) {
+  if (!ending) return '';
+  switch (ending.reason) {
+    case 'last_round': return 'The last round was played.';
+    case 'crisis': return `Crisis: tension reached ${num(ending.tension, 1)}.`;
+    case 'control': return `Control ended the game${ending.note ? `: ${ending.note}` : '.'}`;
+    default: return String(ending.reason);
+  }
+}

@@ -1,0 +1,197 @@
+// @ts-check
+/**
+ * The client's entry point and router (History API).
+ *
+ * Routes:
+ * - `/`                     landing (create / join / your games)
+ * - `/join/<CODE>`          landing with the join code filled in
+ * - `/game/<id>`            the desk (faction seat), console (Control) or observer view, by the seat
+ * - `/game/<id>/projector`  projector view
+ * - `/game/<id>/after`      after-action page
+ *
+ * A view is a module `views/<name>.js` exporting `mount(root, ctx) -> {unmount()}` with
+ * `ctx = {gameId, store, navigate, header}`: `store` is a loaded {@link GameStore} (null on the
+ * landing page), `navigate(path)` changes route, `header` is an element in the page header the
+ * view may fill (it is emptied when the view unmounts).
+ * @module main
+ */
+
+import { h, replace, clear } from './dom.js';
+import { GameStore } from './store.js';
+import { loadSeat, forgetSeat } from './session.js';
+
+/**
+ * @typedef {object} ViewContext
+ * @property {string | null} gameId
+ * @property {GameStore | null} store
+ * @property {(path: string, opts?: {replace?: boolean}) => void} navigate
+ * @property {HTMLElement} header
+ * @property {string | null} [code] join code from a `/join/<CODE>` link
+ */
+/** @typedef {{unmount: () => void}} Mounted */
+
+const root = /** @type {HTMLElement} */ (document.getElementById('app'));
+const header = /** @type {HTMLElement} */ (document.getElementById('header-slot'));
+
+/** @type {Mounted | null} */
+let current = null;
+/** @type {GameStore | null} */
+let store = null;
+let routeToken = 0;
+
+/**
+ * Goes to a path of the client.
+ * @param {string} path
+ * @param {{replace?: boolean}} [opts]
+ */
+export function navigate(path, opts = {}) {
+  if (opts.replace) history.replaceState(null, '', path);
+  else if (path !== location.pathname) history.pushState(null, '', path);
+  route();
+}
+
+function unmountCurrent() {
+  if (current) {
+    try { current.unmount(); } catch (e) { console.error(e); }
+    current = null;
+  }
+  clear(header);
+}
+
+function stopStore() {
+  if (store) {
+    store.stop();
+    store = null;
+  }
+}
+
+/**
+ * Loads a view module and mounts it, or shows a message when the module is missing.
+ * @param {string} name
+ * @param {ViewContext} ctx
+ * @param {number} token
+ */
+async function mountView(name, ctx, token) {
+  let mod;
+  try {
+    mod = await import(`./views/${name}.js`);
+  } catch (e) {
+    if (token !== routeToken) return;
+    console.error(e);
+    replace(root, h('section', { class: 'panel notice' },
+      h('h1', null, 'This view is not available yet'),
+      h('p', null, `The ${name} view could not be loaded.`),
+      h('p', null, h('a', { href: '/', 'data-link': true }, 'Back to the start page'))));
+    return;
+  }
+  if (token !== routeToken) return;
+  clear(root);
+  unmountCurrent();
+  current = mod.mount(root, ctx);
+  const title = root.querySelector('h1');
+  document.title = title && title.textContent ? `${title.textContent} · Détente` : 'Détente';
+}
+
+/** Which view a seat gets at `/game/<id>`. @param {string} role */
+function viewForRole(role) {
+  if (role === 'faction') return 'desk';
+  if (role === 'control') return 'console';
+  return 'observer';
+}
+
+/**
+ * Shows a message instead of a view (e.g. no seat, bad token).
+ * @param {string} title
+ * @param {...(string | Node)} body
+ */
+function message(title, ...body) {
+  unmountCurrent();
+  replace(root, h('section', { class: 'panel notice', 'data-testid': 'notice' },
+    h('h1', null, title), ...body.map((b) => (typeof b === 'string' ? h('p', null, b) : b))));
+  document.title = `${title} · Détente`;
+}
+
+async function route() {
+  routeToken += 1;
+  const token = routeToken;
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  const parts = path.split('/').filter(Boolean);
+
+  if (parts.length === 0 || parts[0] === 'join') {
+    stopStore();
+    const code = parts[0] === 'join' && parts[1] ? decodeURIComponent(parts[1]) : null;
+    await mountView('landing', { gameId: null, store: null, navigate, header, code }, token);
+    return;
+  }
+
+  if (parts[0] === 'game' && parts[1]) {
+    const gameId = parts[1];
+    const sub = parts[2] || '';
+    const saved = loadSeat(gameId);
+    if (!saved) {
+      stopStore();
+      message('You have no seat in this game',
+        'This browser holds no seat for this game. Join it with the code your facilitator gave you.',
+        h('p', null, h('a', { href: '/', 'data-link': true }, 'Join a game')));
+      return;
+    }
+    if (!store || store.gameId !== gameId || store.token !== saved.token) {
+      stopStore();
+      unmountCurrent();
+      replace(root, h('p', { class: 'loading', 'data-testid': 'loading' }, 'Loading the game…'));
+      const s = new GameStore({ gameId, token: saved.token });
+      store = s;
+      try {
+        await s.load();
+      } catch (e) {
+        const err = /** @type {any} */ (e);
+        if (token !== routeToken || store !== s) return;
+        stopStore();
+        if (err.status === 401) {
+          message('This seat is no longer valid',
+            'The server does not know the token saved for this game (the game may have been deleted).',
+            h('p', null, h('button', {
+              type: 'button', class: 'button',
+              onclick: () => { forgetSeat(gameId); navigate('/'); },
+            }, 'Forget this game and join again')));
+        } else {
+          message('The game could not be loaded', `${err.message || err}`,
+            h('p', null, h('button', { type: 'button', class: 'button', onclick: () => route() }, 'Try again')));
+        }
+        return;
+      }
+      if (token !== routeToken) return;
+      s.addEventListener('seat', () => {
+        // Control moved this seat: show the view that goes with the new seat.
+        if (store === s && !/\/(projector|after)$/.test(location.pathname)) route();
+      });
+    }
+    const s = store;
+    if (!s) return;
+    let name = viewForRole(s.role);
+    if (sub === 'projector') name = 'projector';
+    else if (sub === 'after') name = 'after';
+    await mountView(name, { gameId, store: s, navigate, header }, token);
+    return;
+  }
+
+  stopStore();
+  message('Page not found', h('p', null, h('a', { href: '/', 'data-link': true }, 'Go to the start page')));
+}
+
+// Same-origin links marked data-link (or any link to a client route) change route without a reload.
+document.addEventListener('click', (e) => {
+  const a = /** @type {HTMLElement} */ (e.target)?.closest?.('a');
+  if (!a || !(a instanceof HTMLAnchorElement)) return;
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  if (a.target && a.target !== '_self') return;
+  if (a.origin !== location.origin || a.hasAttribute('download')) return;
+  const p = a.pathname;
+  if (!(p === '/' || p.startsWith('/game/') || p.startsWith('/join/'))) return;
+  e.preventDefault();
+  navigate(p + a.search + a.hash);
+});
+
+window.addEventListener('popstate', () => route());
+
+route();

@@ -1,0 +1,102 @@
+// @ts-check
+/**
+ * The seats this browser holds, kept in localStorage so that a reload (or coming back later)
+ * resumes the same seat. One entry per game: the token is the person's identity in that game.
+ * @module session
+ */
+
+const KEY = 'detente.seats.v1';
+
+/**
+ * @typedef {object} SavedSeat
+ * @property {string} token seat token, or Control's token
+ * @property {string} [seat_id]
+ * @property {import('./api.js').Seat} seat
+ * @property {string} name
+ * @property {string} [join_code]
+ * @property {string} [scenario] scenario title or id, for the "your games" list
+ * @property {number} [saved_at] Unix ms
+ */
+
+/** @returns {Record<string, SavedSeat>} */
+function readAll() {
+  try {
+    const raw = localStorage.getItem(KEY);
+    const data = raw ? JSON.parse(raw) : {};
+    return data && typeof data === 'object' ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+/** @param {Record<string, SavedSeat>} all */
+function writeAll(all) {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(all));
+  } catch {
+    // Storage full or disabled: the seat lasts for this page only.
+  }
+}
+
+/**
+ * Saves (or updates) the seat held in a game.
+ * @param {string} gameId
+ * @param {SavedSeat} seat
+ */
+export function saveSeat(gameId, seat) {
+  const all = readAll();
+  all[gameId] = { ...(all[gameId] || {}), ...seat, saved_at: Date.now() };
+  writeAll(all);
+}
+
+/**
+ * Updates fields of a saved seat, if there is one (e.g. the seat after Control moved it).
+ * @param {string} gameId
+ * @param {Partial<SavedSeat>} patch
+ */
+export function updateSeat(gameId, patch) {
+  const all = readAll();
+  if (!all[gameId]) return;
+  all[gameId] = { ...all[gameId], ...patch };
+  writeAll(all);
+}
+
+/**
+ * @param {string} gameId
+ * @returns {SavedSeat | null}
+ */
+export function loadSeat(gameId) {
+  return readAll()[gameId] || null;
+}
+
+/** @param {string} gameId */
+export function forgetSeat(gameId) {
+  const all = readAll();
+  delete all[gameId];
+  writeAll(all);
+}
+
+/**
+ * Every saved seat, newest first.
+ * @returns {Array<SavedSeat & {game_id: string}>}
+ */
+export function listSeats() {
+  return Object.entries(readAll())
+    .map(([game_id, s]) => ({ ...s, game_id }))
+    .sort((a, b) => (b.saved_at || 0) - (a.saved_at || 0));
+}
+
+/**
+ * A fresh command id (UUID v4). Ids must never repeat for a seat, across reloads too (§9).
+ * @returns {string}
+ */
+export function newCommandId() {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  // Fallback for non-secure contexts (plain http on a LAN address): crypto.getRandomValues.
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

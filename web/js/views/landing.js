@@ -1,0 +1,320 @@
+// @ts-check
+/**
+ * Landing page: create a game as Control, join one with a code (or a /join/<CODE> link) as a
+ * faction or an observer, and resume the games this browser holds a seat in.
+ * @module views/landing
+ */
+
+import { h, replace, errorBox, showError, uniqueId } from '../dom.js';
+import * as api from '../api.js';
+import { saveSeat, listSeats, forgetSeat } from '../session.js';
+import { seatLabel, setScenario, getScenario } from '../format.js';
+
+const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
+const PHASES = /** @type {const} */ (['briefing', 'negotiation', 'orders', 'review']);
+
+/**
+ * @param {HTMLElement} root
+ * @param {import('../main.js').ViewContext} ctx
+ * @returns {import('../main.js').Mounted}
+ */
+export function mount(root, ctx) {
+  let alive = true;
+  /** @type {any[]} */
+  let list = [];
+  /** @type {Map<string, any>} */
+  const full = new Map();
+
+  const intro = h('section', { class: 'intro', 'aria-labelledby': 'landing-title' },
+    h('h1', { id: 'landing-title' }, 'Détente'),
+    h('p', { class: 'lead' }, 'A negotiation wargame about missile defence in Europe, 2013–2020. Russia, US/NATO and the CSTO negotiate, sign agreements and give orders, round after round; Control runs the clock.'));
+
+  // ---- Join ----
+  const joinErr = errorBox('join-error');
+  const factionErr = errorBox('join-faction-error');
+  const codeInput = h('input', {
+    id: 'join-code', name: 'code', required: true, autocomplete: 'off', autocapitalize: 'characters',
+    spellcheck: 'false', maxlength: '12', class: 'code-input', 'data-testid': 'join-code',
+    'aria-describedby': 'join-code-hint', value: ctx.code || '',
+  });
+  const nameInput = h('input', {
+    id: 'join-name', name: 'name', required: true, maxlength: '40', autocomplete: 'nickname',
+    'data-testid': 'join-name',
+  });
+  const factionBox = h('div', { class: 'choices', role: 'radiogroup', 'aria-labelledby': 'join-as-label' });
+  const joinBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-join' }, 'Join');
+
+  /** @param {string[]} factionIds */
+  function renderFactionChoices(factionIds) {
+    /** @type {Array<[string, string, string]>} value, label, testid */
+    const opts = [['', 'Assign me a faction', 'join-faction-assign']];
+    for (const f of factionIds) opts.push([f, nameOf(f), `join-faction-${f}`]);
+    opts.push(['observer', 'Observer (watch only)', 'join-observer']);
+    replace(factionBox, opts.map(([value, label, testid], i) => {
+      const id = uniqueId('join-as');
+      return h('div', { class: 'choice' },
+        h('input', { type: 'radio', name: 'join-as', id, value, checked: i === 0, 'data-testid': testid }),
+        h('label', { for: id }, label));
+    }));
+  }
+
+  /** @param {string} f */
+  function nameOf(f) {
+    for (const s of full.values()) {
+      const x = (s.factions || []).find((/** @type {any} */ y) => y.id === f);
+      if (x) return x.name;
+    }
+    return f;
+  }
+
+  const joinForm = h('form', { class: 'panel', 'data-testid': 'join-form', 'aria-labelledby': 'join-title', novalidate: true },
+    h('h2', { id: 'join-title' }, 'Join a game'),
+    h('div', { class: 'field' },
+      h('label', { for: 'join-code' }, 'Join code'),
+      codeInput,
+      h('p', { class: 'hint', id: 'join-code-hint' }, 'Six letters and digits, from your facilitator or the projector.')),
+    h('div', { class: 'field' }, h('label', { for: 'join-name' }, 'Your name'), nameInput),
+    h('fieldset', { class: 'field' },
+      h('legend', { id: 'join-as-label' }, 'Join as'),
+      factionBox, factionErr),
+    joinErr,
+    h('div', { class: 'actions' }, joinBtn));
+
+  joinForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    showError(joinErr, null);
+    showError(factionErr, null);
+    const code = codeInput.value.trim();
+    const name = nameInput.value.trim();
+    if (!code) { showError(joinErr, 'Enter the join code.'); codeInput.focus(); return; }
+    if (!name) { showError(joinErr, 'Enter your name.'); nameInput.focus(); return; }
+    const choice = /** @type {HTMLInputElement | null} */ (factionBox.querySelector('input:checked'));
+    const as = choice ? choice.value : '';
+    /** @type {{code: string, name: string, faction?: string, observer?: boolean}} */
+    const body = { code, name };
+    if (as === 'observer') body.observer = true;
+    else if (as) body.faction = as;
+    joinBtn.disabled = true;
+    try {
+      const r = await api.join(body);
+      saveSeat(r.game_id, {
+        token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name,
+        join_code: code.toUpperCase().replace(/[^A-Z0-9]/g, ''),
+      });
+      ctx.navigate(`/game/${r.game_id}`);
+    } catch (err) {
+      const ae = /** @type {any} */ (err);
+      if (['bot_seat', 'team_full', 'unknown_faction', 'game_full'].includes(ae.code)) {
+        showError(factionErr, ae);
+        factionBox.querySelector('input')?.focus();
+      } else {
+        showError(joinErr, ae);
+        if (ae.code === 'unknown_code') codeInput.focus();
+      }
+    } finally {
+      joinBtn.disabled = false;
+    }
+  });
+
+  // ---- Create ----
+  const createErr = errorBox('create-error');
+  const scenarioSelect = h('select', { id: 'create-scenario', 'data-testid': 'create-scenario' });
+  const scenarioSummary = h('p', { class: 'hint', id: 'create-scenario-summary' });
+  const presetSelect = h('select', { id: 'create-preset', 'data-testid': 'create-preset' });
+  const controlName = h('input', { id: 'create-name', maxlength: '40', value: 'Control', 'data-testid': 'create-name', required: true });
+  const deadlineBox = h('div', { class: 'grid-fields' });
+  const factionTable = h('tbody');
+  const seedInput = h('input', { id: 'create-seed', type: 'number', min: '0', step: '1', inputmode: 'numeric', 'data-testid': 'create-seed' });
+  const adminInput = h('input', { id: 'create-admin-token', type: 'password', autocomplete: 'off', 'data-testid': 'create-admin-token' });
+  const adminField = h('div', { class: 'field', hidden: true },
+    h('label', { for: 'create-admin-token' }, 'Admin token'),
+    adminInput,
+    h('p', { class: 'hint' }, 'This server only lets its administrators create games.'));
+  const createBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-create' }, 'Create the game');
+
+  const createForm = h('form', { class: 'panel', 'data-testid': 'create-form', 'aria-labelledby': 'create-title', novalidate: true },
+    h('h2', { id: 'create-title' }, 'Run a game as Control'),
+    h('div', { class: 'field' }, h('label', { for: 'create-scenario' }, 'Scenario'), scenarioSelect, scenarioSummary),
+    h('div', { class: 'grid-fields' },
+      h('div', { class: 'field' }, h('label', { for: 'create-name' }, 'Your name (Control)'), controlName),
+      h('div', { class: 'field' }, h('label', { for: 'create-preset' }, 'Model preset'), presetSelect)),
+    h('fieldset', { class: 'field' },
+      h('legend', null, 'Phase deadlines, in minutes (0: no deadline)'),
+      deadlineBox),
+    h('fieldset', { class: 'field' },
+      h('legend', null, 'Factions'),
+      h('table', { class: 'table compact' },
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col' }, 'Faction'),
+          h('th', { scope: 'col' }, 'Played by'),
+          h('th', { scope: 'col' }, 'Team size'))),
+        factionTable)),
+    h('details', { class: 'field' },
+      h('summary', null, 'More options'),
+      h('div', { class: 'field' }, h('label', { for: 'create-seed' }, 'Random seed (optional)'), seedInput,
+        h('p', { class: 'hint' }, 'The same seed and the same moves give the same game.'))),
+    adminField,
+    createErr,
+    h('div', { class: 'actions' }, createBtn));
+
+  function selectedScenario() {
+    return list.find((s) => s.id === scenarioSelect.value) || list[0];
+  }
+
+  function renderScenarioOptions() {
+    const s = selectedScenario();
+    if (!s) return;
+    const sc = full.get(s.id);
+    replace(scenarioSummary, s.summary || '');
+    replace(presetSelect, (s.presets || []).map((/** @type {string} */ p) => {
+      const preset = sc?.model?.presets?.find((/** @type {any} */ x) => x.id === p);
+      return h('option', { value: p, selected: p === s.default_preset }, preset?.name ? `${preset.name}` : p);
+    }));
+    replace(deadlineBox, PHASES.map((ph) => {
+      const id = `create-deadline-${ph}`;
+      const secs = sc?.phases?.[ph] ?? ({ briefing: 120, negotiation: 900, orders: 300, review: 180 })[ph];
+      return h('div', { class: 'field' },
+        h('label', { for: id }, ph[0].toUpperCase() + ph.slice(1)),
+        h('input', { id, type: 'number', min: '0', max: '1440', step: '0.5', inputmode: 'decimal', value: String(secs / 60), 'data-testid': id }));
+    }));
+    replace(factionTable, (s.factions || []).map((/** @type {string} */ f) => {
+      const fx = sc?.factions?.find((/** @type {any} */ x) => x.id === f);
+      const botId = `create-bot-${f}`;
+      const teamId = `create-team-${f}`;
+      return h('tr', null,
+        h('th', { scope: 'row' }, fx?.name || f),
+        h('td', null,
+          h('label', { for: botId, class: 'visually-hidden' }, `${fx?.name || f} played by`),
+          h('select', { id: botId, 'data-testid': botId },
+            h('option', { value: '' }, 'People'),
+            TEMPERAMENTS.map((t) => h('option', { value: t }, `Bot: ${t}`)))),
+        h('td', null,
+          h('label', { for: teamId, class: 'visually-hidden' }, `${fx?.name || f} team size`),
+          h('input', { id: teamId, type: 'number', min: '1', max: '50', step: '1', inputmode: 'numeric', value: String(fx?.team_size ?? 5), 'data-testid': teamId, class: 'narrow' })));
+    }));
+  }
+
+  scenarioSelect.addEventListener('change', renderScenarioOptions);
+
+  createForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    showError(createErr, null);
+    const s = selectedScenario();
+    if (!s) { showError(createErr, 'No scenario is available.'); return; }
+    const name = controlName.value.trim() || 'Control';
+    /** @type {any} */
+    const deadlines = {};
+    for (const ph of PHASES) {
+      const input = /** @type {HTMLInputElement} */ (deadlineBox.querySelector(`#create-deadline-${ph}`));
+      const min = Number(input.value);
+      if (!Number.isFinite(min) || min < 0) {
+        showError(createErr, `The ${ph} deadline must be 0 or more minutes.`);
+        input.focus();
+        return;
+      }
+      deadlines[ph] = Math.round(min * 60);
+    }
+    /** @type {Record<string, any>} */
+    const bots = {};
+    /** @type {Record<string, number>} */
+    const teamSizes = {};
+    for (const f of s.factions || []) {
+      const b = /** @type {HTMLSelectElement} */ (factionTable.querySelector(`#create-bot-${f}`)).value;
+      if (b) bots[f] = b;
+      const t = /** @type {HTMLInputElement} */ (factionTable.querySelector(`#create-team-${f}`));
+      const n = Number(t.value);
+      if (!Number.isInteger(n) || n < 1 || n > 50) {
+        showError(createErr, 'A team size is a whole number from 1 to 50.');
+        t.focus();
+        return;
+      }
+      teamSizes[f] = n;
+    }
+    /** @type {any} */
+    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes };
+    if (seedInput.value.trim()) {
+      const seed = Number(seedInput.value);
+      if (!Number.isSafeInteger(seed) || seed < 0) { showError(createErr, 'The seed is a whole number from 0 to 2^53.'); seedInput.focus(); return; }
+      body.seed = seed;
+    }
+    createBtn.disabled = true;
+    try {
+      const r = await api.createGame(body, adminInput.value.trim() || undefined);
+      saveSeat(r.game_id, {
+        token: r.control_token, seat_id: r.control_seat_id, seat: { role: 'control' }, name,
+        join_code: r.join_code, scenario: s.title,
+      });
+      ctx.navigate(`/game/${r.game_id}`);
+    } catch (err) {
+      const ae = /** @type {any} */ (err);
+      if (ae.status === 401) {
+        adminField.hidden = false;
+        showError(createErr, ae.message || 'This server needs the admin token to create games.');
+        adminInput.focus();
+      } else {
+        showError(createErr, ae);
+      }
+    } finally {
+      createBtn.disabled = false;
+    }
+  });
+
+  // ---- Your games ----
+  const gamesBox = h('section', { class: 'panel', 'aria-labelledby': 'games-title', 'data-testid': 'your-games' });
+  function renderGames() {
+    const seats = listSeats();
+    replace(gamesBox,
+      h('h2', { id: 'games-title' }, 'Your games'),
+      seats.length === 0
+        ? h('p', { class: 'muted' }, 'Games you create or join on this device appear here, so you can come back to them.')
+        : h('ul', { class: 'game-list' }, seats.map((g) => h('li', { class: 'game-item', 'data-testid': 'your-game' },
+          h('a', { href: `/game/${g.game_id}`, 'data-link': true, class: 'game-link' },
+            h('span', { class: 'game-seat' }, `${seatLabel(g.seat)}`),
+            h('span', { class: 'muted' }, ` as ${g.name}`),
+            g.join_code ? h('span', { class: 'code' }, g.join_code) : null,
+            g.saved_at ? h('span', { class: 'muted small' }, ` · ${new Date(g.saved_at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`) : null),
+          h('button', {
+            type: 'button', class: 'button subtle small', 'aria-label': `Forget the game where you are ${seatLabel(g.seat)} as ${g.name}`,
+            onclick: () => { forgetSeat(g.game_id); renderGames(); },
+          }, 'Forget')))));
+  }
+
+  replace(root,
+    h('div', { class: 'landing', 'data-testid': 'landing' },
+      intro,
+      h('div', { class: 'landing-grid' },
+        h('div', { class: 'landing-col' }, joinForm, gamesBox),
+        h('div', { class: 'landing-col' }, createForm))));
+
+  renderFactionChoices([]);
+  renderGames();
+  if (ctx.code) nameInput.focus();
+
+  (async () => {
+    try {
+      list = await api.scenarios();
+      if (!alive) return;
+      replace(scenarioSelect, list.map((s) => h('option', { value: s.id }, s.title)));
+      renderScenarioOptions();
+      const ids = [...new Set(list.flatMap((s) => s.factions || []))];
+      renderFactionChoices(ids);
+      // Names, presets, default deadlines and team sizes come from the full scenarios.
+      await Promise.all(list.map(async (s) => {
+        try { full.set(s.id, await api.scenario(s.id)); } catch { /* the list is enough */ }
+      }));
+      if (!alive) return;
+      if (!getScenario() && list[0] && full.get(list[0].id)) setScenario(full.get(list[0].id));
+      const checked = /** @type {HTMLInputElement | null} */ (factionBox.querySelector('input:checked'));
+      const keep = checked ? checked.value : '';
+      renderFactionChoices(ids);
+      const again = /** @type {HTMLInputElement | null} */ (factionBox.querySelector(`input[value="${CSS.escape(keep)}"]`));
+      if (again) again.checked = true;
+      renderScenarioOptions();
+      renderGames();
+    } catch (err) {
+      if (alive) showError(createErr, /** @type {any} */ (err));
+    }
+  })();
+
+  return { unmount() { alive = false; } };
+}
