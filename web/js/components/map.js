@@ -168,14 +168,18 @@ function fmtKm(km) {
 
 /**
  * Creates the map for a scenario.
- * @param {{scenario: ScenarioLike, legend?: boolean, title?: string}} opts
- *   legend: draw the legend inside the map (default true);
+ * @param {{scenario: ScenarioLike, legend?: 'svg' | 'html' | 'none' | boolean, title?: string}} opts
+ *   legend: 'svg' (default, or true) draws the legend inside the map, over North Africa;
+ *   'html' returns it as `legendEl` (an HTML list with readable text at any map size) to place
+ *   yourself; 'none' (or false) draws none;
  *   title: the first words of the accessible summary (default "Map of Europe and Central Asia").
- * @returns {{el: SVGSVGElement, list: HTMLElement, update: (view: ViewLike) => void}}
+ * @returns {{el: SVGSVGElement, list: HTMLElement, legendEl: HTMLElement | null,
+ *   update: (view: ViewLike) => void}}
  *   el: the map; list: a visually hidden list of what the map shows (place it next to el);
+ *   legendEl: the HTML legend when legend is 'html', else null;
  *   update(view): shows the features whose variable is at least 1 in view.vars.
  */
-export function createMap({ scenario, legend = true, title = 'Map of Europe and Central Asia' }) {
+export function createMap({ scenario, legend = 'svg', title = 'Map of Europe and Central Asia' }) {
   const factions = scenario.factions || [];
   const factionName = (/** @type {string | null | undefined} */ id) =>
     (id && factions.find((f) => f.id === id)?.name) || (id ?? 'Other');
@@ -250,8 +254,10 @@ export function createMap({ scenario, legend = true, title = 'Map of Europe and 
   });
 
   // --- Legend ---------------------------------------------------------------------------------
-  let legendGroup = null;
-  if (legend) legendGroup = buildLegend(factions, hatchId, scenario.map || [], H);
+  const entries = legendEntries(factions, scenario.map || []);
+  const legendMode = legend === true ? 'svg' : legend === false ? 'none' : legend;
+  const legendGroup = legendMode === 'svg' ? svgLegend(entries, hatchId, H) : null;
+  const legendEl = legendMode === 'html' ? htmlLegend(entries) : null;
 
   const el = /** @type {SVGSVGElement} */ (svg('svg', {
     class: 'map',
@@ -295,7 +301,7 @@ export function createMap({ scenario, legend = true, title = 'Map of Europe and 
         const multi = shown && n > 1;
         it.count.textContent = multi ? `×${fmtCount(n)}` : '';
         let text = `${factionName(f.faction)}: ${f.name}`;
-        if (multi && f.shown_when) text += ` (${varName(f.shown_when)}: ${fmtCount(n)})`;
+        if (multi && f.shown_when) text += ` — ${varName(f.shown_when)}: ${fmtCount(n)}`;
         if (f.range_km) text += `, range ${fmtKm(f.range_km)}`;
         it.title.textContent = text;
         it.li.textContent = text;
@@ -324,8 +330,23 @@ export function createMap({ scenario, legend = true, title = 'Map of Europe and 
     }
   }
 
+  // Markers and counts keep a legible size when the map is drawn small (e.g. a narrow desk
+  // column): below 800 px wide they are scaled up, at most 1.6 times (CSS var, no inline style).
+  if (typeof ResizeObserver !== 'undefined') {
+    let lastScale = '';
+    new ResizeObserver((entries) => {
+      const width = entries[entries.length - 1].contentRect.width;
+      if (!width) return;
+      const scale = Math.min(1.6, Math.max(1, 800 / width)).toFixed(2);
+      if (scale !== lastScale) {
+        lastScale = scale;
+        el.style.setProperty('--map-mark', scale);
+      }
+    }).observe(el);
+  }
+
   update(null);
-  return { el, list: listEl, update };
+  return { el, list: listEl, legendEl, update };
 }
 
 /** Markers closer than this (view-box units) are pushed apart. */
@@ -410,43 +431,82 @@ function setDisplay(el, value) {
 }
 
 /**
- * The legend, in two columns: bloc shading and marker colours; marker shapes by kind (only the
- * kinds the scenario uses). Drawn over North Africa, at the bottom left.
+ * @typedef {{col: number, text: string, bloc?: string, dot?: string, colour?: string, kind?: string}} LegendEntry
+ */
+
+/**
+ * What the legend lists: bloc shading and marker colours (column 0), and the marker shapes of
+ * the kinds the scenario uses (column 1).
  * @param {ScenarioFaction[]} factions
- * @param {string} hatchId
  * @param {MapFeature[]} features
+ * @returns {LegendEntry[]}
+ */
+function legendEntries(factions, features) {
+  const name = (/** @type {string} */ id, /** @type {string} */ dflt) => factions.find((f) => f.id === id)?.name || dflt;
+  /** @type {LegendEntry[]} */
+  const out = [
+    { col: 0, bloc: 'nato', text: 'NATO member' },
+    { col: 0, bloc: 'russia', text: name('russia', 'Russia') },
+    { col: 0, bloc: 'csto', text: 'CSTO member' },
+  ];
+  for (const [id, colour] of Object.entries(FACTION_COLOURS)) {
+    if (factions.some((f) => f.id === id)) out.push({ col: 0, dot: id, colour, text: `${name(id, id)} marker` });
+  }
+  const used = new Set(features.map((f) => f.kind));
+  for (const [kind, , , label] of KINDS) if (used.has(kind)) out.push({ col: 1, kind, text: label });
+  return out;
+}
+
+/**
+ * The sample drawing of a legend entry, centred on 0,0.
+ * @param {LegendEntry} e
+ * @param {string | null} hatchId the CSTO hatch pattern (null: a plain CSTO tint)
+ */
+function legendSample(e, hatchId) {
+  if (e.bloc) {
+    return svg('rect', {
+      class: `map-country map-bloc-${e.bloc}`, x: -8, y: -6, width: 16, height: 12,
+      fill: e.bloc === 'csto' && hatchId ? `url(#${hatchId})` : null,
+    });
+  }
+  if (e.dot) return svg('circle', { class: `map-legend-dot map-f-${e.dot}`, r: 5.5, fill: e.colour });
+  return svg('g', { class: `map-marker map-kind-${e.kind} map-f-legend` }, shape(e.kind || ''));
+}
+
+/**
+ * The legend drawn inside the map, in two columns at the bottom left (over North Africa).
+ * @param {LegendEntry[]} entries
+ * @param {string} hatchId
  * @param {number} viewHeight
  */
-function buildLegend(factions, hatchId, features, viewHeight) {
-  const name = (/** @type {string} */ id, /** @type {string} */ dflt) => factions.find((f) => f.id === id)?.name || dflt;
+function svgLegend(entries, hatchId, viewHeight) {
   const LINE = 20;
   const COL = 158;
-  /** @type {SVGElement[]} */
-  const cells = [];
-  const cell = (/** @type {number} */ col, /** @type {number} */ r, /** @type {SVGElement} */ sample, /** @type {string} */ text) => {
-    cells.push(svg('g', { transform: `translate(${col * COL} ${r * LINE})` }, sample, svg('text', { class: 'map-legend-text', x: 16, y: 5 }, text)));
-  };
-  const swatch = (/** @type {string} */ bloc) =>
-    svg('rect', { class: `map-country map-bloc-${bloc}`, x: -8, y: -6, width: 16, height: 12, fill: bloc === 'csto' ? `url(#${hatchId})` : null });
-  let r = 0;
-  cell(0, r++, swatch('nato'), 'NATO member');
-  cell(0, r++, swatch('russia'), name('russia', 'Russia'));
-  cell(0, r++, swatch('csto'), 'CSTO member');
-  for (const [id, colour] of Object.entries(FACTION_COLOURS)) {
-    if (!factions.some((f) => f.id === id)) continue;
-    cell(0, r++, svg('circle', { class: `map-legend-dot map-f-${id}`, r: 5.5, fill: colour }), `${name(id, id)} marker`);
-  }
-  const rows0 = r;
-  r = 0;
-  const used = new Set(features.map((f) => f.kind));
-  for (const [kind, , , label] of KINDS) {
-    if (!used.has(kind)) continue;
-    cell(1, r++, svg('g', { class: `map-marker map-kind-${kind} map-f-legend` }, shape(kind)), label);
-  }
-  const rows = Math.max(rows0, r);
+  const rowsOf = [0, 0];
+  const cells = entries.map((e) => {
+    const r = rowsOf[e.col]++;
+    return svg('g', { transform: `translate(${e.col * COL} ${r * LINE})` },
+      legendSample(e, hatchId), svg('text', { class: 'map-legend-text', x: 16, y: 5 }, e.text));
+  });
+  const rows = Math.max(...rowsOf);
   const w = 2 * COL + 4;
   const hgt = rows * LINE + 8;
   return svg('g', { class: 'map-legend', transform: `translate(8 ${viewHeight - hgt - 8})`, 'aria-hidden': 'true' },
-    svg('rect', { class: 'map-legend-box', x: 0, y: 0, width: w, height: hgt, rx: 4 }),
-    svg('g', { transform: 'translate(14 14)' }, cells));
+    svg('g', { class: 'map-legend-scale' },
+      svg('rect', { class: 'map-legend-box', x: 0, y: 0, width: w, height: hgt, rx: 4 }),
+      svg('g', { transform: 'translate(14 14)' }, cells)));
+}
+
+/**
+ * The legend as an HTML list (text at the page's size), each entry with a small drawing.
+ * @param {LegendEntry[]} entries
+ */
+function htmlLegend(entries) {
+  return h('ul', { class: 'map-key', 'aria-label': 'Map legend' }, entries.map((e) =>
+    h('li', { class: 'map-key-item' },
+      e.bloc
+        ? h('span', { class: `map-key-swatch map-key-${e.bloc}`, 'aria-hidden': 'true' })
+        : svg('svg', { class: 'map-key-icon', viewBox: '-11 -11 22 22', width: 18, height: 18, 'aria-hidden': 'true', focusable: 'false' },
+          legendSample(e, null)),
+      e.text)));
 }

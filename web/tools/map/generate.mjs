@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { geoConicConformal, geoPath } from 'd3-geo';
 import { feature } from 'topojson-client';
-import { presimplify, simplify, quantile } from 'topojson-simplify';
+import { presimplify, simplify, sphericalTriangleArea } from 'topojson-simplify';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(here, '../../js/mapdata.js');
@@ -35,8 +35,7 @@ const MUST_SEE = [
   [-11, 52], [-10, 36.6], [-6.5, 35.2], [25.8, 71.2], [60, 68.5], [80.2, 42.8],
   [75.2, 36.8], [69.2, 33.5], [51.4, 33.5], [34.5, 31], [25, 33.5], [13, 36.5],
 ];
-const SIMPLIFY_QUANTILE = 0.12; // keep the top 88% of points by spherical weight, then…
-const MIN_WEIGHT_PX2 = 0.9; // …drop points whose triangle is under this many square units
+const MIN_WEIGHT_PX2 = 0.6; // drop points whose triangle (with its neighbours) is under this many square units
 const MIN_RING_AREA = 6; // drop rings (islets) smaller than this many square units
 const PRECISION = 10; // coordinates in tenths of a unit
 
@@ -79,10 +78,11 @@ const projection = geoConicConformal().rotate([-LON0, 0]).parallels(PARALLELS).f
 projection.clipExtent([[0, 0], [WIDTH, HEIGHT]]);
 
 // ---- Simplify on the topology (shared arcs stay shared) ------------------------------------
-const pre = presimplify(topology);
+const pre = presimplify(topology, sphericalTriangleArea);
 const k = projection.scale();
-// Spherical triangle area (steradians) -> square units at the projection's scale (approx.)
-const minWeight = Math.max(quantile(pre, SIMPLIFY_QUANTILE), MIN_WEIGHT_PX2 / (k * k));
+// Weights are spherical triangle areas (steradians); a square unit of the view box is about
+// 1/k^2 steradians near the standard parallels (k = the projection scale, units per radian).
+const minWeight = MIN_WEIGHT_PX2 / (k * k);
 const simple = simplify(pre, minWeight);
 
 // ---- Project, clip, round, encode ------------------------------------------------------------
@@ -129,7 +129,7 @@ function encode(rings) {
       px = r[i][0]; py = r[i][1];
       for (const v of [dx, dy]) {
         const t = num(v);
-        d += (first || t.startsWith('-') || (t.startsWith('.') && false)) ? t : ' ' + t;
+        d += first || t.startsWith('-') ? t : ' ' + t;
         first = false;
       }
     }

@@ -28,8 +28,10 @@ const root = /** @type {HTMLElement} */ (document.getElementById('map'));
 if (params.get('width')) root.style.setProperty('--w', `${params.get('width')}px`);
 const scenario = await loadScenario();
 const t0 = performance.now();
-const map = createMap({ scenario });
+const legend = /** @type {'svg' | 'html' | 'none'} */ (params.get('legend') || 'svg');
+const map = createMap({ scenario, legend });
 root.append(map.el, map.list);
+if (map.legendEl) root.append(map.legendEl);
 const t1 = performance.now();
 const summary = /** @type {HTMLElement} */ (document.getElementById('summary'));
 function show(/** @type {string} */ name) {
