@@ -56,6 +56,20 @@ export const FACTION_COLOURS = /** @type {Record<string, string>} */ ({
   csto: '#cc79a7',
 });
 
+/**
+ * Country names written on the map for orientation: [ISO alpha-3, text, lon, lat of the label].
+ * Small countries with markers nearby (Belarus, Tajikistan) are left to their markers' titles.
+ */
+const COUNTRY_LABELS = /** @type {[string, string, number, number][]} */ ([
+  ['RUS', 'RUSSIA', 47, 61.5], ['KAZ', 'KAZAKHSTAN', 69, 50.6], ['UKR', 'UKRAINE', 32, 49.2],
+  ['POL', 'POLAND', 19.4, 51.9], ['DEU', 'GERMANY', 10.3, 51.6], ['FRA', 'FRANCE', 2.4, 46.9],
+  ['ESP', 'SPAIN', -3.7, 40.1], ['ITA', 'ITALY', 12.6, 43.2], ['GBR', 'UK', -1.9, 52.7],
+  ['NOR', 'NORWAY', 8.4, 60.9], ['SWE', 'SWEDEN', 16.2, 64], ['FIN', 'FINLAND', 26.5, 63.3],
+  ['ROU', 'ROMANIA', 25.3, 46.2], ['TUR', 'TURKEY', 33, 39.3], ['IRN', 'IRAN', 55.5, 33.8],
+  ['AFG', 'AFGHANISTAN', 65.3, 34.4], ['UZB', 'UZBEKISTAN', 63.5, 42], ['TKM', 'TURKMENISTAN', 59, 39.2],
+  ['KGZ', 'KYRGYZSTAN', 73.6, 41.3], ['ARM', 'ARMENIA', 44.9, 40.3], ['GRC', 'GREECE', 22, 39.6],
+]);
+
 /** Marker kinds, in legend order, with the words used in titles and the summary. */
 const KINDS = /** @type {const} */ ([
   ['site', 'site', 'sites', 'Interceptor site'],
@@ -168,10 +182,12 @@ function fmtKm(km) {
 
 /**
  * Creates the map for a scenario.
- * @param {{scenario: ScenarioLike, legend?: 'svg' | 'html' | 'none' | boolean, title?: string}} opts
+ * @param {{scenario: ScenarioLike, legend?: 'svg' | 'html' | 'none' | boolean, labels?: boolean,
+ *   title?: string}} opts
  *   legend: 'svg' (default, or true) draws the legend inside the map, over North Africa;
  *   'html' returns it as `legendEl` (an HTML list with readable text at any map size) to place
  *   yourself; 'none' (or false) draws none;
+ *   labels: write the names of the larger countries (default true);
  *   title: the first words of the accessible summary (default "Map of Europe and Central Asia").
  * @returns {{el: SVGSVGElement, list: HTMLElement, legendEl: HTMLElement | null,
  *   update: (view: ViewLike) => void}}
@@ -179,7 +195,7 @@ function fmtKm(km) {
  *   legendEl: the HTML legend when legend is 'html', else null;
  *   update(view): shows the features whose variable is at least 1 in view.vars.
  */
-export function createMap({ scenario, legend = 'svg', title = 'Map of Europe and Central Asia' }) {
+export function createMap({ scenario, legend = 'svg', labels = true, title = 'Map of Europe and Central Asia' }) {
   const factions = scenario.factions || [];
   const factionName = (/** @type {string | null | undefined} */ id) =>
     (id && factions.find((f) => f.id === id)?.name) || (id ?? 'Other');
@@ -275,6 +291,12 @@ export function createMap({ scenario, legend = 'svg', title = 'Map of Europe and
   svg('rect', { class: 'map-sea', width: W, height: H }),
   svg('path', { class: 'map-graticule', d: graticulePath() }),
   svg('g', { class: 'map-countries' }, countryPaths),
+  labels ? svg('g', { class: 'map-labels', 'aria-hidden': 'true' }, COUNTRY_LABELS
+    .filter(([iso]) => iso in COUNTRIES)
+    .map(([, text, lon, lat]) => {
+      const [x, y] = project(lon, lat);
+      return svg('text', { class: 'map-label', x: x.toFixed(1), y: y.toFixed(1), 'text-anchor': 'middle' }, text);
+    })) : null,
   svg('g', { 'clip-path': `url(#${clipId})` }, ringGroup, markerGroup),
   legendGroup,
   svg('rect', { class: 'map-frame', width: W, height: H })));
