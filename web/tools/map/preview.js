@@ -1,5 +1,10 @@
 // @ts-check
 // Development preview of the map component (web/tools is not embedded in the binary).
+// Serve with `detente serve --web-dir web` and open /tools/map/preview.html. The scenario comes
+// from GET /api/scenarios/missile-defence-2013, or else from fixture-scenario.json (not committed),
+// made from the repository root with:
+//   python3 -c "import tomllib,json; d=tomllib.load(open('server/scenarios/missile-defence-2013.toml','rb'));
+//     json.dump({k: d[k] for k in ('factions','variables','map')}, open('web/tools/map/fixture-scenario.json','w'))"
 import { createMap } from '../../js/components/map.js';
 import { h } from '../../js/dom.js';
 
