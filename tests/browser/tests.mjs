@@ -1,41 +1,75 @@
 // @ts-check
-// The browser tests themselves. Each runs with {server, browser, runner, shots}.
+// The browser tests themselves. Each runs with {server, browser, runner, shots}; they run in
+// order and share one game (`game` below), played by Control and three factions, each in its
+// own browser context (its own localStorage: one person each).
 
 import path from 'node:path';
-import { assert, axe } from './harness.mjs';
+import { assert, axe, sleep } from './harness.mjs';
 
 /** @typedef {{server: import('./harness.mjs').Server, browser: import('playwright-core').Browser, runner: import('./harness.mjs').Runner, shots: string}} Ctx */
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {{context: import('playwright-core').BrowserContext, page: Page, errors: string[], dialogs: string[], name: string}} Person */
 
 const LAPTOP = { width: 1366, height: 768 };
+const TABLET = { width: 768, height: 1024 };
+const SEATS_KEY = 'detente.seats.v1';
+
+// Script payloads: if any is ever parsed as HTML, an <img src=x>, a <script> or a <b> element
+// with these markers appears in the page (and the CSP would report the inline handler).
+const XSS = {
+  name: '<img src=x data-xss onerror=alert(1)>', // 37 characters: names are at most 40
+  chat: '<script data-xss="chat">alert("chat")</script><img src=x data-xss=chat onerror=alert(2)> hello',
+  title: 'Accord <img src=x data-xss=title onerror=alert(3)><b data-xss=title>bold</b>',
+  reason: '<img src=x data-xss=reason onerror=alert(4)> no',
+};
 
 /**
- * A fresh browser context (its own localStorage: one person), with a page that records
- * uncaught errors and dialogs.
- * @param {Ctx} ctx @param {{viewport?: {width:number,height:number}, bypassCSP?: boolean}} [opts]
+ * The shared game: Control and the three factions.
+ * @type {{id: string, code: string, control: Person, russia: Person, us_nato: Person, csto: Person, controlToken: string} | null}
  */
-async function person(ctx, opts = {}) {
-  const context = await ctx.browser.newContext({ viewport: opts.viewport || LAPTOP, bypassCSP: !!opts.bypassCSP });
+let game = null;
+
+/**
+ * A fresh browser context with one page that records uncaught errors and dialogs.
+ * @param {Ctx} ctx @param {string} name
+ * @param {{viewport?: {width:number,height:number}}} [opts]
+ * @returns {Promise<Person>}
+ */
+async function person(ctx, name, opts = {}) {
+  const context = await ctx.browser.newContext({ viewport: opts.viewport || LAPTOP });
   context.setDefaultTimeout(10000);
   const page = await context.newPage();
   /** @type {string[]} */
   const errors = [];
   /** @type {string[]} */
   const dialogs = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('dialog', (d) => { dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
-  return { context, page, errors, dialogs };
+  page.on('pageerror', (e) => errors.push(`${name}: ${e.stack || e}`));
+  page.on('dialog', (d) => { dialogs.push(`${name}: ${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(`${name}: CSP: ${m.text()}`);
+  });
+  return { context, page, errors, dialogs, name };
 }
 
-/** @param {Ctx} ctx @param {import('playwright-core').Page} page @param {string} name */
+/** No uncaught error and no dialog so far, in any of these people's pages. @param {Person[]} people */
+function clean(...people) {
+  const errors = people.flatMap((p) => p.errors);
+  const dialogs = people.flatMap((p) => p.dialogs);
+  assert(errors.length === 0, `uncaught errors in the page:\n${errors.join('\n')}`);
+  assert(dialogs.length === 0, `dialogs fired (injected script?):\n${dialogs.join('\n')}`);
+}
+
+/** @param {Ctx} ctx @param {Page} page @param {string} name */
 async function shot(ctx, page, name) {
   const file = path.join(ctx.shots, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true });
   ctx.runner.note(`screenshot ${file}`);
 }
 
 /**
  * axe-core on the page: prints every violation, fails on serious or critical ones.
- * @param {Ctx} ctx @param {import('playwright-core').Page} page @param {string} view
+ * @param {Ctx} ctx @param {Page} page @param {string} view
  */
 async function accessible(ctx, page, view) {
   const violations = await axe(page);
@@ -44,22 +78,321 @@ async function accessible(ctx, page, view) {
     for (const n of v.nodes) ctx.runner.note(`    ${n}`);
   }
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert(bad.length === 0, `axe: ${bad.length} serious/critical violation(s) on the ${view}: ${bad.map((v) => v.id).join(', ')}`);
   if (!violations.length) ctx.runner.note(`axe ${view}: no violations`);
+  assert(bad.length === 0, `axe: ${bad.length} serious/critical violation(s) on the ${view}: ${bad.map((v) => v.id).join(', ')}`);
+}
+
+/** The testid selector. @param {string} id */
+const tid = (id) => `[data-testid="${id}"]`;
+
+/** Waits until the page's clock shows this phase. @param {Page} page @param {string} phase */
+async function phase(page, phase, timeout = 10000) {
+  await page.locator(`${tid('phase')}[data-phase="${phase}"]`).first().waitFor({ timeout });
+}
+
+/** The seats saved in this page's localStorage. @param {Page} page */
+async function savedSeats(page) {
+  return page.evaluate((k) => JSON.parse(localStorage.getItem(k) || '{}'), SEATS_KEY);
+}
+
+/**
+ * Joins the game from the landing page: `/join/<CODE>` (the link) or `/` typing the code.
+ * @param {Person} p @param {Ctx} ctx @param {string} code @param {string} faction
+ * @param {{viaLink?: boolean}} [opts]
+ */
+async function joinAs(p, ctx, code, faction, opts = {}) {
+  const { page } = p;
+  if (opts.viaLink) {
+    await page.goto(ctx.server.url(`/join/${code}`));
+    await page.locator(tid('join-code')).waitFor();
+    const filled = await page.locator(tid('join-code')).inputValue();
+    assert(filled.replace(/[^A-Z0-9]/gi, '').toUpperCase() === code, `the join link fills in the code (got "${filled}")`);
+  } else {
+    await page.goto(ctx.server.url('/'));
+    await page.locator(tid('join-code')).fill(code.toLowerCase().slice(0, 3) + '-' + code.toLowerCase().slice(3));
+  }
+  await page.locator(tid('join-name')).fill(p.name);
+  const choice = faction === 'observer' ? tid('join-observer') : tid(`join-faction-${faction}`);
+  await page.locator(choice).check();
+  await page.locator(tid('landing-join')).click();
+  await page.waitForURL(/\/game\/[0-9a-f-]{36}$/);
+}
+
+/**
+ * Sends a chat message from a desk (plenary unless a channel key is given).
+ * @param {Page} page @param {string} text @param {string} [channel]
+ */
+async function chat(page, text, channel = 'plenary') {
+  await page.locator(tid(`channel-${channel}`)).click();
+  await page.locator(tid('chat-input')).fill(text);
+  await page.locator(tid('chat-send')).click();
+  await page.locator(`${tid('message')}`, { hasText: text.slice(-20) }).first().waitFor();
+}
+
+/** Every faction presses Ready; waits until each desk shows the next phase. @param {string} next */
+async function allReady(/** @type {Person[]} */ people, next) {
+  for (const p of people) {
+    const btn = p.page.locator(tid('ready'));
+    await btn.click();
+  }
+  for (const p of people) await phase(p.page, next);
+}
+
+/** Texts of the messages shown in the selected channel. @param {Page} page */
+async function messageTexts(page) {
+  return page.locator(`${tid('messages')} ${tid('message')} .message-text`).allTextContents();
+}
+
+/** No element from an XSS payload exists in the page. @param {Page} page @param {string} where */
+async function noInjection(page, where) {
+  const found = await page.evaluate(() => [...document.querySelectorAll('[data-xss], img[src="x"], script:not([src])')]
+    .map((e) => e.outerHTML.slice(0, 120)));
+  assert(found.length === 0, `${where}: injected elements exist: ${found.join(' | ')}`);
 }
 
 /** @type {{name: string, run: (ctx: Ctx) => Promise<void>}[]} */
 export const tests = [
   {
-    name: 'landing loads, is accessible',
+    name: 'landing: loads, accessible, on laptop and tablet',
     async run(ctx) {
-      const p = await person(ctx);
+      const p = await person(ctx, 'visitor');
       await p.page.goto(ctx.server.url('/'));
-      await p.page.locator('main').waitFor();
+      await p.page.locator(tid('landing')).waitFor();
+      // The scenario list arrives from the server: wait for the create form to be filled.
+      await p.page.locator(`${tid('create-scenario')} option`).first().waitFor({ state: 'attached' });
+      await p.page.locator(tid('create-bot-russia')).waitFor();
       await shot(ctx, p.page, 'landing');
       await accessible(ctx, p.page, 'landing');
-      assert(p.errors.length === 0, `uncaught errors: ${p.errors.join('; ')}`);
+      await p.page.setViewportSize(TABLET);
+      await shot(ctx, p.page, 'landing-tablet');
+      const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert(overflow <= 1, `the landing page scrolls sideways on a tablet (${overflow}px)`);
+      // A wrong code is refused with the server's message, next to the form.
+      await p.page.locator(tid('join-code')).fill('ZZZZZZ');
+      await p.page.locator(tid('join-name')).fill('Nobody');
+      await p.page.locator(tid('landing-join')).click();
+      await p.page.locator(tid('join-error')).filter({ hasText: /code/i }).waitFor();
+      clean(p);
       await p.context.close();
     },
   },
+  {
+    name: 'game: Control creates, three factions join by code (one with a script in its name)',
+    async run(ctx) {
+      const control = await person(ctx, 'Ms Novak');
+      await control.page.goto(ctx.server.url('/'));
+      await control.page.locator(tid('create-bot-russia')).waitFor();
+      await control.page.locator(tid('create-name')).fill('Ms Novak');
+      for (const ph of ['briefing', 'negotiation', 'orders', 'review']) {
+        await control.page.locator(tid(`create-deadline-${ph}`)).fill('0');
+      }
+      await control.page.locator(tid('landing-create')).click();
+      await control.page.waitForURL(/\/game\/[0-9a-f-]{36}$/);
+      const id = control.page.url().split('/').pop() || '';
+      const seat = (await savedSeats(control.page))[id];
+      assert(seat && seat.seat.role === 'control' && seat.token && seat.join_code, `Control's seat is saved: ${JSON.stringify(seat)}`);
+      const code = seat.join_code;
+      ctx.runner.note(`game ${id}, join code ${code}`);
+
+      const russia = await person(ctx, 'Anna');
+      const us = await person(ctx, XSS.name);
+      const csto = await person(ctx, 'Dana');
+      await joinAs(russia, ctx, code, 'russia', { viaLink: true });
+      await joinAs(us, ctx, code, 'us_nato');
+      await joinAs(csto, ctx, code, 'csto', { viaLink: true });
+      game = { id, code, control, russia, us_nato: us, csto, controlToken: seat.token };
+      for (const [p, f] of /** @type {[Person, string][]} */ ([[russia, 'russia'], [us, 'us_nato'], [csto, 'csto']])) {
+        await p.page.locator(`${tid('desk')}[data-faction="${f}"]`).waitFor();
+        await p.page.locator(`${tid('connection-status')}[data-status="connected"]`).waitFor();
+        await phase(p.page, 'briefing');
+      }
+      // The name with a script shows as text on its own desk.
+      await us.page.locator('.desk-title').filter({ hasText: XSS.name }).waitFor();
+      await noInjection(us.page, 'US desk');
+      clean(control, russia, us, csto);
+    },
+  },
+  {
+    name: 'game: chat in the plenary and a bilateral channel; a script in chat shows as text',
+    async run() {
+      const g = need();
+      await chat(g.russia.page, 'Good morning, delegates.');
+      await chat(g.csto.page, XSS.chat);
+      await chat(g.us_nato.page, 'Morning. Kaliningrad first?');
+      for (const p of [g.russia, g.us_nato, g.csto]) {
+        const texts = await messageTexts(p.page);
+        assert(texts.includes('Good morning, delegates.') && texts.includes(XSS.chat) && texts.includes('Morning. Kaliningrad first?'),
+          `${p.name} sees the three plenary messages as text: ${JSON.stringify(texts)}`);
+        // The author with a script in the name shows as text.
+        await p.page.locator(`${tid('message')} .message-author`, { hasText: XSS.name }).first().waitFor();
+        await noInjection(p.page, `${p.name}'s desk`);
+      }
+      // A bilateral message reaches the pair only, and counts as unread for the other one.
+      await chat(g.russia.page, 'Just between us.', 'bilateral-russia-us_nato');
+      const badge = g.us_nato.page.locator(`${tid('channel-bilateral-russia-us_nato')} ${tid('unread')}`);
+      await badge.waitFor();
+      assert((await badge.textContent()) === '1', 'one unread message in the bilateral channel');
+      const cstoChannels = await g.csto.page.locator(tid('channel-bilateral-russia-us_nato')).count();
+      assert(cstoChannels === 0, 'CSTO has no Russia–US channel');
+      clean(g.control, g.russia, g.us_nato, g.csto);
+    },
+  },
+  {
+    name: 'game: all Ready opens negotiation; Russia proposes, US/NATO accepts, the agreement is signed',
+    async run(ctx) {
+      const g = need();
+      await allReady([g.russia, g.us_nato, g.csto], 'negotiation');
+      const rp = g.russia.page;
+      await rp.locator(tid('proposal-title')).fill('Moscow accord');
+      await rp.locator(tid('party-us_nato')).check();
+      await rp.locator(tid('clause-card-no_iskander_kaliningrad')).click();
+      await rp.locator(`${tid('clause')}[data-kind="no_iskander_kaliningrad"]`).waitFor();
+      await rp.locator(tid('proposal-submit')).click();
+      const mine = rp.locator(tid('proposal'), { hasText: 'Moscow accord' });
+      await mine.waitFor();
+      // CSTO proposes to Russia with a script in the title; Russia rejects it with a script in the reason.
+      const cp = g.csto.page;
+      await cp.locator(tid('proposal-title')).fill(XSS.title);
+      await cp.locator(tid('party-russia')).check();
+      await cp.locator(tid('clause-card-data_exchange')).click();
+      await cp.locator(tid('proposal-submit')).click();
+      const xssCard = rp.locator(tid('proposal'), { hasText: 'Accord <img' });
+      await xssCard.waitFor();
+      await xssCard.locator(tid('reject')).click();
+      await xssCard.locator(tid('reject-reason')).fill(XSS.reason);
+      await xssCard.locator(tid('reject-confirm')).click();
+      await rp.locator(`${tid('proposal')}[data-status="rejected"]`).first().waitFor({ state: 'attached' });
+
+      // US/NATO accepts Russia's proposal.
+      const up = g.us_nato.page;
+      const theirs = up.locator(tid('proposal'), { hasText: 'Moscow accord' });
+      await theirs.locator(tid('accept')).click();
+      for (const p of [g.russia, g.us_nato, g.csto]) {
+        await p.page.locator(tid('agreement'), { hasText: 'Moscow accord' }).waitFor();
+      }
+      for (const p of [g.russia, g.us_nato, g.csto]) {
+        const h4 = await p.page.locator(`${tid('proposal')} h4, ${tid('agreement')} h4`).allTextContents();
+        if (p !== g.us_nato) assert(h4.includes(XSS.title) || p === g.us_nato, `${p.name} sees the proposal title as text: ${JSON.stringify(h4)}`);
+        await noInjection(p.page, `${p.name}'s negotiation`);
+      }
+      await shot(ctx, g.russia.page, 'desk-negotiation');
+      clean(g.control, g.russia, g.us_nato, g.csto);
+    },
+  },
+  {
+    name: 'game: orders warn of the agreement they break; an order is submitted',
+    async run(ctx) {
+      const g = need();
+      await allReady([g.russia, g.us_nato, g.csto], 'orders');
+      const rp = g.russia.page;
+      const row = rp.locator(tid('order-action-iskander_kaliningrad'));
+      const warning = row.locator(tid('order-warning'));
+      await warning.waitFor();
+      const text = await warning.textContent();
+      assert(/clause 1/i.test(text || '') && /Moscow accord/.test(text || ''), `the warning names the clause and agreement: "${text}"`);
+      const before = await rp.locator(tid('budget-left')).textContent();
+      await row.locator(tid('order-submit')).click();
+      await row.locator(tid('order-confirm')).click();
+      await rp.locator(`${tid('order-item')}[data-action="iskander_kaliningrad"]`).waitFor();
+      await rp.locator(tid('budget-left')).filter({ hasNotText: before || '' }).waitFor();
+      ctx.runner.note(`Russia's budget left: ${before} → ${await rp.locator(tid('budget-left')).textContent()}`);
+      clean(g.control, g.russia, g.us_nato, g.csto);
+    },
+  },
+  {
+    name: 'game: reloading the desk mid-round resumes the same state',
+    async run() {
+      const g = need();
+      const rp = g.russia.page;
+      await rp.locator(tid('channel-plenary')).click();
+      const before = await deskState(rp);
+      await rp.reload();
+      await rp.locator(`${tid('connection-status')}[data-status="connected"]`).waitFor();
+      await phase(rp, 'orders');
+      await rp.locator(`${tid('order-item')}[data-action="iskander_kaliningrad"]`).waitFor();
+      const after = await deskState(rp);
+      assert(JSON.stringify(before) === JSON.stringify(after), `state after reload differs:\n${JSON.stringify(before)}\n${JSON.stringify(after)}`);
+      clean(g.russia);
+    },
+  },
+  {
+    name: 'game: a server restart mid-game (SIGTERM, then SIGKILL) is survived, nothing doubled',
+    async run(ctx) {
+      const g = need();
+      const people = [g.russia, g.us_nato, g.csto];
+      const before = await deskState(g.us_nato.page);
+      for (const signal of /** @type {const} */ (['SIGTERM', 'SIGKILL'])) {
+        await ctx.server.stop(signal);
+        // Every page notices the loss and says so.
+        for (const p of people) await p.page.locator(`${tid('connection-status')}:not([data-status="connected"])`).waitFor();
+        await ctx.server.start();
+        // …and reconnects by itself (backoff: at most 10 s between tries).
+        for (const p of people) await p.page.locator(`${tid('connection-status')}[data-status="connected"]`).waitFor({ timeout: 20000 });
+        const msg = `After the ${signal} restart.`;
+        await chat(g.us_nato.page, msg);
+        for (const p of people) {
+          await p.page.locator(tid('channel-plenary')).click();
+          await p.page.locator(tid('message'), { hasText: msg }).waitFor();
+          const texts = await messageTexts(p.page);
+          assert(texts.filter((t) => t === msg).length === 1, `${p.name} sees "${msg}" exactly once`);
+        }
+      }
+      const after = await deskState(g.us_nato.page);
+      assert(JSON.stringify({ ...before, messages: 0 }) === JSON.stringify({ ...after, messages: 0 }), `US desk changed across restarts:\n${JSON.stringify(before)}\n${JSON.stringify(after)}`);
+      const texts = await messageTexts(g.us_nato.page);
+      assert(new Set(texts).size === texts.length, `no message is doubled: ${JSON.stringify(texts)}`);
+      clean(g.russia, g.us_nato, g.csto);
+    },
+  },
+  {
+    name: 'game: all Ready adjudicates; the turn report and its charts show on every desk',
+    async run(ctx) {
+      const g = need();
+      await allReady([g.russia, g.us_nato, g.csto], 'review');
+      for (const p of [g.russia, g.us_nato, g.csto]) {
+        await p.page.locator(`${tid('turn-report')}[data-round="0"]`).waitFor();
+        await p.page.locator(`${tid('report-charts')} ${tid('chart')}`).first().waitFor();
+      }
+      const report = g.russia.page.locator(`${tid('turn-report')}[data-round="0"]`);
+      await report.scrollIntoViewIfNeeded();
+      await shot(ctx, g.russia.page, 'desk');
+      await shot(ctx, g.us_nato.page, 'desk-us_nato');
+      await accessible(ctx, g.russia.page, 'desk');
+      await g.csto.page.setViewportSize(TABLET);
+      await shot(ctx, g.csto.page, 'desk-tablet');
+      const overflow = await g.csto.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert(overflow <= 1, `the desk scrolls sideways on a tablet (${overflow}px)`);
+      clean(g.control, g.russia, g.us_nato, g.csto);
+    },
+  },
 ];
+
+/** The shared game, or a clear failure when an earlier step could not make it. */
+function need() {
+  assert(game, 'needs the game made by the earlier test, which failed');
+  return game;
+}
+
+/**
+ * What a desk shows, to compare before and after a reload or restart.
+ * @param {Page} page
+ */
+async function deskState(page) {
+  return page.evaluate(() => {
+    const q = (/** @type {string} */ s) => [...document.querySelectorAll(s)];
+    const text = (/** @type {string} */ s) => document.querySelector(s)?.textContent?.trim() || '';
+    return {
+      round: text('[data-testid="round"]'),
+      phase: document.querySelector('[data-testid="phase"]')?.getAttribute('data-phase'),
+      budget: text('[data-testid="budget"]'),
+      capital: text('[data-testid="capital"]'),
+      orders: q('[data-testid="order-item"]').map((e) => e.getAttribute('data-action')),
+      proposals: q('[data-testid="proposal"]').map((e) => `${e.getAttribute('data-proposal-id')}:${e.getAttribute('data-status')}`).sort(),
+      agreements: q('[data-testid="agreement"]').map((e) => `${e.getAttribute('data-agreement-id')}:${e.getAttribute('data-status')}`).sort(),
+      messages: q('[data-testid="messages"] [data-testid="message"]').length,
+      tension: document.querySelector('[data-testid="tension-meter"]')?.getAttribute('aria-valuenow'),
+    };
+  });
+}
+
+export { sleep };
