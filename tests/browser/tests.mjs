@@ -365,7 +365,201 @@ export const tests = [
       clean(g.control, g.russia, g.us_nato, g.csto);
     },
   },
+  {
+    name: 'console: Control sees the seats connected and the technical truth; advances the phase',
+    async run(ctx) {
+      const g = need();
+      const cp = g.control.page;
+      await cp.bringToFront();
+      await cp.goto(ctx.server.url(`/game/${g.id}`));
+      await view(cp, 'console');
+      // The three people appear with their names (one a script, shown as text).
+      for (const name of ['Anna', XSS.name, 'Dana']) await cp.getByText(name, { exact: false }).first().waitFor();
+      await noInjection(cp, 'console');
+      await shot(ctx, cp, 'console');
+      await accessible(ctx, cp, 'console');
+      await phase(g.russia.page, 'review');
+      await cp.locator(`${tid('advance')}, ${tid('advance-phase')}`).first().click();
+      for (const p of [g.russia, g.us_nato, g.csto]) await phase(p.page, 'briefing');
+      await cp.locator(`${tid('round')}`).first().filter({ hasText: '2014' }).waitFor();
+      clean(g.control, g.russia, g.us_nato, g.csto);
+    },
+  },
+  {
+    name: 'projector: map, clock, tension, plenary, join code and QR code',
+    async run(ctx) {
+      const g = need();
+      const page = await g.control.context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(ctx.server.url(`/game/${g.id}/projector`));
+      await view(page, 'projector');
+      await page.getByText(g.code, { exact: false }).first().waitFor();
+      await page.locator(`img[src*="/api/join/${g.code}/qr.svg"], img[src*="qr.svg"]`).first().waitFor();
+      const qrOk = await page.locator('img[src*="qr.svg"]').first().evaluate((/** @type {HTMLImageElement} */ i) => i.complete && i.naturalWidth > 0);
+      assert(qrOk, 'the QR code image loads');
+      await page.locator(tid('map')).first().waitFor();
+      await noInjection(page, 'projector');
+      await shot(ctx, page, 'projector');
+      await accessible(ctx, page, 'projector');
+      assert(errors.length === 0, `uncaught errors on the projector: ${errors.join('; ')}`);
+      await page.close();
+    },
+  },
+  {
+    name: 'observer: joins by code, reads public information only, cannot post',
+    async run(ctx) {
+      const g = need();
+      const o = await person(ctx, 'Olga (observer)');
+      await joinAs(o, ctx, g.code, 'observer');
+      await view(o.page, 'observer');
+      await phase(o.page, 'briefing');
+      // The plenary is public: its messages (with the script payloads) show as text.
+      await o.page.getByText('Good morning, delegates.').first().waitFor();
+      await noInjection(o.page, 'observer view');
+      assert(await o.page.locator(tid('chat-input')).count() === 0 || !(await o.page.locator(tid('chat-input')).first().isVisible()),
+        'an observer has no chat box');
+      assert(await o.page.getByText('Just between us.').count() === 0, 'an observer does not see the bilateral channel');
+      await shot(ctx, o.page, 'observer');
+      await accessible(ctx, o.page, 'observer view');
+      clean(o);
+      await o.context.close();
+    },
+  },
+  {
+    name: 'performance: the desk, cold, from navigation start',
+    async run(ctx) {
+      const g = need();
+      // A new context with Russia's saved seat and an empty HTTP cache: a first visit.
+      const context = await ctx.browser.newContext({ viewport: LAPTOP, storageState: await g.russia.context.storageState() });
+      const page = await context.newPage();
+      await page.goto(ctx.server.url(`/game/${g.id}`), { waitUntil: 'commit' });
+      const visible = await page.waitForFunction(() => {
+        const d = document.querySelector('[data-testid="desk"]');
+        return d && /** @type {HTMLElement} */ (d).checkVisibility() && document.querySelector('[data-testid="indices"] details') ? performance.now() : 0;
+      }, null, { polling: 'raf', timeout: 20000 });
+      const deskMs = Number(await visible.jsonValue());
+      const loaded = await page.waitForFunction(() => {
+        const ok = document.querySelector('[data-testid="map"]') && document.querySelector('[data-testid="connection-status"][data-status="connected"]');
+        return ok ? performance.now() : 0;
+      }, null, { polling: 'raf', timeout: 20000 });
+      const loadedMs = Number(await loaded.jsonValue());
+      await sleep(300);
+      const t = await page.evaluate(() => {
+        const nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
+        const res = /** @type {PerformanceResourceTiming[]} */ (performance.getEntriesByType('resource'));
+        return {
+          transfer: (nav?.transferSize || 0) + res.reduce((s, r) => s + (r.transferSize || 0), 0),
+          decoded: (nav?.decodedBodySize || 0) + res.reduce((s, r) => s + (r.decodedBodySize || 0), 0),
+          requests: res.length + 1,
+          biggest: [...res].sort((a, b) => b.transferSize - a.transferSize).slice(0, 3).map((r) => `${new URL(r.name).pathname} ${(r.transferSize / 1024).toFixed(0)} KB`),
+          waterfall: [`document ${nav.responseEnd.toFixed(0)}`, `DOMContentLoaded ${nav.domContentLoadedEventEnd.toFixed(0)}`,
+            ...[...res].sort((a, b) => a.startTime - b.startTime).map((r) => `${new URL(r.name).pathname} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)}`)],
+        };
+      });
+      const kb = (/** @type {number} */ n) => `${(n / 1024).toFixed(0)} KB`;
+      ctx.runner.figure('desk visible with its view (from navigation start)', `${deskMs.toFixed(0)} ms`, '5000 ms');
+      ctx.runner.figure('desk with map drawn and socket open', `${loadedMs.toFixed(0)} ms`, '—');
+      ctx.runner.figure(`desk transfer, cold cache (${t.requests} requests)`, `${kb(t.transfer)} (${kb(t.decoded)} uncompressed)`, '5 MB');
+      ctx.runner.note(`largest transfers: ${t.biggest.join(', ')}`);
+      ctx.runner.note(`requests (ms from navigation start): ${t.waterfall.join(', ')}`);
+      await context.close();
+      assert(deskMs < 5000, `the desk took ${deskMs.toFixed(0)} ms to show (bound 5 s)`);
+      assert(t.transfer < 5 * 1024 * 1024, `the desk transferred ${kb(t.transfer)} (bound 5 MB)`);
+      assert(t.transfer > 0, 'transfer sizes were measured');
+    },
+  },
+  {
+    name: 'end: Control ends the game; every desk links to the after-action page',
+    async run(ctx) {
+      const g = need();
+      const cp = g.control.page;
+      await cp.bringToFront();
+      await view(cp, 'console');
+      await cp.locator(`${tid('end-game')}`).first().click();
+      // A confirmation step, if the console asks for one.
+      const confirm = cp.locator(`${tid('end-game-confirm')}`);
+      if (await confirm.count()) await confirm.first().click();
+      for (const p of [g.russia, g.us_nato, g.csto]) {
+        await p.page.locator(tid('game-ended')).waitFor();
+        await p.page.locator(tid('after-link')).waitFor();
+      }
+      const rp = g.russia.page;
+      await rp.locator(tid('after-link')).click();
+      await rp.waitForURL(/\/after$/);
+      await view(rp, 'after');
+      await rp.locator(tid('chart')).first().waitFor();
+      // After the end everyone reads everything: the agreement and its breach show.
+      await rp.getByText('Moscow accord').first().waitFor();
+      await noInjection(rp, 'after-action page');
+      await shot(ctx, rp, 'after-action');
+      await accessible(ctx, rp, 'after-action page');
+      // The printable layout: print media, no horizontal overflow on A4-ish width.
+      await rp.emulateMedia({ media: 'print' });
+      await rp.setViewportSize({ width: 794, height: 1123 });
+      await shot(ctx, rp, 'after-action-print');
+      await rp.emulateMedia({ media: 'screen' });
+      await rp.setViewportSize(LAPTOP);
+      clean(g.control, g.russia, g.us_nato, g.csto);
+    },
+  },
+  {
+    name: 'performance: the after-action page of a finished 8-round game',
+    async run(ctx) {
+      // Bots play every faction, so the game runs to its end at once (deadlines only matter
+      // for people); Control's token is saved in the browser the way the landing page does it.
+      const made = await ctx.server.api('POST', '/api/games', {
+        name: 'Perf Control', seed: 11, bots: { russia: 'hawk', us_nato: 'pragmatist', csto: 'dove' },
+      });
+      let summary;
+      for (let i = 0; i < 100; i++) {
+        summary = await ctx.server.api('GET', `/api/games/${made.game_id}`, undefined, made.control_token);
+        if (summary.view.phase === 'ended') break;
+        await sleep(100);
+      }
+      assert(summary.view.phase === 'ended', `the bot game ended (phase ${summary.view.phase})`);
+      const rounds = summary.view.reports.length;
+      const context = await ctx.browser.newContext({ viewport: LAPTOP });
+      await context.addInitScript(([key, id, seat]) => {
+        const all = JSON.parse(localStorage.getItem(key) || '{}');
+        if (!all[id]) { all[id] = seat; localStorage.setItem(key, JSON.stringify(all)); }
+      }, [SEATS_KEY, made.game_id, { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Perf Control', join_code: made.join_code }]);
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(ctx.server.url(`/game/${made.game_id}/after`), { waitUntil: 'commit' });
+      const done = await page.waitForFunction((n) => {
+        const charts = document.querySelectorAll('[data-testid="chart"]');
+        const root = document.querySelector('[data-testid="after"], [data-testid="after-action"]');
+        if (!root && /not available yet/.test(document.body.textContent || '')) return -1;
+        return root && charts.length >= n ? performance.now() : 0;
+      }, 2, { polling: 'raf', timeout: 20000 });
+      const ms = Number(await done.jsonValue());
+      assert(ms >= 0, 'the after-action view is missing (the client says "This view is not available yet")');
+      const charts = await page.locator(tid('chart')).count();
+      ctx.runner.figure(`after-action page, ${rounds} rounds, ${summary.seq} events (${charts} charts)`, `${ms.toFixed(0)} ms`, '5000 ms');
+      await shot(ctx, page, 'after-action-8-rounds');
+      await context.close();
+      assert(rounds === 8, `the game has 8 turn reports (got ${rounds})`);
+      assert(errors.length === 0, `uncaught errors: ${errors.join('; ')}`);
+      assert(ms < 5000, `the after-action page took ${ms.toFixed(0)} ms (bound 5 s)`);
+    },
+  },
 ];
+
+/**
+ * Waits for a view's root element (`data-testid` = the view's name); says clearly when the
+ * view module does not exist yet.
+ * @param {Page} page @param {string} name
+ */
+async function view(page, name) {
+  const ids = name === 'after' ? [tid('after'), tid('after-action')] : [tid(name)];
+  const root = page.locator(ids.join(', ')).first();
+  const missing = page.getByText('This view is not available yet');
+  await root.or(missing).first().waitFor();
+  assert(await root.count(), `the ${name} view is missing (the client says "This view is not available yet")`);
+}
 
 /** The shared game, or a clear failure when an earlier step could not make it. */
 function need() {
