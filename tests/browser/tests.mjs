@@ -325,6 +325,12 @@ export const tests = [
         await ctx.server.stop(signal);
         // Every page notices the loss and says so.
         for (const p of people) await p.page.locator(`${tid('connection-status')}:not([data-status="connected"])`).waitFor();
+        // A message sent while the server is down goes out once it is back, once.
+        const offline = `Sent while the server was down (${signal}).`;
+        await g.russia.page.locator(tid('channel-plenary')).click();
+        await g.russia.page.locator(tid('chat-input')).fill(offline);
+        await g.russia.page.locator(tid('chat-send')).click();
+        await sleep(300);
         await ctx.server.start();
         // …and reconnects by itself (backoff: at most 10 s between tries).
         for (const p of people) await p.page.locator(`${tid('connection-status')}[data-status="connected"]`).waitFor({ timeout: 20000 });
@@ -333,8 +339,10 @@ export const tests = [
         for (const p of people) {
           await p.page.locator(tid('channel-plenary')).click();
           await p.page.locator(tid('message'), { hasText: msg }).waitFor();
+          await p.page.locator(tid('message'), { hasText: offline }).waitFor();
           const texts = await messageTexts(p.page);
           assert(texts.filter((t) => t === msg).length === 1, `${p.name} sees "${msg}" exactly once`);
+          assert(texts.filter((t) => t === offline).length === 1, `${p.name} sees "${offline}" exactly once`);
         }
       }
       const after = await deskState(g.us_nato.page);
@@ -357,12 +365,13 @@ export const tests = [
       await report.scrollIntoViewIfNeeded();
       await shot(ctx, g.russia.page, 'desk');
       await shot(ctx, g.us_nato.page, 'desk-us_nato');
-      await accessible(ctx, g.russia.page, 'desk');
       await g.csto.page.setViewportSize(TABLET);
       await shot(ctx, g.csto.page, 'desk-tablet');
       const overflow = await g.csto.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      await g.csto.page.setViewportSize(LAPTOP);
       assert(overflow <= 1, `the desk scrolls sideways on a tablet (${overflow}px)`);
       clean(g.control, g.russia, g.us_nato, g.csto);
+      await accessible(ctx, g.russia.page, 'desk');
     },
   },
   {
