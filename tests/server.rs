@@ -1912,6 +1912,261 @@ async fn join_code_guessing_is_rate_limited() {
     app.stop().await.cleanup().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_assigns_seats_and_sees_who_is_connected() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(
+        addr,
+        json!({"team_sizes": {"russia": 1, "us_nato": 1}, "bots": {"csto": "dove"}}),
+    )
+    .await;
+    let anna = join(addr, &g.code, "Anna", "russia").await;
+    let _ben = join(addr, &g.code, "Ben", "us_nato").await;
+    let mut a = Client::connect(addr, "anna", &anna).await;
+    assert_eq!(a.seat, faction("russia"));
+
+    // The seat list: Control only; shows who is connected.
+    let path = format!("/api/games/{}/seats", g.id);
+    let (st, body) = http(addr, "GET", &path, None, Some(&anna)).await;
+    assert_eq!((st, body["code"].as_str()), (403, Some("control_only")));
+    let (st, seats) = http(addr, "GET", &path, None, Some(&g.control_token)).await;
+    assert_eq!(st, 200, "{seats}");
+    let seats = seats.as_array().expect("a list").clone();
+    assert_eq!(seats.len(), 3, "Control, Anna, Ben: {seats:?}");
+    let entry = |name: &str| {
+        seats
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} listed"))
+            .clone()
+    };
+    assert_eq!(entry("Anna")["connected"], 1);
+    assert_eq!(entry("Ben")["connected"], 0);
+    assert_eq!(entry("White cell")["seat"], json!({"role": "control"}));
+    let anna_id = entry("Anna")["seat_id"].as_str().unwrap().to_owned();
+    let ben_id = entry("Ben")["seat_id"].as_str().unwrap().to_owned();
+    let control_id = entry("White cell")["seat_id"].as_str().unwrap().to_owned();
+    let seat_path = |id: &str| format!("/api/games/{}/seats/{id}", g.id);
+
+    // Refusals change nothing.
+    let stranger = Uuid::new_v4().to_string();
+    let cases: Vec<(Value, &str, u16, &str)> = vec![
+        (json!({"faction": "us_nato"}), &anna_id, 409, "team_full"),
+        (json!({"faction": "csto"}), &anna_id, 409, "bot_seat"),
+        (json!({"faction": "nato"}), &anna_id, 422, "unknown_faction"),
+        (
+            json!({"faction": "russia", "observer": true}),
+            &anna_id,
+            422,
+            "invalid",
+        ),
+        (json!({}), &anna_id, 422, "invalid"),
+        (json!({"observer": true}), &control_id, 404, "not_found"),
+        (json!({"observer": true}), &stranger, 404, "not_found"),
+        (
+            json!({"faction": "russia", "seat": "control"}),
+            &ben_id,
+            400,
+            "bad_request",
+        ),
+    ];
+    for (body, id, status, code) in cases {
+        let (st, answer) = http(
+            addr,
+            "PUT",
+            &seat_path(id),
+            Some(&body),
+            Some(&g.control_token),
+        )
+        .await;
+        assert_eq!(
+            (st, answer["code"].as_str()),
+            (status, Some(code)),
+            "{body}: {answer}"
+        );
+    }
+    let (st, _) = http(
+        addr,
+        "PUT",
+        &seat_path(&ben_id),
+        Some(&json!({"observer": true})),
+        Some(&anna),
+    )
+    .await;
+    assert_eq!(st, 403, "players cannot move seats");
+    a.ping().await; // still connected: nothing moved
+
+    // Control moves Anna to observers: her socket is told and closed with 4000; her token
+    // now opens an observer's view.
+    let (st, moved) = http(
+        addr,
+        "PUT",
+        &seat_path(&anna_id),
+        Some(&json!({"observer": true})),
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(st, 200, "{moved}");
+    assert_eq!(moved["seat"], json!({"role": "observer"}));
+    let (frames, code) = read_until_close(a.ws(), Duration::from_secs(5)).await;
+    assert_eq!(code, Some(4000), "{frames:?}");
+    assert!(
+        frames.iter().any(|f| f["code"] == "seat_changed"),
+        "{frames:?}"
+    );
+    a.ws = None;
+    a.hello(None).await;
+    assert_eq!(a.seat, Seat::Observer);
+    // And back to Russia, now free: the seat is hers again.
+    let (st, _) = http(
+        addr,
+        "PUT",
+        &seat_path(&anna_id),
+        Some(&json!({"faction": "russia"})),
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (_, code) = read_until_close(a.ws(), Duration::from_secs(5)).await;
+    assert_eq!(code, Some(4000));
+    a.ws = None;
+    a.hello(None).await;
+    assert_eq!(a.seat, faction("russia"));
+    a.ok(chat(team("russia"), "back in the team")).await;
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_joins_never_overfill_a_team() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(
+        addr,
+        json!({"team_sizes": {"russia": 1, "us_nato": 2, "csto": 1}}),
+    )
+    .await;
+    let joins = (0..10).map(|i| {
+        let body = json!({"code": g.code, "name": format!("N{i}"), "faction": "us_nato"});
+        async move { http(addr, "POST", "/api/join", Some(&body), None).await }
+    });
+    let results = futures_util::future::join_all(joins).await;
+    let admitted = results.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(admitted, 2, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|(s, b)| *s == 201 || (*s == 409 && b["code"] == "team_full")));
+    // "Assign me": the two other factions have one place each.
+    let joins = (0..8).map(|i| {
+        let body = json!({"code": g.code, "name": format!("A{i}")});
+        async move { http(addr, "POST", "/api/join", Some(&body), None).await }
+    });
+    let results = futures_util::future::join_all(joins).await;
+    let mut got: Vec<_> = results
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, b)| b["seat"]["faction"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    assert_eq!(got, ["csto", "russia"], "{results:?}");
+    assert!(results
+        .iter()
+        .all(|(s, b)| *s == 201 || (*s == 409 && b["code"] == "game_full")));
+    let (_, seats) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}/seats", g.id),
+        None,
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(seats.as_array().unwrap().len(), 1 + 2 + 2);
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn game_creation_is_rate_limited_per_address() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let mut statuses = Vec::new();
+    for _ in 0..22 {
+        let (st, body) = http(addr, "POST", "/api/games", Some(&json!({})), None).await;
+        if st == 429 {
+            assert_eq!(body["code"], "rate_limited", "{body}");
+        }
+        statuses.push(st);
+    }
+    assert!(statuses[..20].iter().all(|s| *s == 201), "{statuses:?}");
+    assert!(statuses[20..].iter().all(|s| *s == 429), "{statuses:?}");
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_join_code_qr_and_the_web_client_are_served() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let (st, sc) = http(
+        addr,
+        "GET",
+        "/api/scenarios/missile-defence-2013",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(
+        sc["actions"].as_array().is_some_and(|a| a.len() > 20),
+        "{sc}"
+    );
+    assert!(sc["map"].as_array().is_some_and(|a| !a.is_empty()));
+    assert_eq!(sc["factions"][0]["id"], "russia");
+    let (st, body) = http(addr, "GET", "/api/scenarios/nope", None, None).await;
+    assert_eq!((st, body["code"].as_str()), (404, Some("unknown_scenario")));
+
+    let (st, s) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}", g.id),
+        None,
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(s["join_code"], g.code.as_str());
+
+    let (st, svg) = http(
+        addr,
+        "GET",
+        &format!("/api/join/{}/qr.svg", g.code.to_lowercase()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(svg.as_str().is_some_and(|t| t.contains("<svg")), "{svg}");
+    let (st, body) = http(addr, "GET", "/api/join/no/qr.svg", None, None).await;
+    assert_eq!((st, body["code"].as_str()), (422, Some("invalid")));
+
+    // The client: index.html for the root and for client routes, its modules as JavaScript,
+    // API paths still answer JSON.
+    for path in ["/", "/join/ABC234", &format!("/game/{}", g.id)] {
+        let (st, page) = http(addr, "GET", path, None, None).await;
+        assert_eq!(st, 200, "{path}");
+        assert!(
+            page.as_str().is_some_and(|t| t.contains("<!doctype html>")),
+            "{path}: {page}"
+        );
+    }
+    let (st, _) = http(addr, "GET", "/js/main.js", None, None).await;
+    assert_eq!(st, 200);
+    let (st, body) = http(addr, "GET", "/api/nothing-here", None, None).await;
+    assert_eq!((st, body["code"].as_str()), (404, Some("not_found")));
+    let (st, _) = http(addr, "GET", "/js/../Cargo.toml", None, None).await;
+    assert_ne!(st, 200);
+    app.stop().await.cleanup().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Graceful restart on the same SQLite file
 // ---------------------------------------------------------------------------------------------

@@ -149,6 +149,9 @@ pub mod close {
     pub const POLICY: u16 = 1008;
     /// A frame over the size limit.
     pub const TOO_BIG: u16 = 1009;
+    /// Control moved this seat to another faction or to observers: say hello again with the
+    /// same token to get the new seat's view.
+    pub const SEAT_CHANGED: u16 = 4000;
 }
 
 #[cfg(test)]

@@ -89,7 +89,9 @@ async fn run<S: Store>(
             },
         },
         shutdown: stop_rx,
-        joins: Default::default(),
+        joins: crate::http::limit::AddrLimiter::joins(),
+        creations: crate::http::limit::AddrLimiter::creations(),
+        presence: Default::default(),
     });
     let addr = listener.local_addr()?;
     tracing::info!(%addr, store = store.kind(), revived, "serving");

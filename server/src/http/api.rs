@@ -101,14 +101,18 @@ pub struct Created {
         (status = 401, description = "The server has an admin token and the request did not carry it (`unauthorized`).", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB."),
         (status = 422, description = "Unknown scenario, faction or preset, a team size outside 1–50, or a bad name (`unknown_scenario`, `unknown_faction`, `invalid`, `invalid_name`).", body = ErrorBody),
+        (status = 429, description = "Too many games created from this address: 20, then one a minute (`rate_limited`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
 )]
 pub async fn create_game<S: Store>(
     State(st): State<Arc<AppState<S>>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     body: Result<Json<CreateGame>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
+    // With an admin token configured, creation is for its holders only, and they are not
+    // rate-limited (a facilitator, or the load generator, may set up many games).
     if let Some(admin) = &st.config.admin_token {
         let given = bearer(&headers).unwrap_or_default();
         if !constant_time_eq(given.as_bytes(), admin.as_bytes()) {
@@ -118,6 +122,12 @@ pub async fn create_game<S: Store>(
                 "creating games needs the admin token: Authorization: Bearer <token>",
             ));
         }
+    } else if !st.creations.allowed(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many games created from your address; wait a minute",
+        ));
     }
     let Json(req) = body.map_err(bad_json)?;
     let scenarios = st.registry.scenarios();
@@ -201,6 +211,7 @@ pub async fn create_game<S: Store>(
             .await
         {
             Ok(()) => {
+                st.creations.hit(peer.ip());
                 // Start its task so its clock runs and bots play.
                 st.registry.get(game_id).await?;
                 tracing::info!(game = %game_id, scenario = %scenario.id, "game created");
@@ -294,11 +305,10 @@ pub async fn join<S: Store>(
         None => None,
     };
     let Some(row) = row else {
-        st.joins.failed(peer.ip());
+        st.joins.hit(peer.ip());
         return Err(not_found());
     };
     let handle = st.registry.get(row.id).await?;
-    let seats = store.seats(row.id).await?;
     let (bots, team_sizes, scenario) = handle
         .with_game(|g, _| {
             (
@@ -308,6 +318,23 @@ pub async fn join<S: Store>(
             )
         })
         .await?;
+    let team_size = |f: &FactionId| {
+        team_sizes
+            .get(f)
+            .copied()
+            .or_else(|| scenario.faction(f.as_str()).map(|x| x.team_size))
+            .unwrap_or(1)
+    };
+    let token = new_token();
+    let mut seat_row = SeatRow {
+        id: Uuid::new_v4(),
+        game_id: row.id,
+        role: "observer".into(),
+        faction: None,
+        name: name.clone(),
+        token_hash: token_hash(&token),
+        created_at: crate::game::now_ms(),
+    };
     let seat = if req.observer {
         if req.faction.is_some() {
             return Err(ApiError::new(
@@ -316,23 +343,12 @@ pub async fn join<S: Store>(
                 "join either as an observer or as a faction, not both",
             ));
         }
+        store.add_seat(&seat_row, None).await?;
         Seat::Observer
     } else {
-        let count = |f: &FactionId| {
-            seats
-                .iter()
-                .filter(|s| s.faction.as_deref() == Some(f.as_str()))
-                .count() as u32
-        };
-        let room = |f: &FactionId| {
-            let size = team_sizes
-                .get(f)
-                .copied()
-                .or_else(|| scenario.faction(f.as_str()).map(|x| x.team_size))
-                .unwrap_or(1);
-            count(f) < size
-        };
-        let faction = match req.faction {
+        // The faction asked for, or else the open factions from the emptiest up; the store
+        // checks the team size and inserts under one lock, so concurrent joins never overfill.
+        let candidates: Vec<FactionId> = match req.faction.clone() {
             Some(f) => {
                 if scenario.faction(f.as_str()).is_none() {
                     return Err(ApiError::new(
@@ -356,46 +372,54 @@ pub async fn join<S: Store>(
                         "a bot plays that faction; ask Control to hand it over",
                     ));
                 }
-                if !room(&f) {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "team_full",
-                        "that faction's team is full",
-                    ));
-                }
-                f
+                vec![f]
             }
-            None => scenario
-                .factions
-                .iter()
-                .map(|x| &x.id)
-                .filter(|f| !bots.contains_key(*f) && room(f))
-                .min_by_key(|f| count(f))
-                .cloned()
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::CONFLICT,
-                        "game_full",
-                        "every faction's team is full; join as an observer",
-                    )
-                })?,
+            None => {
+                let seats = store.seats(row.id).await?;
+                let count = |f: &FactionId| {
+                    seats
+                        .iter()
+                        .filter(|s| s.faction.as_deref() == Some(f.as_str()))
+                        .count()
+                };
+                let mut open: Vec<FactionId> = scenario
+                    .factions
+                    .iter()
+                    .map(|x| x.id.clone())
+                    .filter(|f| !bots.contains_key(f))
+                    .collect();
+                open.sort_by_key(|f| count(f));
+                open
+            }
         };
-        Seat::Faction(faction)
+        let chose = req.faction.is_some();
+        let mut seated = None;
+        for f in candidates {
+            seat_row.role = "faction".into();
+            seat_row.faction = Some(f.to_string());
+            if store.add_seat(&seat_row, Some(team_size(&f))).await? {
+                seated = Some(f);
+                break;
+            }
+        }
+        match seated {
+            Some(f) => Seat::Faction(f),
+            None if chose => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "team_full",
+                    "that faction's team is full",
+                ))
+            }
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "game_full",
+                    "every faction's team is full; join as an observer",
+                ))
+            }
+        }
     };
-    let token = new_token();
-    let seat_row = SeatRow {
-        id: Uuid::new_v4(),
-        game_id: row.id,
-        role: match &seat {
-            Seat::Faction(_) => "faction".into(),
-            _ => "observer".into(),
-        },
-        faction: seat.faction().map(|f| f.to_string()),
-        name: name.clone(),
-        token_hash: token_hash(&token),
-        created_at: crate::game::now_ms(),
-    };
-    store.add_seat(&seat_row).await?;
     Ok((
         StatusCode::CREATED,
         Json(Joined {
@@ -443,6 +467,8 @@ pub struct Summary {
     pub game_id: Uuid,
     pub seq: i64,
     pub you: crate::protocol::SeatInfo,
+    /// The code to join this game (for the projector and for inviting more people).
+    pub join_code: String,
     pub view: crate::engine::view::SeatView,
 }
 
@@ -468,10 +494,18 @@ pub async fn summary<S: Store>(
     let auth = seat_of(&st, &headers, id).await?;
     let handle = st.registry.get(id).await?;
     let (seq, view) = handle.view(auth.seat.clone()).await?;
+    let join_code = st
+        .registry
+        .store()
+        .game(id)
+        .await?
+        .map(|g| g.join_code)
+        .unwrap_or_default();
     Ok(Json(Summary {
         game_id: id,
         seq,
         you: auth.info(),
+        join_code,
         view,
     }))
 }
@@ -670,4 +704,264 @@ pub async fn export<S: Store>(
         events,
         view,
     }))
+}
+
+/// The whole scenario: factions, calendar, variables, actions with costs, clause kinds, event
+/// cards, the model's parameters with sources, scoring weights and map features. Public: it is
+/// the game's rulebook.
+#[utoipa::path(
+    get,
+    path = "/api/scenarios/{id}",
+    tag = "scenarios",
+    params(("id" = String, Path, description = "Scenario id.")),
+    responses(
+        (status = 200, description = "The scenario, in the JSON form of the scenario file (docs/scenario-format.md).", body = Object),
+        (status = 404, description = "No such scenario (`unknown_scenario`).", body = ErrorBody),
+    )
+)]
+pub async fn scenario<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Path(id): Path<String>,
+) -> Result<Json<Arc<crate::engine::scenario::Scenario>>, ApiError> {
+    st.registry
+        .scenarios()
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_scenario",
+                format!("unknown scenario \"{id}\""),
+            )
+        })
+}
+
+/// A QR code of the join link, for the projector: `<origin>/join/<code>`, where the origin is
+/// the address the browser used to reach this server.
+#[utoipa::path(
+    get,
+    path = "/api/join/{code}/qr.svg",
+    tag = "games",
+    params(("code" = String, Path, description = "A join code.")),
+    responses(
+        (status = 200, description = "An SVG image.", body = String, content_type = "image/svg+xml"),
+        (status = 422, description = "Not a join code (`invalid`).", body = ErrorBody),
+    )
+)]
+pub async fn join_qr(
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let code = parse_join_code(&code).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "a join code is 6 letters and digits",
+        )
+    })?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let link = format!("{scheme}://{host}/join/{code}");
+    let qr = qrcode::QrCode::new(link.as_bytes()).map_err(ApiError::internal)?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+/// One seat of a game, as Control's seat list shows it.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct SeatEntry {
+    pub seat_id: Uuid,
+    pub name: String,
+    pub seat: Seat,
+    /// Sockets of this seat open on this server now.
+    pub connected: u32,
+}
+
+fn seat_entry<S: Store>(st: &AppState<S>, row: &SeatRow) -> Option<SeatEntry> {
+    let seat = match (row.role.as_str(), &row.faction) {
+        ("control", _) => Seat::Control,
+        ("faction", Some(f)) => Seat::Faction(FactionId::new(f.clone())),
+        ("observer", _) => Seat::Observer,
+        _ => return None,
+    };
+    Some(SeatEntry {
+        seat_id: row.id,
+        name: row.name.clone(),
+        seat,
+        connected: st.presence.open(row.id),
+    })
+}
+
+async fn control_only<S: Store>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    id: Uuid,
+) -> Result<SeatAuth, ApiError> {
+    let auth = seat_of(st, headers, id).await?;
+    if auth.seat != Seat::Control {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "control_only",
+            "only Control may manage seats",
+        ));
+    }
+    Ok(auth)
+}
+
+/// Everyone seated in the game and whether they are connected (Control only).
+#[utoipa::path(
+    get,
+    path = "/api/games/{id}/seats",
+    tag = "games",
+    params(("id" = Uuid, Path, description = "The game's id.")),
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "Every seat, in the order they joined.", body = Vec<SeatEntry>),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn seats<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<SeatEntry>>, ApiError> {
+    control_only(&st, &headers, id).await?;
+    let rows = st.registry.store().seats(id).await?;
+    Ok(Json(
+        rows.iter().filter_map(|r| seat_entry(&st, r)).collect(),
+    ))
+}
+
+/// Body of `PUT /api/games/{id}/seats/{seat_id}`: a faction, or `observer: true`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveSeat {
+    #[serde(default)]
+    pub faction: Option<FactionId>,
+    #[serde(default)]
+    pub observer: bool,
+}
+
+/// Control assigns a seat to a faction, or makes it an observer.
+///
+/// The seat's open sockets close with 4000 (`seat_changed`); its token stays valid and a new
+/// `hello` gives the new seat's view.
+#[utoipa::path(
+    put,
+    path = "/api/games/{id}/seats/{seat_id}",
+    tag = "games",
+    params(
+        ("id" = Uuid, Path, description = "The game's id."),
+        ("seat_id" = Uuid, Path, description = "The seat to move."),
+    ),
+    request_body = MoveSeat,
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "The seat as it is now.", body = SeatEntry),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
+        (status = 404, description = "No such seat in this game, or it is Control's (`not_found`).", body = ErrorBody),
+        (status = 409, description = "A bot plays that faction, or its team is full (`bot_seat`, `team_full`).", body = ErrorBody),
+        (status = 422, description = "Unknown faction, or both or neither of faction and observer (`unknown_faction`, `invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn move_seat<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Path((id, seat_id)): Path<(Uuid, Uuid)>,
+    headers: HeaderMap,
+    body: Result<Json<MoveSeat>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<SeatEntry>, ApiError> {
+    control_only(&st, &headers, id).await?;
+    let Json(req) = body.map_err(bad_json)?;
+    let handle = st.registry.get(id).await?;
+    let (bots, team_sizes, scenario) = handle
+        .with_game(|g, _| {
+            (
+                g.config.bots.clone(),
+                g.config.team_sizes.clone(),
+                g.scenario.0.clone(),
+            )
+        })
+        .await?;
+    let (role, faction, limit) = match (req.faction, req.observer) {
+        (Some(f), false) => {
+            let Some(info) = scenario.faction(f.as_str()) else {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_faction",
+                    format!("unknown faction \"{f}\""),
+                ));
+            };
+            if bots.contains_key(&f) {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "bot_seat",
+                    "a bot plays that faction; hand it to people first (set_bot with no temperament)",
+                ));
+            }
+            let limit = team_sizes.get(&f).copied().unwrap_or(info.team_size);
+            ("faction", Some(f.to_string()), Some(limit))
+        }
+        (None, true) => ("observer", None, None),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "give either a faction or observer: true",
+            ))
+        }
+    };
+    let store = st.registry.store();
+    match store
+        .move_seat(id, seat_id, role, faction.as_deref(), limit)
+        .await?
+    {
+        crate::store::SeatMove::Moved(row) => {
+            st.presence.seat_changed(seat_id);
+            tracing::info!(game = %id, seat = %seat_id, role, faction = ?faction, "seat moved by Control");
+            seat_entry(&st, &row)
+                .map(Json)
+                .ok_or_else(|| ApiError::internal("moved seat has an unknown role"))
+        }
+        crate::store::SeatMove::Full => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "team_full",
+            "that faction's team is full",
+        )),
+        crate::store::SeatMove::NotFound => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such seat in this game (Control's own seat cannot move)",
+        )),
+    }
 }

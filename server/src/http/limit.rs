@@ -44,36 +44,109 @@ impl Bucket {
     }
 }
 
-/// Failed join attempts per client address: a few a minute, so six-character codes cannot be
-/// guessed by brute force.
-#[derive(Debug, Default)]
-pub struct JoinLimiter {
+/// A token bucket per client address, for rare, costly requests: failed join codes (so codes
+/// cannot be guessed by brute force) and game creation (so an open server cannot be filled).
+/// IPv6 addresses count by their /64 prefix, since one client usually holds a whole /64.
+#[derive(Debug)]
+pub struct AddrLimiter {
+    rate: f64,
+    burst: f64,
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
 }
 
 /// Failed joins allowed per address: a burst, then one every 6 seconds.
 const JOIN_BURST: f64 = 10.0;
 const JOIN_RATE: f64 = 1.0 / 6.0;
+/// Games created per address: a burst (a facilitator setting up several tables), then one a
+/// minute.
+const CREATE_BURST: f64 = 20.0;
+const CREATE_RATE: f64 = 1.0 / 60.0;
 
-impl JoinLimiter {
-    /// Whether `ip` may try again (it has failures to spare).
+/// Addresses remembered before the fully recovered ones are forgotten.
+const SWEEP_AT: usize = 10_000;
+
+/// The key an address counts under.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut seg = v6.segments();
+                seg[4..].fill(0);
+                IpAddr::V6(seg.into())
+            }
+        },
+    }
+}
+
+impl AddrLimiter {
+    pub fn new(rate: f64, burst: f64) -> Self {
+        AddrLimiter {
+            rate,
+            burst,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// For failed join codes.
+    pub fn joins() -> Self {
+        Self::new(JOIN_RATE, JOIN_BURST)
+    }
+
+    /// For game creation.
+    pub fn creations() -> Self {
+        Self::new(CREATE_RATE, CREATE_BURST)
+    }
+
+    /// Whether `ip` has a token to spare (without taking it).
     pub fn allowed(&self, ip: IpAddr) -> bool {
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        buckets.get(&ip).is_none_or(|b| {
+        buckets.get(&client_key(ip)).is_none_or(|b| {
             b.tokens + Instant::now().duration_since(b.at).as_secs_f64() * b.rate >= 1.0
         })
     }
 
-    /// Records a failed attempt by `ip`.
-    pub fn failed(&self, ip: IpAddr) {
+    /// Takes a token for `ip` (a failed attempt, a created game).
+    pub fn hit(&self, ip: IpAddr) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget addresses that have fully recovered, so the map stays small.
-        if buckets.len() > 10_000 {
+        if buckets.len() >= SWEEP_AT {
             buckets.retain(|_, b| !b.full());
         }
+        let (rate, burst) = (self.rate, self.burst);
         buckets
-            .entry(ip)
-            .or_insert_with(|| Bucket::new(JOIN_RATE, JOIN_BURST))
+            .entry(client_key(ip))
+            .or_insert_with(|| Bucket::new(rate, burst))
             .take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_counts_by_prefix_and_mapped_v4_as_v4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(c));
+        let mapped: IpAddr = "::ffff:10.0.0.7".parse().unwrap();
+        assert_eq!(client_key(mapped), "10.0.0.7".parse::<IpAddr>().unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_then_the_rate() {
+        let l = AddrLimiter::new(1.0, 3.0);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(l.allowed(ip));
+            l.hit(ip);
+        }
+        assert!(!l.allowed(ip), "burst spent");
+        assert!(l.allowed("192.0.2.2".parse().unwrap()), "others unaffected");
+        tokio::time::advance(std::time::Duration::from_millis(1100)).await;
+        assert!(l.allowed(ip), "a token back after a second");
     }
 }

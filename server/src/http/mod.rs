@@ -5,6 +5,7 @@
 mod api;
 pub mod limit;
 pub mod openapi;
+pub mod presence;
 pub mod web;
 mod ws;
 
@@ -35,7 +36,11 @@ pub struct AppState<S: Store> {
     /// Fires when the server shuts down: sockets close with 1001.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Failed join attempts per client address.
-    pub joins: limit::JoinLimiter,
+    pub joins: limit::AddrLimiter,
+    /// Games created per client address.
+    pub creations: limit::AddrLimiter,
+    /// Open sockets per seat on this node (Control's seat list; closing moved seats).
+    pub presence: Arc<presence::Presence>,
 }
 
 /// The whole HTTP app.
@@ -45,6 +50,13 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/readyz", get(api::readyz::<S>))
         .route("/metrics", get(metrics::<S>))
         .route("/api/scenarios", get(api::scenarios::<S>))
+        .route("/api/scenarios/{id}", get(api::scenario::<S>))
+        .route("/api/join/{code}/qr.svg", get(api::join_qr))
+        .route("/api/games/{id}/seats", get(api::seats::<S>))
+        .route(
+            "/api/games/{id}/seats/{seat_id}",
+            axum::routing::put(api::move_seat::<S>),
+        )
         .route("/api/games", post(api::create_game::<S>))
         .route("/api/join", post(api::join::<S>))
         .route("/api/games/{id}", get(api::summary::<S>))

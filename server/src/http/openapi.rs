@@ -7,7 +7,9 @@
 //! schemars definitions, so the two documents cannot disagree. (OpenAPI 3.1 schemas are JSON
 //! Schema 2020-12, which is what schemars writes.)
 
-use super::api::{self, CreateGame, Created, Export, Join, Joined, ScenarioInfo, Summary};
+use super::api::{
+    self, CreateGame, Created, Export, Join, Joined, MoveSeat, ScenarioInfo, SeatEntry, Summary,
+};
 use super::ErrorBody;
 use crate::engine::view::SeatReport;
 use axum::http::header;
@@ -47,6 +49,8 @@ schemars_component!(
     ScenarioInfo,
     Export,
     SeatReport,
+    SeatEntry,
+    MoveSeat,
     ErrorBody<'_>,
 );
 
@@ -60,6 +64,8 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<ScenarioInfo>();
     generator.subschema_for::<Export>();
     generator.subschema_for::<SeatReport>();
+    generator.subschema_for::<SeatEntry>();
+    generator.subschema_for::<MoveSeat>();
     generator.subschema_for::<ErrorBody<'static>>();
 }
 
@@ -147,6 +153,10 @@ impl utoipa::Modify for Tokens {
         api::reports,
         api::export,
         api::scenarios,
+        api::scenario,
+        api::join_qr,
+        api::seats,
+        api::move_seat,
         websocket,
         api::healthz,
         api::readyz,
@@ -231,6 +241,10 @@ mod tests {
             ("get", "/api/games/{id}/reports"),
             ("get", "/api/games/{id}/export"),
             ("get", "/api/scenarios"),
+            ("get", "/api/scenarios/{id}"),
+            ("get", "/api/join/{code}/qr.svg"),
+            ("get", "/api/games/{id}/seats"),
+            ("put", "/api/games/{id}/seats/{seat_id}"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),

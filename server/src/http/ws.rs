@@ -276,6 +276,7 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
             return close_with(socket, close::GOING_AWAY, "unavailable").await;
         }
     };
+    let mut here = st.presence.arrive(auth.seat_id);
     let mut last_seen = last_seq;
     let Some(mut sub) = subscribe(&mut socket, &handle, &auth, &mut last_seen).await else {
         return close_with(socket, close::GOING_AWAY, "unavailable").await;
@@ -351,6 +352,10 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                     }
                 };
                 replies.push_back(reply);
+            }
+            _ = here.changed.changed() => {
+                let _ = send(&mut socket, &ServerFrame::error(None, "seat_changed", "Control moved your seat; reconnecting shows your new seat", true)).await;
+                return close_with(socket, close::SEAT_CHANGED, "seat changed").await;
             }
             _ = shutdown.changed() => {
                 return close_with(socket, close::GOING_AWAY, "server shutting down").await;

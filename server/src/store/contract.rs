@@ -85,7 +85,7 @@ pub async fn run<S: Store>(s: &S) {
 
     // Seats: by token, by game; tokens are unique.
     let russia = seat_row(g.id, "faction", Some("russia"), 11);
-    s.add_seat(&russia).await.expect("add seat");
+    assert!(s.add_seat(&russia, Some(2)).await.expect("add seat"));
     assert_eq!(
         s.seat_by_token(&[11; 32]).await.expect("read"),
         Some(russia.clone())
@@ -93,11 +93,66 @@ pub async fn run<S: Store>(s: &S) {
     assert_eq!(s.seat_by_token(&[99; 32]).await.expect("read"), None);
     let twin = seat_row(g.id, "faction", Some("csto"), 11);
     assert!(matches!(
-        s.add_seat(&twin).await,
+        s.add_seat(&twin, None).await,
         Err(StoreError::Duplicate(_))
     ));
     let seats = s.seats(g.id).await.expect("seats");
     assert_eq!(seats, vec![control.clone(), russia.clone()]);
+
+    // Team sizes: a full team refuses a seat and writes nothing.
+    let second = seat_row(g.id, "faction", Some("russia"), 12);
+    assert!(!s.add_seat(&second, Some(1)).await.expect("checked"));
+    assert_eq!(s.seat_by_token(&[12; 32]).await.expect("read"), None);
+    // Concurrent joins to a team with one place left: exactly one gets in.
+    let joins: Vec<_> = (20u8..28)
+        .map(|t| seat_row(g.id, "faction", Some("us_nato"), t))
+        .collect();
+    let results =
+        futures_util::future::join_all(joins.iter().map(|j| s.add_seat(j, Some(1)))).await;
+    let admitted = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert_eq!(admitted, 1, "{}: {results:?}", s.kind());
+    let nato = s.seats(g.id).await.expect("seats");
+    assert_eq!(
+        nato.iter()
+            .filter(|x| x.faction.as_deref() == Some("us_nato"))
+            .count(),
+        1
+    );
+    // Moving seats: to a full team is refused; Control's seat never moves.
+    assert_eq!(
+        s.move_seat(g.id, russia.id, "faction", Some("us_nato"), Some(1))
+            .await
+            .expect("move"),
+        SeatMove::Full
+    );
+    assert_eq!(
+        s.move_seat(g.id, control.id, "observer", None, None)
+            .await
+            .expect("move"),
+        SeatMove::NotFound
+    );
+    assert_eq!(
+        s.move_seat(Uuid::new_v4(), russia.id, "observer", None, None)
+            .await
+            .expect("move"),
+        SeatMove::NotFound
+    );
+    let SeatMove::Moved(moved) = s
+        .move_seat(g.id, russia.id, "faction", Some("csto"), Some(1))
+        .await
+        .expect("move")
+    else {
+        panic!("{}: the move is allowed", s.kind());
+    };
+    assert_eq!(moved.faction.as_deref(), Some("csto"));
+    let SeatMove::Moved(back) = s
+        .move_seat(g.id, russia.id, "faction", Some("russia"), Some(1))
+        .await
+        .expect("move")
+    else {
+        panic!("{}: the move back is allowed", s.kind());
+    };
+    assert_eq!(back, russia);
 
     // Append: gapless sequences, command recorded in the same transaction.
     let c1 = command_row(g.id, russia.id, "cmd-1", r#"{"ack":3}"#);

@@ -87,6 +87,16 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Outcome of [`Store::move_seat`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SeatMove {
+    Moved(SeatRow),
+    /// The target faction's team is full.
+    Full,
+    /// No such seat in this game, or it is Control's.
+    NotFound,
+}
+
 /// What the server needs from a database. Every method is one transaction.
 pub trait Store: Clone + Send + Sync + 'static {
     /// `postgres` or `sqlite`.
@@ -103,7 +113,24 @@ pub trait Store: Clone + Send + Sync + 'static {
         events: &[String],
         status: GameStatus,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn add_seat(&self, seat: &SeatRow) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Adds a seat unless its faction already has `limit` seats (checked and inserted under
+    /// the game row's lock, so concurrent joins cannot overfill a team). False: the team is
+    /// full and nothing was written.
+    fn add_seat(
+        &self,
+        seat: &SeatRow,
+        limit: Option<u32>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Moves a seat of `game` to another role/faction, with the same team-size check as
+    /// [`Store::add_seat`]. Control's seat cannot be moved.
+    fn move_seat(
+        &self,
+        game: Uuid,
+        seat: Uuid,
+        role: &str,
+        faction: Option<&str>,
+        limit: Option<u32>,
+    ) -> impl Future<Output = StoreResult<SeatMove>> + Send;
     fn seat_by_token(
         &self,
         token_hash: &[u8],

@@ -121,6 +121,34 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Takes the game row's write lock (a no-op update: portable, and it serialises
+            /// seat changes of one game in both databases), then checks that `faction` has
+            /// fewer than `limit` seats.
+            async fn lock_and_check(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                game: Uuid,
+                faction: Option<&str>,
+                limit: Option<u32>,
+            ) -> StoreResult<bool> {
+                sqlx::query("UPDATE games SET join_code = join_code WHERE id = $1")
+                    .bind(game.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                let (Some(faction), Some(limit)) = (faction, limit) else {
+                    return Ok(true);
+                };
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM seats WHERE game_id = $1 AND faction = $2",
+                )
+                .bind(game.to_string())
+                .bind(faction)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Ok(n < i64::from(limit))
+            }
+
             async fn insert_command<'e, E>(e: E, c: &CommandRow) -> StoreResult<()>
             where
                 E: sqlx::Executor<'e, Database = $db>,
@@ -200,8 +228,45 @@ macro_rules! sql_store {
                 tx.commit().await.map_err(map_err)
             }
 
-            async fn add_seat(&self, seat: &SeatRow) -> StoreResult<()> {
-                Self::insert_seat(&self.pool, seat).await
+            async fn add_seat(&self, seat: &SeatRow, limit: Option<u32>) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                if !Self::lock_and_check(&mut tx, seat.game_id, seat.faction.as_deref(), limit).await? {
+                    return Ok(false);
+                }
+                Self::insert_seat(&mut *tx, seat).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
+            async fn move_seat(
+                &self,
+                game: Uuid,
+                seat: Uuid,
+                role: &str,
+                faction: Option<&str>,
+                limit: Option<u32>,
+            ) -> StoreResult<SeatMove> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                if !Self::lock_and_check(&mut tx, game, faction, limit).await? {
+                    return Ok(SeatMove::Full);
+                }
+                let row = sqlx::query(
+                    "UPDATE seats SET role = $1, faction = $2 \
+                     WHERE id = $3 AND game_id = $4 AND role <> 'control' RETURNING *",
+                )
+                .bind(role)
+                .bind(faction)
+                .bind(seat.to_string())
+                .bind(game.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let Some(row) = row else {
+                    return Ok(SeatMove::NotFound);
+                };
+                let moved = Self::seat_row(&row)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(SeatMove::Moved(moved))
             }
 
             async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
