@@ -172,6 +172,8 @@ export class Runner {
     /** @type {string[]} */
     this.notes = [];
     this.t0 = Date.now();
+    /** @type {((test: string) => Promise<void>) | null} what to do after a failure (screenshots) */
+    this.onFail = null;
   }
 
   /** @param {string} name @param {() => Promise<void>} fn */
@@ -189,6 +191,7 @@ export class Runner {
       const error = e instanceof Error ? (e.stack || e.message) : String(e);
       this.results.push({ name, ok: false, ms, error });
       process.stdout.write(`✘ ${name} (${(ms / 1000).toFixed(1)} s)\n${indent(error)}\n`);
+      if (this.onFail) await this.onFail(name).catch((/** @type {unknown} */ x) => process.stdout.write(`  (no failure screenshots: ${x})\n`));
       return false;
     }
   }

@@ -17,6 +17,7 @@ const shots = path.resolve(env('SCREENSHOT_DIR', 'target/browser-screenshots'));
 const executablePath = env('CHROMIUM', '/usr/bin/chromium');
 const filter = process.argv[2] || '';
 fs.mkdirSync(shots, { recursive: true });
+for (const f of fs.readdirSync(shots)) if (/^FAILED-.*\.png$/.test(f)) fs.rmSync(path.join(shots, f));
 fs.mkdirSync(dir, { recursive: true });
 
 const runner = new Runner();
@@ -29,6 +30,17 @@ try {
   browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30000 });
   console.log(`Chromium ${browser.version()}; screenshots in ${shots}`);
   const ctx = { server, browser, runner, shots };
+  const b = browser;
+  // After a failure: a screenshot of every open page, to see what the test saw.
+  runner.onFail = async (test) => {
+    const slug = test.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+    let i = 0;
+    for (const page of b.contexts().flatMap((c) => c.pages())) {
+      const file = path.join(shots, `FAILED-${slug}-${++i}.png`);
+      await page.screenshot({ path: file, fullPage: true, timeout: 5000 }).catch(() => {});
+      console.log(`  · failure screenshot ${file} (${page.url()})`);
+    }
+  };
   for (const t of tests) {
     if (filter && !t.name.includes(filter)) continue;
     await runner.test(t.name, () => t.run(ctx));

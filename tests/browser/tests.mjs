@@ -401,19 +401,22 @@ export const tests = [
       const page = await g.control.context.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      await page.setViewportSize({ width: 1920, height: 1080 });
-      await page.goto(ctx.server.url(`/game/${g.id}/projector`));
-      await view(page, 'projector');
-      await page.getByText(g.code, { exact: false }).first().waitFor();
-      await page.locator(`img[src*="/api/join/${g.code}/qr.svg"], img[src*="qr.svg"]`).first().waitFor();
-      const qrOk = await page.locator('img[src*="qr.svg"]').first().evaluate((/** @type {HTMLImageElement} */ i) => i.complete && i.naturalWidth > 0);
-      assert(qrOk, 'the QR code image loads');
-      await page.locator(tid('map')).first().waitFor();
-      await noInjection(page, 'projector');
-      await shot(ctx, page, 'projector');
-      await accessible(ctx, page, 'projector');
-      assert(errors.length === 0, `uncaught errors on the projector: ${errors.join('; ')}`);
-      await page.close();
+      try {
+        await page.setViewportSize({ width: 1920, height: 1080 });
+        await page.goto(ctx.server.url(`/game/${g.id}/projector`));
+        await view(page, 'projector');
+        await page.getByText(g.code, { exact: false }).first().waitFor();
+        await page.locator(`img[src*="/api/join/${g.code}/qr.svg"], img[src*="qr.svg"]`).first().waitFor();
+        const qrOk = await page.locator('img[src*="qr.svg"]').first().evaluate((/** @type {HTMLImageElement} */ i) => i.complete && i.naturalWidth > 0);
+        assert(qrOk, 'the QR code image loads');
+        await page.locator(tid('map')).first().waitFor();
+        await noInjection(page, 'projector');
+        await shot(ctx, page, 'projector');
+        await accessible(ctx, page, 'projector');
+        assert(errors.length === 0, `uncaught errors on the projector: ${errors.join('; ')}`);
+      } finally {
+        await page.close();
+      }
     },
   },
   {
@@ -421,19 +424,22 @@ export const tests = [
     async run(ctx) {
       const g = need();
       const o = await person(ctx, 'Olga (observer)');
-      await joinAs(o, ctx, g.code, 'observer');
-      await view(o.page, 'observer');
-      await phase(o.page, 'briefing');
-      // The plenary is public: its messages (with the script payloads) show as text.
-      await o.page.getByText('Good morning, delegates.').first().waitFor();
-      await noInjection(o.page, 'observer view');
-      assert(await o.page.locator(tid('chat-input')).count() === 0 || !(await o.page.locator(tid('chat-input')).first().isVisible()),
-        'an observer has no chat box');
-      assert(await o.page.getByText('Just between us.').count() === 0, 'an observer does not see the bilateral channel');
-      await shot(ctx, o.page, 'observer');
-      await accessible(ctx, o.page, 'observer view');
-      clean(o);
-      await o.context.close();
+      try {
+        await joinAs(o, ctx, g.code, 'observer');
+        await view(o.page, 'observer');
+        await phase(o.page, 'briefing');
+        // The plenary is public: its messages (with the script payloads) show as text.
+        await o.page.getByText('Good morning, delegates.').first().waitFor();
+        await noInjection(o.page, 'observer view');
+        assert(await o.page.locator(tid('chat-input')).count() === 0 || !(await o.page.locator(tid('chat-input')).first().isVisible()),
+          'an observer has no chat box');
+        assert(await o.page.getByText('Just between us.').count() === 0, 'an observer does not see the bilateral channel');
+        await shot(ctx, o.page, 'observer');
+        clean(o);
+        await accessible(ctx, o.page, 'observer view');
+      } finally {
+        await o.context.close();
+      }
     },
   },
   {
@@ -537,19 +543,24 @@ export const tests = [
       const page = await context.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(ctx.server.url(`/game/${made.game_id}/after`), { waitUntil: 'commit' });
-      const done = await page.waitForFunction((n) => {
-        const charts = document.querySelectorAll('[data-testid="chart"]');
-        const root = document.querySelector('[data-testid="after"], [data-testid="after-action"]');
-        if (!root && /not available yet/.test(document.body.textContent || '')) return -1;
-        return root && charts.length >= n ? performance.now() : 0;
-      }, 2, { polling: 'raf', timeout: 20000 });
-      const ms = Number(await done.jsonValue());
-      assert(ms >= 0, 'the after-action view is missing (the client says "This view is not available yet")');
-      const charts = await page.locator(tid('chart')).count();
-      ctx.runner.figure(`after-action page, ${rounds} rounds, ${summary.seq} events (${charts} charts)`, `${ms.toFixed(0)} ms`, '5000 ms');
-      await shot(ctx, page, 'after-action-8-rounds');
-      await context.close();
+      let ms = -1;
+      let charts = 0;
+      try {
+        await page.goto(ctx.server.url(`/game/${made.game_id}/after`), { waitUntil: 'commit' });
+        const done = await page.waitForFunction((n) => {
+          const charts = document.querySelectorAll('[data-testid="chart"]');
+          const root = document.querySelector('[data-testid="after"], [data-testid="after-action"]');
+          if (!root && /not available yet/.test(document.body?.textContent || '')) return -1;
+          return root && charts.length >= n ? performance.now() : 0;
+        }, 2, { polling: 'raf', timeout: 20000 });
+        ms = Number(await done.jsonValue());
+        assert(ms >= 0, 'the after-action view is missing (the client says "This view is not available yet")');
+        charts = await page.locator(tid('chart')).count();
+        ctx.runner.figure(`after-action page, ${rounds} rounds, ${summary.seq} events (${charts} charts)`, `${ms.toFixed(0)} ms`, '5000 ms');
+        await shot(ctx, page, 'after-action-8-rounds');
+      } finally {
+        await context.close();
+      }
       assert(rounds === 8, `the game has 8 turn reports (got ${rounds})`);
       assert(errors.length === 0, `uncaught errors: ${errors.join('; ')}`);
       assert(ms < 5000, `the after-action page took ${ms.toFixed(0)} ms (bound 5 s)`);
