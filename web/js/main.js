@@ -187,6 +187,7 @@ document.addEventListener('click', (e) => {
   if (a.target && a.target !== '_self') return;
   if (a.origin !== location.origin || a.hasAttribute('download')) return;
   const p = a.pathname;
+  if (p === location.pathname && a.hash) return; // an anchor on this page
   if (!(p === '/' || p.startsWith('/game/') || p.startsWith('/join/'))) return;
   e.preventDefault();
   navigate(p + a.search + a.hash);

@@ -1,0 +1,92 @@
+// @ts-check
+/**
+ * Round, phase and a live countdown to the phase's deadline.
+ *
+ * `createClock({store})` returns `{el, update(), destroy()}`. `update()` re-reads the store's
+ * view (call it on every store change); the countdown ticks by itself every half second. Phase
+ * changes are announced to screen readers through a polite live region.
+ *
+ * Test ids: `clock`, `round`, `phase`, `countdown`.
+ *
+ * Also here: `createConnectionStatus(store)`, the connection indicator (test id
+ * `connection-status`, `data-status` = connected | connecting | reconnecting | offline | rejected).
+ * @module components/clock
+ */
+
+import { h, replace } from '../dom.js';
+import { phaseName, roundLabel, countdownText, msUntil } from '../format.js';
+
+/**
+ * @param {{store: import('../store.js').GameStore, compact?: boolean}} opts
+ * @returns {{el: HTMLElement, update: () => void, destroy: () => void}}
+ */
+export function createClock({ store, compact = false }) {
+  const round = h('span', { class: 'clock-round', 'data-testid': 'round' });
+  const phase = h('span', { class: 'clock-phase', 'data-testid': 'phase' });
+  const countdown = h('span', { class: 'clock-countdown', role: 'timer', 'aria-label': 'Time left in this phase', 'data-testid': 'countdown' });
+  const announce = h('span', { class: 'visually-hidden', 'aria-live': 'polite' });
+  const el = h('div', { class: ['clock', compact && 'compact'], 'data-testid': 'clock' }, round, phase, countdown, announce);
+  let lastPhase = '';
+
+  function tick() {
+    const v = store.view;
+    if (!v) return;
+    let text;
+    countdown.classList.remove('urgent', 'paused');
+    if (v.phase === 'ended') text = '';
+    else if (v.paused) {
+      text = 'Paused';
+      countdown.classList.add('paused');
+    } else if (v.deadline_at == null) text = 'No deadline';
+    else {
+      const ms = msUntil(v.deadline_at);
+      text = countdownText(ms);
+      if (ms < 30000) countdown.classList.add('urgent');
+    }
+    if (countdown.textContent !== text) countdown.textContent = text;
+    countdown.hidden = !text;
+  }
+
+  function update() {
+    const v = store.view;
+    if (!v) return;
+    const rl = v.round_label || roundLabel(v.round);
+    replace(round, compact ? rl : `${rl} · round ${v.round + 1} of ${v.rounds}`);
+    replace(phase, phaseName(v.phase));
+    phase.dataset.phase = v.phase;
+    const key = `${v.round}:${v.phase}`;
+    if (lastPhase && key !== lastPhase) replace(announce, `${rl}: ${phaseName(v.phase)} phase`);
+    lastPhase = key;
+    tick();
+  }
+
+  const timer = setInterval(tick, 500);
+  update();
+  return { el, update, destroy: () => clearInterval(timer) };
+}
+
+/**
+ * A connection indicator for the page header: "Connected", "Reconnecting…", "Offline".
+ * @param {import('../store.js').GameStore} store
+ * @returns {{el: HTMLElement, update: () => void}}
+ */
+export function createConnectionStatus(store) {
+  const el = h('span', { class: 'conn', role: 'status', 'data-testid': 'connection-status' });
+  function update() {
+    const s = store.status;
+    const reason = store.connection?.reason || '';
+    /** @type {[string, string]} */
+    let [state, text] = ['connecting', 'Connecting…'];
+    if (s === 'open') [state, text] = ['connected', 'Connected'];
+    else if (s === 'reconnecting') [state, text] = navigator.onLine ? ['reconnecting', 'Reconnecting…'] : ['offline', 'Offline'];
+    else if (s === 'rejected') [state, text] = ['rejected', 'Seat no longer valid'];
+    else if (s === 'closed') [state, text] = ['offline', 'Offline'];
+    el.dataset.status = state;
+    el.title = reason;
+    replace(el, h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), text,
+      reason && state !== 'connected' ? h('span', { class: 'visually-hidden' }, `: ${reason}`) : null);
+  }
+  update();
+  return { el, update };
+}
+

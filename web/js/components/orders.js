@@ -1,0 +1,227 @@
+// @ts-check
+/**
+ * The orders form: every action of this faction with its cost (budget and political capital per
+ * unit), build time, limits, prerequisites and the clauses an order of it would break (the view's
+ * `order_warnings`, confirmed before submitting); the current draft with amend and withdraw; the
+ * budget and capital left after the draft.
+ *
+ * `createOrders({store})` returns `{el, update()}`.
+ *
+ * Test ids: `order-form`, `budget-left`, `capital-left`, `order-draft`, `order-item`
+ * (`data-order-id`, `data-action`), `order-quantity`, `order-amend`, `order-withdraw`,
+ * `order-action-<action id>` (a catalogue row) containing `order-qty`, `order-submit`,
+ * `order-warning`, `order-confirm` / `order-cancel` (shown when the order would breach a clause),
+ * `order-error`; `orders-phase-note`.
+ * @module components/orders
+ */
+
+import { h, replace, errorBox, showError } from '../dom.js';
+import { num, factionName, varName, roundLabel } from '../format.js';
+
+/**
+ * @param {{store: import('../store.js').GameStore}} opts
+ * @returns {{el: HTMLElement, update: () => void}}
+ */
+export function createOrders({ store }) {
+  const me = /** @type {string} */ (store.faction);
+  const sc = store.scenario;
+  const actions = sc.actions.filter((/** @type {any} */ a) => a.owner === me);
+  const byId = new Map(sc.actions.map((/** @type {any} */ a) => [a.id, a]));
+  /** Typed quantities, kept across re-renders. @type {Map<string, string>} */
+  const qty = new Map();
+  /** Actions whose breach warning is being confirmed. @type {Set<string>} */
+  const confirming = new Set();
+  /** Errors per row key. @type {Map<string, any>} */
+  const errors = new Map();
+
+  const el = h('div', { class: 'orders', 'data-testid': 'order-form' });
+  let lastKey = '';
+
+  /** @param {any} v */
+  function totals(v) {
+    let budget = 0;
+    let capital = 0;
+    for (const o of v.orders[me] || []) {
+      const a = byId.get(o.action);
+      if (!a) continue;
+      budget += (a.budget || 0) * o.quantity;
+      capital += (a.capital || 0) * o.quantity;
+    }
+    return { budget, capital };
+  }
+
+  /** @param {any} req @param {any} v */
+  function reqMet(req, v) {
+    const x = v.vars[req.var];
+    if (x === undefined) return true;
+    return (req.min == null || x >= req.min) && (req.max == null || x <= req.max);
+  }
+
+  /** @param {any} req */
+  function reqText(req) {
+    if (req.message) return req.message;
+    const parts = [];
+    if (req.min != null) parts.push(`${varName(req.var)} at least ${num(req.min)}`);
+    if (req.max != null) parts.push(`${varName(req.var)} at most ${num(req.max)}`);
+    return parts.join(' and ');
+  }
+
+  /**
+   * @param {any} cmd
+   * @param {string} key row key for the error
+   */
+  async function run(cmd, key) {
+    errors.delete(key);
+    try {
+      await store.command(cmd);
+      confirming.delete(cmd.action);
+      if (cmd.type === 'submit_order') qty.delete(cmd.action);
+    } catch (x) {
+      errors.set(key, x);
+    }
+    render(true);
+  }
+
+  function render(force = false) {
+    const v = store.view;
+    if (!v) return;
+    const key = JSON.stringify([v.phase, v.orders[me], v.purses[me], v.vars, v.order_warnings, v.round]);
+    if (!force && key === lastKey) return;
+    lastKey = key;
+    const active = document.activeElement;
+    const focus = active && el.contains(active) ? active.id : null;
+
+    const purse = v.purses[me] || { budget: 0, capital: 0 };
+    const t = totals(v);
+    const leftB = purse.budget - t.budget;
+    const leftC = purse.capital - t.capital;
+    const isOrders = v.phase === 'orders';
+    const draft = v.orders[me] || [];
+
+    const summary = h('div', { class: 'purse-summary', role: 'group', 'aria-label': 'Resources after this draft' },
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Budget'), h('span', { class: 'stat-value num' }, num(purse.budget))),
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Draft costs'), h('span', { class: 'stat-value num' }, `${num(t.budget)} / ${num(t.capital)}`)),
+      h('div', { class: ['stat', leftB < 0 && 'negative'] }, h('span', { class: 'stat-label' }, 'Budget left'), h('span', { class: 'stat-value num', 'data-testid': 'budget-left' }, num(leftB))),
+      h('div', { class: ['stat', leftC < 0 && 'negative'] }, h('span', { class: 'stat-label' }, 'Capital left'), h('span', { class: 'stat-value num', 'data-testid': 'capital-left' }, num(leftC))));
+
+    const draftBox = h('div', { class: 'order-draft', 'data-testid': 'order-draft' },
+      h('h3', null, `Your draft (${draft.length} order${draft.length === 1 ? '' : 's'})`),
+      draft.length === 0
+        ? h('p', { class: 'muted' }, isOrders ? 'No orders yet. Add them from the list below.' : 'No orders.')
+        : h('ul', { class: 'order-items' }, draft.map((/** @type {any} */ o) => {
+          const a = byId.get(o.action);
+          const k = `order-${o.id}`;
+          const qid = `oq-${o.id}`;
+          const err = errorBox('order-error');
+          if (errors.has(k)) showError(err, errors.get(k));
+          const warn = v.order_warnings?.[o.action] || [];
+          return h('li', { class: 'order-item', 'data-testid': 'order-item', 'data-order-id': String(o.id), 'data-action': o.action },
+            h('div', { class: 'order-line' },
+              h('span', { class: 'order-name' }, `${o.id}. ${a?.name || o.action}`),
+              h('span', { class: 'muted small num' }, `${num((a?.budget || 0) * o.quantity)} budget · ${num((a?.capital || 0) * o.quantity)} capital`)),
+            warn.length ? h('p', { class: 'warning small' }, `Breaks ${warn.join('; ')}`) : null,
+            h('div', { class: 'actions' },
+              h('label', { for: qid }, 'Quantity'),
+              h('input', {
+                id: qid, type: 'number', min: '1', max: String(Math.min(100, a?.max_per_round || 100)), step: '1', class: 'narrow',
+                value: qty.get(k) ?? String(o.quantity), disabled: !isOrders, 'data-testid': 'order-quantity',
+                oninput: (/** @type {Event} */ e) => qty.set(k, /** @type {HTMLInputElement} */ (e.target).value),
+              }),
+              h('button', {
+                type: 'button', class: 'button small', disabled: !isOrders, 'data-testid': 'order-amend',
+                onclick: () => {
+                  const q = Number(qty.get(k) ?? o.quantity);
+                  qty.delete(k);
+                  run({ type: 'amend_order', order: o.id, quantity: q }, k);
+                },
+              }, 'Change'),
+              h('button', {
+                type: 'button', class: 'button small danger', disabled: !isOrders, 'data-testid': 'order-withdraw',
+                'aria-label': `Withdraw order ${o.id}: ${a?.name || o.action}`,
+                onclick: () => run({ type: 'withdraw_order', order: o.id }, k),
+              }, 'Withdraw')),
+            err);
+        })));
+
+    const rows = actions.map((/** @type {any} */ a) => {
+      const k = `action-${a.id}`;
+      const qid = `aq-${a.id}`;
+      const warn = v.order_warnings?.[a.id] || [];
+      const reqs = a.requires || [];
+      const unmet = reqs.filter((/** @type {any} */ r) => !reqMet(r, v));
+      const q = Number(qty.get(a.id) ?? '1') || 1;
+      const cost = { b: (a.budget || 0) * q, c: (a.capital || 0) * q };
+      const affordable = cost.b <= leftB + 1e-9 && cost.c <= leftC + 1e-9;
+      const err = errorBox('order-error');
+      if (errors.has(k)) showError(err, errors.get(k));
+      const hint = h('span', { class: ['small', affordable ? 'muted' : 'negative'], 'aria-live': 'polite' },
+        affordable ? `leaves ${num(leftB - cost.b)} budget, ${num(leftC - cost.c)} capital` : 'over budget');
+      const submit = () => {
+        if (warn.length && !confirming.has(a.id)) {
+          confirming.add(a.id);
+          render(true);
+          const c = el.querySelector(`[data-testid="order-action-${CSS.escape(a.id)}"] [data-testid="order-confirm"]`);
+          if (c instanceof HTMLElement) c.focus();
+          return;
+        }
+        const n = Math.round(Number(qty.get(a.id) ?? '1')) || 1;
+        run({ type: 'submit_order', action: a.id, quantity: n }, k);
+      };
+      const limit = [`${a.max_per_round ?? 1} per round`, a.max_total != null ? `${a.max_total} in the whole game` : null].filter(Boolean).join(', ');
+      return h('li', { class: ['action-row', unmet.length && 'unmet', warn.length && 'warned'], 'data-testid': `order-action-${a.id}` },
+        h('div', { class: 'action-head' },
+          h('h4', { class: 'action-name', id: `an-${a.id}` }, a.name),
+          a.covert ? h('span', { class: 'tag' }, 'Covert') : null),
+        h('dl', { class: 'action-facts' },
+          h('div', null, h('dt', null, 'Cost per unit'), h('dd', { class: 'num' }, `${num(a.budget || 0)} budget · ${num(a.capital || 0)} capital`)),
+          h('div', null, h('dt', null, 'Build time'), h('dd', null, a.build_rounds ? `${a.build_rounds} round${a.build_rounds === 1 ? '' : 's'} (ready ${roundLabel(v.round + a.build_rounds)})` : 'this round')),
+          h('div', null, h('dt', null, 'Limit'), h('dd', null, limit))),
+        a.description ? h('details', { class: 'action-desc' }, h('summary', null, 'What it does'), h('p', null, a.description),
+          a.source ? h('p', { class: 'source' }, 'Source: ', a.source) : null) : null,
+        reqs.length ? h('p', { class: ['prereqs', unmet.length ? 'unmet' : 'met'], 'data-testid': 'order-prereq' },
+          unmet.length ? `✗ Not possible now: ${unmet.map(reqText).join('; ')}` : '✓ Prerequisites met') : null,
+        warn.length ? h('p', { class: 'warning', 'data-testid': 'order-warning' }, `⚠ An order of this breaks ${warn.join('; ')}.`) : null,
+        confirming.has(a.id)
+          ? h('div', { class: 'confirm', role: 'group', 'aria-label': 'Confirm an order that breaks an agreement' },
+            h('p', null, `Order it anyway? This breaks ${warn.join('; ')}. A detected breach costs trust and political capital.`),
+            h('div', { class: 'actions' },
+              h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', onclick: submit }, 'Order anyway'),
+              h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); render(true); } }, 'Cancel')))
+          : null,
+        h('div', { class: 'actions' },
+          h('label', { for: qid }, 'Quantity'),
+          h('input', {
+            id: qid, type: 'number', min: '1', max: String(Math.min(100, a.max_per_round || 1)), step: '1', class: 'narrow',
+            value: qty.get(a.id) ?? '1', disabled: !isOrders, 'data-testid': 'order-qty',
+            oninput: (/** @type {Event} */ e) => {
+              qty.set(a.id, /** @type {HTMLInputElement} */ (e.target).value);
+              const n = Number(qty.get(a.id)) || 1;
+              const ok = (a.budget || 0) * n <= leftB + 1e-9 && (a.capital || 0) * n <= leftC + 1e-9;
+              hint.className = `small ${ok ? 'muted' : 'negative'}`;
+              hint.textContent = ok ? `leaves ${num(leftB - (a.budget || 0) * n)} budget, ${num(leftC - (a.capital || 0) * n)} capital` : 'over budget';
+            },
+          }),
+          h('button', {
+            type: 'button', class: 'button primary small', disabled: !isOrders, 'data-testid': 'order-submit',
+            'aria-describedby': `an-${a.id}`, onclick: submit,
+          }, 'Order'),
+          hint),
+        err);
+    });
+
+    replace(el,
+      h('h3', null, `Orders of ${factionName(me)}`),
+      isOrders ? null : h('p', { class: 'hint', 'data-testid': 'orders-phase-note' }, 'Orders are given in the orders phase. You can look at the catalogue now.'),
+      summary, draftBox,
+      h('h3', null, 'Actions'),
+      h('ul', { class: 'action-list' }, rows));
+
+    if (focus) {
+      const again = el.querySelector(`#${CSS.escape(focus)}`);
+      if (again instanceof HTMLElement) again.focus();
+    }
+  }
+
+  render();
+  return { el, update: () => render() };
+}

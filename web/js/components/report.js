@@ -1,0 +1,258 @@
+// @ts-check
+/**
+ * Turn reports: what happened at each adjudication and why, with charts of indices and scores
+ * over the rounds.
+ *
+ * - `renderReport(report, {seat})` → one report (`SeatReport`) as an `<article>`: orders,
+ *   completed builds, breaches, agreements, changes with causes, indices (each explained), the
+ *   tension working, score cards and purse. It reads the parts the seat may see: a faction its
+ *   own part plus the public one, Control (and everyone after the end) everything.
+ * - `reportCharts(reports, {seat})` → an element with SVG line charts over the rounds.
+ * - `createReports({store})` → `{el, update()}`: the charts, a round picker and the chosen report
+ *   (the newest by default, and again whenever a new one arrives).
+ *
+ * Test ids: `reports`, `report-round-<n>` (picker buttons, 0-based round), `turn-report`
+ * (`data-round`), `report-orders`, `report-completed`, `report-breaches`, `report-agreements`,
+ * `report-changes`, `report-indices`, `report-tension`, `score-card`, `report-charts`, `chart`.
+ * @module components/report
+ */
+
+import { h, replace } from '../dom.js';
+import { factionName, factionColour, varName, num, signed, roundLabel, getScenario } from '../format.js';
+import { explainIndex, explainScore, explainedEntries } from './explain.js';
+import { lineChart } from './charts.js';
+
+/**
+ * @param {any} report a SeatReport
+ * @param {{seat: any}} opts
+ * @returns {HTMLElement}
+ */
+export function renderReport(report, { seat }) {
+  const me = seat?.role === 'faction' ? seat.faction : null;
+  const pub = report.public;
+  const ctl = report.control;
+  const mine = me ? report.factions[me] : null;
+  const everything = !!ctl; // Control, or anyone after the end
+
+  /** @type {any[]} */
+  let orders;
+  /** @type {any[]} */
+  let completed;
+  /** @type {any[]} */
+  let breaches;
+  /** @type {any[]} */
+  let agreements;
+  /** @type {any[]} */
+  let changes;
+  if (everything) {
+    ({ orders, completed, breaches, agreements, changes } = ctl);
+  } else if (mine) {
+    orders = [...mine.orders, ...pub.orders.filter((/** @type {any} */ o) => o.faction !== me)];
+    completed = [...mine.completed, ...pub.completed.filter((/** @type {any} */ o) => o.faction !== me)];
+    breaches = uniqueBy([...mine.breaches, ...pub.breaches], (b) => `${b.agreement}:${b.clause}:${b.by}:${b.what}`);
+    agreements = mine.agreements;
+    changes = mine.changes;
+  } else {
+    ({ orders, completed, breaches, agreements, changes } = pub);
+  }
+
+  const indices = everything ? ctl.technical : mine ? mine.indices : pub.indices;
+  const tension = everything ? ctl.tension : pub.tension;
+  const cards = everything
+    ? Object.values(report.factions).map((/** @type {any} */ f) => f.score)
+    : mine ? [mine.score] : [];
+
+  return h('article', { class: 'turn-report', 'data-testid': 'turn-report', 'data-round': String(report.round), 'aria-labelledby': `tr-${report.round}-h` },
+    h('h3', { id: `tr-${report.round}-h` }, `Turn report: ${report.label}`),
+    pub.crisis ? h('p', { class: 'error', role: 'status' }, `Crisis: tension reached ${num(tension.value, 1)}. The game ends.`) : null,
+
+    section('report-orders', 'Orders carried out', orders.length
+      ? h('table', { class: 'table compact' },
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col' }, 'Faction'), h('th', { scope: 'col' }, 'Action'), h('th', { scope: 'col', class: 'num' }, 'Qty'),
+          h('th', { scope: 'col', class: 'num' }, 'Cost'), h('th', { scope: 'col' }, 'Takes effect'))),
+        h('tbody', null, orders.map((o) => h('tr', null,
+          h('td', null, factionCell(o.faction)),
+          h('td', null, o.name, o.covert ? h('span', { class: 'tag' }, ' covert') : null),
+          h('td', { class: 'num' }, String(o.quantity)),
+          h('td', { class: 'num' }, `${num(o.budget)} / ${num(o.capital)}`),
+          h('td', null, o.completes_round === report.round ? 'now' : roundLabel(o.completes_round))))))
+      : h('p', { class: 'muted' }, 'No orders were revealed.')),
+
+    completed.length ? section('report-completed', 'Builds completed', h('ul', null, completed.map((o) =>
+      h('li', null, factionCell(o.faction), ` ${o.name}${o.quantity > 1 ? ` × ${o.quantity}` : ''}`)))) : null,
+
+    section('report-breaches', 'Breaches', breaches.length
+      ? h('ul', { class: 'breaches' }, breaches.map((b) => h('li', { class: b.detected ? 'detected' : 'undetected' },
+        h('strong', null, factionName(b.by)), ` broke clause ${b.clause} of the ${b.agreement_title}: ${b.what}. `,
+        h('span', { class: ['tag', b.detected ? 'danger' : ''] }, b.detected ? 'detected' : 'not detected'),
+        h('span', { class: 'muted small' }, ` (detection chance ${Math.round(b.detection_probability * 100)}%)`))))
+      : h('p', { class: 'muted' }, 'No breach.')),
+
+    agreements.length ? section('report-agreements', 'Agreements', h('ul', null, agreements.map((a) =>
+      h('li', null, h('strong', null, a.title), a.public ? '' : ' (private)', `: ${a.note}`)))) : null,
+
+    section('report-changes', 'What changed, and why', changes.length
+      ? h('table', { class: 'table compact' },
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col' }, 'Variable'), h('th', { scope: 'col', class: 'num' }, 'Before'), h('th', { scope: 'col', class: 'num' }, 'After'),
+          h('th', { scope: 'col', class: 'num' }, 'Change'), h('th', { scope: 'col' }, 'Cause'))),
+        h('tbody', null, changes.map((c) => h('tr', null,
+          h('td', null, varName(c.var)),
+          h('td', { class: 'num' }, num(c.before)),
+          h('td', { class: 'num' }, num(c.after)),
+          h('td', { class: 'num' }, signed(c.after - c.before)),
+          h('td', null, c.cause)))))
+      : h('p', { class: 'muted' }, 'Nothing changed.')),
+
+    section('report-indices', everything ? 'Indices (technical truth)' : me ? `Indices as ${factionName(me)} sees them` : 'Indices (public picture)',
+      h('div', { class: 'explain-list' }, explainedEntries(indices).map((e) => explainIndex(e, { headline: e.id === 'deterrence_balance' })))),
+
+    section('report-tension', 'Tension', explainIndex(tension, { testid: 'explain-tension-report' })),
+
+    cards.length ? section('report-scores', cards.length > 1 ? 'Scores' : 'Your score', h('div', { class: 'explain-list' },
+      cards.map((c) => explainScore(c)),
+      mine ? h('p', { class: 'small' }, `Resources after adjudication: ${num(mine.purse.budget)} budget, ${num(mine.purse.capital)} capital.`) : null)) : null,
+
+    everything && ctl.rolls?.length ? section('report-rolls', 'Rolls of the dice', h('ul', { class: 'small' }, ctl.rolls.map((/** @type {string} */ r) => h('li', null, r)))) : null);
+}
+
+/**
+ * @param {string} testid
+ * @param {string} title
+ * @param {any} body
+ */
+function section(testid, title, body) {
+  return h('section', { class: 'report-section', 'data-testid': testid }, h('h4', null, title), body);
+}
+
+/** @param {string} f */
+function factionCell(f) {
+  const s = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  s.style.setProperty('--swatch', factionColour(f));
+  return h('span', null, s, factionName(f));
+}
+
+/**
+ * @template T
+ * @param {T[]} xs
+ * @param {(x: T) => string} key
+ */
+function uniqueBy(xs, key) {
+  const seen = new Set();
+  return xs.filter((x) => {
+    const k = key(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Charts of the indices, tension and scores over the rounds.
+ * @param {any[]} reports SeatReports, oldest first
+ * @param {{seat: any, width?: number}} opts
+ * @returns {HTMLElement}
+ */
+export function reportCharts(reports, { seat, width = 460 }) {
+  const sc = getScenario();
+  const labels = (sc?.rounds || []).map((/** @type {any} */ r) => r.label);
+  const me = seat?.role === 'faction' ? seat.faction : null;
+  /** @param {any} r */
+  const indicesOf = (r) => (r.control ? r.control.technical : me && r.factions[me] ? r.factions[me].indices : r.public.indices);
+  const perceives = me && sc?.factions?.find((/** @type {any} */ f) => f.id === me)?.perceives_threat;
+
+  /** @param {string} id @param {string} name @param {(v: any) => number} get @param {object} [extra] */
+  const series = (id, name, get, extra = {}) => ({
+    name, ...extra,
+    points: /** @type {Array<[number, number]>} */ (reports.map((r) => [r.round, get(r)]).filter((p) => Number.isFinite(p[1]))),
+  });
+
+  const headline = lineChart({
+    title: 'Deterrence balance and tension (0–100)', labels, yMin: 0, yMax: 100, width, digits: 1,
+    series: [
+      series('deterrence_balance', 'Deterrence balance', (r) => indicesOf(r)?.values?.deterrence_balance, { colour: '#0072B2' }),
+      series('tension', 'Tension', (r) => (r.control ? r.control.tension.value : r.public.tension.value), { colour: '#D55E00' }),
+    ],
+  });
+  const idx = lineChart({
+    title: 'Indices (0–1)', labels, yMin: 0, yMax: 1, width,
+    series: [
+      series('stability', 'First-strike stability', (r) => indicesOf(r)?.values?.stability),
+      series('retaliation_russia', 'Russia’s retaliation', (r) => indicesOf(r)?.values?.retaliation_russia),
+      series('retaliation_us', 'US retaliation', (r) => indicesOf(r)?.values?.retaliation_us),
+      perceives
+        ? series('perceived_engageability', 'Perceived engageability Ê', (r) => indicesOf(r)?.values?.perceived_engageability)
+        : series('engageability', 'Engageability E', (r) => indicesOf(r)?.values?.engageability),
+      series('coverage', 'Coverage', (r) => indicesOf(r)?.values?.coverage),
+      series('border_security', 'Border security', (r) => indicesOf(r)?.values?.border_security),
+    ],
+  });
+  /** @type {Set<string>} */
+  const scored = new Set();
+  for (const r of reports) for (const f of Object.keys(r.factions || {})) scored.add(f);
+  const scoreSeries = [];
+  for (const f of scored) {
+    if (me && scored.size === 1) {
+      scoreSeries.push(series(`${f}-round`, 'Round score', (r) => r.factions[f]?.score?.round_score, { colour: factionColour(f) }));
+      scoreSeries.push(series(`${f}-game`, 'Game score', (r) => r.factions[f]?.score?.game_score, { colour: factionColour(f), dashed: true }));
+    } else {
+      scoreSeries.push(series(`${f}-game`, `${factionName(f)}`, (r) => r.factions[f]?.score?.game_score, { colour: factionColour(f) }));
+    }
+  }
+  const scores = scoreSeries.length
+    ? lineChart({ title: scored.size === 1 && me ? `Score of ${factionName(me)}` : 'Game scores', labels, yMin: 0, yMax: 100, width, digits: 1, series: scoreSeries })
+    : null;
+  return h('div', { class: 'charts', 'data-testid': 'report-charts' }, headline, idx, scores);
+}
+
+/**
+ * @param {{store: import('../store.js').GameStore}} opts
+ * @returns {{el: HTMLElement, update: () => void}}
+ */
+export function createReports({ store }) {
+  /** @type {number | null} */
+  let chosen = null;
+  let lastCount = -1;
+  let lastKey = '';
+  const picker = h('div', { class: 'round-picker', role: 'group', 'aria-label': 'Choose a round' });
+  const body = h('div', { class: 'report-body' });
+  const charts = h('div', { class: 'report-charts-box' });
+  const el = h('div', { class: 'reports', 'data-testid': 'reports' }, charts, picker, body);
+
+  function update() {
+    const v = store.view;
+    if (!v) return;
+    const reports = v.reports || [];
+    const key = JSON.stringify([reports.length, reports.map((/** @type {any} */ r) => r.round), !!reports[0]?.control, store.you?.seat]);
+    if (reports.length !== lastCount) {
+      chosen = reports.length ? reports[reports.length - 1].round : null;
+      lastCount = reports.length;
+    }
+    if (key === lastKey) return;
+    lastKey = key;
+    const seat = store.you?.seat || v.seat;
+    if (!reports.length) {
+      replace(charts);
+      replace(picker);
+      replace(body, h('p', { class: 'muted' }, 'The first turn report comes after the orders of this round are adjudicated.'));
+      return;
+    }
+    render(reports, seat);
+  }
+
+  /** @param {any[]} reports @param {any} seat */
+  function render(reports, seat) {
+    replace(charts, reportCharts(reports, { seat }));
+    replace(picker, reports.map((r) => h('button', {
+      type: 'button', class: ['button', 'small', r.round === chosen && 'selected'], 'aria-pressed': r.round === chosen ? 'true' : 'false',
+      'data-testid': `report-round-${r.round}`,
+      onclick: () => { chosen = r.round; render(reports, seat); },
+    }, r.label)));
+    const r = reports.find((x) => x.round === chosen) || reports[reports.length - 1];
+    replace(body, renderReport(r, { seat }));
+  }
+
+  update();
+  return { el, update };
+}
