@@ -174,6 +174,8 @@ export class Runner {
     this.t0 = Date.now();
     /** @type {((test: string) => Promise<void>) | null} what to do after a failure (screenshots) */
     this.onFail = null;
+    /** Which server build the figures are for. */
+    this.build = '';
   }
 
   /** @param {string} name @param {() => Promise<void>} fn */
@@ -211,7 +213,7 @@ export class Runner {
     const failed = this.results.filter((r) => !r.ok);
     const out = [];
     if (this.figures.length) {
-      out.push('', 'Performance (this machine, local server, debug or release as built):');
+      out.push('', `Performance (this machine, a local server: ${this.build}; Chromium headless, cold cache):`);
       out.push(table([['measure', 'value', 'fails above'], ...this.figures]));
     }
     out.push('', table([['test', 'result', 'time'], ...this.results.map((r) => [r.name, r.ok ? 'ok' : 'FAILED', `${(r.ms / 1000).toFixed(1)} s`])]));

@@ -21,6 +21,8 @@ for (const f of fs.readdirSync(shots)) if (/^FAILED-.*\.png$/.test(f)) fs.rmSync
 fs.mkdirSync(dir, { recursive: true });
 
 const runner = new Runner();
+runner.build = /[\\/]release[\\/]/.test(bin) ? `release build ${bin}`
+  : /[\\/]debug[\\/]/.test(bin) ? `debug build ${bin} (unoptimised: its gzip alone costs ~0.1 s per 70 KB file)` : bin;
 const server = new Server({ bin, dir });
 let browser;
 let ok = false;
