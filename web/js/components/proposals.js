@@ -136,7 +136,6 @@ export function createProposals({ store }) {
           return h('button', {
             type: 'button', class: 'clause-card-button', 'data-testid': `clause-card-${k.id}`, disabled: !possible || draft.clauses.length >= 12,
             title: k.description || k.name,
-            'aria-label': `Add clause: ${k.name}${possible ? '' : ' (needs a party that can give it)'}`,
             onclick: () => {
               draft.clauses.push(normalise({ kind: k.id, by: byChoices(k)[0] }));
               renderBuilder();
@@ -144,7 +143,7 @@ export function createProposals({ store }) {
               if (last instanceof HTMLElement) last.focus();
             },
           },
-          h('span', { class: 'card-name' }, k.name),
+          h('span', { class: 'card-name' }, h('span', { class: 'visually-hidden' }, 'Add clause: '), k.name),
           h('span', { class: 'card-form' }, formLabel(k.form)),
           k.capital_cost ? h('span', { class: 'card-cost' }, `${num(k.capital_cost)} capital`) : null);
         }))),
@@ -432,11 +431,13 @@ export function createProposals({ store }) {
       return ao - bo || b.round - a.round;
     });
     const openOnes = props.filter((p) => p.status.status === 'open');
-    const older = props.filter((p) => p.status.status !== 'open');
+    const recent = props.filter((p) => p.status.status !== 'open' && p.round === v.round);
+    const older = props.filter((p) => p.status.status !== 'open' && p.round !== v.round);
     replace(listBox,
       h('h3', null, `Proposals (${openOnes.length} open)`),
       openOnes.length ? openOnes.map(proposalCard) : h('p', { class: 'muted' }, 'No open proposal.'),
-      older.length ? h('details', { class: 'older' }, h('summary', null, `Closed proposals (${older.length})`), older.map(proposalCard)) : null);
+      recent.length ? h('div', { class: 'recent' }, h('h4', null, 'Closed this round'), recent.map(proposalCard)) : null,
+      older.length ? h('details', { class: 'older' }, h('summary', null, `Closed in earlier rounds (${older.length})`), older.map(proposalCard)) : null);
     const ags = [...v.agreements].sort((a, b) => b.signed_round - a.signed_round);
     replace(agreementsBox,
       h('h3', null, 'Agreements'),
