@@ -177,6 +177,16 @@ impl<S: Store> Registry<S> {
         let engine =
             Game::replay(scenario, &events).map_err(|e| SessionError::Corrupt(e.to_string()))?;
         let last_seq = stored.last().map(|(s, _)| *s).unwrap_or(0);
+        // The tail of the log, so that a client reconnecting after a restart or an idle
+        // unload receives just the events it missed, as it would from a task that never
+        // stopped.
+        let keep = events.len().saturating_sub(session::RECENT_EVENTS);
+        let recent = stored
+            .iter()
+            .map(|(seq, _)| *seq)
+            .zip(events)
+            .skip(keep)
+            .collect();
         let mut games = self.lock();
         // Another caller may have revived it meanwhile: keep theirs.
         if let Some(h) = games.get(&game) {
@@ -184,7 +194,7 @@ impl<S: Store> Registry<S> {
                 return Ok(h.clone());
             }
         }
-        let handle = session::spawn(self, game, engine, last_seq);
+        let handle = session::spawn(self, game, engine, last_seq, recent);
         games.insert(game, handle.clone());
         Ok(handle)
     }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 /// Frames queued per subscriber before it counts as too slow; it is then dropped and resyncs.
 pub const SUBSCRIBER_QUEUE: usize = 256;
 /// Recent events kept in memory so reconnects need not read the database.
-const RECENT_EVENTS: usize = 1024;
+pub(super) const RECENT_EVENTS: usize = 1024;
 /// A reconnect missing more events than this gets a snapshot instead.
 const MAX_REPLAY: usize = 512;
 
@@ -140,6 +140,7 @@ pub(super) fn spawn<S: Store>(
     game_id: Uuid,
     game: Game,
     last_seq: i64,
+    recent: VecDeque<(i64, Event)>,
 ) -> GameHandle {
     let (tx, rx) = mpsc::channel(256);
     let handle = GameHandle { tx: tx.clone() };
@@ -150,7 +151,7 @@ pub(super) fn spawn<S: Store>(
         game_id,
         game,
         last_seq,
-        recent: VecDeque::new(),
+        recent,
         subscribers: Vec::new(),
         answered: HashMap::new(),
         answered_order: VecDeque::new(),

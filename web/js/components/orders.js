@@ -167,6 +167,8 @@ export function createOrders({ store }) {
         const n = Math.round(Number(qty.get(a.id) ?? '1')) || 1;
         run({ type: 'submit_order', action: a.id, quantity: n }, k);
       };
+      const inDraft = draft.filter((/** @type {any} */ o) => o.action === a.id).reduce((/** @type {number} */ n, /** @type {any} */ o) => n + o.quantity, 0);
+      const full = inDraft >= (a.max_per_round ?? 1);
       const limit = [`${a.max_per_round ?? 1} per round`, a.max_total != null ? `${a.max_total} in the whole game` : null].filter(Boolean).join(', ');
       return h('li', { class: ['action-row', unmet.length && 'unmet', warn.length && 'warned'], 'data-testid': `order-action-${a.id}` },
         h('div', { class: 'action-head' },
@@ -202,10 +204,10 @@ export function createOrders({ store }) {
             },
           }),
           h('button', {
-            type: 'button', class: 'button primary small', disabled: !isOrders, 'data-testid': 'order-submit',
+            type: 'button', class: 'button primary small', disabled: !isOrders || full, 'data-testid': 'order-submit',
             'aria-describedby': `an-${a.id}`, onclick: submit,
           }, 'Order'),
-          hint),
+          full ? h('span', { class: 'small muted' }, `${inDraft} in your draft: the limit for this round`) : hint),
         err);
     });
 
