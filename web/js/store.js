@@ -24,7 +24,7 @@ import { updateSeat } from './session.js';
 /** Events after which the model's outputs (indices, builds, scores, warnings) may have changed. */
 const REFRESH_AFTER = new Set([
   'round_began', 'adjudicated', 'event_injected', 'overridden', 'agreement_signed',
-  'game_ended', 'phase_changed', 'order_submitted', 'order_amended', 'order_withdrawn',
+  'game_ended', 'phase_changed', 'resumed', 'bot_set',
 ]);
 
 /** How many recent events are kept to re-apply on top of an older summary. */

@@ -271,6 +271,10 @@ export function createProposals({ store }) {
       const kind = kinds.find((/** @type {any} */ k) => k.id === c.kind);
       if (kind.form === 'forbid' && !c.action) return `Clause ${i + 1}: choose an action.`;
       if (kind.form === 'cap' && (!c.var || !Number.isFinite(c.max))) return `Clause ${i + 1}: choose what is capped and the maximum.`;
+      if (kind.form === 'cap' && c.var) {
+        const vd = variable(c.var);
+        if (vd && (/** @type {number} */ (c.max) < vd.min || /** @type {number} */ (c.max) > vd.max)) return `Clause ${i + 1}: the maximum is between ${num(vd.min)} and ${num(vd.max)}.`;
+      }
       if (kind.form === 'transfer' && (!c.to || !(Number(c.amount) > 0 && Number(c.amount) <= 1000))) return `Clause ${i + 1}: the transfer goes to another party, above 0 and at most 1,000.`;
     }
     return null;
