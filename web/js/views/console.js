@@ -1,0 +1,682 @@
+// @ts-check
+/**
+ * The Control console (`/game/<id>` for Control): the join code with a link to the projector
+ * and a copyable join link; the clock and connection in the page header; game controls
+ * (advance, pause, resume, extend, end); seats with their connection state, movable between
+ * factions and observers; bots per faction; event cards (inject, scheduled ones on/off);
+ * overrides with a reason; notes; the technical truth beside each faction's perception; every
+ * channel; proposals, agreements and order drafts; turn reports.
+ *
+ * Test ids: `console`, `join-code`, `join-link`, `copy-join-link`, `projector-link`, `seat-list`,
+ * `seat-row` (`data-seat-id`, `data-role`, `data-faction`, `data-connected`), `seat-status`,
+ * `seat-select`, `seat-assign`, `seat-error`, `seats-error`; `advance`, `pause`, `resume`,
+ * `extend` (`data-minutes` = 1 | 5 | custom), `extend-minutes`, `controls-error`; `end-game`,
+ * `end-game-note`, `end-game-confirm`, `end-game-cancel`, `end-game-error`; `bot-<faction>`
+ * (select), `set-bot` (`data-faction`), `bot-error-<faction>`; `inject-event-select`,
+ * `inject-event`, `inject-error`; `scheduled-<event id>` (checkbox), `scheduled-error`;
+ * `override-var`, `override-value`, `override-reason`, `override`, `override-error`,
+ * `overrides`; `annotate-text`, `annotate`, `annotate-error`, `annotations`; `truth-table`,
+ * `explain-<perspective>-<index id>`; `control-proposals`, `control-agreements`,
+ * `control-orders`; and those of the components (clock, tension meter, channels, reports).
+ * @module views/console
+ */
+
+import { h, replace, errorBox, showError, uniqueId } from '../dom.js';
+import * as api from '../api.js';
+import {
+  factionName, varName, num, roundLabel, temperamentName, statusText, clauseText, actionName,
+  endingText, seatLabel, varValue,
+} from '../format.js';
+import { createClock, createConnectionStatus } from '../components/clock.js';
+import { createTensionMeter } from '../components/charts.js';
+import { createChannels } from '../components/channels.js';
+import { createReports } from '../components/report.js';
+import { explainIndex, explainedEntries, indexValue } from '../components/explain.js';
+import { ensureStyles, factionLabel, statusClass, afterLink, joinLink } from './viewkit.js';
+
+const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
+const SEAT_POLL_MS = 5000;
+
+/**
+ * @param {HTMLElement} root
+ * @param {import('../main.js').ViewContext} ctx
+ * @returns {import('../main.js').Mounted}
+ */
+export function mount(root, ctx) {
+  ensureStyles();
+  const store = /** @type {import('../store.js').GameStore} */ (ctx.store);
+  const sc = store.scenario;
+  const gameId = store.gameId;
+  const factions = sc.factions.map((/** @type {any} */ f) => f.id);
+
+  const clock = createClock({ store, compact: true });
+  const conn = createConnectionStatus(store);
+  replace(ctx.header, clock.el, conn.el);
+
+  /** @type {Array<() => void>} */
+  const updaters = [];
+
+  /**
+   * Runs a command from a button: disables it, shows the error next to it.
+   * @param {HTMLButtonElement | HTMLInputElement} btn
+   * @param {HTMLElement} err
+   * @param {any} command
+   * @returns {Promise<boolean>}
+   */
+  async function run(btn, err, command) {
+    showError(err, null);
+    btn.disabled = true;
+    try {
+      await store.command(command);
+      return true;
+    } catch (x) {
+      showError(err, /** @type {any} */ (x));
+      return false;
+    } finally {
+      btn.disabled = false;
+      updateControls();
+    }
+  }
+
+  /** @param {string} id @param {string} heading @param {...any} body */
+  const sec = (id, heading, ...body) => h('section', { id, class: 'panel console-sec', 'aria-labelledby': `${id}-h`, tabindex: '-1' },
+    h('h2', { id: `${id}-h` }, heading), ...body);
+
+  // ---- top: title, join code, projector, tension ----
+  const code = store.joinCode || '';
+  const joinUrl = code ? joinLink(code) : '';
+  const copyMsg = h('span', { class: 'small', role: 'status', 'aria-live': 'polite' });
+  const joinInputId = uniqueId('join-link');
+  const joinInput = h('input', { id: joinInputId, type: 'text', readOnly: true, value: joinUrl, class: 'join-link-input', 'data-testid': 'join-link' });
+  const copyBtn = h('button', {
+    type: 'button', class: 'button small', 'data-testid': 'copy-join-link',
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(joinUrl);
+        copyMsg.textContent = 'Copied.';
+      } catch {
+        joinInput.focus();
+        joinInput.select();
+        copyMsg.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
+      }
+    },
+  }, 'Copy link');
+  const tension = createTensionMeter(store);
+  const endedBox = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
+
+  const top = h('div', { class: 'panel console-top' },
+    h('div', { class: 'console-title' },
+      h('h1', null, 'Control console'),
+      h('p', { class: 'muted small' }, sc.title)),
+    h('div', { class: 'join-box' },
+      h('span', { class: 'stat-label', id: 'join-code-label' }, 'Join code'),
+      h('span', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'join-code-label' }, code || '—'),
+      h('a', {
+        href: `/game/${gameId}/projector`, target: '_blank', rel: 'noopener', class: 'button small', 'data-testid': 'projector-link',
+      }, 'Open the projector view', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))),
+    h('div', { class: 'join-link-box' },
+      h('label', { for: joinInputId, class: 'stat-label' }, 'Join link'),
+      h('div', { class: 'chat-row' }, joinInput, copyBtn), copyMsg),
+    tension.el);
+
+  // ---- game controls ----
+  const controlsErr = errorBox('controls-error');
+  const advanceBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'advance' }, 'Advance phase');
+  const pauseBtn = h('button', { type: 'button', class: 'button', 'data-testid': 'pause' }, 'Pause');
+  const resumeBtn = h('button', { type: 'button', class: 'button', 'data-testid': 'resume' }, 'Resume');
+  advanceBtn.addEventListener('click', () => run(advanceBtn, controlsErr, { type: 'advance_phase' }));
+  pauseBtn.addEventListener('click', () => run(pauseBtn, controlsErr, { type: 'pause' }));
+  resumeBtn.addEventListener('click', () => run(resumeBtn, controlsErr, { type: 'resume' }));
+  /** @param {number} m */
+  const extendBtn = (m) => {
+    const b = h('button', { type: 'button', class: 'button', 'data-testid': 'extend', 'data-minutes': String(m) },
+      `+${m} min`, h('span', { class: 'visually-hidden' }, ' (extend the deadline)'));
+    b.addEventListener('click', () => run(b, controlsErr, { type: 'extend_deadline', seconds: m * 60 }));
+    return b;
+  };
+  const ext1 = extendBtn(1);
+  const ext5 = extendBtn(5);
+  const customId = uniqueId('extend-min');
+  const customMin = h('input', { id: customId, type: 'number', min: '1', max: '1440', step: '1', value: '10', class: 'narrow', 'data-testid': 'extend-minutes' });
+  const extCustom = h('button', { type: 'submit', class: 'button', 'data-testid': 'extend', 'data-minutes': 'custom' }, 'Extend');
+  const extForm = h('form', { class: 'inline-form' },
+    h('label', { for: customId }, 'Extend by (minutes)'), customMin, extCustom);
+  extForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const m = Number(customMin.value);
+    if (!Number.isFinite(m) || m <= 0) {
+      showError(controlsErr, 'Enter a number of minutes (1 to 1440).');
+      return;
+    }
+    run(extCustom, controlsErr, { type: 'extend_deadline', seconds: Math.round(m * 60) });
+  });
+  const readyLine = h('p', { class: 'small', 'data-testid': 'ready-list' });
+
+  // End the game: a confirmation step with an optional note.
+  const endErr = errorBox('end-game-error');
+  const endBtn = h('button', { type: 'button', class: 'button danger', 'data-testid': 'end-game', 'aria-expanded': 'false' }, 'End the game…');
+  const noteId = uniqueId('end-note');
+  const endNote = h('input', { id: noteId, type: 'text', maxlength: '200', placeholder: 'e.g. Out of time', 'data-testid': 'end-game-note' });
+  const endConfirm = h('button', { type: 'submit', class: 'button danger', 'data-testid': 'end-game-confirm' }, 'End the game now');
+  const endCancel = h('button', { type: 'button', class: 'button', 'data-testid': 'end-game-cancel' }, 'Cancel');
+  const endForm = h('form', { class: 'confirm', hidden: true, 'aria-label': 'Confirm the end of the game' },
+    h('p', null, h('strong', null, 'End the game for everyone?'), ' Nothing can be played afterwards; everyone then sees everything.'),
+    h('label', { for: noteId }, 'Note for the players (optional, up to 200 characters)'), endNote,
+    h('div', { class: 'actions' }, endConfirm, endCancel));
+  endBtn.addEventListener('click', () => {
+    endForm.hidden = false;
+    endBtn.setAttribute('aria-expanded', 'true');
+    endNote.focus();
+  });
+  endCancel.addEventListener('click', () => {
+    endForm.hidden = true;
+    endBtn.setAttribute('aria-expanded', 'false');
+    endBtn.focus();
+  });
+  endForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const ok = await run(endConfirm, endErr, { type: 'end_game', note: endNote.value.trim() });
+    if (ok) {
+      endForm.hidden = true;
+      endBtn.setAttribute('aria-expanded', 'false');
+    }
+  });
+
+  const controls = sec('sec-controls', 'Game controls',
+    h('div', { class: 'actions' }, advanceBtn, pauseBtn, resumeBtn),
+    h('div', { class: 'actions', role: 'group', 'aria-label': 'Extend the deadline' }, ext1, ext5, extForm),
+    controlsErr, readyLine,
+    h('div', { class: 'end-box' }, endBtn, endForm, endErr));
+
+  function updateControls() {
+    const v = store.view;
+    const ended = v.phase === 'ended';
+    advanceBtn.disabled = ended;
+    advanceBtn.textContent = v.phase === 'orders' ? 'Advance: adjudicate now' : v.phase === 'review' && v.round + 1 >= v.rounds
+      ? 'Advance: end the last round' : 'Advance phase';
+    pauseBtn.disabled = ended || v.paused;
+    resumeBtn.disabled = ended || !v.paused;
+    for (const b of [ext1, ext5, extCustom]) b.disabled = ended || v.paused;
+    customMin.disabled = ended || v.paused;
+    endBtn.disabled = ended;
+    replace(readyLine, 'Ready: ', factions.map((f, i) => [i ? ', ' : '',
+      h('span', { class: v.ready.includes(f) ? 'accepted' : 'waiting' }, `${factionName(f)} ${v.ready.includes(f) ? '✓' : '(waiting)'}`)]));
+    endedBox.hidden = !ended;
+    if (ended) {
+      replace(endedBox, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
+    }
+  }
+  updaters.push(updateControls);
+
+  // ---- seats ----
+  const seatsErr = errorBox('seats-error');
+  const seatBody = h('tbody');
+  const seatsUpdated = h('p', { class: 'muted small', 'aria-live': 'off' });
+  const seatTable = h('table', { class: 'table compact seat-table', 'data-testid': 'seat-list' },
+    h('caption', { class: 'visually-hidden' }, 'Seats and their connection'),
+    h('thead', null, h('tr', null,
+      h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Seat'),
+      h('th', { scope: 'col' }, 'Connection'), h('th', { scope: 'col' }, 'Move to'))),
+    seatBody);
+  /** @type {any[]} */
+  let seatList = [];
+  /** @type {Map<string, string>} seat id -> chosen value in its select, kept across redraws */
+  const seatChoice = new Map();
+  /** @type {Map<string, any>} seat id -> error to show */
+  const seatErrors = new Map();
+  let seatsKey = '';
+
+  function drawSeats() {
+    const key = JSON.stringify([seatList, [...seatErrors.entries()], store.view.bots]);
+    if (key === seatsKey) return;
+    seatsKey = key;
+    const focusedSeat = /** @type {HTMLElement | null} */ (document.activeElement?.closest?.('[data-seat-id]'));
+    const focusedId = focusedSeat?.dataset.seatId;
+    const focusedTestid = document.activeElement?.getAttribute('data-testid');
+    replace(seatBody, seatList.length ? seatList.map(seatRow) : h('tr', null, h('td', { colspan: '4', class: 'muted' }, 'Nobody has joined yet.')));
+    if (focusedId && focusedTestid) {
+      const again = /** @type {HTMLElement | null} */ (seatBody.querySelector(`[data-seat-id="${CSS.escape(focusedId)}"] [data-testid="${focusedTestid}"]`));
+      again?.focus();
+    }
+  }
+
+  /** @param {any} s */
+  function seatRow(s) {
+    const role = s.seat.role;
+    const conn = s.connected > 0;
+    const status = h('span', { class: ['seat-status', conn ? 'on' : 'off'], 'data-testid': 'seat-status' },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      conn ? (s.connected > 1 ? `Connected (${s.connected} tabs)` : 'Connected') : 'Not connected');
+    let move = null;
+    if (role !== 'control') {
+      const current = role === 'faction' ? s.seat.faction : 'observer';
+      const selId = uniqueId('seat-sel');
+      const sel = h('select', { id: selId, 'data-testid': 'seat-select' },
+        factions.map((f) => h('option', { value: f, selected: (seatChoice.get(s.seat_id) ?? current) === f },
+          `${factionName(f)}${store.view.bots?.[f] ? ' (bot)' : ''}`)),
+        h('option', { value: 'observer', selected: (seatChoice.get(s.seat_id) ?? current) === 'observer' }, 'Observer'));
+      sel.addEventListener('change', () => seatChoice.set(s.seat_id, sel.value));
+      const err = errorBox('seat-error');
+      const btn = h('button', { type: 'button', class: 'button small', 'data-testid': 'seat-assign' }, 'Move');
+      btn.addEventListener('click', async () => {
+        const to = sel.value;
+        if (to === current) return;
+        btn.disabled = true;
+        seatErrors.delete(s.seat_id);
+        try {
+          const updated = await api.setSeat(gameId, store.token, s.seat_id, to === 'observer' ? { observer: true } : { faction: to });
+          seatList = seatList.map((x) => (x.seat_id === s.seat_id ? updated : x));
+          seatChoice.delete(s.seat_id);
+        } catch (x) {
+          seatErrors.set(s.seat_id, x);
+        } finally {
+          seatsKey = '';
+          drawSeats();
+        }
+      });
+      if (seatErrors.has(s.seat_id)) showError(err, seatErrors.get(s.seat_id));
+      move = h('div', { class: 'seat-move' },
+        h('label', { for: selId, class: 'visually-hidden' }, `Move ${s.name} to`), sel, btn, err);
+    }
+    return h('tr', {
+      class: 'seat-row', 'data-testid': 'seat-row', 'data-seat-id': s.seat_id, 'data-role': role,
+      'data-faction': role === 'faction' ? s.seat.faction : null, 'data-connected': String(s.connected),
+    },
+    h('td', { class: 'seat-name' }, s.name),
+    h('td', null, role === 'faction' ? factionLabel(s.seat.faction) : seatLabel(s.seat)),
+    h('td', null, status),
+    h('td', null, move));
+  }
+
+  let seatTimer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);
+  let seatsLoading = false;
+  let alive = true;
+  async function loadSeats() {
+    if (!alive || seatsLoading) return;
+    seatsLoading = true;
+    try {
+      seatList = await api.seats(gameId, store.token);
+      showError(seatsErr, null);
+      seatsUpdated.textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}`;
+      drawSeats();
+    } catch (x) {
+      showError(seatsErr, /** @type {any} */ (x));
+    } finally {
+      seatsLoading = false;
+    }
+  }
+  function scheduleSeats(ms = SEAT_POLL_MS) {
+    if (seatTimer) clearTimeout(seatTimer);
+    seatTimer = setTimeout(async () => {
+      await loadSeats();
+      if (alive) scheduleSeats();
+    }, ms);
+  }
+
+  const seatsSec = sec('sec-seats', 'Seats', h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Seats table' }, seatTable), seatsErr, seatsUpdated,
+    h('p', { class: 'hint' }, 'Moving a seat reconnects that person with the view of their new seat. A faction played by a bot cannot take people.'));
+
+  // ---- bots ----
+  const botRows = factions.map((f) => {
+    const selId = uniqueId('bot');
+    const sel = h('select', { id: selId, 'data-testid': `bot-${f}` },
+      h('option', { value: '' }, 'People (no bot)'),
+      TEMPERAMENTS.map((t) => h('option', { value: t }, `Bot: ${temperamentName(t).toLowerCase()}`)));
+    const err = errorBox(`bot-error-${f}`);
+    const btn = h('button', { type: 'button', class: 'button small', 'data-testid': 'set-bot', 'data-faction': f }, 'Apply');
+    btn.setAttribute('aria-label', `Apply the player choice for ${factionName(f)}`);
+    const now = h('span', { class: 'small muted' });
+    btn.addEventListener('click', () => run(btn, err, { type: 'set_bot', faction: f, temperament: sel.value || null }));
+    let lastBot = '\u0000';
+    const update = () => {
+      const cur = store.view.bots?.[f] || '';
+      if (cur !== lastBot) {
+        lastBot = cur;
+        sel.value = cur;
+      }
+      now.textContent = cur ? `now: bot (${cur})` : 'now: people';
+    };
+    updaters.push(update);
+    return h('div', { class: 'bot-row' },
+      h('label', { for: selId, class: 'bot-label' }, factionLabel(f)), sel, btn, now, err);
+  });
+  const botsSec = sec('sec-bots', 'Bots', ...botRows);
+
+  // ---- events ----
+  const injErr = errorBox('inject-error');
+  const injId = uniqueId('inject');
+  const injSel = h('select', { id: injId, 'data-testid': 'inject-event-select' },
+    sc.events.map((/** @type {any} */ e) => h('option', { value: e.id }, `${e.name} (${e.kind})`)));
+  const injDesc = h('p', { class: 'small muted' });
+  const showInjDesc = () => {
+    const e = sc.events.find((/** @type {any} */ x) => x.id === injSel.value);
+    replace(injDesc, e ? e.text : '');
+  };
+  injSel.addEventListener('change', showInjDesc);
+  showInjDesc();
+  const injBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'inject-event' }, 'Inject this event now');
+  const injForm = h('form', { class: 'stack-form' }, h('label', { for: injId }, 'Event card'), injSel, injDesc, h('div', { class: 'actions' }, injBtn), injErr);
+  injForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    run(injBtn, injErr, { type: 'inject_event', event: injSel.value });
+  });
+
+  // Scheduled events: the view does not carry the switches, so keep what we set (per game).
+  const schedKey = `detente.scheduled.${gameId}`;
+  /** @type {Record<string, boolean>} */
+  let schedState = {};
+  try { schedState = JSON.parse(localStorage.getItem(schedKey) || '{}') || {}; } catch { schedState = {}; }
+  const saveSched = () => {
+    try { localStorage.setItem(schedKey, JSON.stringify(schedState)); } catch { /* ignore */ }
+  };
+  const schedErr = errorBox('scheduled-error');
+  const scheduled = sc.events.filter((/** @type {any} */ e) => e.kind === 'scheduled');
+  /** @type {Map<string, HTMLInputElement>} */
+  const schedBoxes = new Map();
+  const schedList = h('ul', { class: 'plain-list' }, scheduled.map((/** @type {any} */ e) => {
+    const id = uniqueId('sched');
+    const box = h('input', { id, type: 'checkbox', checked: schedState[e.id] !== false, 'data-testid': `scheduled-${e.id}` });
+    schedBoxes.set(e.id, box);
+    box.addEventListener('change', async () => {
+      const enabled = box.checked;
+      const ok = await run(box, schedErr, { type: 'set_scheduled_event', event: e.id, enabled });
+      if (ok) {
+        schedState[e.id] = enabled;
+        saveSched();
+      } else box.checked = !enabled;
+    });
+    return h('li', { class: 'choice' }, box, h('label', { for: id }, `${e.name} — ${roundLabel(Math.max(0, (e.round ?? 1) - 1))}`));
+  }));
+  const eventsSec = sec('sec-events', 'Event cards', injForm,
+    h('h3', null, 'Scheduled events'),
+    h('p', { class: 'hint' }, 'Untick to switch a scheduled event off (only Control is told).'),
+    schedList, schedErr);
+
+  // ---- override ----
+  const ovErr = errorBox('override-error');
+  const ovVarId = uniqueId('ov-var');
+  const ovValId = uniqueId('ov-val');
+  const ovReasonId = uniqueId('ov-reason');
+  const ovVar = h('select', { id: ovVarId, 'data-testid': 'override-var' },
+    sc.variables.map((/** @type {any} */ v) => h('option', { value: v.id }, v.name)));
+  const ovVal = h('input', { id: ovValId, type: 'number', step: 'any', class: 'narrow', required: true, 'data-testid': 'override-value' });
+  const ovBounds = h('span', { class: 'small muted', id: uniqueId('ov-bounds') });
+  ovVal.setAttribute('aria-describedby', ovBounds.id);
+  const ovReason = h('input', { id: ovReasonId, type: 'text', maxlength: '200', required: true, 'data-testid': 'override-reason', placeholder: 'Why (everyone who can see the variable reads it)' });
+  const ovBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'override' }, 'Override');
+  const ovList = h('ul', { class: 'plain-list small', 'data-testid': 'overrides' });
+  const setOvBounds = (/** @type {boolean} */ fill) => {
+    const v = sc.variables.find((/** @type {any} */ x) => x.id === ovVar.value);
+    if (!v) return;
+    ovVal.min = String(v.min);
+    ovVal.max = String(v.max);
+    const cur = store.view.vars?.[v.id];
+    replace(ovBounds, `Between ${num(v.min)} and ${num(v.max)}${v.unit ? ` (${v.unit})` : ''}; now ${cur === undefined ? '–' : num(cur)}. ${v.visibility === 'public' ? 'Public.' : `Secret (${factionName(v.owner)}).`}`);
+    if (fill && cur !== undefined) ovVal.value = String(Math.round(cur * 100) / 100);
+  };
+  ovVar.addEventListener('change', () => setOvBounds(true));
+  setOvBounds(true);
+  const ovForm = h('form', { class: 'stack-form', novalidate: true },
+    h('label', { for: ovVarId }, 'Variable'), ovVar,
+    h('label', { for: ovValId }, 'New value'), h('div', null, ovVal, ' ', ovBounds),
+    h('label', { for: ovReasonId }, 'Reason (required)'), ovReason,
+    h('div', { class: 'actions' }, ovBtn), ovErr);
+  ovForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = Number(ovVal.value);
+    if (ovVal.value === '' || !Number.isFinite(value)) {
+      showError(ovErr, 'Enter a number.');
+      return;
+    }
+    if (!ovReason.value.trim()) {
+      showError(ovErr, 'Give a reason for the override.');
+      ovReason.focus();
+      return;
+    }
+    const ok = await run(ovBtn, ovErr, { type: 'override', var: ovVar.value, value, reason: ovReason.value.trim() });
+    if (ok) ovReason.value = '';
+  });
+  let ovKey = '';
+  updaters.push(() => {
+    const o = store.view.overrides || [];
+    const key = JSON.stringify(o) + JSON.stringify(store.view.vars?.[ovVar.value]);
+    if (key === ovKey) return;
+    ovKey = key;
+    setOvBounds(false);
+    replace(ovList, o.length ? [...o].reverse().map((/** @type {any} */ x) => h('li', null,
+      h('span', { class: 'muted' }, `${roundLabel(x[0])}: `), `${varName(x[1])} ${x[2] === null ? '–' : num(x[2])} → ${num(x[3])}: `, h('q', null, x[4])))
+      : h('li', { class: 'muted' }, 'No overrides yet.'));
+  });
+  const overrideSec = sec('sec-override', 'Override a value', ovForm, h('h3', null, 'Overrides so far'), ovList);
+
+  // ---- annotate ----
+  const anErr = errorBox('annotate-error');
+  const anId = uniqueId('annotate');
+  const anText = h('textarea', { id: anId, rows: '2', maxlength: '2000', 'data-testid': 'annotate-text' });
+  const anBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'annotate' }, 'Add the note');
+  const anList = h('ul', { class: 'plain-list small', 'data-testid': 'annotations' });
+  const anForm = h('form', { class: 'stack-form' }, h('label', { for: anId }, 'A note on this round, for everyone'), anText,
+    h('div', { class: 'actions' }, anBtn), anErr);
+  anForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!anText.value.trim()) {
+      showError(anErr, 'Write the note first.');
+      return;
+    }
+    const ok = await run(anBtn, anErr, { type: 'annotate', text: anText.value });
+    if (ok) anText.value = '';
+  });
+  let anKey = -1;
+  updaters.push(() => {
+    const a = store.view.annotations || [];
+    if (a.length === anKey) return;
+    anKey = a.length;
+    replace(anList, a.length ? [...a].reverse().map((/** @type {any} */ x) => h('li', null, h('span', { class: 'muted' }, `${roundLabel(x[0])}: `), x[1]))
+      : h('li', { class: 'muted' }, 'No notes yet.'));
+  });
+  const annotateSec = sec('sec-annotate', 'Notes to everyone', anForm, anList);
+
+  // ---- truth vs perception ----
+  const truthBox = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Truth and perception table' });
+  let truthKey = '';
+  updaters.push(() => {
+    const ix = store.view.indices || [];
+    const key = JSON.stringify(ix.map((/** @type {any} */ i) => i.values));
+    if (key === truthKey) return;
+    truthKey = key;
+    const open = new Set([...truthBox.querySelectorAll('details[open]')].map((d) => d.getAttribute('data-testid')));
+    if (!ix.length) {
+      replace(truthBox, h('p', { class: 'muted' }, 'No indices yet.'));
+      return;
+    }
+    const persp = ix.map((/** @type {any} */ i) => i.perspective);
+    /** @param {any} p */
+    const pKey = (p) => (p.kind === 'faction' ? p.faction : p.kind);
+    /** @param {any} p */
+    const pName = (p) => (p.kind === 'technical' ? 'Technical truth' : p.kind === 'public' ? 'Public picture' : factionName(p.faction));
+    const rows = explainedEntries(ix[0]);
+    replace(truthBox, h('table', { class: 'table compact truth-table', 'data-testid': 'truth-table' },
+      h('caption', { class: 'visually-hidden' }, 'Each index: the technical truth and each faction’s perception'),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Index'),
+        persp.map((/** @type {any} */ p) => h('th', { scope: 'col', class: p.kind === 'technical' ? 'truth-col' : null },
+          p.kind === 'faction' ? factionLabel(p.faction) : pName(p))))),
+      h('tbody', null, rows.map((e) => h('tr', null,
+        h('th', { scope: 'row' }, e.name),
+        ix.map((/** @type {any} */ i) => {
+          const ex = i[e.id];
+          if (!ex || typeof ex !== 'object') return h('td', { class: 'muted' }, '–');
+          const tid = `explain-${pKey(i.perspective)}-${e.id}`;
+          const tech = ix[0][e.id]?.value;
+          const differs = i.perspective.kind !== 'technical' && Number.isFinite(tech) && Math.abs(ex.value - tech) > 1e-6;
+          return h('td', { class: ['truth-cell', i.perspective.kind === 'technical' && 'truth-col', differs && 'differs'] },
+            explainIndex(ex, {
+              testid: tid, open: open.has(tid),
+              label: i.perspective.kind === 'technical' ? 'Truth' : differs ? 'Perceived ≠' : 'Same as truth',
+            }));
+        }))))));
+  });
+  const truthSec = sec('sec-truth', 'Technical truth and each faction’s perception',
+    h('p', { class: 'hint' }, 'Each cell opens the formula, inputs and sources of that perspective. “Perceived ≠” marks a perception that differs from the technical value.'),
+    truthBox);
+
+  // ---- channels ----
+  const channels = createChannels({ store });
+  updaters.push(() => channels.update());
+  const channelsSec = sec('sec-channels', 'Channels', channels.el);
+
+  // ---- proposals, agreements, orders ----
+  const propBox = h('div', { 'data-testid': 'control-proposals' });
+  const agrBox = h('div', { 'data-testid': 'control-agreements' });
+  const ordBox = h('div', { 'data-testid': 'control-orders' });
+  let negKey = '';
+  updaters.push(() => {
+    const v = store.view;
+    const key = JSON.stringify([v.proposals, v.agreements, v.orders, v.builds]);
+    if (key === negKey) return;
+    negKey = key;
+    const props = [...v.proposals].reverse();
+    replace(propBox, props.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Proposals table' }, h('table', { class: 'table compact' },
+      h('caption', { class: 'visually-hidden' }, 'Proposals'),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Proposal'), h('th', { scope: 'col' }, 'Round'),
+        h('th', { scope: 'col' }, 'Parties'), h('th', { scope: 'col' }, 'Accepted by'), h('th', { scope: 'col' }, 'Status'))),
+      h('tbody', null, props.map((/** @type {any} */ p) => h('tr', { 'data-testid': 'control-proposal', 'data-proposal-id': String(p.id), 'data-status': p.status.status },
+        h('td', null, h('details', null, h('summary', null, p.terms.title, p.terms.public ? '' : ' (private)'),
+          h('ul', { class: 'clauses' }, p.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c)))),
+          h('p', { class: 'small muted' }, `Proposed by ${factionName(p.proposer)}; ${p.terms.duration_rounds} rounds.`))),
+        h('td', null, roundLabel(p.round)),
+        h('td', null, p.terms.parties.map((/** @type {string} */ f) => factionLabel(f))),
+        h('td', null, p.accepted_by.map(factionName).join(', ') || '–'),
+        h('td', null, statusText(p.status)))))))
+      : h('p', { class: 'muted' }, 'No proposals yet.'));
+    replace(agrBox, v.agreements.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Agreements table' }, h('table', { class: 'table compact' },
+      h('caption', { class: 'visually-hidden' }, 'Agreements'),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Agreement'), h('th', { scope: 'col' }, 'Parties'),
+        h('th', { scope: 'col' }, 'Signed'), h('th', { scope: 'col' }, 'Until'), h('th', { scope: 'col' }, 'Status'))),
+      h('tbody', null, v.agreements.map((/** @type {any} */ a) => h('tr', { 'data-testid': 'control-agreement', 'data-agreement-id': String(a.id), 'data-status': a.status.status },
+        h('td', null, h('details', null, h('summary', null, a.terms.title, a.terms.public ? '' : ' (private)'),
+          h('ol', { class: 'clauses' }, a.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c)))))),
+        h('td', null, a.terms.parties.map((/** @type {string} */ f) => factionLabel(f))),
+        h('td', null, roundLabel(a.signed_round)),
+        h('td', null, roundLabel(a.until_round)),
+        h('td', null, h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status))))))))
+      : h('p', { class: 'muted' }, 'No agreements yet.'));
+    const drafts = factions.filter((f) => (v.orders[f] || []).length);
+    replace(ordBox,
+      drafts.length ? h('ul', { class: 'plain-list' }, drafts.map((f) => h('li', null, factionLabel(f), ': ',
+        v.orders[f].map((/** @type {any} */ o) => `${actionName(o.action)}${o.quantity > 1 ? ` × ${o.quantity}` : ''}`).join('; '))))
+        : h('p', { class: 'muted' }, 'No order drafts this round.'),
+      v.builds.length ? h('details', null, h('summary', null, `Builds under way (${v.builds.length})`),
+        h('ul', { class: 'small' }, v.builds.map((/** @type {any} */ b) => h('li', null, factionLabel(b.faction),
+          ` ${actionName(b.action)}${b.quantity > 1 ? ` × ${b.quantity}` : ''}, due ${roundLabel(b.due_round)}${b.covert ? ' (covert)' : ''}`)))) : null);
+  });
+  const negotiationSec = sec('sec-negotiation', 'Proposals, agreements and orders',
+    h('h3', null, 'Proposals'), propBox, h('h3', null, 'Agreements'), agrBox, h('h3', null, 'Order drafts'), ordBox);
+
+  // ---- purses and scores ----
+  const pursesBox = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Resources and scores table' });
+  let purseKey = '';
+  updaters.push(() => {
+    const v = store.view;
+    const key = JSON.stringify([v.purses, v.scores, v.bots]);
+    if (key === purseKey) return;
+    purseKey = key;
+    replace(pursesBox, h('table', { class: 'table compact' },
+      h('caption', { class: 'visually-hidden' }, 'Resources and scores'),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Faction'), h('th', { scope: 'col', class: 'num' }, 'Budget'),
+        h('th', { scope: 'col', class: 'num' }, 'Capital'), h('th', { scope: 'col', class: 'num' }, 'Game score'), h('th', { scope: 'col' }, 'Played by'))),
+      h('tbody', null, factions.map((f) => h('tr', null,
+        h('th', { scope: 'row' }, factionLabel(f)),
+        h('td', { class: 'num' }, num(v.purses[f]?.budget)),
+        h('td', { class: 'num' }, num(v.purses[f]?.capital)),
+        h('td', { class: 'num' }, v.scores?.[f] !== undefined ? num(v.scores[f], 1) : '–'),
+        h('td', null, v.bots?.[f] ? `Bot (${v.bots[f]})` : 'People'))))));
+  });
+
+  // ---- variables (true values) ----
+  const varsBox = h('details', { class: 'vars-box' });
+  let varsKey = '';
+  updaters.push(() => {
+    const vars = store.view.vars || {};
+    const key = JSON.stringify(vars);
+    if (key === varsKey) return;
+    varsKey = key;
+    const open = varsBox.open;
+    replace(varsBox, h('summary', null, `All variables, true values (${sc.variables.length})`),
+      h('table', { class: 'table compact' },
+        h('caption', { class: 'visually-hidden' }, 'Variables'),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Variable'), h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col' }, 'Seen by'))),
+        h('tbody', null, sc.variables.map((/** @type {any} */ v) => h('tr', null,
+          h('td', null, v.name), h('td', { class: 'num' }, vars[v.id] === undefined ? '–' : varValue(v.id, vars[v.id])),
+          h('td', null, v.visibility === 'public' ? 'everyone' : `${factionName(v.owner)} only`))))));
+    varsBox.open = open;
+  });
+  const stateSec = sec('sec-state', 'Resources, scores and variables', pursesBox, varsBox);
+
+  // ---- reports ----
+  const reports = createReports({ store });
+  updaters.push(() => reports.update());
+  const reportSec = sec('sec-reports', 'Turn reports (all factions)', reports.el);
+
+  const nav = h('nav', { class: 'desk-nav', 'aria-label': 'Console sections' },
+    [['sec-controls', 'Controls'], ['sec-seats', 'Seats'], ['sec-truth', 'Truth and perception'], ['sec-channels', 'Channels'],
+      ['sec-negotiation', 'Proposals'], ['sec-events', 'Events'], ['sec-override', 'Override'], ['sec-bots', 'Bots'],
+      ['sec-reports', 'Turn reports']].map(([id, label]) => h('a', { href: `#${id}` }, label)));
+
+  replace(root, h('div', { class: 'console', 'data-testid': 'console' },
+    top, endedBox, nav,
+    h('div', { class: 'console-grid' },
+      h('div', { class: 'console-col' }, controls, botsSec, eventsSec),
+      h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec),
+      h('div', { class: 'console-col wide' }, channelsSec, stateSec)),
+    truthSec, negotiationSec, reportSec));
+
+  function updateAll() {
+    clock.update();
+    conn.update();
+    tension.update();
+    for (const u of updaters) {
+      try { u(); } catch (e) { console.error(e); }
+    }
+    drawSeats();
+  }
+
+  let lastSeatEventAt = 0;
+  const unsubscribe = store.subscribe((kinds, events) => {
+    if (kinds.has('status') && kinds.size === 1) {
+      conn.update();
+      return;
+    }
+    updateAll();
+    for (const ev of events) {
+      if (ev.type === 'scheduled_event_set') {
+        schedState[ev.event] = ev.enabled;
+        saveSched();
+        const box = schedBoxes.get(ev.event);
+        if (box) box.checked = ev.enabled;
+      }
+    }
+    // Someone's socket may have come or gone with what happened: re-read the seats soon.
+    if (events.length && Date.now() - lastSeatEventAt > 1000) {
+      lastSeatEventAt = Date.now();
+      scheduleSeats(300);
+    }
+  });
+  const onOnline = () => conn.update();
+  window.addEventListener('online', onOnline);
+  window.addEventListener('offline', onOnline);
+
+  updateAll();
+  loadSeats();
+  scheduleSeats();
+
+  return {
+    unmount() {
+      alive = false;
+      if (seatTimer) clearTimeout(seatTimer);
+      unsubscribe();
+      clock.destroy();
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOnline);
+    },
+  };
+}

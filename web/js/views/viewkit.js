@@ -1,0 +1,112 @@
+// @ts-check
+/**
+ * Small helpers shared by the console, projector, observer and after-action views (helper C's
+ * views): their stylesheet, faction colours that match the map, and the public parts of a view.
+ *
+ * Not a routed view: main.js only mounts `desk`, `console`, `observer`, `projector`, `after`.
+ * @module views/viewkit
+ */
+
+import { h } from '../dom.js';
+import { FACTION_COLOURS } from '../components/map.js';
+import { factionColour, factionName, getScenario } from '../format.js';
+
+/** Adds `<link rel="stylesheet" href="/css/views.css">` to the head once (CSP: style-src 'self'). */
+export function ensureStyles() {
+  if (document.querySelector('link[data-views-css]')) return;
+  if (document.querySelector('link[href="/css/views.css"]')) return;
+  document.head.appendChild(h('link', { rel: 'stylesheet', href: '/css/views.css', 'data-views-css': 'true' }));
+}
+
+/**
+ * A faction's colour, the same as the map's.
+ * @param {string} f
+ */
+export function colourOf(f) {
+  return FACTION_COLOURS[f] || factionColour(f);
+}
+
+/**
+ * A colour swatch for a faction (decorative).
+ * @param {string} f
+ */
+export function swatch(f) {
+  const s = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  s.style.setProperty('--swatch', colourOf(f));
+  return s;
+}
+
+/**
+ * A faction's name with its swatch.
+ * @param {string} f
+ */
+export function factionLabel(f) {
+  return h('span', { class: 'faction-label' }, swatch(f), factionName(f));
+}
+
+/** The scenario's faction ids, in order. @returns {string[]} */
+export function factionIds() {
+  return (getScenario()?.factions || []).map((/** @type {any} */ f) => f.id);
+}
+
+/**
+ * The parts of a view everyone may see, whatever the seat (for the projector, which may run
+ * under Control's token): public variables, the plenary, public agreements, event cards,
+ * annotations, the public indices if the view carries them, and the public report parts.
+ * @param {any} view
+ * @returns {any}
+ */
+export function publicView(view) {
+  if (!view) return view;
+  if (view.seat?.role === 'observer') return view;
+  const sc = getScenario();
+  const publicVars = new Set((sc?.variables || []).filter((/** @type {any} */ v) => v.visibility === 'public').map((/** @type {any} */ v) => v.id));
+  /** @type {Record<string, number>} */
+  const vars = {};
+  for (const [k, x] of Object.entries(view.vars || {})) if (publicVars.has(k)) vars[k] = x;
+  return {
+    ...view,
+    vars,
+    purses: {},
+    orders: {},
+    builds: (view.builds || []).filter((/** @type {any} */ b) => !b.covert),
+    messages: (view.messages || []).filter((/** @type {any} */ m) => m.channel?.kind === 'plenary'),
+    proposals: [],
+    agreements: (view.agreements || []).filter((/** @type {any} */ a) => a.terms?.public),
+    indices: (view.indices || []).filter((/** @type {any} */ i) => i.perspective?.kind === 'public'),
+    reports: (view.reports || []).map((/** @type {any} */ r) => ({ ...r, factions: {}, control: null })),
+    scores: {},
+    overrides: [],
+    order_warnings: {},
+  };
+}
+
+/**
+ * The agreement status as a short tag class: ok (in force), warn (pending), danger (broken), ''.
+ * @param {any} st
+ */
+export function statusClass(st) {
+  switch (st?.status) {
+    case 'in_force': return 'ok';
+    case 'pending_ratification': return 'warn';
+    case 'broken': return 'danger';
+    default: return '';
+  }
+}
+
+/**
+ * A link to the after-action page (shown once the game has ended).
+ * @param {string} gameId
+ */
+export function afterLink(gameId) {
+  return h('a', { href: `/game/${gameId}/after`, 'data-link': true, class: 'button primary', 'data-testid': 'after-link' },
+    'Open the after-action report');
+}
+
+/**
+ * The join link of a code, on this server.
+ * @param {string} code
+ */
+export function joinLink(code) {
+  return `${location.origin}/join/${encodeURIComponent(code)}`;
+}
