@@ -1,0 +1,145 @@
+// @ts-check
+/**
+ * The projector view (`/game/<id>/projector`) for a classroom screen: large type, the map,
+ * round, phase and countdown, the tension meter, the latest plenary messages, event cards and
+ * Control's notes, public agreements, the public deterrence balance, and the join code with its
+ * QR code. It runs with whatever seat opened it (Control or an observer) but shows only public
+ * information: it draws from {@link publicView}, never from orders, purses, proposals or
+ * private channels.
+ *
+ * Test ids: `projector`, `join-code`, `qr`, `map` (helper B's map), `headlines`, `headline`,
+ * `event-cards`, `public-agreements`, `public-agreement`, `public-balance`, and the clock's
+ * and tension meter's (`clock`, `round`, `phase`, `countdown`, `tension-meter`); `after-link`
+ * once the game has ended.
+ * @module views/projector
+ */
+
+import { h, replace } from '../dom.js';
+import { qrUrl } from '../api.js';
+import { factionName, roundLabel, timeOfDay, statusText, endingText, num, andList } from '../format.js';
+import { createClock, createConnectionStatus } from '../components/clock.js';
+import { createTensionMeter } from '../components/charts.js';
+import { ensureStyles, publicView, swatch, statusClass, afterLink, joinLink } from './viewkit.js';
+
+const HEADLINES = 5;
+
+/**
+ * @param {HTMLElement} root
+ * @param {import('../main.js').ViewContext} ctx
+ * @returns {import('../main.js').Mounted}
+ */
+export function mount(root, ctx) {
+  ensureStyles();
+  const store = /** @type {import('../store.js').GameStore} */ (ctx.store);
+  const sc = store.scenario;
+  const gameId = store.gameId;
+  const code = store.joinCode || '';
+
+  // The clock (round, phase, deadline) and tension are public for every seat.
+  const clock = createClock({ store });
+  const conn = createConnectionStatus(store);
+  replace(ctx.header, conn.el);
+  const tension = createTensionMeter(store);
+
+  const joinBox = code
+    ? h('div', { class: 'projector-join' },
+      h('img', { src: qrUrl(code), alt: `QR code to join game ${code}`, width: '180', height: '180', 'data-testid': 'qr' }),
+      h('div', null,
+        h('p', { class: 'stat-label', id: 'pj-code-label' }, 'Join with the code'),
+        h('p', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'pj-code-label' }, code),
+        h('p', { class: 'small' }, joinLink(code))))
+    : h('p', { class: 'muted' }, 'No join code for this seat.');
+
+  const balance = h('p', { class: 'projector-balance', 'data-testid': 'public-balance' });
+  const headlines = h('ol', { class: 'headlines', 'data-testid': 'headlines', 'aria-live': 'polite' });
+  const cards = h('div', { 'data-testid': 'event-cards' });
+  const agreements = h('ul', { class: 'plain-list', 'data-testid': 'public-agreements' });
+  const ended = h('div', { class: 'panel ended', hidden: true });
+  const mapBox = h('div', { class: 'map-box projector-map' }, h('p', { class: 'muted' }, 'Loading the map…'));
+  /** @type {{el: Element, update: (view: any) => void, list?: HTMLElement} | null} */
+  let map = null;
+
+  replace(root, h('div', { class: 'projector', 'data-testid': 'projector' },
+    h('div', { class: 'panel projector-top' },
+      h('h1', null, sc.title),
+      clock.el, tension.el),
+    ended,
+    h('div', { class: 'projector-grid' },
+      h('section', { class: 'panel', 'aria-labelledby': 'pj-map-h' }, h('h2', { id: 'pj-map-h', class: 'visually-hidden' }, 'Map'), mapBox),
+      h('div', null,
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-join-h' }, h('h2', { id: 'pj-join-h', class: 'visually-hidden' }, 'Join this game'), joinBox),
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-plenary-h' }, h('h2', { id: 'pj-plenary-h' }, 'Plenary'), headlines),
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-events-h' }, h('h2', { id: 'pj-events-h' }, 'Events and notes'), cards),
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-agr-h' }, h('h2', { id: 'pj-agr-h' }, 'Public agreements'), agreements, balance)))));
+
+  let lastKey = '';
+  function update() {
+    const v = publicView(store.view);
+    if (!v) return;
+    clock.update();
+    tension.update();
+    conn.update();
+    if (map) map.update(v);
+    const key = JSON.stringify([v.messages.length, v.briefings.length, v.annotations.length, v.agreements, v.reports.length, v.phase, v.round]);
+    if (key === lastKey) return;
+    lastKey = key;
+
+    const msgs = v.messages.slice(-HEADLINES).reverse();
+    replace(headlines, msgs.length ? msgs.map((/** @type {any} */ m) => h('li', { 'data-testid': 'headline' },
+      m.from?.role === 'faction' ? swatch(m.from.faction) : null,
+      h('span', { class: 'headline-author' }, m.author),
+      h('span', { class: 'muted' }, ` (${m.from?.role === 'faction' ? factionName(m.from.faction) : m.from?.role === 'control' ? 'Control' : ''}, ${timeOfDay(m.at_ms)}): `),
+      m.text)) : h('li', { class: 'muted' }, 'No plenary messages yet.'));
+
+    /** @type {Array<{round: number, node: HTMLElement}>} */
+    const items = [];
+    v.briefings.forEach((/** @type {any} */ b) => items.push({
+      round: b[0],
+      node: h('article', { class: 'headline-card event-card' },
+        h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, ' injected by Control') : null),
+        h('p', { class: 'muted' }, roundLabel(b[0])),
+        h('p', null, b[1].text)),
+    }));
+    v.annotations.forEach((/** @type {any} */ a) => items.push({
+      round: a[0],
+      node: h('article', { class: 'headline-card event-card' }, h('h3', null, 'Note from Control'), h('p', { class: 'muted' }, roundLabel(a[0])), h('p', null, a[1])),
+    }));
+    const recent = items.filter((x) => x.round >= v.round - 1).slice(-4).reverse();
+    replace(cards, recent.length ? recent.map((x) => x.node) : h('p', { class: 'muted' }, 'No events yet.'));
+
+    const agr = [...v.agreements].reverse().slice(0, 6);
+    replace(agreements, agr.length ? agr.map((/** @type {any} */ a) => h('li', { class: 'agreement-line', 'data-testid': 'public-agreement', 'data-status': a.status.status },
+      h('strong', null, a.terms.title), ' — ', andList(a.terms.parties.map(factionName)), ' ',
+      h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status)))) : h('li', { class: 'muted' }, 'No public agreement yet.'));
+
+    const last = v.reports[v.reports.length - 1];
+    const db = last?.public?.indices?.values?.deterrence_balance ?? v.indices?.[0]?.values?.deterrence_balance;
+    replace(balance, db === undefined ? '' : ['Deterrence balance (public picture): ', h('strong', null, num(db, 1)), ' / 100']);
+    balance.hidden = db === undefined;
+
+    ended.hidden = v.phase !== 'ended';
+    if (v.phase === 'ended') replace(ended, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
+  }
+
+  const unsubscribe = store.subscribe(() => update());
+  let alive = true;
+  import('../components/map.js').then((mod) => {
+    if (!alive) return;
+    const m = mod.createMap({ scenario: sc, legend: 'svg', title: 'Map of Europe and Central Asia (public picture)' });
+    map = m;
+    replace(mapBox, m.el, m.list || null);
+    m.update(publicView(store.view));
+  }).catch((e) => {
+    console.error(e);
+    if (alive) replace(mapBox, h('p', { class: 'muted' }, 'The map is not available.'));
+  });
+
+  update();
+  return {
+    unmount() {
+      alive = false;
+      unsubscribe();
+      clock.destroy();
+    },
+  };
+}
