@@ -172,12 +172,11 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
       return h('button', {
         type: 'button', class: ['channel-tab', k === selected && 'selected'], 'aria-pressed': k === selected ? 'true' : 'false',
         'data-testid': `channel-${k}`, 'data-unread': String(unread),
-        'aria-label': unread ? `${label}, ${unread} unread` : label,
         onclick: () => select(k),
       },
       c.kind === 'bilateral' ? swatchesFor(c.factions, seat) : null,
       h('span', { class: 'channel-name' }, label),
-      unread ? h('span', { class: 'badge', 'data-testid': 'unread', 'aria-hidden': 'true' }, String(unread)) : null);
+      unread ? [' ', h('span', { class: 'badge', 'data-testid': 'unread' }, String(unread)), h('span', { class: 'visually-hidden' }, ' unread')] : null);
     }));
 
     const ch = channelByKey.get(selected);

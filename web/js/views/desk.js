@@ -119,11 +119,16 @@ export function mount(root, ctx) {
     readyBtn.disabled = isReady || ended;
     readyBtn.setAttribute('aria-pressed', isReady ? 'true' : 'false');
     readyBtn.textContent = ended ? 'Game over' : isReady ? 'Ready ✓' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
-    replace(readyList, 'Ready: ', sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => [
-      i ? ', ' : '',
-      h('span', { class: v.ready.includes(f.id) ? 'accepted' : 'waiting' },
-        `${f.name}${v.bots?.[f.id] ? ` (bot, ${temperamentName(v.bots[f.id]).toLowerCase()})` : ''} ${v.ready.includes(f.id) ? '✓' : '(waiting)'}`),
-    ]));
+    replace(readyList, ended ? null : ['Ready: ', sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => {
+      const r = v.ready.includes(f.id);
+      const bot = v.bots?.[f.id];
+      return [
+        i ? ' · ' : '',
+        h('span', { class: r ? 'accepted' : 'waiting', title: bot ? `played by a bot (${temperamentName(bot).toLowerCase()})` : null },
+          `${f.name}${bot ? ' (bot)' : ''} `, h('span', { 'aria-hidden': 'true' }, r ? '✓' : '○'),
+          h('span', { class: 'visually-hidden' }, r ? ' ready' : ' not ready')),
+      ];
+    })]);
     tension.update();
     endBanner.hidden = !ended;
     if (ended) {
