@@ -1,0 +1,242 @@
+// @ts-check
+/**
+ * The after-action page (`/game/<id>/after`): how the game ended and the final scores; charts
+ * of every index (the technical truth, each faction's perception and the public picture),
+ * tension and every faction's round and game scores over the rounds; a timeline of the rounds
+ * (event cards, builds completed, agreements signed, kept and broken, breaches, Control's notes
+ * and overrides); the agreements table; every turn report. Once the game has ended the server
+ * shows everyone everything, so this page shows every faction. A print layout (css/views.css,
+ * `@media print`) and a Print button.
+ *
+ * Test ids: `after-action`, `print`, `back-to-game`, `ending`, `final-scores`, `final-score`
+ * (`data-faction`), `after-charts`, `chart` (`data-title`, from components/charts.js),
+ * `timeline`, `timeline-round` (`data-round`), `timeline-item` (`data-kind` = event | note |
+ * override | completed | signed | agreement | breach | crisis), `agreements-table`,
+ * `agreement-row` (`data-agreement-id`, `data-status`), `after-reports`, `after-report`
+ * (`data-round`), and those of the turn report (`turn-report`, …).
+ * @module views/after
+ */
+
+import { h, replace } from '../dom.js';
+import {
+  factionName, varName, num, roundLabel, statusText, endingText, clauseText, andList,
+} from '../format.js';
+import { lineChart } from '../components/charts.js';
+import { renderReport } from '../components/report.js';
+import { explainedEntries } from '../components/explain.js';
+import { ensureStyles, colourOf, factionLabel, factionIds, statusClass } from './viewkit.js';
+
+const TECHNICAL_COLOUR = '#000000';
+const PUBLIC_COLOUR = '#6b6b6b';
+
+/**
+ * @param {HTMLElement} root
+ * @param {import('../main.js').ViewContext} ctx
+ * @returns {import('../main.js').Mounted}
+ */
+export function mount(root, ctx) {
+  ensureStyles();
+  const store = /** @type {import('../store.js').GameStore} */ (ctx.store);
+  const sc = store.scenario;
+  const gameId = store.gameId;
+
+  const body = h('div');
+  const printBtn = h('button', { type: 'button', class: 'button primary no-print', 'data-testid': 'print', onclick: () => window.print() }, 'Print');
+  replace(ctx.header, h('a', { href: `/game/${gameId}`, 'data-link': true, class: 'button small no-print', 'data-testid': 'back-to-game' }, 'Back to the game'));
+  const el = h('div', { class: 'after', 'data-testid': 'after-action' }, body);
+  replace(root, el);
+
+  let lastKey = '';
+  function render() {
+    const v = store.view;
+    if (!v) return;
+    const key = JSON.stringify([store.seq, v.phase, v.reports.length, !!v.reports[0]?.control]);
+    if (key === lastKey) return;
+    lastKey = key;
+    replace(body, ...build(v));
+  }
+
+  /** @param {any} v */
+  function build(v) {
+    const factions = factionIds();
+    const reports = [...v.reports].sort((a, b) => a.round - b.round);
+    const labels = sc.rounds.map((/** @type {any} */ r) => r.label);
+    const ended = v.phase === 'ended';
+
+    // ---- head: title, ending, print ----
+    const head = h('section', { class: 'panel after-sec first', 'aria-labelledby': 'aa-h' },
+      h('div', { class: 'after-head' },
+        h('div', null,
+          h('h1', { id: 'aa-h' }, 'After-action report'),
+          h('p', { class: 'muted' }, `${sc.title} · ${reports.length} of ${v.rounds} rounds adjudicated`),
+          h('p', { class: 'after-ending', 'data-testid': 'ending' }, ended ? endingText(v.ending) : 'The game is still running: this page shows what your seat can see so far.')),
+        printBtn));
+
+    // ---- final scores ----
+    const last = reports[reports.length - 1];
+    /** @type {Array<{f: string, game: number | undefined, round: number | undefined}>} */
+    const rows = factions.map((f) => ({
+      f,
+      game: v.scores?.[f] ?? last?.factions?.[f]?.score?.game_score,
+      round: last?.factions?.[f]?.score?.round_score,
+    }));
+    const best = Math.max(...rows.map((r) => (Number.isFinite(r.game) ? /** @type {number} */ (r.game) : -Infinity)));
+    const scores = h('section', { class: 'panel after-sec first', 'aria-labelledby': 'aa-scores-h' },
+      h('h2', { id: 'aa-scores-h' }, 'Final scores'),
+      rows.some((r) => r.game !== undefined)
+        ? h('table', { class: 'table scores-table', 'data-testid': 'final-scores' },
+          h('caption', { class: 'visually-hidden' }, 'Final scores'),
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Faction'), h('th', { scope: 'col', class: 'num' }, 'Game score'),
+            h('th', { scope: 'col', class: 'num' }, 'Last round score'), h('th', { scope: 'col' }, 'Played by'))),
+          h('tbody', null, rows.map((r) => h('tr', { 'data-testid': 'final-score', 'data-faction': r.f },
+            h('th', { scope: 'row', class: r.game === best ? 'winner' : null }, factionLabel(r.f), r.game === best ? ' (highest)' : ''),
+            h('td', { class: ['num', r.game === best && 'winner'] }, r.game === undefined ? '–' : num(r.game, 1)),
+            h('td', { class: 'num' }, r.round === undefined ? '–' : num(r.round, 1)),
+            h('td', null, v.bots?.[r.f] ? `Bot (${v.bots[r.f]})` : 'People')))))
+        : h('p', { class: 'muted' }, 'No scores yet: no round has been adjudicated.'),
+      h('p', { class: 'hint' }, 'The game score is the mean of the round scores.'));
+
+    // ---- charts ----
+    const charts = h('div', { class: 'charts', 'data-testid': 'after-charts' });
+    if (reports.length) {
+      /** @param {(r: any) => number | undefined} get */
+      const pts = (get) => /** @type {Array<[number, number]>} */ (reports.map((r) => [r.round, get(r)]).filter((p) => Number.isFinite(p[1])));
+      /** @type {Array<[string, string]>} */
+      const ids = explainedEntries(reports[0].control?.technical || reports[0].public.indices).map((e) => [e.id, e.name]);
+      charts.append(lineChart({
+        title: 'Tension (0–100)', labels, yMin: 0, yMax: 100, digits: 1,
+        series: [{ name: 'Tension', colour: '#D55E00', points: pts((r) => (r.control ? r.control.tension.value : r.public.tension.value)) }],
+      }));
+      charts.append(lineChart({
+        title: 'Game score (mean of rounds)', labels, yMin: 0, yMax: 100, digits: 1,
+        series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.game_score) })).filter((s) => s.points.length),
+      }));
+      charts.append(lineChart({
+        title: 'Round score', labels, yMin: 0, yMax: 100, digits: 1,
+        series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.round_score) })).filter((s) => s.points.length),
+      }));
+      for (const [id, name] of ids) {
+        const series = [];
+        if (reports.some((r) => r.control)) series.push({ name: 'Technical', colour: TECHNICAL_COLOUR, points: pts((r) => r.control?.technical?.values?.[id]) });
+        for (const f of factions) {
+          const p = pts((r) => r.factions?.[f]?.indices?.values?.[id]);
+          if (p.length) series.push({ name: `${factionName(f)} sees`, colour: colourOf(f), points: p });
+        }
+        series.push({ name: 'Public', colour: PUBLIC_COLOUR, dashed: true, points: pts((r) => r.public?.indices?.values?.[id]) });
+        const all = series.flatMap((s) => s.points.map((p) => p[1]));
+        const unit = id === 'deterrence_balance' ? { yMin: 0, yMax: 100, digits: 1 } : all.every((x) => x >= 0 && x <= 1) ? { yMin: 0, yMax: 1, digits: 2 } : { yMin: 0 };
+        charts.append(lineChart({ title: name, labels, series: series.filter((s) => s.points.length), ...unit }));
+      }
+    }
+    const chartSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-charts-h' },
+      h('h2', { id: 'aa-charts-h' }, 'Indices and scores over the rounds'),
+      h('p', { class: 'hint' }, 'Black: the technical truth; coloured: what each faction perceived; grey dashed: the public picture.'),
+      reports.length ? charts : h('p', { class: 'muted' }, 'No round has been adjudicated yet.'));
+
+    // ---- timeline ----
+    const maxRound = Math.max(v.round, ...reports.map((r) => r.round));
+    const timeline = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
+    for (let r = 0; r <= maxRound; r++) {
+      const rep = reports.find((x) => x.round === r);
+      const part = rep ? rep.control || rep.public : null;
+      /** @type {HTMLElement[]} */
+      const items = [];
+      /** @param {string} kind @param {string} label @param {...any} content */
+      const item = (kind, label, ...content) => items.push(h('li', { class: `tl-${kind}`, 'data-testid': 'timeline-item', 'data-kind': kind },
+        h('span', { class: 'tl-kind' }, label), ' ', ...content));
+      for (const b of v.briefings.filter((/** @type {any} */ x) => x[0] === r)) {
+        item('event', b[1].injected ? 'Event (Control)' : 'Event', h('strong', null, b[1].name), `: ${b[1].text}`);
+      }
+      for (const a of v.annotations.filter((/** @type {any} */ x) => x[0] === r)) item('note', 'Control note', a[1]);
+      for (const o of (v.overrides || []).filter((/** @type {any} */ x) => x[0] === r)) {
+        item('override', 'Override', `${varName(o[1])}: ${o[2] === null ? '–' : num(o[2])} → ${num(o[3])}. `, h('q', null, o[4]));
+      }
+      for (const a of v.agreements.filter((/** @type {any} */ x) => x.signed_round === r)) {
+        item('signed', 'Signed', h('strong', null, a.terms.title), ` (${andList(a.terms.parties.map(factionName))}${a.terms.public ? '' : ', private'}), until ${untilLabel(a.until_round, v.rounds)}`);
+      }
+      if (part) {
+        for (const o of part.completed) item('completed', 'Completed', factionLabel(o.faction), `${o.name}${o.quantity > 1 ? ` × ${o.quantity}` : ''}${o.covert ? ' (covert)' : ''}`);
+        for (const b of part.breaches) {
+          item('breach', 'Breach', h('strong', null, factionName(b.by)), ` broke clause ${b.clause} of the ${b.agreement_title}: ${b.what} (${b.detected ? 'detected' : 'not detected'})`);
+        }
+        for (const a of part.agreements) item(/broken/i.test(a.note) ? 'broken' : /kept|expired|ended/i.test(a.note) ? 'kept' : 'agreement', 'Agreement', h('strong', null, a.title), `: ${a.note}`);
+        if (rep.public.crisis) item('crisis', 'Crisis', `Tension reached ${num(rep.public.tension.value, 1)}: the game ends in a crisis.`);
+        const sc2 = factions.filter((f) => rep.factions?.[f]?.score).map((f) => `${factionName(f)} ${num(rep.factions[f].score.round_score, 1)}`);
+        if (sc2.length) item('scores', 'Scores', `Round scores: ${sc2.join(' · ')}; tension ${num((rep.control || rep.public).tension.value, 1)}.`);
+      }
+      timeline.append(h('li', { class: 'timeline-round', 'data-testid': 'timeline-round', 'data-round': String(r) },
+        h('h3', null, `${roundLabel(r)}${rep ? '' : ' (not adjudicated)'}`),
+        items.length ? h('ul', null, items) : h('p', { class: 'muted small' }, 'Nothing recorded.')));
+    }
+    const timelineSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-tl-h' },
+      h('h2', { id: 'aa-tl-h' }, 'Timeline of the rounds'), timeline);
+
+    // ---- agreements ----
+    const agreements = [...v.agreements].sort((a, b) => a.signed_round - b.signed_round);
+    const agrSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-agr-h' },
+      h('h2', { id: 'aa-agr-h' }, 'Agreements'),
+      agreements.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Agreements table' },
+        h('table', { class: 'table', 'data-testid': 'agreements-table' },
+          h('caption', { class: 'visually-hidden' }, 'Agreements: signed, kept and broken'),
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Agreement'), h('th', { scope: 'col' }, 'Parties'),
+            h('th', { scope: 'col' }, 'Signed'), h('th', { scope: 'col' }, 'Until'), h('th', { scope: 'col' }, 'Outcome'))),
+          h('tbody', null, agreements.map((a) => h('tr', { 'data-testid': 'agreement-row', 'data-agreement-id': String(a.id), 'data-status': a.status.status },
+            h('td', null, h('strong', null, a.terms.title), a.terms.public ? '' : ' (private)',
+              h('ol', { class: 'clauses small' }, a.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c))))),
+            h('td', null, a.terms.parties.map((/** @type {string} */ f) => factionLabel(f))),
+            h('td', null, roundLabel(a.signed_round)),
+            h('td', null, untilLabel(a.until_round, v.rounds)),
+            h('td', null, h('span', { class: ['tag', statusClass(a.status)] }, outcome(a.status))))))))
+        : h('p', { class: 'muted' }, 'No agreement was signed.'));
+
+    // ---- turn reports ----
+    const seat = store.you?.seat || v.seat;
+    const reportList = h('div', { class: 'report-list', 'data-testid': 'after-reports' }, reports.map((r) => {
+      const d = h('details', { 'data-testid': 'after-report', 'data-round': String(r.round) }, h('summary', null, `Turn report: ${r.label}`));
+      let filled = false;
+      const fill = () => {
+        if (filled) return;
+        filled = true;
+        d.append(renderReport(r, { seat }));
+      };
+      d.addEventListener('toggle', () => { if (d.open) fill(); });
+      // Printing shows every report.
+      window.addEventListener('beforeprint', () => { fill(); d.open = true; }, { once: true });
+      return d;
+    }));
+    const reportsSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-rep-h' },
+      h('h2', { id: 'aa-rep-h' }, 'Turn reports'), reports.length ? reportList : h('p', { class: 'muted' }, 'No turn report yet.'));
+
+    return [head, scores, chartSec, timelineSec, agrSec, reportsSec];
+  }
+
+  const unsubscribe = store.subscribe(() => render());
+  render();
+  try { performance.mark('detente:after-ready'); } catch { /* old browsers */ }
+  return {
+    unmount() {
+      unsubscribe();
+    },
+  };
+}
+
+/**
+ * The last round of an agreement: its label, or "the end of the game" past the last round.
+ * @param {number} r
+ * @param {number} rounds
+ */
+function untilLabel(r, rounds) {
+  return r >= rounds ? 'the end of the game' : roundLabel(r);
+}
+
+/**
+ * What became of an agreement, in words (kept when it ran its course unbroken).
+ * @param {any} st
+ */
+function outcome(st) {
+  switch (st?.status) {
+    case 'expired': return 'Kept (ran its course)';
+    case 'in_force': return 'In force at the end (kept)';
+    default: return statusText(st);
+  }
+}
