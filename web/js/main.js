@@ -141,6 +141,13 @@ async function route() {
       replace(root, h('p', { class: 'loading', 'data-testid': 'loading' }, 'Loading the game…'));
       const s = new GameStore({ gameId, token: saved.token });
       store = s;
+      const waiting = () => {
+        if (s.status === 'reconnecting' && !s.view) {
+          replace(root, h('p', { class: 'loading', 'data-testid': 'loading', role: 'status' },
+            'The server cannot be reached just now; trying again…'));
+        }
+      };
+      s.addEventListener('change', waiting);
       try {
         await s.load();
       } catch (e) {
@@ -160,6 +167,7 @@ async function route() {
         }
         return;
       }
+      s.removeEventListener('change', waiting);
       if (token !== routeToken) return;
       s.addEventListener('seat', () => {
         // Control moved this seat: show the view that goes with the new seat.

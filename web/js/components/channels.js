@@ -4,7 +4,7 @@
  * in, its team, its Control channel; Control sees every channel), each with an unread count;
  * the selected channel's history; a post box.
  *
- * `createChannels({store, readOnly?})` returns `{el, update(), select(key)}`. Read marks are kept
+ * `createChannels({store, readOnly?})` returns `{el, update(), select(key), destroy()}`. Read marks are kept
  * in localStorage per game and seat, so unread counts survive a reload.
  *
  * Test ids: `channels`, `channel-<key>` (key from `format.channelKey`: `channel-plenary`,
@@ -69,7 +69,7 @@ export function canPost(seat, ch) {
 
 /**
  * @param {{store: import('../store.js').GameStore, readOnly?: boolean, initial?: string}} opts
- * @returns {{el: HTMLElement, update: () => void, select: (key: string) => void}}
+ * @returns {{el: HTMLElement, update: () => void, select: (key: string) => void, destroy: () => void}}
  */
 export function createChannels({ store, readOnly = false, initial = 'plenary' }) {
   const readKey = `detente.read.${store.gameId}.${store.you?.seat_id || 'seat'}`;
@@ -228,7 +228,8 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
     });
   }
 
-  document.addEventListener('visibilitychange', () => { if (!document.hidden) update(); });
+  const onVisible = () => { if (!document.hidden) update(); };
+  document.addEventListener('visibilitychange', onVisible);
   update();
-  return { el, update, select };
+  return { el, update, select, destroy: () => document.removeEventListener('visibilitychange', onVisible) };
 }

@@ -90,3 +90,56 @@ export function createConnectionStatus(store) {
   return { el, update };
 }
 
+
+/**
+ * A banner that explains a connection problem: shown after the connection has been down for a
+ * few seconds ("your actions will be sent when it is back"), and at once for a fatal close (the
+ * seat is no longer valid, or the server refused the client), with what to do.
+ *
+ * Test id: `connection-banner` (`data-status`).
+ * @param {import('../store.js').GameStore} store
+ * @returns {{el: HTMLElement, update: () => void, destroy: () => void}}
+ */
+export function createConnectionBanner(store) {
+  const el = h('div', { class: 'conn-banner', role: 'alert', hidden: true, 'data-testid': 'connection-banner' });
+  /** @type {number | null} */
+  let downSince = null;
+  function update() {
+    const s = store.status;
+    const reason = store.connection?.reason || '';
+    if (s === 'open' || s === 'idle' || s === 'connecting') {
+      downSince = null;
+      el.hidden = true;
+      return;
+    }
+    el.dataset.status = s;
+    /** @type {any[]} */
+    let content;
+    let show = true;
+    if (s === 'rejected') {
+      content = [h('strong', null, 'This seat is no longer valid. '),
+        reason ? `${reason[0].toUpperCase()}${reason.slice(1)}. ` : '',
+        h('a', { href: '/', 'data-link': true }, 'Join the game again')];
+    } else if (s === 'closed') {
+      content = [h('strong', null, 'Disconnected. '), reason ? `${reason}. ` : '', 'Reload the page to try again.'];
+    } else {
+      if (downSince === null) downSince = Date.now();
+      show = Date.now() - downSince > 4000;
+      const pending = store.connection?.pendingCount || 0;
+      const head = navigator.onLine ? 'Connection lost: reconnecting… ' : 'You are offline. ';
+      const why = reason && reason !== 'connection lost' && reason !== 'offline' ? `(${reason}) ` : '';
+      const tail = pending ? `${pending} action${pending === 1 ? '' : 's'} will be sent when the connection is back.` : 'What you do now is sent when the connection is back.';
+      content = [h('strong', null, head), why, tail];
+    }
+    // Only touch the live region when the words change, so it is not re-announced every second.
+    const key = `${s}|${content.map((c) => (typeof c === 'string' ? c : c.textContent)).join('')}`;
+    if (el.dataset.key !== key) {
+      el.dataset.key = key;
+      replace(el, ...content);
+    }
+    el.hidden = !show;
+  }
+  const timer = setInterval(update, 1000);
+  update();
+  return { el, update, destroy: () => clearInterval(timer) };
+}

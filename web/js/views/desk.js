@@ -4,7 +4,7 @@
  * header; resources, the tension meter and Ready; the map; the faction's perceived indices
  * (each explaining itself); the briefing; channels; negotiation; orders; turn reports.
  *
- * Test ids: `desk`, `connection-status` (`data-status`), `budget`, `capital`, `tension-meter`,
+ * Test ids: `desk`, `connection-status` (`data-status`), `connection-banner`, `budget`, `capital`, `tension-meter`,
  * `ready`, `ready-list`, `ready-error`, `indices`, `briefing`, `map`, `map-placeholder`,
  * `game-ended`, `after-link`, and those of the components it holds (clock, channels,
  * proposals, orders, report).
@@ -13,7 +13,7 @@
 
 import { h, replace, errorBox, showError } from '../dom.js';
 import { factionName, factionColour, num, endingText, roundLabel, temperamentName, phaseName } from '../format.js';
-import { createClock, createConnectionStatus } from '../components/clock.js';
+import { createClock, createConnectionStatus, createConnectionBanner } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
 import { createProposals } from '../components/proposals.js';
@@ -33,6 +33,7 @@ export function mount(root, ctx) {
 
   const clock = createClock({ store, compact: true });
   const conn = createConnectionStatus(store);
+  const banner = createConnectionBanner(store);
   replace(ctx.header, clock.el, conn.el);
 
   // ---- top bar ----
@@ -51,6 +52,7 @@ export function mount(root, ctx) {
   readyBtn.addEventListener('click', async () => {
     showError(readyErr, null);
     readyBtn.disabled = true;
+    readyBtn.textContent = 'Sending…';
     try {
       await store.command({ type: 'ready' });
     } catch (x) {
@@ -104,7 +106,7 @@ export function mount(root, ctx) {
 
   const reportSec = sec('sec-report', 'Turn reports', 'area-report', reports.el);
 
-  replace(root, h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me }, bar, endBanner, nav, grid, reportSec));
+  replace(root, h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me }, banner.el, bar, endBanner, nav, grid, reportSec));
 
   function updateBar() {
     const v = store.view;
@@ -177,6 +179,7 @@ export function mount(root, ctx) {
     updateBriefing();
     clock.update();
     conn.update();
+    banner.update();
     channels.update();
     proposals.update();
     orders.update();
@@ -189,6 +192,7 @@ export function mount(root, ctx) {
   const unsubscribe = store.subscribe((kinds) => {
     if (kinds.has('status') && kinds.size === 1) {
       conn.update();
+      banner.update();
       return;
     }
     updateAll();
@@ -218,6 +222,8 @@ export function mount(root, ctx) {
       alive = false;
       unsubscribe();
       clock.destroy();
+      banner.destroy();
+      channels.destroy();
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOnline);
     },
