@@ -210,14 +210,8 @@ export function mount(root, ctx) {
 
   // ---- seats ----
   const seatsErr = errorBox('seats-error');
-  const seatBody = h('tbody');
+  const seatBody = h('ul', { class: 'seat-list', 'data-testid': 'seat-list', 'aria-label': 'Seats and their connection' });
   const seatsUpdated = h('p', { class: 'muted small', 'aria-live': 'off' });
-  const seatTable = h('table', { class: 'table compact seat-table', 'data-testid': 'seat-list' },
-    h('caption', { class: 'visually-hidden' }, 'Seats and their connection'),
-    h('thead', null, h('tr', null,
-      h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Seat'),
-      h('th', { scope: 'col' }, 'Connection'), h('th', { scope: 'col' }, 'Move to'))),
-    seatBody);
   /** @type {any[]} */
   let seatList = [];
   /** @type {Map<string, string>} seat id -> chosen value in its select, kept across redraws */
@@ -233,7 +227,7 @@ export function mount(root, ctx) {
     const focusedSeat = /** @type {HTMLElement | null} */ (document.activeElement?.closest?.('[data-seat-id]'));
     const focusedId = focusedSeat?.dataset.seatId;
     const focusedTestid = document.activeElement?.getAttribute('data-testid');
-    replace(seatBody, seatList.length ? seatList.map(seatRow) : h('tr', null, h('td', { colspan: '4', class: 'muted' }, 'Nobody has joined yet.')));
+    replace(seatBody, seatList.length ? seatList.map(seatRow) : h('li', { class: 'muted' }, 'Nobody has joined yet.'));
     if (focusedId && focusedTestid) {
       const again = /** @type {HTMLElement | null} */ (seatBody.querySelector(`[data-seat-id="${CSS.escape(focusedId)}"] [data-testid="${focusedTestid}"]`));
       again?.focus();
@@ -276,16 +270,18 @@ export function mount(root, ctx) {
       });
       if (seatErrors.has(s.seat_id)) showError(err, seatErrors.get(s.seat_id));
       move = h('div', { class: 'seat-move' },
+        h('span', { class: 'small muted', 'aria-hidden': 'true' }, 'Move to'),
         h('label', { for: selId, class: 'visually-hidden' }, `Move ${s.name} to`), sel, btn, err);
     }
-    return h('tr', {
+    return h('li', {
       class: 'seat-row', 'data-testid': 'seat-row', 'data-seat-id': s.seat_id, 'data-role': role,
       'data-faction': role === 'faction' ? s.seat.faction : null, 'data-connected': String(s.connected),
     },
-    h('td', { class: 'seat-name' }, s.name),
-    h('td', null, role === 'faction' ? factionLabel(s.seat.faction) : seatLabel(s.seat)),
-    h('td', null, status),
-    h('td', null, move));
+    h('div', { class: 'seat-line' },
+      h('span', { class: 'seat-name' }, s.name),
+      h('span', { class: 'seat-seat' }, role === 'faction' ? factionLabel(s.seat.faction) : seatLabel(s.seat)),
+      status),
+    move);
   }
 
   let seatTimer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);
@@ -313,7 +309,7 @@ export function mount(root, ctx) {
     }, ms);
   }
 
-  const seatsSec = sec('sec-seats', 'Seats', h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Seats table' }, seatTable), seatsErr, seatsUpdated,
+  const seatsSec = sec('sec-seats', 'Seats', seatBody, seatsErr, seatsUpdated,
     h('p', { class: 'hint' }, 'Moving a seat reconnects that person with the view of their new seat. A faction played by a bot cannot take people.'));
 
   // ---- bots ----
