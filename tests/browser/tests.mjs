@@ -382,8 +382,16 @@ export const tests = [
       await cp.bringToFront();
       await cp.goto(ctx.server.url(`/game/${g.id}`));
       await view(cp, 'console');
-      // The three people appear with their names (one a script, shown as text).
-      for (const name of ['Anna', XSS.name, 'Dana']) await cp.getByText(name, { exact: false }).first().waitFor();
+      // The three people appear with their names (one a script, shown as text), connected.
+      for (const [f, name] of [['russia', 'Anna'], ['us_nato', XSS.name], ['csto', 'Dana']]) {
+        const row = cp.locator(`${tid('seat-row')}[data-faction="${f}"]`, { hasText: name });
+        await row.waitFor();
+        const n = Number(await row.getAttribute('data-connected'));
+        assert(n >= 1, `the console shows ${name} (${f}) connected (data-connected=${n})`);
+      }
+      await cp.locator(`${tid('seat-row')}[data-role="control"]`).first().waitFor();
+      // The technical truth beside each faction's perception.
+      await cp.locator(tid('truth-table')).waitFor();
       await noInjection(cp, 'console');
       await shot(ctx, cp, 'console');
       await accessible(ctx, cp, 'console');
@@ -405,10 +413,15 @@ export const tests = [
         await page.setViewportSize({ width: 1920, height: 1080 });
         await page.goto(ctx.server.url(`/game/${g.id}/projector`));
         await view(page, 'projector');
-        await page.getByText(g.code, { exact: false }).first().waitFor();
-        await page.locator(`img[src*="/api/join/${g.code}/qr.svg"], img[src*="qr.svg"]`).first().waitFor();
-        const qrOk = await page.locator('img[src*="qr.svg"]').first().evaluate((/** @type {HTMLImageElement} */ i) => i.complete && i.naturalWidth > 0);
+        const shown = (await page.locator(tid('join-code')).first().textContent() || '').replace(/[^A-Z0-9]/gi, '');
+        assert(shown === g.code, `the projector shows the join code ${g.code} (got "${shown}")`);
+        const qr = page.locator(`img${tid('qr')}`);
+        await qr.waitFor();
+        await page.waitForFunction(() => { const i = /** @type {HTMLImageElement} */ (document.querySelector('img[data-testid="qr"]')); return i && i.complete; });
+        const qrOk = await qr.evaluate((/** @type {HTMLImageElement} */ i) => i.naturalWidth > 0 && i.src.includes('/qr.svg'));
         assert(qrOk, 'the QR code image loads');
+        // Plenary headlines: public messages, as text.
+        await page.locator(tid('headline'), { hasText: 'After the SIGKILL restart.' }).first().waitFor();
         await page.locator(tid('map')).first().waitFor();
         await noInjection(page, 'projector');
         await shot(ctx, page, 'projector');
@@ -505,8 +518,10 @@ export const tests = [
       await rp.waitForURL(/\/after$/);
       await view(rp, 'after');
       await rp.locator(tid('chart')).first().waitFor();
-      // After the end everyone reads everything: the agreement and its breach show.
-      await rp.getByText('Moscow accord').first().waitFor();
+      // After the end everyone reads everything: the agreements, final scores, the timeline.
+      await rp.locator(tid('agreement-row'), { hasText: 'Moscow accord' }).waitFor();
+      assert(await rp.locator(tid('final-score')).count() === 3, 'three final scores');
+      await rp.locator(`${tid('timeline-round')}[data-round="0"]`).waitFor();
       await noInjection(rp, 'after-action page');
       await shot(ctx, rp, 'after-action');
       await accessible(ctx, rp, 'after-action page');
@@ -549,7 +564,7 @@ export const tests = [
         await page.goto(ctx.server.url(`/game/${made.game_id}/after`), { waitUntil: 'commit' });
         const done = await page.waitForFunction((n) => {
           const charts = document.querySelectorAll('[data-testid="chart"]');
-          const root = document.querySelector('[data-testid="after"], [data-testid="after-action"]');
+          const root = document.querySelector('[data-testid="after-action"]');
           if (!root && /not available yet/.test(document.body?.textContent || '')) return -1;
           return root && charts.length >= n ? performance.now() : 0;
         }, 2, { polling: 'raf', timeout: 20000 });
@@ -574,7 +589,7 @@ export const tests = [
  * @param {Page} page @param {string} name
  */
 async function view(page, name) {
-  const ids = name === 'after' ? [tid('after'), tid('after-action')] : [tid(name)];
+  const ids = name === 'after' ? [tid('after-action')] : [tid(name)];
   const root = page.locator(ids.join(', ')).first();
   const missing = page.getByText('This view is not available yet');
   await root.or(missing).first().waitFor();
