@@ -119,6 +119,11 @@ async fn spawn_app(db: Db) -> App {
 
 /// As [`spawn_app`], with games leaving memory after `idle_secs` unwatched.
 async fn spawn_app_idle(db: Db, idle_secs: u64) -> App {
+    spawn_app_with(db, |c| c.idle_secs = idle_secs).await
+}
+
+/// As [`spawn_app`], with settings changed by `adjust`.
+async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut ServeConfig)) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
@@ -129,10 +134,13 @@ async fn spawn_app_idle(db: Db, idle_secs: u64) -> App {
         allowed_origins: Vec::new(),
         admin_token: None,
         log_format: LogFormat::Text,
-        idle_secs,
+        idle_secs: 300,
         web_dir: None,
+        max_connections: 18_000,
         scenarios: Vec::new(),
     };
+    let mut config = config;
+    adjust(&mut config);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(detente::serve::serve(config, listener, async move {
         let _ = stopped.await;
@@ -2167,6 +2175,112 @@ async fn scenario_join_code_qr_and_the_web_client_are_served() {
     app.stop().await.cleanup().await;
 }
 
+/// Waits until the server counts `n` open WebSockets.
+async fn wait_open_sockets(addr: SocketAddr, n: i64) {
+    let started = Instant::now();
+    loop {
+        let (_, metrics) = http(addr, "GET", "/metrics", None, None).await;
+        let open = metrics.as_str().and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("detente_ws_connections_open "))
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        });
+        if open == Some(n) {
+            return;
+        }
+        assert!(
+            started.elapsed() < RECV,
+            "{open:?} sockets open, waiting for {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_are_cut_off() {
+    let app = spawn_app(Db::sqlite()).await;
+    // Slowloris: a request whose headers never finish is closed after the header timeout
+    // (10 s), with nothing served.
+    let mut s = TcpStream::connect(app.addr).await.expect("connect");
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "still open after 20 s");
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "closed too early: {:?}",
+        started.elapsed()
+    );
+    let text = String::from_utf8_lossy(&buf);
+    assert!(!text.contains("200 OK"), "{text}");
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_caps_hold() {
+    let app = spawn_app_with(Db::sqlite(), |c| c.max_connections = 20).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let anna = join(addr, &g.code, "Anna", "russia").await;
+
+    // One seat: 16 sockets; the 17th is refused with a reason and 1008.
+    let mut tabs = Vec::new();
+    for i in 0..16 {
+        tabs.push(Client::connect(addr, &format!("tab{i}"), &anna).await);
+    }
+    let mut ws = ws_connect(addr).await;
+    ws.send(Message::text(
+        json!({"type": "hello", "token": anna}).to_string(),
+    ))
+    .await
+    .expect("send");
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(code, Some(1008), "{frames:?}");
+    assert_eq!(frames[0]["code"], "too_many_connections", "{frames:?}");
+    tabs.pop().expect("a tab").disconnect().await;
+    wait_open_sockets(addr, 15).await;
+    tabs.push(Client::connect(addr, "again", &anna).await);
+
+    // The server: 20 sockets in all; past that an upgrade gets 503.
+    let ben = join(addr, &g.code, "Ben", "us_nato").await;
+    wait_open_sockets(addr, 16).await;
+    for i in 0..4 {
+        tabs.push(Client::connect(addr, &format!("ben{i}"), &ben).await);
+    }
+    let refused = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 503),
+        other => panic!("expected 503, got {other:?}"),
+    }
+    // HTTP still answers: the cap on HTTP connections counts open HTTP connections only.
+    let (st, _) = http(addr, "GET", "/healthz", None, None).await;
+    assert_eq!(st, 200);
+    for mut t in tabs {
+        t.disconnect().await;
+    }
+
+    // 20 HTTP connections that never send a request take every place: a 21st waits until
+    // one of them goes.
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(TcpStream::connect(addr).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting = tokio::time::timeout(
+        Duration::from_secs(1),
+        try_http(addr, "GET", "/healthz", None, None),
+    )
+    .await;
+    assert!(waiting.is_err(), "answered past the cap: {waiting:?}");
+    idle.clear();
+    let (st, _) = http(addr, "GET", "/healthz", None, None).await;
+    assert_eq!(st, 200, "answered once places are free");
+    app.stop().await.cleanup().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Graceful restart on the same SQLite file
 // ---------------------------------------------------------------------------------------------
@@ -2469,6 +2583,7 @@ async fn spawn_app_at(db: Db, url: String) -> App {
         log_format: LogFormat::Text,
         idle_secs: 300,
         web_dir: None,
+        max_connections: 18_000,
         scenarios: Vec::new(),
     };
     let (stop, stopped) = oneshot::channel::<()>();

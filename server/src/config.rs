@@ -31,6 +31,10 @@ pub struct ServeConfig {
     /// binary (for working on `web/`: edit, reload).
     #[arg(long, env = "DETENTE_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+    /// Most HTTP connections open at once (past it, new ones wait to be accepted), and most
+    /// WebSockets (past it, upgrades get 503). Keep it under the process's open-file limit.
+    #[arg(long, env = "DETENTE_MAX_CONNECTIONS", default_value_t = 18_000)]
+    pub max_connections: usize,
     /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,

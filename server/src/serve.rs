@@ -87,6 +87,7 @@ async fn run<S: Store>(
                 Some(dir) => crate::http::web::WebSource::Dir(dir.clone()),
                 None => crate::http::web::WebSource::Embedded,
             },
+            max_sockets: config.max_connections,
         },
         shutdown: stop_rx,
         joins: crate::http::limit::AddrLimiter::joins(),
@@ -95,24 +96,18 @@ async fn run<S: Store>(
     });
     let addr = listener.local_addr()?;
     tracing::info!(%addr, store = store.kind(), revived, "serving");
-    use axum::serve::ListenerExt;
-    // Small frames: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to some replies.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(
+    accept_loop(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router(state),
+        config.max_connections,
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sockets with 1001");
+            let _ = stop_tx.send(true);
+        },
     )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: closing sockets with 1001");
-        let _ = stop_tx.send(true);
-    })
-    .await?;
-    // axum does not wait for upgraded connections or for the game tasks: wait for them (a
+    .await;
+    // Upgraded connections and game tasks are not HTTP connections: wait for them too (a
     // game task finishes the message it is handling, so an in-flight commit completes; a
     // socket sends its 1001 close), for a bounded time.
     let started = tokio::time::Instant::now();
@@ -156,5 +151,86 @@ pub async fn signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// Time a client has to send a request's headers, on a new connection and between requests
+/// on a kept-alive one; then the connection is closed (slowloris).
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Time in-flight HTTP requests get to finish at shutdown.
+const HTTP_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Accepts connections until `shutdown` resolves, then lets in-flight requests finish.
+///
+/// Hand-written rather than `axum::serve` for two limits axum does not offer: a header read
+/// timeout (hyper's, with a timer) and a cap on open HTTP connections (a semaphore: past the
+/// cap the server stops accepting and new clients wait in the kernel's backlog).
+/// WebSockets leave this count once upgraded; `/ws` caps them separately.
+async fn accept_loop(
+    listener: TcpListener,
+    app: axum::Router,
+    max_connections: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::ServiceExt;
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(64 * 1024);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = &mut shutdown => break,
+        };
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        // Small frames: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to some replies.
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(req)
+            });
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(tcp), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(HTTP_DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("HTTP requests still running after the drain period");
     }
 }

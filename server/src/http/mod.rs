@@ -28,6 +28,8 @@ pub struct HttpConfig {
     pub admin_token: Option<String>,
     /// Where the browser client's files come from.
     pub web: web::WebSource,
+    /// Most WebSockets open at once; past it, upgrades get 503.
+    pub max_sockets: usize,
 }
 
 pub struct AppState<S: Store> {

@@ -348,6 +348,7 @@ mod tests {
             log_format: crate::config::LogFormat::Text,
             idle_secs: 300,
             web_dir: None,
+            max_connections: 18_000,
             scenarios: Vec::new(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -34,6 +34,12 @@ fn ready(frame: ServerFrame) -> Reply {
 /// out (backpressure, not an error).
 const MAX_IN_FLIGHT: usize = 32;
 
+/// Connections one seat may hold open (tabs, a projector, a second device).
+const MAX_PER_SEAT: u32 = 16;
+/// A send that the client does not read within this time ends the connection: a reader that
+/// stopped reading must not hold a task and its buffers forever.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Time allowed for the `hello` frame.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 /// Frames a connection may send per second on average, and in a burst.
@@ -69,6 +75,18 @@ pub async fn upgrade<S: Store>(State(st): State<Arc<AppState<S>>>, mut req: Requ
         )
             .into_response();
     };
+    let open = st
+        .registry
+        .metrics
+        .ws_connections_open
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if open >= i64::try_from(st.config.max_sockets).unwrap_or(i64::MAX) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server holds as many connections as it may; try again shortly",
+        )
+            .into_response();
+    }
     if !upgrade || !version_ok {
         return (
             StatusCode::BAD_REQUEST,
@@ -134,6 +152,12 @@ async fn send(socket: &mut Socket, frame: &ServerFrame) -> bool {
 
 /// Sends one text message, as several frames of at most `OUT_FRAME` bytes when it is long.
 async fn send_text(socket: &mut Socket, text: &str) -> bool {
+    tokio::time::timeout(WRITE_TIMEOUT, send_text_now(socket, text))
+        .await
+        .unwrap_or(false)
+}
+
+async fn send_text_now(socket: &mut Socket, text: &str) -> bool {
     if text.len() <= OUT_FRAME {
         return socket.send(Message::text(text)).await.is_ok();
     }
@@ -154,12 +178,14 @@ async fn send_text(socket: &mut Socket, text: &str) -> bool {
 }
 
 async fn close_with(mut socket: Socket, code: u16, reason: &str) {
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
+    let _ = tokio::time::timeout(
+        WRITE_TIMEOUT,
+        socket.send(Message::Close(Some(CloseFrame {
             code: CloseCode::from(code),
             reason: Utf8Bytes::from(reason.to_owned()),
-        })))
-        .await;
+        }))),
+    )
+    .await;
     // Read (and discard) until the client answers the close, for a moment: dropping a socket
     // with unread data makes the kernel reset the connection, and the client would lose the
     // error and close frames we just sent.
@@ -276,6 +302,19 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
             return close_with(socket, close::GOING_AWAY, "unavailable").await;
         }
     };
+    if st.presence.open(auth.seat_id) >= MAX_PER_SEAT {
+        let _ = send(
+            &mut socket,
+            &ServerFrame::error(
+                None,
+                "too_many_connections",
+                format!("this seat already has {MAX_PER_SEAT} connections open; close a tab"),
+                false,
+            ),
+        )
+        .await;
+        return close_with(socket, close::POLICY, "too many connections for this seat").await;
+    }
     let mut here = st.presence.arrive(auth.seat_id);
     let mut last_seen = last_seq;
     let Some(mut sub) = subscribe(&mut socket, &handle, &auth, &mut last_seen).await else {
