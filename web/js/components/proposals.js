@@ -16,7 +16,7 @@
  * `proposal-duration`, `proposal-public`, `proposal-submit`, `proposal-error`,
  * `counter-banner`, `counter-cancel`; `proposals`, `proposal` (`data-proposal-id`,
  * `data-status`), `accept`, `reject`, `reject-reason`, `reject-confirm`, `counter`, `withdraw`,
- * `proposal-action-error`; `agreements`, `agreement` (`data-agreement-id`, `data-status`).
+ * `proposal-action-error`, `rejection-reason`; `agreements`, `agreement` (`data-agreement-id`, `data-status`).
  * @module components/proposals
  */
 
@@ -382,8 +382,12 @@ export function createProposals({ store }) {
     },
     h('header', { class: 'proposal-head' },
       h('h4', { id: `prop-${p.id}-t` }, p.terms.title),
-      h('span', { class: ['tag', open ? 'warn' : p.status.status === 'signed' ? 'ok' : ''] }, statusText(p.status)),
+      h('span', { class: ['tag', open ? 'warn' : p.status.status === 'signed' ? 'ok' : p.status.status === 'rejected' ? 'danger' : ''] },
+        p.status.status === 'rejected' ? `Rejected by ${factionName(p.status.by)}` : statusText(p.status)),
       h('span', { class: 'tag' }, p.terms.public ? 'Public' : 'Private')),
+    p.status.status === 'rejected' && p.status.reason
+      ? h('p', { class: 'small reject-reason', 'data-testid': 'rejection-reason' }, 'Reason: ', h('q', null, p.status.reason))
+      : null,
     h('p', { class: 'muted small' }, sw,
       `From ${factionName(p.proposer)} · ${roundLabel(p.round)} · ${p.terms.duration_rounds} round${p.terms.duration_rounds === 1 ? '' : 's'} · parties: ${andList(p.terms.parties.map(factionName))}`,
       p.counter_of ? ' · a counter-proposal' : ''),

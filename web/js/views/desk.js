@@ -6,7 +6,7 @@
  *
  * Test ids: `desk`, `connection-status` (`data-status`), `connection-banner`, `budget`, `capital`, `tension-meter`,
  * `ready`, `ready-list`, `ready-error`, `indices`, `briefing`, `map`, `map-placeholder`,
- * `game-ended`, `after-link`, and those of the components it holds (clock, channels,
+ * `game-ended`, `after-link`, `review-note`, and those of the components it holds (clock, channels,
  * proposals, orders, report).
  * @module views/desk
  */
@@ -45,6 +45,7 @@ export function mount(root, ctx) {
   const readyList = h('p', { class: 'ready-list small', 'data-testid': 'ready-list' });
   const readyErr = errorBox('ready-error');
   const endBanner = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
+  const reviewNote = h('p', { class: 'panel review-note', 'data-testid': 'review-note', hidden: true });
   const title = h('h1', { class: 'desk-title' });
   const swatch = h('span', { class: 'swatch big', 'aria-hidden': 'true' });
   swatch.style.setProperty('--swatch', factionColour(me));
@@ -106,7 +107,7 @@ export function mount(root, ctx) {
 
   const reportSec = sec('sec-report', 'Turn reports', 'area-report', reports.el);
 
-  replace(root, h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me }, banner.el, bar, endBanner, nav, grid, reportSec));
+  replace(root, h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me }, banner.el, bar, endBanner, reviewNote, nav, grid, reportSec));
 
   function updateBar() {
     const v = store.view;
@@ -133,6 +134,12 @@ export function mount(root, ctx) {
     })]);
     tension.update();
     endBanner.hidden = !ended;
+    const last = v.reports?.[v.reports.length - 1];
+    reviewNote.hidden = !(v.phase === 'review' && last && last.round === v.round);
+    if (!reviewNote.hidden) {
+      replace(reviewNote, `The turn report for ${last.label} is ready: what happened and why. `,
+        h('a', { href: '#sec-report' }, 'Read the turn report'));
+    }
     if (ended) {
       replace(endBanner, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)),
         h('p', null, h('a', { href: `/game/${store.gameId}/after`, 'data-link': true, class: 'button primary', 'data-testid': 'after-link' }, 'Open the after-action report')));
