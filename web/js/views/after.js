@@ -173,6 +173,22 @@ export function mount(root, ctx) {
 
     // ---- agreements ----
     const agreements = [...v.agreements].sort((a, b) => a.signed_round - b.signed_round);
+    /** Breaches per agreement, from every report part this seat can read. @type {Map<number, any[]>} */
+    const breachesOf = new Map();
+    for (const r of reports) {
+      const parts = [r.control, r.public, ...Object.values(r.factions || {})].filter(Boolean);
+      const seen = new Set();
+      for (const p of parts) {
+        for (const b of p.breaches || []) {
+          const k = `${b.agreement}:${b.clause}:${b.by}:${b.what}`;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          const list = breachesOf.get(b.agreement) || [];
+          list.push({ ...b, round: r.round });
+          breachesOf.set(b.agreement, list);
+        }
+      }
+    }
     const agrSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-agr-h' },
       h('h2', { id: 'aa-agr-h' }, 'Agreements'),
       agreements.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Agreements table' },
@@ -186,7 +202,8 @@ export function mount(root, ctx) {
             h('td', null, a.terms.parties.map((/** @type {string} */ f) => factionLabel(f))),
             h('td', null, roundLabel(a.signed_round)),
             h('td', null, untilLabel(a.until_round, v.rounds)),
-            h('td', null, h('span', { class: ['tag', statusClass(a.status)] }, outcome(a.status))))))))
+            h('td', null, h('span', { class: ['tag', statusClass(a.status) || ((breachesOf.get(a.id) || []).length ? 'danger' : '')] },
+              outcome(a.status, breachesOf.get(a.id) || []))))))))
         : h('p', { class: 'muted' }, 'No agreement was signed.'));
 
     // ---- turn reports ----
@@ -232,8 +249,15 @@ function untilLabel(r, rounds) {
 /**
  * What became of an agreement, in words (kept when it ran its course unbroken).
  * @param {any} st
+ * @param {any[]} breaches its breaches (with `round`), detected or not
  */
-function outcome(st) {
+function outcome(st, breaches) {
+  if (st?.status !== 'broken' && breaches.length) {
+    // Breaches nobody detected leave the agreement formally standing.
+    const who = andList([...new Set(breaches.map((b) => factionName(b.by)))]);
+    const when = andList([...new Set(breaches.map((b) => roundLabel(b.round)))]);
+    return `Broken by ${who} in ${when}, ${breaches.some((b) => b.detected) ? 'detected' : 'undetected'} (${st?.status === 'expired' ? 'ran its course' : statusText(st).toLowerCase()})`;
+  }
   switch (st?.status) {
     case 'expired': return 'Kept (ran its course)';
     case 'in_force': return 'In force at the end (kept)';
