@@ -29,6 +29,16 @@ const XSS = {
  */
 let game = null;
 
+/** Console errors per page (module load failures show here), for failure messages. */
+const consoleErrors = new WeakMap();
+/** @param {Page} page */
+function recordConsole(page) {
+  /** @type {string[]} */
+  const list = [];
+  consoleErrors.set(page, list);
+  page.on('console', (m) => { if (m.type() === 'error') list.push(m.text()); });
+}
+
 /**
  * A fresh browser context with one page that records uncaught errors and dialogs.
  * @param {Ctx} ctx @param {string} name
@@ -39,6 +49,7 @@ async function person(ctx, name, opts = {}) {
   const context = await ctx.browser.newContext({ viewport: opts.viewport || LAPTOP });
   context.setDefaultTimeout(10000);
   const page = await context.newPage();
+  recordConsole(page);
   /** @type {string[]} */
   const errors = [];
   /** @type {string[]} */
@@ -407,6 +418,7 @@ export const tests = [
     async run(ctx) {
       const g = need();
       const page = await g.control.context.newPage();
+      recordConsole(page);
       const errors = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       try {
@@ -593,7 +605,10 @@ async function view(page, name) {
   const root = page.locator(ids.join(', ')).first();
   const missing = page.getByText('This view is not available yet');
   await root.or(missing).first().waitFor();
-  assert(await root.count(), `the ${name} view is missing (the client says "This view is not available yet")`);
+  if (!(await root.count())) {
+    const logged = (consoleErrors.get(page) || []).slice(-3).join(' | ');
+    throw new Error(`the client could not load the ${name} view module (missing, or a script error in it or its imports: "This view is not available yet"); console: ${logged}`);
+  }
 }
 
 /** The shared game, or a clear failure when an earlier step could not make it. */
