@@ -38,6 +38,10 @@ let current = null;
 /** @type {GameStore | null} */
 let store = null;
 let routeToken = 0;
+/** Views mounted so far on this page. */
+let mounted = 0;
+/** The path the current view was routed for. */
+let routedPath = '';
 
 /**
  * Goes to a path of the client.
@@ -90,6 +94,10 @@ async function mountView(name, ctx, token) {
   current = mod.mount(root, ctx);
   const title = root.querySelector('h1');
   document.title = title && title.textContent ? `${title.textContent} · Détente` : 'Détente';
+  // After a change of route (not the first page load), move focus to the new content so
+  // keyboard and screen-reader users start there.
+  if (mounted > 0 && !root.contains(document.activeElement)) root.focus({ preventScroll: true });
+  mounted += 1;
 }
 
 /** Which view a seat gets at `/game/<id>`. @param {string} role */
@@ -112,6 +120,7 @@ function message(title, ...body) {
 }
 
 async function route() {
+  routedPath = location.pathname;
   routeToken += 1;
   const token = routeToken;
   const path = location.pathname.replace(/\/+$/, '') || '/';
@@ -201,6 +210,10 @@ document.addEventListener('click', (e) => {
   navigate(p + a.search + a.hash);
 });
 
-window.addEventListener('popstate', () => route());
+// Back/forward. A jump to an anchor on the same page (#sec-orders) also fires popstate: the
+// route has not changed then, so the view stays (and keeps what the person was typing).
+window.addEventListener('popstate', () => {
+  if (location.pathname !== routedPath) route();
+});
 
 route();

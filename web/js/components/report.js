@@ -90,7 +90,7 @@ export function renderReport(report, { seat }) {
       : h('p', { class: 'muted' }, 'No breach.')),
 
     agreements.length ? section('report-agreements', 'Agreements', h('ul', null, agreements.map((a) =>
-      h('li', null, h('strong', null, a.title), a.public ? '' : ' (private)', `: ${a.note}`)))) : null,
+      h('li', null, h('strong', null, a.title), a.public ? '' : ' (private)', `: ${factionsInNote(a.note)}`)))) : null,
 
     section('report-changes', 'What changed, and why', changes.length
       ? h('table', { class: 'table compact' },
@@ -124,6 +124,15 @@ export function renderReport(report, { seat }) {
  */
 function section(testid, title, body) {
   return h('section', { class: 'report-section', 'data-testid': testid }, h('h4', null, title), body);
+}
+
+/**
+ * Server notes name factions by id ("broken by russia: …"): show their names.
+ * @param {string} note
+ */
+function factionsInNote(note) {
+  const ids = new Set((getScenario()?.factions || []).map((/** @type {any} */ f) => f.id));
+  return note.replace(/\b(by|to|from) ([a-z_]+)\b/g, (m, w, id) => (ids.has(id) ? `${w} ${factionName(id)}` : m));
 }
 
 /** @param {string} f */
