@@ -373,10 +373,13 @@ export function fold(view, ev) {
       v.vars = ev.vars;
       v.briefings = [...v.briefings, [v.round, ev.fired]];
       break;
-    case 'overridden':
+    case 'overridden': {
+      // The event carries no old value; Control's vars are the true ones, so it is the one before.
+      const old = v.vars?.[ev.var] ?? null;
       v.vars = { ...v.vars, [ev.var]: ev.new };
-      if (v.seat?.role === 'control') v.overrides = [...v.overrides, [ev.round, ev.var, ev.old ?? null, ev.new, ev.reason]];
+      if (v.seat?.role === 'control') v.overrides = [...v.overrides, [ev.round, ev.var, old, ev.new, ev.reason]];
       break;
+    }
     case 'bot_set': {
       const bots = { ...v.bots };
       if (ev.temperament) bots[ev.faction] = ev.temperament;
