@@ -133,18 +133,25 @@ async function joinAs(p, ctx, code, faction, opts = {}) {
  * Sends a chat message from a desk (plenary unless a channel key is given).
  * @param {Page} page @param {string} text @param {string} [channel]
  */
-async function chat(page, text, channel = 'plenary') {
+async function chat(page, text, channel = 'plenary', { enter = false } = {}) {
   await page.locator(tid(`channel-${channel}`)).click();
   await page.locator(tid('chat-input')).fill(text);
-  await page.locator(tid('chat-send')).click();
+  if (enter) await page.locator(tid('chat-input')).press('Enter');
+  else await page.locator(tid('chat-send')).click();
   await page.locator(`${tid('message')}`, { hasText: text.slice(-20) }).first().waitFor();
 }
 
 /** Every faction presses Ready; waits until each desk shows the next phase. @param {string} next */
 async function allReady(/** @type {Person[]} */ people, next) {
-  for (const p of people) {
+  for (const [i, p] of people.entries()) {
     const btn = p.page.locator(tid('ready'));
-    await btn.click();
+    if (i === 0) {
+      // Keyboard: focus the button and press Space.
+      await btn.focus();
+      await p.page.keyboard.press('Space');
+    } else {
+      await btn.click();
+    }
   }
   for (const p of people) await phase(p.page, next);
 }
@@ -228,7 +235,7 @@ export const tests = [
     async run() {
       const g = need();
       await chat(g.russia.page, 'Good morning, delegates.');
-      await chat(g.csto.page, XSS.chat);
+      await chat(g.csto.page, XSS.chat, 'plenary', { enter: true });
       await chat(g.us_nato.page, 'Morning. Kaliningrad first?');
       for (const p of [g.russia, g.us_nato, g.csto]) {
         const texts = await messageTexts(p.page);
@@ -375,6 +382,9 @@ export const tests = [
       const report = g.russia.page.locator(`${tid('turn-report')}[data-round="0"]`);
       await report.scrollIntoViewIfNeeded();
       await shot(ctx, g.russia.page, 'desk');
+      const rfile = path.join(ctx.shots, 'report.png');
+      await report.screenshot({ path: rfile });
+      ctx.runner.note(`screenshot ${rfile}`);
       await shot(ctx, g.us_nato.page, 'desk-us_nato');
       await g.csto.page.setViewportSize(TABLET);
       await shot(ctx, g.csto.page, 'desk-tablet');
@@ -410,6 +420,12 @@ export const tests = [
       await cp.locator(`${tid('advance')}, ${tid('advance-phase')}`).first().click();
       for (const p of [g.russia, g.us_nato, g.csto]) await phase(p.page, 'briefing');
       await cp.locator(`${tid('round')}`).first().filter({ hasText: '2014' }).waitFor();
+      // Reloading the console resumes it: same round and phase, seats still connected.
+      await cp.reload();
+      await view(cp, 'console');
+      await phase(cp, 'briefing');
+      await cp.locator(`${tid('round')}`).first().filter({ hasText: '2014' }).waitFor();
+      await cp.locator(`${tid('seat-row')}[data-faction="russia"]:not([data-connected="0"])`).waitFor();
       clean(g.control, g.russia, g.us_nato, g.csto);
     },
   },
