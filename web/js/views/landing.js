@@ -249,7 +249,9 @@ export function mount(root, ctx) {
       const ae = /** @type {any} */ (err);
       if (ae.status === 401) {
         adminField.hidden = false;
-        showError(createErr, ae.message || 'This server needs the admin token to create games.');
+        showError(createErr, adminInput.value.trim()
+          ? { code: ae.code, message: 'The server did not accept that admin token.' }
+          : { code: ae.code, message: 'This server needs its admin token to create a game: enter it below.' });
         adminInput.focus();
       } else {
         showError(createErr, ae);
