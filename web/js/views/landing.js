@@ -251,7 +251,7 @@ export function mount(root, ctx) {
         adminField.hidden = false;
         showError(createErr, adminInput.value.trim()
           ? { code: ae.code, message: 'The server did not accept that admin token.' }
-          : { code: ae.code, message: 'This server needs its admin token to create a game: enter it below.' });
+          : { code: ae.code, message: 'This server needs its admin token to create a game: enter it in the Admin token field.' });
         adminInput.focus();
       } else {
         showError(createErr, ae);
