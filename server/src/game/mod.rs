@@ -232,3 +232,183 @@ impl<S: Store> Registry<S> {
         self.games.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{GameConfig, Phase, Temperament};
+    use crate::store::{
+        CommandRow, GameRow, GameStatus, SeatMove, SeatRow, SqliteStore, StoreError, StoreResult,
+    };
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A SQLite store whose next `failing` appends fail as if the database were away.
+    #[derive(Clone)]
+    struct Flaky {
+        inner: SqliteStore,
+        failing: Arc<AtomicU32>,
+    }
+
+    impl Store for Flaky {
+        fn kind(&self) -> &'static str {
+            "flaky"
+        }
+        async fn migrate(&self) -> StoreResult<()> {
+            self.inner.migrate().await
+        }
+        async fn ping(&self) -> StoreResult<()> {
+            self.inner.ping().await
+        }
+        async fn create_game(
+            &self,
+            game: &GameRow,
+            seats: &[SeatRow],
+            events: &[String],
+            status: GameStatus,
+        ) -> StoreResult<()> {
+            self.inner.create_game(game, seats, events, status).await
+        }
+        async fn add_seat(&self, seat: &SeatRow, limit: Option<u32>) -> StoreResult<bool> {
+            self.inner.add_seat(seat, limit).await
+        }
+        async fn move_seat(
+            &self,
+            game: Uuid,
+            seat: Uuid,
+            role: &str,
+            faction: Option<&str>,
+            limit: Option<u32>,
+        ) -> StoreResult<SeatMove> {
+            self.inner.move_seat(game, seat, role, faction, limit).await
+        }
+        async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
+            self.inner.seat_by_token(token_hash).await
+        }
+        async fn seats(&self, game: Uuid) -> StoreResult<Vec<SeatRow>> {
+            self.inner.seats(game).await
+        }
+        async fn game(&self, id: Uuid) -> StoreResult<Option<GameRow>> {
+            self.inner.game(id).await
+        }
+        async fn game_by_code(&self, code: &str) -> StoreResult<Option<GameRow>> {
+            self.inner.game_by_code(code).await
+        }
+        async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
+            self.inner.events_after(game, after).await
+        }
+        async fn append(
+            &self,
+            game: Uuid,
+            last_seq: i64,
+            events: &[String],
+            command: Option<&CommandRow>,
+            status: GameStatus,
+        ) -> StoreResult<i64> {
+            let fail = self
+                .failing
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if fail {
+                return Err(StoreError::Unavailable("connection refused (test)".into()));
+            }
+            self.inner
+                .append(game, last_seq, events, command, status)
+                .await
+        }
+        async fn record_command(&self, command: &CommandRow) -> StoreResult<()> {
+            self.inner.record_command(command).await
+        }
+        async fn command(
+            &self,
+            game: Uuid,
+            seat: Uuid,
+            client_id: &str,
+        ) -> StoreResult<Option<CommandRow>> {
+            self.inner.command(game, seat, client_id).await
+        }
+        async fn live_games(&self) -> StoreResult<Vec<GameRow>> {
+            self.inner.live_games().await
+        }
+    }
+
+    /// Bots whose commit failed try again by themselves, without waiting for a player's
+    /// command to wake the game.
+    #[tokio::test]
+    async fn bots_retry_a_failed_commit_by_themselves() {
+        let (inner, dir) = crate::store::contract::sqlite().await;
+        let store = Flaky {
+            inner,
+            failing: Arc::new(AtomicU32::new(0)),
+        };
+        let scenario = crate::cli::built_in("missile-defence-2013").expect("scenario");
+        let mut scenarios = Scenarios::new();
+        scenarios.insert(scenario.id.clone(), scenario.clone());
+        let config = GameConfig {
+            seed: 7,
+            preset: None,
+            deadlines: None,
+            bots: [("csto", Temperament::Dove), ("us_nato", Temperament::Dove)]
+                .into_iter()
+                .map(|(f, t)| (crate::engine::FactionId::new(f.to_owned()), t))
+                .collect(),
+            team_sizes: Default::default(),
+        };
+        let (game, events) =
+            crate::engine::Game::create(scenario.clone(), config, now_ms()).expect("create");
+        let bodies: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("json"))
+            .collect();
+        let id = Uuid::new_v4();
+        let row = GameRow {
+            id,
+            join_code: "BOTSAA".into(),
+            scenario: scenario.id.clone(),
+            control_token_hash: vec![1; 32],
+            created_at: 0,
+            last_seq: 0,
+            deadline_at: game.deadline_at,
+            ended: false,
+        };
+        let status = GameStatus {
+            deadline_at: game.deadline_at,
+            ended: false,
+        };
+        store
+            .create_game(&row, &[], &bodies, status)
+            .await
+            .expect("create game");
+        let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+        let registry = Registry::new(
+            store.clone(),
+            Arc::new(scenarios),
+            stop_rx,
+            std::time::Duration::from_secs(300),
+        );
+        // The bots' first moves (Ready in the briefing) fail to commit twice.
+        store.failing.store(2, Ordering::SeqCst);
+        let handle = registry.get(id).await.expect("game task");
+        let started = std::time::Instant::now();
+        loop {
+            let ready = handle
+                .with_game(|g, _| (g.phase, g.ready.len()))
+                .await
+                .expect("game");
+            if ready.1 == 2 {
+                assert_eq!(ready.0, Phase::Briefing, "Russia is people: not ready");
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "bots never retried: {ready:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            store.failing.load(Ordering::SeqCst),
+            0,
+            "both failures happened"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

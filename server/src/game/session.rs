@@ -107,6 +107,10 @@ struct Session<S: Store> {
     unsure: bool,
     /// When the clock may try again after a failed commit, and the next wait.
     retry_at: Option<Instant>,
+    /// Set when bots could not commit their moves (the database was away): they try again
+    /// then, without waiting for a player's command.
+    bots_retry_at: Option<Instant>,
+    bots_backoff: Duration,
     backoff: Duration,
 }
 
@@ -158,6 +162,8 @@ pub(super) fn spawn<S: Store>(
         stale: false,
         unsure: false,
         retry_at: None,
+        bots_retry_at: None,
+        bots_backoff: RETRY_MIN,
         backoff: RETRY_MIN,
     };
     let registry: Weak<Registry<S>> = Arc::downgrade(registry);
@@ -208,7 +214,15 @@ impl<S: Store> Session<S> {
                         self.backoff = (self.backoff * 2).min(RETRY_MAX);
                     }
                 }
-                _ = tokio::time::sleep(idle_after), if idle => {
+                _ = sleep_until(self.bots_retry_at), if self.bots_retry_at.is_some() => {
+                    let caught_up = !self.unsure || self.catch_up().await.is_ok();
+                    if caught_up {
+                        self.play_bots().await;
+                    } else {
+                        self.bots_failed(true);
+                    }
+                }
+                _ = tokio::time::sleep(idle_after), if idle && self.bots_retry_at.is_none() => {
                     self.subscribers.retain(|s| !s.tx.is_closed());
                     if self.subscribers.is_empty() {
                         tracing::debug!(game = %self.game_id, "idle game leaves memory");
@@ -550,8 +564,19 @@ impl<S: Store> Session<S> {
         }
     }
 
+    /// Bots could not commit: try again after a back-off.
+    fn bots_failed(&mut self, again: bool) {
+        self.bots_backoff = if again {
+            (self.bots_backoff * 2).min(RETRY_MAX)
+        } else {
+            RETRY_MIN
+        };
+        self.bots_retry_at = Some(Instant::now() + self.bots_backoff);
+    }
+
     /// Lets bot seats play until they have nothing more to do in the current phase.
     async fn play_bots(&mut self) {
+        let retrying = self.bots_retry_at.take();
         // Each pass is one phase at most; a bound guards against a bot loop.
         for _ in 0..(self.game.scenario.rounds.len() * 5 + 5) {
             if self.game.config.bots.is_empty() || self.game.phase == Phase::Ended {
@@ -577,6 +602,7 @@ impl<S: Store> Session<S> {
                             continue;
                         };
                         if self.commit(events, None).await.is_err() {
+                            self.bots_failed(retrying.is_some());
                             return;
                         }
                     }
