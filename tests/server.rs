@@ -2444,6 +2444,92 @@ async fn start_binary(db: &Db, log: &std::path::Path) -> Child {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_every_socket_with_1001_and_exits_0() {
+    let db = Db::sqlite();
+    let Db::Sqlite { dir } = &db else {
+        unreachable!()
+    };
+    let log = dir.join("server.log");
+    let mut server = start_binary(&db, &log).await;
+    let addr = server.addr;
+    let g = create_game(addr, json!({"team_sizes": {"russia": 10, "us_nato": 10}})).await;
+    // 20 players, each with a command acknowledged and one more in flight at SIGTERM.
+    let mut players = Vec::new();
+    for i in 0..20 {
+        let f = if i % 2 == 0 { "russia" } else { "us_nato" };
+        let token = join(addr, &g.code, &format!("P{i}"), f).await;
+        let mut c = Client::connect(addr, &format!("p{i}"), &token).await;
+        c.ok(chat(plenary(), &format!("acknowledged {i}"))).await;
+        players.push(c);
+    }
+    for (i, c) in players.iter_mut().enumerate() {
+        let cmd = chat(plenary(), &format!("in flight {i}"));
+        c.send_text(
+            &json!({"type": "command", "id": format!("flight-{i}"), "command": cmd}).to_string(),
+        )
+        .await;
+    }
+    let pid = server.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    // Every socket: maybe the answer to its in-flight command, then a 1001 close.
+    let mut in_flight_acked = Vec::new();
+    for c in players.iter_mut() {
+        let mut ws = c.ws.take().expect("connected");
+        let (frames, code) = read_until_close(&mut ws, Duration::from_secs(10)).await;
+        assert_eq!(code, Some(1001), "{}: {frames:?}", c.label);
+        for f in &frames {
+            if f["type"] == "ack" {
+                in_flight_acked.push(f["id"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+    }
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = server.child.try_wait().expect("try_wait") {
+            break st;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+    drop(server);
+
+    // After a restart: every acknowledged message is there once; every in-flight one is
+    // there at most once, and a retry with the same id makes it exactly once.
+    let server = start_binary(&db, &log).await;
+    let addr = server.addr;
+    for c in players.iter_mut() {
+        c.addr = addr;
+        c.hello(None).await;
+    }
+    for (i, c) in players.iter_mut().enumerate() {
+        let cmd = chat(plenary(), &format!("in flight {i}"));
+        let answer = c.send_command(&format!("flight-{i}"), &cmd).await;
+        assert!(matches!(answer, ServerFrame::Ack { .. }), "{answer:?}");
+    }
+    let (_, view) = summary(addr, &g.id, &g.control_token).await;
+    for i in 0..20 {
+        for text in [format!("acknowledged {i}"), format!("in flight {i}")] {
+            let n = view.messages.iter().filter(|m| m.text == text).count();
+            assert_eq!(n, 1, "{text:?} appears {n} times");
+        }
+    }
+    eprintln!(
+        "{} of 20 in-flight commands were acknowledged before the close",
+        in_flight_acked.len()
+    );
+    drop(server);
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_game_loses_nothing_acknowledged() {
     let db = Db::sqlite();
     let Db::Sqlite { dir } = &db else {

@@ -484,43 +484,57 @@ export const tests = [
     },
   },
   {
-    name: 'performance: the desk, cold, from navigation start',
+    name: 'performance: the desk, cold, from navigation start (3 loads)',
     async run(ctx) {
       const g = need();
-      // A new context with Russia's saved seat and an empty HTTP cache: a first visit.
-      const context = await ctx.browser.newContext({ viewport: LAPTOP, storageState: await g.russia.context.storageState() });
-      const page = await context.newPage();
-      await page.goto(ctx.server.url(`/game/${g.id}`), { waitUntil: 'commit' });
-      const visible = await page.waitForFunction(() => {
-        const d = document.querySelector('[data-testid="desk"]');
-        return d && /** @type {HTMLElement} */ (d).checkVisibility() && document.querySelector('[data-testid="indices"] details') ? performance.now() : 0;
-      }, null, { polling: 'raf', timeout: 20000 });
-      const deskMs = Number(await visible.jsonValue());
-      const loaded = await page.waitForFunction(() => {
-        const ok = document.querySelector('[data-testid="map"]') && document.querySelector('[data-testid="connection-status"][data-status="connected"]');
-        return ok ? performance.now() : 0;
-      }, null, { polling: 'raf', timeout: 20000 });
-      const loadedMs = Number(await loaded.jsonValue());
-      await sleep(300);
-      const t = await page.evaluate(() => {
-        const nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
-        const res = /** @type {PerformanceResourceTiming[]} */ (performance.getEntriesByType('resource'));
-        return {
-          transfer: (nav?.transferSize || 0) + res.reduce((s, r) => s + (r.transferSize || 0), 0),
-          decoded: (nav?.decodedBodySize || 0) + res.reduce((s, r) => s + (r.decodedBodySize || 0), 0),
-          requests: res.length + 1,
-          biggest: [...res].sort((a, b) => b.transferSize - a.transferSize).slice(0, 3).map((r) => `${new URL(r.name).pathname} ${(r.transferSize / 1024).toFixed(0)} KB`),
-          waterfall: [`document ${nav.responseEnd.toFixed(0)}`, `DOMContentLoaded ${nav.domContentLoadedEventEnd.toFixed(0)}`,
-            ...[...res].sort((a, b) => a.startTime - b.startTime).map((r) => `${new URL(r.name).pathname} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)}`)],
-        };
-      });
+      const storageState = await g.russia.context.storageState();
+      /** One first visit: a new context with Russia's saved seat and an empty HTTP cache. */
+      const load = async () => {
+        const context = await ctx.browser.newContext({ viewport: LAPTOP, storageState });
+        try {
+          const page = await context.newPage();
+          await page.goto(ctx.server.url(`/game/${g.id}`), { waitUntil: 'commit' });
+          // Usable: the desk is visible with the seat's view drawn (its indices are there).
+          const visible = await page.waitForFunction(() => {
+            const d = document.querySelector('[data-testid="desk"]');
+            return d && /** @type {HTMLElement} */ (d).checkVisibility() && document.querySelector('[data-testid="indices"] details') ? performance.now() : 0;
+          }, null, { polling: 'raf', timeout: 20000 });
+          const desk = Number(await visible.jsonValue());
+          const loaded = await page.waitForFunction(() => {
+            const ok = document.querySelector('[data-testid="map"]') && document.querySelector('[data-testid="connection-status"][data-status="connected"]');
+            return ok ? performance.now() : 0;
+          }, null, { polling: 'raf', timeout: 20000 });
+          const full = Number(await loaded.jsonValue());
+          await sleep(200);
+          const t = await page.evaluate(() => {
+            const nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
+            const res = /** @type {PerformanceResourceTiming[]} */ (performance.getEntriesByType('resource'));
+            return {
+              transfer: (nav?.transferSize || 0) + res.reduce((s, r) => s + (r.transferSize || 0), 0),
+              decoded: (nav?.decodedBodySize || 0) + res.reduce((s, r) => s + (r.decodedBodySize || 0), 0),
+              requests: res.length + 1,
+              biggest: [...res].sort((a, b) => b.transferSize - a.transferSize).slice(0, 3).map((r) => `${new URL(r.name).pathname} ${(r.transferSize / 1024).toFixed(0)} KB`),
+              waterfall: [`document ${nav.responseEnd.toFixed(0)}`, `DOMContentLoaded ${nav.domContentLoadedEventEnd.toFixed(0)}`,
+                ...[...res].sort((a, b) => a.startTime - b.startTime).map((r) => `${new URL(r.name).pathname} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)}`)],
+            };
+          });
+          return { desk, full, ...t };
+        } finally {
+          await context.close();
+        }
+      };
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await load());
+      const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const ms = (/** @type {number[]} */ xs) => `${median(xs).toFixed(0)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`;
       const kb = (/** @type {number} */ n) => `${(n / 1024).toFixed(0)} KB`;
-      ctx.runner.figure('desk visible with its view (from navigation start)', `${deskMs.toFixed(0)} ms`, '5000 ms');
-      ctx.runner.figure('desk with map drawn and socket open', `${loadedMs.toFixed(0)} ms`, '—');
+      const deskMs = median(runs.map((r) => r.desk));
+      const t = runs[runs.length - 1];
+      ctx.runner.figure('desk usable: visible with its view, from navigation start (median of 3)', ms(runs.map((r) => r.desk)), '5000 ms');
+      ctx.runner.figure('desk with map drawn and socket open (median of 3)', ms(runs.map((r) => r.full)), '—');
       ctx.runner.figure(`desk transfer, cold cache (${t.requests} requests)`, `${kb(t.transfer)} (${kb(t.decoded)} uncompressed)`, '5 MB');
       ctx.runner.note(`largest transfers: ${t.biggest.join(', ')}`);
       ctx.runner.note(`requests (ms from navigation start): ${t.waterfall.join(', ')}`);
-      await context.close();
       assert(deskMs < 5000, `the desk took ${deskMs.toFixed(0)} ms to show (bound 5 s)`);
       assert(t.transfer < 5 * 1024 * 1024, `the desk transferred ${kb(t.transfer)} (bound 5 MB)`);
       assert(t.transfer > 0, 'transfer sizes were measured');
@@ -578,32 +592,44 @@ export const tests = [
       }
       assert(summary.view.phase === 'ended', `the bot game ended (phase ${summary.view.phase})`);
       const rounds = summary.view.reports.length;
-      const context = await ctx.browser.newContext({ viewport: LAPTOP });
-      await context.addInitScript(([key, id, seat]) => {
-        const all = JSON.parse(localStorage.getItem(key) || '{}');
-        if (!all[id]) { all[id] = seat; localStorage.setItem(key, JSON.stringify(all)); }
-      }, [SEATS_KEY, made.game_id, { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Perf Control', join_code: made.join_code }]);
-      const page = await context.newPage();
+      const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Perf Control', join_code: made.join_code };
+      /** @type {string[]} */
       const errors = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      let ms = -1;
-      let charts = 0;
-      try {
-        await page.goto(ctx.server.url(`/game/${made.game_id}/after`), { waitUntil: 'commit' });
-        const done = await page.waitForFunction((n) => {
-          const charts = document.querySelectorAll('[data-testid="chart"]');
-          const root = document.querySelector('[data-testid="after-action"]');
-          if (!root && /not available yet/.test(document.body?.textContent || '')) return -1;
-          return root && charts.length >= n ? performance.now() : 0;
-        }, 2, { polling: 'raf', timeout: 20000 });
-        ms = Number(await done.jsonValue());
-        assert(ms >= 0, 'the after-action view is missing (the client says "This view is not available yet")');
-        charts = await page.locator(tid('chart')).count();
-        ctx.runner.figure(`after-action page, ${rounds} rounds, ${summary.seq} events (${charts} charts)`, `${ms.toFixed(0)} ms`, '5000 ms');
-        await shot(ctx, page, 'after-action-8-rounds');
-      } finally {
-        await context.close();
-      }
+      /** One first visit of the after-action page; returns ms from navigation start. */
+      const load = async (/** @type {boolean} */ screenshot) => {
+        const context = await ctx.browser.newContext({ viewport: LAPTOP });
+        try {
+          await context.addInitScript(([key, id, s]) => {
+            const all = JSON.parse(localStorage.getItem(key) || '{}');
+            if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
+          }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
+          const page = await context.newPage();
+          page.on('pageerror', (e) => errors.push(String(e)));
+          await page.goto(ctx.server.url(`/game/${made.game_id}/after`), { waitUntil: 'commit' });
+          // Rendered: the page, its charts and the timeline of every round.
+          const done = await page.waitForFunction((n) => {
+            const root = document.querySelector('[data-testid="after-action"]');
+            if (!root && /not available yet/.test(document.body?.textContent || '')) return -1;
+            const charts = document.querySelectorAll('[data-testid="after-charts"] [data-testid="chart"]').length;
+            const rounds = document.querySelectorAll('[data-testid="timeline-round"]').length;
+            return root && charts >= 2 && rounds >= n ? performance.now() : 0;
+          }, rounds, { polling: 'raf', timeout: 20000 });
+          const ms = Number(await done.jsonValue());
+          assert(ms >= 0, 'the after-action view is missing (the client says "This view is not available yet")');
+          const charts = await page.locator(tid('chart')).count();
+          if (screenshot) await shot(ctx, page, 'after-action-8-rounds');
+          return { ms, charts };
+        } finally {
+          await context.close();
+        }
+      };
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await load(i === 0));
+      const times = runs.map((r) => r.ms);
+      const median = [...times].sort((a, b) => a - b)[1];
+      ctx.runner.figure(`after-action page, ${rounds} rounds, ${summary.seq} events, ${runs[0].charts} charts (median of 3)`,
+        `${median.toFixed(0)} ms (${times.map((x) => x.toFixed(0)).join(', ')})`, '5000 ms');
+      const ms = median;
       assert(rounds === 8, `the game has 8 turn reports (got ${rounds})`);
       assert(errors.length === 0, `uncaught errors: ${errors.join('; ')}`);
       assert(ms < 5000, `the after-action page took ${ms.toFixed(0)} ms (bound 5 s)`);

@@ -11,7 +11,7 @@
  * (`data-order-id`, `data-action`), `order-quantity`, `order-amend`, `order-withdraw`,
  * `order-action-<action id>` (a catalogue row) containing `order-qty`, `order-submit`,
  * `order-warning`, `order-confirm` / `order-cancel` (shown when the order would breach a clause),
- * `order-error`; `orders-phase-note`.
+ * `order-error`; `orders-phase-note`; `builds`, `build` (`data-action`): this faction's builds under way.
  * @module components/orders
  */
 
@@ -85,7 +85,7 @@ export function createOrders({ store }) {
   function render(force = false) {
     const v = store.view;
     if (!v) return;
-    const key = JSON.stringify([v.phase, v.orders[me], v.purses[me], v.vars, v.order_warnings, v.round]);
+    const key = JSON.stringify([v.phase, v.orders[me], v.purses[me], v.vars, v.order_warnings, v.round, v.builds]);
     if (!force && key === lastKey) return;
     lastKey = key;
     const active = document.activeElement;
@@ -211,10 +211,19 @@ export function createOrders({ store }) {
         err);
     });
 
+    const builds = (v.builds || []).filter((/** @type {any} */ b) => b.faction === me);
+    const buildsBox = builds.length
+      ? h('div', { class: 'builds', 'data-testid': 'builds' },
+        h('h3', null, 'Builds under way'),
+        h('ul', null, builds.map((/** @type {any} */ b) => h('li', { 'data-testid': 'build', 'data-action': b.action },
+          `${byId.get(b.action)?.name || b.action}${b.quantity > 1 ? ` × ${b.quantity}` : ''}: ready at the adjudication of ${roundLabel(b.due_round)}`,
+          b.covert ? h('span', { class: 'tag' }, 'Covert') : null))))
+      : null;
+
     replace(el,
       h('h3', null, `Orders of ${factionName(me)}`),
       isOrders ? null : h('p', { class: 'hint', 'data-testid': 'orders-phase-note' }, 'Orders are given in the orders phase. You can look at the catalogue now.'),
-      summary, draftBox,
+      summary, draftBox, buildsBox,
       h('h3', null, 'Actions'),
       h('ul', { class: 'action-list' }, rows));
 

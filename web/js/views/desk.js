@@ -12,7 +12,7 @@
  */
 
 import { h, replace, errorBox, showError } from '../dom.js';
-import { factionName, factionColour, num, endingText, roundLabel, temperamentName, phaseName } from '../format.js';
+import { factionName, factionColour, num, endingText, roundLabel, temperamentName, phaseName, actionName } from '../format.js';
 import { createClock, createConnectionStatus, createConnectionBanner } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
@@ -162,12 +162,13 @@ export function mount(root, ctx) {
   let lastBriefingKey = '';
   function updateBriefing() {
     const v = store.view;
-    const key = JSON.stringify([v.round, v.briefings.length, v.annotations.length]);
+    const key = JSON.stringify([v.round, v.briefings.length, v.annotations.length, v.builds]);
     if (key === lastBriefingKey) return;
     lastBriefingKey = key;
     const now = v.briefings.filter((/** @type {any} */ b) => b[0] === v.round);
     const earlier = v.briefings.filter((/** @type {any} */ b) => b[0] !== v.round).reverse();
     const notes = v.annotations;
+    const others = (v.builds || []).filter((/** @type {any} */ b) => b.faction !== me);
     /** @param {any} b */
     const card = (b) => h('article', { class: 'event-card' },
       h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, ' injected by Control') : null),
@@ -177,6 +178,8 @@ export function mount(root, ctx) {
       now.length ? now.map(card) : h('p', { class: 'muted' }, `No event in ${roundLabel(v.round)} so far.`),
       notes.length ? h('div', { class: 'notes' }, h('h3', null, 'Notes from Control'),
         h('ul', null, [...notes].reverse().map((/** @type {any} */ n) => h('li', null, h('span', { class: 'muted small' }, `${roundLabel(n[0])}: `), n[1])))) : null,
+      others.length ? h('div', { class: 'notes', 'data-testid': 'others-builds' }, h('h3', null, 'Others’ builds under way'),
+        h('ul', null, others.map((/** @type {any} */ b) => h('li', null, `${factionName(b.faction)}: ${actionName(b.action)}${b.quantity > 1 ? ` × ${b.quantity}` : ''}, ready ${roundLabel(b.due_round)}`)))) : null,
       earlier.length ? h('details', null, h('summary', null, `Earlier events (${earlier.length})`), earlier.map(card)) : null);
   }
 
