@@ -77,9 +77,58 @@ enum Mix {
     /// Plenary chat only.
     Chat,
     /// Games are moved to negotiation; each player cycles chat, a proposal (a data-exchange
-    /// clause to another faction) and its withdrawal. Orders are not driven: the rules allow a
-    /// faction one order of an action per round, so a team cannot give them at load rates.
+    /// clause to another faction) and its withdrawal.
     Negotiation,
+    /// Games are moved to the orders phase; each player alternates chat with its faction's
+    /// standing order: the first to act submits it (a cheap action of the faction), then
+    /// everyone amends its quantity. (The rules allow one order of an action per faction per
+    /// round, so amending is how a team gives orders at load rates.)
+    Orders,
+    /// Half the games negotiate, half give orders.
+    Full,
+}
+
+impl Mix {
+    /// What the players of game `g` do.
+    fn for_game(self, g: usize) -> Mix {
+        match self {
+            Mix::Full if g % 2 == 0 => Mix::Negotiation,
+            Mix::Full => Mix::Orders,
+            m => m,
+        }
+    }
+    /// Phases Control advances a new game by.
+    fn advances(self) -> usize {
+        match self {
+            Mix::Chat | Mix::Full => 0,
+            Mix::Negotiation => 1,
+            Mix::Orders => 2,
+        }
+    }
+}
+
+/// The action a faction's players order in the orders mix, and the larger quantity they
+/// amend it to: the cheapest action without prerequisites, two units if the rules and the
+/// first round's purse allow.
+fn order_action(faction: &str) -> Option<(detente::engine::ActionId, u32)> {
+    let scenario = detente::cli::built_in("missile-defence-2013").ok()?;
+    let purse = scenario
+        .resources
+        .iter()
+        .find(|r| r.faction.as_str() == faction)?;
+    scenario
+        .actions
+        .iter()
+        .filter(|a| a.owner.as_str() == faction && a.requires.is_empty())
+        .filter(|a| a.budget <= purse.budget_initial && a.capital <= purse.capital_initial)
+        .min_by(|a, b| (a.budget + a.capital).total_cmp(&(b.budget + b.capital)))
+        .map(|a| {
+            let two = a.max_per_round >= 2
+                && a.max_total.is_none_or(|t| t >= 2)
+                && 2.0 * a.budget <= purse.budget_initial
+                && 2.0 * a.capital <= purse.capital_initial;
+            (a.id.clone(), if two { 2 } else { 1 })
+        })
 }
 
 /// What one process measured.
@@ -139,10 +188,11 @@ async fn parent(args: Args) -> Result<()> {
                 .arg("--child")
                 .arg(i.to_string())
                 .arg("--mix")
-                .arg(match args.mix {
-                    Mix::Chat => "chat",
-                    Mix::Negotiation => "negotiation",
-                })
+                .arg(
+                    clap::ValueEnum::to_possible_value(&args.mix)
+                        .map(|v| v.get_name().to_owned())
+                        .unwrap_or_default(),
+                )
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped());
             if !args.local_addrs.is_empty() {
@@ -221,34 +271,40 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
                 faction: joined["seat"]["faction"].as_str().unwrap_or("").to_owned(),
             });
         }
-        if args.mix == Mix::Negotiation {
+        let advances = args.mix.for_game(g).advances();
+        if advances > 0 {
             let control = created["control_token"]
                 .as_str()
                 .ok_or_else(|| anyhow!("no control token: {created}"))?;
-            advance_to_negotiation(args.server, control).await?;
+            advance(args.server, control, advances).await?;
         }
     }
     Ok(players)
 }
 
-/// Control moves a game from its briefing to negotiation.
-async fn advance_to_negotiation(server: SocketAddr, control_token: &str) -> Result<()> {
+/// Control moves a new game on by `times` phases (briefing → negotiation → orders).
+async fn advance(server: SocketAddr, control_token: &str, times: usize) -> Result<()> {
     let mut ws = connect(server, None, control_token).await?;
-    let cmd = ClientFrame::Command {
-        id: "advance".into(),
-        command: Command::AdvancePhase {},
-    };
-    ws.send(Message::text(serde_json::to_string(&cmd)?)).await?;
-    while let Some(msg) = ws.next().await {
-        if let Message::Text(t) = msg? {
-            match serde_json::from_str::<ServerFrame>(&t) {
-                Ok(ServerFrame::Ack { .. }) => return Ok(()),
-                Ok(ServerFrame::Error { message, .. }) => bail!("advance refused: {message}"),
-                _ => {}
+    'next: for i in 0..times {
+        let cmd = ClientFrame::Command {
+            id: format!("advance-{i}"),
+            command: Command::AdvancePhase {},
+        };
+        ws.send(Message::text(serde_json::to_string(&cmd)?)).await?;
+        while let Some(msg) = ws.next().await {
+            if let Message::Text(t) = msg? {
+                match serde_json::from_str::<ServerFrame>(&t) {
+                    Ok(ServerFrame::Ack { .. }) => continue 'next,
+                    Ok(ServerFrame::Error { message, .. }) => {
+                        bail!("advance refused: {message}")
+                    }
+                    _ => {}
+                }
             }
         }
+        bail!("closed before the advance was acknowledged")
     }
-    bail!("closed before the advance was acknowledged")
+    Ok(())
 }
 
 async fn http_post(args: &Args, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
@@ -318,7 +374,7 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         let server = args.server;
         let stop_at = stop_at.clone();
         let seed = (proc_index * 1_000_003 + k) as u64;
-        let mix = args.mix;
+        let mix = args.mix.for_game(p.game);
         tasks.push(tokio::spawn(async move {
             let ws = match connect(server, local, &p.token).await {
                 Ok(ws) => ws,
@@ -417,6 +473,14 @@ async fn player(
 ) {
     // The player's open proposal, learnt from its ProposalMade event, to withdraw next.
     let mut my_proposal: Option<u32> = None;
+    // The orders mix: the action, its larger quantity, and the faction's standing order of it
+    // (learnt from OrderSubmitted events).
+    let ordered = if mix == Mix::Orders {
+        order_action(&faction)
+    } else {
+        None
+    };
+    let mut standing: Option<u32> = None;
     let other = match faction.as_str() {
         "russia" => "us_nato",
         _ => "russia",
@@ -449,6 +513,16 @@ async fn player(
                 let command = match (mix, n % 4, my_proposal.take()) {
                     (Mix::Negotiation, 1, None) => propose(&faction, &other, seed),
                     (Mix::Negotiation, 3, Some(p)) => Command::Withdraw { proposal: p },
+                    (Mix::Orders, 1 | 3, _) if ordered.is_some() => {
+                        let (action, high) = ordered.clone().unwrap_or_else(|| ("".into(), 1));
+                        match standing {
+                            Some(order) => Command::AmendOrder {
+                                order,
+                                quantity: if n % 8 < 4 { high } else { 1 },
+                            },
+                            None => Command::SubmitOrder { action, quantity: 1 },
+                        }
+                    }
                     (_, _, open) => {
                         my_proposal = open;
                         chat
@@ -486,6 +560,11 @@ async fn player(
                         if proposal.terms.title == proposal_title(seed) =>
                     {
                         my_proposal = Some(proposal.id);
+                    }
+                    Ok(ServerFrame::Event { event: detente::engine::view::SeatEvent::OrderSubmitted { faction: f, order }, .. })
+                        if f.as_str() == faction && ordered.as_ref().is_some_and(|(a, _)| *a == order.action) =>
+                    {
+                        standing = Some(order.id);
                     }
                     Ok(ServerFrame::Event { event: detente::engine::view::SeatEvent::ChatPosted { message }, .. }) => {
                         // "t=<sent µs> s=<sender>": fan-out counts deliveries to the others.
