@@ -18,7 +18,7 @@
 
 import { h, replace, clear } from './dom.js';
 import { GameStore } from './store.js';
-import { loadSeat, forgetSeat } from './session.js';
+import { loadSeat, forgetSeat, updateSeat } from './session.js';
 
 /**
  * @typedef {object} ViewContext
@@ -148,8 +148,14 @@ async function route() {
       stopStore();
       unmountCurrent();
       replace(root, h('p', { class: 'loading', 'data-testid': 'loading' }, 'Loading the game…'));
-      const s = new GameStore({ gameId, token: saved.token });
+      const s = new GameStore({ gameId, token: saved.token, scenarioId: saved.scenario_id });
       store = s;
+      // Fetch the view's code while the game loads (the seat saved here says which view).
+      if (!sub) {
+        const guess = viewForRole(saved.seat?.role || 'observer');
+        import(`./views/${guess}.js`).catch(() => null);
+        if (guess === 'desk') import('./components/map.js').catch(() => null);
+      }
       const waiting = () => {
         if (s.status === 'reconnecting' && !s.view) {
           replace(root, h('p', { class: 'loading', 'data-testid': 'loading', role: 'status' },
@@ -177,6 +183,7 @@ async function route() {
         return;
       }
       s.removeEventListener('change', waiting);
+      if (s.view && saved.scenario_id !== s.view.scenario) updateSeat(gameId, { scenario_id: s.view.scenario });
       if (token !== routeToken) return;
       s.addEventListener('seat', () => {
         // Control moved this seat: show the view that goes with the new seat.

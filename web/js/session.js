@@ -14,7 +14,8 @@ const KEY = 'detente.seats.v1';
  * @property {import('./api.js').Seat} seat
  * @property {string} name
  * @property {string} [join_code]
- * @property {string} [scenario] scenario title or id, for the "your games" list
+ * @property {string} [scenario] scenario title, for the "your games" list
+ * @property {string} [scenario_id] the game's scenario id, remembered to fetch it early
  * @property {number} [saved_at] Unix ms
  */
 

@@ -32,12 +32,15 @@ const KEEP_EVENTS = 512;
 
 export class GameStore extends EventTarget {
   /**
-   * @param {{gameId: string, token: string}} opts
+   * @param {{gameId: string, token: string, scenarioId?: string}} opts `scenarioId`: the
+   *   scenario this game is believed to use (e.g. remembered from an earlier visit), fetched
+   *   at the same time as the summary.
    */
-  constructor({ gameId, token }) {
+  constructor({ gameId, token, scenarioId }) {
     super();
     this.gameId = gameId;
     this.token = token;
+    this.scenarioHint = scenarioId || null;
     /** @type {import('./api.js').You | null} */
     this.you = null;
     /** Sequence number of the last event the view includes. */
@@ -80,6 +83,8 @@ export class GameStore extends EventTarget {
     let attempt = 0;
     for (;;) {
       try {
+        // The scenario we expect, fetched alongside the summary; checked against it below.
+        if (this.scenarioHint) api.scenario(this.scenarioHint).catch(() => null);
         const s = await api.summary(this.gameId, this.token);
         this.acceptSummary(s, true);
         const sc = await api.scenario(this.view.scenario);

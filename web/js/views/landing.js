@@ -100,6 +100,8 @@ export function mount(root, ctx) {
       saveSeat(r.game_id, {
         token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name,
         join_code: code.toUpperCase().replace(/[^A-Z0-9]/g, ''),
+        // A guess (the join answer does not name the scenario), checked when the game loads.
+        scenario_id: list.length === 1 ? list[0].id : undefined,
       });
       ctx.navigate(`/game/${r.game_id}`);
     } catch (err) {
@@ -242,7 +244,7 @@ export function mount(root, ctx) {
       const r = await api.createGame(body, adminInput.value.trim() || undefined);
       saveSeat(r.game_id, {
         token: r.control_token, seat_id: r.control_seat_id, seat: { role: 'control' }, name,
-        join_code: r.join_code, scenario: s.title,
+        join_code: r.join_code, scenario: s.title, scenario_id: s.id,
       });
       ctx.navigate(`/game/${r.game_id}`);
     } catch (err) {
