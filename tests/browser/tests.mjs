@@ -413,6 +413,9 @@ export const tests = [
       await cp.locator(`${tid('seat-row')}[data-role="control"]`).first().waitFor();
       // The technical truth beside each faction's perception.
       await cp.locator(tid('truth-table')).waitFor();
+      // Control sees every proposal: the title and the reason with scripts are visible, as text.
+      await cp.getByText(XSS.title, { exact: false }).first().waitFor();
+      await cp.getByText(XSS.reason.trim(), { exact: false }).first().waitFor();
       await noInjection(cp, 'console');
       await shot(ctx, cp, 'console');
       await accessible(ctx, cp, 'console');
