@@ -225,10 +225,12 @@ export function createProposals({ store }) {
     return h('fieldset', { class: 'clause-card', 'data-testid': 'clause', 'data-kind': c.kind, id: `${pre}` },
       h('legend', null, `Clause ${i + 1}: ${kind.name}`),
       kind.description ? h('p', { class: 'hint' }, kind.description) : null,
-      h('div', { class: 'field' },
-        h('label', { for: `${pre}-by` }, 'Bound party'),
-        h('select', { id: `${pre}-by`, 'data-testid': 'clause-by', onchange: set('by', String) },
-          bys.map((p) => h('option', { value: p, selected: p === c.by }, factionName(p))))),
+      bys.length
+        ? h('div', { class: 'field' },
+          h('label', { for: `${pre}-by` }, 'Bound party'),
+          h('select', { id: `${pre}-by`, 'data-testid': 'clause-by', onchange: set('by', String) },
+            bys.map((p) => h('option', { value: p, selected: p === c.by }, factionName(p)))))
+        : h('p', { class: 'warning', id: `${pre}-by` }, `Only ${andList(kind.givers.map(factionName))} can give this clause: add them as a party, or remove the clause.`),
       details,
       kind.capital_cost || kind.ratification
         ? h('p', { class: 'hint' },
@@ -269,6 +271,7 @@ export function createProposals({ store }) {
     if (!(t.duration_rounds >= 1 && t.duration_rounds <= rounds)) return `The duration is 1 to ${rounds} rounds.`;
     for (const [i, c] of t.clauses.entries()) {
       const kind = kinds.find((/** @type {any} */ k) => k.id === c.kind);
+      if (!byChoices(kind).includes(c.by)) return `Clause ${i + 1}: “${kind.name}” is given by ${andList((kind.givers.length ? kind.givers : [c.by]).map(factionName))}, who must be a party.`;
       if (kind.form === 'forbid' && !c.action) return `Clause ${i + 1}: choose an action.`;
       if (kind.form === 'cap' && (!c.var || !Number.isFinite(c.max))) return `Clause ${i + 1}: choose what is capped and the maximum.`;
       if (kind.form === 'cap' && c.var) {
@@ -292,7 +295,12 @@ export function createProposals({ store }) {
     showError(builderErr, null);
     builder.querySelectorAll('.clause-card.invalid').forEach((x) => x.classList.remove('invalid'));
     const problem = check();
-    if (problem) { showError(builderErr, problem); return; }
+    if (problem) {
+      showError(builderErr, problem);
+      const m = /^Clause (\d+)/.exec(problem);
+      if (m) builder.querySelector(`#pb-clause-${Number(m[1]) - 1}`)?.classList.add('invalid');
+      return;
+    }
     const t = terms();
     const cmd = draft.counterOf ? { type: 'counter', proposal: draft.counterOf.id, terms: t } : { type: 'propose', terms: t };
     submitBtn.disabled = true;
