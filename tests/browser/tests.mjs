@@ -93,6 +93,20 @@ async function accessible(ctx, page, view) {
   assert(bad.length === 0, `axe: ${bad.length} serious/critical violation(s) on the ${view}: ${bad.map((v) => v.id).join(', ')}`);
 }
 
+/**
+ * The page fits a tablet (768×1024) without scrolling sideways; screenshot it there; back to
+ * the laptop size.
+ * @param {Ctx} ctx @param {Page} page @param {string} name
+ */
+async function fitsTablet(ctx, page, name) {
+  await page.setViewportSize(TABLET);
+  await sleep(100);
+  await shot(ctx, page, `${name}-tablet`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.setViewportSize(LAPTOP);
+  assert(overflow <= 1, `the ${name} scrolls sideways on a tablet (${overflow}px)`);
+}
+
 /** The testid selector. @param {string} id */
 const tid = (id) => `[data-testid="${id}"]`;
 
@@ -418,6 +432,7 @@ export const tests = [
       await cp.getByText(XSS.reason.trim(), { exact: false }).first().waitFor();
       await noInjection(cp, 'console');
       await shot(ctx, cp, 'console');
+      await fitsTablet(ctx, cp, 'console');
       await accessible(ctx, cp, 'console');
       await phase(g.russia.page, 'review');
       await cp.locator(`${tid('advance')}, ${tid('advance-phase')}`).first().click();
@@ -479,6 +494,7 @@ export const tests = [
           'an observer has no chat box');
         assert(await o.page.getByText('Just between us.').count() === 0, 'an observer does not see the bilateral channel');
         await shot(ctx, o.page, 'observer');
+      await fitsTablet(ctx, o.page, 'observer');
         clean(o);
         await accessible(ctx, o.page, 'observer view');
       } finally {
@@ -569,6 +585,7 @@ export const tests = [
       await rp.locator(`${tid('timeline-round')}[data-round="0"]`).waitFor();
       await noInjection(rp, 'after-action page');
       await shot(ctx, rp, 'after-action');
+      await fitsTablet(ctx, rp, 'after-action');
       await accessible(ctx, rp, 'after-action page');
       // The printable layout: print media, no horizontal overflow on A4-ish width.
       await rp.emulateMedia({ media: 'print' });
