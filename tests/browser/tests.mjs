@@ -468,6 +468,9 @@ export const tests = [
         assert(qrOk, 'the QR code image loads');
         // Plenary headlines: public messages, as text.
         await page.locator(tid('headline'), { hasText: 'After the SIGKILL restart.' }).first().waitFor();
+        // …updated live.
+        await chat(g.russia.page, 'Live on the projector.');
+        await page.locator(tid('headline'), { hasText: 'Live on the projector.' }).first().waitFor();
         await page.locator(tid('map')).first().waitFor();
         await noInjection(page, 'projector');
         await shot(ctx, page, 'projector');
