@@ -54,8 +54,20 @@ export function factionName(id) {
  * @param {string} id
  */
 export function factionColour(id) {
-  return factions.get(id)?.colour || '#6b7280';
+  return FACTION_COLOURS[id] || factions.get(id)?.colour || '#6b7280';
 }
+
+/**
+ * Faction colours used everywhere in the client (map, channels, charts): the Okabe–Ito
+ * palette, safe for the common forms of colour blindness. Factions are also told apart without
+ * colour (names in labels and titles; CSTO countries hatched on the map). Factions not listed
+ * here (other scenarios) fall back to the scenario's colour.
+ */
+export const FACTION_COLOURS = /** @type {Record<string, string>} */ ({
+  us_nato: '#0072b2',
+  russia: '#d55e00',
+  csto: '#cc79a7',
+});
 
 /** @param {string} id */
 export function varName(id) {

@@ -14,6 +14,7 @@
  */
 
 import { svg, h, uniqueId } from '../dom.js';
+import { FACTION_COLOURS } from '../format.js';
 import { VIEW, COUNTRIES, project } from '../mapdata.js';
 
 /**
@@ -44,17 +45,8 @@ export const NATO_2013 = [
  */
 export const CSTO_2013 = ['ARM', 'BLR', 'KAZ', 'KGZ', 'RUS', 'TJK'];
 
-/**
- * Faction colours: the Okabe–Ito palette (safe for the common forms of colour blindness). The
- * blocs are also told apart without colour: CSTO countries are hatched, and markers carry
- * their faction's name in their title and in the text alternative.
- * Factions not listed here fall back to the scenario's colour.
- */
-export const FACTION_COLOURS = /** @type {Record<string, string>} */ ({
-  us_nato: '#0072b2',
-  russia: '#d55e00',
-  csto: '#cc79a7',
-});
+/** Faction colours: one palette for the whole client, defined in format.js. */
+export { FACTION_COLOURS };
 
 /**
  * Country names written on the map for orientation: [ISO alpha-3, text, lon, lat of the label].
