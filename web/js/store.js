@@ -57,6 +57,11 @@ export class GameStore extends EventTarget {
     this.status = 'idle';
     /** @type {Array<{seq: number, event: any}>} */
     this.recent = [];
+    /** `recent` holds every event applied after this sequence (the base it was folded onto). */
+    this.recentFrom = 0;
+    /** Bumped whenever the view is replaced wholesale (a welcome with a view), so a summary
+     *  requested before that cannot overwrite it. */
+    this.epoch = 0;
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.refreshTimer = null;
     this.refreshing = false;
@@ -116,6 +121,8 @@ export class GameStore extends EventTarget {
       this.view = d.view;
       this.seq = d.seq;
       this.recent = [];
+      this.recentFrom = d.seq;
+      this.epoch += 1;
       this.setYou(d.you);
       this.emit({ kind: 'view' });
       this.scheduleRefresh();
@@ -145,6 +152,28 @@ export class GameStore extends EventTarget {
   command(command) {
     if (!this.connection) return Promise.reject({ code: 'offline', message: 'not connected' });
     return this.connection.send(command);
+  }
+
+  /**
+   * Resolves once the view includes sequence `seq` (e.g. an ack's: its events have been
+   * applied), or after `timeoutMs` (a seat does not see every event, so it may never get
+   * exactly that one).
+   * @param {number} seq
+   * @param {number} [timeoutMs]
+   * @returns {Promise<void>}
+   */
+  caughtUp(seq, timeoutMs = 2000) {
+    if (this.seq >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.removeEventListener('change', check);
+        resolve();
+      };
+      const check = () => { if (this.seq >= seq || this.stopped) done(); };
+      const timer = setTimeout(done, timeoutMs);
+      this.addEventListener('change', check);
+    });
   }
 
   /**
@@ -208,28 +237,37 @@ export class GameStore extends EventTarget {
   /**
    * @param {any} s summary response
    * @param {boolean} first
+   * @returns {boolean} whether the summary was taken
    */
   acceptSummary(s, first) {
     if (s.join_code) this.joinCode = s.join_code;
     if (first) {
       this.view = s.view;
       this.seq = s.seq;
+      this.recentFrom = s.seq;
       this.you = s.you;
-      return;
+      return true;
     }
     if (s.seq >= this.seq) {
       this.view = s.view;
       this.seq = s.seq;
-    } else {
+    } else if (s.seq >= this.recentFrom) {
       // The summary is older than what we hold: re-apply the events it lacks.
       let v = s.view;
       for (const r of this.recent) if (r.seq > s.seq) v = fold(v, r.event);
       this.view = v;
+    } else {
+      // Older than the base of the events we kept (e.g. a welcome with a view came in while
+      // it was on its way): it cannot be brought up to date, and would roll the view back.
+      return false;
     }
-    if (this.connection && (this.connection.lastSeq === null || this.connection.lastSeq < this.seq)) {
+    // Resume from here next time. Not while the connection holds no state on purpose (after a
+    // seat change it must ask for a whole view, without last_seq).
+    if (this.connection && this.connection.lastSeq !== null && this.connection.lastSeq < this.seq) {
       this.connection.lastSeq = this.seq;
     }
     this.setYou(s.you);
+    return true;
   }
 
   /**
@@ -241,7 +279,10 @@ export class GameStore extends EventTarget {
     this.view = fold(this.view, event);
     this.seq = seq;
     this.recent.push({ seq, event });
-    if (this.recent.length > KEEP_EVENTS) this.recent.splice(0, this.recent.length - KEEP_EVENTS);
+    if (this.recent.length > KEEP_EVENTS) {
+      const dropped = this.recent.splice(0, this.recent.length - KEEP_EVENTS);
+      this.recentFrom = dropped[dropped.length - 1].seq;
+    }
     this.emit({ kind: 'event', event, seq });
     if (REFRESH_AFTER.has(event.type)) this.scheduleRefresh(event.type === 'game_ended' ? 0 : 250);
   }
@@ -266,11 +307,13 @@ export class GameStore extends EventTarget {
       return;
     }
     this.refreshing = true;
+    const epoch = this.epoch;
     try {
       const s = await api.summary(this.gameId, this.token);
       if (this.stopped) return;
-      this.acceptSummary(s, false);
-      this.emit({ kind: 'view' });
+      // A welcome with a view replaced the state meanwhile (it also asked for a new summary).
+      if (epoch !== this.epoch) return;
+      if (this.acceptSummary(s, false)) this.emit({ kind: 'view' });
     } catch {
       // The socket will bring us back up to date; try again after the next event.
     } finally {
