@@ -118,12 +118,16 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
     }
   });
 
+  /** A message is on its way: Enter or Send again must not post it a second time. */
+  let sending = false;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (sending) return;
     const ch = channelByKey.get(selected);
     const text = input.value;
     if (!ch || !text.trim()) return;
     showError(err, null);
+    sending = true;
     send.disabled = true;
     try {
       await store.command({ type: 'chat', channel: ch, text });
@@ -131,7 +135,8 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
     } catch (x) {
       showError(err, /** @type {any} */ (x));
     } finally {
-      send.disabled = false;
+      sending = false;
+      update();
       input.focus();
     }
   });
@@ -164,6 +169,8 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
       }
     }
 
+    // The tabs are redrawn on every change: keep the keyboard focus on the tab that had it.
+    const focusedTab = list.contains(document.activeElement) ? document.activeElement?.getAttribute('data-testid') : null;
     replace(list, channels.map((c) => {
       const k = channelKey(c);
       const msgs = byKey.get(k) || [];
@@ -178,6 +185,11 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
       h('span', { class: 'channel-name' }, label),
       unread ? [' ', h('span', { class: 'badge', 'data-testid': 'unread' }, String(unread)), h('span', { class: 'visually-hidden' }, ' unread')] : null);
     }));
+
+    if (focusedTab) {
+      const again = list.querySelector(`[data-testid="${CSS.escape(focusedTab)}"]`);
+      if (again instanceof HTMLElement) again.focus();
+    }
 
     const ch = channelByKey.get(selected);
     const label = ch ? channelLabel(ch, seat) : '';
@@ -200,7 +212,7 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
 
     const postable = !readOnly && ch && canPost(seat, ch) && v.phase !== 'ended';
     input.disabled = !postable;
-    send.disabled = !postable;
+    send.disabled = !postable || sending;
     form.hidden = !!readOnly || !(ch && canPost(seat, ch));
   }
 
