@@ -283,15 +283,19 @@ export function createProposals({ store }) {
     return null;
   }
 
+  /** A proposal is on its way: no second one until it is answered. */
+  let submitting = false;
+
   function updateSubmit() {
     const v = store.view;
     const open = v?.phase === 'negotiation';
-    submitBtn.disabled = !open;
+    submitBtn.disabled = !open || submitting;
     replace(phaseNote, open ? '' : 'Proposals are made in the negotiation phase.');
   }
 
   builder.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (submitting) return;
     showError(builderErr, null);
     builder.querySelectorAll('.clause-card.invalid').forEach((x) => x.classList.remove('invalid'));
     const problem = check();
@@ -303,6 +307,7 @@ export function createProposals({ store }) {
     }
     const t = terms();
     const cmd = draft.counterOf ? { type: 'counter', proposal: draft.counterOf.id, terms: t } : { type: 'propose', terms: t };
+    submitting = true;
     submitBtn.disabled = true;
     try {
       await store.command(cmd);
@@ -314,6 +319,7 @@ export function createProposals({ store }) {
       const m = /clause (\d+)/.exec(err.message || '');
       if (err.code === 'malformed_clause' && m) builder.querySelector(`#pb-clause-${Number(m[1]) - 1}`)?.classList.add('invalid');
     } finally {
+      submitting = false;
       updateSubmit();
     }
   });
