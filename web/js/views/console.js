@@ -35,6 +35,8 @@ import { explainIndex, explainedEntries, indexValue } from '../components/explai
 import { ensureStyles, factionLabel, statusClass, afterLink, joinLink } from './viewkit.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
+/** The least time a console button stays disabled after a click (double clicks). */
+const MIN_BUSY_MS = 800;
 const SEAT_POLL_MS = 5000;
 
 /**
@@ -55,6 +57,9 @@ export function mount(root, ctx) {
 
   /** @type {Array<() => void>} */
   const updaters = [];
+  /** Buttons whose command is on its way: they stay disabled whatever the updates say. */
+  /** @type {Set<HTMLElement>} */
+  const busy = new Set();
 
   /**
    * Runs a command from a button: disables it, shows the error next to it.
@@ -64,15 +69,24 @@ export function mount(root, ctx) {
    * @returns {Promise<boolean>}
    */
   async function run(btn, err, command) {
+    if (busy.has(btn)) return false;
     showError(err, null);
+    busy.add(btn);
     btn.disabled = true;
+    const started = Date.now();
     try {
-      await store.command(command);
+      const ack = await store.command(command);
+      // Stay disabled until the command's events are in the view (the ack comes first), and
+      // for a moment at least: a double click on "Advance" must not skip a second phase.
+      await store.caughtUp(ack.seq);
+      const wait = MIN_BUSY_MS - (Date.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       return true;
     } catch (x) {
       showError(err, /** @type {any} */ (x));
       return false;
     } finally {
+      busy.delete(btn);
       btn.disabled = false;
       updateControls();
     }
@@ -191,12 +205,12 @@ export function mount(root, ctx) {
   function updateControls() {
     const v = store.view;
     const ended = v.phase === 'ended';
-    advanceBtn.disabled = ended;
+    advanceBtn.disabled = ended || busy.has(advanceBtn);
     advanceBtn.textContent = v.phase === 'orders' ? 'Advance: adjudicate now' : v.phase === 'review' && v.round + 1 >= v.rounds
       ? 'Advance: end the last round' : 'Advance phase';
-    pauseBtn.disabled = ended || v.paused;
-    resumeBtn.disabled = ended || !v.paused;
-    for (const b of [ext1, ext5, extCustom]) b.disabled = ended || v.paused;
+    pauseBtn.disabled = ended || v.paused || busy.has(pauseBtn);
+    resumeBtn.disabled = ended || !v.paused || busy.has(resumeBtn);
+    for (const b of [ext1, ext5, extCustom]) b.disabled = ended || v.paused || busy.has(b);
     customMin.disabled = ended || v.paused;
     endBtn.disabled = ended;
     replace(readyLine, 'Ready: ', factions.map((f, i) => [i ? ', ' : '',
