@@ -50,15 +50,26 @@ export function mount(root, ctx) {
   const swatch = h('span', { class: 'swatch big', 'aria-hidden': 'true' });
   swatch.style.setProperty('--swatch', factionColour(me));
 
+  // While Ready is on its way, and until its events are in the view (the ack comes first),
+  // the button stays disabled: the last Ready ends the phase, and a double click would
+  // otherwise declare this faction Ready in the next phase too.
+  let readyBusy = false;
   readyBtn.addEventListener('click', async () => {
+    if (readyBusy) return;
     showError(readyErr, null);
+    readyBusy = true;
     readyBtn.disabled = true;
     readyBtn.textContent = 'Sending…';
+    const started = Date.now();
     try {
-      await store.command({ type: 'ready' });
+      const ack = await store.command({ type: 'ready' });
+      await store.caughtUp(ack.seq);
+      const wait = 800 - (Date.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     } catch (x) {
       showError(readyErr, /** @type {any} */ (x));
     } finally {
+      readyBusy = false;
       updateBar();
     }
   });
@@ -119,9 +130,9 @@ export function mount(root, ctx) {
     score.textContent = v.scores?.[me] !== undefined ? num(v.scores[me], 1) : '–';
     const isReady = v.ready.includes(me);
     const ended = v.phase === 'ended';
-    readyBtn.disabled = isReady || ended;
+    readyBtn.disabled = isReady || ended || readyBusy;
     readyBtn.setAttribute('aria-pressed', isReady ? 'true' : 'false');
-    readyBtn.textContent = ended ? 'Game over' : isReady ? 'Ready ✓' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
+    readyBtn.textContent = ended ? 'Game over' : isReady ? 'Ready ✓' : readyBusy ? 'Sending…' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
     replace(readyList, ended ? null : ['Ready: ', sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => {
       const r = v.ready.includes(f.id);
       const bot = v.bots?.[f.id];
