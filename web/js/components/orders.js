@@ -33,6 +33,8 @@ export function createOrders({ store }) {
   const confirming = new Set();
   /** Errors per row key. @type {Map<string, any>} */
   const errors = new Map();
+  /** Rows whose command is on its way. @type {Set<string>} */
+  const busy = new Set();
 
   const el = h('div', { class: 'orders', 'data-testid': 'order-form' });
   let lastKey = '';
@@ -71,15 +73,35 @@ export function createOrders({ store }) {
    * @param {string} key row key for the error
    */
   async function run(cmd, key) {
+    // One command per row at a time: a double click on "Order" would order twice.
+    if (busy.has(key)) return;
+    busy.add(key);
     errors.delete(key);
+    // The row's buttons are disabled meanwhile (and redrawn): give the focus back after.
+    const active = document.activeElement;
+    const row = active instanceof HTMLElement && el.contains(active)
+      ? active.closest('[data-order-id], [data-testid^="order-action-"]') : null;
+    const rowSel = row instanceof HTMLElement ? (row.dataset.orderId
+      ? `[data-order-id="${CSS.escape(row.dataset.orderId)}"]`
+      : `[data-testid="${CSS.escape(row.dataset.testid || '')}"]`) : null;
+    const ctlId = active instanceof HTMLElement ? active.dataset.testid : null;
+    render(true);
     try {
-      await store.command(cmd);
+      const ack = await store.command(cmd);
       confirming.delete(cmd.action);
       if (cmd.type === 'submit_order') qty.delete(cmd.action);
+      await store.caughtUp(ack.seq);
     } catch (x) {
       errors.set(key, x);
     }
+    busy.delete(key);
     render(true);
+    if (rowSel && !el.contains(document.activeElement)) {
+      const r = el.querySelector(rowSel);
+      const again = r && (r.querySelector(`[data-testid="${CSS.escape(ctlId || '')}"]:not(:disabled)`)
+        || r.querySelector('button:not(:disabled), input:not(:disabled)'));
+      if (again instanceof HTMLElement) again.focus();
+    }
   }
 
   function render(force = false) {
@@ -128,7 +150,7 @@ export function createOrders({ store }) {
                 oninput: (/** @type {Event} */ e) => qty.set(k, /** @type {HTMLInputElement} */ (e.target).value),
               }),
               h('button', {
-                type: 'button', class: 'button small', disabled: !isOrders, 'data-testid': 'order-amend',
+                type: 'button', class: 'button small', disabled: !isOrders || busy.has(k), 'data-testid': 'order-amend',
                 onclick: () => {
                   const q = Number(qty.get(k) ?? o.quantity);
                   qty.delete(k);
@@ -136,7 +158,7 @@ export function createOrders({ store }) {
                 },
               }, 'Change'),
               h('button', {
-                type: 'button', class: 'button small danger', disabled: !isOrders, 'data-testid': 'order-withdraw',
+                type: 'button', class: 'button small danger', disabled: !isOrders || busy.has(k), 'data-testid': 'order-withdraw',
                 'aria-label': `Withdraw order ${o.id}: ${a?.name || o.action}`,
                 onclick: () => run({ type: 'withdraw_order', order: o.id }, k),
               }, 'Withdraw')),
@@ -187,7 +209,7 @@ export function createOrders({ store }) {
           ? h('div', { class: 'confirm', role: 'group', 'aria-label': 'Confirm an order that breaks an agreement' },
             h('p', null, `Order it anyway? This breaks ${warn.join('; ')}. A detected breach costs trust and political capital.`),
             h('div', { class: 'actions' },
-              h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', onclick: submit }, 'Order anyway'),
+              h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', disabled: busy.has(k), onclick: submit }, 'Order anyway'),
               h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); render(true); } }, 'Cancel')))
           : null,
         h('div', { class: 'actions' },
@@ -204,7 +226,7 @@ export function createOrders({ store }) {
             },
           }),
           h('button', {
-            type: 'button', class: 'button primary small', disabled: !isOrders || full, 'data-testid': 'order-submit',
+            type: 'button', class: 'button primary small', disabled: !isOrders || full || busy.has(k), 'data-testid': 'order-submit',
             'aria-describedby': `an-${a.id}`, onclick: submit,
           }, 'Order'),
           full ? h('span', { class: 'small muted' }, `${inDraft} in your draft: the limit for this round`) : hint),
