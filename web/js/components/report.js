@@ -256,7 +256,13 @@ export function createReports({ store }) {
     replace(picker, reports.map((r) => h('button', {
       type: 'button', class: ['button', 'small', r.round === chosen && 'selected'], 'aria-pressed': r.round === chosen ? 'true' : 'false',
       'data-testid': `report-round-${r.round}`,
-      onclick: () => { chosen = r.round; render(reports, seat); },
+      onclick: () => {
+        chosen = r.round;
+        render(reports, seat);
+        // The picker was redrawn: keep the keyboard on the round just chosen.
+        const again = picker.querySelector(`[data-testid="report-round-${r.round}"]`);
+        if (again instanceof HTMLElement) again.focus();
+      },
     }, r.label)));
     const r = reports.find((x) => x.round === chosen) || reports[reports.length - 1];
     replace(body, renderReport(r, { seat }));
