@@ -46,6 +46,12 @@ export function mount(root, ctx) {
   const el = h('div', { class: 'after', 'data-testid': 'after-action' }, body);
   replace(root, el);
 
+  /** Printing shows every report: fills and opens those of the current rendering. */
+  /** @type {Array<() => void>} */
+  let printFillers = [];
+  const onBeforePrint = () => { for (const f of printFillers) f(); };
+  window.addEventListener('beforeprint', onBeforePrint);
+
   let lastKey = '';
   function render() {
     const v = store.view;
@@ -53,6 +59,7 @@ export function mount(root, ctx) {
     const key = JSON.stringify([store.seq, v.phase, v.reports.length, !!v.reports[0]?.control]);
     if (key === lastKey) return;
     lastKey = key;
+    printFillers = [];
     replace(body, ...build(v));
   }
 
@@ -217,8 +224,7 @@ export function mount(root, ctx) {
         d.append(renderReport(r, { seat }));
       };
       d.addEventListener('toggle', () => { if (d.open) fill(); });
-      // Printing shows every report.
-      window.addEventListener('beforeprint', () => { fill(); d.open = true; }, { once: true });
+      printFillers.push(() => { fill(); d.open = true; });
       return d;
     }));
     const reportsSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-rep-h' },
@@ -233,6 +239,7 @@ export function mount(root, ctx) {
   return {
     unmount() {
       unsubscribe();
+      window.removeEventListener('beforeprint', onBeforePrint);
     },
   };
 }
