@@ -17,7 +17,9 @@
  * Attributes and properties:
  * - `class`: a string, or an array of strings / falsy values (falsy ones are skipped);
  * - `for`: the label's `htmlFor`;
- * - `on<event>` (e.g. `onclick`, `onsubmit`): a listener function;
+ * - `on<event>` (e.g. `onclick`, `onsubmit`): a listener function (anything else is dropped,
+ *   never set as an inline handler);
+ * - `href`, `src` and other URL attributes: a `javascript:` / `vbscript:` URL becomes `#`;
  * - `aria-*`, `data-*`, `role` and any other name: set as an attribute (null / undefined / false skip it);
  * - properties set directly: `value`, `checked`, `disabled`, `hidden`, `selected`, `open`,
  *   `required`, `readOnly`, `multiple`, `textContent`, `tabIndex`.
@@ -29,6 +31,11 @@ const PROPS = new Set([
   'value', 'checked', 'disabled', 'hidden', 'selected', 'open', 'required',
   'readOnly', 'multiple', 'textContent', 'tabIndex', 'indeterminate', 'defaultValue',
 ]);
+
+/** Attributes holding a URL, and the schemes that run code (browsers ignore control
+ *  characters and spaces around and inside the scheme). */
+const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'data']);
+const UNSAFE_URL = /^[\u0000-\u0020]*(j[\s]*a[\s]*v[\s]*a[\s]*s[\s]*c[\s]*r[\s]*i[\s]*p[\s]*t|v[\s]*b[\s]*s[\s]*c[\s]*r[\s]*i[\s]*p[\s]*t)[\s]*:/i;
 
 /**
  * @param {Element} el
@@ -44,8 +51,12 @@ function applyAttrs(el, attrs) {
       if (list) el.setAttribute('class', list);
     } else if (name === 'for') {
       el.setAttribute('for', String(value));
-    } else if (name.startsWith('on') && typeof value === 'function') {
-      el.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (name.startsWith('on')) {
+      // Only functions: a string would become an inline handler, so it is dropped.
+      if (typeof value === 'function') el.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (URL_ATTRS.has(name.toLowerCase()) && UNSAFE_URL.test(String(value))) {
+      // A link built from someone's text must not run code when followed.
+      el.setAttribute(name, '#');
     } else if (PROPS.has(name)) {
       /** @type {any} */ (el)[name] = value;
     } else if (value === false) {
