@@ -128,7 +128,10 @@ async function route() {
 
   if (parts.length === 0 || parts[0] === 'join') {
     stopStore();
-    const code = parts[0] === 'join' && parts[1] ? decodeURIComponent(parts[1]) : null;
+    let code = null;
+    if (parts[0] === 'join' && parts[1]) {
+      try { code = decodeURIComponent(parts[1]); } catch { code = null; } // a mangled link: no code
+    }
     await mountView('landing', { gameId: null, store: null, navigate, header, code }, token);
     return;
   }
