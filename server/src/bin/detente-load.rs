@@ -376,12 +376,23 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         let seed = (proc_index * 1_000_003 + k) as u64;
         let mix = args.mix.for_game(p.game);
         tasks.push(tokio::spawn(async move {
-            let ws = match connect(server, local, &p.token).await {
-                Ok(ws) => ws,
-                Err(e) => {
-                    eprintln!("connect failed: {e:#}");
-                    let _ = ready.send(false).await;
-                    return;
+            // As a real client does: a refused hello (the server is busy with everyone
+            // connecting at once) is retried with a back-off.
+            let mut tries = 0;
+            let ws = loop {
+                match connect(server, local, &p.token).await {
+                    Ok(ws) => break ws,
+                    Err(e) if tries < 8 => {
+                        tries += 1;
+                        let wait = 250u64 << tries.min(5);
+                        tokio::time::sleep(Duration::from_millis(wait + seed % 250)).await;
+                        let _ = e;
+                    }
+                    Err(e) => {
+                        eprintln!("connect failed: {e:#}");
+                        let _ = ready.send(false).await;
+                        return;
+                    }
                 }
             };
             let _ = ready.send(true).await;
