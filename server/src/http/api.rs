@@ -309,15 +309,7 @@ pub async fn join<S: Store>(
         return Err(not_found());
     };
     let handle = st.registry.get(row.id).await?;
-    let (bots, team_sizes, scenario) = handle
-        .with_game(|g, _| {
-            (
-                g.config.bots.clone(),
-                g.config.team_sizes.clone(),
-                g.scenario.0.clone(),
-            )
-        })
-        .await?;
+    let (bots, team_sizes, scenario) = seating_rules(&handle).await?;
     let team_size = |f: &FactionId| {
         team_sizes
             .get(f)
@@ -440,17 +432,8 @@ pub async fn authenticate<S: Store>(
     let Some(row) = store.seat_by_token(&token_hash(token)).await? else {
         return Ok(None);
     };
-    let seat = match (row.role.as_str(), &row.faction) {
-        ("control", _) => Seat::Control,
-        ("faction", Some(f)) => Seat::Faction(FactionId::new(f.clone())),
-        ("observer", _) => Seat::Observer,
-        _ => {
-            return Err(ApiError::internal(format!(
-                "seat {} has an unknown role",
-                row.id
-            )))
-        }
-    };
+    let seat = seat_of_row(&row)
+        .ok_or_else(|| ApiError::internal(format!("seat {} has an unknown role", row.id)))?;
     Ok(Some((
         row.game_id,
         SeatAuth {
@@ -803,17 +786,21 @@ pub struct SeatEntry {
     pub connected: u32,
 }
 
+/// The seat a stored row stands for; `None` for an unknown role.
+fn seat_of_row(row: &SeatRow) -> Option<Seat> {
+    match (row.role.as_str(), &row.faction) {
+        ("control", _) => Some(Seat::Control),
+        ("faction", Some(f)) => Some(Seat::Faction(FactionId::new(f.clone()))),
+        ("observer", _) => Some(Seat::Observer),
+        _ => None,
+    }
+}
+
 fn seat_entry<S: Store>(st: &AppState<S>, row: &SeatRow) -> Option<SeatEntry> {
-    let seat = match (row.role.as_str(), &row.faction) {
-        ("control", _) => Seat::Control,
-        ("faction", Some(f)) => Seat::Faction(FactionId::new(f.clone())),
-        ("observer", _) => Seat::Observer,
-        _ => return None,
-    };
     Some(SeatEntry {
         seat_id: row.id,
         name: row.name.clone(),
-        seat,
+        seat: seat_of_row(row)?,
         connected: st.presence.open(row.id),
     })
 }
@@ -904,15 +891,7 @@ pub async fn move_seat<S: Store>(
     control_only(&st, &headers, id).await?;
     let Json(req) = body.map_err(bad_json)?;
     let handle = st.registry.get(id).await?;
-    let (bots, team_sizes, scenario) = handle
-        .with_game(|g, _| {
-            (
-                g.config.bots.clone(),
-                g.config.team_sizes.clone(),
-                g.scenario.0.clone(),
-            )
-        })
-        .await?;
+    let (bots, team_sizes, scenario) = seating_rules(&handle).await?;
     let (role, faction, limit) = match (req.faction, req.observer) {
         (Some(f), false) => {
             let Some(info) = scenario.faction(f.as_str()) else {
@@ -964,4 +943,26 @@ pub async fn move_seat<S: Store>(
             "no such seat in this game (Control's own seat cannot move)",
         )),
     }
+}
+
+/// What decides where a person may sit: the factions bots play, the team sizes, the scenario.
+async fn seating_rules(
+    handle: &crate::game::GameHandle,
+) -> Result<
+    (
+        BTreeMap<FactionId, Temperament>,
+        BTreeMap<FactionId, u32>,
+        Arc<crate::engine::scenario::Scenario>,
+    ),
+    ApiError,
+> {
+    Ok(handle
+        .with_game(|g, _| {
+            (
+                g.config.bots.clone(),
+                g.config.team_sizes.clone(),
+                g.scenario.0.clone(),
+            )
+        })
+        .await?)
 }
