@@ -19,6 +19,7 @@ import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
 import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries } from '../components/explain.js';
+import { loadMap } from '../components/loadmap.js';
 import { ensureStyles, statusClass, afterLink } from './viewkit.js';
 
 /**
@@ -147,16 +148,7 @@ export function mount(root, ctx) {
   window.addEventListener('offline', onOnline);
 
   let alive = true;
-  import('../components/map.js').then((mod) => {
-    if (!alive) return;
-    const m = mod.createMap({ scenario: sc, legend: 'html' });
-    map = m;
-    replace(mapBox, m.el, m.list || null, m.legendEl || null);
-    m.update(store.view);
-  }).catch((e) => {
-    console.error(e);
-    if (alive) replace(mapBox, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, 'The map is not available.'));
-  });
+  loadMap(mapBox, { scenario: sc, legend: 'html' }, () => store.view, () => alive, (m) => { map = m; });
 
   updateAll();
   return {

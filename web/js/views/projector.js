@@ -19,6 +19,7 @@ import { qrUrl } from '../api.js';
 import { factionName, roundLabel, timeOfDay, statusText, endingText, num, andList } from '../format.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
+import { loadMap } from '../components/loadmap.js';
 import { ensureStyles, publicView, swatch, statusClass, afterLink, joinLink } from './viewkit.js';
 
 const HEADLINES = 5;
@@ -123,16 +124,13 @@ export function mount(root, ctx) {
 
   const unsubscribe = store.subscribe(() => update());
   let alive = true;
-  import('../components/map.js').then((mod) => {
-    if (!alive) return;
-    const m = mod.createMap({ scenario: sc, legend: 'svg', title: 'Map of Europe and Central Asia (public picture)' });
-    map = m;
-    replace(mapBox, m.el, m.list || null);
-    m.update(publicView(store.view));
-  }).catch((e) => {
-    console.error(e);
-    if (alive) replace(mapBox, h('p', { class: 'muted' }, 'The map is not available.'));
-  });
+  loadMap(
+    mapBox,
+    { scenario: sc, legend: 'svg', title: 'Map of Europe and Central Asia (public picture)' },
+    () => publicView(store.view),
+    () => alive,
+    (m) => { map = m; },
+  );
 
   update();
   return {

@@ -8,7 +8,6 @@
  */
 
 import { h } from '../dom.js';
-import { FACTION_COLOURS } from '../components/map.js';
 import { factionColour, factionName, getScenario } from '../format.js';
 
 /** Adds `<link rel="stylesheet" href="/css/views.css">` to the head once (CSP: style-src 'self'). */
@@ -23,7 +22,7 @@ export function ensureStyles() {
  * @param {string} f
  */
 export function colourOf(f) {
-  return FACTION_COLOURS[f] || factionColour(f);
+  return factionColour(f);
 }
 
 /**

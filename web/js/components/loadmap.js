@@ -1,0 +1,29 @@
+// @ts-check
+/**
+ * The map, loaded on demand: its module and data (~35 KB compressed) arrive after the view is
+ * drawn, so a view is usable before the map is. Used by the desk, the observer view and the
+ * projector.
+ */
+
+import { h, replace } from '../dom.js';
+
+/**
+ * Loads the map component and draws it into `box`.
+ * @param {HTMLElement} box where the map (with its text alternative and legend) goes
+ * @param {Parameters<typeof import('./map.js').createMap>[0]} options for `createMap`
+ * @param {() => any} currentView the view to draw first, read when the map has arrived
+ * @param {() => boolean} alive false once the view has been unmounted
+ * @param {(map: ReturnType<typeof import('./map.js').createMap>) => void} ready receives the map
+ */
+export function loadMap(box, options, currentView, alive, ready) {
+  import('./map.js').then((mod) => {
+    if (!alive()) return;
+    const m = mod.createMap(options);
+    replace(box, m.el, m.list || null, m.legendEl || null);
+    m.update(currentView());
+    ready(m);
+  }).catch((e) => {
+    console.error(e);
+    if (alive()) replace(box, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, 'The map is not available.'));
+  });
+}
