@@ -11,7 +11,7 @@ pub use session::{now_ms, Outbound, SeatAuth, Subscription};
 use crate::engine::scenario::Scenario;
 use crate::engine::{Event, Game};
 use crate::protocol::ServerFrame;
-use crate::store::{Store, StoreError};
+use crate::store::{Committer, Store, StoreError};
 use session::Msg;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -63,6 +63,7 @@ impl GameHandle {
                 command,
                 request_hash,
                 reply,
+                at: tokio::time::Instant::now(),
             })
             .await
             .map_err(|_| SessionError::Gone)?;
@@ -121,6 +122,8 @@ impl GameHandle {
 /// database, so two server nodes could each own different games.
 pub struct Registry<S: Store> {
     store: S,
+    /// The node's group commit: every game task's appends go through it.
+    committer: Committer,
     pub metrics: Arc<crate::metrics::Metrics>,
     scenarios: Arc<Scenarios>,
     games: Mutex<HashMap<Uuid, GameHandle>>,
@@ -137,11 +140,13 @@ impl<S: Store> Registry<S> {
         shutdown: tokio::sync::watch::Receiver<bool>,
         idle: std::time::Duration,
     ) -> Arc<Self> {
+        let metrics: Arc<crate::metrics::Metrics> = Arc::default();
         Arc::new(Registry {
             shutdown,
             idle,
+            committer: Committer::start(store.clone(), metrics.clone()),
             store,
-            metrics: Arc::default(),
+            metrics,
             scenarios,
             games: Mutex::new(HashMap::new()),
         })
@@ -238,7 +243,8 @@ mod tests {
     use super::*;
     use crate::engine::{GameConfig, Phase, Temperament};
     use crate::store::{
-        CommandRow, GameRow, GameStatus, SeatMove, SeatRow, SqliteStore, StoreError, StoreResult,
+        Append, CommandRow, GameRow, GameStatus, SeatMove, SeatRow, SqliteStore, StoreError,
+        StoreResult,
     };
     use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -296,24 +302,19 @@ mod tests {
         async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
             self.inner.events_after(game, after).await
         }
-        async fn append(
-            &self,
-            game: Uuid,
-            last_seq: i64,
-            events: &[String],
-            command: Option<&CommandRow>,
-            status: GameStatus,
-        ) -> StoreResult<i64> {
+        async fn append_many(&self, batch: &[Append]) -> Vec<StoreResult<i64>> {
             let fail = self
                 .failing
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok();
             if fail {
-                return Err(StoreError::Unavailable("connection refused (test)".into()));
+                let e = StoreError::Unavailable("connection refused (test)".into());
+                return batch.iter().map(|_| Err(e.clone())).collect();
             }
-            self.inner
-                .append(game, last_seq, events, command, status)
-                .await
+            self.inner.append_many(batch).await
+        }
+        fn commit_slots(&self) -> usize {
+            self.inner.commit_slots()
         }
         async fn record_command(&self, command: &CommandRow) -> StoreResult<()> {
             self.inner.record_command(command).await

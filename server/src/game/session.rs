@@ -8,7 +8,7 @@ use crate::engine::view::SeatView;
 use crate::engine::{Command, Ctx, Event, Game, Phase, Seat};
 use crate::metrics::Metrics;
 use crate::protocol::{SeatInfo, ServerFrame};
-use crate::store::{CommandRow, GameStatus, Store, StoreError};
+use crate::store::{Append, CommandRow, Committer, GameStatus, Store, StoreError};
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
@@ -70,6 +70,8 @@ pub(super) enum Msg {
         command: Command,
         request_hash: Vec<u8>,
         reply: oneshot::Sender<ServerFrame>,
+        /// When the connection handed it to the game (its wait in the queue is measured).
+        at: Instant,
     },
     Subscribe {
         auth: SeatAuth,
@@ -90,6 +92,7 @@ struct Subscriber {
 
 struct Session<S: Store> {
     store: S,
+    committer: Committer,
     metrics: Arc<Metrics>,
     game_id: Uuid,
     game: Game,
@@ -151,6 +154,7 @@ pub(super) fn spawn<S: Store>(
     let (shutdown, idle) = (registry.shutdown.clone(), registry.idle);
     let session = Session {
         store: registry.store.clone(),
+        committer: registry.committer.clone(),
         metrics: registry.metrics.clone(),
         game_id,
         game,
@@ -270,10 +274,12 @@ impl<S: Store> Session<S> {
                 command,
                 request_hash,
                 reply,
+                at,
             } => {
                 let frame = self.command(&auth, id, &command, request_hash).await;
                 let committed = matches!(frame, ServerFrame::Ack { .. });
                 let _ = reply.send(frame);
+                self.metrics.command_seconds.observe(at.elapsed());
                 if committed {
                     self.play_bots().await;
                 }
@@ -474,11 +480,17 @@ impl<S: Store> Session<S> {
             bodies.push(serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?);
         }
         let status = status_after(&self.game, &events);
-        match self
-            .store
-            .append(self.game_id, self.last_seq, &bodies, row, status)
-            .await
-        {
+        let append = Append {
+            game: self.game_id,
+            last_seq: self.last_seq,
+            events: bodies,
+            command: row.cloned(),
+            status,
+        };
+        let started = Instant::now();
+        let committed = self.committer.append(append).await;
+        self.metrics.commit_seconds.observe(started.elapsed());
+        match committed {
             Ok(_) => {}
             Err(e) => {
                 match e {

@@ -264,6 +264,134 @@ pub async fn run<S: Store>(s: &S) {
     assert!(live.contains(&g.id) && !live.contains(&g2.id));
     // Logs of different games are independent.
     assert_eq!(s.events_after(g2.id, 0).await.expect("events").len(), 2);
+
+    batches(s).await;
+}
+
+/// Appends of several games in one transaction: each stands or fails on its own.
+async fn batches<S: Store>(s: &S) {
+    let status = GameStatus {
+        deadline_at: Some(9_000),
+        ended: false,
+    };
+    let mut games = Vec::new();
+    for (k, code) in ["BAT2AA", "BAT2BB", "BAT2CC", "BAT2DD"].iter().enumerate() {
+        let g = game_row(code);
+        let seat = seat_row(g.id, "faction", Some("russia"), 40 + k as u8);
+        s.create_game(&g, std::slice::from_ref(&seat), &["e1".into()], status)
+            .await
+            .expect("create game");
+        games.push((g.id, seat.id));
+    }
+    let append = |k: usize, last_seq: i64, events: &[&str], id: &str| Append {
+        game: games[k].0,
+        last_seq,
+        events: events.iter().map(|e| (*e).to_owned()).collect(),
+        command: Some(command_row(games[k].0, games[k].1, id, r#"{"ack":0}"#)),
+        status: GameStatus {
+            deadline_at: Some(9_000 + k as i64),
+            ended: false,
+        },
+    };
+    // First, an append to each of three games (one with no command: a clock tick).
+    let mut tick = append(2, 1, &["c2"], "");
+    tick.command = None;
+    let results = s
+        .append_many(&[
+            append(0, 1, &["a2", "a3"], "a"),
+            append(1, 1, &["b2"], "b"),
+            tick,
+        ])
+        .await;
+    assert!(
+        matches!(results[..], [Ok(3), Ok(2), Ok(2)]),
+        "{}: {results:?}",
+        s.kind()
+    );
+    assert_eq!(
+        s.events_after(games[0].0, 0).await.expect("events"),
+        vec![(1, "e1".into()), (2, "a2".into()), (3, "a3".into())]
+    );
+    assert_eq!(
+        s.game(games[2].0)
+            .await
+            .expect("read")
+            .expect("game")
+            .deadline_at,
+        Some(9_002),
+        "each game gets its own status"
+    );
+    assert!(s
+        .command(games[0].0, games[0].1, "a")
+        .await
+        .expect("read")
+        .is_some());
+    // Then: a stale append (game 1 is at 2, not 1) fails alone; the others commit.
+    let results = s
+        .append_many(&[
+            append(0, 3, &["a4"], "a-next"),
+            append(1, 1, &["stale"], "b-stale"),
+            append(3, 1, &["d2"], "d"),
+        ])
+        .await;
+    assert!(
+        matches!(
+            results[..],
+            [Ok(4), Err(StoreError::Conflict { expected: 1 }), Ok(2)]
+        ),
+        "{}: {results:?}",
+        s.kind()
+    );
+    assert_eq!(
+        s.events_after(games[1].0, 0).await.expect("events").len(),
+        2
+    );
+    assert_eq!(
+        s.command(games[1].0, games[1].1, "b-stale")
+            .await
+            .expect("read"),
+        None,
+        "a conflicting append records no command"
+    );
+    assert_eq!(
+        s.events_after(games[3].0, 1).await.expect("events").len(),
+        1
+    );
+    // A repeated command id fails alone and writes nothing of its append; the others commit.
+    let results = s
+        .append_many(&[append(0, 4, &["a5"], "a"), append(1, 2, &["b3"], "b-next")])
+        .await;
+    assert!(
+        matches!(results[..], [Err(StoreError::Duplicate(_)), Ok(3)]),
+        "{}: {results:?}",
+        s.kind()
+    );
+    assert_eq!(
+        s.game(games[0].0)
+            .await
+            .expect("read")
+            .expect("game")
+            .last_seq,
+        4
+    );
+    assert_eq!(
+        s.events_after(games[0].0, 0).await.expect("events").len(),
+        4
+    );
+    assert_eq!(
+        s.events_after(games[1].0, 0).await.expect("events").len(),
+        3
+    );
+    // An append to a game that does not exist conflicts (there is no log at that sequence).
+    let mut ghost = append(0, 0, &["x"], "ghost");
+    ghost.game = Uuid::new_v4();
+    let results = s.append_many(&[ghost]).await;
+    assert!(
+        matches!(results[..], [Err(StoreError::Conflict { .. })]),
+        "{}: {results:?}",
+        s.kind()
+    );
+    assert!(s.append_many(&[]).await.is_empty());
 }
 
 /// A fresh SQLite database in a temporary file.

@@ -9,7 +9,9 @@ use std::future::Future;
 use thiserror::Error;
 use uuid::Uuid;
 
+mod committer;
 mod sql;
+pub use committer::Committer;
 pub use sql::{PgStore, SqliteStore};
 
 #[cfg(test)]
@@ -63,7 +65,7 @@ pub struct GameStatus {
     pub ended: bool,
 }
 
-#[derive(Debug, Error)]
+#[derive(Clone, Debug, Error)]
 pub enum StoreError {
     /// The database could not be reached or failed; the caller may retry.
     #[error("the database is unavailable: {0}")]
@@ -86,6 +88,17 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One game's share of a commit: `events` appended after `last_seq`, the command's record (if
+/// a command caused them), and the game's status after them.
+#[derive(Clone, Debug)]
+pub struct Append {
+    pub game: Uuid,
+    pub last_seq: i64,
+    pub events: Vec<String>,
+    pub command: Option<CommandRow>,
+    pub status: GameStatus,
+}
 
 /// Outcome of [`Store::move_seat`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,6 +158,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         game: Uuid,
         after: i64,
     ) -> impl Future<Output = StoreResult<Vec<(i64, String)>>> + Send;
+    /// Commits appends to several games in one transaction. Each append succeeds or fails as
+    /// if it were alone: `Conflict` if its game's log is not at its `last_seq`, `Duplicate` if
+    /// its command id is already recorded (nothing of it is written), otherwise all its events
+    /// and its command's record. Returns each append's new last sequence, in order; if the
+    /// transaction itself fails, every append gets that error. At most one append per game.
+    fn append_many(&self, batch: &[Append]) -> impl Future<Output = Vec<StoreResult<i64>>> + Send;
+    /// Slots for concurrent [`Store::append_many`] calls that help: several for a server
+    /// database (one batch is written while the next is sent), one for a single-writer file.
+    fn commit_slots(&self) -> usize;
     /// Appends `events` after `last_seq` and records `command` (if any), in one transaction;
     /// fails with `Conflict` if the log is not at `last_seq`. Returns the new last sequence.
     fn append(
@@ -154,7 +176,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         events: &[String],
         command: Option<&CommandRow>,
         status: GameStatus,
-    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    ) -> impl Future<Output = StoreResult<i64>> + Send {
+        let one = [Append {
+            game,
+            last_seq,
+            events: events.to_vec(),
+            command: command.cloned(),
+            status,
+        }];
+        async move {
+            let mut results = self.append_many(&one).await;
+            results
+                .pop()
+                .unwrap_or_else(|| Err(StoreError::Corrupt("no result for an append".into())))
+        }
+    }
     /// Records the answer to a command that changed nothing (a refusal), for idempotency.
     fn record_command(&self, command: &CommandRow) -> impl Future<Output = StoreResult<()>> + Send;
     fn command(

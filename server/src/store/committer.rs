@@ -1,0 +1,168 @@
+//! Group commit across games. Each game's task still commits its own appends one after
+//! another (it waits for each before planning the next command), but appends of different
+//! games that wait at the same moment share one transaction: one statement, one WAL flush,
+//! one round trip instead of one each.
+//!
+//! Nothing waits on a timer to fill a batch. A batch is whatever is queued when a commit slot
+//! frees up, so a lone command commits at once, and under load batches grow by themselves to
+//! the queue that built up during the previous commit.
+
+use super::{Append, Store, StoreError, StoreResult};
+use crate::metrics::Metrics;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+/// Appends per transaction at most.
+pub const MAX_BATCH: usize = 256;
+
+type Job = (Append, oneshot::Sender<StoreResult<i64>>);
+
+/// Sends appends to the node's commit task. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Committer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Committer {
+    /// Starts the commit task for `store`. It stops when the last `Committer` is dropped,
+    /// after the batches in flight are written and answered. Counts batches and the appends
+    /// in them in `metrics`.
+    pub fn start<S: Store>(store: S, metrics: Arc<Metrics>) -> Committer {
+        let (tx, rx) = mpsc::channel(MAX_BATCH * 4);
+        tokio::spawn(run(store, rx, metrics));
+        Committer { tx }
+    }
+
+    /// Commits `append` (with whatever other games' appends are waiting) and answers as
+    /// [`Store::append`] would.
+    pub async fn append(&self, append: Append) -> StoreResult<i64> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((append, reply))
+            .await
+            .map_err(|_| StoreError::Unavailable("the commit task has stopped".into()))?;
+        answer.await.map_err(|_| {
+            StoreError::Unavailable("the commit task stopped before answering".into())
+        })?
+    }
+}
+
+async fn run<S: Store>(store: S, mut rx: mpsc::Receiver<Job>, metrics: Arc<Metrics>) {
+    let slots = Arc::new(Semaphore::new(store.commit_slots().max(1)));
+    loop {
+        // Take a slot first: while every slot is busy, appends queue up into the next batch.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let Some(first) = rx.recv().await else {
+            return;
+        };
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let store = store.clone();
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let (appends, replies): (Vec<Append>, Vec<_>) = jobs.into_iter().unzip();
+            let results = store.append_many(&appends).await;
+            Metrics::inc(&metrics.commit_batches);
+            (metrics.commit_appends).fetch_add(appends.len() as u64, Ordering::Relaxed);
+            let mut results = results.into_iter();
+            for reply in replies {
+                let result = results
+                    .next()
+                    .unwrap_or_else(|| Err(StoreError::Corrupt("no result for an append".into())));
+                let _ = reply.send(result);
+            }
+            drop(slot);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{contract, GameRow, GameStatus};
+    use uuid::Uuid;
+
+    /// Appends of many games handed over at once share transactions, and each gets its own
+    /// answer: its new sequence, or its own conflict.
+    #[tokio::test]
+    async fn appends_of_many_games_share_transactions_and_get_their_own_answers() {
+        let (store, dir) = contract::sqlite().await;
+        let status = GameStatus {
+            deadline_at: None,
+            ended: false,
+        };
+        let mut games = Vec::new();
+        for k in 0..50 {
+            let g = GameRow {
+                id: Uuid::new_v4(),
+                join_code: format!("CMT{k:03}"),
+                scenario: "missile-defence-2013".into(),
+                control_token_hash: vec![1; 32],
+                created_at: 0,
+                last_seq: 0,
+                deadline_at: None,
+                ended: false,
+            };
+            store
+                .create_game(&g, &[], &["e1".into()], status)
+                .await
+                .expect("create");
+            games.push(g.id);
+        }
+        let metrics = Arc::new(Metrics::default());
+        let committer = Committer::start(store.clone(), metrics.clone());
+        let tasks: Vec<_> = games
+            .iter()
+            .enumerate()
+            .map(|(k, game)| {
+                let committer = committer.clone();
+                // Every tenth append is stale (its game is at 1, not 0).
+                let last_seq = if k % 10 == 0 { 0 } else { 1 };
+                let append = Append {
+                    game: *game,
+                    last_seq,
+                    events: vec![format!("e2 of {k}"), format!("e3 of {k}")],
+                    command: None,
+                    status,
+                };
+                tokio::spawn(async move { committer.append(append).await })
+            })
+            .collect();
+        for (k, t) in tasks.into_iter().enumerate() {
+            let result = t.await.expect("task");
+            if k % 10 == 0 {
+                assert!(
+                    matches!(result, Err(StoreError::Conflict { expected: 0 })),
+                    "{k}: {result:?}"
+                );
+            } else {
+                assert_eq!(result.expect("committed"), 3, "append {k}");
+            }
+        }
+        for (k, game) in games.iter().enumerate() {
+            let events = store.events_after(*game, 1).await.expect("events");
+            let expected: Vec<(i64, String)> = if k % 10 == 0 {
+                vec![]
+            } else {
+                vec![(2, format!("e2 of {k}")), (3, format!("e3 of {k}"))]
+            };
+            assert_eq!(events, expected, "game {k}");
+        }
+        let batches = metrics.commit_batches.load(Ordering::Relaxed);
+        let appends = metrics.commit_appends.load(Ordering::Relaxed);
+        assert_eq!(appends, 50);
+        assert!(
+            batches < 50,
+            "appends waiting together share a transaction: {batches} batches"
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
