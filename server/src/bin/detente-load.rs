@@ -55,6 +55,10 @@ struct Args {
     /// What the players send.
     #[arg(long, value_enum, default_value_t = Mix::Chat)]
     mix: Mix,
+    /// Also print, for each second of the run, the commands acknowledged that were sent in it
+    /// and their ack latency (p50, p99, max): shows whether slow acks come in bursts.
+    #[arg(long)]
+    timeline: bool,
     /// Admin token, if the server requires one to create games.
     #[arg(long, env = "DETENTE_ADMIN_TOKEN")]
     admin_token: Option<String>,
@@ -140,6 +144,8 @@ struct Measured {
     errors: u64,
     /// Microseconds.
     ack_latencies: Vec<u32>,
+    /// The Unix second each acknowledged command was sent in, beside `ack_latencies`.
+    ack_sent_secs: Vec<u32>,
     fanout_latencies: Vec<u32>,
     seconds: f64,
 }
@@ -217,6 +223,7 @@ async fn parent(args: Args) -> Result<()> {
             total.acked += m.acked;
             total.errors += m.errors;
             total.ack_latencies.extend(m.ack_latencies);
+            total.ack_sent_secs.extend(m.ack_sent_secs);
             total.fanout_latencies.extend(m.fanout_latencies);
             total.seconds = total.seconds.max(m.seconds);
         }
@@ -343,7 +350,8 @@ struct Shared {
     sent: AtomicU64,
     acked: AtomicU64,
     errors: AtomicU64,
-    ack: Mutex<Vec<u32>>,
+    /// (latency µs, Unix second sent) of each ack.
+    ack: Mutex<Vec<(u32, u32)>>,
     fanout: Mutex<Vec<u32>>,
     /// Measure only after everyone connected.
     measuring: std::sync::atomic::AtomicBool,
@@ -424,7 +432,9 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         let _ = t.await;
     }
     let seconds = start.elapsed().as_secs_f64();
-    let ack = std::mem::take(&mut *shared.ack.lock().await);
+    let (ack, ack_sent_secs) = std::mem::take(&mut *shared.ack.lock().await)
+        .into_iter()
+        .unzip();
     let fanout = std::mem::take(&mut *shared.fanout.lock().await);
     Ok(Measured {
         connected,
@@ -432,6 +442,7 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         acked: shared.acked.load(Ordering::Relaxed),
         errors: shared.errors.load(Ordering::Relaxed),
         ack_latencies: ack,
+        ack_sent_secs,
         fanout_latencies: fanout,
         seconds,
     })
@@ -571,7 +582,7 @@ async fn player(
                         let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
                         if let Some(s) = sent {
                             shared.acked.fetch_add(1, Ordering::Relaxed);
-                            shared.ack.lock().await.push(now.saturating_sub(s).min(u32::MAX as u64) as u32);
+                            shared.ack.lock().await.push(ack_sample(s, now));
                         }
                     }
                     Ok(ServerFrame::Error { .. }) => {
@@ -610,11 +621,7 @@ async fn player(
                 let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
                 if let Some(s) = sent {
                     shared.acked.fetch_add(1, Ordering::Relaxed);
-                    shared
-                        .ack
-                        .lock()
-                        .await
-                        .push(now_us().saturating_sub(s).min(u32::MAX as u64) as u32);
+                    shared.ack.lock().await.push(ack_sample(s, now_us()));
                 }
             }
             if pending.lock().map(|p| p.is_empty()).unwrap_or(true) {
@@ -652,6 +659,14 @@ fn propose(faction: &str, other: &str, seed: u64) -> Command {
     }
 }
 
+/// An ack's latency (µs) and the Unix second its command was sent in.
+fn ack_sample(sent_us: u64, now_us: u64) -> (u32, u32) {
+    (
+        now_us.saturating_sub(sent_us).min(u32::MAX as u64) as u32,
+        (sent_us / 1_000_000) as u32,
+    )
+}
+
 fn percentile(v: &mut [u32], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -674,6 +689,26 @@ fn rss_mib(pid: u32) -> Option<f64> {
 }
 
 fn report(args: &Args, mut m: Measured) -> Result<()> {
+    // Before the latencies are sorted for the percentiles below: pairs with the send times.
+    let mut timeline = String::new();
+    if args.timeline {
+        let mut by_second: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+        for (lat, sec) in m.ack_latencies.iter().zip(&m.ack_sent_secs) {
+            by_second.entry(*sec).or_default().push(*lat);
+        }
+        let first = by_second.keys().next().copied().unwrap_or(0);
+        timeline.push_str("second   acked   p50 ms   p99 ms   max ms\n");
+        for (sec, mut v) in by_second {
+            timeline.push_str(&format!(
+                "{:>6} {:>7} {:>8.2} {:>8.2} {:>8.2}\n",
+                sec - first,
+                v.len(),
+                percentile(&mut v, 0.5),
+                percentile(&mut v, 0.99),
+                percentile(&mut v, 1.0)
+            ));
+        }
+    }
     // Acks that arrive in the drain after the window still count: they were sent in it.
     let rate = m.acked as f64 / (args.duration as f64).max(1e-9);
     println!("connections      {} of {}", m.connected, args.connections);
@@ -699,6 +734,7 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
         percentile(&mut m.fanout_latencies, 0.99),
         m.fanout_latencies.len()
     );
+    print!("{timeline}");
     if let Some(pid) = args.server_pid {
         match rss_mib(pid) {
             Some(r) => println!("server RSS       {r:.1} MiB"),
