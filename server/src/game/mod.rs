@@ -309,7 +309,7 @@ mod tests {
                 .is_ok();
             if fail {
                 let e = StoreError::Unavailable("connection refused (test)".into());
-                return batch.iter().map(|_| Err(e.clone())).collect();
+                return crate::store::all_failed(batch, &e);
             }
             self.inner.append_many(batch).await
         }

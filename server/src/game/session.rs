@@ -397,7 +397,7 @@ impl<S: Store> Session<S> {
             seq: self.last_seq + events.len() as i64,
         };
         let row = self.command_row(auth, &id, request_hash.clone(), &ack, ctx.now_ms);
-        match self.commit(events, Some(&row)).await {
+        match self.commit(events, Some(row)).await {
             Ok(()) => {
                 Metrics::inc(&self.metrics.commands_acked);
                 self.remember(auth, &id, request_hash, &ack);
@@ -473,7 +473,7 @@ impl<S: Store> Session<S> {
     async fn commit(
         &mut self,
         events: Vec<Event>,
-        row: Option<&CommandRow>,
+        row: Option<CommandRow>,
     ) -> Result<(), StoreError> {
         let mut bodies = Vec::with_capacity(events.len());
         for e in &events {
@@ -484,7 +484,7 @@ impl<S: Store> Session<S> {
             game: self.game_id,
             last_seq: self.last_seq,
             events: bodies,
-            command: row.cloned(),
+            command: row,
             status,
         };
         let started = Instant::now();

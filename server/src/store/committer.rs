@@ -71,12 +71,14 @@ async fn run<S: Store>(store: S, mut rx: mpsc::Receiver<Job>, metrics: Arc<Metri
             let (appends, replies): (Vec<Append>, Vec<_>) = jobs.into_iter().unzip();
             let results = store.append_many(&appends).await;
             Metrics::inc(&metrics.commit_batches);
-            (metrics.commit_appends).fetch_add(appends.len() as u64, Ordering::Relaxed);
+            metrics
+                .commit_appends
+                .fetch_add(appends.len() as u64, Ordering::Relaxed);
             let mut results = results.into_iter();
             for reply in replies {
                 let result = results
                     .next()
-                    .unwrap_or_else(|| Err(StoreError::Corrupt("no result for an append".into())));
+                    .unwrap_or_else(|| Err(StoreError::missing_result()));
                 let _ = reply.send(result);
             }
             drop(slot);

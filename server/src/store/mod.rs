@@ -81,6 +81,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A batch answered fewer appends than it was given (a bug, not the database).
+    pub(crate) fn missing_result() -> StoreError {
+        StoreError::Corrupt("no result for an append".into())
+    }
+
     /// Whether retrying the same operation later may succeed.
     pub fn retryable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
@@ -98,6 +103,11 @@ pub struct Append {
     pub events: Vec<String>,
     pub command: Option<CommandRow>,
     pub status: GameStatus,
+}
+
+/// Every append of a batch failed with `e` (its transaction did not commit).
+pub(crate) fn all_failed(batch: &[Append], e: &StoreError) -> Vec<StoreResult<i64>> {
+    batch.iter().map(|_| Err(e.clone())).collect()
 }
 
 /// Outcome of [`Store::move_seat`].
@@ -188,7 +198,7 @@ pub trait Store: Clone + Send + Sync + 'static {
             let mut results = self.append_many(&one).await;
             results
                 .pop()
-                .unwrap_or_else(|| Err(StoreError::Corrupt("no result for an append".into())))
+                .unwrap_or_else(|| Err(StoreError::missing_result()))
         }
     }
     /// Records the answer to a command that changed nothing (a refusal), for idempotency.

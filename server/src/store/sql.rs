@@ -482,11 +482,6 @@ impl SqliteStore {
     }
 }
 
-/// Every append of a batch failed with `e` (the transaction did not commit).
-fn all_failed(batch: &[Append], e: &StoreError) -> Vec<StoreResult<i64>> {
-    batch.iter().map(|_| Err(e.clone())).collect()
-}
-
 impl PgStore {
     /// One statement for the whole batch, so one round trip and one WAL flush: data-modifying
     /// CTEs move each game's last sequence (only where it is still the append's `last_seq`),
@@ -506,9 +501,7 @@ impl PgStore {
                 let mut results = Vec::with_capacity(batch.len());
                 for a in batch {
                     results.push(match self.append_statement(std::slice::from_ref(a)).await {
-                        Ok(mut r) => r.pop().unwrap_or_else(|| {
-                            Err(StoreError::Corrupt("no result for an append".into()))
-                        }),
+                        Ok(mut r) => r.pop().unwrap_or_else(|| Err(StoreError::missing_result())),
                         Err(e) => Err(e),
                     });
                 }
