@@ -177,6 +177,27 @@ export class GameStore extends EventTarget {
   }
 
   /**
+   * What a view follows: `onStatus` when only the connection's status changed or the browser
+   * went on- or offline, `onChange` (as {@link GameStore#subscribe}) for anything else.
+   * @param {() => void} onStatus
+   * @param {(kinds: Set<string>, events: any[]) => void} onChange
+   * @returns {() => void} stops both
+   */
+  follow(onStatus, onChange) {
+    const unsubscribe = this.subscribe((kinds, events) => {
+      if (kinds.has('status') && kinds.size === 1) onStatus();
+      else onChange(kinds, events);
+    });
+    window.addEventListener('online', onStatus);
+    window.addEventListener('offline', onStatus);
+    return () => {
+      unsubscribe();
+      window.removeEventListener('online', onStatus);
+      window.removeEventListener('offline', onStatus);
+    };
+  }
+
+  /**
    * Calls `fn` at most once per animation frame after changes, with the set of change kinds.
    * @param {(kinds: Set<string>, events: any[]) => void} fn
    * @returns {() => void} unsubscribe

@@ -651,11 +651,7 @@ export function mount(root, ctx) {
   }
 
   let lastSeatEventAt = 0;
-  const unsubscribe = store.subscribe((kinds, events) => {
-    if (kinds.has('status') && kinds.size === 1) {
-      conn.update();
-      return;
-    }
+  const unfollow = store.follow(() => conn.update(), (kinds, events) => {
     updateAll();
     for (const ev of events) {
       if (ev.type === 'scheduled_event_set') {
@@ -671,10 +667,6 @@ export function mount(root, ctx) {
       scheduleSeats(300);
     }
   });
-  const onOnline = () => conn.update();
-  window.addEventListener('online', onOnline);
-  window.addEventListener('offline', onOnline);
-
   updateAll();
   loadSeats();
   scheduleSeats();
@@ -683,10 +675,8 @@ export function mount(root, ctx) {
     unmount() {
       alive = false;
       if (seatTimer) clearTimeout(seatTimer);
-      unsubscribe();
+      unfollow();
       clock.destroy();
-      window.removeEventListener('online', onOnline);
-      window.removeEventListener('offline', onOnline);
     },
   };
 }

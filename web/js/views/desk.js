@@ -211,17 +211,10 @@ export function mount(root, ctx) {
     }
   }
 
-  const unsubscribe = store.subscribe((kinds) => {
-    if (kinds.has('status') && kinds.size === 1) {
-      conn.update();
-      banner.update();
-      return;
-    }
-    updateAll();
-  });
-  const onOnline = () => conn.update();
-  window.addEventListener('online', onOnline);
-  window.addEventListener('offline', onOnline);
+  const unfollow = store.follow(() => {
+    conn.update();
+    banner.update();
+  }, updateAll);
 
   let alive = true;
   loadMap(mapBox, { scenario: sc, legend: 'html' }, () => store.view, () => alive, (m) => { map = m; });
@@ -233,12 +226,10 @@ export function mount(root, ctx) {
   return {
     unmount() {
       alive = false;
-      unsubscribe();
+      unfollow();
       clock.destroy();
       banner.destroy();
       channels.destroy();
-      window.removeEventListener('online', onOnline);
-      window.removeEventListener('offline', onOnline);
     },
   };
 }

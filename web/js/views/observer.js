@@ -136,16 +136,7 @@ export function mount(root, ctx) {
     if (v.phase === 'ended') replace(endBanner, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
   }
 
-  const unsubscribe = store.subscribe((kinds) => {
-    if (kinds.has('status') && kinds.size === 1) {
-      conn.update();
-      return;
-    }
-    updateAll();
-  });
-  const onOnline = () => conn.update();
-  window.addEventListener('online', onOnline);
-  window.addEventListener('offline', onOnline);
+  const unfollow = store.follow(() => conn.update(), updateAll);
 
   let alive = true;
   loadMap(mapBox, { scenario: sc, legend: 'html' }, () => store.view, () => alive, (m) => { map = m; });
@@ -154,10 +145,8 @@ export function mount(root, ctx) {
   return {
     unmount() {
       alive = false;
-      unsubscribe();
+      unfollow();
       clock.destroy();
-      window.removeEventListener('online', onOnline);
-      window.removeEventListener('offline', onOnline);
     },
   };
 }
