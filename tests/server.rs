@@ -3737,6 +3737,14 @@ async fn idle_game_leaves_memory_and_comes_back_by_replay() {
         .ok(chat(json!({"kind": "plenary"}), "still here after a nap"))
         .await;
     assert!(metric(addr, "detente_games_in_memory").await >= 1);
+    // The command was timed: in its game's queue, in the commit, and from hand-over to answer.
+    for timed in [
+        "detente_command_queue_seconds_count",
+        "detente_commit_seconds_count",
+        "detente_command_seconds_count",
+    ] {
+        assert_eq!(metric(addr, timed).await, 1, "{timed}");
+    }
     ru.disconnect().await;
     let start = Instant::now();
     while metric(addr, "detente_games_in_memory").await > 0 {

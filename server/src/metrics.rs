@@ -21,6 +21,9 @@ pub struct Metrics {
     /// included) to the answer; what a client waits beyond that is its connection's and the
     /// network's.
     pub command_seconds: Histogram,
+    /// The first part of `command_seconds`: from the hand-over to the game's task taking the
+    /// command up (the commands of the same game before it are being committed meanwhile).
+    pub command_queue_seconds: Histogram,
     pub subscribers_dropped: AtomicU64,
     pub ws_connections_total: AtomicU64,
     pub ws_connections_open: AtomicI64,
@@ -107,6 +110,11 @@ impl Metrics {
             &mut out,
             "command_seconds",
             "Time from a connection handing a command to its game's task to the answer.",
+        );
+        self.command_queue_seconds.render(
+            &mut out,
+            "command_queue_seconds",
+            "Time a command waits for its game's task to take it up (part of command_seconds).",
         );
         let _ = writeln!(
             out,

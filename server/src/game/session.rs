@@ -276,6 +276,7 @@ impl<S: Store> Session<S> {
                 reply,
                 at,
             } => {
+                self.metrics.command_queue_seconds.observe(at.elapsed());
                 let frame = self.command(&auth, id, &command, request_hash).await;
                 let committed = matches!(frame, ServerFrame::Ack { .. });
                 let _ = reply.send(frame);
