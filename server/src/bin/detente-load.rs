@@ -1,7 +1,7 @@
 //! Load generator for the Détente server, using the protocol's own types.
 //!
 //! Creates G games, joins N players across them (WebSocket connections), then has the players
-//! send chat commands at a total rate R for D seconds, and reports the achieved rate, ack
+//! send chat commands at a total rate R for a warm-up and then D seconds, and reports the achieved rate, ack
 //! latency (send → ack, which the server sends only after the durable commit), fan-out latency
 //! (send → the message arriving at the other players of the game) and the server's memory.
 //! Loopback only. One process holds at most ~19,000 connections (the machine allows 20,000
@@ -40,9 +40,14 @@ struct Args {
     /// Commands per second in all.
     #[arg(long, default_value_t = 100.0)]
     rate: f64,
-    /// Seconds of load after everyone is connected.
+    /// Seconds of load after everyone is connected (after the warm-up).
     #[arg(long, default_value_t = 20)]
     duration: u64,
+    /// Seconds of load before the measured window. Commands sent in it are reported apart and
+    /// left out of the rates and latencies: a freshly started server opens database
+    /// connections and prepares its statements on the first commands.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
     /// Child processes to spread the connections over.
     #[arg(long, default_value_t = 1)]
     processes: usize,
@@ -147,6 +152,14 @@ struct Measured {
     /// The Unix second each acknowledged command was sent in, beside `ack_latencies`.
     ack_sent_secs: Vec<u32>,
     fanout_latencies: Vec<u32>,
+    /// Acknowledged commands sent during the warm-up, and their latencies (µs).
+    warmup_acked: u64,
+    warmup_ack_latencies: Vec<u32>,
+    /// CPU over the measured window, in % of one core: the server's (when its pid is known) and
+    /// the whole machine's busy time. Read from /proc at the window's start and end only, so
+    /// that measuring adds no load while it runs.
+    server_cpu: Option<f64>,
+    machine_busy: Option<f64>,
     seconds: f64,
 }
 
@@ -191,6 +204,8 @@ async fn parent(args: Args) -> Result<()> {
                 .arg((args.rate / args.processes as f64).to_string())
                 .arg("--duration")
                 .arg(args.duration.to_string())
+                .arg("--warmup")
+                .arg(args.warmup.to_string())
                 .arg("--child")
                 .arg(i.to_string())
                 .arg("--mix")
@@ -201,6 +216,9 @@ async fn parent(args: Args) -> Result<()> {
                 )
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped());
+            if let (0, Some(pid)) = (i, args.server_pid) {
+                cmd.arg("--server-pid").arg(pid.to_string());
+            }
             if !args.local_addrs.is_empty() {
                 let a = args.local_addrs[i % args.local_addrs.len()];
                 cmd.arg("--local-addrs").arg(a.to_string());
@@ -225,6 +243,10 @@ async fn parent(args: Args) -> Result<()> {
             total.ack_latencies.extend(m.ack_latencies);
             total.ack_sent_secs.extend(m.ack_sent_secs);
             total.fanout_latencies.extend(m.fanout_latencies);
+            total.warmup_acked += m.warmup_acked;
+            total.warmup_ack_latencies.extend(m.warmup_ack_latencies);
+            total.server_cpu = total.server_cpu.or(m.server_cpu);
+            total.machine_busy = total.machine_busy.or(m.machine_busy);
             total.seconds = total.seconds.max(m.seconds);
         }
         total
@@ -353,8 +375,30 @@ struct Shared {
     /// (latency µs, Unix second sent) of each ack.
     ack: Mutex<Vec<(u32, u32)>>,
     fanout: Mutex<Vec<u32>>,
-    /// Measure only after everyone connected.
-    measuring: std::sync::atomic::AtomicBool,
+    /// Commands sent before this Unix time (µs) are the warm-up's: counted apart.
+    measure_from_us: AtomicU64,
+    warmup_acked: AtomicU64,
+    warmup_ack: Mutex<Vec<u32>>,
+}
+
+impl Shared {
+    fn warming_up(&self, sent_us: u64) -> bool {
+        sent_us < self.measure_from_us.load(Ordering::Relaxed)
+    }
+
+    /// Counts the ack of a command sent at `sent_us`, arriving at `now_us`.
+    async fn acked(&self, sent_us: u64, now_us: u64) {
+        if self.warming_up(sent_us) {
+            self.warmup_acked.fetch_add(1, Ordering::Relaxed);
+            self.warmup_ack
+                .lock()
+                .await
+                .push(ack_sample(sent_us, now_us).0);
+        } else {
+            self.acked.fetch_add(1, Ordering::Relaxed);
+            self.ack.lock().await.push(ack_sample(sent_us, now_us));
+        }
+    }
 }
 
 async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Result<Measured> {
@@ -364,7 +408,9 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         errors: AtomicU64::new(0),
         ack: Mutex::new(Vec::new()),
         fanout: Mutex::new(Vec::new()),
-        measuring: false.into(),
+        measure_from_us: AtomicU64::new(u64::MAX),
+        warmup_acked: AtomicU64::new(0),
+        warmup_ack: Mutex::new(Vec::new()),
     });
     let n = players.len().max(1);
     // Each player sends at rate / n: an interval per player.
@@ -423,19 +469,37 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         }
     }
     eprintln!("process {proc_index}: {connected} connected");
-    let start = Instant::now();
+    let start = Instant::now() + Duration::from_secs(args.warmup);
     *stop_at.lock().unwrap_or_else(|e| e.into_inner()) =
         Some(start + Duration::from_secs(args.duration));
-    shared.measuring.store(true, Ordering::Relaxed);
+    shared
+        .measure_from_us
+        .store(now_us() + args.warmup * 1_000_000, Ordering::Relaxed);
     let _ = go_tx.send(true);
+    let cpu_window = {
+        let (from, to) = (start, start + Duration::from_secs(args.duration));
+        let pid = args.server_pid;
+        tokio::spawn(async move {
+            tokio::time::sleep_until(from.into()).await;
+            let before = (cpu_ticks(pid), machine_ticks());
+            tokio::time::sleep_until(to.into()).await;
+            let after = (cpu_ticks(pid), machine_ticks());
+            let secs = (to - from).as_secs_f64() * CLOCK_TICKS;
+            let server = before.0.zip(after.0).map(|(b, a)| 100.0 * (a - b) / secs);
+            let machine = before.1.zip(after.1).map(|(b, a)| 100.0 * (a - b) / secs);
+            (server, machine)
+        })
+    };
     for t in tasks {
         let _ = t.await;
     }
+    let (server_cpu, machine_busy) = cpu_window.await.unwrap_or((None, None));
     let seconds = start.elapsed().as_secs_f64();
     let (ack, ack_sent_secs) = std::mem::take(&mut *shared.ack.lock().await)
         .into_iter()
         .unzip();
     let fanout = std::mem::take(&mut *shared.fanout.lock().await);
+    let warmup_ack_latencies = std::mem::take(&mut *shared.warmup_ack.lock().await);
     Ok(Measured {
         connected,
         sent: shared.sent.load(Ordering::Relaxed),
@@ -444,6 +508,10 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         ack_latencies: ack,
         ack_sent_secs,
         fanout_latencies: fanout,
+        warmup_acked: shared.warmup_acked.load(Ordering::Relaxed),
+        warmup_ack_latencies,
+        server_cpu,
+        machine_busy,
         seconds,
     })
 }
@@ -523,15 +591,25 @@ async fn player(
         .lock()
         .map(|s| s.unwrap_or_else(Instant::now))
         .unwrap_or_else(|_| Instant::now());
-    // Spread first sends over one interval so players do not fire in lockstep.
-    let offset = Duration::from_secs_f64(interval.as_secs_f64() * ((seed % 1000) as f64 / 1000.0));
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Players act independently: each sends at random times (a Poisson process) whose mean
+    // gap is `interval`. (Evenly spaced sends with first sends spread by player number had
+    // every game's players fire within a few milliseconds of each other, every interval: a
+    // burst per game that queued behind its own commits.)
+    let mut gaps = Gaps::new(seed, interval);
+    let next_send = tokio::time::sleep(gaps.next());
+    tokio::pin!(next_send);
     let pending: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>> = Default::default();
     let mut n = 0u64;
+    // Players with a long gap before their next send stop on time all the same.
+    let stop_sending = tokio::time::sleep_until(stop.into());
+    tokio::pin!(stop_sending);
     loop {
         tokio::select! {
-            _ = tick.tick() => {
+            _ = &mut stop_sending => break,
+            _ = &mut next_send => {
+                // A sender that fell behind (a busy machine) goes on from now, without a burst.
+                let deadline = next_send.deadline().max(tokio::time::Instant::now() - interval);
+                next_send.as_mut().reset(deadline + gaps.next());
                 if Instant::now() >= stop {
                     break;
                 }
@@ -569,7 +647,9 @@ async fn player(
                 if tx.send(Message::text(text)).await.is_err() {
                     break;
                 }
-                shared.sent.fetch_add(1, Ordering::Relaxed);
+                if !shared.warming_up(sent_at) {
+                    shared.sent.fetch_add(1, Ordering::Relaxed);
+                }
             }
             msg = rx.next() => {
                 let Some(Ok(Message::Text(t))) = msg else {
@@ -581,8 +661,7 @@ async fn player(
                     Ok(ServerFrame::Ack { id, .. }) => {
                         let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
                         if let Some(s) = sent {
-                            shared.acked.fetch_add(1, Ordering::Relaxed);
-                            shared.ack.lock().await.push(ack_sample(s, now));
+                            shared.acked(s, now).await;
                         }
                     }
                     Ok(ServerFrame::Error { .. }) => {
@@ -604,7 +683,7 @@ async fn player(
                         let ts = parts.next().and_then(|x| x.strip_prefix("t=")).and_then(|x| x.parse::<u64>().ok());
                         let from = parts.next().and_then(|x| x.strip_prefix("s=")).and_then(|x| x.parse::<u64>().ok());
                         if let (Some(ts), Some(from)) = (ts, from) {
-                            if from != seed {
+                            if from != seed && !shared.warming_up(ts) {
                                 shared.fanout.lock().await.push(now.saturating_sub(ts).min(u32::MAX as u64) as u32);
                             }
                         }
@@ -620,8 +699,7 @@ async fn player(
             if let Ok(ServerFrame::Ack { id, .. }) = serde_json::from_str::<ServerFrame>(&t) {
                 let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
                 if let Some(s) = sent {
-                    shared.acked.fetch_add(1, Ordering::Relaxed);
-                    shared.ack.lock().await.push(ack_sample(s, now_us()));
+                    shared.acked(s, now_us()).await;
                 }
             }
             if pending.lock().map(|p| p.is_empty()).unwrap_or(true) {
@@ -659,6 +737,30 @@ fn propose(faction: &str, other: &str, seed: u64) -> Command {
     }
 }
 
+/// Exponentially distributed gaps with a given mean: the waits between a player's sends.
+/// A SplitMix64 stream seeded by the player: repeatable runs, no generator crate needed.
+struct Gaps {
+    state: u64,
+    mean: Duration,
+}
+
+impl Gaps {
+    fn new(seed: u64, mean: Duration) -> Gaps {
+        Gaps { state: seed, mean }
+    }
+
+    fn next(&mut self) -> Duration {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        // Uniform in (0, 1]: 53 random bits.
+        let u = ((z >> 11) + 1) as f64 / (1u64 << 53) as f64;
+        self.mean.mul_f64(-u.ln())
+    }
+}
+
 /// An ack's latency (µs) and the Unix second its command was sent in.
 fn ack_sample(sent_us: u64, now_us: u64) -> (u32, u32) {
     (
@@ -675,6 +777,33 @@ fn percentile(v: &mut [u32], p: f64) -> f64 {
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
     f64::from(v[i]) / 1000.0
 }
+
+/// User + system CPU time of a process, in clock ticks.
+fn cpu_ticks(pid: Option<u32>) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Busy CPU time of the whole machine (all cores, not idle or waiting for I/O), in clock ticks.
+fn machine_ticks() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<f64> = cpu
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …
+    let total: f64 = v.iter().take(8).sum();
+    Some(total - v.get(3)? - v.get(4)?)
+}
+
+/// Clock ticks per second of /proc's CPU times: Linux's USER_HZ, 100 (`getconf CLK_TCK`).
+const CLOCK_TICKS: f64 = 100.0;
 
 fn rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -734,6 +863,25 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
         percentile(&mut m.fanout_latencies, 0.99),
         m.fanout_latencies.len()
     );
+    if args.warmup > 0 {
+        println!(
+            "warm-up          {} s before the window, not counted above: {} acked, p99 {:.2} ms, max {:.2} ms",
+            args.warmup,
+            m.warmup_acked,
+            percentile(&mut m.warmup_ack_latencies, 0.99),
+            percentile(&mut m.warmup_ack_latencies, 1.0)
+        );
+    }
+    if let Some(busy) = m.machine_busy {
+        let server = m
+            .server_cpu
+            .map(|c| format!("server {c:.0} %, "))
+            .unwrap_or_default();
+        println!(
+            "CPU (window)     {server}whole machine {busy:.0} % busy (% of one core; {} cores)",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+    }
     print!("{timeline}");
     if let Some(pid) = args.server_pid {
         match rss_mib(pid) {
@@ -742,4 +890,33 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gaps between a player's sends average the interval asked for, as exponential gaps
+    /// do (their standard deviation equals their mean), and differ between players.
+    #[test]
+    fn gaps_are_exponential_with_the_mean_asked_for() {
+        let mean = Duration::from_millis(200);
+        let mut gaps = Gaps::new(7, mean);
+        let xs: Vec<f64> = (0..100_000).map(|_| gaps.next().as_secs_f64()).collect();
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();
+        assert!((m - 0.2).abs() < 0.004, "mean {m}");
+        assert!((sd - 0.2).abs() < 0.006, "standard deviation {sd}");
+        assert!(xs.iter().all(|x| *x >= 0.0 && x.is_finite()));
+        let mut other = Gaps::new(8, mean);
+        assert_ne!(Gaps::new(7, mean).next(), other.next());
+    }
+
+    /// CPU times come from /proc: this process has some, the machine has some.
+    #[test]
+    fn cpu_times_are_read_from_proc() {
+        assert!(cpu_ticks(Some(std::process::id())).is_some());
+        assert!(machine_ticks().is_some_and(|t| t > 0.0));
+        assert!(cpu_ticks(None).is_none());
+    }
 }
