@@ -1,9 +1,10 @@
 //! Load generator for the Détente server, using the protocol's own types.
 //!
 //! Creates G games, joins N players across them (WebSocket connections), then has the players
-//! send chat commands at a total rate R for a warm-up and then D seconds, and reports the achieved rate, ack
-//! latency (send → ack, which the server sends only after the durable commit), fan-out latency
-//! (send → the message arriving at the other players of the game) and the server's memory.
+//! send chat commands at a total rate R (each player at random, Poisson times) for a warm-up
+//! and then D seconds, and reports the achieved rate, ack latency (send → ack, which the
+//! server sends only after the durable commit), fan-out latency (send → the message arriving
+//! at the other players of the game), the server's memory and CPU.
 //! Loopback only. One process holds at most ~19,000 connections (the machine allows 20,000
 //! open files per process): `--processes P` splits the connections over P child processes and
 //! `--local-addrs` spreads their source addresses over several loopback addresses.
