@@ -161,7 +161,6 @@ struct Measured {
     /// that measuring adds no load while it runs.
     server_cpu: Option<f64>,
     machine_busy: Option<f64>,
-    seconds: f64,
 }
 
 fn main() -> Result<()> {
@@ -248,7 +247,6 @@ async fn parent(args: Args) -> Result<()> {
             total.warmup_ack_latencies.extend(m.warmup_ack_latencies);
             total.server_cpu = total.server_cpu.or(m.server_cpu);
             total.machine_busy = total.machine_busy.or(m.machine_busy);
-            total.seconds = total.seconds.max(m.seconds);
         }
         total
     };
@@ -495,7 +493,6 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         let _ = t.await;
     }
     let (server_cpu, machine_busy) = cpu_window.await.unwrap_or((None, None));
-    let seconds = start.elapsed().as_secs_f64();
     let (ack, ack_sent_secs) = std::mem::take(&mut *shared.ack.lock().await)
         .into_iter()
         .unzip();
@@ -513,7 +510,6 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         warmup_ack_latencies,
         server_cpu,
         machine_busy,
-        seconds,
     })
 }
 
