@@ -19,10 +19,11 @@ use uuid::Uuid;
 
 /// Frames queued per subscriber before it counts as too slow; it is then dropped and resyncs.
 pub const SUBSCRIBER_QUEUE: usize = 256;
-/// Recent events kept in memory so reconnects need not read the database.
-pub(super) const RECENT_EVENTS: usize = 1024;
 /// A reconnect missing more events than this gets a snapshot instead.
 const MAX_REPLAY: usize = 512;
+/// Recent events kept in memory so reconnects need not read the database: as many as a
+/// reconnect may be sent, no more.
+pub(super) const RECENT_EVENTS: usize = MAX_REPLAY;
 
 /// The authenticated identity of a connection.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,8 +122,11 @@ struct Session<S: Store> {
 const RETRY_MIN: Duration = Duration::from_millis(250);
 const RETRY_MAX: Duration = Duration::from_secs(10);
 
-/// Answers remembered per game.
-const ANSWERS_KEPT: usize = 4096;
+/// Answers remembered per game. A retry comes from a client that lost its connection with
+/// commands in flight (at most 32 per connection), so the latest answers are the ones asked
+/// for; an older id is answered from the command table. Each kept answer costs ~500 bytes: at
+/// 4,096 a busy game held 2 MB of them.
+const ANSWERS_KEPT: usize = 256;
 
 fn duplicate_id(id: String) -> ServerFrame {
     ServerFrame::error(

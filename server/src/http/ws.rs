@@ -46,11 +46,12 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 const RATE_PER_SEC: f64 = 20.0;
 const RATE_BURST: f64 = 40.0;
 
-/// Largest frame the server writes. Bigger messages (a welcome's view) go out as several
-/// frames, so no connection's write buffer ever grows past this: tungstenite keeps a write
-/// buffer's capacity for the life of the connection, and one 20 KB welcome per connection
-/// cost 45 KB of memory per connection at 15,000 connections.
-const OUT_FRAME: usize = 2 * 1024;
+/// Largest frame the server writes, and how much it gathers before writing. Bigger messages
+/// (a welcome's view) go out as several frames, so no connection's write buffer ever grows
+/// much past twice this: tungstenite keeps a write buffer's capacity for the life of the
+/// connection (one 20 KB welcome per connection once cost 45 KB of memory per connection at
+/// 15,000 connections).
+const OUT_FRAME: usize = 1024;
 
 type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
@@ -101,9 +102,12 @@ pub async fn upgrade<S: Store>(State(st): State<Arc<AppState<S>>>, mut req: Requ
                 let config = WebSocketConfig::default()
                     .max_message_size(Some(MAX_FRAME_BYTES))
                     .max_frame_size(Some(MAX_FRAME_BYTES))
-                    // Small buffers: a connection costs little memory while idle.
-                    .read_buffer_size(4 * 1024)
-                    .write_buffer_size(0)
+                    // Small buffers: a connection costs little memory while idle. Reads
+                    // of a frame longer than this reserve room for the whole frame.
+                    .read_buffer_size(1024)
+                    // Frames fed together (an answer and its event) go out in one write;
+                    // `send_ready` flushes at the end.
+                    .write_buffer_size(OUT_FRAME)
                     .max_write_buffer_size(OUT_FRAME * 4);
                 let socket = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
@@ -257,22 +261,48 @@ impl Drop for OpenGuard {
     }
 }
 
+/// How a connection ends: with a close frame (code and reason), or without one (the peer is
+/// gone).
+type Ending = Option<(u16, &'static str)>;
+
+/// A connection that said hello with a valid token and subscribed to its game.
+struct Joined {
+    game_id: uuid::Uuid,
+    auth: SeatAuth,
+    handle: GameHandle,
+    here: super::presence::Here,
+    last_seen: Option<i64>,
+    sub: Subscription,
+}
+
 async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
     let metrics = st.registry.metrics.clone();
     crate::metrics::Metrics::inc(&metrics.ws_connections_total);
     metrics
         .ws_connections_open
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let _open = OpenGuard(metrics.clone());
-    let mut shutdown = st.shutdown.clone();
-    // 1. hello, within the time limit.
+    let _open = OpenGuard(metrics);
+    // A future holds room for its largest state, and a connection spends its life idle in the
+    // command loop's `select!`. So the stages it passes through briefly (hello, sending, closing)
+    // are boxed: at 15,000 connections each KiB of task state is 15 MiB (docs/operations.md).
+    let ending = match Box::pin(join(&st, &mut socket)).await {
+        Ok(joined) => play(&st, &mut socket, joined).await,
+        Err(ending) => ending,
+    };
+    if let Some((code, reason)) = ending {
+        Box::pin(close_with(socket, code, reason)).await;
+    }
+}
+
+/// 1. hello within the time limit, the token, the game, then the seat's catch-up frames.
+async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined, Ending> {
     let first = tokio::time::timeout(HELLO_TIMEOUT, socket.next()).await;
     let (token, last_seq) = match first {
         Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientFrame>(&text) {
             Ok(ClientFrame::Hello { token, last_seq }) => (token, last_seq),
             Ok(_) => {
                 let _ = send(
-                    &mut socket,
+                    socket,
                     &ServerFrame::error(
                         None,
                         "hello_first",
@@ -281,28 +311,28 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                     ),
                 )
                 .await;
-                return close_with(socket, close::PROTOCOL, "hello first").await;
+                return Err(Some((close::PROTOCOL, "hello first")));
             }
             Err(e) => {
                 let _ = send(
-                    &mut socket,
+                    socket,
                     &ServerFrame::error(None, "bad_frame", e.to_string(), false),
                 )
                 .await;
-                return close_with(socket, close::PROTOCOL, "bad hello").await;
+                return Err(Some((close::PROTOCOL, "bad hello")));
             }
         },
         Ok(Some(Ok(_))) => {
-            return close_with(socket, close::PROTOCOL, "hello must be a text frame").await
+            return Err(Some((close::PROTOCOL, "hello must be a text frame")));
         }
-        Ok(Some(Err(_))) | Ok(None) => return,
-        Err(_) => return close_with(socket, close::POLICY, "no hello within 5 s").await,
+        Ok(Some(Err(_))) | Ok(None) => return Err(None),
+        Err(_) => return Err(Some((close::POLICY, "no hello within 5 s"))),
     };
     let (game_id, auth) = match authenticate(st.registry.store(), &token).await {
         Ok(Some(x)) => x,
         Ok(None) => {
             let _ = send(
-                &mut socket,
+                socket,
                 &ServerFrame::error(
                     None,
                     "bad_token",
@@ -311,11 +341,11 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                 ),
             )
             .await;
-            return close_with(socket, close::POLICY, "bad token").await;
+            return Err(Some((close::POLICY, "bad token")));
         }
         Err(_) => {
             let _ = send(
-                &mut socket,
+                socket,
                 &ServerFrame::error(
                     None,
                     "unavailable",
@@ -324,15 +354,15 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                 ),
             )
             .await;
-            return close_with(socket, close::GOING_AWAY, "unavailable").await;
+            return Err(Some((close::GOING_AWAY, "unavailable")));
         }
     };
-    let mut handle = match st.registry.get(game_id).await {
+    let handle = match st.registry.get(game_id).await {
         Ok(h) => h,
         Err(e) => {
             tracing::warn!(game = %game_id, error = %e, "cannot open game");
             let _ = send(
-                &mut socket,
+                socket,
                 &ServerFrame::error(
                     None,
                     "unavailable",
@@ -341,12 +371,12 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                 ),
             )
             .await;
-            return close_with(socket, close::GOING_AWAY, "unavailable").await;
+            return Err(Some((close::GOING_AWAY, "unavailable")));
         }
     };
     if st.presence.open(auth.seat_id) >= MAX_PER_SEAT {
         let _ = send(
-            &mut socket,
+            socket,
             &ServerFrame::error(
                 None,
                 "too_many_connections",
@@ -355,59 +385,80 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
             ),
         )
         .await;
-        return close_with(socket, close::POLICY, "too many connections for this seat").await;
+        return Err(Some((close::POLICY, "too many connections for this seat")));
     }
-    let mut here = st.presence.arrive(auth.seat_id);
+    let here = st.presence.arrive(auth.seat_id);
     let mut last_seen = last_seq;
-    let Some(mut sub) = subscribe(&mut socket, &handle, &auth, &mut last_seen).await else {
-        return close_with(socket, close::GOING_AWAY, "unavailable").await;
+    let Some(sub) = subscribe(socket, &handle, &auth, &mut last_seen).await else {
+        return Err(Some((close::GOING_AWAY, "unavailable")));
     };
+    Ok(Joined {
+        game_id,
+        auth,
+        handle,
+        here,
+        last_seen,
+        sub,
+    })
+}
+/// 2. commands in, frames out. What it awaits other than the `select!` is boxed (see
+/// `connection`).
+async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -> Ending {
+    let Joined {
+        game_id,
+        auth,
+        mut handle,
+        mut here,
+        mut last_seen,
+        mut sub,
+    } = joined;
+    let metrics = &st.registry.metrics;
+    let mut shutdown = st.shutdown.clone();
     let mut bucket = super::limit::Bucket::new(RATE_PER_SEC, RATE_BURST);
     let mut replies: FuturesOrdered<Reply> = FuturesOrdered::new();
-    // 2. commands in, frames out.
     loop {
         tokio::select! {
             frame = sub.live.recv() => match frame {
                 Some(out) => {
                     last_seen = Some(out.seq);
-                    if !send_ready(&mut socket, &out.text, &mut sub.live, &mut replies, &mut last_seen).await {
-                        return;
+                    if !Box::pin(send_ready(socket, &out.text, &mut sub.live, &mut replies, &mut last_seen)).await {
+                        return None;
                     }
                 }
                 None => {
                     // The game dropped us (we fell behind) or its task stopped: catch up.
                     // The game's task may have been replaced: use the current one from now on.
-                    handle = handle_again(&st, game_id, &handle).await;
-                    let Some(s) = subscribe(&mut socket, &handle, &auth, &mut last_seen).await else {
-                        return close_with(socket, close::GOING_AWAY, "unavailable").await;
+                    handle = Box::pin(handle_again(st, game_id, &handle)).await;
+                    let Some(s) = Box::pin(subscribe(socket, &handle, &auth, &mut last_seen)).await else {
+                        return Some((close::GOING_AWAY, "unavailable"));
                     };
                     sub = s;
                 }
             },
             Some(reply) = replies.next(), if !replies.is_empty() => {
                 let Ok(text) = serde_json::to_string(&reply) else {
-                    return;
+                    return None;
                 };
-                if !send_ready(&mut socket, &text, &mut sub.live, &mut replies, &mut last_seen).await {
-                    return;
+                if !Box::pin(send_ready(socket, &text, &mut sub.live, &mut replies, &mut last_seen)).await {
+                    return None;
                 }
             }
             msg = socket.next(), if replies.len() < MAX_IN_FLIGHT => {
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
-                        return close_with(socket, close::PROTOCOL, "text frames only").await;
+                        return Some((close::PROTOCOL, "text frames only"));
                     }
                     Some(Err(e)) if too_big(&e) => {
-                        return close_with(socket, close::TOO_BIG, "frame over 64 KiB").await;
+                        return Some((close::TOO_BIG, "frame over 64 KiB"));
                     }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
                     Some(Ok(_)) => continue, // ping/pong handled by the library
                 };
                 if !bucket.take() {
                     crate::metrics::Metrics::inc(&metrics.ws_closed_rate_limited);
-                    let _ = send(&mut socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false)).await;
-                    return close_with(socket, close::POLICY, "rate limit").await;
+                    let _ = Box::pin(send(socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false))).await;
+                    return Some((close::POLICY, "rate limit"));
                 }
                 // Answers are queued in order; events keep flowing while commands commit, so a
                 // client with several commands in flight is never starved into a resync.
@@ -421,7 +472,7 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                         } else {
                             let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
                             if handle.is_closed() {
-                                handle = handle_again(&st, game_id, &handle).await;
+                                handle = Box::pin(handle_again(st, game_id, &handle)).await;
                             }
                             let handle = handle.clone();
                             let auth = auth.clone();
@@ -438,11 +489,11 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
                 replies.push_back(reply);
             }
             _ = here.changed.changed() => {
-                let _ = send(&mut socket, &ServerFrame::error(None, "seat_changed", "Control moved your seat; reconnecting shows your new seat", true)).await;
-                return close_with(socket, close::SEAT_CHANGED, "seat changed").await;
+                let _ = Box::pin(send(socket, &ServerFrame::error(None, "seat_changed", "Control moved your seat; reconnecting shows your new seat", true))).await;
+                return Some((close::SEAT_CHANGED, "seat changed"));
             }
             _ = shutdown.changed() => {
-                return close_with(socket, close::GOING_AWAY, "server shutting down").await;
+                return Some((close::GOING_AWAY, "server shutting down"));
             }
         }
     }
