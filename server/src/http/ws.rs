@@ -294,7 +294,7 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
     }
 }
 
-/// 1. hello within the time limit, the token, the game, then the seat's catch-up frames.
+/// Hello within the time limit, the token, the game, then the seat's catch-up frames.
 async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined, Ending> {
     let first = tokio::time::timeout(HELLO_TIMEOUT, socket.next()).await;
     let (token, last_seq) = match first {
@@ -401,7 +401,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
         sub,
     })
 }
-/// 2. commands in, frames out. What it awaits other than the `select!` is boxed (see
+/// Commands in, frames out. What it awaits other than the `select!` is boxed (see
 /// `connection`).
 async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -> Ending {
     let Joined {
