@@ -193,6 +193,18 @@ impl<S: Store> Session<S> {
     ) {
         // Bots may owe moves (e.g. after a restart); deadlines may have passed while down.
         self.play_bots().await;
+        // The timers and the shutdown signal are made once and re-armed only when their time
+        // changes: made afresh on every pass, they cost a timer-wheel entry and a waiter
+        // list entry per command (a few percent of the server's CPU at 5,000 commands/s).
+        let clock = tokio::time::sleep(Duration::ZERO);
+        let idle_check = tokio::time::sleep(idle_after);
+        let stopping = async move {
+            // Either way the task stops: the server is stopping, or it is gone.
+            let _ = shutdown.wait_for(|stop| *stop).await.is_ok();
+        };
+        tokio::pin!(clock, idle_check, stopping);
+        let mut clock_at: Option<Instant> = None;
+        let mut last_message = Instant::now();
         loop {
             if self.stale {
                 tracing::warn!(game = %self.game_id, "another writer moved the log on; this task stops and the game is rebuilt from the log");
@@ -205,14 +217,28 @@ impl<S: Store> Session<S> {
                 .map(|d| Instant::now() + Duration::from_millis((d - now_ms()).max(0) as u64))
                 // After a failed commit of the clock's tick, wait before trying again.
                 .map(|d| self.retry_at.map_or(d, |r| d.max(r)));
+            if let Some(d) = deadline {
+                // The deadline is stored in wall-clock ms: re-arm only when it moves by more
+                // than the rounding of converting it to this clock.
+                if clock_at.is_none_or(|a| a.max(d) - a.min(d) > Duration::from_millis(1)) {
+                    clock.as_mut().reset(d);
+                    clock_at = Some(d);
+                }
+            } else {
+                clock_at = None;
+            }
             // Checked again every `idle_after` (subscribers leave without telling the task).
             let idle = deadline.is_none();
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(m) => self.handle(m).await,
+                    Some(m) => {
+                        last_message = Instant::now();
+                        self.handle(m).await;
+                    }
                     None => return,
                 },
-                _ = sleep_until(deadline), if deadline.is_some() => {
+                () = &mut clock, if clock_at.is_some() => {
+                    clock_at = None;
                     let caught_up = !self.unsure || self.catch_up().await.is_ok();
                     if caught_up && self.system(Command::Tick {}).await {
                         self.retry_at = None;
@@ -230,21 +256,24 @@ impl<S: Store> Session<S> {
                         self.bots_failed(true);
                     }
                 }
-                _ = tokio::time::sleep(idle_after), if idle && self.bots_retry_at.is_none() => {
+                () = &mut idle_check, if idle && self.bots_retry_at.is_none() => {
+                    let quiet_since = last_message.max(idle_check.deadline() - idle_after);
+                    if quiet_since.elapsed() < idle_after {
+                        // Messages came since the check was armed: look again `idle_after`
+                        // after the last one.
+                        idle_check.as_mut().reset(last_message + idle_after);
+                        continue;
+                    }
                     self.subscribers.retain(|s| !s.tx.is_closed());
                     if self.subscribers.is_empty() {
                         tracing::debug!(game = %self.game_id, "idle game leaves memory");
                         return;
                     }
+                    idle_check.as_mut().reset(Instant::now() + idle_after);
                 }
                 // The server is stopping: a message being handled has finished (commits are
                 // awaited inside the branch above), so nothing is left half done.
-                changed = shutdown.changed() => {
-                    let stop = changed.is_err() || *shutdown.borrow();
-                    if stop {
-                        return;
-                    }
-                }
+                () = &mut stopping => return,
             }
         }
     }

@@ -414,6 +414,10 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
     } = joined;
     let metrics = &st.registry.metrics;
     let mut shutdown = st.shutdown.clone();
+    // Made once, not on every pass of the loop (each would add and remove a waiter per frame).
+    let seat_changed = here.changed.changed();
+    let stopping = shutdown.changed();
+    tokio::pin!(seat_changed, stopping);
     let mut bucket = super::limit::Bucket::new(RATE_PER_SEC, RATE_BURST);
     let mut replies: FuturesOrdered<Reply> = FuturesOrdered::new();
     loop {
@@ -488,11 +492,11 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                 };
                 replies.push_back(reply);
             }
-            _ = here.changed.changed() => {
+            _ = &mut seat_changed => {
                 let _ = Box::pin(send(socket, &ServerFrame::error(None, "seat_changed", "Control moved your seat; reconnecting shows your new seat", true))).await;
                 return Some((close::SEAT_CHANGED, "seat changed"));
             }
-            _ = shutdown.changed() => {
+            _ = &mut stopping => {
                 return Some((close::GOING_AWAY, "server shutting down"));
             }
         }
