@@ -177,3 +177,50 @@ fn scenario_list_and_show() {
     let out = detente(&["scenario", "show", "no-such-scenario"]);
     assert!(!out.status.success());
 }
+
+/// The README's first command is `cargo run --release`: with two binaries in the package,
+/// cargo runs the server only if the manifest names it as the default (without `default-run`
+/// it stops with "could not determine which binary to run").
+#[test]
+fn cargo_run_starts_the_server_binary() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--offline",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let package = meta["packages"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "detente"))
+        .expect("the detente package");
+    let bins: Vec<&str> = package["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter(|t| {
+            t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"))
+        })
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(bins.contains(&"detente"), "binaries: {bins:?}");
+    if bins.len() > 1 {
+        assert_eq!(
+            package["default_run"], "detente",
+            "`cargo run` must start the server; binaries: {bins:?}"
+        );
+    }
+}
