@@ -99,6 +99,9 @@ struct Session<S: Store> {
     game: Game,
     last_seq: i64,
     recent: VecDeque<(i64, Event)>,
+    /// Applied events not yet sent, with the text each subscribed seat gets (`None`: hidden
+    /// from that seat).
+    unsent: Vec<(i64, Vec<(Seat, Option<Arc<str>>)>)>,
     subscribers: Vec<Subscriber>,
     /// Recent answers by (seat, client id), with the request's hash: retries are answered
     /// without a database look-up. Older ids are caught by the table's unique key.
@@ -164,6 +167,7 @@ pub(super) fn spawn<S: Store>(
         game,
         last_seq,
         recent,
+        unsent: Vec::new(),
         subscribers: Vec::new(),
         answered: HashMap::new(),
         answered_order: VecDeque::new(),
@@ -206,6 +210,8 @@ impl<S: Store> Session<S> {
         let mut clock_at: Option<Instant> = None;
         let mut last_message = Instant::now();
         loop {
+            // Whatever the last pass committed (a tick, bots' moves, a catch-up) goes out.
+            self.publish();
             if self.stale {
                 tracing::warn!(game = %self.game_id, "another writer moved the log on; this task stops and the game is rebuilt from the log");
                 return;
@@ -313,6 +319,7 @@ impl<S: Store> Session<S> {
                 let frame = self.command(&auth, id, &command, request_hash).await;
                 let committed = matches!(frame, ServerFrame::Ack { .. });
                 let _ = reply.send(frame);
+                self.publish();
                 self.metrics.command_seconds.observe(at.elapsed());
                 if committed {
                     self.play_bots().await;
@@ -333,6 +340,9 @@ impl<S: Store> Session<S> {
     }
 
     fn subscribe(&mut self, auth: &SeatAuth, last_seq: Option<i64>) -> Subscription {
+        // Events applied before this subscriber came go to the others first: its catch-up
+        // starts at the current sequence.
+        self.publish();
         let (tx, live) = mpsc::channel(SUBSCRIBER_QUEUE);
         let mut initial = Vec::new();
         let missed = last_seq.and_then(|from| self.missed(from));
@@ -547,52 +557,60 @@ impl<S: Store> Session<S> {
         Ok(())
     }
 
-    /// An event that is in the log as `seq`: into the state, out to subscribers, and into the
-    /// recent events kept for reconnects.
+    /// An event that is in the log as `seq`: into the state, into the recent events kept for
+    /// reconnects, and into `unsent` in the forms its subscribers' seats see it (decided
+    /// against the state it applies to; sent by `publish`, after the command's answer).
     fn apply_committed(&mut self, seq: i64, e: Event) {
         self.game.evolve(&e);
         self.last_seq = seq;
-        self.fan_out(seq, &e);
+        let game = &self.game;
+        // Seats that see an event the same way share one serialization (a handful of
+        // distinct seats per game: the factions, Control, observers).
+        let mut forms: Vec<(Seat, Option<Arc<str>>)> = Vec::new();
+        for s in &self.subscribers {
+            if !forms.iter().any(|(seat, _)| *seat == s.seat) {
+                let text = game.event_for(&s.seat, &e).and_then(|event| {
+                    serde_json::to_string(&ServerFrame::Event { seq, event })
+                        .ok()
+                        .map(Arc::from)
+                });
+                forms.push((s.seat.clone(), text));
+            }
+        }
+        self.unsent.push((seq, forms));
         self.recent.push_back((seq, e));
         if self.recent.len() > RECENT_EVENTS {
             self.recent.pop_front();
         }
     }
 
-    fn fan_out(&mut self, seq: i64, e: &Event) {
-        let game = &self.game;
+    /// Sends the committed events not yet sent to each subscriber that may see them. Called
+    /// after a command's answer (commit, ack, then fan-out), at the top of every pass of the
+    /// task's loop, and before a new subscriber's catch-up is built.
+    fn publish(&mut self) {
         let metrics = &self.metrics;
-        // Seats that see an event the same way share one serialization (a handful of
-        // distinct seats per game: the factions, Control, observers).
-        let mut forms: Vec<(Seat, Option<Arc<str>>)> = Vec::new();
-        self.subscribers.retain(|s| {
-            let text = match forms.iter().find(|(seat, _)| *seat == s.seat) {
-                Some((_, t)) => t.clone(),
-                None => {
-                    let t = game.event_for(&s.seat, e).and_then(|event| {
-                        serde_json::to_string(&ServerFrame::Event { seq, event })
-                            .ok()
-                            .map(Arc::from)
-                    });
-                    forms.push((s.seat.clone(), t.clone()));
-                    t
+        for (seq, forms) in self.unsent.drain(..) {
+            self.subscribers.retain(|s| {
+                let text = forms
+                    .iter()
+                    .find(|(seat, _)| *seat == s.seat)
+                    .and_then(|(_, t)| t.clone());
+                let Some(text) = text else {
+                    return !s.tx.is_closed();
+                };
+                // A full queue drops the subscriber: its connection sees the channel close and
+                // resubscribes from its last sequence (missed events or a snapshot), so a slow
+                // reader never stalls the game and never silently loses an event.
+                match s.tx.try_send(Outbound { seq, text }) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        Metrics::inc(&metrics.subscribers_dropped);
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
                 }
-            };
-            let Some(text) = text else {
-                return !s.tx.is_closed();
-            };
-            // A full queue drops the subscriber: its connection sees the channel close and
-            // resubscribes from its last sequence (missed events or a snapshot), so a slow
-            // reader never stalls the game and never silently loses an event.
-            match s.tx.try_send(Outbound { seq, text }) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    Metrics::inc(&metrics.subscribers_dropped);
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            }
-        });
+            });
+        }
     }
 
     /// A command from the server itself (the clock). False when it could not be committed.
