@@ -6,7 +6,8 @@ RUN cargo build --release --locked -p detente
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
-    && rm -rf /var/lib/apt/lists/* && useradd --system --home /data detente
+    && rm -rf /var/lib/apt/lists/* && useradd --system --home /data detente \
+    && mkdir -p /data && chown detente /data
 COPY --from=build /src/target/release/detente /usr/local/bin/detente
 USER detente
 WORKDIR /data
