@@ -1785,6 +1785,61 @@ async fn rate_limit_closes_with_1008() {
     app.stop().await.cleanup().await;
 }
 
+/// With an admin token set, only its holders create games: no token or a wrong one gets 401
+/// `unauthorized` and creates nothing; joining and playing need no admin token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_token_guards_game_creation() {
+    let app = spawn_app_with(Db::sqlite(), |c| {
+        c.admin_token = Some("s3cret-admin".into())
+    })
+    .await;
+    let addr = app.addr;
+    let body = json!({"name": "Guarded", "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0}});
+    for bearer in [None, Some("wrong"), Some("s3cret-admi")] {
+        let (st, answer) = http(addr, "POST", "/api/games", Some(&body), bearer).await;
+        assert_eq!(
+            (st, answer["code"].as_str()),
+            (401, Some("unauthorized")),
+            "{bearer:?}: {answer}"
+        );
+    }
+    let (st, created) = http(
+        addr,
+        "POST",
+        "/api/games",
+        Some(&body),
+        Some("s3cret-admin"),
+    )
+    .await;
+    assert_eq!(st, 201, "{created}");
+    let code = created["join_code"].as_str().expect("join_code");
+    let (st, joined) = http(
+        addr,
+        "POST",
+        "/api/join",
+        Some(&json!({"code": code, "name": "Anna", "faction": "russia"})),
+        None,
+    )
+    .await;
+    assert_eq!(st, 201, "{joined}");
+    // The refused attempts created no game: the store holds exactly the one.
+    let db = app.stop().await;
+    let url = db.url();
+    let mut conn = {
+        use sqlx::Connection;
+        sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("open the test database")
+    };
+    let games: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM games")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count games");
+    assert_eq!(games, 1);
+    drop(conn);
+    db.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_errors() {
     let app = spawn_app(Db::sqlite()).await;
@@ -1820,6 +1875,27 @@ async fn rest_errors() {
         .await
         .expect("http");
     assert_eq!(st, 400);
+    // Bodies over 64 KiB.
+    let (st, body) = post(
+        "/api/join",
+        json!({"code": g.code, "name": "n".repeat(70 * 1024), "faction": "csto"}),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (413, Some("too_large")),
+        "{body}"
+    );
+    let (st, body) = post(
+        "/api/games",
+        json!({"scenario": "missile-defence-2013", "name": "n".repeat(70 * 1024)}),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (413, Some("too_large")),
+        "{body}"
+    );
     // Bad names.
     for name in ["", "   ", &"n".repeat(41), "bell\u{7}", "new\nline"] {
         let (st, body) = post(

@@ -99,7 +99,7 @@ pub struct Created {
         (status = 201, description = "The game exists; connect to `/ws` with `control_token`.", body = Created),
         (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
         (status = 401, description = "The server has an admin token and the request did not carry it (`unauthorized`).", body = ErrorBody),
-        (status = 413, description = "The body is over 64 KiB."),
+        (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
         (status = 422, description = "Unknown scenario, faction or preset, a team size outside 1–50, or a bad name (`unknown_scenario`, `unknown_faction`, `invalid`, `invalid_name`).", body = ErrorBody),
         (status = 429, description = "Too many games created from this address: 20, then one a minute (`rate_limited`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
@@ -271,7 +271,7 @@ pub struct Joined {
         (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
         (status = 404, description = "No game has that code (`unknown_code`).", body = ErrorBody),
         (status = 409, description = "A bot plays that faction, its team is full, or every team is full (`bot_seat`, `team_full`, `game_full`).", body = ErrorBody),
-        (status = 413, description = "The body is over 64 KiB."),
+        (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
         (status = 422, description = "A bad name, an unknown faction, or both a faction and `observer` (`invalid_name`, `unknown_faction`, `invalid`).", body = ErrorBody),
         (status = 429, description = "Too many wrong codes from this address; wait a minute (`rate_limited`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
@@ -593,6 +593,13 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
 }
 
 fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the request body is over 64 KiB",
+        );
+    }
     ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
 }
 
