@@ -86,6 +86,9 @@ pub(super) enum Msg {
     Inspect(Inspector),
 }
 
+/// An event's `event` frame text per subscribed seat (`None`: hidden from that seat).
+type Forms = Vec<(Seat, Option<Arc<str>>)>;
+
 struct Subscriber {
     seat: Seat,
     tx: mpsc::Sender<Outbound>,
@@ -101,7 +104,7 @@ struct Session<S: Store> {
     recent: VecDeque<(i64, Event)>,
     /// Applied events not yet sent, with the text each subscribed seat gets (`None`: hidden
     /// from that seat).
-    unsent: Vec<(i64, Vec<(Seat, Option<Arc<str>>)>)>,
+    unsent: Vec<(i64, Forms)>,
     subscribers: Vec<Subscriber>,
     /// Recent answers by (seat, client id), with the request's hash: retries are answered
     /// without a database look-up. Older ids are caught by the table's unique key.
@@ -566,7 +569,7 @@ impl<S: Store> Session<S> {
         let game = &self.game;
         // Seats that see an event the same way share one serialization (a handful of
         // distinct seats per game: the factions, Control, observers).
-        let mut forms: Vec<(Seat, Option<Arc<str>>)> = Vec::new();
+        let mut forms: Forms = Vec::new();
         for s in &self.subscribers {
             if !forms.iter().any(|(seat, _)| *seat == s.seat) {
                 let text = game.event_for(&s.seat, &e).and_then(|event| {
