@@ -3232,3 +3232,17 @@ fn the_scenario_has_every_clause_form() {
         assert!(scn.clause_kinds.iter().any(|k| k.form == form), "{form:?}");
     }
 }
+
+/// Only Control may export the whole game (the raw log holds every faction's secrets).
+#[test]
+fn only_control_may_export() {
+    assert!(super::view::may_export(&Seat::Control));
+    for seat in [
+        Seat::Faction(fid("russia")),
+        Seat::Faction(fid("us_nato")),
+        Seat::Faction(fid("csto")),
+        Seat::Observer,
+    ] {
+        assert!(!super::view::may_export(&seat), "{seat:?}");
+    }
+}

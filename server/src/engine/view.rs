@@ -172,6 +172,12 @@ pub enum SeatEvent {
     },
 }
 
+/// Whether `seat` may export the whole game: the event log as stored, with every faction's
+/// secrets in it. Control only. (The export's view is Control's `view`, like any seat's.)
+pub fn may_export(seat: &Seat) -> bool {
+    is_control(seat)
+}
+
 fn is_control(seat: &Seat) -> bool {
     matches!(seat, Seat::Control | Seat::System)
 }

@@ -670,7 +670,8 @@ pub async fn export<S: Store>(
     headers: HeaderMap,
 ) -> Result<Json<Export>, ApiError> {
     let auth = seat_of(&st, &headers, id).await?;
-    if auth.seat != Seat::Control {
+    // Who sees what is decided in one place, the engine's view module.
+    if !crate::engine::view::may_export(&auth.seat) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "control_only",
