@@ -2448,6 +2448,19 @@ async fn restart_keeps_every_acknowledged_action() {
             .count(),
         1
     );
+    // Before and after the restart (live, resumed and fresh), neither faction received the
+    // other's secrets: US/NATO's team chat, or anything else only Control may see.
+    control.wait_seq(signed).await;
+    us.wait_seq(signed).await;
+    let secrets = Secrets::from_control(
+        &control,
+        vec![(
+            "team secret".to_owned(),
+            vec![Seat::Faction(FactionId::from("us_nato"))],
+        )],
+    );
+    secrets.check(&ru.label, &ru.seat, &ru.frames, false);
+    secrets.check(&us.label, &us.seat, &us.frames, true);
 
     for mut c in [ru, us, control] {
         c.disconnect().await;
