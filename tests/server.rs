@@ -3084,7 +3084,19 @@ async fn postgres_outage_is_retryable_and_loses_nothing() {
     let (seq, rest_view) = summary(addr, &g.id, &g.control_token).await;
     assert_eq!((seq, &rest_view), (last, &*view));
     // New work goes through as usual.
-    ru.ok(order("mirv_new_icbms", 1)).await;
+    let ordered = ru.ok(order("mirv_new_icbms", 1)).await;
+    // Through the outage, the refusals and the retries, neither faction received the other's
+    // secrets: US/NATO's team note, Russia's order, either's purse.
+    control.wait_seq(ordered).await;
+    let secrets = Secrets::from_control(
+        &control,
+        vec![(
+            "team note before the outage".to_owned(),
+            vec![Seat::Faction(FactionId::from("us_nato"))],
+        )],
+    );
+    secrets.check(&ru.label, &ru.seat, &ru.frames, false);
+    secrets.check(&us.label, &us.seat, &us.frames, false);
 
     for mut c in [ru, us, control, fresh, clock] {
         c.disconnect().await;
