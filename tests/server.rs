@@ -684,6 +684,14 @@ fn may_read(seat: &Seat, channel: &Channel) -> bool {
     }
 }
 
+/// A marker only `faction`'s seats (and Control) may read: text posted in its team channel.
+fn team_only(marker: &str, faction: &str) -> (String, Vec<Seat>) {
+    (
+        marker.to_owned(),
+        vec![Seat::Faction(FactionId::from(faction))],
+    )
+}
+
 struct Secrets {
     /// Marker → the seats that may read it besides Control.
     markers: Vec<(String, Vec<Seat>)>,
@@ -2452,13 +2460,7 @@ async fn restart_keeps_every_acknowledged_action() {
     // other's secrets: US/NATO's team chat, or anything else only Control may see.
     control.wait_seq(signed).await;
     us.wait_seq(signed).await;
-    let secrets = Secrets::from_control(
-        &control,
-        vec![(
-            "team secret".to_owned(),
-            vec![Seat::Faction(FactionId::from("us_nato"))],
-        )],
-    );
+    let secrets = Secrets::from_control(&control, vec![team_only("team secret", "us_nato")]);
     secrets.check(&ru.label, &ru.seat, &ru.frames, false);
     secrets.check(&us.label, &us.seat, &us.frames, true);
 
@@ -3090,10 +3092,7 @@ async fn postgres_outage_is_retryable_and_loses_nothing() {
     control.wait_seq(ordered).await;
     let secrets = Secrets::from_control(
         &control,
-        vec![(
-            "team note before the outage".to_owned(),
-            vec![Seat::Faction(FactionId::from("us_nato"))],
-        )],
+        vec![team_only("team note before the outage", "us_nato")],
     );
     secrets.check(&ru.label, &ru.seat, &ru.frames, false);
     secrets.check(&us.label, &us.seat, &us.frames, false);
