@@ -1,7 +1,9 @@
 //! Détente: a multiplayer negotiation wargame over European missile defence.
 //!
-//! `engine` is the pure rules engine; `cli` holds the `detente` subcommands.
+//! `engine` is the pure rules engine; `cli` holds the `detente` subcommands and `balance` the
+//! balance harness.
 
+pub mod balance;
 pub mod cli;
 pub mod config;
 pub mod engine;

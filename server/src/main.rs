@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use detente::balance::{self, BalanceArgs, BalanceFormat};
 use detente::cli::{self, Format, SimulateArgs};
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,6 +53,28 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+    },
+    /// Play seeded bot games over every temperament mix and report the game's balance: wins,
+    /// the security dilemma, index ranges, orders per temperament, crises, agreements.
+    Balance {
+        /// Games per temperament mix (every mix plays the same seeds).
+        #[arg(long, default_value_t = 100)]
+        games: u32,
+        /// Seed of the first game of each mix; game i uses seed + i.
+        #[arg(long, env = "DETENTE_SEED", default_value_t = 1)]
+        seed: u64,
+        /// Model preset (e.g. optimistic, pessimistic); the scenario's default when absent.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Scenario file (TOML); the built-in default when absent.
+        #[arg(long, env = "DETENTE_SCENARIO")]
+        scenario: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BalanceFormat::Md)]
+        format: BalanceFormat,
+        /// Threads to play on (the output does not depend on it); all cores when absent.
+        #[arg(long)]
+        threads: Option<usize>,
     },
 }
 
@@ -147,6 +170,34 @@ fn run(args: Args) -> Result<()> {
                 format,
             };
             cli::simulate(s, &args, &mut out, &mut std::io::stderr())?;
+        }
+        Cmd::Balance {
+            games,
+            seed,
+            preset,
+            scenario,
+            format,
+            threads,
+        } => {
+            let s = match scenario {
+                Some(p) => cli::load_file(&p)?,
+                None => cli::built_in("missile-defence-2013")?,
+            };
+            if games == 0 {
+                anyhow::bail!("--games must be at least 1");
+            }
+            let args = BalanceArgs {
+                games,
+                seed,
+                preset,
+                threads: threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            };
+            let report = balance::run(s, &args, &mut std::io::stderr())?;
+            match format {
+                BalanceFormat::Md => balance::write_md(&report, &mut out)?,
+                BalanceFormat::Json => balance::write_json(&report, &mut out)?,
+            }
         }
     }
     out.flush()?;

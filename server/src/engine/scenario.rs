@@ -70,6 +70,24 @@ pub struct Faction {
     /// instead of the technical E (see `docs/model.md`, §5).
     #[serde(default)]
     pub perceives_threat: bool,
+    /// What `detente balance` expects of this faction's payoffs (GAME.md, "What the game must
+    /// teach").
+    #[serde(default)]
+    pub dilemma: Dilemma,
+}
+
+/// The payoff ordering the balance harness checks for a faction, on its mean game score over
+/// bot games of each temperament mix.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Dilemma {
+    /// A side of the security dilemma: temptation (it hawk, the others dove) > mutual
+    /// cooperation (all dove, all pragmatist) > mutual defection (all hawk) > sucker (it dove,
+    /// the others hawk).
+    #[default]
+    Full,
+    /// A faction caught up in the others' dilemma: mutual cooperation beats mutual defection.
+    Cooperation,
 }
 
 fn default_team_size() -> u32 {
