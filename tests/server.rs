@@ -961,7 +961,7 @@ async fn full_game(db: Db) {
         .ok(propose(
             &m_p2,
             &["russia", "csto"],
-            json!([{"kind": "afghanistan_cooperation", "by": "csto"}]),
+            json!([{"kind": "no_systems_belarus", "by": "csto", "action": "host_russian_systems_belarus"}]),
             false,
         ))
         .await;
@@ -3386,7 +3386,7 @@ async fn bots_play_their_seats_server_side() {
         ),
         (
             "csto",
-            json!({"kind": "afghanistan_cooperation", "by": "csto"}),
+            json!({"kind": "no_systems_belarus", "by": "csto", "action": "host_russian_systems_belarus"}),
         ),
     ] {
         let seq = ru

@@ -286,7 +286,7 @@ export const tests = [
       const cp = g.csto.page;
       await cp.locator(tid('proposal-title')).fill(XSS.title);
       await cp.locator(tid('party-russia')).check();
-      await cp.locator(tid('clause-card-data_exchange')).click();
+      await cp.locator(tid('clause-card-inspections')).click();
       await cp.locator(tid('proposal-submit')).click();
       const xssCard = rp.locator(tid('proposal'), { hasText: 'Accord <img' });
       await xssCard.waitFor();

@@ -8,10 +8,12 @@
 //! 4. each breach is detected or not (certain under inspections); a detected breach voids the
 //!    agreement and costs the breaker capital and trust, and raises tension;
 //! 5. agreements in force apply their per-round effects and relieve tension; transparency
-//!    clauses reveal the parties' private variables to each other; expired ones end;
+//!    clauses reveal the parties' private variables to each other;
 //! 6. the model is computed (technical, public, and each faction's perception) and tension
 //!    moves with the threatened factions' perceived engageability;
-//! 7. scores; the shared stability bonus; crisis if tension reached the threshold.
+//! 7. scores; the shared stability bonus; crisis if tension reached the threshold; then the
+//!    agreements whose last round this was expire (so an agreement for N rounds is read by
+//!    the model at N adjudications).
 
 use super::game::{apply_effect, perceived_vars, reveal_to, rng, unit, Game, STREAM_ADJUDICATION};
 use super::ids::*;
@@ -249,6 +251,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
 
     // 5. Agreements in force.
     let mut reveals: Vec<(FactionId, FactionId)> = Vec::new();
+    let mut expiring: Vec<u32> = Vec::new();
     for ag in core.agreements.iter_mut() {
         if !ag.in_force() {
             continue;
@@ -288,9 +291,10 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                 }
             }
         }
+        // An agreement for N rounds is read by the model at N adjudications: one that ends
+        // with this round still counts in steps 6 and 7 and expires after them.
         if ag.until_round <= round + 1 {
-            ag.status = AgreementStatus::Expired;
-            notes.push(note(ag, "expired at the end of its term".into()));
+            expiring.push(ag.id);
         }
     }
     for (owner, to) in &reveals {
@@ -427,9 +431,11 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
         0.0
     };
     let penalty = if crisis { p("crisis_penalty") } else { 0.0 };
-    let mut factions = BTreeMap::new();
+    let mut cards = Vec::with_capacity(scn.factions.len());
     for f in &scn.factions {
         let ix = &perceived[&f.id];
+        // Objectives that read variables (status, cohesion, low tension…) read them at the
+        // end of adjudication, after the drift, with what agreements in force provide.
         let vars = effective_vars(scn, &core, Some(&f.id));
         let mv = ModelVars {
             scenario: scn,
@@ -439,6 +445,19 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
         let history = core.score_history.entry(f.id.clone()).or_default();
         history.push(card.round_score);
         card.game_score = history.iter().sum::<f64>() / history.len() as f64;
+        cards.push(card);
+    }
+    // Agreements whose last round this was expire now that the model and scores have read
+    // them.
+    for ag in core.agreements.iter_mut() {
+        if expiring.contains(&ag.id) && ag.in_force() {
+            ag.status = AgreementStatus::Expired;
+            notes.push(note(ag, "expired at the end of its term".into()));
+        }
+    }
+    let mut factions = BTreeMap::new();
+    for (f, card) in scn.factions.iter().zip(cards) {
+        let ix = &perceived[&f.id];
         let mine = |o: &&RevealedOrder| o.faction == f.id;
         factions.insert(
             f.id.clone(),

@@ -778,6 +778,25 @@ impl Game {
                         .join(", ")
                 )));
             }
+            // An agreement binds only its parties: a clause that names an institution of
+            // other factions, or is given to one, needs them to sign.
+            let missing: Vec<String> = kind
+                .parties
+                .iter()
+                .filter(|f| !parties.contains(f))
+                .map(|f| self.faction_name(f))
+                .collect();
+            if !missing.is_empty() {
+                let needed: Vec<String> =
+                    kind.parties.iter().map(|f| self.faction_name(f)).collect();
+                return Err(bad(format!(
+                    "\"{}\" needs {} among the parties (it concerns {}); add {} or drop the clause",
+                    kind.name,
+                    missing.join(" and "),
+                    needed.join(" and "),
+                    if missing.len() == 1 { "it" } else { "them" }
+                )));
+            }
             let unexpected = |field: &str| bad(format!("\"{}\" takes no {field}", kind.name));
             match kind.form {
                 ClauseForm::Forbid => {

@@ -69,6 +69,48 @@ pub const REQUIRED_PARAMS: &[&str] = &[
     "crisis_penalty",
 ];
 
+/// The range in which a model parameter means something, for `scenario check`: a probability
+/// or share within [0, 1], a count or a weight of at least 0 (or 1 where the model divides by
+/// it), points of a 0–100 index within [0, 100]. `None` for an id the model does not read.
+pub fn param_range(id: &str) -> Option<(f64, f64)> {
+    const ANY: f64 = f64::INFINITY;
+    Some(match id {
+        // Probabilities and shares.
+        "pk"
+        | "tracking"
+        | "discrimination"
+        | "ru_icbm_share"
+        | "reliability"
+        | "uncued_coverage_factor"
+        | "threat_reference"
+        | "detect_base"
+        | "detect_data_exchange"
+        | "stability_bonus_threshold"
+        | "credit_political"
+        | "credit_legal"
+        | "credit_data_exchange"
+        | "credit_joint_centre" => (0.0, 1.0),
+        // Counts the model divides by.
+        "shots_per_target" | "w_req" | "w_scale" | "iran_salvo" => (1.0, ANY),
+        // Counts, weights and multipliers.
+        "ru_bmd_intercepts"
+        | "perception_upgrade_weight"
+        | "perception_guarantee_weight"
+        | "perceived_growth"
+        | "tension_threat_gain"
+        | "breach_capital" => (0.0, ANY),
+        // Points on a 0–100 index or score.
+        "border_cooperation_bonus"
+        | "border_withdrawal_penalty"
+        | "tension_agreement_relief"
+        | "breach_tension"
+        | "breach_trust"
+        | "stability_bonus"
+        | "crisis_penalty" => (0.0, 100.0),
+        _ => return None,
+    })
+}
+
 /// Objectives a faction's scoring weights may name.
 pub const OBJECTIVES: &[&str] = &[
     "retaliation_russia",
@@ -968,6 +1010,16 @@ mod tests {
         // Pk = 0.8, n = 2, T = 1: 1 − 0.04 = 0.96
         assert!((kill_probability(0.8, 1.0, 2.0) - 0.96).abs() < 1e-12);
         assert_eq!(kill_probability(0.0, 1.0, 2.0), 0.0);
+    }
+
+    #[test]
+    fn every_parameter_has_a_meaningful_range() {
+        for p in REQUIRED_PARAMS {
+            assert!(
+                param_range(p).is_some(),
+                "{p} has no range for scenario check"
+            );
+        }
     }
 
     #[test]

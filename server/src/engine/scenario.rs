@@ -260,6 +260,11 @@ pub struct ClauseKind {
     /// Factions that may be the bound party (empty: any party).
     #[serde(default)]
     pub givers: Vec<FactionId>,
+    /// Factions that must be among the parties of any agreement holding this clause, besides
+    /// the bound party: those whose institution it is (a joint centre of two factions) or to
+    /// whom it is given (a guarantee to Russia). An agreement binds only its parties.
+    #[serde(default)]
+    pub parties: Vec<FactionId>,
     /// Political capital the bound party pays when the agreement is signed.
     #[serde(default)]
     pub capital_cost: f64,

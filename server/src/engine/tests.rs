@@ -1800,10 +1800,11 @@ fn transparency_reveals_private_variables_to_the_parties_only() {
         },
     );
     p.to(Phase::Negotiation);
+    // Inspections between Russia and the CSTO (the data exchange is NATO–Russia's).
     let mut t = terms(
         "Data accord",
         &["russia", "csto"],
-        vec![clause("data_exchange", "russia")],
+        vec![clause("inspections", "russia")],
     );
     t.public = false;
     sign(&mut p, &csto(), &ru(), t);
@@ -1863,6 +1864,108 @@ fn replay_refuses_another_version_of_the_scenario() {
     let e = Game::replay(Arc::new(changed), &p.log).unwrap_err();
     assert_eq!(e.code(), "invalid");
     assert!(e.to_string().contains("different version"), "{e}");
+}
+
+#[test]
+fn a_clause_needs_the_factions_it_concerns_among_the_parties() {
+    let mut p = Play::new();
+    p.to(Phase::Negotiation);
+    // The NATO–Russia joint centre between Russia and the CSTO: refused, naming the clause and
+    // the missing party.
+    let e = p.err(
+        &ru(),
+        propose(
+            "Eastern accord",
+            &["russia", "csto"],
+            vec![clause("joint_centre", "russia")],
+        ),
+        "malformed_clause",
+    );
+    let msg = e.to_string();
+    assert!(msg.contains("clause 1"), "{msg}");
+    assert!(msg.contains("Joint data-fusion centre"), "{msg}");
+    assert!(msg.contains("needs US/NATO"), "{msg}");
+    // CSTO–NATO cooperation on Afghanistan without NATO, and a guarantee to Russia that Russia
+    // does not sign: refused too.
+    let e = p.err(
+        &ru(),
+        propose(
+            "Border accord",
+            &["russia", "csto"],
+            vec![clause("afghanistan_cooperation", "csto")],
+        ),
+        "malformed_clause",
+    );
+    assert!(e.to_string().contains("needs US/NATO"), "{e}");
+    let e = p.err(
+        &us(),
+        propose(
+            "Assurance",
+            &["us_nato", "csto"],
+            vec![clause("political_guarantee", "us_nato")],
+        ),
+        "malformed_clause",
+    );
+    assert!(e.to_string().contains("needs Russia"), "{e}");
+    // With every faction it concerns among the parties, the same clause is fine.
+    p.ok(
+        &ru(),
+        propose(
+            "Lisbon accord",
+            &["russia", "us_nato"],
+            vec![clause("joint_centre", "russia")],
+        ),
+    );
+    p.ok(
+        &csto(),
+        propose(
+            "Panj accord",
+            &["csto", "russia", "us_nato"],
+            vec![clause("afghanistan_cooperation", "csto")],
+        ),
+    );
+}
+
+#[test]
+fn an_agreement_for_n_rounds_is_read_by_the_model_at_n_adjudications() {
+    // A one-round political guarantee signed in 2013 counts at the 2013 adjudication (and
+    // only there); a two-round one at 2013 and 2014.
+    for rounds in [1u32, 2] {
+        let mut p = Play::new();
+        p.to(Phase::Negotiation);
+        let mut t = terms(
+            "Assurance",
+            &["russia", "us_nato"],
+            vec![clause("political_guarantee", "us_nato")],
+        );
+        t.duration_rounds = rounds;
+        sign(&mut p, &us(), &ru(), t);
+        for r in 0..3u32 {
+            p.to(Phase::Review);
+            let report = &p.game.reports[r as usize];
+            let credit = report.control.technical.guarantee_credit.value;
+            let g = report.control.technical.guarantee_credit.inputs[0].value;
+            if r < rounds {
+                assert!(
+                    credit > 0.0,
+                    "round {r} of a {rounds}-round agreement: G = 0"
+                );
+                assert_eq!(g, 1.0, "round {r}: the guarantee is not read as in force");
+            } else {
+                assert_eq!(
+                    credit, 0.0,
+                    "round {r}, after a {rounds}-round agreement: G > 0"
+                );
+            }
+            let expired = report
+                .control
+                .agreements
+                .iter()
+                .any(|n| n.note.contains("expired"));
+            assert_eq!(expired, r + 1 == rounds, "round {r}: expiry note");
+            p.next_round();
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

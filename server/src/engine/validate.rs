@@ -9,8 +9,8 @@
 //! author can fix a file in one pass. Nothing here may panic: the input is whatever an author
 //! (or an attacker uploading a scenario) wrote.
 
-use super::model::{OBJECTIVES, REQUIRED_PARAMS, REQUIRED_VARS};
-use super::scenario::{ClauseForm, Effect, EventEffect, EventKind, Scenario, Variable};
+use super::model::{param_range, OBJECTIVES, REQUIRED_PARAMS, REQUIRED_VARS};
+use super::scenario::{ClauseForm, ClauseKind, Effect, EventEffect, EventKind, Scenario, Variable};
 use super::FactionId;
 use std::collections::HashMap;
 
@@ -737,6 +737,10 @@ impl Validator<'_> {
             for (j, f) in k.givers.iter().enumerate() {
                 self.reference(format!("{p}.givers[{j}]"), f.as_str(), cx.factions);
             }
+            for (j, f) in k.parties.iter().enumerate() {
+                self.reference(format!("{p}.parties[{j}]"), f.as_str(), cx.factions);
+            }
+            self.clause_parties(scn, &p, k);
             self.non_negative(format!("{p}.capital_cost"), k.capital_cost);
             if let Some(r) = k.ratification {
                 self.probability(format!("{p}.ratification"), r);
@@ -807,6 +811,79 @@ impl Validator<'_> {
                 self.err(
                     format!("{p}.inspections"),
                     format!("only transparency clause kinds can carry inspections, not {form}"),
+                );
+            }
+        }
+    }
+
+    /// A clause binds its bound party, who is always a party. What it restricts must belong
+    /// to the factions that may be bound by it, and an institution of two factions must name
+    /// both as parties.
+    fn clause_parties(&mut self, scn: &Scenario, p: &str, k: &ClauseKind) {
+        if !k.givers.is_empty() {
+            for (j, a) in k.actions.iter().enumerate() {
+                if let Some(action) = scn.action(a.as_str()) {
+                    if !k.givers.contains(&action.owner) {
+                        self.err(
+                            format!("{p}.actions[{j}]"),
+                            format!(
+                                "\"{a}\" is an action of \"{}\", who cannot give this clause \
+                                 (givers: {}); a clause restricts only its bound party",
+                                action.owner,
+                                ids_list(&k.givers)
+                            ),
+                        );
+                    }
+                }
+            }
+            for (j, v) in k.vars.iter().enumerate() {
+                let owner = scn
+                    .var_index(v.as_str())
+                    .and_then(|i| scn.variables[i].owner.as_ref());
+                if let Some(owner) = owner.filter(|o| !k.givers.contains(o)) {
+                    self.err(
+                        format!("{p}.vars[{j}]"),
+                        format!(
+                            "\"{v}\" belongs to \"{owner}\", who cannot give this clause \
+                             (givers: {}); a clause restricts only its bound party",
+                            ids_list(&k.givers)
+                        ),
+                    );
+                }
+            }
+            if k.parties.len() > 1 && !k.givers.iter().any(|g| k.parties.contains(g)) {
+                self.err(
+                    format!("{p}.givers"),
+                    format!(
+                        "no giver ({}) is among the parties the clause needs ({}), so no \
+                         proposal could hold it",
+                        ids_list(&k.givers),
+                        ids_list(&k.parties)
+                    ),
+                );
+            }
+        }
+        if k.form == ClauseForm::Cooperation && k.parties.len() < 2 {
+            self.err(
+                format!("{p}.parties"),
+                "a cooperation clause is an institution of several factions: name at least two \
+                 `parties`, so that only they can sign it",
+            );
+        }
+        if let Some(owner) = k
+            .provides
+            .as_ref()
+            .and_then(|v| scn.var_index(v.as_str()))
+            .and_then(|i| scn.variables[i].owner.as_ref())
+        {
+            if !k.givers.contains(owner) && !k.parties.contains(owner) {
+                self.err(
+                    format!("{p}.provides"),
+                    format!(
+                        "provides \"{}\", which belongs to \"{owner}\"; add \"{owner}\" to \
+                         `givers` or `parties`, so that no agreement provides it without them",
+                        k.provides.as_ref().map(|v| v.as_str()).unwrap_or_default()
+                    ),
                 );
             }
         }
@@ -1007,10 +1084,21 @@ impl Validator<'_> {
     }
 
     fn param_value(&mut self, path: &str, id: &str, x: f64) {
-        if is_probability_param(id) {
-            self.probability(path, x);
-        } else {
-            self.finite(path, x);
+        if !self.finite(path, x) {
+            return;
+        }
+        if let Some((lo, hi)) = param_range(id) {
+            if x < lo || x > hi {
+                let range = if hi.is_infinite() {
+                    format!("at least {lo}")
+                } else {
+                    format!("within [{lo}, {hi}]")
+                };
+                self.err(
+                    path,
+                    format!("must be {range} to mean something in the model, not {x}"),
+                );
+            }
         }
     }
 
@@ -1093,6 +1181,13 @@ struct Cx<'a> {
     var_defs: &'a HashMap<&'a str, &'a Variable>,
 }
 
+fn ids_list(ids: &[FactionId]) -> String {
+    ids.iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn form_name(f: ClauseForm) -> &'static str {
     match f {
         ClauseForm::Forbid => "forbid",
@@ -1102,11 +1197,6 @@ fn form_name(f: ClauseForm) -> &'static str {
         ClauseForm::Cooperation => "cooperation",
         ClauseForm::Transfer => "transfer",
     }
-}
-
-/// Parameters the model uses as probabilities (see `docs/model.md` §1, §7).
-fn is_probability_param(id: &str) -> bool {
-    matches!(id, "pk" | "tracking" | "discrimination" | "reliability") || id.starts_with("detect_")
 }
 
 #[cfg(test)]
@@ -1209,6 +1299,7 @@ id = "joint_centre"
 name = "Joint centre"
 form = "cooperation"
 provides = "joint_centre"
+parties = ["russia", "us_nato"]
 effects_per_round = [{ var = "trust", delta = 2 }]
 
 [[events]]
@@ -1273,8 +1364,13 @@ shown_when = "tpy2_radar"
             ));
         }
         for p in REQUIRED_PARAMS.iter().filter(|p| !skip.contains(p)) {
+            // 0.5 is in range for every parameter but the divisors, which need at least 1.
+            let value = match param_range(p) {
+                Some((lo, _)) if lo >= 1.0 => lo,
+                _ => 0.5,
+            };
             s.push_str(&format!(
-                "\n[[model.parameters]]\nid = \"{p}\"\nname = \"{p}\"\nvalue = 0.5\n\
+                "\n[[model.parameters]]\nid = \"{p}\"\nname = \"{p}\"\nvalue = {value}\n\
                  source = \"design default\"\n"
             ));
         }
@@ -1569,6 +1665,32 @@ shown_when = "tpy2_radar"
         assert_error(&errors(&src), "model.presets[0].values.pk", "within [0, 1]");
         let src = edit(&valid(), "budget = 2.0", "budget = -2.0");
         assert_error(&errors(&src), "actions[0].budget", "at least 0");
+        // Every parameter is checked against the range in which the model reads it.
+        for (param, bad, needle) in [
+            ("ru_bmd_intercepts", "-20", "at least 0"),
+            ("detect_base", "1.4", "within [0, 1]"),
+            ("credit_legal", "-0.1", "within [0, 1]"),
+            ("shots_per_target", "0.5", "at least 1"),
+            ("crisis_penalty", "150", "within [0, 100]"),
+        ] {
+            let value = if param == "shots_per_target" {
+                "1"
+            } else {
+                "0.5"
+            };
+            let src = edit(
+                &valid(),
+                &format!("id = \"{param}\"\nname = \"{param}\"\nvalue = {value}\n"),
+                &format!("id = \"{param}\"\nname = \"{param}\"\nvalue = {bad}\n"),
+            );
+            let errs = errors(&src);
+            assert!(
+                errs.iter().any(|e| e.path.starts_with("model.parameters[")
+                    && e.path.ends_with("].value")
+                    && e.message.contains(needle)),
+                "{param} = {bad}: {errs:#?}"
+            );
+        }
         let src = edit(
             &valid(),
             "weights = { coverage = 1.0, cohesion = 0.5 }",
@@ -1638,6 +1760,34 @@ shown_when = "tpy2_radar"
             &errors(&src),
             "clause_kinds[1].actions[0]",
             r#"unknown action "iskander" — did you mean "iskander_kaliningrad"?"#,
+        );
+    }
+
+    #[test]
+    fn clause_kinds_name_the_parties_they_bind() {
+        // An institution of two factions must name both.
+        let src = edit(&valid(), "parties = [\"russia\", \"us_nato\"]\n", "");
+        assert_error(&errors(&src), "clause_kinds[3].parties", "at least two");
+        let src = edit(
+            &valid(),
+            "parties = [\"russia\", \"us_nato\"]\n",
+            "parties = [\"russia\", \"nato\"]\n",
+        );
+        assert_error(
+            &errors(&src),
+            "clause_kinds[3].parties[1]",
+            r#"unknown faction "nato""#,
+        );
+        // A forbid card restricts only its givers' actions.
+        let src = edit(
+            &valid(),
+            "actions = [\"iskander_kaliningrad\"]",
+            "actions = [\"iskander_kaliningrad\"]\ngivers = [\"us_nato\"]",
+        );
+        assert_error(
+            &errors(&src),
+            "clause_kinds[1].actions[0]",
+            "is an action of \"russia\"",
         );
     }
 

@@ -137,6 +137,9 @@ export function createProposals({ store }) {
             type: 'button', class: 'clause-card-button', 'data-testid': `clause-card-${k.id}`, disabled: !possible || draft.clauses.length >= 12,
             title: k.description || k.name,
             onclick: () => {
+              // A card that concerns other factions (the NATO–Russia joint centre) needs them
+              // among the parties: add them, unless this is a counter (its parties are fixed).
+              if (!draft.counterOf) for (const f of k.parties || []) draft.parties.add(f);
               draft.clauses.push(normalise({ kind: k.id, by: byChoices(k)[0] }));
               renderBuilder();
               const last = builder.querySelector(`#pb-clause-${draft.clauses.length - 1}-by`);
@@ -222,6 +225,7 @@ export function createProposals({ store }) {
           }))));
     }
     const bys = byChoices(kind);
+    const missing = (kind.parties || []).filter((/** @type {string} */ f) => !draft.parties.has(f));
     return h('fieldset', { class: 'clause-card', 'data-testid': 'clause', 'data-kind': c.kind, id: `${pre}` },
       h('legend', null, `Clause ${i + 1}: ${kind.name}`),
       kind.description ? h('p', { class: 'hint' }, kind.description) : null,
@@ -231,6 +235,9 @@ export function createProposals({ store }) {
           h('select', { id: `${pre}-by`, 'data-testid': 'clause-by', onchange: set('by', String) },
             bys.map((p) => h('option', { value: p, selected: p === c.by }, factionName(p)))))
         : h('p', { class: 'warning', id: `${pre}-by` }, `Only ${andList(kind.givers.map(factionName))} can give this clause: add them as a party, or remove the clause.`),
+      missing.length
+        ? h('p', { class: 'warning', 'data-testid': 'clause-missing-party' }, `“${kind.name}” concerns ${andList(kind.parties.map(factionName))}: add ${andList(missing.map(factionName))} as a party, or remove the clause.`)
+        : null,
       details,
       kind.capital_cost || kind.ratification
         ? h('p', { class: 'hint' },
@@ -272,6 +279,8 @@ export function createProposals({ store }) {
     for (const [i, c] of t.clauses.entries()) {
       const kind = kinds.find((/** @type {any} */ k) => k.id === c.kind);
       if (!byChoices(kind).includes(c.by)) return `Clause ${i + 1}: “${kind.name}” is given by ${andList((kind.givers.length ? kind.givers : [c.by]).map(factionName))}, who must be a party.`;
+      const missing = (kind.parties || []).filter((/** @type {string} */ f) => !t.parties.includes(f));
+      if (missing.length) return `Clause ${i + 1}: “${kind.name}” needs ${andList(missing.map(factionName))} among the parties.`;
       if (kind.form === 'forbid' && !c.action) return `Clause ${i + 1}: choose an action.`;
       if (kind.form === 'cap' && (!c.var || !Number.isFinite(c.max))) return `Clause ${i + 1}: choose what is capped and the maximum.`;
       if (kind.form === 'cap' && c.var) {
