@@ -31,10 +31,16 @@ pub const TEMPERAMENTS: [Temperament; 3] = [
 /// perspective or "*" for every perspective, bound).
 pub const DOCUMENTED_AT_BOUND: &[(&str, &str, &str)] = &[
     // Europe-based SM-3 IA/IB/IIA cannot engage Russian ICBMs (Sankaran 2013; GAO-13-382R):
-    // E is 0 until the IIB is deployed, which the sources put at 2020 at the earliest.
+    // E is 0 until the IIB is deployed.
     ("engageability", "*", "lower"),
     // The US keeps hundreds of warheads at sea (New START data); Moscow's defence is small.
     ("retaliation_us", "*", "upper"),
+    // More Russian warheads survive and arrive than W_req from the start (New START data,
+    // GAME.md's W_req); only a large perceived defence against few countermeasures dents it.
+    ("retaliation_russia", "*", "upper"),
+    // Only the SM-3 IIB was meant to defend the United States (the article of 7 March 2013):
+    // 0 until it is deployed.
+    ("homeland_defence", "*", "lower"),
 ];
 
 /// Share of rounds above which an undocumented index at a bound fails the check.
@@ -110,6 +116,9 @@ pub fn temperament_name(t: Temperament) -> &'static str {
 struct GameRecord {
     /// Final game score per faction (scenario order).
     scores: Vec<f64>,
+    /// Per faction: each objective's mean value over the rounds played, then the mean bonus
+    /// and the mean penalty.
+    objectives: Vec<Vec<(String, f64)>>,
     /// 1-based round of the crisis, if the game ended in one.
     crisis_round: Option<u32>,
     rounds: Vec<RoundRecord>,
@@ -117,7 +126,7 @@ struct GameRecord {
     orders: Vec<BTreeMap<ActionId, u32>>,
     /// Per agreement signed: its parties and clause kinds, and whether a detected breach broke it.
     agreements: Vec<(Vec<FactionId>, Vec<ClauseKindId>, bool)>,
-    /// Proposals made, and how many of them were signed.
+    /// Proposals made.
     proposals: usize,
     /// Chat messages posted by the bots.
     messages: usize,
@@ -169,8 +178,38 @@ fn record(scn: &Scenario, game: &Game) -> GameRecord {
                 .unwrap_or(0.0)
         })
         .collect();
+    let objectives = fids
+        .iter()
+        .map(|f| {
+            let cards: Vec<&ScoreCard> = game
+                .reports
+                .iter()
+                .filter_map(|r| r.factions.get(*f).map(|x| &x.score))
+                .collect();
+            let n = cards.len().max(1) as f64;
+            let mut out: Vec<(String, f64)> = cards
+                .first()
+                .map(|c| c.objectives.iter().map(|o| (o.id.clone(), 0.0)).collect())
+                .unwrap_or_default();
+            for c in &cards {
+                for (slot, o) in out.iter_mut().zip(&c.objectives) {
+                    slot.1 += o.value / n;
+                }
+            }
+            out.push((
+                "bonus".into(),
+                cards.iter().map(|c| c.bonus).sum::<f64>() / n,
+            ));
+            out.push((
+                "penalty".into(),
+                cards.iter().map(|c| c.penalty).sum::<f64>() / n,
+            ));
+            out
+        })
+        .collect();
     GameRecord {
         scores,
+        objectives,
         crisis_round: match game.ending {
             Some(Ending::Crisis { .. }) => Some(game.reports.len() as u32),
             _ => None,
@@ -285,7 +324,13 @@ pub struct Report {
     pub negotiation: Negotiation,
     pub shocks: Vec<Shock>,
     pub checks: Vec<Check>,
+    /// A digest of the first [`PROBE_GAMES`] games of every mix: the same for any run with
+    /// at least that many games, so a test can tell cheaply whether a saved report is stale.
+    pub probe: String,
 }
+
+/// Games per mix that the probe digest covers.
+pub const PROBE_GAMES: u32 = 2;
 
 #[derive(Serialize)]
 pub struct FactionResult {
@@ -293,6 +338,9 @@ pub struct FactionResult {
     /// Share of all games in which it had the highest game score (ties shared).
     pub won: f64,
     pub mean_score: f64,
+    /// Each objective's mean value (0–1) over every round of every game, with its weight,
+    /// then the mean shared bonus and crisis penalty in points.
+    pub objectives: Vec<(String, f64)>,
 }
 
 #[derive(Serialize)]
@@ -303,6 +351,8 @@ pub struct MixResult {
     pub crisis: f64,
     pub agreements_per_game: f64,
     pub mean_tension: f64,
+    /// Per faction, each objective's mean value and the mean bonus and penalty (JSON only).
+    pub objectives: Vec<Vec<(String, f64)>>,
 }
 
 #[derive(Serialize)]
@@ -415,6 +465,9 @@ pub struct Check {
     pub target: String,
     pub measured: String,
     pub pass: bool,
+    /// Whether the game must meet it under this preset: all checks under the scenario's
+    /// default preset, only the share of wins under the others.
+    pub required: bool,
 }
 
 fn mean(xs: impl IntoIterator<Item = f64>) -> f64 {
@@ -440,6 +493,7 @@ const INDICES: &[(&str, f64, f64)] = &[
     ("upgrade_headroom", 0.0, 1.0),
     ("guarantee_credit", 0.0, 1.0),
     ("coverage", 0.0, 1.0),
+    ("homeland_defence", 0.0, 1.0),
     ("border_security", 0.0, 1.0),
 ];
 
@@ -453,6 +507,7 @@ fn index_value(v: &Values, id: &str) -> f64 {
         "upgrade_headroom" => v.upgrade_headroom,
         "guarantee_credit" => v.guarantee_credit,
         "coverage" => v.coverage,
+        "homeland_defence" => v.homeland_defence,
         "border_security" => v.border_security,
         _ => f64::NAN,
     }
@@ -486,6 +541,17 @@ fn aggregate(
             faction: fname(i),
             won: mean(all().map(|g| wins_of(g)[i])),
             mean_score: mean(all().map(|g| g.scores[i])),
+            objectives: {
+                let first: Vec<String> = all()
+                    .next()
+                    .map(|g| g.objectives[i].iter().map(|(k, _)| k.clone()).collect())
+                    .unwrap_or_default();
+                first
+                    .iter()
+                    .enumerate()
+                    .map(|(k, id)| (id.clone(), mean(all().map(|g| g.objectives[i][k].1))))
+                    .collect()
+            },
         })
         .collect();
 
@@ -506,6 +572,18 @@ fn aggregate(
             ),
             agreements_per_game: mean(gs.iter().map(|g| g.agreements.len() as f64)),
             mean_tension: mean(gs.iter().flat_map(|g| g.rounds.iter().map(|r| r.tension))),
+            objectives: (0..nf)
+                .map(|i| {
+                    let ids: Vec<String> = gs
+                        .first()
+                        .map(|g| g.objectives[i].iter().map(|(k, _)| k.clone()).collect())
+                        .unwrap_or_default();
+                    ids.iter()
+                        .enumerate()
+                        .map(|(k, id)| (id.clone(), mean(gs.iter().map(|g| g.objectives[i][k].1))))
+                        .collect()
+                })
+                .collect(),
         })
         .collect();
     let mix_score = |want: &dyn Fn(usize) -> Temperament, f: usize| -> f64 {
@@ -789,6 +867,38 @@ fn aggregate(
         });
     }
 
+    // FNV-1a over what each of the first games did: every order, agreement and round.
+    let mut probe: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |text: &str| {
+        for b in text.bytes() {
+            probe ^= u64::from(b);
+            probe = probe.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for gs in per_mix {
+        for g in gs.iter().take(PROBE_GAMES as usize) {
+            feed(&format!("{:?}|{:?}|", g.crisis_round, g.proposals));
+            for x in &g.scores {
+                feed(&format!("{x:.6},"));
+            }
+            for o in &g.orders {
+                feed(&format!("{o:?};"));
+            }
+            for (p, k, b) in &g.agreements {
+                feed(&format!("{p:?}{k:?}{b};"));
+            }
+            for r in &g.rounds {
+                feed(&format!(
+                    "{:.6}/{:.6}/{:.6};",
+                    r.tension, r.technical.deterrence_balance, r.technical.coverage
+                ));
+                for v in &r.factions {
+                    feed(&format!("{:.6},", v.deterrence_balance));
+                }
+            }
+        }
+    }
+    let probe = format!("{probe:016x}");
     let mut report = Report {
         scenario: scn.id.clone(),
         scenario_fingerprint: scn.fingerprint(),
@@ -809,6 +919,7 @@ fn aggregate(
         negotiation,
         shocks,
         checks: Vec::new(),
+        probe,
     };
     report.checks = checks(scn, &report);
     report
@@ -857,6 +968,7 @@ fn checks(scn: &Scenario, r: &Report) -> Vec<Check> {
             ),
             measured: format!("{:.1}%", w.won * 100.0),
             pass: w.won >= lo && w.won <= hi,
+            required: true,
         });
     }
     for d in &r.dilemma {
@@ -884,6 +996,7 @@ fn checks(scn: &Scenario, r: &Report) -> Vec<Check> {
                 format!("{:.1}, {:.1} vs {:.1}", d.all_dove, d.all_pragmatist, d.all_hawk)
             },
             pass: d.holds,
+            required: reference,
         });
     }
     let dead: Vec<String> = r
@@ -906,22 +1019,32 @@ fn checks(scn: &Scenario, r: &Report) -> Vec<Check> {
             format!("dead: {}", dead.join(", "))
         },
         pass: dead.is_empty(),
+        required: reference,
     });
     for t in &r.temperament_distance {
         out.push(Check {
             target: format!("{}: hawk and dove orders differ by TVD ≥ 0.4", t.faction),
             measured: format!("{:.2}", t.hawk_dove),
             pass: t.hawk_dove >= 0.4,
+            required: reference,
         });
     }
+    // The threatened side of the dilemma (Russia in the default scenario) must see the
+    // headline move with what the players do.
     for s in &r.scores {
-        if s.faction == "russia" {
+        let threatened = scn
+            .faction(&s.faction)
+            .is_some_and(|f| f.perceives_threat && f.dilemma == Dilemma::Full);
+        if threatened {
             let span = s.balance_max - s.balance_min;
             out.push(Check {
-                target: "russia's perceived deterrence balance spans ≥ 20 points across games"
-                    .into(),
+                target: format!(
+                    "{}'s perceived deterrence balance spans ≥ 20 points across games",
+                    s.faction
+                ),
                 measured: format!("{:.1} ({:.1}–{:.1})", span, s.balance_min, s.balance_max),
                 pass: span >= 20.0,
+                required: reference,
             });
         }
     }
@@ -931,6 +1054,7 @@ fn checks(scn: &Scenario, r: &Report) -> Vec<Check> {
             target: format!("{}'s game score spans ≥ 15 points", s.faction),
             measured: format!("{:.1} ({:.1}–{:.1})", span, s.min, s.max),
             pass: span >= 15.0,
+            required: reference,
         });
     }
     let stuck: Vec<String> = r
@@ -959,6 +1083,7 @@ fn checks(scn: &Scenario, r: &Report) -> Vec<Check> {
             stuck.join(", ")
         },
         pass: stuck.is_empty(),
+        required: reference,
     });
     for s in &r.shocks {
         let moves = if s.tension_effect > 0.0 {
@@ -978,6 +1103,7 @@ fn checks(scn: &Scenario, r: &Report) -> Vec<Check> {
                 s.worst_at_floor * 100.0
             ),
             pass: moves && s.worst_at_floor <= 0.05,
+            required: reference,
         });
     }
     out
@@ -1004,13 +1130,12 @@ pub fn write_md(r: &Report, out: &mut dyn Write) -> Result<()> {
     let _ = writeln!(s, "### Targets\n");
     let _ = writeln!(s, "| Target | Measured | |\n|---|---|---|");
     for c in &r.checks {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} |",
-            c.target,
-            c.measured,
-            if c.pass { "pass" } else { "**FAIL**" }
-        );
+        let verdict = match (c.required, c.pass) {
+            (false, _) => "not a target under this preset",
+            (true, true) => "pass",
+            (true, false) => "**FAIL**",
+        };
+        let _ = writeln!(s, "| {} | {} | {verdict} |", c.target, c.measured);
     }
     let _ = writeln!(s, "\n### Wins and scores (all mixes)\n");
     let _ = writeln!(
@@ -1027,6 +1152,30 @@ pub fn write_md(r: &Report, out: &mut dyn Write) -> Result<()> {
             w.mean_score,
             sc.min,
             sc.max
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nWhat each faction's score is made of: the mean value of each objective over all rounds \
+         (0–1, weights from the scenario), and the mean shared bonus and crisis penalty in points.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| Faction | Objectives | Bonus | Penalty |\n|---|---|---|---|"
+    );
+    for w in &r.wins {
+        let n = w.objectives.len().saturating_sub(2);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.2} | {:.2} |",
+            w.faction,
+            w.objectives[..n]
+                .iter()
+                .map(|(k, v)| format!("{k} {v:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            w.objectives.get(n).map_or(0.0, |x| x.1),
+            w.objectives.get(n + 1).map_or(0.0, |x| x.1),
         );
     }
     let _ = writeln!(s, "\n### The dilemma (mean game score)\n");
@@ -1197,6 +1346,13 @@ pub fn write_md(r: &Report, out: &mut dyn Write) -> Result<()> {
             sh.worst_mix
         );
     }
+    let _ = writeln!(
+        s,
+        "\nProbe digest of the first {PROBE_GAMES} games of every mix: `{}` (`detente balance \
+         --games {PROBE_GAMES}` with the same seed and preset prints the same; the test \
+         `balance_page_is_current` compares them).",
+        r.probe
+    );
     out.write_all(s.as_bytes())?;
     Ok(())
 }

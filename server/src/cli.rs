@@ -342,6 +342,10 @@ fn game_summary(game: &Game, index: u32, seed: u64) -> serde_json::Value {
                 "agreements": r.control.agreements.iter()
                     .map(|a| format!("{}: {}", a.title, a.note))
                     .collect::<Vec<_>>(),
+                "chat": game.messages.iter()
+                    .filter(|m| m.round == r.round)
+                    .map(|m| format!("{} [{}]: {}", seat_name(&m.from), channel_name(&m.channel), m.text))
+                    .collect::<Vec<_>>(),
                 "breaches": r.control.breaches.iter()
                     .map(|b| format!("{} broke clause {} of the {} ({})", b.by, b.clause, b.agreement_title,
                         if b.detected { "detected" } else { "undetected" }))
@@ -374,6 +378,24 @@ fn game_summary(game: &Game, index: u32, seed: u64) -> serde_json::Value {
             "scores": final_scores,
         }
     })
+}
+
+fn seat_name(s: &Seat) -> String {
+    match s {
+        Seat::Faction(f) => f.to_string(),
+        Seat::Control => "control".into(),
+        Seat::Observer => "observer".into(),
+        Seat::System => "system".into(),
+    }
+}
+
+fn channel_name(c: &Channel) -> String {
+    match c {
+        Channel::Plenary => "plenary".into(),
+        Channel::Bilateral { factions: [a, b] } => format!("{a}+{b}"),
+        Channel::Team { faction } => format!("team {faction}"),
+        Channel::Control { faction } => format!("control {faction}"),
+    }
 }
 
 /// Rounds to 6 decimals so output is stable and readable.

@@ -7,7 +7,8 @@
 //! 3. pending ratifications are rolled;
 //! 4. each breach is detected or not (certain under inspections); a detected breach voids the
 //!    agreement and costs the breaker capital and trust, and raises tension;
-//! 5. agreements in force apply their per-round effects and relieve tension; transparency
+//! 5. agreements in force apply their per-round effects; each pair of factions bound by one
+//!    relieves tension once; transparency
 //!    clauses reveal the parties' private variables to each other;
 //! 6. the model is computed (technical, public, and each faction's perception) and tension
 //!    moves with the threatened factions' perceived engageability;
@@ -252,7 +253,14 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
     // 5. Agreements in force.
     let mut reveals: Vec<(FactionId, FactionId)> = Vec::new();
     let mut expiring: Vec<u32> = Vec::new();
-    for ag in core.agreements.iter_mut() {
+    // Each pair of factions bound by an agreement in force relieves tension once a round: a
+    // second treaty between the same two capitals adds nothing. Public agreements are taken
+    // first, so the public report reads the same whether or not a private one also exists.
+    let mut relieved: Vec<(FactionId, FactionId)> = Vec::new();
+    let mut order: Vec<usize> = (0..core.agreements.len()).collect();
+    order.sort_by_key(|&i| !core.agreements[i].terms.public);
+    for i in order {
+        let ag = &mut core.agreements[i];
         if !ag.in_force() {
             continue;
         }
@@ -264,12 +272,19 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                 }
             }
         }
-        add(
-            scn,
-            &mut core.vars,
-            "tension",
-            -p("tension_agreement_relief"),
-        );
+        let new_pairs = party_pairs(&ag.terms.parties)
+            .into_iter()
+            .filter(|pair| !relieved.contains(pair))
+            .collect::<Vec<_>>();
+        if !new_pairs.is_empty() {
+            add(
+                scn,
+                &mut core.vars,
+                "tension",
+                -p("tension_agreement_relief") * new_pairs.len() as f64,
+            );
+            relieved.extend(new_pairs);
+        }
         diff(
             scn,
             &before,
@@ -519,6 +534,27 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
         },
     };
     (report, core, crisis.then_some(tension_end))
+}
+
+/// The pairs of factions an agreement binds to each other, each sorted.
+pub fn party_pairs(parties: &[FactionId]) -> Vec<(FactionId, FactionId)> {
+    let mut out = Vec::new();
+    for (i, a) in parties.iter().enumerate() {
+        for b in &parties[i + 1..] {
+            if a == b {
+                continue;
+            }
+            let pair = if a < b {
+                (a.clone(), b.clone())
+            } else {
+                (b.clone(), a.clone())
+            };
+            if !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    }
+    out
 }
 
 /// Agreements whose clauses bind now (in force, or signed and awaiting ratification).

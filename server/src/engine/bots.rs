@@ -1,28 +1,45 @@
-//! Bots: heuristic players for empty seats. A bot forecasts its own score with the engine's
-//! model (from its own perception) and acts on the forecast, tilted by its temperament:
+//! Bots: heuristic players for empty seats. A bot forecasts every faction's score with the
+//! engine's model, from its own picture of the world (it never reads another faction's
+//! secrets), and acts to raise its *utility*: its own score, plus or minus the others' scores
+//! as its temperament weighs them.
 //!
-//! - **hawk** weighs retaliation, status and cohesion up and tension down, spends freely,
-//!   signs only clearly favourable deals and will break an agreement for a large gain;
-//! - **pragmatist** weighs the scenario's objectives as written;
-//! - **dove** weighs stability and low tension up and signs deals that cost it a little.
+//! - **hawk**: weighs retaliation, status, cohesion and readiness up and tension down, seeks
+//!   *relative* gains (a rival's score counts against it), spends freely, signs only clearly
+//!   favourable deals and breaks an agreement for a large gain;
+//! - **pragmatist**: its own score, with the scenario's weights as written;
+//! - **dove**: weighs stability and low tension up and seeks *joint* gains (the others' scores
+//!   count for it), so it makes concessions that reassure the others.
+//!
+//! Bots negotiate like people at a table: they propose deals (to human players from the first
+//! round), answer every proposal addressed to them (accept, reject or counter) with a short
+//! message giving their reason in the game's vocabulary, and react in plenary to events,
+//! breaches and agreements. The lines come from the scenario's `[bot_chat]` templates, filled
+//! from the model's numbers.
 //!
 //! Bots are deterministic: their only randomness is a stream keyed by the game's seed, the
-//! round and the faction.
+//! round, the faction and the purpose of the draw.
 
+use super::adjudicate::party_pairs;
 use super::game::{apply_effect, rng, unit, Ctx, Game, STREAM_BOTS};
 use super::ids::*;
-use super::model::{self, ModelVars};
-use super::scenario::{Action, ClauseForm, ClauseKind};
+use super::model::{self, ModelVars, Values};
+use super::scenario::{Action, ClauseForm, ClauseKind, Scenario, Visibility};
 use super::types::*;
+use rand_chacha::ChaCha8Rng;
+use std::cell::RefCell;
 
-/// Units of score a bot discounts per round of build time.
-const BUILD_DISCOUNT: f64 = 0.85;
 /// Most orders a bot gives in one round.
 const MAX_ORDERS: usize = 6;
 /// Offers per side a bot considers trading.
 const SHORTLIST: usize = 4;
-/// Assumed chance that the other side would do what a "forbid" clause rules out.
+/// Assumed chance that another faction would do what a "forbid" clause rules out.
 const WOULD_DO: f64 = 0.5;
+/// Most chat messages one bot posts in a round (briefing, negotiation and review together).
+pub const MAX_MESSAGES_PER_ROUND: usize = 8;
+/// Tension points below the crisis threshold at which a bot starts to fear a crisis.
+const CRISIS_BAND: f64 = 20.0;
+/// Each round of build time makes a programme's payoff this much less certain.
+const BUILD_RISK: f64 = 0.95;
 
 /// Which part of its turn a bot is asked to play; the driver runs all bots through each step
 /// in turn so that every bot sees every proposal before declaring itself ready.
@@ -33,21 +50,30 @@ pub enum BotStep {
     Act,
 }
 
+/// Purposes of random draws, each its own stream.
+const DRAW_PROPOSE: u64 = 0;
+const DRAW_ORDERS: u64 = 1;
+const DRAW_CHAT: u64 = 2;
+
 struct Temper {
     /// Multiplier per objective.
     tilt: fn(&str) -> f64,
     /// Weight given to low tension when the scenario gives none.
     tension_weight: f64,
-    /// Score points a deal must be worth to be signed.
+    /// Weight of each rival's forecast score in the bot's utility (negative: relative gains).
+    rival_weight: f64,
+    /// Weight of every other faction's forecast score (positive: joint gains).
+    other_weight: f64,
+    /// Utility a deal must be worth to be signed.
     margin: f64,
-    /// Score cost per unit of budget and of capital spent.
+    /// Utility cost per unit of budget and of capital spent.
     budget_cost: f64,
     capital_cost: f64,
     /// Gain above which the bot breaks an agreement (infinite: never).
     breach_above: f64,
-    /// Chance of making a proposal in a round.
+    /// Chance of making a proposal to another bot in a round (to a human: always).
     propose_chance: f64,
-    /// Weight of the crisis penalty in the forecast.
+    /// Weight of the crisis penalty in its own forecast.
     crisis_fear: f64,
 }
 
@@ -55,24 +81,29 @@ fn temper(t: Temperament) -> Temper {
     match t {
         Temperament::Hawk => Temper {
             tilt: |o| match o {
-                "retaliation_russia" | "retaliation_us" | "status" => 1.6,
-                "cohesion" | "coverage" => 1.4,
-                "autonomy" => 1.2,
+                "retaliation_russia" | "retaliation_us" | "status" | "readiness" => 1.6,
+                "cohesion" | "coverage" | "homeland_defence" | "allied_security" => 1.4,
+                "border_security" => 0.8,
                 "stability" => 0.6,
+                "autonomy" => 0.5,
                 "low_tension" => 0.3,
                 _ => 1.0,
             },
             tension_weight: 0.02,
+            rival_weight: -0.5,
+            other_weight: 0.0,
             margin: 1.5,
             budget_cost: 0.05,
             capital_cost: 0.2,
             breach_above: 4.0,
-            propose_chance: 0.4,
-            crisis_fear: 0.5,
+            propose_chance: 0.5,
+            crisis_fear: 1.2,
         },
         Temperament::Pragmatist => Temper {
             tilt: |_| 1.0,
             tension_weight: 0.1,
+            rival_weight: 0.0,
+            other_weight: 0.0,
             margin: 0.3,
             budget_cost: 0.12,
             capital_cost: 0.3,
@@ -83,13 +114,16 @@ fn temper(t: Temperament) -> Temper {
         Temperament::Dove => Temper {
             tilt: |o| match o {
                 "stability" | "low_tension" => 1.6,
-                "border_security" => 1.3,
+                "border_security" | "autonomy" => 1.3,
                 "retaliation_russia" | "retaliation_us" => 0.8,
-                "status" | "cohesion" => 0.7,
+                "status" | "cohesion" | "homeland_defence" => 0.7,
+                "readiness" => 0.6,
                 _ => 1.0,
             },
             tension_weight: 0.3,
-            margin: -0.5,
+            rival_weight: 0.0,
+            other_weight: 0.6,
+            margin: 0.0,
             budget_cost: 0.2,
             capital_cost: 0.3,
             breach_above: f64::INFINITY,
@@ -99,155 +133,287 @@ fn temper(t: Temperament) -> Temper {
     }
 }
 
-/// A faction's forecast of its own score under hypothetical changes to the state.
+/// A bot's forecast of every faction's score, and of its own utility, under hypothetical
+/// changes to the state, all from one faction's picture of the world.
 struct Forecaster<'g> {
     game: &'g Game,
-    faction: FactionId,
-    perceives: bool,
-    weights: Vec<(String, f64)>,
+    /// Whose utility this is (index into the scenario's factions).
+    me: usize,
+    /// Per faction: objective weights (the bot's own tilted by temperament; the others' as
+    /// the scenario writes them).
+    weights: Vec<Vec<(String, f64)>>,
+    perceives: Vec<bool>,
+    /// Per faction, the weight of its score in the utility (1 for the bot itself).
+    coef: Vec<f64>,
     crisis_fear: f64,
-    /// The state as this faction sees it now, and its score: computed once per decision.
+    budget_cost: f64,
+    capital_cost: f64,
+    /// The state as the viewer sees it now, and its utility: computed once per decision.
     base: Vec<f64>,
-    base_score: f64,
-    /// Per action (scenario order), its discounted score change from `base`, once computed.
-    deltas: std::cell::RefCell<Vec<Option<f64>>>,
+    base_scores: Vec<f64>,
+    base_utility: f64,
+    /// Per action (scenario order), the utility change of one unit from `base`, once computed.
+    deltas: RefCell<Vec<Option<f64>>>,
 }
 
 impl<'g> Forecaster<'g> {
+    /// `faction`'s utility under temperament `t`, on `faction`'s own picture.
     fn new(game: &'g Game, faction: &FactionId, t: Temperament) -> Self {
         Self::seen_by(game, faction, faction, t)
     }
 
-    /// `faction`'s forecast as `viewer` imagines it: `faction`'s objectives, scored on what
-    /// `viewer` knows of the world (a bot never reads another faction's secrets).
+    /// `faction`'s utility under temperament `t` as `viewer` imagines it: scored on what
+    /// `viewer` knows of the world.
     fn seen_by(game: &'g Game, viewer: &FactionId, faction: &FactionId, t: Temperament) -> Self {
+        let scn = &game.scenario;
         let tp = temper(t);
-        let mut weights: Vec<(String, f64)> = game
-            .scenario
-            .scoring
-            .get(faction)
-            .map(|s| {
-                s.weights
-                    .iter()
-                    .map(|(k, w)| (k.clone(), w * (tp.tilt)(k)))
-                    .collect()
+        let me = faction_index(scn, faction);
+        let rivals = &scn.factions[me].rivals;
+        let weights = scn
+            .factions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let tilt = |k: &str| if i == me { (tp.tilt)(k) } else { 1.0 };
+                let mut w: Vec<(String, f64)> = scn
+                    .scoring
+                    .get(&f.id)
+                    .map(|s| {
+                        s.weights
+                            .iter()
+                            .map(|(k, w)| (k.clone(), w * tilt(k)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if i == me && !w.iter().any(|(k, _)| k == "low_tension") {
+                    w.push(("low_tension".into(), tp.tension_weight));
+                }
+                w
             })
-            .unwrap_or_default();
-        if !weights.iter().any(|(k, _)| k == "low_tension") {
-            weights.push(("low_tension".into(), tp.tension_weight));
-        }
+            .collect();
+        let coef = scn
+            .factions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if i == me {
+                    1.0
+                } else if rivals.contains(&f.id) {
+                    tp.rival_weight + tp.other_weight
+                } else {
+                    tp.other_weight
+                }
+            })
+            .collect();
         let mut fc = Forecaster {
             game,
-            faction: faction.clone(),
-            perceives: game
-                .scenario
-                .faction(faction.as_str())
-                .is_some_and(|f| f.perceives_threat),
+            me,
             weights,
+            perceives: scn.factions.iter().map(|f| f.perceives_threat).collect(),
+            coef,
             crisis_fear: tp.crisis_fear,
-            base: game.effective_vars_for(viewer),
-            base_score: 0.0,
-            deltas: std::cell::RefCell::new(vec![None; game.scenario.actions.len()]),
+            budget_cost: tp.budget_cost,
+            capital_cost: tp.capital_cost,
+            base: expected_state(game, viewer),
+            base_scores: Vec::new(),
+            base_utility: 0.0,
+            deltas: RefCell::new(vec![None; scn.actions.len()]),
         };
-        fc.base_score = fc.score(&fc.base);
+        fc.base_scores = fc.scores(&fc.base);
+        fc.base_utility = fc.utility(&fc.base_scores);
         fc
     }
 
-    fn base_vars(&self) -> Vec<f64> {
-        self.base.clone()
+    fn scn(&self) -> &Scenario {
+        &self.game.scenario
     }
 
-    /// [`Forecaster::action_delta`] from the base state, cached.
-    fn base_action_delta(&self, a: &Action) -> f64 {
-        let Some(i) = self.game.scenario.actions.iter().position(|x| x.id == a.id) else {
-            return 0.0;
-        };
-        if let Some(d) = self.deltas.borrow()[i] {
-            return d;
-        }
-        let d = self.action_delta(&self.base, self.base_score, a);
-        self.deltas.borrow_mut()[i] = Some(d);
-        d
-    }
-
-    /// Forecast score (0–100 scale) of a state.
-    fn score(&self, vars: &[f64]) -> f64 {
-        let scn = &self.game.scenario;
+    /// The model's values with and without perception, and tension after next adjudication's
+    /// drift (docs/model.md §6), so that a bot sees what a perceived threat does to tension.
+    fn model(&self, vars: &[f64]) -> (Values, Values, f64) {
+        let scn = self.scn();
         let mv = ModelVars {
             scenario: scn,
             values: vars,
         };
-        let v = model::compute_values(scn, &self.game.params, &mv, self.perceives);
-        let (mut sum, mut wsum) = (0.0, 0.0);
-        for (id, w) in &self.weights {
-            if let Some((o, _)) = model::objective(id, &v, &mv) {
-                sum += w * o;
-                wsum += w;
-            }
-        }
-        let mut s = if wsum > 0.0 { 100.0 * sum / wsum } else { 0.0 };
-        if mv.at(scn.slots().tension) >= scn.crisis_threshold {
-            s -= self.crisis_fear * self.game.params.get("crisis_penalty");
-        }
-        s
+        let seen = model::compute_values(scn, &self.game.params, &mv, true);
+        let plain = model::compute_values(scn, &self.game.params, &mv, false);
+        let q = &self.game.params.fast;
+        let e_hat = if self.perceives.iter().any(|p| *p) {
+            seen.perceived_engageability
+        } else {
+            plain.perceived_engageability
+        };
+        let slots = scn.slots();
+        let (lo, hi) = scn
+            .var_index("tension")
+            .map(|i| (scn.variables[i].min, scn.variables[i].max))
+            .unwrap_or((0.0, 100.0));
+        let tension = (mv.at(slots.tension) + q.tension_threat_gain * (e_hat - q.threat_reference))
+            .clamp(lo, hi);
+        (seen, plain, tension)
+    }
+
+    /// Every faction's forecast score (0–100 scale) of a state.
+    fn scores(&self, vars: &[f64]) -> Vec<f64> {
+        let scn = self.scn();
+        let (seen, plain, tension) = self.model(vars);
+        let mv = ModelVars {
+            scenario: scn,
+            values: vars,
+        };
+        // The risk of a crisis rises from nothing 20 points below the threshold to certain at
+        // it: bots back away from the brink, hawks less than others.
+        let risk = ((tension - (scn.crisis_threshold - CRISIS_BAND)) / CRISIS_BAND).clamp(0.0, 1.0);
+        let penalty = self.game.params.fast.crisis_penalty * risk;
+        self.weights
+            .iter()
+            .enumerate()
+            .map(|(i, weights)| {
+                let v = if self.perceives[i] { &seen } else { &plain };
+                let (mut sum, mut wsum) = (0.0, 0.0);
+                for (id, w) in weights {
+                    let o = if id == "low_tension" {
+                        Some(1.0 - (tension / 100.0).clamp(0.0, 1.0))
+                    } else {
+                        model::objective(id, v, &mv).map(|(o, _)| o)
+                    };
+                    if let Some(o) = o {
+                        sum += w * o;
+                        wsum += w;
+                    }
+                }
+                let mut s = if wsum > 0.0 { 100.0 * sum / wsum } else { 0.0 };
+                s -= penalty * if i == self.me { self.crisis_fear } else { 1.0 };
+                s
+            })
+            .collect()
+    }
+
+    fn utility(&self, scores: &[f64]) -> f64 {
+        scores.iter().zip(&self.coef).map(|(s, c)| s * c).sum()
+    }
+
+    fn utility_of(&self, vars: &[f64]) -> f64 {
+        self.utility(&self.scores(vars))
     }
 
     fn with_action(&self, vars: &[f64], a: &Action, q: u32) -> Vec<f64> {
         let mut v = vars.to_vec();
         for e in &a.effects {
-            apply_effect(&self.game.scenario, &mut v, e, f64::from(q));
+            apply_effect(self.scn(), &mut v, e, f64::from(q));
         }
         v
     }
 
-    /// Score change from `a` (by whoever owns it), discounted for build time.
-    fn action_delta(&self, vars: &[f64], base: f64, a: &Action) -> f64 {
+    /// Share of the rest of the game in which an effect due in `build` rounds still counts
+    /// (the game score is the mean of round scores), less a little for the risk of a long
+    /// programme. 0 when it would come after the last adjudication.
+    fn horizon(&self, build: u32) -> f64 {
+        let total = self.scn().rounds.len() as u32;
+        let now = self.game.round.min(total);
+        let due = now.saturating_add(build);
+        if due >= total {
+            return 0.0;
+        }
+        f64::from(total - due) / f64::from(total - now) * BUILD_RISK.powi(build.min(64) as i32)
+    }
+
+    /// The felt cost of an action's resources.
+    fn cost(&self, a: &Action) -> f64 {
+        self.budget_cost * a.budget + self.capital_cost * a.capital
+    }
+
+    /// Whether `a`'s prerequisites hold in `vars`.
+    fn allowed(&self, vars: &[f64], a: &Action) -> bool {
+        a.requires.iter().all(|r| {
+            let v = self
+                .scn()
+                .var_index(r.var.as_str())
+                .map(|i| vars[i])
+                .unwrap_or(0.0);
+            r.min.is_none_or(|m| v >= m) && r.max.is_none_or(|m| v <= m)
+        })
+    }
+
+    /// Utility change from one unit of `a` (by whoever owns it) from `vars`, counted over the
+    /// rounds it would still matter. For a programme that opens the way to others (the SM-3
+    /// IIB before the ships that carry it), the best programme it opens counts too.
+    fn action_gain(&self, vars: &[f64], base: f64, a: &Action) -> f64 {
         let after = self.with_action(vars, a, 1);
-        (self.score(&after) - base) * BUILD_DISCOUNT.powi(a.build_rounds.min(64) as i32)
+        let u_after = self.utility_of(&after);
+        let mut gain = (u_after - base) * self.horizon(a.build_rounds);
+        let owner = &a.owner;
+        let mut best_next: f64 = 0.0;
+        for b in self.scn().actions.iter().filter(|b| b.owner == *owner) {
+            if b.id == a.id || self.allowed(vars, b) || !self.allowed(&after, b) {
+                continue;
+            }
+            let next = self.with_action(&after, b, 1);
+            let g = (self.utility_of(&next) - u_after)
+                * self.horizon(a.build_rounds.saturating_add(b.build_rounds))
+                - self.cost(b);
+            best_next = best_next.max(g);
+        }
+        gain += best_next;
+        gain
     }
 
-    /// What signing `terms` is worth to this faction.
-    fn terms_delta(&self, terms: &Terms, tp: &Temper) -> f64 {
-        self.clauses_delta(&terms.clauses, tp)
+    /// [`Forecaster::action_gain`] from the base state, cached.
+    fn base_action_gain(&self, a: &Action) -> f64 {
+        let Some(i) = self.scn().actions.iter().position(|x| x.id == a.id) else {
+            return 0.0;
+        };
+        if let Some(d) = self.deltas.borrow()[i] {
+            return d;
+        }
+        let d = self.action_gain(&self.base, self.base_utility, a);
+        self.deltas.borrow_mut()[i] = Some(d);
+        d
     }
 
-    /// What signing these clauses is worth to this faction.
-    fn clauses_delta<'c>(&self, clauses: impl IntoIterator<Item = &'c Clause>, tp: &Temper) -> f64 {
-        let scn = &self.game.scenario;
-        let base = self.base_score;
+    /// The state a deal would bring about (what its clauses provide, their first round of
+    /// effects and the tension relief), and the utility of the expected changes it cannot
+    /// show in a state: forbidden actions not taken, costs and transfers.
+    fn deal(&self, parties: &[FactionId], clauses: &[Clause]) -> (Vec<f64>, f64) {
+        let scn = self.scn();
+        let me = &scn.factions[self.me].id;
         let mut after = self.base.clone();
         let mut delta = 0.0;
         for c in clauses {
             let Some(k) = scn.clause_kind(c.kind.as_str()) else {
                 continue;
             };
-            let mine = c.by == self.faction;
+            let mine = c.by == *me;
             if mine {
-                delta -= tp.capital_cost * k.capital_cost;
+                delta -= self.capital_cost * k.capital_cost;
             }
             match k.form {
                 ClauseForm::Forbid => {
                     if let Some(a) = c.action.as_ref().and_then(|a| scn.action(a.as_str())) {
-                        let d = self.base_action_delta(a);
-                        delta += if mine {
-                            -d.max(0.0) * WOULD_DO
+                        let g = self.base_action_gain(a);
+                        delta -= if a.owner == *me {
+                            // What it would have done, it now forgoes.
+                            (g - self.cost(a)).max(0.0)
                         } else {
-                            (-d).max(0.0) * WOULD_DO
+                            WOULD_DO * g
                         };
                     }
                 }
                 ClauseForm::Transfer => {
                     let amount = c.amount.unwrap_or(0.0);
                     if mine {
-                        delta -= tp.budget_cost * amount;
-                    } else if c.to.as_ref() == Some(&self.faction) {
-                        delta += tp.budget_cost * amount;
+                        delta -= self.budget_cost * amount;
+                    } else if c.to.as_ref() == Some(me) {
+                        delta += self.budget_cost * amount;
                     }
                 }
                 ClauseForm::Cap => {}
                 ClauseForm::Guarantee | ClauseForm::Transparency | ClauseForm::Cooperation => {
                     if let Some(i) = k.provides.as_ref().and_then(|v| scn.var_index(v.as_str())) {
-                        after[i] = after[i].max(1.0).min(scn.variables[i].max);
+                        // A clause that needs ratification provides only if it passes.
+                        let level = k.ratification.unwrap_or(1.0).clamp(0.0, 1.0);
+                        after[i] = after[i].max(level).min(scn.variables[i].max);
                     }
                     for e in &k.effects_per_round {
                         apply_effect(scn, &mut after, e, 1.0);
@@ -256,14 +422,65 @@ impl<'g> Forecaster<'g> {
             }
         }
         if let Some(i) = scn.var_index("tension") {
-            let relief = self.game.params.get("tension_agreement_relief");
+            // Relief for each pair of parties not yet bound by an agreement in force.
+            let parties: Vec<FactionId> = {
+                let mut v: Vec<FactionId> = clauses.iter().map(|c| c.by.clone()).collect();
+                v.extend(parties.iter().cloned());
+                v.sort();
+                v.dedup();
+                v
+            };
+            let bound: Vec<(FactionId, FactionId)> = self
+                .game
+                .core
+                .agreements
+                .iter()
+                .filter(|a| a.in_force())
+                .flat_map(|a| party_pairs(&a.terms.parties))
+                .collect();
+            let new = party_pairs(&parties)
+                .into_iter()
+                .filter(|p| !bound.contains(p))
+                .count();
+            let relief = self.game.params.fast.tension_agreement_relief * new as f64;
             after[i] = (after[i] - relief).max(scn.variables[i].min);
         }
-        delta + self.score(&after) - base
+        (after, delta)
+    }
+
+    /// What signing these clauses is worth to this faction's utility.
+    fn deal_gain(&self, parties: &[FactionId], clauses: &[Clause]) -> f64 {
+        let (after, delta) = self.deal(parties, clauses);
+        delta + self.utility_of(&after) - self.base_utility
     }
 }
 
-/// Commands a bot playing `faction` gives at `step` of the current phase.
+/// The state `viewer` plans against: what it sees now, with the programmes under way that it
+/// knows of (its own, and the others' that are not covert) completed. Planners answer the
+/// deployments announced, not only those in place.
+fn expected_state(game: &Game, viewer: &FactionId) -> Vec<f64> {
+    let scn = &game.scenario;
+    let mut vars = game.effective_vars_for(viewer);
+    for b in &game.core.builds {
+        if b.covert && b.faction != *viewer {
+            continue;
+        }
+        if let Some(a) = scn.action(b.action.as_str()) {
+            for e in &a.effects {
+                apply_effect(scn, &mut vars, e, f64::from(b.quantity));
+            }
+        }
+    }
+    vars
+}
+
+fn faction_index(scn: &Scenario, f: &FactionId) -> usize {
+    scn.factions.iter().position(|x| x.id == *f).unwrap_or(0)
+}
+
+/// Commands a bot playing `faction` gives at `step` of the current phase. A `chat` command
+/// goes with the command before it (a proposal, an answer): a driver that sees that command
+/// refused skips the chat after it.
 pub fn bot_commands(
     game: &Game,
     faction: &FactionId,
@@ -275,28 +492,32 @@ pub fn bot_commands(
         return Vec::new();
     }
     let tp = temper(t);
-    let fc = Forecaster::new(game, faction, t);
-    let fi = game
-        .scenario
-        .factions
-        .iter()
-        .position(|f| f.id == *faction)
-        .unwrap_or(0) as u64;
-    let mut rng = rng(game.config.seed, game.round, STREAM_BOTS + 16 * fi);
+    let mut talk = Talk::new(game, faction);
     let mut out = Vec::new();
     match (game.phase, step) {
         (Phase::Negotiation, BotStep::Propose) => {
-            let already = game
-                .proposals
-                .iter()
-                .any(|p| p.round == game.round && p.proposer == *faction);
-            if !already && unit(&mut rng) < tp.propose_chance {
-                if let Some(terms) = best_proposal(game, &fc, &tp, faction) {
-                    out.push(Command::Propose { terms });
+            let fc = Forecaster::new(game, faction, t);
+            for (k, (terms, why)) in proposals(game, &fc, &tp, faction).into_iter().enumerate() {
+                let to = others_named(game, &terms.parties, faction);
+                let line = talk.line(
+                    &game.scenario.bot_chat.propose,
+                    u64::from(game.round) * 16 + k as u64,
+                    &[
+                        ("to", to),
+                        ("title", terms.title.clone()),
+                        ("terms", describe_terms(game, &terms)),
+                        ("reason", why),
+                    ],
+                );
+                let channel = channel_of(&terms.parties, faction);
+                out.push(Command::Propose { terms });
+                if let (Some(text), Some(channel)) = (line, channel) {
+                    out.push(Command::Chat { channel, text });
                 }
             }
         }
         (Phase::Negotiation, BotStep::Respond) => {
+            let fc = Forecaster::new(game, faction, t);
             for p in &game.proposals {
                 if p.status != ProposalStatus::Open
                     || !p.terms.parties.contains(faction)
@@ -304,23 +525,31 @@ pub fn bot_commands(
                 {
                     continue;
                 }
-                if fc.terms_delta(&p.terms, &tp) >= tp.margin {
-                    out.push(Command::Accept { proposal: p.id });
-                } else {
-                    out.push(Command::Reject {
-                        proposal: p.id,
-                        reason: "not in our interest as it stands".into(),
-                    });
-                }
+                out.extend(answer(game, &fc, &tp, faction, p, &mut talk));
             }
         }
         (Phase::Orders, BotStep::Act) => {
+            let fc = Forecaster::new(game, faction, t);
+            let fi = faction_index(&game.scenario, faction) as u64;
+            let mut rng = rng(
+                game.config.seed,
+                game.round,
+                STREAM_BOTS + 16 * fi + DRAW_ORDERS,
+            );
             for o in plan_orders(game, &fc, &tp, faction, &mut rng) {
                 out.push(Command::SubmitOrder {
                     action: o.action,
                     quantity: o.quantity,
                 });
             }
+            out.push(Command::Ready {});
+        }
+        (Phase::Briefing, BotStep::Act) => {
+            out.extend(react_to_events(game, faction, &mut talk));
+            out.push(Command::Ready {});
+        }
+        (Phase::Review, BotStep::Act) => {
+            out.extend(react_to_report(game, faction, &mut talk));
             out.push(Command::Ready {});
         }
         (_, BotStep::Act) => out.push(Command::Ready {}),
@@ -334,16 +563,16 @@ fn plan_orders(
     fc: &Forecaster,
     tp: &Temper,
     faction: &FactionId,
-    rng: &mut rand_chacha::ChaCha8Rng,
+    rng: &mut ChaCha8Rng,
 ) -> Vec<Order> {
     let scn = &game.scenario;
-    let mut vars = fc.base_vars();
+    let mut vars = fc.base.clone();
     let mut draft: Vec<Order> = Vec::new();
     let own: Vec<&Action> = scn.actions.iter().filter(|a| a.owner == *faction).collect();
     // Jitter per action, drawn once, so different seeds give different games.
     let jitter: Vec<f64> = own.iter().map(|_| unit(rng) - 0.5).collect();
     for _ in 0..MAX_ORDERS {
-        let base = fc.score(&vars);
+        let base = fc.utility_of(&vars);
         let mut best: Option<(f64, usize)> = None;
         for (i, a) in own.iter().enumerate() {
             let mut trial = draft.clone();
@@ -358,10 +587,7 @@ fn plan_orders(
             if game.check_orders_with(faction, None, &trial).is_err() {
                 continue;
             }
-            let mut value = fc.action_delta(&vars, base, a)
-                - tp.budget_cost * a.budget
-                - tp.capital_cost * a.capital
-                + 0.3 * jitter[i];
+            let mut value = fc.action_gain(&vars, base, a) - fc.cost(a) + 0.3 * jitter[i];
             if !game.would_breach(faction, &a.id).is_empty() {
                 if value < tp.breach_above {
                     continue;
@@ -387,13 +613,18 @@ fn plan_orders(
     draft
 }
 
-/// Clauses `giver` could offer under the scenario's clause kinds.
-fn offers(game: &Game, giver: &FactionId) -> Vec<Clause> {
+// ----- negotiation -----
+
+/// Clauses `giver` could offer in an agreement between `parties`.
+fn offers(game: &Game, giver: &FactionId, parties: &[&FactionId]) -> Vec<Clause> {
     let scn = &game.scenario;
     let mut out = Vec::new();
     let vars = &game.core.vars;
     for k in &scn.clause_kinds {
         if !k.givers.is_empty() && !k.givers.contains(giver) {
+            continue;
+        }
+        if !k.parties.iter().all(|p| parties.contains(&p)) {
             continue;
         }
         let clause = |action: Option<ActionId>| Clause {
@@ -410,6 +641,20 @@ fn offers(game: &Game, giver: &FactionId) -> Vec<Clause> {
                 for a in scn.actions.iter().filter(|a| {
                     a.owner == *giver && (k.actions.is_empty() || k.actions.contains(&a.id))
                 }) {
+                    // The specific card when there is one; the generic card for the rest.
+                    if k.actions.is_empty()
+                        && scn.clause_kinds.iter().any(|o| {
+                            o.form == ClauseForm::Forbid
+                                && o.id != k.id
+                                && o.actions.contains(&a.id)
+                        })
+                    {
+                        continue;
+                    }
+                    // Nor a promise already given in an agreement that binds now.
+                    if forbidden_already(game, giver, &a.id) {
+                        continue;
+                    }
                     out.push(clause(Some(a.id.clone())));
                 }
             }
@@ -424,83 +669,727 @@ fn offers(game: &Game, giver: &FactionId) -> Vec<Clause> {
     out
 }
 
+fn forbidden_already(game: &Game, giver: &FactionId, action: &ActionId) -> bool {
+    game.core.agreements.iter().any(|ag| {
+        matches!(
+            ag.status,
+            AgreementStatus::InForce | AgreementStatus::PendingRatification
+        ) && ag
+            .terms
+            .clauses
+            .iter()
+            .any(|c| c.by == *giver && c.action.as_ref() == Some(action))
+    })
+}
+
 fn provided_already(game: &Game, k: &ClauseKind, vars: &[f64]) -> bool {
     k.provides
         .as_ref()
         .and_then(|v| game.scenario.var_index(v.as_str()))
         .is_some_and(|i| vars[i] >= 1.0)
+        || game.core.agreements.iter().any(|ag| {
+            matches!(
+                ag.status,
+                AgreementStatus::InForce | AgreementStatus::PendingRatification
+            ) && ag.terms.clauses.iter().any(|c| c.kind == k.id)
+        })
 }
 
-fn best_proposal(game: &Game, fc: &Forecaster, tp: &Temper, f: &FactionId) -> Option<Terms> {
+/// The proposals a bot makes this round (at most one to each other faction), each with the
+/// reason it gives the other side.
+fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(Terms, String)> {
     let scn = &game.scenario;
-    let remaining = scn.rounds.len() as u32 - game.round;
-    let mine = offers(game, f);
-    let pragmatist = temper(Temperament::Pragmatist);
-    let mut best: Option<(f64, Terms)> = None;
-    for other in scn.factions.iter().map(|x| &x.id).filter(|g| *g != f) {
-        let theirs = offers(game, other);
-        let other_fc = Forecaster::seen_by(game, f, other, Temperament::Pragmatist);
-        // Each of our offers alone, or traded against one of theirs. Trades are drawn from a
-        // shortlist: the offers of theirs worth most to us and ours worth most to them.
-        let mut candidates: Vec<(&Clause, Option<&Clause>)> = Vec::new();
-        let shortlist = |offers: &'_ [Clause], judge: &Forecaster, tp: &Temper| -> Vec<usize> {
+    let fi = faction_index(scn, me) as u64;
+    let mut rng = rng(
+        game.config.seed,
+        game.round,
+        STREAM_BOTS + 16 * fi + DRAW_PROPOSE,
+    );
+    let remaining = (scn.rounds.len() as u32).saturating_sub(game.round);
+    let mut out = Vec::new();
+    for other in scn.factions.iter().map(|x| &x.id).filter(|g| *g != me) {
+        // One draw per counterpart whatever happens, so the streams stay aligned.
+        let roll = unit(&mut rng);
+        let already = game
+            .proposals
+            .iter()
+            .any(|p| p.round == game.round && p.proposer == *me && p.terms.parties.contains(other));
+        let human = !game.config.bots.contains_key(other);
+        if already || (!human && roll >= tp.propose_chance) {
+            continue;
+        }
+        let them = Forecaster::seen_by(game, me, other, Temperament::Pragmatist);
+        let parties = [me, other];
+        let pair = [me.clone(), other.clone()];
+        let mine = offers(game, me, &parties);
+        let theirs = offers(game, other, &parties);
+        // Each offer of ours alone, each request alone, or a trade drawn from a shortlist: the
+        // offers of theirs worth most to us and ours worth most to them.
+        let shortlist = |offers: &[Clause], judge: &Forecaster| -> Vec<usize> {
             let mut scored: Vec<(f64, usize)> = offers
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (judge.clauses_delta(std::iter::once(c), tp), i))
+                .map(|(i, c)| (judge.deal_gain(&pair, std::slice::from_ref(c)), i))
                 .collect();
             scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
             scored.into_iter().take(SHORTLIST).map(|(_, i)| i).collect()
         };
-        let their_best = shortlist(&theirs, fc, tp);
-        let our_best = shortlist(&mine, &other_fc, &pragmatist);
-        for a in &mine {
-            candidates.push((a, None));
-        }
+        let their_best = shortlist(&theirs, fc);
+        let our_best = shortlist(&mine, &them);
+        let mut candidates: Vec<Vec<Clause>> = Vec::new();
+        candidates.extend(mine.iter().map(|c| vec![c.clone()]));
+        candidates.extend(their_best.iter().map(|&j| vec![theirs[j].clone()]));
         for &i in &our_best {
             for &j in &their_best {
-                candidates.push((&mine[i], Some(&theirs[j])));
+                candidates.push(vec![mine[i].clone(), theirs[j].clone()]);
             }
         }
-        let mut best_here: Option<(f64, (&Clause, Option<&Clause>))> = None;
-        for (a, b) in candidates {
-            let clauses = std::iter::once(a).chain(b);
-            let mine_gain = fc.clauses_delta(clauses.clone(), tp);
-            if mine_gain < tp.margin.max(0.2) {
+        // Terms this faction already put to that counterpart and saw turned down are not
+        // offered again.
+        let turned_down: Vec<&Vec<Clause>> = game
+            .proposals
+            .iter()
+            .filter(|p| {
+                p.proposer == *me
+                    && p.terms.parties.contains(other)
+                    && matches!(
+                        p.status,
+                        ProposalStatus::Rejected { .. } | ProposalStatus::Countered { .. }
+                    )
+            })
+            .map(|p| &p.terms.clauses)
+            .collect();
+        let mut best: Option<(f64, Vec<Clause>, f64)> = None;
+        let mut fallback: Option<(f64, Vec<Clause>, f64)> = None;
+        for clauses in candidates {
+            if turned_down.iter().any(|t| same_clauses(t, &clauses)) {
                 continue;
             }
-            // The bot guesses the counterpart's interest from its own picture of the world.
-            let their_gain = other_fc.clauses_delta(clauses, &pragmatist);
-            if their_gain < 0.0 {
-                continue;
-            }
+            let mine_gain = fc.deal_gain(&pair, &clauses);
+            let their_gain = them.deal_gain(&pair, &clauses);
             let value = mine_gain + 0.5 * their_gain;
-            if best_here.is_none_or(|(v, _)| value > v) {
-                best_here = Some((value, (a, b)));
+            if mine_gain >= tp.margin.max(0.2) && their_gain >= 0.0 {
+                if best.as_ref().is_none_or(|(v, _, _)| value > *v) {
+                    best = Some((value, clauses, their_gain));
+                }
+            } else if human
+                && mine_gain >= 0.0
+                && fallback
+                    .as_ref()
+                    .is_none_or(|(v, _, _)| mine_gain + their_gain > *v)
+            {
+                // A person at the table should always have something to answer: the deal
+                // best for both that costs this bot nothing.
+                fallback = Some((mine_gain + their_gain, clauses, their_gain));
             }
         }
-        let Some((value, (a, b))) = best_here else {
+        let Some((_, clauses, _)) = best.or(fallback) else {
             continue;
         };
-        let mut parties = vec![f.clone(), other.clone()];
+        let mut parties = vec![me.clone(), other.clone()];
         parties.sort();
         let terms = Terms {
             title: format!(
                 "{}–{} accord of {}",
-                game.faction_name(f),
+                game.faction_name(me),
                 game.faction_name(other),
                 game.round_label()
             ),
             parties,
-            clauses: std::iter::once(a).chain(b).cloned().collect(),
+            clauses,
             duration_rounds: remaining.clamp(1, 3),
             public: true,
         };
-        if game.check_terms(f, &terms).is_ok() && best.as_ref().is_none_or(|(v, _)| value > *v) {
-            best = Some((value, terms));
+        if game.check_terms(me, &terms).is_err() {
+            continue;
+        }
+        let why = reason_for(game, &them, &terms.parties, &terms.clauses, true).unwrap_or_default();
+        out.push((terms, why));
+    }
+    out
+}
+
+/// Whether two clause lists hold the same clauses, in any order.
+fn same_clauses(a: &[Clause], b: &[Clause]) -> bool {
+    a.len() == b.len() && a.iter().all(|c| b.contains(c))
+}
+
+/// A bot's answer to an open proposal addressed to it: accept, counter or reject, each with a
+/// line in the channel it shares with the proposer.
+fn answer(
+    game: &Game,
+    fc: &Forecaster,
+    tp: &Temper,
+    me: &FactionId,
+    p: &Proposal,
+    talk: &mut Talk,
+) -> Vec<Command> {
+    let gain = fc.deal_gain(&p.terms.parties, &p.terms.clauses);
+    let channel = channel_of(&[me.clone(), p.proposer.clone()], me);
+    let to = game.faction_name(&p.proposer);
+    let seed = u64::from(p.id);
+    let mut out = Vec::new();
+    if gain >= tp.margin {
+        out.push(Command::Accept { proposal: p.id });
+        let why =
+            reason_for(game, fc, &p.terms.parties, &p.terms.clauses, true).unwrap_or_default();
+        if let (Some(text), Some(ch)) = (
+            talk.line(
+                &game.scenario.bot_chat.accept,
+                seed,
+                &[
+                    ("to", to),
+                    ("title", p.terms.title.clone()),
+                    ("reason", why),
+                ],
+            ),
+            channel,
+        ) {
+            out.push(Command::Chat { channel: ch, text });
+        }
+        return out;
+    }
+    // A counter-proposal, unless this already is one (two bots would bargain forever).
+    if p.counter_of.is_none() {
+        if let Some(terms) = counter_terms(game, fc, tp, me, p) {
+            let why =
+                reason_for(game, fc, &terms.parties, &terms.clauses, true).unwrap_or_default();
+            let line = talk.line(
+                &game.scenario.bot_chat.counter,
+                seed,
+                &[
+                    ("to", to),
+                    ("title", p.terms.title.clone()),
+                    ("terms", describe_terms(game, &terms)),
+                    ("reason", why),
+                ],
+            );
+            out.push(Command::Counter {
+                proposal: p.id,
+                terms,
+            });
+            if let (Some(text), Some(ch)) = (line, channel) {
+                out.push(Command::Chat { channel: ch, text });
+            }
+            return out;
         }
     }
-    best.map(|(_, t)| t)
+    let why = reason_for(game, fc, &p.terms.parties, &p.terms.clauses, false).unwrap_or_default();
+    let reason = truncate(&why, super::game::MAX_TITLE_CHARS);
+    out.push(Command::Reject {
+        proposal: p.id,
+        reason,
+    });
+    if let (Some(text), Some(ch)) = (
+        talk.line(
+            &game.scenario.bot_chat.reject,
+            seed,
+            &[
+                ("to", to),
+                ("title", p.terms.title.clone()),
+                ("reason", why),
+            ],
+        ),
+        channel,
+    ) {
+        out.push(Command::Chat { channel: ch, text });
+    }
+    out
+}
+
+/// Terms the bot would sign instead of `p`: without the clause of its own that costs it most,
+/// or with one more clause from the proposer. Same parties, as a counter must keep them.
+fn counter_terms(
+    game: &Game,
+    fc: &Forecaster,
+    tp: &Temper,
+    me: &FactionId,
+    p: &Proposal,
+) -> Option<Terms> {
+    let proposer = &p.proposer;
+    let them = Forecaster::seen_by(game, me, proposer, Temperament::Pragmatist);
+    let parties: Vec<&FactionId> = p.terms.parties.iter().collect();
+    let mut variants: Vec<Vec<Clause>> = Vec::new();
+    if p.terms.clauses.len() > 1 {
+        for i in 0..p.terms.clauses.len() {
+            if p.terms.clauses[i].by == *me {
+                let mut v = p.terms.clauses.clone();
+                v.remove(i);
+                variants.push(v);
+            }
+        }
+    }
+    if p.terms.clauses.len() < super::game::MAX_CLAUSES {
+        for extra in offers(game, proposer, &parties) {
+            if p.terms.clauses.iter().any(|c| c == &extra) {
+                continue;
+            }
+            let mut v = p.terms.clauses.clone();
+            v.push(extra);
+            variants.push(v);
+        }
+    }
+    let their_now = them.deal_gain(&p.terms.parties, &p.terms.clauses);
+    let mut best: Option<(f64, Vec<Clause>)> = None;
+    for clauses in variants {
+        let mine = fc.deal_gain(&p.terms.parties, &clauses);
+        let theirs = them.deal_gain(&p.terms.parties, &clauses);
+        // Something it would sign, and not much worse for the proposer than its own terms.
+        if mine < tp.margin || theirs < their_now.min(0.0) - 1.0 {
+            continue;
+        }
+        let value = mine + theirs;
+        if best.as_ref().is_none_or(|(v, _)| value > *v) {
+            best = Some((value, clauses));
+        }
+    }
+    let (_, clauses) = best?;
+    let title = truncate(
+        &format!("{} ({} draft)", p.terms.title, game.faction_name(me)),
+        super::game::MAX_TITLE_CHARS,
+    );
+    let terms = Terms {
+        title,
+        clauses,
+        ..p.terms.clone()
+    };
+    game.check_terms(me, &terms).ok().map(|_| terms)
+}
+
+// ----- chat -----
+
+/// A bot's voice for one step: its faction's name, its message budget for the round and its
+/// random stream for choosing among a line's variants.
+struct Talk<'g> {
+    game: &'g Game,
+    me: &'g FactionId,
+    left: usize,
+    stream: u64,
+}
+
+impl<'g> Talk<'g> {
+    fn new(game: &'g Game, me: &'g FactionId) -> Self {
+        let seat = Seat::Faction(me.clone());
+        let said = game
+            .messages
+            .iter()
+            .filter(|m| m.round == game.round && m.from == seat)
+            .count();
+        let fi = faction_index(&game.scenario, me) as u64;
+        Talk {
+            game,
+            me,
+            left: MAX_MESSAGES_PER_ROUND.saturating_sub(said),
+            stream: STREAM_BOTS + 16 * fi + DRAW_CHAT,
+        }
+    }
+
+    /// One of `variants`, filled; `None` when there is none or the bot has said enough this
+    /// round. `key` picks the variant (with the seed and round), so the same occasion always
+    /// gets the same words.
+    fn line(&mut self, variants: &[String], key: u64, fill: &[(&str, String)]) -> Option<String> {
+        if variants.is_empty() || self.left == 0 {
+            return None;
+        }
+        let mut r = rng(
+            self.game.config.seed ^ key.wrapping_mul(0x9E37_79B9),
+            self.game.round,
+            self.stream,
+        );
+        let pick = ((unit(&mut r) * variants.len() as f64) as usize).min(variants.len() - 1);
+        let mut all = vec![("faction", self.game.faction_name(self.me))];
+        all.extend(fill.iter().cloned());
+        let text = fill_template(&variants[pick], &all);
+        if text.trim().is_empty() {
+            return None;
+        }
+        self.left -= 1;
+        Some(truncate(&text, super::game::MAX_CHAT_CHARS))
+    }
+}
+
+/// Replaces `{name}` with its value; unknown names are left as they are (`scenario check`
+/// refuses them).
+pub fn fill_template(template: &str, fill: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match fill.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Placeholder names in a template.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        out.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+/// The bilateral channel of a two-party deal (for more parties, the one with the first other
+/// party, so that nothing is said where non-parties read).
+fn channel_of(parties: &[FactionId], me: &FactionId) -> Option<Channel> {
+    let other = parties.iter().find(|p| *p != me)?;
+    let (a, b) = if me < other { (me, other) } else { (other, me) };
+    Some(Channel::Bilateral {
+        factions: [a.clone(), b.clone()],
+    })
+}
+
+fn others_named(game: &Game, parties: &[FactionId], me: &FactionId) -> String {
+    and_list(
+        parties
+            .iter()
+            .filter(|p| *p != me)
+            .map(|p| game.faction_name(p))
+            .collect(),
+    )
+}
+
+fn and_list(items: Vec<String>) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// The clauses in words: "US/NATO: Political guarantee; Russia: No Iskander in Kaliningrad".
+fn describe_terms(game: &Game, terms: &Terms) -> String {
+    let scn = &game.scenario;
+    terms
+        .clauses
+        .iter()
+        .map(|c| {
+            let kind = scn
+                .clause_kind(c.kind.as_str())
+                .map(|k| k.name.clone())
+                .unwrap_or_else(|| c.kind.to_string());
+            let detail = match (&c.action, &c.var, c.max, &c.to, c.amount) {
+                (Some(a), ..)
+                    if scn
+                        .clause_kind(c.kind.as_str())
+                        .is_some_and(|k| k.actions.len() != 1) =>
+                {
+                    format!(
+                        " ({})",
+                        scn.action(a.as_str())
+                            .map(|x| x.name.as_str())
+                            .unwrap_or(a.as_str())
+                    )
+                }
+                (_, Some(v), Some(max), ..) => format!(" ({v} ≤ {max})"),
+                (.., Some(to), Some(amount)) => format!(" ({amount} to {})", game.faction_name(to)),
+                _ => String::new(),
+            };
+            format!("{}: {kind}{detail}", game.faction_name(&c.by))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why a deal is good (`better`) or bad for the forecaster's faction, in the scenario's words:
+/// whichever weighs most among the objectives it moves, the actions it would forgo, and the
+/// political capital it would pay; the scenario's `otherwise` line when nothing does.
+fn reason_for(
+    game: &Game,
+    fc: &Forecaster,
+    parties: &[FactionId],
+    clauses: &[Clause],
+    better: bool,
+) -> Option<String> {
+    let scn = &game.scenario;
+    let chat = &scn.bot_chat;
+    let who = game.faction_name(&scn.factions[fc.me].id);
+    let (after, _) = fc.deal(parties, clauses);
+    let me = &scn.factions[fc.me].id;
+    let sign = if better { 1.0 } else { -1.0 };
+    let mut best: Option<(f64, String)> = None;
+    let mut offer = |weight: f64, text: String| {
+        if weight > 1e-9 && best.as_ref().is_none_or(|(v, _)| weight > *v) {
+            best = Some((weight, text));
+        }
+    };
+    let consider = |from: &[f64], to: &[f64], offer: &mut dyn FnMut(f64, String)| {
+        for (id, d, b, a) in objective_moves(game, fc, from, to) {
+            let Some(lines) = chat.reasons.get(&id) else {
+                continue;
+            };
+            let template = if better { &lines.better } else { &lines.worse };
+            let text = fill_template(
+                template,
+                &[("who", who.clone()), ("before", b), ("after", a)],
+            );
+            offer(sign * d, text);
+        }
+    };
+    consider(&fc.base, &after, &mut offer);
+    let mut capital = 0.0;
+    for c in clauses {
+        let Some(kind) = scn.clause_kind(c.kind.as_str()) else {
+            continue;
+        };
+        if c.by == *me {
+            capital += kind.capital_cost;
+        }
+        if kind.form != ClauseForm::Forbid {
+            continue;
+        }
+        let Some(a) = c.action.as_ref().and_then(|a| scn.action(a.as_str())) else {
+            continue;
+        };
+        if c.by == *me {
+            // What the faction promises not to do, and would have gained by doing.
+            let lost = (fc.base_action_gain(a) - fc.cost(a)).max(0.0);
+            if !better && !chat.forgo.is_empty() {
+                offer(
+                    lost,
+                    fill_template(
+                        &chat.forgo,
+                        &[("who", who.clone()), ("action", lower_first(&a.name))],
+                    ),
+                );
+            }
+        } else {
+            // What another faction promises not to do: the state it would have brought.
+            let prevented = fc.with_action(&fc.base, a, 1);
+            consider(&prevented, &fc.base, &mut offer);
+        }
+    }
+    if !better && capital > 0.0 && !chat.cost.is_empty() {
+        offer(
+            fc.capital_cost * capital,
+            fill_template(
+                &chat.cost,
+                &[("who", who.clone()), ("amount", format!("{capital}"))],
+            ),
+        );
+    }
+    best.map(|(_, t)| t).or_else(|| {
+        let line = if better {
+            &chat.otherwise.better
+        } else {
+            &chat.otherwise.worse
+        };
+        (!line.is_empty()).then(|| fill_template(line, &[("who", who)]))
+    })
+}
+
+/// How each of the faction's weighted objectives moves between two states, in score points
+/// (weight × change), with the readings said aloud: none for an objective a private variable
+/// feeds, so a bot never gives away a secret.
+fn objective_moves(
+    game: &Game,
+    fc: &Forecaster,
+    from: &[f64],
+    to: &[f64],
+) -> Vec<(String, f64, String, String)> {
+    let scn = &game.scenario;
+    let (sf, pf, tf) = fc.model(from);
+    let (st, pt, tt) = fc.model(to);
+    let perceives = fc.perceives[fc.me];
+    let (vf, vt) = if perceives { (&sf, &st) } else { (&pf, &pt) };
+    let weights = &fc.weights[fc.me];
+    let wsum: f64 = weights.iter().map(|(_, w)| w).sum::<f64>().max(1e-9);
+    let mf = ModelVars {
+        scenario: scn,
+        values: from,
+    };
+    let mt = ModelVars {
+        scenario: scn,
+        values: to,
+    };
+    let mut out = Vec::new();
+    for (id, w) in weights {
+        let (of, ot) = if id == "low_tension" {
+            (1.0 - tf / 100.0, 1.0 - tt / 100.0)
+        } else {
+            match (model::objective(id, vf, &mf), model::objective(id, vt, &mt)) {
+                (Some(a), Some(b)) => (a.0, b.0),
+                _ => continue,
+            }
+        };
+        let secret = model::objective_reads(scn, id).iter().any(|v| {
+            scn.var_index(v)
+                .is_some_and(|i| scn.variables[i].visibility == Visibility::Owner)
+        });
+        let say = |x: f64, t: f64| -> String {
+            if secret {
+                return String::new();
+            }
+            match id.as_str() {
+                "low_threat" => format!("{:.2}", 1.0 - x),
+                "low_tension" => format!("{:.0}", t),
+                "coverage" | "border_security" => format!("{:.0}%", 100.0 * x),
+                _ => format!("{:.0}", 100.0 * x),
+            }
+        };
+        out.push((
+            id.clone(),
+            100.0 * w * (ot - of) / wsum,
+            say(of, tf),
+            say(ot, tt),
+        ));
+    }
+    out
+}
+
+/// At the briefing: a word in plenary about this round's events, where the scenario gives the
+/// bot's faction a line for one.
+fn react_to_events(game: &Game, me: &FactionId, talk: &mut Talk) -> Vec<Command> {
+    let scn = &game.scenario;
+    // The round's weightiest event the faction has a line for: the one that moves the state
+    // most (a war in Ukraine before a missile test).
+    let size = |id: &EventId| -> f64 {
+        scn.event(id.as_str()).map_or(0.0, |card| {
+            card.effects
+                .iter()
+                .map(|e| match e {
+                    super::scenario::EventEffect::Var(v) => v.delta.map_or(5.0, f64::abs),
+                    _ => 5.0,
+                })
+                .sum()
+        })
+    };
+    let mut best: Option<(f64, &String)> = None;
+    for (round, fired) in &game.briefings {
+        if *round != game.round {
+            continue;
+        }
+        let line = scn
+            .bot_chat
+            .events
+            .iter()
+            .find(|e| e.event == fired.id)
+            .and_then(|e| e.lines.get(me));
+        if let Some(line) = line {
+            let w = size(&fired.id);
+            if best.is_none_or(|(v, _)| w > v) {
+                best = Some((w, line));
+            }
+        }
+    }
+    let Some((_, line)) = best else {
+        return Vec::new();
+    };
+    let key = u64::from(game.round) ^ 0xE7E7;
+    talk.line(std::slice::from_ref(line), key, &[])
+        .map(|text| {
+            vec![Command::Chat {
+                channel: Channel::Plenary,
+                text,
+            }]
+        })
+        .unwrap_or_default()
+}
+
+/// At the review: a word about the round just adjudicated, the most pressing first: a caught
+/// breach of one of its agreements, an agreement it signed, tension near the crisis threshold.
+fn react_to_report(game: &Game, me: &FactionId, talk: &mut Talk) -> Vec<Command> {
+    let scn = &game.scenario;
+    let chat = &scn.bot_chat;
+    let Some(report) = game.reports.last().filter(|r| r.round == game.round) else {
+        return Vec::new();
+    };
+    let Some(mine) = report.factions.get(me) else {
+        return Vec::new();
+    };
+    let key = u64::from(game.round) ^ 0x5EED;
+    if let Some(b) = mine.breaches.iter().find(|b| b.detected && b.by != *me) {
+        let channel = if b.public {
+            Some(Channel::Plenary)
+        } else {
+            channel_of(&[me.clone(), b.by.clone()], me)
+        };
+        let line = talk.line(
+            &chat.breach,
+            key,
+            &[
+                ("breaker", game.faction_name(&b.by)),
+                ("title", b.agreement_title.clone()),
+            ],
+        );
+        if let (Some(text), Some(channel)) = (line, channel) {
+            return vec![Command::Chat { channel, text }];
+        }
+    }
+    let signed =
+        game.core.agreements.iter().find(|a| {
+            a.signed_round == game.round && a.terms.public && a.terms.parties.contains(me)
+        });
+    if let Some(a) = signed {
+        let parties = others_named(game, &a.terms.parties, me);
+        if let Some(text) = talk.line(
+            &chat.signed,
+            key,
+            &[("title", a.terms.title.clone()), ("parties", parties)],
+        ) {
+            return vec![Command::Chat {
+                channel: Channel::Plenary,
+                text,
+            }];
+        }
+    }
+    let tension = report.public.tension.value;
+    if tension >= scn.crisis_threshold - chat.tension_warning_margin {
+        if let Some(text) = talk.line(
+            &chat.tension,
+            key,
+            &[
+                ("tension", format!("{tension:.0}")),
+                ("threshold", format!("{:.0}", scn.crisis_threshold)),
+            ],
+        ) {
+            return vec![Command::Chat {
+                channel: Channel::Plenary,
+                text,
+            }];
+        }
+    }
+    Vec::new()
+}
+
+/// "Deploy an Iskander…" → "deploy an Iskander…", but "NATO infrastructure…" unchanged.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => a
+            .to_lowercase()
+            .chain(std::iter::once(b))
+            .chain(chars)
+            .collect(),
+        _ => s.to_owned(),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }
 
 /// Plays every bot seat through the current phase, returning the events caused. Bots that are
@@ -516,14 +1405,32 @@ pub fn play_bots(game: &mut Game, ctx: &Ctx) -> Vec<Event> {
     for step in [BotStep::Propose, BotStep::Respond, BotStep::Act] {
         for (f, t) in &bots {
             let seat = Seat::Faction(f.clone());
+            let ctx = Ctx {
+                now_ms: ctx.now_ms,
+                author: bot_author(game, f),
+            };
+            let mut refused = false;
             for cmd in bot_commands(game, f, *t, step) {
+                // A line that goes with a refused command is not said.
+                if refused && matches!(cmd, Command::Chat { .. }) {
+                    continue;
+                }
                 // A bot command can become invalid after an earlier one (e.g. a proposal
                 // already signed); the bot simply moves on, as a person would.
-                if let Ok(evs) = game.apply(&seat, &cmd, ctx) {
-                    events.extend(evs);
+                match game.apply(&seat, &cmd, &ctx) {
+                    Ok(evs) => {
+                        refused = false;
+                        events.extend(evs);
+                    }
+                    Err(_) => refused = true,
                 }
             }
         }
     }
     events
+}
+
+/// The name a bot's chat messages carry.
+pub fn bot_author(game: &Game, f: &FactionId) -> String {
+    format!("{} (bot)", game.faction_name(f))
 }

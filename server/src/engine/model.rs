@@ -32,6 +32,8 @@ pub const REQUIRED_VARS: &[&str] = &[
     "data_exchange",
     "joint_centre",
     "tpy2_radar",
+    "csto_crrf_readiness",
+    "theatre_threat",
 ];
 
 /// Parameters the model reads. A scenario must define each of them with a source.
@@ -67,6 +69,7 @@ pub const REQUIRED_PARAMS: &[&str] = &[
     "stability_bonus_threshold",
     "stability_bonus",
     "crisis_penalty",
+    "at_risk_discount",
 ];
 
 /// The range in which a model parameter means something, for `scenario check`: a probability
@@ -89,7 +92,8 @@ pub fn param_range(id: &str) -> Option<(f64, f64)> {
         | "credit_political"
         | "credit_legal"
         | "credit_data_exchange"
-        | "credit_joint_centre" => (0.0, 1.0),
+        | "credit_joint_centre"
+        | "at_risk_discount" => (0.0, 1.0),
         // Counts the model divides by.
         "shots_per_target" | "w_req" | "w_scale" | "iran_salvo" => (1.0, ANY),
         // Counts, weights and multipliers.
@@ -122,8 +126,63 @@ pub const OBJECTIVES: &[&str] = &[
     "cohesion",
     "border_security",
     "autonomy",
+    "readiness",
+    "homeland_defence",
+    "allied_security",
     "low_tension",
 ];
+
+/// The state variables an objective reads (through the indices it uses), so that a bot can
+/// tell whether saying its value would give away a private variable.
+pub fn objective_reads(scn: &Scenario, id: &str) -> Vec<String> {
+    let batteries = scn.model.batteries.iter().map(|b| b.units_var.to_string());
+    let perception = [
+        "burnout_transparency",
+        "guarantee_political",
+        "guarantee_legal",
+        "data_exchange",
+        "joint_centre",
+        "trust",
+    ];
+    let russia = ["ru_warheads", "ru_survival", "ru_decoys", "ru_hgv_share"];
+    let us = ["us_warheads", "us_survival"];
+    let mut out: Vec<String> = match id {
+        "retaliation_russia" => russia
+            .iter()
+            .chain(&perception)
+            .map(|s| s.to_string())
+            .collect(),
+        "retaliation_us" => us.iter().map(|s| s.to_string()).collect(),
+        "stability" => russia
+            .iter()
+            .chain(&us)
+            .chain(&perception)
+            .map(|s| s.to_string())
+            .collect(),
+        "low_threat" => perception.iter().map(|s| s.to_string()).collect(),
+        "status" => vec!["russia_status".into()],
+        "coverage" => vec!["tpy2_radar".into()],
+        "homeland_defence" => Vec::new(),
+        "cohesion" => vec!["nato_cohesion".into()],
+        "border_security" => vec![
+            "border_security".into(),
+            "csto_nato_cooperation".into(),
+            "isaf_presence".into(),
+        ],
+        "autonomy" => vec!["csto_autonomy".into()],
+        "readiness" => vec!["csto_crrf_readiness".into()],
+        "allied_security" => vec!["theatre_threat".into()],
+        "low_tension" => vec!["tension".into()],
+        _ => Vec::new(),
+    };
+    if matches!(
+        id,
+        "retaliation_russia" | "stability" | "low_threat" | "coverage" | "homeland_defence"
+    ) {
+        out.extend(batteries);
+    }
+    out
+}
 
 /// One input of a formula, as printed in the report.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -186,6 +245,7 @@ pub struct Fast {
     pub stability_bonus_threshold: f64,
     pub stability_bonus: f64,
     pub crisis_penalty: f64,
+    pub at_risk_discount: f64,
 }
 
 impl Fast {
@@ -224,6 +284,7 @@ impl Fast {
             stability_bonus_threshold: get("stability_bonus_threshold"),
             stability_bonus: get("stability_bonus"),
             crisis_penalty: get("crisis_penalty"),
+            at_risk_discount: get("at_risk_discount"),
         }
     }
 }
@@ -310,8 +371,12 @@ pub struct Slots {
     pub data_exchange: usize,
     pub joint_centre: usize,
     pub tpy2_radar: usize,
+    pub csto_crrf_readiness: usize,
+    pub theatre_threat: usize,
     /// Per battery, the position of its `units_var`.
     pub batteries: Vec<usize>,
+    /// Per battery, the position of its `at_risk_from` variable (past the end: none).
+    pub at_risk: Vec<usize>,
 }
 
 impl Slots {
@@ -343,11 +408,23 @@ impl Slots {
             data_exchange: idx("data_exchange"),
             joint_centre: idx("joint_centre"),
             tpy2_radar: idx("tpy2_radar"),
+            csto_crrf_readiness: idx("csto_crrf_readiness"),
+            theatre_threat: idx("theatre_threat"),
             batteries: scn
                 .model
                 .batteries
                 .iter()
                 .map(|b| idx(b.units_var.as_str()))
+                .collect(),
+            at_risk: scn
+                .model
+                .batteries
+                .iter()
+                .map(|b| {
+                    b.at_risk_from
+                        .as_ref()
+                        .map_or(usize::MAX, |v| idx(v.as_str()))
+                })
                 .collect(),
         }
     }
@@ -422,13 +499,16 @@ pub struct Indices {
     pub retaliation_us: Explained,
     pub stability: Explained,
     pub coverage: Explained,
+    /// Share of a potential future Iranian ICBM threat to the United States the European
+    /// system could engage.
+    pub homeland_defence: Explained,
     pub border_security: Explained,
     /// The headline deterrence balance, 0–100 (stability × 100).
     pub deterrence_balance: Explained,
 }
 
 impl Indices {
-    pub fn all(&self) -> [&Explained; 13] {
+    pub fn all(&self) -> [&Explained; 14] {
         [
             &self.kill_probability,
             &self.objects_per_warhead,
@@ -441,6 +521,7 @@ impl Indices {
             &self.retaliation_us,
             &self.stability,
             &self.coverage,
+            &self.homeland_defence,
             &self.border_security,
             &self.deterrence_balance,
         ]
@@ -500,6 +581,8 @@ pub struct Values {
     pub engageability: f64,
     pub upgrade_headroom: f64,
     pub guarantee_credit: f64,
+    /// Ẽ: engageability with sites held at risk discounted, the first term of Ê.
+    pub engageability_seen: f64,
     pub perceived_engageability: f64,
     /// Engageability used for intercepts: Ê for a perceiving faction, else E.
     pub e_used: f64,
@@ -516,7 +599,11 @@ pub struct Values {
     pub rho_us: f64,
     pub stability: f64,
     pub europe_interceptors: f64,
+    /// European interceptors with those at sites held at risk discounted (what a threatened
+    /// faction counts before growing them by its fear of upgrades).
+    pub europe_interceptors_seen: f64,
     pub coverage: f64,
+    pub homeland_defence: f64,
     pub border_security: f64,
     pub deterrence_balance: f64,
 }
@@ -544,21 +631,30 @@ pub fn compute_values(
     let opw = objects_per_warhead(vars.at(s.ru_decoys), q.discrimination);
     // §2, §5
     let (mut e_sum, mut u_sum, mut icbm_capable, mut all_interceptors) = (0.0, 0.0, 0.0, 0.0);
+    let (mut e_seen_sum, mut interceptors_seen) = (0.0, 0.0);
     let mut uncovered = 1.0;
+    let mut homeland_uncovered = 1.0;
     for (bi, b) in scn.model.batteries.iter().enumerate() {
         let units = vars
             .at(s.batteries.get(bi).copied().unwrap_or(usize::MAX))
             .max(0.0);
         let present = if units > 0.0 { 1.0 } else { 0.0 };
+        // A site the threatened side can strike within minutes counts for less in what it
+        // perceives (§5).
+        let risk = clamp01(vars.at(s.at_risk.get(bi).copied().unwrap_or(usize::MAX)));
+        let seen = 1.0 - clamp01(q.at_risk_discount) * risk;
         let n = units * b.interceptors_per_unit;
         all_interceptors += n;
+        interceptors_seen += n * seen;
         if b.engageability > 0.0 {
             icbm_capable += n;
         }
         e_sum += b.engageability * present;
-        u_sum += b.headroom * present;
+        e_seen_sum += b.engageability * present * seen;
+        u_sum += b.headroom * present * seen;
         if units > 0.0 {
             uncovered *= 1.0 - clamp01(b.coverage);
+            homeland_uncovered *= 1.0 - clamp01(b.homeland);
         }
     }
     let e = clamp01(e_sum);
@@ -568,14 +664,16 @@ pub fn compute_values(
         + clamp01(vars.at(s.data_exchange)) * q.credit_data_exchange
         + clamp01(vars.at(s.joint_centre)) * q.credit_joint_centre;
     let g = clamp01(g_raw) * clamp01(vars.at(s.trust) / 100.0);
-    let e_hat = clamp01(e + q.perception_upgrade_weight * u - q.perception_guarantee_weight * g);
+    let e_hat = clamp01(
+        clamp01(e_seen_sum) + q.perception_upgrade_weight * u - q.perception_guarantee_weight * g,
+    );
     // §3
     // A threatened faction plans against the system it fears: every European interceptor,
     // grown by the headroom it sees for more and faster ones.
     let (e_used, capacity_interceptors) = if perceives {
         (
             e_hat,
-            all_interceptors * (1.0 + q.perceived_growth.max(0.0) * u),
+            interceptors_seen * (1.0 + q.perceived_growth.max(0.0) * u),
         )
     } else {
         (e, icbm_capable)
@@ -607,6 +705,7 @@ pub fn compute_values(
     let salvo = q.iran_salvo.max(1.0);
     let capacity_iran = clamp01(all_interceptors / (n_shots * salvo));
     let coverage = clamp01((1.0 - uncovered) * cue * capacity_iran * pl);
+    let homeland_defence = clamp01((1.0 - homeland_uncovered) * pl);
     let b_raw = vars.at(s.border_security)
         + q.border_cooperation_bonus * clamp01(vars.at(s.csto_nato_cooperation))
         - q.border_withdrawal_penalty * (1.0 - clamp01(vars.at(s.isaf_presence)));
@@ -616,6 +715,7 @@ pub fn compute_values(
         engageability: e,
         upgrade_headroom: u,
         guarantee_credit: g,
+        engageability_seen: clamp01(e_seen_sum),
         perceived_engageability: e_hat,
         e_used,
         capacity_interceptors,
@@ -630,7 +730,9 @@ pub fn compute_values(
         rho_us,
         stability: fss,
         europe_interceptors: all_interceptors,
+        europe_interceptors_seen: interceptors_seen,
         coverage,
+        homeland_defence,
         border_security: clamp01(b_raw / 100.0),
         deterrence_balance: 100.0 * fss,
     }
@@ -673,23 +775,41 @@ pub fn compute(
 
     // §2 Engageability and §5 perception.
     let mut e_inputs = Vec::new();
+    let mut e_seen_inputs = Vec::new();
     let mut u_inputs = Vec::new();
+    let delta = clamp01(params.fast.at_risk_discount);
     for b in &scn.model.batteries {
         let units = battery_units(vars, b);
         let present = if units > 0.0 { 1.0 } else { 0.0 };
+        let risk = b
+            .at_risk_from
+            .as_ref()
+            .map_or(0.0, |v| clamp01(vars.get(v.as_str())));
+        let seen = 1.0 - delta * risk;
+        let at_risk = match &b.at_risk_from {
+            Some(v) if risk > 0.0 => format!(", held at risk ({v}): counted at {seen}"),
+            _ => String::new(),
+        };
         e_inputs.push(Input {
             symbol: format!("E[{}]·[present]", b.id),
             name: format!("{} ({} units of {})", b.name, units, b.interceptor),
             value: b.engageability * present,
             source: b.source.clone(),
         });
+        e_seen_inputs.push(Input {
+            symbol: format!("E[{}]·[present]·(1 − δ·[at risk])", b.id),
+            name: format!("{} ({} units of {}){at_risk}", b.name, units, b.interceptor),
+            value: b.engageability * present * seen,
+            source: b.source.clone(),
+        });
         u_inputs.push(Input {
-            symbol: format!("h[{}]·[present]", b.id),
-            name: format!("{} upgrade headroom", b.name),
-            value: b.headroom * present,
+            symbol: format!("h[{}]·[present]·(1 − δ·[at risk])", b.id),
+            name: format!("{} upgrade headroom{at_risk}", b.name),
+            value: b.headroom * present * seen,
             source: b.source.clone(),
         });
     }
+    let delta_input = params.input("δ", "at_risk_discount", "discount of a site held at risk");
     let engageability = Explained {
         id: "engageability".into(),
         name: "Technical engageability of Russian ICBM warheads".into(),
@@ -698,11 +818,13 @@ pub fn compute(
         value: v.engageability,
         source: "docs/model.md §2; Sankaran, Arms Control Today (2013); GAO-13-382R".into(),
     };
+    u_inputs.push(delta_input.clone());
     u_inputs.push(vars.input("V", "burnout_transparency"));
     let upgrade_headroom = Explained {
         id: "upgrade_headroom".into(),
         name: "Upgrade headroom".into(),
-        formula: "U = min(1, Σ h[site]·[site deployed]) · (1 − V)".into(),
+        formula: "U = min(1, Σ h[site]·[site deployed]·(1 − δ·[site held at risk])) · (1 − V)"
+            .into(),
         inputs: u_inputs,
         value: v.upgrade_headroom,
         source: "docs/model.md §5 (design default)".into(),
@@ -738,9 +860,14 @@ pub fn compute(
     let perceived_engageability = Explained {
         id: "perceived_engageability".into(),
         name: "Perceived engageability".into(),
-        formula: "Ê = clamp(E + u·U − g·G, 0, 1)".into(),
+        formula: "Ê = clamp(Ẽ + u·U − g·G, 0, 1), Ẽ = min(1, Σ E[site]·[site deployed]·(1 − δ·[site held at risk]))".into(),
         inputs: vec![
-            idx("E", &engageability),
+            Input {
+                symbol: "Ẽ".into(),
+                name: "engageability, sites held at risk discounted".into(),
+                value: v.engageability_seen,
+                source: "index engageability; parameter at_risk_discount".into(),
+            },
             params.input(
                 "u",
                 "perception_upgrade_weight",
@@ -749,7 +876,11 @@ pub fn compute(
             idx("U", &upgrade_headroom),
             params.input("g", "perception_guarantee_weight", "weight of guarantees"),
             idx("G", &guarantee_credit),
-        ],
+        ]
+        .into_iter()
+        .chain(e_seen_inputs)
+        .chain([delta_input])
+        .collect(),
         value: v.perceived_engageability,
         source: "docs/model.md §5".into(),
     };
@@ -783,11 +914,20 @@ pub fn compute(
             Input {
                 symbol: "N".into(),
                 name: if perceives {
-                    format!(
-                        "interceptors feared: all {} in Europe × (1 + k·U), k = {}",
-                        v.europe_interceptors,
-                        params.get("perceived_growth")
-                    )
+                    if v.europe_interceptors_seen < v.europe_interceptors {
+                        format!(
+                            "interceptors feared: the {} in Europe, those at sites held at risk counted at 1 − δ ({}), × (1 + k·U), k = {}",
+                            v.europe_interceptors,
+                            v.europe_interceptors_seen,
+                            params.get("perceived_growth")
+                        )
+                    } else {
+                        format!(
+                            "interceptors feared: all {} in Europe × (1 + k·U), k = {}",
+                            v.europe_interceptors,
+                            params.get("perceived_growth")
+                        )
+                    }
                 } else {
                     "ICBM-capable European interceptors".into()
                 },
@@ -908,6 +1048,29 @@ pub fn compute(
         value: v.coverage,
         source: "docs/model.md §6 (site coverage shares are design defaults)".into(),
     };
+    let homeland_defence = Explained {
+        id: "homeland_defence".into(),
+        name: "Defence of the United States against a future Iranian ICBM".into(),
+        formula: "H = (1 − Π(1 − h_US[site])) · P_L".into(),
+        inputs: scn
+            .model
+            .batteries
+            .iter()
+            .map(|b| Input {
+                symbol: format!("h_US[{}]·[present]", b.id),
+                name: b.name.clone(),
+                value: if battery_units(vars, b) > 0.0 {
+                    b.homeland
+                } else {
+                    0.0
+                },
+                source: b.source.clone(),
+            })
+            .chain([idx("P_L", &kill_probability)])
+            .collect(),
+        value: v.homeland_defence,
+        source: "docs/model.md §6 (the IIB's purpose: 'the potential future ICBM threat to the US', article of 7 March 2013; shares are design defaults)".into(),
+    };
     let border_security = Explained {
         id: "border_security".into(),
         name: "Afghan border security".into(),
@@ -948,6 +1111,7 @@ pub fn compute(
         retaliation_us,
         stability,
         coverage,
+        homeland_defence,
         border_security,
         deterrence_balance,
     }
@@ -981,6 +1145,7 @@ pub fn objective(id: &str, ix: &Values, vars: &ModelVars) -> Option<(f64, String
             "russia_status/100".to_owned(),
         ),
         "coverage" => (ix.coverage, "C".to_owned()),
+        "homeland_defence" => (ix.homeland_defence, "H".to_owned()),
         "cohesion" => (
             clamp01(vars.at(s.nato_cohesion) / 100.0),
             "nato_cohesion/100".to_owned(),
@@ -989,6 +1154,14 @@ pub fn objective(id: &str, ix: &Values, vars: &ModelVars) -> Option<(f64, String
         "autonomy" => (
             clamp01(vars.at(s.csto_autonomy) / 100.0),
             "csto_autonomy/100".to_owned(),
+        ),
+        "readiness" => (
+            clamp01(vars.at(s.csto_crrf_readiness) / 100.0),
+            "csto_crrf_readiness/100".to_owned(),
+        ),
+        "allied_security" => (
+            1.0 - clamp01(vars.at(s.theatre_threat) / 100.0),
+            "1 − theatre_threat/100".to_owned(),
         ),
         "low_tension" => (
             1.0 - clamp01(vars.at(s.tension) / 100.0),

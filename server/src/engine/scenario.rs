@@ -46,6 +46,9 @@ pub struct Scenario {
     /// Where the map places things. Only read by clients; the engine ignores it.
     #[serde(default)]
     pub map: Vec<MapFeature>,
+    /// What the bots say in chat: templates filled from the model's numbers.
+    #[serde(default)]
+    pub bot_chat: BotChat,
     /// Variable id → index, built by [`Scenario::prepare`] so the model's look-ups are O(1).
     #[serde(skip)]
     var_lookup: std::collections::HashMap<String, usize>,
@@ -74,6 +77,10 @@ pub struct Faction {
     /// teach").
     #[serde(default)]
     pub dilemma: Dilemma,
+    /// Factions whose gains a hawkish bot of this faction counts as its own losses (it seeks
+    /// relative gains over them). Empty: none.
+    #[serde(default)]
+    pub rivals: Vec<FactionId>,
 }
 
 /// The payoff ordering the balance harness checks for a faction, on its mean game score over
@@ -397,6 +404,15 @@ pub struct Battery {
     pub coverage: f64,
     /// Contribution to upgrade headroom U (velocity, spare cells, numbers).
     pub headroom: f64,
+    /// Share of a potential future Iranian ICBM threat to the United States this battery could
+    /// engage (the purpose given for the SM-3 IIB); 0 for most batteries.
+    #[serde(default)]
+    pub homeland: f64,
+    /// A variable counting the threatened faction's theatre forces that can strike this site
+    /// within minutes (Iskander brigades in range). While it is at least 1, threatened
+    /// factions count the site at (1 − `at_risk_discount`) in what they perceive.
+    #[serde(default)]
+    pub at_risk_from: Option<VarId>,
     pub source: String,
 }
 
@@ -407,6 +423,89 @@ pub struct Scoring {
     pub weights: BTreeMap<String, f64>,
     #[serde(default)]
     pub source: String,
+}
+
+/// The bots' lines. Each list holds variants; a bot picks one with the game's seeded random
+/// stream. Placeholders in braces are filled by the engine (`docs/scenario-format.md` lists
+/// them per line); a line that names an unknown placeholder is refused by `scenario check`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotChat {
+    /// Posted with a proposal, in the channel of its two parties: `{faction}`, `{to}`,
+    /// `{title}`, `{terms}`, `{reason}` (why the other side should take it).
+    #[serde(default)]
+    pub propose: Vec<String>,
+    /// Posted when the bot accepts a proposal: `{faction}`, `{to}`, `{title}`, `{reason}`.
+    #[serde(default)]
+    pub accept: Vec<String>,
+    /// Posted when it rejects one: `{faction}`, `{to}`, `{title}`, `{reason}` (what it
+    /// loses).
+    #[serde(default)]
+    pub reject: Vec<String>,
+    /// Posted with a counter-proposal: `{faction}`, `{to}`, `{title}`, `{terms}`, `{reason}`.
+    #[serde(default)]
+    pub counter: Vec<String>,
+    /// Posted in plenary at the review when another faction was caught breaking an agreement
+    /// the bot is party to: `{faction}`, `{breaker}`, `{title}`.
+    #[serde(default)]
+    pub breach: Vec<String>,
+    /// Posted in plenary at the review when the bot signed an agreement that round:
+    /// `{faction}`, `{title}`, `{parties}` (the other parties).
+    #[serde(default)]
+    pub signed: Vec<String>,
+    /// Posted in plenary at the review when tension is within `tension_warning_margin` of the
+    /// crisis threshold: `{faction}`, `{tension}`, `{threshold}`.
+    #[serde(default)]
+    pub tension: Vec<String>,
+    /// How close to the crisis threshold tension must come for the `tension` line.
+    #[serde(default = "default_tension_margin")]
+    pub tension_warning_margin: f64,
+    /// Per objective, how a bot says that a deal makes it better or worse for a faction:
+    /// `{who}` (the faction), `{before}`, `{after}` (the objective's reading, only for
+    /// objectives that no private variable feeds, so a bot never gives away a secret).
+    #[serde(default)]
+    pub reasons: BTreeMap<String, ReasonLines>,
+    /// Said when the political capital a deal costs weighs most: `{who}`, `{amount}`.
+    #[serde(default)]
+    pub cost: String,
+    /// Said when an action the faction would have to promise not to take weighs most: `{who}`,
+    /// `{action}`.
+    #[serde(default)]
+    pub forgo: String,
+    /// Said when nothing in particular makes a deal better or worse: `{who}`.
+    #[serde(default)]
+    pub otherwise: OtherwiseLines,
+    /// Reactions in plenary at the briefing, per event and faction.
+    #[serde(default)]
+    pub events: Vec<EventLines>,
+}
+
+fn default_tension_margin() -> f64 {
+    15.0
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonLines {
+    pub better: String,
+    pub worse: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherwiseLines {
+    #[serde(default)]
+    pub better: String,
+    #[serde(default)]
+    pub worse: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventLines {
+    pub event: EventId,
+    /// Faction id → what its bot says in plenary when the event happens.
+    pub lines: BTreeMap<FactionId, String>,
 }
 
 /// A point on the client's map. The engine never reads these.

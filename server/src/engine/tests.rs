@@ -690,8 +690,10 @@ fn orders_beyond_the_budget_are_over_budget() {
         },
         "over_budget",
     );
-    // Political capital: the unilateral legal guarantee costs 8, US/NATO has 6.
-    let e = p.err(&us(), order("legal_guarantee", 1), "over_budget");
+    // Political capital: the unilateral legal guarantee costs 6, all US/NATO has; a political
+    // statement (2) on top is too much.
+    p.ok(&us(), order("legal_guarantee", 1));
+    let e = p.err(&us(), order("political_statement", 1), "over_budget");
     assert!(e.to_string().contains("political capital"), "{e}");
 }
 

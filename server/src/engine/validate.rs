@@ -9,7 +9,8 @@
 //! author can fix a file in one pass. Nothing here may panic: the input is whatever an author
 //! (or an attacker uploading a scenario) wrote.
 
-use super::model::{param_range, OBJECTIVES, REQUIRED_PARAMS, REQUIRED_VARS};
+use super::bots::placeholders;
+use super::model::{objective_reads, param_range, OBJECTIVES, REQUIRED_PARAMS, REQUIRED_VARS};
 use super::scenario::{ClauseForm, ClauseKind, Effect, EventEffect, EventKind, Scenario, Variable};
 use super::FactionId;
 use std::collections::HashMap;
@@ -435,6 +436,135 @@ impl Validator<'_> {
         self.model(scn, &cx, &params, &presets);
         self.scoring(scn, &factions, &objectives);
         self.map(scn, &cx, &kinds);
+        self.bot_chat(scn, &cx, &objectives);
+    }
+
+    /// The bots' lines: only placeholders the engine fills, events and factions that exist,
+    /// and no reading said aloud for an objective that a private variable feeds.
+    fn bot_chat(&mut self, scn: &Scenario, cx: &Cx, objectives: &Ids) {
+        let chat = &scn.bot_chat;
+        let lines: [(&str, &Vec<String>, &[&str]); 7] = [
+            (
+                "propose",
+                &chat.propose,
+                &["faction", "to", "title", "terms", "reason"],
+            ),
+            (
+                "accept",
+                &chat.accept,
+                &["faction", "to", "title", "reason"],
+            ),
+            (
+                "reject",
+                &chat.reject,
+                &["faction", "to", "title", "reason"],
+            ),
+            (
+                "counter",
+                &chat.counter,
+                &["faction", "to", "title", "terms", "reason"],
+            ),
+            ("breach", &chat.breach, &["faction", "breaker", "title"]),
+            ("signed", &chat.signed, &["faction", "title", "parties"]),
+            (
+                "tension",
+                &chat.tension,
+                &["faction", "tension", "threshold"],
+            ),
+        ];
+        for (name, variants, allowed) in lines {
+            for (i, text) in variants.iter().enumerate() {
+                self.template(&format!("bot_chat.{name}[{i}]"), text, allowed);
+            }
+        }
+        if !chat.cost.is_empty() {
+            self.template("bot_chat.cost", &chat.cost, &["who", "amount"]);
+        }
+        if !chat.forgo.is_empty() {
+            self.template("bot_chat.forgo", &chat.forgo, &["who", "action"]);
+        }
+        for (k, text) in [
+            ("better", &chat.otherwise.better),
+            ("worse", &chat.otherwise.worse),
+        ] {
+            if !text.is_empty() {
+                self.template(&format!("bot_chat.otherwise.{k}"), text, &["who"]);
+            }
+        }
+        if self.finite(
+            "bot_chat.tension_warning_margin",
+            chat.tension_warning_margin,
+        ) && chat.tension_warning_margin < 0.0
+        {
+            self.err("bot_chat.tension_warning_margin", "must be at least 0");
+        }
+        for (id, r) in &chat.reasons {
+            let p = format!("bot_chat.reasons.{id}");
+            if !self.reference(p.clone(), id, objectives) {
+                continue;
+            }
+            // An objective that reads a private variable is said without numbers: its value
+            // would tell the others what the bot's faction keeps secret.
+            let secret = objective_reads(scn, id).iter().any(|v| {
+                cx.var_defs
+                    .get(v.as_str())
+                    .is_some_and(|d| d.visibility == super::scenario::Visibility::Owner)
+            });
+            let allowed: &[&str] = if secret {
+                &["who"]
+            } else {
+                &["who", "before", "after"]
+            };
+            for (k, text) in [("better", &r.better), ("worse", &r.worse)] {
+                let path = format!("{p}.{k}");
+                if secret
+                    && placeholders(text)
+                        .iter()
+                        .any(|x| *x == "before" || *x == "after")
+                {
+                    self.err(
+                        path,
+                        format!(
+                            "objective \"{id}\" reads a private variable, so a bot may not say its \
+                             value: remove {{before}} and {{after}}"
+                        ),
+                    );
+                    continue;
+                }
+                self.template(&path, text, allowed);
+            }
+        }
+        let events = Ids::new("event", scn.events.iter().map(|e| e.id.as_str()));
+        for (i, e) in chat.events.iter().enumerate() {
+            let p = format!("bot_chat.events[{i}]");
+            self.reference(format!("{p}.event"), e.event.as_str(), &events);
+            for (f, text) in &e.lines {
+                let lp = format!("{p}.lines.{f}");
+                self.reference(lp.clone(), f.as_str(), cx.factions);
+                self.template(&lp, text, &["faction"]);
+            }
+        }
+    }
+
+    fn template(&mut self, path: &str, text: &str, allowed: &[&str]) {
+        if text.trim().is_empty() {
+            self.err(path, "is empty");
+        }
+        for name in placeholders(text) {
+            if !allowed.contains(&name) {
+                self.err(
+                    path,
+                    format!(
+                        "unknown placeholder {{{name}}}; this line can use {}",
+                        allowed
+                            .iter()
+                            .map(|a| format!("{{{a}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
     }
 
     fn header(&mut self, scn: &Scenario) {
@@ -1079,6 +1209,10 @@ impl Validator<'_> {
             self.probability(format!("{p}.engageability"), b.engageability);
             self.probability(format!("{p}.coverage"), b.coverage);
             self.probability(format!("{p}.headroom"), b.headroom);
+            self.probability(format!("{p}.homeland"), b.homeland);
+            if let Some(v) = &b.at_risk_from {
+                self.reference(format!("{p}.at_risk_from"), v.as_str(), cx.vars);
+            }
             self.source(&p, &b.source);
         }
     }

@@ -3,7 +3,7 @@
 //! in one transaction, then apply them to the in-memory state, answer, and fan out.
 
 use super::{GameHandle, Registry, SessionError};
-use crate::engine::bots::{bot_commands, BotStep};
+use crate::engine::bots::{bot_author, bot_commands, BotStep};
 use crate::engine::view::SeatView;
 use crate::engine::{Command, Ctx, Event, Game, Phase, Seat};
 use crate::metrics::Metrics;
@@ -660,14 +660,21 @@ impl<S: Store> Session<S> {
             for step in [BotStep::Propose, BotStep::Respond, BotStep::Act] {
                 for (f, t) in &bots {
                     let seat = Seat::Faction(f.clone());
+                    let mut refused = false;
                     for cmd in bot_commands(&self.game, f, *t, step) {
+                        // A line that goes with a refused command is not said.
+                        if refused && matches!(cmd, Command::Chat { .. }) {
+                            continue;
+                        }
                         let ctx = Ctx {
                             now_ms: now_ms(),
-                            author: format!("{} (bot)", self.game.faction_name(f)),
+                            author: bot_author(&self.game, f),
                         };
                         let Ok(events) = self.game.plan(&seat, &cmd, &ctx) else {
+                            refused = true;
                             continue;
                         };
+                        refused = false;
                         if self.commit(events, None).await.is_err() {
                             self.bots_failed(retrying.is_some());
                             return;

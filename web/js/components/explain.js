@@ -94,6 +94,9 @@ const OBJECTIVES = /** @type {Record<string, string>} */ ({
   cohesion: 'Alliance cohesion',
   border_security: 'Afghan border security',
   autonomy: 'CSTO autonomy',
+  readiness: 'CSTO rapid-reaction readiness',
+  homeland_defence: 'Defence of the United States',
+  allied_security: 'Security of NATO’s eastern allies',
   low_tension: 'Low tension',
 });
 
@@ -107,7 +110,7 @@ export function explainedEntries(indices) {
   if (!indices) return [];
   const order = ['deterrence_balance', 'stability', 'retaliation_russia', 'retaliation_us', 'perceived_engageability',
     'engageability', 'guarantee_credit', 'upgrade_headroom', 'expected_intercepts', 'kill_probability',
-    'objects_per_warhead', 'coverage', 'border_security'];
+    'objects_per_warhead', 'coverage', 'homeland_defence', 'border_security'];
   /** @type {any[]} */
   const out = [];
   for (const id of order) {
