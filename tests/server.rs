@@ -3369,16 +3369,32 @@ async fn bots_play_their_seats_server_side() {
         "the bots are ready"
     );
 
-    // Control opens the negotiation; the bots may propose, then declare themselves ready.
+    // Control opens the negotiation. Each bot makes the human player a proposal, says why in
+    // their bilateral channel, then declares itself ready.
     let negotiation = control.ok(advance()).await;
     for bot in bots {
         wait_event(&mut control, negotiation, "a bot ready", |e| {
             is_ready(e, bot)
         })
         .await;
+        wait_event(&mut ru, negotiation, "a bot's proposal to Russia", |e| {
+            matches!(e, SeatEvent::ProposalMade { proposal }
+                if proposal.proposer.as_str() == bot
+                    && proposal.terms.parties.iter().any(|p| p.as_str() == "russia"))
+        })
+        .await;
+        wait_event(&mut ru, negotiation, "a bot's word to Russia", |e| {
+            matches!(e, SeatEvent::ChatPosted { message }
+                if message.from == Seat::Faction(bot.into())
+                    && matches!(&message.channel, Channel::Bilateral { factions }
+                        if factions.iter().any(|f| f.as_str() == "russia"))
+                    && message.author.ends_with("(bot)"))
+        })
+        .await;
     }
 
-    // Russia proposes to each bot; each answers by itself, accepting or rejecting.
+    // Russia proposes to each bot; each answers by itself (accepting, rejecting or countering)
+    // with a line giving its reason.
     for (bot, clause) in [
         (
             "us_nato",
@@ -3399,12 +3415,18 @@ async fn bots_play_their_seats_server_side() {
             .await;
         ru.wait_seq(seq).await;
         let p = proposal_at(&ru, seq);
-        wait_event(&mut ru, seq, "the bot's answer", |e| match e {
+        let answer = wait_event(&mut ru, seq, "the bot's answer", |e| match e {
             SeatEvent::ProposalAccepted { proposal, by }
-            | SeatEvent::ProposalRejected { proposal, by, .. } => {
+            | SeatEvent::ProposalRejected { proposal, by, .. }
+            | SeatEvent::ProposalCountered { proposal, by, .. } => {
                 *proposal == p && by.as_str() == bot
             }
             _ => false,
+        })
+        .await;
+        wait_event(&mut ru, answer, "the bot's reason", |e| {
+            matches!(e, SeatEvent::ChatPosted { message }
+                if message.from == Seat::Faction(bot.into()) && !message.text.is_empty())
         })
         .await;
     }

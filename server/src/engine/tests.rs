@@ -1970,6 +1970,58 @@ fn an_agreement_for_n_rounds_is_read_by_the_model_at_n_adjudications() {
     }
 }
 
+/// The worked example in docs/model.md is the engine's own arithmetic: every number in its
+/// summary table matches the engine to the precision it is printed with.
+#[test]
+fn worked_example_matches_the_engine() {
+    use super::model::{compute, ModelVars, Params, Perspective};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/model.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/model.md");
+    let table = doc
+        .split("### Summary of the example")
+        .nth(1)
+        .and_then(|t| t.split("###").next())
+        .expect("the summary table");
+    let s = scenario();
+    let params = Params::resolve(&s, None).unwrap();
+    let initial: Vec<f64> = s.variables.iter().map(|v| v.initial).collect();
+    let vars = ModelVars {
+        scenario: &s,
+        values: &initial,
+    };
+    let values =
+        |p: Perspective| serde_json::to_value(compute(&s, &params, &vars, &p).values).unwrap();
+    let technical = values(Perspective::Technical);
+    let russia = values(Perspective::Faction(fid("russia")));
+    let mut rows = 0;
+    for line in table.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // | name | `field` | technical | russia |
+        let Some(field) = cells
+            .get(2)
+            .and_then(|c| c.strip_prefix('`')?.strip_suffix('`'))
+        else {
+            continue;
+        };
+        for (cell, got) in [(cells[3], &technical), (cells[4], &russia)] {
+            let printed: f64 = cell
+                .parse()
+                .unwrap_or_else(|_| panic!("{field}: \"{cell}\" is not a number"));
+            let decimals = cell.split('.').nth(1).map_or(0, str::len) as i32;
+            let tolerance = 0.5 * 10f64.powi(-decimals) + 1e-12;
+            let engine = got[field]
+                .as_f64()
+                .unwrap_or_else(|| panic!("the engine's values have no field {field}"));
+            assert!(
+                (engine - printed).abs() <= tolerance,
+                "docs/model.md says {field} = {printed}, the engine computes {engine}"
+            );
+        }
+        rows += 1;
+    }
+    assert!(rows >= 20, "only {rows} rows read from the summary table");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Breaches
 // ---------------------------------------------------------------------------------------------
