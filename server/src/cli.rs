@@ -1,7 +1,7 @@
 //! The `detente` subcommands that do not need a server: scenario tools and `simulate`.
 //! Output goes to a writer so tests can check it byte for byte.
 
-use crate::engine::bots::play_bots;
+use crate::engine::bots::play_bots_unlogged;
 use crate::engine::scenario::{Scenario, MISSILE_DEFENCE_2013};
 use crate::engine::validate::{parse_and_validate, ScenarioError};
 use crate::engine::*;
@@ -198,9 +198,9 @@ pub fn play_game(
             break;
         }
         let before = (game.round, game.phase);
-        play_bots(&mut game, &ctx);
+        play_bots_unlogged(&mut game, &ctx);
         if (game.round, game.phase) == before && game.phase != Phase::Ended {
-            game.apply(&Seat::Control, &Command::AdvancePhase {}, &ctx)
+            game.apply_unlogged(&Seat::Control, &Command::AdvancePhase {}, &ctx)
                 .map_err(|e| anyhow!("{e}"))?;
         }
     }

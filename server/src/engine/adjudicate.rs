@@ -472,7 +472,9 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
     }
     let mut factions = BTreeMap::new();
     for (f, card) in scn.factions.iter().zip(cards) {
-        let ix = &perceived[&f.id];
+        let Some(ix) = perceived.remove(&f.id) else {
+            continue;
+        };
         let mine = |o: &&RevealedOrder| o.faction == f.id;
         factions.insert(
             f.id.clone(),
@@ -494,7 +496,7 @@ pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
                     .filter(|c| visible_to(scn, c, Some(&f.id)))
                     .filter_map(|c| redact(c, Some(&f.id)))
                     .collect(),
-                indices: ix.clone(),
+                indices: ix,
                 score: card,
                 purse: core.purses.get(&f.id).copied().unwrap_or_default(),
             },
@@ -764,7 +766,7 @@ pub fn score_card(
 }
 
 impl Game {
-    fn params_input(&self, symbol: &str, id: &str) -> Input {
+    fn params_input(&self, symbol: &'static str, id: &str) -> Input {
         let src = self
             .scenario
             .model
@@ -775,9 +777,9 @@ impl Game {
             .unwrap_or_default();
         Input {
             symbol: symbol.into(),
-            name: format!("parameter {id}"),
+            name: format!("parameter {id}").into(),
             value: self.params.get(id),
-            source: src,
+            source: src.into(),
         }
     }
 }

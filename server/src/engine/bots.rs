@@ -22,8 +22,8 @@
 use super::adjudicate::party_pairs;
 use super::game::{apply_effect, rng, unit, Ctx, Game, STREAM_BOTS};
 use super::ids::*;
-use super::model::{self, ModelVars, Values};
-use super::scenario::{Action, ClauseForm, ClauseKind, Scenario, Visibility};
+use super::model::{self, ModelVars, Objective, Values};
+use super::scenario::{Action, ClauseForm, ClauseKind, Scenario};
 use super::types::*;
 use rand_chacha::ChaCha8Rng;
 use std::cell::RefCell;
@@ -140,20 +140,68 @@ struct Forecaster<'g> {
     /// Whose utility this is (index into the scenario's factions).
     me: usize,
     /// Per faction: objective weights (the bot's own tilted by temperament; the others' as
-    /// the scenario writes them).
-    weights: Vec<Vec<(String, f64)>>,
+    /// the scenario writes them), and their sum.
+    weights: Vec<Vec<(Objective, f64)>>,
+    wsum: Vec<f64>,
     perceives: Vec<bool>,
     /// Per faction, the weight of its score in the utility (1 for the bot itself).
     coef: Vec<f64>,
+    /// Whether the utility needs the model with perception, without, or both.
+    need_seen: bool,
+    need_plain: bool,
     crisis_fear: f64,
     budget_cost: f64,
     capital_cost: f64,
+    /// Tension's bounds.
+    tension_bounds: (f64, f64),
+    /// Pairs of factions already bound to each other by an agreement in force.
+    bound: Vec<(FactionId, FactionId)>,
     /// The state as the viewer sees it now, and its utility: computed once per decision.
     base: Vec<f64>,
-    base_scores: Vec<f64>,
     base_utility: f64,
     /// Per action (scenario order), the utility change of one unit from `base`, once computed.
     deltas: RefCell<Vec<Option<f64>>>,
+    /// The utility of `base` relieved by an agreement binding n new pairs, by n, once computed.
+    relief_utility: RefCell<Vec<Option<f64>>>,
+    /// State vectors to reuse (see [`Forecaster::scratch`]).
+    pool: RefCell<Vec<Vec<f64>>>,
+    /// The model on `base` from the faction's own kind of perspective, once computed (reasons
+    /// compare states with it).
+    base_outlook: RefCell<Option<Outlook>>,
+}
+
+/// A pooled state vector: a `Vec<f64>` that goes back to its forecaster's pool when dropped.
+struct Scratch<'a> {
+    pool: &'a RefCell<Vec<Vec<f64>>>,
+    v: Vec<f64>,
+}
+
+impl std::ops::Deref for Scratch<'_> {
+    type Target = Vec<f64>;
+    fn deref(&self) -> &Vec<f64> {
+        &self.v
+    }
+}
+
+impl std::ops::DerefMut for Scratch<'_> {
+    fn deref_mut(&mut self) -> &mut Vec<f64> {
+        &mut self.v
+    }
+}
+
+impl Drop for Scratch<'_> {
+    fn drop(&mut self) {
+        self.pool.borrow_mut().push(std::mem::take(&mut self.v));
+    }
+}
+
+/// The model's values from the two kinds of perspective a forecast may need, and tension
+/// after the next adjudication's drift.
+#[derive(Clone, Copy)]
+struct Outlook {
+    seen: Option<Values>,
+    plain: Option<Values>,
+    tension: f64,
 }
 
 impl<'g> Forecaster<'g> {
@@ -169,29 +217,29 @@ impl<'g> Forecaster<'g> {
         let tp = temper(t);
         let me = faction_index(scn, faction);
         let rivals = &scn.factions[me].rivals;
-        let weights = scn
+        let weights: Vec<Vec<(Objective, f64)>> = scn
             .factions
             .iter()
             .enumerate()
             .map(|(i, f)| {
                 let tilt = |k: &str| if i == me { (tp.tilt)(k) } else { 1.0 };
-                let mut w: Vec<(String, f64)> = scn
+                let mut w: Vec<(Objective, f64)> = scn
                     .scoring
                     .get(&f.id)
                     .map(|s| {
                         s.weights
                             .iter()
-                            .map(|(k, w)| (k.clone(), w * tilt(k)))
+                            .filter_map(|(k, w)| Objective::parse(k).map(|o| (o, w * tilt(k))))
                             .collect()
                     })
                     .unwrap_or_default();
-                if i == me && !w.iter().any(|(k, _)| k == "low_tension") {
-                    w.push(("low_tension".into(), tp.tension_weight));
+                if i == me && !w.iter().any(|(o, _)| *o == Objective::LowTension) {
+                    w.push((Objective::LowTension, tp.tension_weight));
                 }
                 w
             })
             .collect();
-        let coef = scn
+        let coef: Vec<f64> = scn
             .factions
             .iter()
             .enumerate()
@@ -205,22 +253,46 @@ impl<'g> Forecaster<'g> {
                 }
             })
             .collect();
+        let perceives: Vec<bool> = scn.factions.iter().map(|f| f.perceives_threat).collect();
+        let counts = |want: bool| {
+            coef.iter()
+                .zip(&perceives)
+                .any(|(c, p)| *c != 0.0 && *p == want)
+        };
         let mut fc = Forecaster {
             game,
             me,
+            wsum: weights
+                .iter()
+                .map(|w| w.iter().map(|(_, x)| x).sum())
+                .collect(),
             weights,
-            perceives: scn.factions.iter().map(|f| f.perceives_threat).collect(),
+            need_seen: counts(true),
+            need_plain: counts(false),
+            perceives,
             coef,
             crisis_fear: tp.crisis_fear,
             budget_cost: tp.budget_cost,
             capital_cost: tp.capital_cost,
+            tension_bounds: scn
+                .var_index("tension")
+                .map(|i| (scn.variables[i].min, scn.variables[i].max))
+                .unwrap_or((0.0, 100.0)),
+            bound: game
+                .core
+                .agreements
+                .iter()
+                .filter(|a| a.in_force())
+                .flat_map(|a| party_pairs(&a.terms.parties))
+                .collect(),
             base: expected_state(game, viewer),
-            base_scores: Vec::new(),
             base_utility: 0.0,
             deltas: RefCell::new(vec![None; scn.actions.len()]),
+            relief_utility: RefCell::new(Vec::new()),
+            pool: RefCell::new(Vec::new()),
+            base_outlook: RefCell::new(None),
         };
-        fc.base_scores = fc.scores(&fc.base);
-        fc.base_utility = fc.utility(&fc.base_scores);
+        fc.base_utility = fc.utility_of(&fc.base);
         fc
     }
 
@@ -228,74 +300,97 @@ impl<'g> Forecaster<'g> {
         &self.game.scenario
     }
 
-    /// The model's values with and without perception, and tension after next adjudication's
-    /// drift (docs/model.md §6), so that a bot sees what a perceived threat does to tension.
-    fn model(&self, vars: &[f64]) -> (Values, Values, f64) {
+    /// The model's values with and without perception (each only when asked for), and
+    /// tension after the next adjudication's drift (docs/model.md §6), so that a bot sees what
+    /// a perceived threat does to tension. Ê is the same in both kinds of perspective.
+    fn outlook(&self, vars: &[f64], seen: bool, plain: bool) -> Outlook {
         let scn = self.scn();
         let mv = ModelVars {
             scenario: scn,
             values: vars,
         };
-        let seen = model::compute_values(scn, &self.game.params, &mv, true);
-        let plain = model::compute_values(scn, &self.game.params, &mv, false);
+        let seen = seen.then(|| model::compute_values(scn, &self.game.params, &mv, true));
+        let plain = (plain || seen.is_none())
+            .then(|| model::compute_values(scn, &self.game.params, &mv, false));
+        let e_hat = seen
+            .as_ref()
+            .or(plain.as_ref())
+            .map_or(0.0, |v| v.perceived_engageability);
         let q = &self.game.params.fast;
-        let e_hat = if self.perceives.iter().any(|p| *p) {
-            seen.perceived_engageability
+        let (lo, hi) = self.tension_bounds;
+        let tension = (mv.at(scn.slots().tension)
+            + q.tension_threat_gain * (e_hat - q.threat_reference))
+            .clamp(lo, hi);
+        Outlook {
+            seen,
+            plain,
+            tension,
+        }
+    }
+
+    /// Faction `i`'s forecast score (0–100 scale) of a state, with the expected crisis
+    /// penalty: a crisis's risk rises from nothing 20 points below the threshold to certain
+    /// at it, so bots back away from the brink (hawks less than others).
+    fn score(&self, i: usize, vars: &[f64], o: &Outlook) -> f64 {
+        let scn = self.scn();
+        let v = if self.perceives[i] {
+            o.seen.as_ref().or(o.plain.as_ref())
         } else {
-            plain.perceived_engageability
+            o.plain.as_ref().or(o.seen.as_ref())
+        };
+        let Some(v) = v else { return 0.0 };
+        let mv = ModelVars {
+            scenario: scn,
+            values: vars,
         };
         let slots = scn.slots();
-        let (lo, hi) = scn
-            .var_index("tension")
-            .map(|i| (scn.variables[i].min, scn.variables[i].max))
-            .unwrap_or((0.0, 100.0));
-        let tension = (mv.at(slots.tension) + q.tension_threat_gain * (e_hat - q.threat_reference))
-            .clamp(lo, hi);
-        (seen, plain, tension)
+        let mut sum = 0.0;
+        for (obj, w) in &self.weights[i] {
+            let x = if *obj == Objective::LowTension {
+                1.0 - (o.tension / 100.0).clamp(0.0, 1.0)
+            } else {
+                obj.value(v, &mv, &slots)
+            };
+            sum += w * x;
+        }
+        let wsum = self.wsum[i];
+        let s = if wsum > 0.0 { 100.0 * sum / wsum } else { 0.0 };
+        let risk =
+            ((o.tension - (scn.crisis_threshold - CRISIS_BAND)) / CRISIS_BAND).clamp(0.0, 1.0);
+        let fear = if i == self.me { self.crisis_fear } else { 1.0 };
+        s - self.game.params.fast.crisis_penalty * risk * fear
     }
 
-    /// Every faction's forecast score (0–100 scale) of a state.
-    fn scores(&self, vars: &[f64]) -> Vec<f64> {
-        let scn = self.scn();
-        let (seen, plain, tension) = self.model(vars);
-        let mv = ModelVars {
-            scenario: scn,
-            values: vars,
-        };
-        // The risk of a crisis rises from nothing 20 points below the threshold to certain at
-        // it: bots back away from the brink, hawks less than others.
-        let risk = ((tension - (scn.crisis_threshold - CRISIS_BAND)) / CRISIS_BAND).clamp(0.0, 1.0);
-        let penalty = self.game.params.fast.crisis_penalty * risk;
-        self.weights
+    /// The bot's utility of a state: Σ coef · score.
+    fn utility_of(&self, vars: &[f64]) -> f64 {
+        let o = self.outlook(vars, self.need_seen, self.need_plain);
+        self.coef
             .iter()
             .enumerate()
-            .map(|(i, weights)| {
-                let v = if self.perceives[i] { &seen } else { &plain };
-                let (mut sum, mut wsum) = (0.0, 0.0);
-                for (id, w) in weights {
-                    let o = if id == "low_tension" {
-                        Some(1.0 - (tension / 100.0).clamp(0.0, 1.0))
-                    } else {
-                        model::objective(id, v, &mv).map(|(o, _)| o)
-                    };
-                    if let Some(o) = o {
-                        sum += w * o;
-                        wsum += w;
-                    }
-                }
-                let mut s = if wsum > 0.0 { 100.0 * sum / wsum } else { 0.0 };
-                s -= penalty * if i == self.me { self.crisis_fear } else { 1.0 };
-                s
-            })
-            .collect()
+            .filter(|(_, c)| **c != 0.0)
+            .map(|(i, c)| c * self.score(i, vars, &o))
+            .sum()
     }
 
-    fn utility(&self, scores: &[f64]) -> f64 {
-        scores.iter().zip(&self.coef).map(|(s, c)| s * c).sum()
+    /// A state vector to work on, a copy of `from`, taken from (and given back on drop to) a
+    /// pool: bots simulate thousands of states a game.
+    fn scratch(&self, from: &[f64]) -> Scratch<'_> {
+        let mut v = self.pool.borrow_mut().pop().unwrap_or_default();
+        v.clear();
+        v.extend_from_slice(from);
+        Scratch {
+            pool: &self.pool,
+            v,
+        }
     }
 
-    fn utility_of(&self, vars: &[f64]) -> f64 {
-        self.utility(&self.scores(vars))
+    /// `vars` after one unit of `a`, in a pooled vector.
+    fn after_action(&self, vars: &[f64], a: &Action) -> Scratch<'_> {
+        let mut v = self.scratch(vars);
+        for e in &a.effects {
+            apply_effect(self.scn(), &mut v, e, 1.0);
+        }
+        v
     }
 
     fn with_action(&self, vars: &[f64], a: &Action, q: u32) -> Vec<f64> {
@@ -327,11 +422,12 @@ impl<'g> Forecaster<'g> {
     /// Whether `a`'s prerequisites hold in `vars`.
     fn allowed(&self, vars: &[f64], a: &Action) -> bool {
         a.requires.iter().all(|r| {
-            let v = self
-                .scn()
-                .var_index(r.var.as_str())
-                .map(|i| vars[i])
-                .unwrap_or(0.0);
+            let v = vars.get(r.slot).copied().unwrap_or_else(|| {
+                self.scn()
+                    .var_index(r.var.as_str())
+                    .map(|i| vars[i])
+                    .unwrap_or(0.0)
+            });
             r.min.is_none_or(|m| v >= m) && r.max.is_none_or(|m| v <= m)
         })
     }
@@ -340,7 +436,7 @@ impl<'g> Forecaster<'g> {
     /// rounds it would still matter. For a programme that opens the way to others (the SM-3
     /// IIB before the ships that carry it), the best programme it opens counts too.
     fn action_gain(&self, vars: &[f64], base: f64, a: &Action) -> f64 {
-        let after = self.with_action(vars, a, 1);
+        let after = self.after_action(vars, a);
         let u_after = self.utility_of(&after);
         let mut gain = (u_after - base) * self.horizon(a.build_rounds);
         let owner = &a.owner;
@@ -349,7 +445,7 @@ impl<'g> Forecaster<'g> {
             if b.id == a.id || self.allowed(vars, b) || !self.allowed(&after, b) {
                 continue;
             }
-            let next = self.with_action(&after, b, 1);
+            let next = self.after_action(&after, b);
             let g = (self.utility_of(&next) - u_after)
                 * self.horizon(a.build_rounds.saturating_add(b.build_rounds))
                 - self.cost(b);
@@ -361,7 +457,12 @@ impl<'g> Forecaster<'g> {
 
     /// [`Forecaster::action_gain`] from the base state, cached.
     fn base_action_gain(&self, a: &Action) -> f64 {
-        let Some(i) = self.scn().actions.iter().position(|x| x.id == a.id) else {
+        let actions = &self.scn().actions;
+        let Some(i) = actions
+            .iter()
+            .position(|x| std::ptr::eq(x, a))
+            .or_else(|| actions.iter().position(|x| x.id == a.id))
+        else {
             return 0.0;
         };
         if let Some(d) = self.deltas.borrow()[i] {
@@ -375,11 +476,23 @@ impl<'g> Forecaster<'g> {
     /// The state a deal would bring about (what its clauses provide, their first round of
     /// effects and the tension relief), and the utility of the expected changes it cannot
     /// show in a state: forbidden actions not taken, costs and transfers.
-    fn deal(&self, parties: &[FactionId], clauses: &[Clause]) -> (Vec<f64>, f64) {
+    fn deal(&self, parties: &[FactionId], clauses: &[&Clause]) -> (Scratch<'_>, f64) {
+        let (after, delta, _, _) = self.deal_parts(parties, clauses);
+        (after, delta)
+    }
+
+    /// [`Forecaster::deal`], and whether any clause changes the state besides the tension
+    /// relief, and how many pairs of parties the agreement would newly bind.
+    fn deal_parts(
+        &self,
+        parties: &[FactionId],
+        clauses: &[&Clause],
+    ) -> (Scratch<'_>, f64, bool, u32) {
         let scn = self.scn();
         let me = &scn.factions[self.me].id;
-        let mut after = self.base.clone();
+        let mut after = self.scratch(&self.base);
         let mut delta = 0.0;
+        let mut changes = false;
         for c in clauses {
             let Some(k) = scn.clause_kind(c.kind.as_str()) else {
                 continue;
@@ -410,6 +523,7 @@ impl<'g> Forecaster<'g> {
                 }
                 ClauseForm::Cap => {}
                 ClauseForm::Guarantee | ClauseForm::Transparency | ClauseForm::Cooperation => {
+                    changes = true;
                     if let Some(i) = k.provides.as_ref().and_then(|v| scn.var_index(v.as_str())) {
                         // A clause that needs ratification provides only if it passes.
                         let level = k.ratification.unwrap_or(1.0).clamp(0.0, 1.0);
@@ -421,37 +535,44 @@ impl<'g> Forecaster<'g> {
                 }
             }
         }
-        if let Some(i) = scn.var_index("tension") {
+        let ti = scn.slots().tension;
+        let mut new = 0u32;
+        if ti < after.len() {
             // Relief for each pair of parties not yet bound by an agreement in force.
-            let parties: Vec<FactionId> = {
-                let mut v: Vec<FactionId> = clauses.iter().map(|c| c.by.clone()).collect();
-                v.extend(parties.iter().cloned());
-                v.sort();
-                v.dedup();
-                v
-            };
-            let bound: Vec<(FactionId, FactionId)> = self
-                .game
-                .core
-                .agreements
-                .iter()
-                .filter(|a| a.in_force())
-                .flat_map(|a| party_pairs(&a.terms.parties))
-                .collect();
-            let new = party_pairs(&parties)
-                .into_iter()
-                .filter(|p| !bound.contains(p))
-                .count();
-            let relief = self.game.params.fast.tension_agreement_relief * new as f64;
-            after[i] = (after[i] - relief).max(scn.variables[i].min);
+            for (k, a) in parties.iter().enumerate() {
+                for b in &parties[k + 1..] {
+                    let bound = a == b
+                        || self
+                            .bound
+                            .iter()
+                            .any(|(x, y)| (x == a && y == b) || (x == b && y == a));
+                    if !bound {
+                        new += 1;
+                    }
+                }
+            }
+            let relief = self.game.params.fast.tension_agreement_relief * f64::from(new);
+            after[ti] = (after[ti] - relief).max(scn.variables[ti].min);
         }
-        (after, delta)
+        (after, delta, changes, new)
     }
 
-    /// What signing these clauses is worth to this faction's utility.
-    fn deal_gain(&self, parties: &[FactionId], clauses: &[Clause]) -> f64 {
-        let (after, delta) = self.deal(parties, clauses);
-        delta + self.utility_of(&after) - self.base_utility
+    /// What signing these clauses is worth to this faction's utility. Most deals change the
+    /// state only by their tension relief (promises not to act), so the utility of that state
+    /// is worked out once per number of newly bound pairs.
+    fn deal_gain(&self, parties: &[FactionId], clauses: &[&Clause]) -> f64 {
+        let (after, delta, changes, new) = self.deal_parts(parties, clauses);
+        let utility = if changes {
+            self.utility_of(&after)
+        } else {
+            let mut cache = self.relief_utility.borrow_mut();
+            let slot = new as usize;
+            if cache.len() <= slot {
+                cache.resize(slot + 1, None);
+            }
+            *cache[slot].get_or_insert_with(|| self.utility_of(&after))
+        };
+        delta + utility - self.base_utility
     }
 }
 
@@ -725,23 +846,27 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
         let theirs = offers(game, other, &parties);
         // Each offer of ours alone, each request alone, or a trade drawn from a shortlist: the
         // offers of theirs worth most to us and ours worth most to them.
-        let shortlist = |offers: &[Clause], judge: &Forecaster| -> Vec<usize> {
-            let mut scored: Vec<(f64, usize)> = offers
+        let gains = |offers: &[Clause], judge: &Forecaster| -> Vec<f64> {
+            offers
                 .iter()
-                .enumerate()
-                .map(|(i, c)| (judge.deal_gain(&pair, std::slice::from_ref(c)), i))
-                .collect();
+                .map(|c| judge.deal_gain(&pair, &[c]))
+                .collect()
+        };
+        let shortlist = |gains: &[f64]| -> Vec<usize> {
+            let mut scored: Vec<(f64, usize)> = gains.iter().copied().zip(0..).collect();
             scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
             scored.into_iter().take(SHORTLIST).map(|(_, i)| i).collect()
         };
-        let their_best = shortlist(&theirs, fc);
-        let our_best = shortlist(&mine, &them);
-        let mut candidates: Vec<Vec<Clause>> = Vec::new();
-        candidates.extend(mine.iter().map(|c| vec![c.clone()]));
-        candidates.extend(their_best.iter().map(|&j| vec![theirs[j].clone()]));
+        let (mine_to_us, mine_to_them) = (gains(&mine, fc), gains(&mine, &them));
+        let theirs_to_us = gains(&theirs, fc);
+        let their_best = shortlist(&theirs_to_us);
+        let our_best = shortlist(&mine_to_them);
+        let mut candidates: Vec<(Option<usize>, Option<usize>)> = Vec::new();
+        candidates.extend((0..mine.len()).map(|i| (Some(i), None)));
+        candidates.extend(their_best.iter().map(|&j| (None, Some(j))));
         for &i in &our_best {
             for &j in &their_best {
-                candidates.push(vec![mine[i].clone(), theirs[j].clone()]);
+                candidates.push((Some(i), Some(j)));
             }
         }
         // Terms this faction already put to that counterpart and saw turned down are not
@@ -759,33 +884,45 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
             })
             .map(|p| &p.terms.clauses)
             .collect();
-        let mut best: Option<(f64, Vec<Clause>, f64)> = None;
-        let mut fallback: Option<(f64, Vec<Clause>, f64)> = None;
-        for clauses in candidates {
+        let mut best: Option<(f64, Vec<&Clause>)> = None;
+        let mut fallback: Option<(f64, Vec<&Clause>)> = None;
+        for (i, j) in candidates {
+            let clauses: Vec<&Clause> = i
+                .map(|i| &mine[i])
+                .into_iter()
+                .chain(j.map(|j| &theirs[j]))
+                .collect();
             if turned_down.iter().any(|t| same_clauses(t, &clauses)) {
                 continue;
             }
-            let mine_gain = fc.deal_gain(&pair, &clauses);
-            let their_gain = them.deal_gain(&pair, &clauses);
+            let (mine_gain, their_gain) = match (i, j) {
+                (Some(i), None) => (mine_to_us[i], mine_to_them[i]),
+                (None, Some(j)) => (theirs_to_us[j], them.deal_gain(&pair, &clauses)),
+                _ => (
+                    fc.deal_gain(&pair, &clauses),
+                    them.deal_gain(&pair, &clauses),
+                ),
+            };
             let value = mine_gain + 0.5 * their_gain;
             if mine_gain >= tp.margin.max(0.2) && their_gain >= 0.0 {
-                if best.as_ref().is_none_or(|(v, _, _)| value > *v) {
-                    best = Some((value, clauses, their_gain));
+                if best.as_ref().is_none_or(|(v, _)| value > *v) {
+                    best = Some((value, clauses));
                 }
             } else if human
                 && mine_gain >= 0.0
                 && fallback
                     .as_ref()
-                    .is_none_or(|(v, _, _)| mine_gain + their_gain > *v)
+                    .is_none_or(|(v, _)| mine_gain + their_gain > *v)
             {
                 // A person at the table should always have something to answer: the deal
                 // best for both that costs this bot nothing.
-                fallback = Some((mine_gain + their_gain, clauses, their_gain));
+                fallback = Some((mine_gain + their_gain, clauses));
             }
         }
-        let Some((_, clauses, _)) = best.or(fallback) else {
+        let Some((_, clauses)) = best.or(fallback) else {
             continue;
         };
+        let clauses: Vec<Clause> = clauses.into_iter().cloned().collect();
         let mut parties = vec![me.clone(), other.clone()];
         parties.sort();
         let terms = Terms {
@@ -810,8 +947,13 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
 }
 
 /// Whether two clause lists hold the same clauses, in any order.
-fn same_clauses(a: &[Clause], b: &[Clause]) -> bool {
-    a.len() == b.len() && a.iter().all(|c| b.contains(c))
+fn same_clauses(a: &[Clause], b: &[&Clause]) -> bool {
+    a.len() == b.len() && a.iter().all(|c| b.contains(&c))
+}
+
+/// The clauses of a list, by reference.
+fn refs(clauses: &[Clause]) -> Vec<&Clause> {
+    clauses.iter().collect()
 }
 
 /// A bot's answer to an open proposal addressed to it: accept, counter or reject, each with a
@@ -824,7 +966,7 @@ fn answer(
     p: &Proposal,
     talk: &mut Talk,
 ) -> Vec<Command> {
-    let gain = fc.deal_gain(&p.terms.parties, &p.terms.clauses);
+    let gain = fc.deal_gain(&p.terms.parties, &refs(&p.terms.clauses));
     let channel = channel_of(&[me.clone(), p.proposer.clone()], me);
     let to = game.faction_name(&p.proposer);
     let seed = u64::from(p.id);
@@ -929,11 +1071,11 @@ fn counter_terms(
             variants.push(v);
         }
     }
-    let their_now = them.deal_gain(&p.terms.parties, &p.terms.clauses);
+    let their_now = them.deal_gain(&p.terms.parties, &refs(&p.terms.clauses));
     let mut best: Option<(f64, Vec<Clause>)> = None;
     for clauses in variants {
-        let mine = fc.deal_gain(&p.terms.parties, &clauses);
-        let theirs = them.deal_gain(&p.terms.parties, &clauses);
+        let mine = fc.deal_gain(&p.terms.parties, &refs(&clauses));
+        let theirs = them.deal_gain(&p.terms.parties, &refs(&clauses));
         // Something it would sign, and not much worse for the proposer than its own terms.
         if mine < tp.margin || theirs < their_now.min(0.0) - 1.0 {
             continue;
@@ -1127,7 +1269,7 @@ fn reason_for(
     let scn = &game.scenario;
     let chat = &scn.bot_chat;
     let who = game.faction_name(&scn.factions[fc.me].id);
-    let (after, _) = fc.deal(parties, clauses);
+    let (after, _) = fc.deal(parties, &refs(clauses));
     let me = &scn.factions[fc.me].id;
     let sign = if better { 1.0 } else { -1.0 };
     let mut best: Option<(f64, String)> = None;
@@ -1211,12 +1353,26 @@ fn objective_moves(
     to: &[f64],
 ) -> Vec<(String, f64, String, String)> {
     let scn = &game.scenario;
-    let (sf, pf, tf) = fc.model(from);
-    let (st, pt, tt) = fc.model(to);
     let perceives = fc.perceives[fc.me];
-    let (vf, vt) = if perceives { (&sf, &st) } else { (&pf, &pt) };
+    let own = |vars: &[f64]| {
+        if std::ptr::eq(vars.as_ptr(), fc.base.as_ptr()) {
+            *fc.base_outlook
+                .borrow_mut()
+                .get_or_insert_with(|| fc.outlook(vars, perceives, !perceives))
+        } else {
+            fc.outlook(vars, perceives, !perceives)
+        }
+    };
+    let before = own(from);
+    let after = own(to);
+    let pick = |o: &Outlook| if perceives { o.seen } else { o.plain };
+    let (Some(vf), Some(vt)) = (pick(&before), pick(&after)) else {
+        return Vec::new();
+    };
+    let (tf, tt) = (before.tension, after.tension);
     let weights = &fc.weights[fc.me];
-    let wsum: f64 = weights.iter().map(|(_, w)| w).sum::<f64>().max(1e-9);
+    let wsum = fc.wsum[fc.me].max(1e-9);
+    let slots = scn.slots();
     let mf = ModelVars {
         scenario: scn,
         values: from,
@@ -1226,32 +1382,30 @@ fn objective_moves(
         values: to,
     };
     let mut out = Vec::new();
-    for (id, w) in weights {
-        let (of, ot) = if id == "low_tension" {
+    for (obj, w) in weights {
+        // An objective a private variable feeds is said without its reading.
+        let secret = slots.secret_objectives.contains(obj);
+        let (of, ot) = if *obj == Objective::LowTension {
             (1.0 - tf / 100.0, 1.0 - tt / 100.0)
         } else {
-            match (model::objective(id, vf, &mf), model::objective(id, vt, &mt)) {
-                (Some(a), Some(b)) => (a.0, b.0),
-                _ => continue,
-            }
+            (obj.value(&vf, &mf, &slots), obj.value(&vt, &mt, &slots))
         };
-        let secret = model::objective_reads(scn, id).iter().any(|v| {
-            scn.var_index(v)
-                .is_some_and(|i| scn.variables[i].visibility == Visibility::Owner)
-        });
+        let id = obj.id();
         let say = |x: f64, t: f64| -> String {
             if secret {
                 return String::new();
             }
-            match id.as_str() {
-                "low_threat" => format!("{:.2}", 1.0 - x),
-                "low_tension" => format!("{:.0}", t),
-                "coverage" | "border_security" => format!("{:.0}%", 100.0 * x),
+            match obj {
+                Objective::LowThreat => format!("{:.2}", 1.0 - x),
+                Objective::LowTension => format!("{:.0}", t),
+                Objective::Coverage | Objective::BorderSecurity | Objective::HomelandDefence => {
+                    format!("{:.0}%", 100.0 * x)
+                }
                 _ => format!("{:.0}", 100.0 * x),
             }
         };
         out.push((
-            id.clone(),
+            id.to_owned(),
             100.0 * w * (ot - of) / wsum,
             say(of, tf),
             say(ot, tt),
@@ -1396,6 +1550,16 @@ fn truncate(s: &str, max: usize) -> String {
 /// done declare themselves ready, which advances the phase once every faction is ready.
 pub fn play_bots(game: &mut Game, ctx: &Ctx) -> Vec<Event> {
     let mut events = Vec::new();
+    drive(game, ctx, Some(&mut events));
+    events
+}
+
+/// As [`play_bots`], keeping no log of the events (simulations).
+pub fn play_bots_unlogged(game: &mut Game, ctx: &Ctx) {
+    drive(game, ctx, None);
+}
+
+fn drive(game: &mut Game, ctx: &Ctx, mut log: Option<&mut Vec<Event>>) {
     let bots: Vec<(FactionId, Temperament)> = game
         .config
         .bots
@@ -1417,17 +1581,14 @@ pub fn play_bots(game: &mut Game, ctx: &Ctx) -> Vec<Event> {
                 }
                 // A bot command can become invalid after an earlier one (e.g. a proposal
                 // already signed); the bot simply moves on, as a person would.
-                match game.apply(&seat, &cmd, &ctx) {
-                    Ok(evs) => {
-                        refused = false;
-                        events.extend(evs);
-                    }
-                    Err(_) => refused = true,
-                }
+                let applied = match log.as_deref_mut() {
+                    Some(log) => game.apply(&seat, &cmd, &ctx).map(|evs| log.extend(evs)),
+                    None => game.apply_unlogged(&seat, &cmd, &ctx),
+                };
+                refused = applied.is_err();
             }
         }
     }
-    events
 }
 
 /// The name a bot's chat messages carry.

@@ -246,6 +246,43 @@ impl Game {
         Ok(events)
     }
 
+    /// As [`Game::apply`], for callers that keep no event log (simulations, the balance
+    /// harness): the events' contents move into the state instead of being copied.
+    pub fn apply_unlogged(
+        &mut self,
+        seat: &Seat,
+        cmd: &Command,
+        ctx: &Ctx,
+    ) -> Result<(), CommandError> {
+        let events = self.plan(seat, cmd, ctx)?;
+        for e in events {
+            self.evolve_owned(e);
+        }
+        Ok(())
+    }
+
+    /// [`Game::evolve`] taking the event by value, so a turn report or a state is moved, not
+    /// copied. The same fold: anything not moved goes through `evolve`.
+    pub fn evolve_owned(&mut self, e: Event) {
+        match e {
+            Event::Adjudicated { report, core } => {
+                self.core = *core;
+                self.reports.push(*report);
+                self.orders.clear();
+                self.ready.clear();
+            }
+            Event::ChatPosted { message } => {
+                let n = self
+                    .channel_counts
+                    .entry(message.channel.clone())
+                    .or_default();
+                *n = (*n).max(message.id);
+                self.messages.push(message);
+            }
+            other => self.evolve(&other),
+        }
+    }
+
     /// The events `cmd` would cause, without applying them: the server persists them first and
     /// evolves the game only after the commit.
     pub fn plan(&self, seat: &Seat, cmd: &Command, ctx: &Ctx) -> Result<Vec<Event>, CommandError> {
@@ -1672,8 +1709,13 @@ pub fn reveal_to(scn: &Scenario, core: &mut Core, owner: &FactionId, to: &Factio
 
 /// Applies one effect `times` times, clamped to the variable's bounds.
 pub fn apply_effect(scn: &Scenario, vars: &mut [f64], e: &super::scenario::Effect, times: f64) {
-    let Some(i) = scn.var_index(e.var.as_str()) else {
-        return;
+    let i = if e.slot < scn.variables.len() {
+        e.slot
+    } else {
+        match scn.var_index(e.var.as_str()) {
+            Some(i) => i,
+            None => return,
+        }
     };
     let v = &scn.variables[i];
     let new = match (e.delta, e.set) {

@@ -8,6 +8,7 @@ pub mod game;
 pub mod ids;
 pub mod model;
 pub mod scenario;
+pub mod text;
 pub mod types;
 pub mod validate;
 pub mod view;

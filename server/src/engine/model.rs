@@ -184,28 +184,30 @@ pub fn objective_reads(scn: &Scenario, id: &str) -> Vec<String> {
     out
 }
 
+pub use super::text::Text;
+
 /// One input of a formula, as printed in the report.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Input {
     /// Symbol used in the formula, e.g. `Pk`.
-    pub symbol: String,
-    pub name: String,
+    pub symbol: Text,
+    pub name: Text,
     pub value: f64,
     /// Where the number comes from: a publication, "design default", "state variable x",
     /// or "index y" when it is another index's result.
-    pub source: String,
+    pub source: Text,
 }
 
 /// A number with its working.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Explained {
-    pub id: String,
-    pub name: String,
-    pub formula: String,
+    pub id: Text,
+    pub name: Text,
+    pub formula: Text,
     pub inputs: Vec<Input>,
     pub value: f64,
     /// Section of `docs/model.md` and the idea's origin.
-    pub source: String,
+    pub source: Text,
 }
 
 /// The required parameters as plain fields, resolved once per game so the model's inner
@@ -249,7 +251,7 @@ pub struct Fast {
 }
 
 impl Fast {
-    fn from_values(values: &BTreeMap<ParamId, (f64, String)>) -> Fast {
+    fn from_values(values: &BTreeMap<ParamId, (f64, Text)>) -> Fast {
         let get = |id: &str| values.get(id).map(|v| v.0).unwrap_or(0.0);
         Fast {
             kill_probability: kill_probability(get("pk"), get("tracking"), get("shots_per_target")),
@@ -293,7 +295,10 @@ impl Fast {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Params {
     pub preset: String,
-    values: BTreeMap<ParamId, (f64, String)>,
+    values: BTreeMap<ParamId, (f64, Text)>,
+    /// Per parameter, "NAME (parameter ID)", as its inputs are named in explanations.
+    #[serde(skip)]
+    labels: BTreeMap<ParamId, Text>,
     /// The same values as fields.
     pub fast: Fast,
 }
@@ -302,11 +307,11 @@ impl Params {
     /// Resolves the scenario's parameters under `preset` (the scenario's default if `None`).
     pub fn resolve(scn: &Scenario, preset: Option<&str>) -> Result<Params, String> {
         let preset_id = preset.unwrap_or(&scn.model.default_preset).to_owned();
-        let mut values: BTreeMap<ParamId, (f64, String)> = scn
+        let mut values: BTreeMap<ParamId, (f64, Text)> = scn
             .model
             .parameters
             .iter()
-            .map(|p| (p.id.clone(), (p.value, p.source.clone())))
+            .map(|p| (p.id.clone(), (p.value, Text::from(&p.source))))
             .collect();
         let p = scn
             .preset(&preset_id)
@@ -317,7 +322,7 @@ impl Params {
             } else {
                 format!("preset \"{}\": {}", p.id, p.source)
             };
-            values.insert(k.clone(), (*v, src));
+            values.insert(k.clone(), (*v, src.into()));
         }
         for r in REQUIRED_PARAMS {
             if !values.contains_key(*r) {
@@ -328,6 +333,17 @@ impl Params {
             preset: preset_id,
             fast: Fast::from_values(&values),
             values,
+            labels: scn
+                .model
+                .parameters
+                .iter()
+                .map(|p| {
+                    (
+                        p.id.clone(),
+                        format!("{} (parameter {})", p.name, p.id).into(),
+                    )
+                })
+                .collect(),
         })
     }
 
@@ -335,11 +351,20 @@ impl Params {
         self.values.get(id).map(|v| v.0).unwrap_or(0.0)
     }
 
-    fn input(&self, symbol: &str, id: &str, name: &str) -> Input {
-        let (value, source) = self.values.get(id).cloned().unwrap_or((0.0, String::new()));
+    /// An input read from a parameter, named after the scenario's name for it.
+    fn input(&self, symbol: &'static str, id: &str) -> Input {
+        let (value, source) = self
+            .values
+            .get(id)
+            .cloned()
+            .unwrap_or((0.0, Text::from("")));
         Input {
             symbol: symbol.into(),
-            name: format!("{name} (parameter {id})"),
+            name: self
+                .labels
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("parameter {id}").into()),
             value,
             source,
         }
@@ -377,6 +402,24 @@ pub struct Slots {
     pub batteries: Vec<usize>,
     /// Per battery, the position of its `at_risk_from` variable (past the end: none).
     pub at_risk: Vec<usize>,
+    /// Per battery, the texts its explanations repeat.
+    pub battery_text: Vec<BatteryText>,
+    /// Per variable: its name, and "state variable ID" (the source of an input read from it).
+    pub var_text: Vec<(Text, Text)>,
+    /// The objectives that a private variable feeds (a bot never says their reading).
+    pub secret_objectives: Vec<Objective>,
+}
+
+/// A battery's name, source and formula symbols, made once per scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatteryText {
+    pub name: Text,
+    pub source: Text,
+    pub e: Text,
+    pub e_seen: Text,
+    pub h: Text,
+    pub c: Text,
+    pub h_us: Text,
 }
 
 impl Slots {
@@ -426,6 +469,42 @@ impl Slots {
                         .map_or(usize::MAX, |v| idx(v.as_str()))
                 })
                 .collect(),
+            battery_text: scn
+                .model
+                .batteries
+                .iter()
+                .map(|b| BatteryText {
+                    name: Text::from(&b.name),
+                    source: Text::from(&b.source),
+                    e: format!("E[{}]·[present]", b.id).into(),
+                    e_seen: format!("E[{}]·[present]·(1 − δ·[at risk])", b.id).into(),
+                    h: format!("h[{}]·[present]·(1 − δ·[at risk])", b.id).into(),
+                    c: format!("c[{}]·[present]", b.id).into(),
+                    h_us: format!("h_US[{}]·[present]", b.id).into(),
+                })
+                .collect(),
+            var_text: scn
+                .variables
+                .iter()
+                .map(|v| {
+                    (
+                        Text::from(&v.name),
+                        format!("state variable {}", v.id).into(),
+                    )
+                })
+                .collect(),
+            secret_objectives: OBJECTIVES
+                .iter()
+                .filter(|o| {
+                    objective_reads(scn, o).iter().any(|v| {
+                        scn.variables.iter().any(|x| {
+                            x.id.as_str() == v.as_str()
+                                && x.visibility == super::scenario::Visibility::Owner
+                        })
+                    })
+                })
+                .filter_map(|o| Objective::parse(o))
+                .collect(),
         }
     }
 }
@@ -447,17 +526,23 @@ impl ModelVars<'_> {
             .map(|i| self.values[i])
             .unwrap_or(0.0)
     }
-    fn input(&self, symbol: &str, id: &str) -> Input {
-        let name = self
+    fn input(&self, symbol: impl Into<Text>, id: &str) -> Input {
+        let slots = self.scenario.slots();
+        let (name, source) = self
             .scenario
             .var_index(id)
-            .map(|i| self.scenario.variables[i].name.clone())
-            .unwrap_or_else(|| id.to_owned());
+            .and_then(|i| slots.var_text.get(i).cloned())
+            .unwrap_or_else(|| {
+                (
+                    Text::from(id.to_owned()),
+                    Text::from(format!("state variable {id}")),
+                )
+            });
         Input {
             symbol: symbol.into(),
             name,
             value: self.get(id),
-            source: format!("state variable {id}"),
+            source,
         }
     }
 }
@@ -536,12 +621,29 @@ fn clamp01(x: f64) -> f64 {
     }
 }
 
-fn idx(symbol: &str, e: &Explained) -> Input {
+fn idx(symbol: &'static str, e: &Explained) -> Input {
     Input {
         symbol: symbol.into(),
         name: e.name.clone(),
         value: e.value,
-        source: format!("index {}", e.id),
+        source: index_source(&e.id),
+    }
+}
+
+/// "index ID", the source of an input that is another index's result.
+fn index_source(id: &str) -> Text {
+    match id {
+        "kill_probability" => "index kill_probability".into(),
+        "objects_per_warhead" => "index objects_per_warhead".into(),
+        "engageability" => "index engageability".into(),
+        "upgrade_headroom" => "index upgrade_headroom".into(),
+        "guarantee_credit" => "index guarantee_credit".into(),
+        "perceived_engageability" => "index perceived_engageability".into(),
+        "expected_intercepts" => "index expected_intercepts".into(),
+        "retaliation_russia" => "index retaliation_russia".into(),
+        "retaliation_us" => "index retaliation_us".into(),
+        "stability" => "index stability".into(),
+        other => format!("index {other}").into(),
     }
 }
 
@@ -754,9 +856,9 @@ pub fn compute(
         name: "Defence layer kill probability".into(),
         formula: "P_L = T·(1 − (1 − Pk)^n)".into(),
         inputs: vec![
-            params.input("T", "tracking", "tracking factor"),
-            params.input("Pk", "pk", "single-shot kill probability"),
-            params.input("n", "shots_per_target", "interceptors per object"),
+            params.input("T", "tracking"),
+            params.input("Pk", "pk"),
+            params.input("n", "shots_per_target"),
         ],
         value: v.kill_probability,
         source: "docs/model.md §1; barrage formula".into(),
@@ -767,7 +869,7 @@ pub fn compute(
         formula: "O = 1 + D·(1 − d)".into(),
         inputs: vec![
             vars.input("D", "ru_decoys"),
-            params.input("d", "discrimination", "discrimination"),
+            params.input("d", "discrimination"),
         ],
         value: v.objects_per_warhead,
         source: "docs/model.md §1".into(),
@@ -778,7 +880,8 @@ pub fn compute(
     let mut e_seen_inputs = Vec::new();
     let mut u_inputs = Vec::new();
     let delta = clamp01(params.fast.at_risk_discount);
-    for b in &scn.model.batteries {
+    let slots = scn.slots();
+    for (b, text) in scn.model.batteries.iter().zip(&slots.battery_text) {
         let units = battery_units(vars, b);
         let present = if units > 0.0 { 1.0 } else { 0.0 };
         let risk = b
@@ -790,26 +893,31 @@ pub fn compute(
             Some(v) if risk > 0.0 => format!(", held at risk ({v}): counted at {seen}"),
             _ => String::new(),
         };
+        let deployed: Text = format!("{} ({} units of {})", b.name, units, b.interceptor).into();
         e_inputs.push(Input {
-            symbol: format!("E[{}]·[present]", b.id),
-            name: format!("{} ({} units of {})", b.name, units, b.interceptor),
+            symbol: text.e.clone(),
+            name: deployed.clone(),
             value: b.engageability * present,
-            source: b.source.clone(),
+            source: text.source.clone(),
         });
         e_seen_inputs.push(Input {
-            symbol: format!("E[{}]·[present]·(1 − δ·[at risk])", b.id),
-            name: format!("{} ({} units of {}){at_risk}", b.name, units, b.interceptor),
+            symbol: text.e_seen.clone(),
+            name: if at_risk.is_empty() {
+                deployed
+            } else {
+                format!("{deployed}{at_risk}").into()
+            },
             value: b.engageability * present * seen,
-            source: b.source.clone(),
+            source: text.source.clone(),
         });
         u_inputs.push(Input {
-            symbol: format!("h[{}]·[present]·(1 − δ·[at risk])", b.id),
-            name: format!("{} upgrade headroom{at_risk}", b.name),
+            symbol: text.h.clone(),
+            name: format!("{} upgrade headroom{at_risk}", b.name).into(),
             value: b.headroom * present * seen,
-            source: b.source.clone(),
+            source: text.source.clone(),
         });
     }
-    let delta_input = params.input("δ", "at_risk_discount", "discount of a site held at risk");
+    let delta_input = params.input("δ", "at_risk_discount");
     let engageability = Explained {
         id: "engageability".into(),
         name: "Technical engageability of Russian ICBM warheads".into(),
@@ -829,24 +937,37 @@ pub fn compute(
         value: v.upgrade_headroom,
         source: "docs/model.md §5 (design default)".into(),
     };
+    // (variable, its symbol, credit parameter, the credit's symbol)
     let credits = [
         (
             "guarantee_political",
+            "[political guarantee]",
             "credit_political",
-            "political guarantee",
+            "c[political guarantee]",
         ),
-        ("guarantee_legal", "credit_legal", "legal guarantee"),
-        ("data_exchange", "credit_data_exchange", "data exchange"),
+        (
+            "guarantee_legal",
+            "[legal guarantee]",
+            "credit_legal",
+            "c[legal guarantee]",
+        ),
+        (
+            "data_exchange",
+            "[data exchange]",
+            "credit_data_exchange",
+            "c[data exchange]",
+        ),
         (
             "joint_centre",
+            "[joint data-fusion centre]",
             "credit_joint_centre",
-            "joint data-fusion centre",
+            "c[joint data-fusion centre]",
         ),
     ];
     let mut g_inputs = Vec::new();
-    for (var, credit, name) in credits {
-        g_inputs.push(vars.input(&format!("[{name}]"), var));
-        g_inputs.push(params.input(&format!("c[{name}]"), credit, "guarantee credit"));
+    for (var, var_symbol, credit, credit_symbol) in credits {
+        g_inputs.push(vars.input(var_symbol, var));
+        g_inputs.push(params.input(credit_symbol, credit));
     }
     g_inputs.push(vars.input("trust", "trust"));
     let guarantee_credit = Explained {
@@ -868,13 +989,9 @@ pub fn compute(
                 value: v.engageability_seen,
                 source: "index engageability; parameter at_risk_discount".into(),
             },
-            params.input(
-                "u",
-                "perception_upgrade_weight",
-                "weight of upgrade headroom",
-            ),
+            params.input("u", "perception_upgrade_weight"),
             idx("U", &upgrade_headroom),
-            params.input("g", "perception_guarantee_weight", "weight of guarantees"),
+            params.input("g", "perception_guarantee_weight"),
             idx("G", &guarantee_credit),
         ]
         .into_iter()
@@ -886,11 +1003,6 @@ pub fn compute(
     };
 
     // §3 Assured retaliation, Russia: survivors of a US first strike, then the defence.
-    let e_label = if perceives {
-        "Ê (perceived)"
-    } else {
-        "E (technical)"
-    };
     let expected_intercepts = Explained {
         id: "expected_intercepts".into(),
         name: "Russian warheads intercepted in a second strike".into(),
@@ -898,12 +1010,16 @@ pub fn compute(
         inputs: vec![
             vars.input("W", "ru_warheads"),
             vars.input("s", "ru_survival"),
-            params.input("r", "reliability", "missile reliability"),
-            params.input("f_icbm", "ru_icbm_share", "share of warheads on ICBMs"),
+            params.input("r", "reliability"),
+            params.input("f_icbm", "ru_icbm_share"),
             vars.input("h", "ru_hgv_share"),
             Input {
                 symbol: "E".into(),
-                name: format!("engageability used: {e_label}"),
+                name: if perceives {
+                    "engageability used: Ê (perceived)".into()
+                } else {
+                    "engageability used: E (technical)".into()
+                },
                 value: v.e_used,
                 source: if perceives {
                     "index perceived_engageability".into()
@@ -921,12 +1037,14 @@ pub fn compute(
                             v.europe_interceptors_seen,
                             params.get("perceived_growth")
                         )
+                        .into()
                     } else {
                         format!(
                             "interceptors feared: all {} in Europe × (1 + k·U), k = {}",
                             v.europe_interceptors,
                             params.get("perceived_growth")
                         )
+                        .into()
                     }
                 } else {
                     "ICBM-capable European interceptors".into()
@@ -938,7 +1056,7 @@ pub fn compute(
                     "batteries × interceptors per unit".into()
                 },
             },
-            params.input("n", "shots_per_target", "interceptors per object"),
+            params.input("n", "shots_per_target"),
             idx("O", &objects),
             idx("P_L", &kill_probability),
         ],
@@ -952,13 +1070,9 @@ pub fn compute(
         inputs: vec![
             vars.input("W", "ru_warheads"),
             vars.input("s", "ru_survival"),
-            params.input("r", "reliability", "missile reliability"),
+            params.input("r", "reliability"),
             idx("I", &expected_intercepts),
-            params.input(
-                "W_req",
-                "w_req",
-                "warheads required for assured retaliation",
-            ),
+            params.input("W_req", "w_req"),
         ],
         value: v.retaliation_russia,
         source: "docs/model.md §3".into(),
@@ -970,13 +1084,9 @@ pub fn compute(
         inputs: vec![
             vars.input("W_US", "us_warheads"),
             vars.input("s_US", "us_survival"),
-            params.input("r", "reliability", "missile reliability"),
-            params.input("I_RU", "ru_bmd_intercepts", "Moscow defence intercepts"),
-            params.input(
-                "W_req",
-                "w_req",
-                "warheads required for assured retaliation",
-            ),
+            params.input("r", "reliability"),
+            params.input("I_RU", "ru_bmd_intercepts"),
+            params.input("W_req", "w_req"),
         ],
         value: v.retaliation_us,
         source: "docs/model.md §3".into(),
@@ -994,7 +1104,8 @@ pub fn compute(
                 symbol: "ρ_RU".into(),
                 name: format!(
                     "Russia: {ru_arriving:.0} warheads arrive striking second, {ru_first:.0} striking first"
-                ),
+                )
+                .into(),
                 value: v.rho_ru,
                 source: "index retaliation_russia".into(),
             },
@@ -1002,11 +1113,12 @@ pub fn compute(
                 symbol: "ρ_US".into(),
                 name: format!(
                     "US: {us_arriving:.0} warheads arrive striking second, {us_first:.0} striking first"
-                ),
+                )
+                .into(),
                 value: v.rho_us,
                 source: "index retaliation_us".into(),
             },
-            params.input("w_s", "w_scale", "damage scale"),
+            params.input("w_s", "w_scale"),
         ],
         value: v.stability,
         source: "docs/model.md §4; after Kent & Thaler, First-Strike Stability, RAND R-3765-AF (1989)"
@@ -1015,29 +1127,25 @@ pub fn compute(
 
     // §6 Coverage of NATO Europe against an Iranian salvo.
     let mut cov_inputs = Vec::new();
-    for b in &scn.model.batteries {
+    for (b, text) in scn.model.batteries.iter().zip(&slots.battery_text) {
         let units = battery_units(vars, b);
         cov_inputs.push(Input {
-            symbol: format!("c[{}]·[present]", b.id),
-            name: b.name.clone(),
+            symbol: text.c.clone(),
+            name: text.name.clone(),
             value: if units > 0.0 { b.coverage } else { 0.0 },
-            source: b.source.clone(),
+            source: text.source.clone(),
         });
     }
     cov_inputs.extend([
         vars.input("R", "tpy2_radar"),
-        params.input(
-            "k",
-            "uncued_coverage_factor",
-            "coverage without forward radar",
-        ),
+        params.input("k", "uncued_coverage_factor"),
         Input {
             symbol: "N_EU".into(),
             name: "interceptors deployed in Europe".into(),
             value: v.europe_interceptors,
             source: "batteries × interceptors per unit".into(),
         },
-        params.input("S", "iran_salvo", "Iranian salvo size"),
+        params.input("S", "iran_salvo"),
         idx("P_L", &kill_probability),
     ]);
     let coverage = Explained {
@@ -1056,15 +1164,16 @@ pub fn compute(
             .model
             .batteries
             .iter()
-            .map(|b| Input {
-                symbol: format!("h_US[{}]·[present]", b.id),
-                name: b.name.clone(),
+            .zip(&slots.battery_text)
+            .map(|(b, text)| Input {
+                symbol: text.h_us.clone(),
+                name: text.name.clone(),
                 value: if battery_units(vars, b) > 0.0 {
                     b.homeland
                 } else {
                     0.0
                 },
-                source: b.source.clone(),
+                source: text.source.clone(),
             })
             .chain([idx("P_L", &kill_probability)])
             .collect(),
@@ -1077,13 +1186,9 @@ pub fn compute(
         formula: "B = clamp((b + β·coop − ω·(1 − isaf)) / 100, 0, 1)".into(),
         inputs: vec![
             vars.input("b", "border_security"),
-            params.input(
-                "β",
-                "border_cooperation_bonus",
-                "CSTO–NATO cooperation bonus",
-            ),
+            params.input("β", "border_cooperation_bonus"),
             vars.input("coop", "csto_nato_cooperation"),
-            params.input("ω", "border_withdrawal_penalty", "ISAF withdrawal penalty"),
+            params.input("ω", "border_withdrawal_penalty"),
             vars.input("isaf", "isaf_presence"),
         ],
         value: v.border_security,
@@ -1131,45 +1236,109 @@ fn safe_ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// An objective a faction's score can weigh (the ids of [`OBJECTIVES`]), parsed once so that
+/// scoring, which bots do thousands of times a game, compares no strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Objective {
+    RetaliationRussia,
+    RetaliationUs,
+    Stability,
+    LowThreat,
+    Status,
+    Coverage,
+    HomelandDefence,
+    Cohesion,
+    BorderSecurity,
+    Autonomy,
+    Readiness,
+    AlliedSecurity,
+    LowTension,
+}
+
+impl Objective {
+    pub fn parse(id: &str) -> Option<Objective> {
+        Some(match id {
+            "retaliation_russia" => Objective::RetaliationRussia,
+            "retaliation_us" => Objective::RetaliationUs,
+            "stability" => Objective::Stability,
+            "low_threat" => Objective::LowThreat,
+            "status" => Objective::Status,
+            "coverage" => Objective::Coverage,
+            "homeland_defence" => Objective::HomelandDefence,
+            "cohesion" => Objective::Cohesion,
+            "border_security" => Objective::BorderSecurity,
+            "autonomy" => Objective::Autonomy,
+            "readiness" => Objective::Readiness,
+            "allied_security" => Objective::AlliedSecurity,
+            "low_tension" => Objective::LowTension,
+            _ => return None,
+        })
+    }
+
+    /// Its value in [0, 1] from a perspective's indices and variables.
+    pub fn value(self, ix: &Values, vars: &ModelVars, s: &Slots) -> f64 {
+        let share = |slot: usize| clamp01(vars.at(slot) / 100.0);
+        match self {
+            Objective::RetaliationRussia => ix.retaliation_russia,
+            Objective::RetaliationUs => ix.retaliation_us,
+            Objective::Stability => ix.stability,
+            Objective::LowThreat => 1.0 - ix.perceived_engageability,
+            Objective::Status => share(s.russia_status),
+            Objective::Coverage => ix.coverage,
+            Objective::HomelandDefence => ix.homeland_defence,
+            Objective::Cohesion => share(s.nato_cohesion),
+            Objective::BorderSecurity => ix.border_security,
+            Objective::Autonomy => share(s.csto_autonomy),
+            Objective::Readiness => share(s.csto_crrf_readiness),
+            Objective::AlliedSecurity => 1.0 - share(s.theatre_threat),
+            Objective::LowTension => 1.0 - share(s.tension),
+        }
+    }
+
+    /// Its id in scenario files and reports.
+    pub fn id(self) -> &'static str {
+        match self {
+            Objective::RetaliationRussia => "retaliation_russia",
+            Objective::RetaliationUs => "retaliation_us",
+            Objective::Stability => "stability",
+            Objective::LowThreat => "low_threat",
+            Objective::Status => "status",
+            Objective::Coverage => "coverage",
+            Objective::HomelandDefence => "homeland_defence",
+            Objective::Cohesion => "cohesion",
+            Objective::BorderSecurity => "border_security",
+            Objective::Autonomy => "autonomy",
+            Objective::Readiness => "readiness",
+            Objective::AlliedSecurity => "allied_security",
+            Objective::LowTension => "low_tension",
+        }
+    }
+
+    /// The one-line formula shown on the score card.
+    pub fn formula(self) -> &'static str {
+        match self {
+            Objective::RetaliationRussia => "A_RU",
+            Objective::RetaliationUs => "A_US",
+            Objective::Stability => "FSS",
+            Objective::LowThreat => "1 − Ê",
+            Objective::Status => "russia_status/100",
+            Objective::Coverage => "C",
+            Objective::HomelandDefence => "H",
+            Objective::Cohesion => "nato_cohesion/100",
+            Objective::BorderSecurity => "B",
+            Objective::Autonomy => "csto_autonomy/100",
+            Objective::Readiness => "csto_crrf_readiness/100",
+            Objective::AlliedSecurity => "1 − theatre_threat/100",
+            Objective::LowTension => "1 − tension/100",
+        }
+    }
+}
+
 /// The value of one objective for scoring, in [0, 1], with a one-line formula.
 pub fn objective(id: &str, ix: &Values, vars: &ModelVars) -> Option<(f64, String)> {
+    let o = Objective::parse(id)?;
     let slots = vars.scenario.slots();
-    let s = &*slots;
-    let v = match id {
-        "retaliation_russia" => (ix.retaliation_russia, "A_RU".to_owned()),
-        "retaliation_us" => (ix.retaliation_us, "A_US".to_owned()),
-        "stability" => (ix.stability, "FSS".to_owned()),
-        "low_threat" => (1.0 - ix.perceived_engageability, "1 − Ê".to_owned()),
-        "status" => (
-            clamp01(vars.at(s.russia_status) / 100.0),
-            "russia_status/100".to_owned(),
-        ),
-        "coverage" => (ix.coverage, "C".to_owned()),
-        "homeland_defence" => (ix.homeland_defence, "H".to_owned()),
-        "cohesion" => (
-            clamp01(vars.at(s.nato_cohesion) / 100.0),
-            "nato_cohesion/100".to_owned(),
-        ),
-        "border_security" => (ix.border_security, "B".to_owned()),
-        "autonomy" => (
-            clamp01(vars.at(s.csto_autonomy) / 100.0),
-            "csto_autonomy/100".to_owned(),
-        ),
-        "readiness" => (
-            clamp01(vars.at(s.csto_crrf_readiness) / 100.0),
-            "csto_crrf_readiness/100".to_owned(),
-        ),
-        "allied_security" => (
-            1.0 - clamp01(vars.at(s.theatre_threat) / 100.0),
-            "1 − theatre_threat/100".to_owned(),
-        ),
-        "low_tension" => (
-            1.0 - clamp01(vars.at(s.tension) / 100.0),
-            "1 − tension/100".to_owned(),
-        ),
-        _ => return None,
-    };
-    Some(v)
+    Some((o.value(ix, vars, &slots), o.formula().to_owned()))
 }
 
 #[cfg(test)]
@@ -1183,6 +1352,13 @@ mod tests {
         // Pk = 0.8, n = 2, T = 1: 1 − 0.04 = 0.96
         assert!((kill_probability(0.8, 1.0, 2.0) - 0.96).abs() < 1e-12);
         assert_eq!(kill_probability(0.0, 1.0, 2.0), 0.0);
+    }
+
+    #[test]
+    fn every_objective_parses() {
+        for o in OBJECTIVES {
+            assert_eq!(Objective::parse(o).map(Objective::id), Some(*o));
+        }
     }
 
     #[test]

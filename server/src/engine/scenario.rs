@@ -213,6 +213,14 @@ pub struct Requirement {
     /// What the player reads when the requirement fails, e.g. "Deveselu must be built first".
     #[serde(default)]
     pub message: String,
+    /// Position of `var` in the state vector, set by [`Scenario::prepare`] (bots check
+    /// requirements thousands of times a game).
+    #[serde(skip, default = "no_slot")]
+    pub slot: usize,
+}
+
+fn no_slot() -> usize {
+    usize::MAX
 }
 
 /// A change to one state variable. Exactly one of `delta` and `set`.
@@ -224,6 +232,10 @@ pub struct Effect {
     pub delta: Option<f64>,
     #[serde(default)]
     pub set: Option<f64>,
+    /// Position of `var` in the state vector, set by [`Scenario::prepare`] (bots apply effects
+    /// thousands of times a game).
+    #[serde(skip, default = "no_slot")]
+    pub slot: usize,
 }
 
 /// The built-in semantics a clause kind can have. Kinds and their numbers are data; what a
@@ -558,6 +570,28 @@ impl Scenario {
             .map(|(i, v)| (v.id.0.clone(), i))
             .collect();
         self.slots = Some(super::model::Slots::resolve(self));
+        let lookup = &self.var_lookup;
+        let slot = |v: &VarId| lookup.get(v.as_str()).copied().unwrap_or(usize::MAX);
+        for a in &mut self.actions {
+            for r in &mut a.requires {
+                r.slot = slot(&r.var);
+            }
+            for e in &mut a.effects {
+                e.slot = slot(&e.var);
+            }
+        }
+        for k in &mut self.clause_kinds {
+            for e in &mut k.effects_per_round {
+                e.slot = slot(&e.var);
+            }
+        }
+        for card in &mut self.events {
+            for e in &mut card.effects {
+                if let EventEffect::Var(e) = e {
+                    e.slot = slot(&e.var);
+                }
+            }
+        }
         self.fingerprint = None;
         self.fingerprint = Some(self.fingerprint());
     }
@@ -575,6 +609,8 @@ impl Scenario {
             self.var_lookup.get(id).copied()
         }
     }
+    // A linear search: with a few dozen actions and clause kinds it costs less than hashing
+    // the id (measured with callgrind on bot games).
     pub fn action(&self, id: &str) -> Option<&Action> {
         self.actions.iter().find(|a| a.id.as_str() == id)
     }
