@@ -600,6 +600,54 @@ export const tests = [
     },
   },
   {
+    name: 'a student alone with two bots: proposals and reasons to answer in round 1',
+    async run(ctx) {
+      // One person plays Russia; bots play US/NATO and the CSTO. No one else is needed.
+      const made = await ctx.server.api('POST', '/api/games', {
+        name: 'Teacher', seed: 3, bots: { us_nato: 'pragmatist', csto: 'dove' },
+      });
+      const student = await person(ctx, 'Sasha');
+      await joinAs(student, ctx, made.join_code, 'russia');
+      const page = student.page;
+      await view(page, 'desk');
+      // The bots are ready in the briefing: Russia's Ready opens the negotiation.
+      await page.locator(tid('ready')).click();
+      await phase(page, 'negotiation');
+      // Each bot has made Russia a proposal and said why in their bilateral channel.
+      for (const bot of ['us_nato', 'csto']) {
+        const channel = bot < 'russia' ? `bilateral-${bot}-russia` : `bilateral-russia-${bot}`;
+        await page.locator(tid(`channel-${channel}`)).click();
+        await page.locator(`${tid('messages')} ${tid('message')}`).first().waitFor();
+        const lines = await messageTexts(page);
+        assert(lines.length >= 1 && lines[0].length > 20, `the ${bot} bot says why it proposes: ${JSON.stringify(lines)}`);
+        const authors = await page.locator(`${tid('messages')} ${tid('message')}`).evaluateAll((els) => els.map((e) => e.getAttribute('data-author')));
+        assert(authors.every((a) => /\(bot\)$/.test(a || '')), `bot lines carry a "(bot)" author: ${authors.join(', ')}`);
+      }
+      const open = page.locator(`${tid('proposal')}[data-status="open"]`);
+      await open.first().waitFor();
+      assert(await open.count() >= 2, `two proposals wait for Russia (got ${await open.count()})`);
+      await shot(ctx, page, 'student-with-two-bots-negotiation');
+      // Russia answers one with its own proposal to the CSTO; the bot answers with a reason.
+      await page.locator(tid('proposal-title')).fill('Minsk accord');
+      await page.locator(tid('party-csto')).check();
+      await page.locator(tid('clause-card-no_iskander_kaliningrad')).click();
+      await page.locator(tid('proposal-submit')).click();
+      const mine = page.locator(tid('proposal'), { hasText: 'Minsk accord' });
+      await mine.waitFor();
+      await page.locator(tid('channel-bilateral-csto-russia')).click();
+      await page.waitForFunction(() => {
+        const statuses = [...document.querySelectorAll('[data-testid="proposal"]')]
+          .filter((e) => e.textContent?.includes('Minsk accord')).map((e) => e.getAttribute('data-status'));
+        return statuses.some((s) => s !== 'open');
+      });
+      const replies = await messageTexts(page);
+      assert(replies.length >= 2, `the CSTO bot answers with a reason: ${JSON.stringify(replies)}`);
+      await shot(ctx, page, 'student-with-two-bots-answer');
+      clean(student);
+      await student.context.close();
+    },
+  },
+  {
     name: 'performance: the after-action page of a finished 8-round game',
     async run(ctx) {
       // Bots play every faction, so the game runs to its end at once (deadlines only matter

@@ -790,6 +790,16 @@ fn offers(game: &Game, giver: &FactionId, parties: &[&FactionId]) -> Vec<Clause>
     out
 }
 
+/// Whether an agreement in force (or awaiting ratification) already holds this clause.
+fn binds_already(game: &Game, c: &Clause) -> bool {
+    game.core.agreements.iter().any(|ag| {
+        matches!(
+            ag.status,
+            AgreementStatus::InForce | AgreementStatus::PendingRatification
+        ) && ag.terms.clauses.iter().any(|x| x == c)
+    })
+}
+
 fn forbidden_already(game: &Game, giver: &FactionId, action: &ActionId) -> bool {
     game.core.agreements.iter().any(|ag| {
         matches!(
@@ -884,6 +894,19 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
             })
             .map(|p| &p.terms.clauses)
             .collect();
+        // Nor terms already on the table between the two of them (the other side may have
+        // proposed the same deal a moment ago).
+        let on_table: Vec<&Vec<Clause>> = game
+            .proposals
+            .iter()
+            .filter(|p| {
+                p.status == ProposalStatus::Open
+                    && p.terms.parties.len() == 2
+                    && p.terms.parties.contains(me)
+                    && p.terms.parties.contains(other)
+            })
+            .map(|p| &p.terms.clauses)
+            .collect();
         let mut best: Option<(f64, Vec<&Clause>)> = None;
         let mut fallback: Option<(f64, Vec<&Clause>)> = None;
         for (i, j) in candidates {
@@ -892,7 +915,11 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
                 .into_iter()
                 .chain(j.map(|j| &theirs[j]))
                 .collect();
-            if turned_down.iter().any(|t| same_clauses(t, &clauses)) {
+            if turned_down
+                .iter()
+                .chain(&on_table)
+                .any(|t| same_clauses(t, &clauses))
+            {
                 continue;
             }
             let (mine_gain, their_gain) = match (i, j) {
@@ -966,7 +993,13 @@ fn answer(
     p: &Proposal,
     talk: &mut Talk,
 ) -> Vec<Command> {
-    let gain = fc.deal_gain(&p.terms.parties, &refs(&p.terms.clauses));
+    // Terms that only repeat what agreements in force already say add nothing.
+    let redundant = p.terms.clauses.iter().all(|c| binds_already(game, c));
+    let gain = if redundant {
+        f64::NEG_INFINITY
+    } else {
+        fc.deal_gain(&p.terms.parties, &refs(&p.terms.clauses))
+    };
     let channel = channel_of(&[me.clone(), p.proposer.clone()], me);
     let to = game.faction_name(&p.proposer);
     let seed = u64::from(p.id);
@@ -992,7 +1025,7 @@ fn answer(
         return out;
     }
     // A counter-proposal, unless this already is one (two bots would bargain forever).
-    if p.counter_of.is_none() {
+    if p.counter_of.is_none() && !redundant {
         if let Some(terms) = counter_terms(game, fc, tp, me, p) {
             let why =
                 reason_for(game, fc, &terms.parties, &terms.clauses, true).unwrap_or_default();

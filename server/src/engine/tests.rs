@@ -3282,6 +3282,52 @@ fn a_bot_games_log_replays_to_the_same_game() {
 }
 
 #[test]
+fn a_person_alone_with_two_bots_has_proposals_to_answer_in_round_one() {
+    let temperaments = [
+        Temperament::Hawk,
+        Temperament::Pragmatist,
+        Temperament::Dove,
+    ];
+    for human in ["russia", "us_nato", "csto"] {
+        for (i, a) in temperaments.iter().enumerate() {
+            for b in &temperaments[i..] {
+                for seed in 1..=3u64 {
+                    let mut c = config(seed);
+                    let others: Vec<&str> = ["russia", "us_nato", "csto"]
+                        .into_iter()
+                        .filter(|f| *f != human)
+                        .collect();
+                    c.bots.insert(fid(others[0]), *a);
+                    c.bots.insert(fid(others[1]), *b);
+                    let (mut game, _) = Game::create(scenario(), c, T0).unwrap();
+                    let ctx = Ctx::at(T0);
+                    super::bots::play_bots(&mut game, &ctx);
+                    game.apply(&Seat::Control, &Command::AdvancePhase {}, &ctx)
+                        .unwrap();
+                    assert_eq!(game.phase, Phase::Negotiation);
+                    super::bots::play_bots(&mut game, &ctx);
+                    let view = game.view(&Seat::Faction(fid(human)));
+                    for bot in &others {
+                        let proposed = view.proposals.iter().any(|p| {
+                            p.proposer.as_str() == *bot && p.status == ProposalStatus::Open
+                        });
+                        assert!(
+                            proposed,
+                            "{human} with {bot} ({a:?}/{b:?}, seed {seed}): no proposal from {bot} in round 1"
+                        );
+                        let said = view.messages.iter().any(|m| {
+                            m.from == Seat::Faction(fid(bot))
+                                && matches!(&m.channel, Channel::Bilateral { factions } if factions.contains(&fid(human)))
+                        });
+                        assert!(said, "{human}: {bot} said nothing to go with its proposal");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn folding_events_by_value_gives_the_same_game() {
     // Simulations evolve by value (`evolve_owned`), the server by reference (`evolve`): the
     // same log must give the same game either way.
