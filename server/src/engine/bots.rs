@@ -1424,25 +1424,30 @@ fn objective_moves(
             (obj.value(&vf, &mf, &slots), obj.value(&vt, &mt, &slots))
         };
         let id = obj.id();
-        let say = |x: f64, t: f64| -> String {
-            if secret {
-                return String::new();
-            }
+        // A reading with `extra` more decimals than usual.
+        let say = |x: f64, t: f64, extra: usize| -> String {
             match obj {
-                Objective::LowThreat => format!("{:.2}", 1.0 - x),
-                Objective::LowTension => format!("{:.0}", t),
+                Objective::LowThreat => format!("{:.*}", 2 + extra, 1.0 - x),
+                Objective::LowTension => format!("{:.*}", extra, t),
                 Objective::Coverage | Objective::BorderSecurity | Objective::HomelandDefence => {
-                    format!("{:.0}%", 100.0 * x)
+                    format!("{:.*}%", extra, 100.0 * x)
                 }
-                _ => format!("{:.0}", 100.0 * x),
+                _ => format!("{:.*}", extra, 100.0 * x),
             }
         };
-        out.push((
-            id.to_owned(),
-            100.0 * w * (ot - of) / wsum,
-            say(of, tf),
-            say(ot, tt),
-        ));
+        let d = 100.0 * w * (ot - of) / wsum;
+        if secret {
+            out.push((id.to_owned(), d, String::new(), String::new()));
+            continue;
+        }
+        // Said with as many decimals as it takes to tell the two readings apart (up to two
+        // more than usual); a move too small to show is no reason to give.
+        let readings = (0..=2)
+            .map(|extra| (say(of, tf, extra), say(ot, tt, extra)))
+            .find(|(b, a)| b != a);
+        if let Some((b, a)) = readings {
+            out.push((id.to_owned(), d, b, a));
+        }
     }
     out
 }

@@ -3328,6 +3328,46 @@ fn a_person_alone_with_two_bots_has_proposals_to_answer_in_round_one() {
 }
 
 #[test]
+fn bot_lines_are_filled_in_and_their_numbers_say_something() {
+    // Every line a bot says, over games of every temperament against every other: no
+    // placeholder left unfilled, and no reason that quotes a change too small to show
+    // ("30 instead of 30").
+    let temperaments = [
+        Temperament::Hawk,
+        Temperament::Pragmatist,
+        Temperament::Dove,
+    ];
+    let mut lines = 0;
+    for (i, t) in temperaments.iter().enumerate() {
+        let mut mix = bots(*t);
+        mix.insert(fid("us_nato"), temperaments[(i + 1) % 3]);
+        for seed in 1..=4u64 {
+            let game = play_game(scenario(), seed, &mix, None).unwrap();
+            for m in &game.messages {
+                let text = m.text.as_str();
+                lines += 1;
+                assert!(!text.trim().is_empty(), "an empty bot line");
+                assert!(
+                    !text.contains('{') && !text.contains('}'),
+                    "a placeholder left in {text:?}"
+                );
+                let mut rest = text;
+                while let Some(at) = rest.find(" instead of ") {
+                    let before = rest[..at].rsplit(['(', ' ']).next().unwrap_or("");
+                    let after = rest[at + 12..].split([')', ' ']).next().unwrap_or("");
+                    assert!(
+                        !before.is_empty() && !after.is_empty() && before != after,
+                        "a reason without a change to show: {text:?}"
+                    );
+                    rest = &rest[at + 12..];
+                }
+            }
+        }
+    }
+    assert!(lines > 100, "only {lines} bot lines in 12 games");
+}
+
+#[test]
 fn folding_events_by_value_gives_the_same_game() {
     // Simulations evolve by value (`evolve_owned`), the server by reference (`evolve`): the
     // same log must give the same game either way.

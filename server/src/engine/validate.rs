@@ -1556,6 +1556,26 @@ shown_when = "tpy2_radar"
     }
 
     #[test]
+    fn a_bot_may_not_say_the_value_of_an_objective_a_private_variable_feeds() {
+        // `status` reads `russia_status`; made private to Russia, its reading is a secret.
+        let private = edit(
+            &valid(),
+            "id = \"russia_status\"\nname = \"russia_status\"\n",
+            "id = \"russia_status\"\nname = \"russia_status\"\nowner = \"russia\"\nvisibility = \"owner\"\n",
+        );
+        let with_numbers = "\n[bot_chat.reasons.status]\nbetter = \"{who} would rise ({after} instead of {before})\"\nworse = \"{who} would fall\"\n";
+        assert_error(
+            &errors(&format!("{private}{with_numbers}")),
+            "bot_chat.reasons.status.better",
+            "reads a private variable, so a bot may not say its value",
+        );
+        // Without the numbers the same line is fine, and so are the numbers of a public one.
+        let without = "\n[bot_chat.reasons.status]\nbetter = \"{who} would rise\"\nworse = \"{who} would fall\"\n";
+        assert!(parse_and_validate("t", &format!("{private}{without}")).is_ok());
+        assert!(parse_and_validate("t", &format!("{}{with_numbers}", valid())).is_ok());
+    }
+
+    #[test]
     fn unknown_variable_suggests_close_name() {
         let src = edit(
             &valid(),
