@@ -639,6 +639,9 @@ pub fn bot_commands(
         }
         (Phase::Negotiation, BotStep::Respond) => {
             let fc = Forecaster::new(game, faction, t);
+            // Clauses the bot accepts in this step: the answers are all given before any of
+            // them is signed, so a second deal with the same clause is seen by this list.
+            let mut accepting: Vec<Clause> = Vec::new();
             for p in &game.proposals {
                 if p.status != ProposalStatus::Open
                     || !p.terms.parties.contains(faction)
@@ -646,7 +649,15 @@ pub fn bot_commands(
                 {
                     continue;
                 }
-                out.extend(answer(game, &fc, &tp, faction, p, &mut talk));
+                out.extend(answer(
+                    game,
+                    &fc,
+                    &tp,
+                    faction,
+                    p,
+                    &mut accepting,
+                    &mut talk,
+                ));
             }
         }
         (Phase::Orders, BotStep::Act) => {
@@ -915,6 +926,16 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
                 .into_iter()
                 .chain(j.map(|j| &theirs[j]))
                 .collect();
+            // One institution, not the same one twice (CSTO–NATO cooperation given by each).
+            if let (Some(i), Some(j)) = (i, j) {
+                let institution = game
+                    .scenario
+                    .clause_kind(mine[i].kind.as_str())
+                    .is_some_and(|k| k.provides.is_some());
+                if mine[i].kind == theirs[j].kind && institution {
+                    continue;
+                }
+            }
             if turned_down
                 .iter()
                 .chain(&on_table)
@@ -991,11 +1012,16 @@ fn answer(
     tp: &Temper,
     me: &FactionId,
     p: &Proposal,
+    accepting: &mut Vec<Clause>,
     talk: &mut Talk,
 ) -> Vec<Command> {
-    // Terms that only repeat what agreements in force already say add nothing.
-    let redundant = p.terms.clauses.iter().all(|c| binds_already(game, c));
-    let gain = if redundant {
+    // Terms that repeat what an agreement in force (or one accepted a moment ago) already says
+    // are never signed as they stand: a clause signed twice would be broken twice. Those that
+    // only repeat add nothing; the others are answered with the rest of their terms.
+    let held = |c: &Clause| binds_already(game, c) || accepting.contains(c);
+    let repeated = p.terms.clauses.iter().any(held);
+    let redundant = p.terms.clauses.iter().all(held);
+    let gain = if repeated {
         f64::NEG_INFINITY
     } else {
         fc.deal_gain(&p.terms.parties, &refs(&p.terms.clauses))
@@ -1004,8 +1030,33 @@ fn answer(
     let to = game.faction_name(&p.proposer);
     let seed = u64::from(p.id);
     let mut out = Vec::new();
+    let stripped = (repeated && !redundant && p.counter_of.is_none())
+        .then(|| new_terms_only(game, fc, tp, me, p, held))
+        .flatten();
+    if let Some(terms) = stripped {
+        let why = reason_for(game, fc, &terms.parties, &terms.clauses, true).unwrap_or_default();
+        let line = talk.line(
+            &game.scenario.bot_chat.counter,
+            seed,
+            &[
+                ("to", to),
+                ("title", p.terms.title.clone()),
+                ("terms", describe_terms(game, &terms)),
+                ("reason", why),
+            ],
+        );
+        out.push(Command::Counter {
+            proposal: p.id,
+            terms,
+        });
+        if let (Some(text), Some(ch)) = (line, channel) {
+            out.push(Command::Chat { channel: ch, text });
+        }
+        return out;
+    }
     if gain >= tp.margin {
         out.push(Command::Accept { proposal: p.id });
+        accepting.extend(p.terms.clauses.iter().cloned());
         let why =
             reason_for(game, fc, &p.terms.parties, &p.terms.clauses, true).unwrap_or_default();
         if let (Some(text), Some(ch)) = (
@@ -1025,7 +1076,7 @@ fn answer(
         return out;
     }
     // A counter-proposal, unless this already is one (two bots would bargain forever).
-    if p.counter_of.is_none() && !redundant {
+    if p.counter_of.is_none() && !repeated {
         if let Some(terms) = counter_terms(game, fc, tp, me, p) {
             let why =
                 reason_for(game, fc, &terms.parties, &terms.clauses, true).unwrap_or_default();
@@ -1070,6 +1121,36 @@ fn answer(
         out.push(Command::Chat { channel: ch, text });
     }
     out
+}
+
+/// `p`'s terms without the clauses already `held`, if the bot would sign what is left.
+fn new_terms_only(
+    game: &Game,
+    fc: &Forecaster,
+    tp: &Temper,
+    me: &FactionId,
+    p: &Proposal,
+    held: impl Fn(&Clause) -> bool,
+) -> Option<Terms> {
+    let clauses: Vec<Clause> = p
+        .terms
+        .clauses
+        .iter()
+        .filter(|c| !held(c))
+        .cloned()
+        .collect();
+    if clauses.is_empty() || fc.deal_gain(&p.terms.parties, &refs(&clauses)) < tp.margin {
+        return None;
+    }
+    let terms = Terms {
+        title: truncate(
+            &format!("{} ({} draft)", p.terms.title, game.faction_name(me)),
+            super::game::MAX_TITLE_CHARS,
+        ),
+        clauses,
+        ..p.terms.clone()
+    };
+    game.check_terms(me, &terms).ok().map(|_| terms)
 }
 
 /// Terms the bot would sign instead of `p`: without the clause of its own that costs it most,

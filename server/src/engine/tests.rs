@@ -3253,8 +3253,13 @@ fn bots(t: Temperament) -> BTreeMap<FactionId, Temperament> {
 
 /// Plays a whole game with pragmatist bots in every seat, keeping its event log.
 fn bot_game_with_log(seed: u64) -> (Game, Vec<Event>) {
+    mixed_bot_game_with_log(seed, bots(Temperament::Pragmatist))
+}
+
+/// Plays a whole game with these bots, keeping its event log.
+fn mixed_bot_game_with_log(seed: u64, mix: BTreeMap<FactionId, Temperament>) -> (Game, Vec<Event>) {
     let mut c = config(seed);
-    c.bots = bots(Temperament::Pragmatist);
+    c.bots = mix;
     let (mut game, mut log) = Game::create(scenario(), c, T0).unwrap();
     let ctx = Ctx::at(T0);
     for _ in 0..80 {
@@ -3365,6 +3370,54 @@ fn bot_lines_are_filled_in_and_their_numbers_say_something() {
         }
     }
     assert!(lines > 100, "only {lines} bot lines in 12 games");
+}
+
+#[test]
+fn bots_never_sign_a_clause_an_agreement_in_force_already_holds() {
+    // A clause signed twice would be broken twice: a bot answers terms that repeat part of an
+    // agreement in force with the rest of them, and turns down terms that only repeat.
+    let t = [
+        Temperament::Hawk,
+        Temperament::Pragmatist,
+        Temperament::Dove,
+    ];
+    let mut signed = 0;
+    for (i, r) in t.iter().enumerate() {
+        for u in &t {
+            let mix: BTreeMap<FactionId, Temperament> = [
+                (fid("russia"), *r),
+                (fid("us_nato"), *u),
+                (fid("csto"), t[(i + 2) % 3]),
+            ]
+            .into_iter()
+            .collect();
+            for seed in 1..=2u64 {
+                let (_, log) = mixed_bot_game_with_log(seed, mix.clone());
+                let mut game = Game::replay(scenario(), &log[..1]).unwrap();
+                for e in &log[1..] {
+                    if let Event::AgreementSigned { agreement, .. } = e {
+                        signed += 1;
+                        for c in &agreement.terms.clauses {
+                            let held = game.core.agreements.iter().find(|a| {
+                                matches!(
+                                    a.status,
+                                    AgreementStatus::InForce | AgreementStatus::PendingRatification
+                                ) && a.terms.clauses.contains(c)
+                            });
+                            assert!(
+                                held.is_none(),
+                                "{mix:?} seed {seed}: {:?} signs {c:?} again, already in {:?}",
+                                agreement.terms.title,
+                                held.map(|a| &a.terms.title)
+                            );
+                        }
+                    }
+                    game.evolve(e);
+                }
+            }
+        }
+    }
+    assert!(signed > 50, "only {signed} agreements signed in 18 games");
 }
 
 #[test]
