@@ -1372,7 +1372,8 @@ fn describe_terms(game: &Game, terms: &Terms) -> String {
 
 /// Why a deal is good (`better`) or bad for the forecaster's faction, in the scenario's words:
 /// whichever weighs most among the objectives it moves, the actions it would forgo, and the
-/// political capital it would pay; the scenario's `otherwise` line when nothing does.
+/// political capital it would pay; the scenario's `otherwise` line when nothing does. Only the
+/// winning reason is put into words.
 fn reason_for(
     game: &Game,
     fc: &Forecaster,
@@ -1387,24 +1388,30 @@ fn reason_for(
     let me = &scn.factions[fc.me].id;
     let sign = if better { 1.0 } else { -1.0 };
     let mut best: Option<(f64, String)> = None;
-    let mut offer = |weight: f64, text: String| {
+    // A reason weighing `weight`, put into words only when it outweighs the best so far.
+    let mut offer = |weight: f64, text: &dyn Fn() -> Option<String>| {
         if weight > 1e-9 && best.as_ref().is_none_or(|(v, _)| weight > *v) {
-            best = Some((weight, text));
+            if let Some(text) = text() {
+                best = Some((weight, text));
+            }
         }
     };
-    let consider = |from: &[f64], to: &[f64], offer: &mut dyn FnMut(f64, String)| {
-        for (id, d, b, a) in objective_moves(game, fc, from, to) {
-            let Some(lines) = chat.reasons.get(&id) else {
-                continue;
-            };
-            let template = if better { &lines.better } else { &lines.worse };
-            let text = fill_template(
-                template,
-                &[("who", who.clone()), ("before", b), ("after", a)],
-            );
-            offer(sign * d, text);
-        }
-    };
+    let consider =
+        |from: &[f64], to: &[f64], offer: &mut dyn FnMut(f64, &dyn Fn() -> Option<String>)| {
+            for m in objective_moves(game, fc, from, to) {
+                let Some(lines) = chat.reasons.get(m.objective.id()) else {
+                    continue;
+                };
+                let template = if better { &lines.better } else { &lines.worse };
+                offer(sign * m.points, &|| {
+                    let (b, a) = m.readings()?;
+                    Some(fill_template(
+                        template,
+                        &[("who", who.clone()), ("before", b), ("after", a)],
+                    ))
+                });
+            }
+        };
     consider(&fc.base, &after, &mut offer);
     let mut capital = 0.0;
     for c in clauses {
@@ -1424,13 +1431,12 @@ fn reason_for(
             // What the faction promises not to do, and would have gained by doing.
             let lost = (fc.base_action_gain(a) - fc.cost(a)).max(0.0);
             if !better && !chat.forgo.is_empty() {
-                offer(
-                    lost,
-                    fill_template(
+                offer(lost, &|| {
+                    Some(fill_template(
                         &chat.forgo,
                         &[("who", who.clone()), ("action", lower_first(&a.name))],
-                    ),
-                );
+                    ))
+                });
             }
         } else {
             // What another faction promises not to do: the state it would have brought.
@@ -1439,13 +1445,12 @@ fn reason_for(
         }
     }
     if !better && capital > 0.0 && !chat.cost.is_empty() {
-        offer(
-            fc.capital_cost * capital,
-            fill_template(
+        offer(fc.capital_cost * capital, &|| {
+            Some(fill_template(
                 &chat.cost,
                 &[("who", who.clone()), ("amount", format!("{capital}"))],
-            ),
-        );
+            ))
+        });
     }
     best.map(|(_, t)| t).or_else(|| {
         let line = if better {
@@ -1457,15 +1462,48 @@ fn reason_for(
     })
 }
 
-/// How each of the faction's weighted objectives moves between two states, in score points
-/// (weight × change), with the readings said aloud: none for an objective a private variable
-/// feeds, so a bot never gives away a secret.
-fn objective_moves(
-    game: &Game,
-    fc: &Forecaster,
-    from: &[f64],
-    to: &[f64],
-) -> Vec<(String, f64, String, String)> {
+/// How one of a faction's weighted objectives moves between two states.
+struct ObjectiveMove {
+    objective: Objective,
+    /// Score points: weight × change, over the sum of weights.
+    points: f64,
+    /// The objective's value before and after (0–1).
+    from: f64,
+    to: f64,
+    /// Tension before and after, which `low_tension` is read aloud in.
+    tension: (f64, f64),
+    /// A private variable feeds it: said without its reading, so a bot never gives away a
+    /// secret.
+    secret: bool,
+}
+
+impl ObjectiveMove {
+    /// The readings said aloud, before and after: empty for a secret objective; with as many
+    /// decimals as it takes to tell them apart (up to two more than usual); `None` for a move too
+    /// small to show, which is no reason to give.
+    fn readings(&self) -> Option<(String, String)> {
+        if self.secret {
+            return Some((String::new(), String::new()));
+        }
+        let say = |x: f64, t: f64, extra: usize| -> String {
+            match self.objective {
+                Objective::LowThreat => format!("{:.*}", 2 + extra, 1.0 - x),
+                Objective::LowTension => format!("{:.*}", extra, t),
+                Objective::Coverage | Objective::BorderSecurity | Objective::HomelandDefence => {
+                    format!("{:.*}%", extra, 100.0 * x)
+                }
+                _ => format!("{:.*}", extra, 100.0 * x),
+            }
+        };
+        let (tf, tt) = self.tension;
+        (0..=2)
+            .map(|extra| (say(self.from, tf, extra), say(self.to, tt, extra)))
+            .find(|(b, a)| b != a)
+    }
+}
+
+/// How each of the faction's weighted objectives moves between two states.
+fn objective_moves(game: &Game, fc: &Forecaster, from: &[f64], to: &[f64]) -> Vec<ObjectiveMove> {
     let scn = &game.scenario;
     let perceives = fc.perceives[fc.me];
     let own = |vars: &[f64]| {
@@ -1495,42 +1533,24 @@ fn objective_moves(
         scenario: scn,
         values: to,
     };
-    let mut out = Vec::new();
-    for (obj, w) in weights {
-        // An objective a private variable feeds is said without its reading.
-        let secret = slots.secret_objectives.contains(obj);
-        let (of, ot) = if *obj == Objective::LowTension {
-            (1.0 - tf / 100.0, 1.0 - tt / 100.0)
-        } else {
-            (obj.value(&vf, &mf, &slots), obj.value(&vt, &mt, &slots))
-        };
-        let id = obj.id();
-        // A reading with `extra` more decimals than usual.
-        let say = |x: f64, t: f64, extra: usize| -> String {
-            match obj {
-                Objective::LowThreat => format!("{:.*}", 2 + extra, 1.0 - x),
-                Objective::LowTension => format!("{:.*}", extra, t),
-                Objective::Coverage | Objective::BorderSecurity | Objective::HomelandDefence => {
-                    format!("{:.*}%", extra, 100.0 * x)
-                }
-                _ => format!("{:.*}", extra, 100.0 * x),
+    weights
+        .iter()
+        .map(|(obj, w)| {
+            let (of, ot) = if *obj == Objective::LowTension {
+                (1.0 - tf / 100.0, 1.0 - tt / 100.0)
+            } else {
+                (obj.value(&vf, &mf, &slots), obj.value(&vt, &mt, &slots))
+            };
+            ObjectiveMove {
+                objective: *obj,
+                points: 100.0 * w * (ot - of) / wsum,
+                from: of,
+                to: ot,
+                tension: (tf, tt),
+                secret: slots.secret_objectives.contains(obj),
             }
-        };
-        let d = 100.0 * w * (ot - of) / wsum;
-        if secret {
-            out.push((id.to_owned(), d, String::new(), String::new()));
-            continue;
-        }
-        // Said with as many decimals as it takes to tell the two readings apart (up to two
-        // more than usual); a move too small to show is no reason to give.
-        let readings = (0..=2)
-            .map(|extra| (say(of, tf, extra), say(ot, tt, extra)))
-            .find(|(b, a)| b != a);
-        if let Some((b, a)) = readings {
-            out.push((id.to_owned(), d, b, a));
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// At the briefing: a word in plenary about this round's events, where the scenario gives the
