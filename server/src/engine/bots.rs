@@ -442,7 +442,11 @@ impl<'g> Forecaster<'g> {
         let owner = &a.owner;
         let mut best_next: f64 = 0.0;
         for b in self.scn().actions.iter().filter(|b| b.owner == *owner) {
-            if b.id == a.id || self.allowed(vars, b) || !self.allowed(&after, b) {
+            if std::ptr::eq(a, b)
+                || self.allowed(vars, b)
+                || !self.allowed(&after, b)
+                || b.id == a.id
+            {
                 continue;
             }
             let next = self.after_action(&after, b);
@@ -1396,22 +1400,21 @@ fn reason_for(
             }
         }
     };
-    let consider =
-        |from: &[f64], to: &[f64], offer: &mut dyn FnMut(f64, &dyn Fn() -> Option<String>)| {
-            for m in objective_moves(game, fc, from, to) {
-                let Some(lines) = chat.reasons.get(m.objective.id()) else {
-                    continue;
-                };
-                let template = if better { &lines.better } else { &lines.worse };
-                offer(sign * m.points, &|| {
-                    let (b, a) = m.readings()?;
-                    Some(fill_template(
-                        template,
-                        &[("who", who.clone()), ("before", b), ("after", a)],
-                    ))
-                });
-            }
-        };
+    let consider = |from: &[f64], to: &[f64], offer: &mut Offer<'_>| {
+        for m in objective_moves(game, fc, from, to) {
+            let Some(lines) = chat.reasons.get(m.objective.id()) else {
+                continue;
+            };
+            let template = if better { &lines.better } else { &lines.worse };
+            offer(sign * m.points, &|| {
+                let (b, a) = m.readings()?;
+                Some(fill_template(
+                    template,
+                    &[("who", who.clone()), ("before", b), ("after", a)],
+                ))
+            });
+        }
+    };
     consider(&fc.base, &after, &mut offer);
     let mut capital = 0.0;
     for c in clauses {
@@ -1461,6 +1464,9 @@ fn reason_for(
         (!line.is_empty()).then(|| fill_template(line, &[("who", who)]))
     })
 }
+
+/// Takes a reason's weight, and the words for it should it be the weightiest so far.
+type Offer<'a> = dyn FnMut(f64, &dyn Fn() -> Option<String>) + 'a;
 
 /// How one of a faction's weighted objectives moves between two states.
 struct ObjectiveMove {

@@ -1,24 +1,37 @@
 //! Identifier newtypes. Every name in a scenario file (faction, variable, action, clause kind,
 //! event, parameter, preset) gets its own type so that an action id can never be passed where a
-//! variable id is expected.
+//! variable id is expected. Ids are shared strings (`Arc<str>`): bots copy them thousands of
+//! times a game, and a copy should not allocate.
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::fmt;
+use std::sync::Arc;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default, schemars::JsonSchema)]
+        #[derive(Clone, Debug, Eq, PartialOrd, Ord, Serialize, Deserialize, Default, schemars::JsonSchema)]
         #[serde(transparent)]
-        pub struct $name(pub String);
+        pub struct $name(pub Arc<str>);
 
         impl $name {
-            pub fn new(s: impl Into<String>) -> Self {
-                Self(s.into())
+            pub fn new(s: impl AsRef<str>) -> Self {
+                Self(Arc::from(s.as_ref()))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+        // Equal when they share the string (an id copied from the scenario), or else by text.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+            }
+        }
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state)
             }
         }
         impl fmt::Display for $name {
@@ -33,7 +46,12 @@ macro_rules! id_type {
         }
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                Self(s.to_owned())
+                Self(Arc::from(s))
+            }
+        }
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(Arc::from(s))
             }
         }
     };

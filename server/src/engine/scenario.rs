@@ -567,7 +567,7 @@ impl Scenario {
             .variables
             .iter()
             .enumerate()
-            .map(|(i, v)| (v.id.0.clone(), i))
+            .map(|(i, v)| (v.id.as_str().to_owned(), i))
             .collect();
         self.slots = Some(super::model::Slots::resolve(self));
         let lookup = &self.var_lookup;
@@ -592,6 +592,31 @@ impl Scenario {
                 }
             }
         }
+        // One shared string per faction and action id, so that comparing two ids from the
+        // scenario is a pointer comparison (bots compare them hundreds of thousands of times
+        // a game).
+        let factions: Vec<FactionId> = self.factions.iter().map(|f| f.id.clone()).collect();
+        let canonical = |id: &mut FactionId| {
+            if let Some(c) = factions.iter().find(|c| *c == id) {
+                *id = c.clone();
+            }
+        };
+        let action_ids: Vec<ActionId> = self.actions.iter().map(|a| a.id.clone()).collect();
+        for a in &mut self.actions {
+            canonical(&mut a.owner);
+        }
+        for f in &mut self.factions {
+            f.rivals.iter_mut().for_each(canonical);
+        }
+        for k in &mut self.clause_kinds {
+            k.givers.iter_mut().for_each(canonical);
+            k.parties.iter_mut().for_each(canonical);
+            for a in &mut k.actions {
+                if let Some(c) = action_ids.iter().find(|c| *c == a) {
+                    *a = c.clone();
+                }
+            }
+        }
         self.fingerprint = None;
         self.fingerprint = Some(self.fingerprint());
     }
@@ -611,11 +636,16 @@ impl Scenario {
     }
     // A linear search: with a few dozen actions and clause kinds it costs less than hashing
     // the id (measured with callgrind on bot games).
+    // An id taken from the scenario itself is found by its address, without comparing text.
     pub fn action(&self, id: &str) -> Option<&Action> {
-        self.actions.iter().find(|a| a.id.as_str() == id)
+        let actions = &self.actions;
+        (actions.iter().find(|a| std::ptr::eq(a.id.as_str(), id)))
+            .or_else(|| actions.iter().find(|a| a.id.as_str() == id))
     }
     pub fn clause_kind(&self, id: &str) -> Option<&ClauseKind> {
-        self.clause_kinds.iter().find(|k| k.id.as_str() == id)
+        let kinds = &self.clause_kinds;
+        (kinds.iter().find(|k| std::ptr::eq(k.id.as_str(), id)))
+            .or_else(|| kinds.iter().find(|k| k.id.as_str() == id))
     }
     pub fn event(&self, id: &str) -> Option<&EventCard> {
         self.events.iter().find(|e| e.id.as_str() == id)

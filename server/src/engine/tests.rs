@@ -2283,14 +2283,18 @@ fn faction_id() -> BoxedStrategy<FactionId> {
         strings(&["russia", "us_nato", "csto"]),
         &["nato", "", "Russia", "russiaa"],
     )
-    .prop_map(FactionId)
+    .prop_map(FactionId::from)
     .boxed()
 }
 
 fn action_id() -> BoxedStrategy<ActionId> {
-    let known = scenario().actions.iter().map(|a| a.id.0.clone()).collect();
+    let known = scenario()
+        .actions
+        .iter()
+        .map(|a| a.id.as_str().to_owned())
+        .collect();
     id_of(known, &["iskander", "deveselu2", "", "launch_everything"])
-        .prop_map(ActionId)
+        .prop_map(ActionId::from)
         .boxed()
 }
 
@@ -2298,17 +2302,21 @@ fn var_id() -> BoxedStrategy<VarId> {
     let known = scenario()
         .variables
         .iter()
-        .map(|v| v.id.0.clone())
+        .map(|v| v.id.as_str().to_owned())
         .collect();
     id_of(known, &["tenson", "", "score"])
-        .prop_map(VarId)
+        .prop_map(VarId::from)
         .boxed()
 }
 
 fn event_id() -> BoxedStrategy<EventId> {
-    let known = scenario().events.iter().map(|e| e.id.0.clone()).collect();
+    let known = scenario()
+        .events
+        .iter()
+        .map(|e| e.id.as_str().to_owned())
+        .collect();
     id_of(known, &["armageddon", "ukraine"])
-        .prop_map(EventId)
+        .prop_map(EventId::from)
         .boxed()
 }
 
@@ -2316,10 +2324,10 @@ fn clause_kind_id() -> BoxedStrategy<ClauseKindId> {
     let known = scenario()
         .clause_kinds
         .iter()
-        .map(|k| k.id.0.clone())
+        .map(|k| k.id.as_str().to_owned())
         .collect();
     id_of(known, &["no_anything", "peace"])
-        .prop_map(ClauseKindId)
+        .prop_map(ClauseKindId::from)
         .boxed()
 }
 

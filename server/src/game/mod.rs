@@ -350,7 +350,7 @@ mod tests {
             deadlines: None,
             bots: [("csto", Temperament::Dove), ("us_nato", Temperament::Dove)]
                 .into_iter()
-                .map(|(f, t)| (crate::engine::FactionId::new(f.to_owned()), t))
+                .map(|(f, t)| (crate::engine::FactionId::new(f), t))
                 .collect(),
             team_sizes: Default::default(),
         };
