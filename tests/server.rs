@@ -263,12 +263,14 @@ struct GameInfo {
     control_token: String,
 }
 
-/// Creates a game without deadlines (only the test moves it on).
+/// Creates a game without deadlines (only the test moves it on), started at once unless
+/// `extra` says otherwise.
 async fn create_game(addr: SocketAddr, extra: Value) -> GameInfo {
     let mut body = json!({
         "name": "White cell",
         "seed": 42,
         "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0},
+        "start": "now",
     });
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
@@ -2191,6 +2193,81 @@ async fn game_creation_is_rate_limited_per_address() {
     assert!(statuses[..20].iter().all(|s| *s == 201), "{statuses:?}");
     assert!(statuses[20..].iter().all(|s| *s == 429), "{statuses:?}");
     app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_game_waits_in_its_lobby_until_control_presses_start() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    // The API's default: a lobby. Deadlines of 1 s would end phases quickly if a clock ran.
+    let g = create_game(
+        addr,
+        json!({"start": null, "deadlines": {"briefing": 1, "negotiation": 1, "orders": 1, "review": 1}}),
+    )
+    .await;
+    let ru_token = join(addr, &g.code, "Anna", "russia").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, view) = summary(addr, &g.id, &ru_token).await;
+    assert_eq!(
+        (view.phase, view.deadline_at, view.round),
+        (Phase::Lobby, None, 0),
+        "no clock before Start"
+    );
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let refused = ru.refused(ready()).await;
+    assert_eq!(refused, "wrong_phase");
+    let refused = ru.refused(json!({"type": "start"})).await;
+    assert_eq!(refused, "control_only");
+    ru.ok(chat(plenary(), "hello from the lobby")).await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    let before = crate_now_ms();
+    control.ok(json!({"type": "start"})).await;
+    let (_, view) = summary(addr, &g.id, &ru_token).await;
+    assert_eq!(view.phase, Phase::Briefing);
+    let deadline = view.deadline_at.expect("the clock runs from Start");
+    assert!(
+        deadline >= before + 1000,
+        "the deadline counts from Start: {deadline} vs {before}"
+    );
+    assert_eq!(control.refused(json!({"type": "start"})).await, "wrong_phase");
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_game_that_starts_when_seated_starts_when_the_last_faction_is_taken() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(
+        addr,
+        json!({"start": "when_seated", "bots": {"csto": "dove"}}),
+    )
+    .await;
+    let ru_token = join(addr, &g.code, "Anna", "russia").await;
+    let _observer = join_observer(addr, &g.code, "Olga").await;
+    let (_, view) = summary(addr, &g.id, &ru_token).await;
+    assert_eq!(view.phase, Phase::Lobby, "US/NATO has nobody yet");
+    join(addr, &g.code, "Ben", "us_nato").await;
+    let started = Instant::now();
+    loop {
+        let (_, view) = summary(addr, &g.id, &ru_token).await;
+        if view.phase != Phase::Lobby {
+            assert_eq!((view.round, view.phase), (0, Phase::Briefing));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "still in the lobby with every faction seated"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.stop().await.cleanup().await;
+}
+
+fn crate_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

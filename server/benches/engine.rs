@@ -15,6 +15,7 @@ fn game_in(phase: Phase) -> Game {
         deadlines: None,
         bots: BTreeMap::new(),
         team_sizes: BTreeMap::new(),
+        start: detente::engine::StartMode::Now,
     };
     let (mut g, _) = Game::create(scn, config, 0).expect("create");
     while g.phase != phase {

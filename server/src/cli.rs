@@ -188,6 +188,7 @@ pub fn play_game(
         deadlines: None,
         bots: all,
         team_sizes: BTreeMap::new(),
+        start: StartMode::Now,
     };
     let ctx = Ctx::at(0);
     let (mut game, _) = Game::create(scenario, config, 0).map_err(|e| anyhow!("{e}"))?;

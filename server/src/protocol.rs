@@ -265,6 +265,7 @@ mod tests {
             deadlines: None,
             bots,
             team_sizes: BTreeMap::new(),
+            start: crate::engine::StartMode::Now,
         };
         let (mut game, mut log) = Game::create(scenario, config, 0).expect("game");
         let seats: Vec<Seat> = game

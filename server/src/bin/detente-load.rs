@@ -276,6 +276,7 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
             "name": "Load",
             "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0},
             "team_sizes": {"russia": team, "us_nato": team, "csto": team},
+            "start": "now",
         });
         let created = http_post(args, "/api/games", &body).await?;
         let code = created["join_code"]

@@ -613,7 +613,9 @@ pub fn bot_commands(
     step: BotStep,
 ) -> Vec<Command> {
     // A bot that is ready still answers proposals made to it afterwards.
-    if game.phase == Phase::Ended || (game.ready.contains(faction) && step != BotStep::Respond) {
+    if matches!(game.phase, Phase::Lobby | Phase::Ended)
+        || (game.ready.contains(faction) && step != BotStep::Respond)
+    {
         return Vec::new();
     }
     let tp = temper(t);

@@ -145,11 +145,15 @@ impl Game {
             config,
             core: Box::new(core),
         };
+        let start = config_start(&created);
         let mut game = Game::from_created(scenario, &created)?;
         let mut events = vec![created];
-        let begin = game.begin_round(0, now_ms);
-        game.evolve(&begin);
-        events.push(begin);
+        // A game that waits for Start stays in the lobby, with no clock.
+        if start == StartMode::Now {
+            let begin = game.begin_round(0, now_ms);
+            game.evolve(&begin);
+            events.push(begin);
+        }
         Ok((game, events))
     }
 
@@ -192,7 +196,8 @@ impl Game {
             deadlines,
             config: config.clone(),
             round: 0,
-            phase: Phase::Briefing,
+            // Until the first round begins (at once, or at Start).
+            phase: Phase::Lobby,
             paused: false,
             deadline_at: None,
             paused_remaining: None,
@@ -323,8 +328,12 @@ impl Game {
         if self.phase == Phase::Ended {
             return Err(CommandError::GameEnded);
         }
-        if cmd.is_control() && *seat != Seat::Control {
+        let system_start = matches!(cmd, Command::Start {}) && *seat == Seat::System;
+        if cmd.is_control() && *seat != Seat::Control && !system_start {
             return Err(CommandError::ControlOnly(control_verb(cmd).into()));
+        }
+        if self.phase == Phase::Lobby {
+            self.lobby_allows(cmd)?;
         }
         if *seat == Seat::Observer {
             return Err(CommandError::NotYourFaction(
@@ -441,6 +450,10 @@ impl Game {
                     return Ok(vec![]);
                 }
                 Ok(vec![Event::FactionReady { faction: f.clone() }])
+            }
+            Command::Start {} => {
+                self.need_phase(Phase::Lobby, "the game has started already")?;
+                Ok(self.advance_events(ctx.now_ms))
             }
             Command::AdvancePhase {} => Ok(self.advance_events(ctx.now_ms)),
             Command::Pause {} => {
@@ -583,6 +596,23 @@ impl Game {
                 "only a faction seat can {what}"
             ))),
         }
+    }
+
+    /// In the lobby people talk and Control sets the game up; nothing that belongs to a round
+    /// can happen before Start.
+    fn lobby_allows(&self, cmd: &Command) -> Result<(), CommandError> {
+        let what = match cmd {
+            Command::Ready {} => "declare ready",
+            Command::Pause {} | Command::Resume {} | Command::ExtendDeadline { .. } => {
+                "use the clock"
+            }
+            Command::InjectEvent { .. } => "inject an event",
+            _ => return Ok(()),
+        };
+        Err(CommandError::WrongPhase {
+            phase: Phase::Lobby.name(),
+            what: format!("the game waits for Control to press Start; nobody can {what} before"),
+        })
     }
 
     fn need_phase(&self, phase: Phase, what: &str) -> Result<(), CommandError> {
@@ -1247,6 +1277,7 @@ impl Game {
     pub fn advance_events(&self, now_ms: i64) -> Vec<Event> {
         let mut out = Vec::new();
         match self.phase {
+            Phase::Lobby => out.push(self.begin_round(0, now_ms)),
             Phase::Briefing => out.push(self.phase_change(Phase::Negotiation, now_ms)),
             Phase::Negotiation => {
                 let open: Vec<u32> = self
@@ -1294,7 +1325,7 @@ impl Game {
             Phase::Negotiation => self.deadlines.negotiation,
             Phase::Orders => self.deadlines.orders,
             Phase::Review => self.deadlines.review,
-            Phase::Ended => 0,
+            Phase::Lobby | Phase::Ended => 0,
         };
         (secs > 0).then(|| now_ms + i64::from(secs) * 1000)
     }
@@ -1756,8 +1787,16 @@ fn unknown_faction(scn: &Scenario, f: &str) -> CommandError {
     }
 }
 
+fn config_start(created: &Event) -> StartMode {
+    match created {
+        Event::GameCreated { config, .. } => config.start,
+        _ => StartMode::Now,
+    }
+}
+
 fn control_verb(cmd: &Command) -> &'static str {
     match cmd {
+        Command::Start {} => "start the game",
         Command::AdvancePhase {} => "advance the phase",
         Command::Pause {} => "pause the game",
         Command::Resume {} => "resume the game",

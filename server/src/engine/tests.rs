@@ -64,6 +64,7 @@ fn config(seed: u64) -> GameConfig {
         deadlines: None,
         bots: BTreeMap::new(),
         team_sizes: BTreeMap::new(),
+        start: StartMode::Now,
     }
 }
 
@@ -588,6 +589,87 @@ fn control_commands_from_other_seats_are_control_only() {
         p.ok(&Seat::Control, cmd);
     }
     assert_eq!(p.game.phase, Phase::Ended);
+}
+
+#[test]
+fn a_game_in_the_lobby_has_no_clock_until_control_starts_it() {
+    let cfg = GameConfig {
+        start: StartMode::Lobby,
+        bots: [(fid("csto"), Temperament::Dove)].into_iter().collect(),
+        ..config(SEED)
+    };
+    let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
+    assert!(
+        matches!(log.as_slice(), [Event::GameCreated { .. }]),
+        "only game_created is recorded: {log:?}"
+    );
+    let mut p = Play { game, log, now: T0 };
+    assert_eq!((p.game.phase, p.game.deadline_at), (Phase::Lobby, None));
+    // Time passes: the clock does nothing, bots do nothing.
+    p.now = T0 + 3_600_000;
+    assert!(p.ok(&Seat::System, Command::Tick {}).is_empty());
+    let ctx = p.ctx();
+    assert!(bots::play_bots(&mut p.game, &ctx).is_empty(), "bots wait too");
+    // Nothing that belongs to a round can happen; people may talk and Control may set up.
+    for (seat, cmd) in [
+        (ru(), Command::Ready {}),
+        (Seat::Control, Command::Pause {}),
+        (Seat::Control, Command::ExtendDeadline { seconds: 60 }),
+        (
+            Seat::Control,
+            Command::InjectEvent {
+                event: EventId::from("iran_missile_test"),
+            },
+        ),
+    ] {
+        let e = p.err(&seat, cmd, "wrong_phase");
+        assert!(e.to_string().contains("Start"), "{e}");
+    }
+    p.err(&ru(), order("iskander_kaliningrad", 1), "wrong_phase");
+    p.ok(&ru(), chat(Channel::Plenary, "hello"));
+    p.ok(
+        &Seat::Control,
+        Command::SetBot {
+            faction: fid("us_nato"),
+            temperament: Some(Temperament::Hawk),
+        },
+    );
+    // Only Control (or the server itself) starts it.
+    for seat in [ru(), us(), csto(), Seat::Observer] {
+        p.err(&seat, Command::Start {}, "control_only");
+    }
+    p.now = T0 + 7_200_000;
+    let events = p.ok(&Seat::Control, Command::Start {});
+    let briefing = i64::from(scenario().phases.briefing) * 1000;
+    assert!(
+        matches!(
+            events.as_slice(),
+            [Event::RoundBegan { round: 0, deadline_at: Some(d), .. }] if *d == p.now + briefing
+        ),
+        "the first round begins and its deadline runs from Start: {events:?}"
+    );
+    assert_eq!(p.game.phase, Phase::Briefing);
+    p.err(&Seat::Control, Command::Start {}, "wrong_phase");
+    // The log replays to the same game.
+    let replayed = Game::replay(scenario(), &p.log).expect("replay");
+    assert_eq!(replayed, p.game);
+}
+
+#[test]
+fn the_server_may_start_a_game_and_advance_starts_it_too() {
+    for (seat, cmd) in [
+        (Seat::System, Command::Start {}),
+        (Seat::Control, Command::AdvancePhase {}),
+    ] {
+        let cfg = GameConfig {
+            start: StartMode::WhenSeated,
+            ..config(SEED)
+        };
+        let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
+        let mut p = Play { game, log, now: T0 };
+        p.ok(&seat, cmd);
+        assert_eq!((p.game.round, p.game.phase), (0, Phase::Briefing));
+    }
 }
 
 #[test]

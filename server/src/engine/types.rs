@@ -37,6 +37,8 @@ impl Seat {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Before Start: people join and Control seats them; no clock runs and nobody acts.
+    Lobby,
     Briefing,
     Negotiation,
     Orders,
@@ -47,6 +49,7 @@ pub enum Phase {
 impl Phase {
     pub fn name(self) -> &'static str {
         match self {
+            Phase::Lobby => "lobby",
             Phase::Briefing => "briefing",
             Phase::Negotiation => "negotiation",
             Phase::Orders => "orders",
@@ -100,6 +103,30 @@ pub struct GameConfig {
     /// checks it; the rules do not depend on it).
     #[serde(default)]
     pub team_sizes: BTreeMap<FactionId, u32>,
+    /// When the first round begins: at once (the default in a recorded game), when Control
+    /// presses Start, or as soon as every faction has a player or a bot.
+    #[serde(default, skip_serializing_if = "StartMode::is_now")]
+    pub start: StartMode,
+}
+
+/// When a game's first round begins (and its clock starts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StartMode {
+    /// At creation.
+    #[default]
+    Now,
+    /// When Control sends `start`; until then the game waits in the lobby.
+    Lobby,
+    /// In the lobby until every faction has a player or a bot, then by itself (Control may
+    /// still start it earlier).
+    WhenSeated,
+}
+
+impl StartMode {
+    pub fn is_now(&self) -> bool {
+        *self == StartMode::Now
+    }
 }
 
 /// A chat channel.
@@ -345,6 +372,9 @@ pub enum Command {
     /// The faction is done with this phase; when every faction is ready the phase advances.
     Ready {},
     // Control only.
+    /// Ends the lobby: the first round begins and the clock starts. Control (or the server
+    /// itself, for a game that starts when seated).
+    Start {},
     AdvancePhase {},
     Pause {},
     Resume {},
@@ -387,7 +417,8 @@ impl Command {
     pub fn is_control(&self) -> bool {
         matches!(
             self,
-            Command::AdvancePhase {}
+            Command::Start {}
+                | Command::AdvancePhase {}
                 | Command::Pause {}
                 | Command::Resume {}
                 | Command::ExtendDeadline { .. }

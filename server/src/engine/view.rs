@@ -28,6 +28,8 @@ pub struct SeatView {
     pub round_label: String,
     pub rounds: u32,
     pub phase: Phase,
+    /// When the game leaves its lobby (`now` once it has begun at creation).
+    pub start: StartMode,
     pub paused: bool,
     pub deadline_at: Option<i64>,
     /// Variable values as this seat knows them.
@@ -281,6 +283,7 @@ impl Game {
             round_label: self.round_label().to_owned(),
             rounds: scn.rounds.len() as u32,
             phase: self.phase,
+            start: self.config.start,
             paused: self.paused,
             deadline_at: self.deadline_at,
             vars: vars_for(scn, &self.core, effective_seat),

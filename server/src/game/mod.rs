@@ -101,6 +101,14 @@ impl GameHandle {
         rx.await.map_err(|_| SessionError::Gone)
     }
 
+    /// Tells the game its seats changed (a game that starts when seated may start now).
+    pub async fn seated(&self) -> Result<(), SessionError> {
+        self.tx
+            .send(Msg::Seated)
+            .await
+            .map_err(|_| SessionError::Gone)
+    }
+
     /// Runs `f` on the game state inside its task (reports, exports).
     pub async fn with_game<T: Send + 'static>(
         &self,
@@ -353,6 +361,7 @@ mod tests {
                 .map(|(f, t)| (crate::engine::FactionId::new(f), t))
                 .collect(),
             team_sizes: Default::default(),
+            start: crate::engine::StartMode::Now,
         };
         let (game, events) =
             crate::engine::Game::create(scenario.clone(), config, now_ms()).expect("create");

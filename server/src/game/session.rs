@@ -5,7 +5,7 @@
 use super::{GameHandle, Registry, SessionError};
 use crate::engine::bots::{bot_author, bot_commands, BotStep};
 use crate::engine::view::SeatView;
-use crate::engine::{Command, Ctx, Event, Game, Phase, Seat};
+use crate::engine::{Command, Ctx, Event, Game, Phase, Seat, StartMode};
 use crate::metrics::Metrics;
 use crate::protocol::{SeatInfo, ServerFrame};
 use crate::store::{Append, CommandRow, Committer, GameStatus, Store, StoreError};
@@ -84,6 +84,8 @@ pub(super) enum Msg {
         reply: oneshot::Sender<(i64, SeatView)>,
     },
     Inspect(Inspector),
+    /// Someone took, left or changed a seat: a game that starts when seated may start.
+    Seated,
 }
 
 /// An event's `event` frame text per subscribed seat (`None`: hidden from that seat).
@@ -198,7 +200,9 @@ impl<S: Store> Session<S> {
         mut shutdown: watch::Receiver<bool>,
         idle_after: Duration,
     ) {
-        // Bots may owe moves (e.g. after a restart); deadlines may have passed while down.
+        // Bots may owe moves (e.g. after a restart); deadlines may have passed while down; the
+        // last seat may have been taken just before a restart.
+        self.start_if_seated().await;
         self.play_bots().await;
         // The timers and the shutdown signal are made once and re-armed only when their time
         // changes: made afresh on every pass, they cost a timer-wheel entry and a waiter
@@ -325,6 +329,8 @@ impl<S: Store> Session<S> {
                 self.publish();
                 self.metrics.command_seconds.observe(at.elapsed());
                 if committed {
+                    // Control may have handed the last empty faction to a bot.
+                    self.start_if_seated().await;
                     self.play_bots().await;
                 }
             }
@@ -339,6 +345,7 @@ impl<S: Store> Session<S> {
                 let _ = reply.send((self.last_seq, self.game.view(&seat)));
             }
             Msg::Inspect(f) => f(&self.game, self.last_seq),
+            Msg::Seated => self.start_if_seated().await,
         }
     }
 
@@ -628,6 +635,29 @@ impl<S: Store> Session<S> {
                 true
             }
             _ => true,
+        }
+    }
+
+    /// Starts a game that waits in its lobby until seated, once every faction has a person
+    /// or a bot. When the seats cannot be read or the start cannot be committed, the next
+    /// change of seats (or the task's next start) tries again.
+    async fn start_if_seated(&mut self) {
+        if self.game.phase != Phase::Lobby || self.game.config.start != StartMode::WhenSeated {
+            return;
+        }
+        let Ok(seats) = self.store.seats(self.game_id).await else {
+            return;
+        };
+        let config = &self.game.config;
+        let seated = self.game.scenario.factions.iter().all(|f| {
+            config.bots.contains_key(&f.id)
+                || seats
+                    .iter()
+                    .any(|s| s.role == "faction" && s.faction.as_deref() == Some(f.id.as_str()))
+        });
+        if seated {
+            tracing::info!(game = %self.game_id, "every faction has a player: the game starts");
+            self.system(Command::Start {}).await;
         }
     }
 

@@ -3,7 +3,7 @@
 use super::{new_token, token_hash, ApiError, AppState, ErrorBody};
 use crate::engine::scenario::PhaseDeadlines;
 use crate::engine::view::SeatReport;
-use crate::engine::{FactionId, Game, GameConfig, Seat, Temperament};
+use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, Temperament};
 use crate::game::SeatAuth;
 use crate::store::{GameRow, GameStatus, SeatRow, Store, StoreError};
 use axum::extract::{Path, State};
@@ -73,6 +73,10 @@ pub struct CreateGame {
     /// Random seed (for reproducible exercises); random when absent.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// When the first round begins: `lobby` (the default: when Control sends `start`),
+    /// `when_seated` (as soon as every faction has a player or a bot) or `now`.
+    #[serde(default)]
+    pub start: Option<StartMode>,
 }
 
 /// Answer to `POST /api/games`.
@@ -87,8 +91,9 @@ pub struct Created {
 
 /// Creates a game.
 ///
-/// Starts its clock and answers with the join code to hand out and Control's token, which is
-/// shown only here.
+/// The game waits in its lobby, with no clock, until Control sends `start` (unless `start`
+/// says otherwise). Answers with the join code to hand out and Control's token, which is shown
+/// only here.
 #[utoipa::path(
     post,
     path = "/api/games",
@@ -169,6 +174,7 @@ pub async fn create_game<S: Store>(
         deadlines: req.deadlines,
         bots: req.bots,
         team_sizes: req.team_sizes,
+        start: req.start.unwrap_or(StartMode::Lobby),
     };
     let (game, events) = Game::create(scenario.clone(), config, now)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
@@ -412,6 +418,11 @@ pub async fn join<S: Store>(
             }
         }
     };
+    if matches!(seat, Seat::Faction(_)) {
+        // The seat is committed; a failed nudge only delays a start-when-seated game until
+        // the next change of seats.
+        let _ = handle.seated().await;
+    }
     Ok((
         StatusCode::CREATED,
         Json(Joined {
@@ -935,6 +946,7 @@ pub async fn move_seat<S: Store>(
     {
         crate::store::SeatMove::Moved(row) => {
             st.presence.seat_changed(seat_id);
+            let _ = handle.seated().await;
             tracing::info!(game = %id, seat = %seat_id, role, faction = ?faction, "seat moved by Control");
             seat_entry(&st, &row)
                 .map(Json)
