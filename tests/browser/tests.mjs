@@ -233,11 +233,31 @@ export const tests = [
       await joinAs(us, ctx, code, 'us_nato');
       await joinAs(csto, ctx, code, 'csto', { viaLink: true });
       game = { id, code, control, russia, us_nato: us, csto, controlToken: seat.token };
+      // The game waits in its lobby: no clock, no Ready, until Control presses Start.
       for (const [p, f] of /** @type {[Person, string][]} */ ([[russia, 'russia'], [us, 'us_nato'], [csto, 'csto']])) {
         await p.page.locator(`${tid('desk')}[data-faction="${f}"]`).waitFor();
         await p.page.locator(`${tid('connection-status')}[data-status="connected"]`).waitFor();
-        await phase(p.page, 'briefing');
+        await phase(p.page, 'lobby');
+        await p.page.locator(tid('lobby-note')).waitFor();
+        assert(await p.page.locator(tid('ready')).isDisabled(), `${f}: Ready is off in the lobby`);
+        const left = await p.page.locator(tid('countdown')).first().textContent();
+        assert(left === 'Waiting for Start', `${f}: no clock in the lobby (${left})`);
       }
+      const cp = control.page;
+      await phase(cp, 'lobby');
+      await cp.locator(tid('lobby')).waitFor();
+      // Control sees who has joined, per faction (the seats are re-read every 2 s in the lobby).
+      for (const [f, name] of [['russia', 'Anna'], ['us_nato', XSS.name], ['csto', 'Dana']]) {
+        await cp.locator(`${tid('lobby-factions')} li[data-faction="${f}"]`, { hasText: name }).waitFor({ timeout: 8000 });
+      }
+      await shot(ctx, cp, 'console-lobby');
+      await accessible(ctx, cp, 'console-lobby');
+      await shot(ctx, russia.page, 'desk-lobby');
+      await accessible(ctx, russia.page, 'desk-lobby');
+      await cp.locator(tid('start-game')).click();
+      for (const p of [control, russia, us, csto]) await phase(p.page, 'briefing');
+      await cp.locator(tid('lobby')).waitFor({ state: 'hidden' });
+      assert(!(await russia.page.locator(tid('ready')).isDisabled()), 'Ready is on after Start');
       // The name with a script shows as text on its own desk.
       await us.page.locator('.desk-title').filter({ hasText: XSS.name }).waitFor();
       await noInjection(us.page, 'US desk');
@@ -603,8 +623,9 @@ export const tests = [
     name: 'a student alone with two bots: proposals and reasons to answer in round 1',
     async run(ctx) {
       // One person plays Russia; bots play US/NATO and the CSTO. No one else is needed.
+      // The game starts by itself once Russia, the only faction without a bot, has a player.
       const made = await ctx.server.api('POST', '/api/games', {
-        name: 'Teacher', seed: 3, bots: { us_nato: 'pragmatist', csto: 'dove' },
+        name: 'Teacher', seed: 3, bots: { us_nato: 'pragmatist', csto: 'dove' }, start: 'when_seated',
       });
       const student = await person(ctx, 'Sasha');
       await joinAs(student, ctx, made.join_code, 'russia');
@@ -653,7 +674,7 @@ export const tests = [
       // Bots play every faction, so the game runs to its end at once (deadlines only matter
       // for people); Control's token is saved in the browser the way the landing page does it.
       const made = await ctx.server.api('POST', '/api/games', {
-        name: 'Perf Control', seed: 11, bots: { russia: 'hawk', us_nato: 'pragmatist', csto: 'dove' },
+        name: 'Perf Control', seed: 11, bots: { russia: 'hawk', us_nato: 'pragmatist', csto: 'dove' }, start: 'now',
       });
       let summary;
       for (let i = 0; i < 100; i++) {

@@ -90,6 +90,7 @@ export function eventName(id) {
 }
 
 const PHASES = /** @type {Record<string, string>} */ ({
+  lobby: 'Lobby',
   briefing: 'Briefing',
   negotiation: 'Negotiation',
   orders: 'Orders',

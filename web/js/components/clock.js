@@ -34,6 +34,7 @@ export function createClock({ store, compact = false }) {
     let text;
     countdown.classList.remove('urgent', 'paused');
     if (v.phase === 'ended') text = '';
+    else if (v.phase === 'lobby') text = 'Waiting for Start';
     else if (v.paused) {
       text = 'Paused';
       countdown.classList.add('paused');

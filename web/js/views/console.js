@@ -7,7 +7,8 @@
  * overrides with a reason; notes; the technical truth beside each faction's perception; every
  * channel; proposals, agreements and order drafts; turn reports.
  *
- * Test ids: `console`, `join-code`, `join-link`, `copy-join-link`, `projector-link`, `seat-list`,
+ * Test ids: `console`, `lobby`, `lobby-how`, `lobby-factions` (`li[data-faction]`), `start-game`,
+ * `start-error`, `join-code`, `join-link`, `copy-join-link`, `projector-link`, `seat-list`,
  * `seat-row` (`data-seat-id`, `data-role`, `data-faction`, `data-connected`), `seat-status`,
  * `seat-select`, `seat-assign`, `seat-error`, `seats-error`; `advance`, `pause`, `resume`,
  * `extend` (`data-minutes` = 1 | 5 | custom), `extend-minutes`, `controls-error`; `end-game`,
@@ -38,6 +39,8 @@ const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 /** The least time a console button stays disabled after a click (double clicks). */
 const MIN_BUSY_MS = 800;
 const SEAT_POLL_MS = 5000;
+/** In the lobby Control watches people arrive: seats are re-read more often. */
+const LOBBY_SEAT_POLL_MS = 2000;
 
 /**
  * @param {HTMLElement} root
@@ -133,6 +136,44 @@ export function mount(root, ctx) {
       h('div', { class: 'chat-row' }, joinInput, copyBtn), copyMsg),
     tension.el);
 
+  // ---- lobby: who is here, and Start ----
+  const lobbyErr = errorBox('start-error');
+  const startBtn = h('button', { type: 'button', class: 'button primary big', 'data-testid': 'start-game' }, 'Start the game');
+  startBtn.addEventListener('click', () => run(startBtn, lobbyErr, { type: 'start' }));
+  const lobbyFactions = h('ul', { class: 'lobby-factions', 'data-testid': 'lobby-factions' });
+  const lobbyHow = h('p', { 'data-testid': 'lobby-how' });
+  const lobbySec = h('section', { class: 'panel lobby', id: 'sec-lobby', 'aria-labelledby': 'sec-lobby-h', 'data-testid': 'lobby', hidden: true },
+    h('h2', { id: 'sec-lobby-h' }, 'Lobby: the game has not started'),
+    lobbyHow, lobbyFactions,
+    h('div', { class: 'actions' }, startBtn), lobbyErr,
+    h('p', { class: 'hint' }, 'Seat people below (Seats), or hand a faction nobody plays to a bot (Bots). Nothing is played and no clock runs before Start.'));
+
+  function drawLobby() {
+    const v = store.view;
+    const inLobby = v.phase === 'lobby';
+    lobbySec.hidden = !inLobby;
+    if (!inLobby) return;
+    const people = (/** @type {string} */ f) => seatList.filter((x) => x.seat.role === 'faction' && x.seat.faction === f);
+    const empty = factions.filter((f) => !v.bots?.[f] && people(f).length === 0);
+    replace(lobbyFactions, factions.map((f) => {
+      const here = people(f);
+      const who = v.bots?.[f] ? `a bot (${temperamentName(v.bots[f])})`
+        : here.length ? here.map((x) => x.name).join(', ') : 'nobody yet';
+      return h('li', { 'data-faction': f, class: here.length || v.bots?.[f] ? 'seated' : 'empty' },
+        factionLabel(f), ': ', h('span', null, who));
+    }));
+    const auto = v.start === 'when_seated';
+    replace(lobbyHow,
+      `Students join with the code ${code || '—'} or the link above. `,
+      empty.length
+        ? `${empty.map(factionName).join(' and ')} ${empty.length > 1 ? 'have' : 'has'} nobody yet. `
+        : 'Every faction has a player or a bot. ',
+      auto ? 'The game starts by itself when every faction has a player or a bot; you can also start it now.'
+        : 'Press Start when everyone is seated: the first briefing and its clock begin then.');
+    startBtn.disabled = busy.has(startBtn);
+  }
+  updaters.push(drawLobby);
+
   // ---- game controls ----
   const controlsErr = errorBox('controls-error');
   const advanceBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'advance' }, 'Advance phase');
@@ -205,13 +246,15 @@ export function mount(root, ctx) {
   function updateControls() {
     const v = store.view;
     const ended = v.phase === 'ended';
+    const lobby = v.phase === 'lobby';
     advanceBtn.disabled = ended || busy.has(advanceBtn);
-    advanceBtn.textContent = v.phase === 'orders' ? 'Advance: adjudicate now' : v.phase === 'review' && v.round + 1 >= v.rounds
+    advanceBtn.textContent = lobby ? 'Advance: start the game' : v.phase === 'orders' ? 'Advance: adjudicate now' : v.phase === 'review' && v.round + 1 >= v.rounds
       ? 'Advance: end the last round' : 'Advance phase';
-    pauseBtn.disabled = ended || v.paused || busy.has(pauseBtn);
+    // No clock runs in the lobby: nothing to pause or extend.
+    pauseBtn.disabled = ended || lobby || v.paused || busy.has(pauseBtn);
     resumeBtn.disabled = ended || !v.paused || busy.has(resumeBtn);
-    for (const b of [ext1, ext5, extCustom]) b.disabled = ended || v.paused || busy.has(b);
-    customMin.disabled = ended || v.paused;
+    for (const b of [ext1, ext5, extCustom]) b.disabled = ended || lobby || v.paused || busy.has(b);
+    customMin.disabled = ended || lobby || v.paused;
     endBtn.disabled = ended;
     replace(readyLine, 'Ready: ', factions.map((f, i) => [i ? ', ' : '',
       h('span', { class: v.ready.includes(f) ? 'accepted' : 'waiting' }, `${factionName(f)} ${v.ready.includes(f) ? '✓' : '(waiting)'}`)]));
@@ -242,6 +285,7 @@ export function mount(root, ctx) {
     const focusedId = focusedSeat?.dataset.seatId;
     const focusedTestid = document.activeElement?.getAttribute('data-testid');
     replace(seatBody, seatList.length ? seatList.map(seatRow) : h('li', { class: 'muted' }, 'Nobody has joined yet.'));
+    drawLobby();
     if (focusedId && focusedTestid) {
       const again = /** @type {HTMLElement | null} */ (seatBody.querySelector(`[data-seat-id="${CSS.escape(focusedId)}"] [data-testid="${focusedTestid}"]`));
       again?.focus();
@@ -319,7 +363,7 @@ export function mount(root, ctx) {
     if (seatTimer) clearTimeout(seatTimer);
     seatTimer = setTimeout(async () => {
       await loadSeats();
-      if (alive) scheduleSeats();
+      if (alive) scheduleSeats(store.view.phase === 'lobby' ? LOBBY_SEAT_POLL_MS : SEAT_POLL_MS);
     }, ms);
   }
 
@@ -633,7 +677,7 @@ export function mount(root, ctx) {
       ['sec-reports', 'Turn reports']].map(([id, label]) => h('a', { href: `#${id}` }, label)));
 
   replace(root, h('div', { class: 'console', 'data-testid': 'console' },
-    top, endedBox, nav,
+    top, lobbySec, endedBox, nav,
     h('div', { class: 'console-grid' },
       h('div', { class: 'console-col' }, controls, botsSec, eventsSec),
       h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec),
@@ -669,7 +713,7 @@ export function mount(root, ctx) {
   });
   updateAll();
   loadSeats();
-  scheduleSeats();
+  scheduleSeats(store.view.phase === 'lobby' ? LOBBY_SEAT_POLL_MS : SEAT_POLL_MS);
 
   return {
     unmount() {

@@ -6,7 +6,7 @@
  *
  * Test ids: `desk`, `connection-status` (`data-status`), `connection-banner`, `budget`, `capital`, `tension-meter`,
  * `ready`, `ready-list`, `ready-error`, `indices`, `briefing`, `map`, `map-placeholder`,
- * `game-ended`, `after-link`, `review-note`, and those of the components it holds (clock, channels,
+ * `game-ended`, `after-link`, `review-note`, `lobby-note`, and those of the components it holds (clock, channels,
  * proposals, orders, report).
  * @module views/desk
  */
@@ -47,6 +47,9 @@ export function mount(root, ctx) {
   const readyErr = errorBox('ready-error');
   const endBanner = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
   const reviewNote = h('p', { class: 'panel review-note', 'data-testid': 'review-note', hidden: true });
+  const lobbyNote = h('div', { class: 'panel review-note', 'data-testid': 'lobby-note', role: 'status', hidden: true },
+    h('h2', null, 'Waiting for the start'),
+    h('p', null, 'The game has not started yet: your facilitator presses Start when everyone is seated, and the first briefing and its clock begin then. Meanwhile look at the map and your faction’s picture, and say hello in the plenary channel.'));
   const title = h('h1', { class: 'desk-title' });
   const swatch = h('span', { class: 'swatch big', 'aria-hidden': 'true' });
   swatch.style.setProperty('--swatch', factionColour(me));
@@ -119,7 +122,7 @@ export function mount(root, ctx) {
 
   const reportSec = sec('sec-report', 'Turn reports', 'area-report', reports.el);
 
-  replace(root, h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me }, banner.el, bar, endBanner, reviewNote, nav, grid, reportSec));
+  replace(root, h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me }, banner.el, bar, lobbyNote, endBanner, reviewNote, nav, grid, reportSec));
 
   function updateBar() {
     const v = store.view;
@@ -131,9 +134,11 @@ export function mount(root, ctx) {
     score.textContent = v.scores?.[me] !== undefined ? num(v.scores[me], 1) : '–';
     const isReady = v.ready.includes(me);
     const ended = v.phase === 'ended';
-    readyBtn.disabled = isReady || ended || readyBusy;
+    const lobby = v.phase === 'lobby';
+    lobbyNote.hidden = !lobby;
+    readyBtn.disabled = isReady || ended || lobby || readyBusy;
     readyBtn.setAttribute('aria-pressed', isReady ? 'true' : 'false');
-    readyBtn.textContent = ended ? 'Game over' : isReady ? 'Ready ✓' : readyBusy ? 'Sending…' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
+    readyBtn.textContent = ended ? 'Game over' : lobby ? 'Waiting for the start' : isReady ? 'Ready ✓' : readyBusy ? 'Sending…' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
     replace(readyList, ended ? null : ['Ready: ', sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => {
       const r = v.ready.includes(f.id);
       const bot = v.bots?.[f.id];

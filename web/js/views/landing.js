@@ -133,6 +133,15 @@ export function mount(root, ctx) {
     adminInput,
     h('p', { class: 'hint' }, 'This server only lets its administrators create games.'));
   const createBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-create' }, 'Create the game');
+  /** @param {string} value @param {string} label @param {string} hint */
+  const startOption = (value, label, hint) => h('label', { class: 'radio-row' },
+    h('input', { type: 'radio', name: 'create-start', value, checked: value === 'lobby', 'data-testid': `create-start-${value}` }),
+    h('span', null, h('strong', null, label), h('span', { class: 'hint' }, ` ${hint}`)));
+  const startBox = h('fieldset', { class: 'field' },
+    h('legend', null, 'When the game starts'),
+    startOption('lobby', 'When I press Start', '(recommended) The game waits in a lobby while students join; no clock runs.'),
+    startOption('when_seated', 'When every faction has a player', 'or a bot: it then starts by itself.'),
+    startOption('now', 'At once', 'The first briefing and its clock begin now.'));
 
   const createForm = h('form', { class: 'panel', 'data-testid': 'create-form', 'aria-labelledby': 'create-title', novalidate: true },
     h('h2', { id: 'create-title' }, 'Run a game as Control'),
@@ -151,6 +160,7 @@ export function mount(root, ctx) {
           h('th', { scope: 'col' }, 'Played by'),
           h('th', { scope: 'col' }, 'Team size'))),
         factionTable)),
+    startBox,
     h('details', { class: 'field' },
       h('summary', null, 'More options'),
       h('div', { class: 'field' }, h('label', { for: 'create-seed' }, 'Random seed (optional)'), seedInput,
@@ -233,7 +243,8 @@ export function mount(root, ctx) {
       teamSizes[f] = n;
     }
     /** @type {any} */
-    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes };
+    const start = /** @type {HTMLInputElement | null} */ (startBox.querySelector('input[name="create-start"]:checked'))?.value || 'lobby';
+    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start };
     if (seedInput.value.trim()) {
       const seed = Number(seedInput.value);
       if (!Number.isSafeInteger(seed) || seed < 0) { showError(createErr, 'The seed is a whole number from 0 to 2^53.'); seedInput.focus(); return; }

@@ -56,6 +56,10 @@ export function mount(root, ctx) {
   const cards = h('div', { 'data-testid': 'event-cards' });
   const agreements = h('ul', { class: 'plain-list', 'data-testid': 'public-agreements' });
   const ended = h('div', { class: 'panel ended', hidden: true });
+  const lobby = h('div', { class: 'panel projector-lobby', 'data-testid': 'projector-lobby', hidden: true },
+    h('h2', null, 'Join the game now'),
+    h('p', null, code ? `Scan the QR code or open the link and enter the code ${code}. The game begins when your facilitator presses Start.`
+      : 'The game begins when the facilitator presses Start.'));
   const mapBox = h('div', { class: 'map-box projector-map' }, h('p', { class: 'muted' }, 'Loading the map…'));
   /** @type {{el: Element, update: (view: any) => void, list?: HTMLElement} | null} */
   let map = null;
@@ -64,7 +68,7 @@ export function mount(root, ctx) {
     h('div', { class: 'panel projector-top' },
       h('h1', null, sc.title),
       clock.el, tension.el),
-    ended,
+    lobby, ended,
     h('div', { class: 'projector-grid' },
       h('section', { class: 'panel', 'aria-labelledby': 'pj-map-h' }, h('h2', { id: 'pj-map-h', class: 'visually-hidden' }, 'Map'), mapBox),
       h('div', null,
@@ -80,6 +84,7 @@ export function mount(root, ctx) {
     clock.update();
     tension.update();
     conn.update();
+    lobby.hidden = v.phase !== 'lobby';
     if (map) map.update(v);
     const key = JSON.stringify([v.messages.length, v.briefings.length, v.annotations.length, v.agreements, v.reports.length, v.phase, v.round]);
     if (key === lastKey) return;
