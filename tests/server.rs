@@ -138,6 +138,7 @@ async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut ServeConfig)) -> App {
         web_dir: None,
         max_connections: 18_000,
         scenarios: Vec::new(),
+        public_url: None,
     };
     let mut config = config;
     adjust(&mut config);
@@ -2229,7 +2230,10 @@ async fn a_new_game_waits_in_its_lobby_until_control_presses_start() {
         deadline >= before + 1000,
         "the deadline counts from Start: {deadline} vs {before}"
     );
-    assert_eq!(control.refused(json!({"type": "start"})).await, "wrong_phase");
+    assert_eq!(
+        control.refused(json!({"type": "start"})).await,
+        "wrong_phase"
+    );
     app.stop().await.cleanup().await;
 }
 
@@ -2268,6 +2272,63 @@ fn crate_now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_links_use_the_public_url_or_else_say_where_students_can_go() {
+    // Listening on loopback (as tests do) and opened there: no address to offer students.
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let (st, info) = http(addr, "GET", "/api/server", None, None).await;
+    assert_eq!(st, 200, "{info}");
+    assert_eq!(info["public_url"], Value::Null, "{info}");
+    assert_eq!(info["reachable"], json!([]), "{info}");
+    assert_eq!(info["join_base"], json!(format!("http://{addr}")), "{info}");
+    app.stop().await.cleanup().await;
+
+    // With a public URL, links and the QR code are built on it whatever the browser used.
+    let app = spawn_app_with(Db::sqlite(), |c| {
+        c.public_url = Some("https://detente.school.example/".into())
+    })
+    .await;
+    let addr = app.addr;
+    let (st, info) = http(addr, "GET", "/api/server", None, None).await;
+    assert_eq!(st, 200, "{info}");
+    assert_eq!(
+        info["public_url"], "https://detente.school.example",
+        "{info}"
+    );
+    assert_eq!(
+        info["join_base"], "https://detente.school.example",
+        "{info}"
+    );
+    let g = create_game(addr, json!({})).await;
+    let with_base = |base: &str| {
+        let link = format!("{base}/join/{}", g.code);
+        qrcode::QrCode::new(link.as_bytes())
+            .expect("qr")
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(240, 240)
+            .quiet_zone(true)
+            .build()
+    };
+    let (st, svg) = try_http(
+        addr,
+        "GET",
+        &format!("/api/join/{}/qr.svg", g.code),
+        None,
+        None,
+    )
+    .await
+    .expect("qr");
+    assert_eq!(st, 200);
+    let svg = svg.as_str().map(str::to_owned).unwrap_or_default();
+    assert_eq!(
+        svg,
+        with_base("https://detente.school.example"),
+        "the QR code encodes the public URL's join link"
+    );
+    app.stop().await.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -2839,6 +2900,7 @@ async fn spawn_app_at(db: Db, url: String) -> App {
         web_dir: None,
         max_connections: 18_000,
         scenarios: Vec::new(),
+        public_url: None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(detente::serve::serve(config, listener, async move {

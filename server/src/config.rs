@@ -8,6 +8,12 @@ pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "DETENTE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// The address students' devices open, e.g. `http://192.168.1.20:8080` or
+    /// `https://detente.school.example`: join links and QR codes are built on it. Without it
+    /// they use the address the browser used, or, when that is this computer's loopback
+    /// address, the machine's first network address.
+    #[arg(long, env = "DETENTE_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Database: `postgres://…` for Postgres, `sqlite://FILE` for SQLite. Default: a SQLite
     /// file under ./detente-data/, created on first run.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]

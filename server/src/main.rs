@@ -95,11 +95,16 @@ fn serve(config: detente::config::ServeConfig) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let reach = detente::http::reach::Reach::new(config.public_url.as_deref(), addr)
+            .map_err(anyhow::Error::msg)?;
         println!(
-            "Détente is serving on http://{} (database: {})",
-            listener.local_addr()?,
+            "Détente is serving on http://{addr} (database: {})",
             detente::config::redact_url(&config.database_url())
         );
+        for line in reach.announcement(addr) {
+            println!("{line}");
+        }
         detente::serve::serve(config, listener, detente::serve::signal()).await
     })
 }

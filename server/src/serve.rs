@@ -78,6 +78,9 @@ async fn run<S: Store>(
         tracing::warn!(error = %e, "could not revive live games");
         0
     });
+    let addr = listener.local_addr()?;
+    let reach = crate::http::reach::Reach::new(config.public_url.as_deref(), addr)
+        .map_err(anyhow::Error::msg)?;
     let state = Arc::new(AppState {
         registry: registry.clone(),
         config: HttpConfig {
@@ -88,14 +91,14 @@ async fn run<S: Store>(
                 None => crate::http::web::WebSource::Embedded,
             },
             max_sockets: config.max_connections,
+            reach: reach.clone(),
         },
         shutdown: stop_rx,
         joins: crate::http::limit::AddrLimiter::joins(),
         creations: crate::http::limit::AddrLimiter::creations(),
         presence: Default::default(),
     });
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, store = store.kind(), revived, "serving");
+    tracing::info!(%addr, store = store.kind(), revived, public_url = ?reach.public_url, reachable = ?reach.reachable, "serving");
     accept_loop(
         listener,
         router(state),

@@ -609,7 +609,10 @@ fn a_game_in_the_lobby_has_no_clock_until_control_starts_it() {
     p.now = T0 + 3_600_000;
     assert!(p.ok(&Seat::System, Command::Tick {}).is_empty());
     let ctx = p.ctx();
-    assert!(bots::play_bots(&mut p.game, &ctx).is_empty(), "bots wait too");
+    assert!(
+        bots::play_bots(&mut p.game, &ctx).is_empty(),
+        "bots wait too"
+    );
     // Nothing that belongs to a round can happen; people may talk and Control may set up.
     for (seat, cmd) in [
         (ru(), Command::Ready {}),

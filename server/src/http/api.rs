@@ -739,8 +739,48 @@ pub async fn scenario<S: Store>(
         })
 }
 
-/// A QR code of the join link, for the projector: `<origin>/join/<code>`, where the origin is
-/// the address the browser used to reach this server.
+/// Where students' devices can reach this server.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ServerInfo {
+    /// The server's `--public-url`, if it has one.
+    pub public_url: Option<String>,
+    /// The base of join links for this request: the public URL; else the address the browser
+    /// used, unless that is this computer's loopback address, in which case the machine's
+    /// first network address (when it listens on one).
+    pub join_base: String,
+    /// `http://<address>:<port>` for each of the machine's addresses other devices may use
+    /// (empty with a public URL, and when the server listens on a loopback address only).
+    pub reachable: Vec<String>,
+}
+
+/// Where students can reach this server.
+///
+/// The console and the projector build join links on `join_base`, and warn when the page was
+/// opened on an address students' devices cannot reach.
+#[utoipa::path(
+    get,
+    path = "/api/server",
+    tag = "games",
+    responses((status = 200, description = "Reachability.", body = ServerInfo))
+)]
+pub async fn server_info<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+) -> Json<ServerInfo> {
+    let reach = &st.config.reach;
+    Json(ServerInfo {
+        public_url: reach.public_url.clone(),
+        join_base: reach.join_base(&headers),
+        reachable: if reach.public_url.is_some() {
+            Vec::new()
+        } else {
+            reach.reachable.clone()
+        },
+    })
+}
+
+/// A QR code of the join link, for the projector: `<base>/join/<code>`, on the same base as
+/// `GET /api/server`'s `join_base`.
 #[utoipa::path(
     get,
     path = "/api/join/{code}/qr.svg",
@@ -751,7 +791,8 @@ pub async fn scenario<S: Store>(
         (status = 422, description = "Not a join code (`invalid`).", body = ErrorBody),
     )
 )]
-pub async fn join_qr(
+pub async fn join_qr<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
@@ -763,22 +804,7 @@ pub async fn join_qr(
             "a join code is 6 letters and digits",
         )
     })?;
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    let link = format!("{scheme}://{host}/join/{code}");
+    let link = format!("{}/join/{code}", st.config.reach.join_base(&headers));
     let qr = qrcode::QrCode::new(link.as_bytes()).map_err(ApiError::internal)?;
     let svg = qr
         .render::<qrcode::render::svg::Color<'_>>()

@@ -6,6 +6,7 @@ mod api;
 pub mod limit;
 pub mod openapi;
 pub mod presence;
+pub mod reach;
 pub mod web;
 mod ws;
 
@@ -30,6 +31,8 @@ pub struct HttpConfig {
     pub web: web::WebSource,
     /// Most WebSockets open at once; past it, upgrades get 503.
     pub max_sockets: usize,
+    /// Where students' devices can reach this server (join links, QR codes).
+    pub reach: reach::Reach,
 }
 
 pub struct AppState<S: Store> {
@@ -53,7 +56,8 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/metrics", get(metrics::<S>))
         .route("/api/scenarios", get(api::scenarios::<S>))
         .route("/api/scenarios/{id}", get(api::scenario::<S>))
-        .route("/api/join/{code}/qr.svg", get(api::join_qr))
+        .route("/api/join/{code}/qr.svg", get(api::join_qr::<S>))
+        .route("/api/server", get(api::server_info::<S>))
         .route("/api/games/{id}/seats", get(api::seats::<S>))
         .route(
             "/api/games/{id}/seats/{seat_id}",

@@ -8,7 +8,8 @@
 //! Schema 2020-12, which is what schemars writes.)
 
 use super::api::{
-    self, CreateGame, Created, Export, Join, Joined, MoveSeat, ScenarioInfo, SeatEntry, Summary,
+    self, CreateGame, Created, Export, Join, Joined, MoveSeat, ScenarioInfo, SeatEntry, ServerInfo,
+    Summary,
 };
 use super::ErrorBody;
 use crate::engine::view::SeatReport;
@@ -51,6 +52,7 @@ schemars_component!(
     SeatReport,
     SeatEntry,
     MoveSeat,
+    ServerInfo,
     ErrorBody<'_>,
 );
 
@@ -66,6 +68,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<SeatReport>();
     generator.subschema_for::<SeatEntry>();
     generator.subschema_for::<MoveSeat>();
+    generator.subschema_for::<ServerInfo>();
     generator.subschema_for::<ErrorBody<'static>>();
 }
 
@@ -155,6 +158,7 @@ impl utoipa::Modify for Tokens {
         api::scenarios,
         api::scenario,
         api::join_qr,
+        api::server_info,
         api::seats,
         api::move_seat,
         websocket,
@@ -350,6 +354,7 @@ mod tests {
             web_dir: None,
             max_connections: 18_000,
             scenarios: Vec::new(),
+            public_url: None,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(crate::serve::serve(config, listener, async move {
