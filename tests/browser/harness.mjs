@@ -29,10 +29,14 @@ export function freePort() {
 
 /** The `detente` server under test: the embedded client (no --web-dir), SQLite in a temp dir. */
 export class Server {
-  /** @param {{bin: string, dir: string}} opts */
-  constructor({ bin, dir }) {
+  /**
+   * @param {{bin: string, dir: string, extraArgs?: (port: number) => string[]}} opts
+   *   `extraArgs`: more `serve` flags, given the port (e.g. a public URL on it).
+   */
+  constructor({ bin, dir, extraArgs }) {
     this.bin = bin;
     this.dir = dir;
+    this.extraArgs = extraArgs || (() => []);
     this.port = 0;
     /** @type {import('node:child_process').ChildProcess | null} */
     this.proc = null;
@@ -64,6 +68,7 @@ export class Server {
       'serve',
       '--addr', `127.0.0.1:${this.port}`,
       '--database-url', `sqlite://${path.join(this.dir, 'd.db')}`,
+      ...this.extraArgs(this.port),
     ];
     // Only for working on the tests against files being edited; the suite tests the embedded copy.
     if (process.env.TEST_WEB_DIR) args.push('--web-dir', process.env.TEST_WEB_DIR);

@@ -3,8 +3,10 @@
 // order and share one game (`game` below), played by Control and three factions, each in its
 // own browser context (its own localStorage: one person each).
 
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { assert, axe, sleep } from './harness.mjs';
+import { assert, axe, sleep, Server } from './harness.mjs';
 
 /** @typedef {{server: import('./harness.mjs').Server, browser: import('playwright-core').Browser, runner: import('./harness.mjs').Runner, shots: string}} Ctx */
 /** @typedef {import('playwright-core').Page} Page */
@@ -250,6 +252,11 @@ export const tests = [
       for (const [f, name] of [['russia', 'Anna'], ['us_nato', XSS.name], ['csto', 'Dana']]) {
         await cp.locator(`${tid('lobby-factions')} li[data-faction="${f}"]`, { hasText: name }).waitFor({ timeout: 8000 });
       }
+      // The server listens on 127.0.0.1 only and Control opened it there: the console says
+      // plainly that students cannot join, and how to serve the class.
+      const warning = await cp.locator(tid('reach-warning')).textContent();
+      assert(/Students cannot join yet/.test(warning || '') && /--addr 0\.0\.0\.0:/.test(warning || ''),
+        `the console warns that students cannot reach a loopback server: ${warning}`);
       await shot(ctx, cp, 'console-lobby');
       await accessible(ctx, cp, 'console-lobby');
       await shot(ctx, russia.page, 'desk-lobby');
@@ -617,6 +624,63 @@ export const tests = [
       await rp.emulateMedia({ media: 'screen' });
       await rp.setViewportSize(LAPTOP);
       clean(g.control, g.russia, g.us_nato, g.csto);
+    },
+  },
+  {
+    name: 'a class through the public URL: the join link and QR code point there; a student joins by the link',
+    async run(ctx) {
+      // A second server, given a public URL (here "localhost", another name for this machine,
+      // standing in for the classroom address).
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detente-public-'));
+      const server = new Server({ bin: ctx.server.bin, dir, extraArgs: (port) => ['--public-url', `http://localhost:${port}/`] });
+      await server.start();
+      try {
+        const base = `http://localhost:${server.port}`;
+        const info = await server.api('GET', '/api/server');
+        assert(info.public_url === base && info.join_base === base, `the server reports its public URL: ${JSON.stringify(info)}`);
+        const made = await server.api('POST', '/api/games', { name: 'Teacher', bots: { us_nato: 'dove', csto: 'dove' } });
+        const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Teacher', join_code: made.join_code };
+        const context = await ctx.browser.newContext({ viewport: LAPTOP });
+        try {
+          await context.addInitScript(([key, id, s]) => {
+            const all = JSON.parse(localStorage.getItem(key) || '{}');
+            if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
+          }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
+          const page = await context.newPage();
+          // Control opens the console on this computer's own address, as the README says.
+          await page.goto(server.url(`/game/${made.game_id}`));
+          await page.locator(tid('console')).waitFor();
+          const link = `${base}/join/${made.join_code}`;
+          await page.waitForFunction(([t, l]) => /** @type {HTMLInputElement|null} */ (document.querySelector(`[data-testid="${t}"]`))?.value === l,
+            /** @type {[string, string]} */ (['join-link', link]), { timeout: 5000 });
+          assert(await page.locator(tid('reach-warning')).count() === 0, 'no warning with a public URL');
+          await shot(ctx, page, 'console-public-url');
+          // The projector shows the same link.
+          const projector = await context.newPage();
+          await projector.goto(server.url(`/game/${made.game_id}/projector`));
+          await projector.locator(tid('join-url')).filter({ hasText: link }).waitFor();
+          await projector.locator(tid('projector-lobby')).waitFor();
+          await shot(ctx, projector, 'projector-lobby');
+          await accessible(ctx, projector, 'projector-lobby');
+        } finally {
+          await context.close();
+        }
+        // A student opens the join link on "another device" and joins Russia.
+        const student = await ctx.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+        try {
+          const page = await student.newPage();
+          await page.goto(`${base}/join/${made.join_code}`);
+          await page.locator(tid('join-name')).fill('Sasha');
+          await page.locator(tid('join-faction-russia')).check();
+          await page.locator(tid('landing-join')).click();
+          await page.locator(tid('desk')).waitFor();
+          await phase(page, 'lobby');
+        } finally {
+          await student.close();
+        }
+      } finally {
+        await server.stop();
+      }
     },
   },
   {

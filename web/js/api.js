@@ -184,6 +184,14 @@ export function setSeat(gameId, token, seatId, body) {
 }
 
 /**
+ * `GET /api/server`: where students' devices can reach this server.
+ * @returns {Promise<{public_url: string | null, join_base: string, reachable: string[]}>}
+ */
+export function serverInfo() {
+  return call('GET', '/api/server');
+}
+
+/**
  * URL of the SVG QR code of a join link (for `<img src>`).
  * @param {string} code
  */

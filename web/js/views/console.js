@@ -33,7 +33,7 @@ import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
 import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries, indexValue } from '../components/explain.js';
-import { ensureStyles, factionLabel, statusClass, afterLink, joinLink } from './viewkit.js';
+import { ensureStyles, factionLabel, statusClass, afterLink, joinLink, loadReach, reachWarning } from './viewkit.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 /** The least time a console button stays disabled after a click (double clicks). */
@@ -109,7 +109,7 @@ export function mount(root, ctx) {
     type: 'button', class: 'button small', 'data-testid': 'copy-join-link',
     onclick: async () => {
       try {
-        await navigator.clipboard.writeText(joinUrl);
+        await navigator.clipboard.writeText(joinInput.value);
         copyMsg.textContent = 'Copied.';
       } catch {
         joinInput.focus();
@@ -119,6 +119,13 @@ export function mount(root, ctx) {
     },
   }, 'Copy link');
   const tension = createTensionMeter(store);
+  // Where students can reach the server: the join link may move to a network address, and a
+  // page opened on this computer's own address says so.
+  const reachBox = h('div', { 'data-testid': 'reach' });
+  loadReach().then((info) => {
+    if (code) joinInput.value = joinLink(code);
+    replace(reachBox, reachWarning(info));
+  });
   const endedBox = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
 
   const top = h('div', { class: 'panel console-top' },
@@ -677,7 +684,7 @@ export function mount(root, ctx) {
       ['sec-reports', 'Turn reports']].map(([id, label]) => h('a', { href: `#${id}` }, label)));
 
   replace(root, h('div', { class: 'console', 'data-testid': 'console' },
-    top, lobbySec, endedBox, nav,
+    top, reachBox, lobbySec, endedBox, nav,
     h('div', { class: 'console-grid' },
       h('div', { class: 'console-col' }, controls, botsSec, eventsSec),
       h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec),

@@ -20,7 +20,7 @@ import { factionName, roundLabel, timeOfDay, statusText, endingText, num, andLis
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { loadMap } from '../components/loadmap.js';
-import { ensureStyles, publicView, swatch, statusClass, afterLink, joinLink } from './viewkit.js';
+import { ensureStyles, publicView, swatch, statusClass, afterLink, joinLink, loadReach, reachWarning } from './viewkit.js';
 
 const HEADLINES = 5;
 
@@ -48,9 +48,15 @@ export function mount(root, ctx) {
       h('div', null,
         h('p', { class: 'stat-label', id: 'pj-code-label' }, 'Join with the code'),
         h('p', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'pj-code-label' }, code),
-        h('p', { class: 'small' }, joinLink(code))))
+        h('p', { class: 'small', 'data-testid': 'join-url' }, joinLink(code))))
     : h('p', { class: 'muted' }, 'No join code for this seat.');
 
+  const reachBox = h('div', { 'data-testid': 'reach' });
+  loadReach().then((info) => {
+    const url = joinBox.querySelector('[data-testid="join-url"]');
+    if (url && code) url.textContent = joinLink(code);
+    replace(reachBox, reachWarning(info));
+  });
   const balance = h('p', { class: 'projector-balance', 'data-testid': 'public-balance' });
   const headlines = h('ol', { class: 'headlines', 'data-testid': 'headlines', 'aria-live': 'polite' });
   const cards = h('div', { 'data-testid': 'event-cards' });
@@ -68,7 +74,7 @@ export function mount(root, ctx) {
     h('div', { class: 'panel projector-top' },
       h('h1', null, sc.title),
       clock.el, tension.el),
-    lobby, ended,
+    reachBox, lobby, ended,
     h('div', { class: 'projector-grid' },
       h('section', { class: 'panel', 'aria-labelledby': 'pj-map-h' }, h('h2', { id: 'pj-map-h', class: 'visually-hidden' }, 'Map'), mapBox),
       h('div', null,

@@ -9,6 +9,54 @@
 
 import { h } from '../dom.js';
 import { factionColour, factionName, getScenario } from '../format.js';
+import { serverInfo } from '../api.js';
+
+/** The base of join links, from the server once it has said (`GET /api/server`). */
+let joinBase = '';
+/** @type {{public_url: string | null, join_base: string, reachable: string[]} | null} */
+let reach = null;
+
+/**
+ * Asks the server where students can reach it (once per page); join links use the answer.
+ * @returns {Promise<typeof reach>}
+ */
+export async function loadReach() {
+  if (reach) return reach;
+  try {
+    reach = await serverInfo();
+    joinBase = reach.join_base;
+  } catch {
+    reach = null;
+  }
+  return reach;
+}
+
+/** Whether this page was opened on an address only this computer can reach. */
+export function onLoopback() {
+  const host = location.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * A plain warning when students cannot reach the address this page was opened on, with the
+ * address they can use (or how to serve the class); null when there is nothing to say.
+ * @param {typeof reach} info
+ */
+export function reachWarning(info) {
+  if (!info || info.public_url || !onLoopback()) return null;
+  if (info.reachable.length) {
+    return h('div', { class: 'panel reach-warning', role: 'note', 'data-testid': 'reach-warning' },
+      h('strong', null, `Students cannot open ${location.host}: it is this computer’s own address. `),
+      'They use ', h('code', null, info.join_base),
+      ' instead; the join link and the QR code point there (devices on the same network).',
+      info.reachable.length > 1 ? ` Other addresses of this computer: ${info.reachable.slice(1).join(', ')}.` : null);
+  }
+  return h('div', { class: 'panel reach-warning danger', role: 'alert', 'data-testid': 'reach-warning' },
+    h('strong', null, 'Students cannot join yet. '),
+    `This server listens on this computer only (${location.host}). Stop it and start it again with `,
+    h('code', null, `detente serve --addr 0.0.0.0:${location.port || '80'}`),
+    ', then give students the address it prints (README, “Running a class”).');
+}
 
 /** Adds `<link rel="stylesheet" href="/css/views.css">` to the head once (CSP: style-src 'self'). */
 export function ensureStyles() {
@@ -107,5 +155,5 @@ export function afterLink(gameId) {
  * @param {string} code
  */
 export function joinLink(code) {
-  return `${location.origin}/join/${encodeURIComponent(code)}`;
+  return `${joinBase || location.origin}/join/${encodeURIComponent(code)}`;
 }
