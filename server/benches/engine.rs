@@ -31,6 +31,7 @@ fn benches(c: &mut Criterion) {
     let order = Command::SubmitOrder {
         action: "iskander_kaliningrad".into(),
         quantity: 1,
+        confirm_breach: false,
     };
     c.bench_function("apply one command (submit an order)", |b| {
         b.iter_batched(
@@ -62,6 +63,7 @@ fn benches(c: &mut Criterion) {
             &Command::SubmitOrder {
                 action: action.into(),
                 quantity: 1,
+                confirm_breach: true,
             },
             &Ctx::at(0),
         );

@@ -350,6 +350,18 @@ export const tests = [
       const text = await warning.textContent();
       assert(/clause 1/i.test(text || '') && /Moscow accord/.test(text || ''), `the warning names the clause and agreement: "${text}"`);
       const before = await rp.locator(tid('budget-left')).textContent();
+      // Enter on Order, then Enter again: the server refuses the breach until it is confirmed,
+      // the confirmation opens with the focus on Cancel, and the second Enter cancels.
+      await row.locator(tid('order-submit')).focus();
+      await rp.keyboard.press('Enter');
+      await row.locator(tid('order-breach-warning')).waitFor();
+      const focused = await rp.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+      assert(focused === 'order-cancel', `the focus is on Cancel, not on "Order anyway" (${focused})`);
+      await rp.keyboard.press('Enter');
+      await row.locator(tid('order-breach-warning')).waitFor({ state: 'hidden' });
+      await sleep(300);
+      assert(await rp.locator(`${tid('order-item')}[data-action="iskander_kaliningrad"]`).count() === 0,
+        'Enter, Enter placed no breaching order');
       await row.locator(tid('order-submit')).click();
       await row.locator(tid('order-confirm')).click();
       await rp.locator(`${tid('order-item')}[data-action="iskander_kaliningrad"]`).waitFor();

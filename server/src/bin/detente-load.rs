@@ -628,7 +628,11 @@ async fn player(
                                 order,
                                 quantity: if n % 8 < 4 { high } else { 1 },
                             },
-                            None => Command::SubmitOrder { action, quantity: 1 },
+                            None => Command::SubmitOrder {
+                                action,
+                                quantity: 1,
+                                confirm_breach: true,
+                            },
                         }
                     }
                     (_, _, open) => {

@@ -675,9 +675,11 @@ pub fn bot_commands(
                 STREAM_BOTS + 16 * fi + DRAW_ORDERS,
             );
             for o in plan_orders(game, &fc, &tp, faction, &mut rng) {
+                // A bot that breaks an agreement does so knowingly (plan_orders weighs it).
                 out.push(Command::SubmitOrder {
                     action: o.action,
                     quantity: o.quantity,
+                    confirm_breach: true,
                 });
             }
             out.push(Command::Ready {});

@@ -28,6 +28,9 @@ pub enum CommandError {
     Limit(String),
     #[error("malformed clause {clause}: {message}")]
     MalformedClause { clause: usize, message: String },
+    /// An order that would break standing agreements, sent without `confirm_breach`.
+    #[error("\"{action}\" would break {}: order it again with confirm_breach to break it knowingly", breaks.join("; "))]
+    WouldBreach { action: String, breaks: Vec<String> },
     #[error("{0}")]
     Invalid(String),
     #[error("the game has ended")]
@@ -47,6 +50,7 @@ impl CommandError {
             CommandError::Prerequisite(_) => "prerequisite",
             CommandError::Limit(_) => "limit",
             CommandError::MalformedClause { .. } => "malformed_clause",
+            CommandError::WouldBreach { .. } => "would_breach",
             CommandError::Invalid(_) => "invalid",
             CommandError::GameEnded => "game_ended",
         }

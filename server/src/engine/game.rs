@@ -406,7 +406,11 @@ impl Game {
                 }
                 Ok(vec![Event::ProposalWithdrawn { proposal: p.id }])
             }
-            Command::SubmitOrder { action, quantity } => {
+            Command::SubmitOrder {
+                action,
+                quantity,
+                confirm_breach,
+            } => {
                 let f = self.acting_faction(seat, "give orders")?;
                 self.need_phase(Phase::Orders, "orders are given in the orders phase")?;
                 let order = Order {
@@ -415,6 +419,18 @@ impl Game {
                     quantity: *quantity,
                 };
                 self.check_orders(f, None, Some(&order))?;
+                if !confirm_breach {
+                    let breaks = self.would_breach(f, action);
+                    if !breaks.is_empty() {
+                        return Err(CommandError::WouldBreach {
+                            action: self
+                                .scenario
+                                .action(action.as_str())
+                                .map_or_else(|| action.to_string(), |a| a.name.to_string()),
+                            breaks,
+                        });
+                    }
+                }
                 Ok(vec![Event::OrderSubmitted {
                     faction: f.clone(),
                     order,

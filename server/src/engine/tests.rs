@@ -164,10 +164,13 @@ fn chat(channel: Channel, text: &str) -> Command {
     }
 }
 
+/// An order, given knowingly even if it breaks an agreement (the refusal without
+/// confirmation has its own test).
 fn order(action: &str, quantity: u32) -> Command {
     Command::SubmitOrder {
         action: ActionId::from(action),
         quantity,
+        confirm_breach: true,
     }
 }
 
@@ -2142,6 +2145,22 @@ fn iskander_breach(seed: u64, inspections: bool, public: bool) -> Play {
         .order_warnings
         .contains_key(&ActionId::from("iskander_kaliningrad")));
     assert!(p.game.view(&us()).order_warnings.is_empty());
+    // Without confirmation the order is refused, naming the agreement and the clause; with it,
+    // it is placed.
+    let e = p.err(
+        &ru(),
+        Command::SubmitOrder {
+            action: ActionId::from("iskander_kaliningrad"),
+            quantity: 1,
+            confirm_breach: false,
+        },
+        "would_breach",
+    );
+    assert!(
+        e.to_string().contains("clause 1 of the Kaliningrad accord")
+            && e.to_string().contains("confirm_breach"),
+        "{e}"
+    );
     p.ok(&ru(), order("iskander_kaliningrad", 1));
     p
 }
@@ -2652,8 +2671,8 @@ fn faction_command(f: Option<FactionId>) -> BoxedStrategy<Command> {
         1 => (proposal_id(), terms_strategy(f.clone()))
             .prop_map(|(proposal, terms)| Command::Counter { proposal, terms }),
         1 => proposal_id().prop_map(|proposal| Command::Withdraw { proposal }),
-        7 => (own_action_id(f), quantity())
-            .prop_map(|(action, quantity)| Command::SubmitOrder { action, quantity }),
+        7 => (own_action_id(f), quantity(), any::<bool>())
+            .prop_map(|(action, quantity, confirm_breach)| Command::SubmitOrder { action, quantity, confirm_breach }),
         1 => (order_id(), quantity())
             .prop_map(|(order, quantity)| Command::AmendOrder { order, quantity }),
         1 => order_id().prop_map(|order| Command::WithdrawOrder { order }),
@@ -2818,7 +2837,11 @@ fn orders_batch() -> BoxedStrategy<Vec<Step>> {
                 .into_iter()
                 .map(|(action, quantity)| Step {
                     seat: Seat::Faction(f.clone()),
-                    cmd: Command::SubmitOrder { action, quantity },
+                    cmd: Command::SubmitOrder {
+                        action,
+                        quantity,
+                        confirm_breach: true,
+                    },
                     dt_ms: 500,
                 })
                 .collect();

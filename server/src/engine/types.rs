@@ -361,6 +361,10 @@ pub enum Command {
         action: ActionId,
         #[serde(default = "one")]
         quantity: u32,
+        /// The faction knows the order breaks a standing agreement and gives it anyway;
+        /// without it such an order is refused with `would_breach`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        confirm_breach: bool,
     },
     AmendOrder {
         order: u32,
@@ -694,7 +698,8 @@ mod wire_tests {
             c,
             Command::SubmitOrder {
                 action: "iskander_kaliningrad".into(),
-                quantity: 2
+                quantity: 2,
+                confirm_breach: false,
             }
         );
         let c: Command = serde_json::from_str(

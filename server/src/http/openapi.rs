@@ -247,6 +247,7 @@ mod tests {
             ("get", "/api/scenarios"),
             ("get", "/api/scenarios/{id}"),
             ("get", "/api/join/{code}/qr.svg"),
+            ("get", "/api/server"),
             ("get", "/api/games/{id}/seats"),
             ("put", "/api/games/{id}/seats/{seat_id}"),
             ("get", "/api/openapi.json"),

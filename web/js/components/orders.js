@@ -31,6 +31,11 @@ export function createOrders({ store }) {
   const qty = new Map();
   /** Actions whose breach warning is being confirmed. @type {Set<string>} */
   const confirming = new Set();
+  /** The server refused an order as a breach: the action whose "Cancel" gets the focus. */
+  let focusCancel = '';
+  /** Per action, the server's words when it refused an order as a breach. */
+  /** @type {Map<string, string>} */
+  const breachText = new Map();
   /** Errors per row key. @type {Map<string, any>} */
   const errors = new Map();
   /** Rows whose command is on its way. @type {Set<string>} */
@@ -89,13 +94,29 @@ export function createOrders({ store }) {
     try {
       const ack = await store.command(cmd);
       confirming.delete(cmd.action);
+      breachText.delete(cmd.action);
       if (cmd.type === 'submit_order') qty.delete(cmd.action);
       await store.caughtUp(ack.seq);
     } catch (x) {
-      errors.set(key, x);
+      const e = /** @type {any} */ (x);
+      if (e?.code === 'would_breach' && cmd.type === 'submit_order') {
+        // The server decides what breaks an agreement: its refusal opens the confirmation,
+        // whatever this page knew when the button was pressed.
+        confirming.add(cmd.action);
+        breachText.set(cmd.action, e.message || '');
+        focusCancel = cmd.action;
+      } else {
+        errors.set(key, x);
+      }
     }
     busy.delete(key);
     render(true);
+    if (focusCancel) {
+      // Never the "Order anyway" button: Enter, Enter must not confirm a breach.
+      const c = el.querySelector(`[data-testid="order-action-${CSS.escape(focusCancel)}"] [data-testid="order-cancel"]`);
+      focusCancel = '';
+      if (c instanceof HTMLElement) { c.focus(); return; }
+    }
     if (rowSel && !el.contains(document.activeElement)) {
       const r = el.querySelector(rowSel);
       const again = r && (r.querySelector(`[data-testid="${CSS.escape(ctlId || '')}"]:not(:disabled)`)
@@ -178,16 +199,10 @@ export function createOrders({ store }) {
       if (errors.has(k)) showError(err, errors.get(k));
       const hint = h('span', { class: ['small', affordable ? 'muted' : 'negative'], 'aria-live': 'polite' },
         affordable ? `leaves ${num(leftB - cost.b)} budget, ${num(leftC - cost.c)} capital` : 'over budget');
-      const submit = () => {
-        if (warn.length && !confirming.has(a.id)) {
-          confirming.add(a.id);
-          render(true);
-          const c = el.querySelector(`[data-testid="order-action-${CSS.escape(a.id)}"] [data-testid="order-confirm"]`);
-          if (c instanceof HTMLElement) c.focus();
-          return;
-        }
+      /** @param {boolean} knowingly the faction confirmed the breach */
+      const submit = (knowingly) => {
         const n = Math.round(Number(qty.get(a.id) ?? '1')) || 1;
-        run({ type: 'submit_order', action: a.id, quantity: n }, k);
+        run({ type: 'submit_order', action: a.id, quantity: n, ...(knowingly ? { confirm_breach: true } : {}) }, k);
       };
       const inDraft = draft.filter((/** @type {any} */ o) => o.action === a.id).reduce((/** @type {number} */ n, /** @type {any} */ o) => n + o.quantity, 0);
       const full = inDraft >= (a.max_per_round ?? 1);
@@ -207,10 +222,10 @@ export function createOrders({ store }) {
         warn.length ? h('p', { class: 'warning', 'data-testid': 'order-warning' }, `⚠ An order of this breaks ${warn.join('; ')}.`) : null,
         confirming.has(a.id)
           ? h('div', { class: 'confirm', role: 'group', 'aria-label': 'Confirm an order that breaks an agreement' },
-            h('p', null, `Order it anyway? This breaks ${warn.join('; ')}. A detected breach costs trust and political capital.`),
+            h('p', { 'data-testid': 'order-breach-warning' }, `Order it anyway? ${warn.length ? `This breaks ${warn.join('; ')}.` : breachText.get(a.id) || 'This breaks an agreement in force.'} A detected breach costs trust and political capital.`),
             h('div', { class: 'actions' },
-              h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', disabled: busy.has(k), onclick: submit }, 'Order anyway'),
-              h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); render(true); } }, 'Cancel')))
+              h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); breachText.delete(a.id); render(true); } }, 'Cancel'),
+              h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', disabled: busy.has(k), onclick: () => submit(true) }, 'Order anyway')))
           : null,
         h('div', { class: 'actions' },
           h('label', { for: qid }, 'Quantity'),
@@ -227,7 +242,7 @@ export function createOrders({ store }) {
           }),
           h('button', {
             type: 'button', class: 'button primary small', disabled: !isOrders || full || busy.has(k), 'data-testid': 'order-submit',
-            'aria-describedby': `an-${a.id}`, onclick: submit,
+            'aria-describedby': `an-${a.id}`, onclick: () => submit(false),
           }, 'Order'),
           full ? h('span', { class: 'small muted' }, `${inDraft} in your draft: the limit for this round`) : hint),
         err);
