@@ -2243,11 +2243,40 @@ async fn a_game_that_starts_when_seated_starts_when_the_last_faction_is_taken() 
     let addr = app.addr;
     let g = create_game(
         addr,
-        json!({"start": "when_seated", "bots": {"csto": "dove"}}),
+        json!({"start": "when_seated", "bots": {"csto": "dove"}, "title": "Year 11, period 3"}),
     )
     .await;
     let ru_token = join(addr, &g.code, "Anna", "russia").await;
     let _observer = join_observer(addr, &g.code, "Olga").await;
+    // The join form's preview: the game's name and scenario, seats per faction (no names).
+    let (st, preview) = http(addr, "GET", &format!("/api/join/{}", g.code), None, None).await;
+    assert_eq!(st, 200, "{preview}");
+    assert_eq!(preview["title"], "Year 11, period 3", "{preview}");
+    assert_eq!(preview["scenario"], "missile-defence-2013", "{preview}");
+    assert_eq!(preview["phase"], "lobby", "{preview}");
+    let seats: Vec<(String, Value, u64)> = preview["factions"]
+        .as_array()
+        .expect("factions")
+        .iter()
+        .map(|f| {
+            (
+                f["faction"].as_str().unwrap_or("").to_owned(),
+                f["bot"].clone(),
+                f["players"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seats,
+        vec![
+            ("russia".into(), Value::Null, 1),
+            ("us_nato".into(), Value::Null, 0),
+            ("csto".into(), json!("dove"), 0)
+        ]
+    );
+    assert!(!preview.to_string().contains("Anna"), "no names: {preview}");
+    let (st, body) = http(addr, "GET", "/api/join/ZZZZZZ", None, None).await;
+    assert_eq!((st, body["code"].as_str()), (404, Some("unknown_code")));
     let (_, view) = summary(addr, &g.id, &ru_token).await;
     assert_eq!(view.phase, Phase::Lobby, "US/NATO has nobody yet");
     join(addr, &g.code, "Ben", "us_nato").await;

@@ -16,6 +16,7 @@ fn game_in(phase: Phase) -> Game {
         bots: BTreeMap::new(),
         team_sizes: BTreeMap::new(),
         start: detente::engine::StartMode::Now,
+        title: None,
     };
     let (mut g, _) = Game::create(scn, config, 0).expect("create");
     while g.phase != phase {

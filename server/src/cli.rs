@@ -189,6 +189,7 @@ pub fn play_game(
         bots: all,
         team_sizes: BTreeMap::new(),
         start: StartMode::Now,
+        title: None,
     };
     let ctx = Ctx::at(0);
     let (mut game, _) = Game::create(scenario, config, 0).map_err(|e| anyhow!("{e}"))?;

@@ -266,6 +266,7 @@ mod tests {
             bots,
             team_sizes: BTreeMap::new(),
             start: crate::engine::StartMode::Now,
+            title: None,
         };
         let (mut game, mut log) = Game::create(scenario, config, 0).expect("game");
         let seats: Vec<Seat> = game

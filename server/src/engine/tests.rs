@@ -65,6 +65,7 @@ fn config(seed: u64) -> GameConfig {
         bots: BTreeMap::new(),
         team_sizes: BTreeMap::new(),
         start: StartMode::Now,
+        title: None,
     }
 }
 

@@ -107,6 +107,9 @@ pub struct GameConfig {
     /// presses Start, or as soon as every faction has a player or a bot.
     #[serde(default, skip_serializing_if = "StartMode::is_now")]
     pub start: StartMode,
+    /// The game's name, as the facilitator gave it ("Year 11, period 3").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 /// When a game's first round begins (and its clock starts).

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 pub struct SeatView {
     pub seat: Seat,
     pub scenario: String,
+    /// The game's name, if the facilitator gave one.
+    pub title: Option<String>,
     pub round: u32,
     pub round_label: String,
     pub rounds: u32,
@@ -279,6 +281,7 @@ impl Game {
         SeatView {
             seat: seat.clone(),
             scenario: scn.id.clone(),
+            title: self.config.title.clone(),
             round: self.round,
             round_label: self.round_label().to_owned(),
             rounds: scn.rounds.len() as u32,

@@ -362,6 +362,7 @@ mod tests {
                 .collect(),
             team_sizes: Default::default(),
             start: crate::engine::StartMode::Now,
+            title: None,
         };
         let (game, events) =
             crate::engine::Game::create(scenario.clone(), config, now_ms()).expect("create");

@@ -73,6 +73,9 @@ pub struct CreateGame {
     /// Random seed (for reproducible exercises); random when absent.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The game's name, shown to everyone and on the join form: 1–60 characters.
+    #[serde(default)]
+    pub title: Option<String>,
     /// When the first round begins: `lobby` (the default: when Control sends `start`),
     /// `when_seated` (as soon as every faction has a player or a bot) or `now`.
     #[serde(default)]
@@ -175,6 +178,17 @@ pub async fn create_game<S: Store>(
         bots: req.bots,
         team_sizes: req.team_sizes,
         start: req.start.unwrap_or(StartMode::Lobby),
+        title: match req.title.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_name",
+                    "a game's title is up to 60 characters, without control characters",
+                ))
+            }
+            Some(t) => Some(t.to_owned()),
+        },
     };
     let (game, events) = Game::create(scenario.clone(), config, now)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
@@ -433,6 +447,109 @@ pub async fn join<S: Store>(
             name,
         }),
     ))
+}
+
+/// What the join form shows before a student picks a faction.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct JoinPreview {
+    /// The game's name, if it has one.
+    pub title: Option<String>,
+    pub scenario: String,
+    pub scenario_title: String,
+    pub phase: crate::engine::Phase,
+    /// 0-based.
+    pub round: u32,
+    pub factions: Vec<FactionSeats>,
+}
+
+/// One faction's seats, as the join form shows them (counts only, no names).
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct FactionSeats {
+    pub faction: FactionId,
+    pub name: String,
+    /// The bot playing it, if one does (it takes no people).
+    pub bot: Option<Temperament>,
+    pub players: u32,
+    pub team_size: u32,
+}
+
+/// The game a join code opens, before joining.
+///
+/// Its name, scenario and phase, and per faction whether a bot plays it and how many of its
+/// seats are taken. A wrong code counts against the same limit as `POST /api/join`.
+#[utoipa::path(
+    get,
+    path = "/api/join/{code}",
+    tag = "games",
+    params(("code" = String, Path, description = "A join code.")),
+    responses(
+        (status = 200, description = "The game behind the code.", body = JoinPreview),
+        (status = 404, description = "No game has that code (`unknown_code`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address; wait a minute (`rate_limited`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn join_preview<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Path(code): Path<String>,
+) -> Result<Json<JoinPreview>, ApiError> {
+    if !st.joins.allowed(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many wrong join codes from your address; wait a minute and check the code",
+        ));
+    }
+    let store = st.registry.store();
+    let row = match parse_join_code(&code) {
+        Some(code) => store.game_by_code(&code).await?,
+        None => None,
+    };
+    let Some(row) = row else {
+        st.joins.hit(peer.ip());
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_code",
+            "no game has that join code; check it with your facilitator",
+        ));
+    };
+    let handle = st.registry.get(row.id).await?;
+    let seats = store.seats(row.id).await?;
+    let preview = handle
+        .with_game(move |g, _| {
+            let scn = &g.scenario;
+            JoinPreview {
+                title: g.config.title.clone(),
+                scenario: scn.id.clone(),
+                scenario_title: scn.title.to_string(),
+                phase: g.phase,
+                round: g.round,
+                factions: scn
+                    .factions
+                    .iter()
+                    .map(|f| FactionSeats {
+                        faction: f.id.clone(),
+                        name: f.name.to_string(),
+                        bot: g.config.bots.get(&f.id).copied(),
+                        players: seats
+                            .iter()
+                            .filter(|s| {
+                                s.role == "faction" && s.faction.as_deref() == Some(f.id.as_str())
+                            })
+                            .count() as u32,
+                        team_size: g
+                            .config
+                            .team_sizes
+                            .get(&f.id)
+                            .copied()
+                            .unwrap_or(f.team_size),
+                    })
+                    .collect(),
+            }
+        })
+        .await?;
+    Ok(Json(preview))
 }
 
 /// The seat a bearer token belongs to.

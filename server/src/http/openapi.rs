@@ -8,8 +8,8 @@
 //! Schema 2020-12, which is what schemars writes.)
 
 use super::api::{
-    self, CreateGame, Created, Export, Join, Joined, MoveSeat, ScenarioInfo, SeatEntry, ServerInfo,
-    Summary,
+    self, CreateGame, Created, Export, Join, JoinPreview, Joined, MoveSeat, ScenarioInfo, SeatEntry,
+    ServerInfo, Summary,
 };
 use super::ErrorBody;
 use crate::engine::view::SeatReport;
@@ -53,6 +53,7 @@ schemars_component!(
     SeatEntry,
     MoveSeat,
     ServerInfo,
+    JoinPreview,
     ErrorBody<'_>,
 );
 
@@ -69,6 +70,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<SeatEntry>();
     generator.subschema_for::<MoveSeat>();
     generator.subschema_for::<ServerInfo>();
+    generator.subschema_for::<JoinPreview>();
     generator.subschema_for::<ErrorBody<'static>>();
 }
 
@@ -159,6 +161,7 @@ impl utoipa::Modify for Tokens {
         api::scenario,
         api::join_qr,
         api::server_info,
+        api::join_preview,
         api::seats,
         api::move_seat,
         websocket,
@@ -248,6 +251,7 @@ mod tests {
             ("get", "/api/scenarios/{id}"),
             ("get", "/api/join/{code}/qr.svg"),
             ("get", "/api/server"),
+            ("get", "/api/join/{code}"),
             ("get", "/api/games/{id}/seats"),
             ("put", "/api/games/{id}/seats/{seat_id}"),
             ("get", "/api/openapi.json"),
