@@ -125,7 +125,7 @@ async function savedSeats(page) {
 /**
  * Joins the game from the landing page: `/join/<CODE>` (the link) or `/` typing the code.
  * @param {Person} p @param {Ctx} ctx @param {string} code @param {string} faction
- * @param {{viaLink?: boolean}} [opts]
+ * @param {{viaLink?: boolean, title?: string}} [opts]
  */
 async function joinAs(p, ctx, code, faction, opts = {}) {
   const { page } = p;
@@ -134,6 +134,8 @@ async function joinAs(p, ctx, code, faction, opts = {}) {
     await page.locator(tid('join-code')).waitFor();
     const filled = await page.locator(tid('join-code')).inputValue();
     assert(filled.replace(/[^A-Z0-9]/gi, '').toUpperCase() === code, `the join link fills in the code (got "${filled}")`);
+    // The form names the game before the student picks a faction.
+    if (opts.title) await page.locator(tid('join-game'), { hasText: opts.title }).waitFor();
   } else {
     await page.goto(ctx.server.url('/'));
     await page.locator(tid('join-code')).fill(code.toLowerCase().slice(0, 3) + '-' + code.toLowerCase().slice(3));
@@ -217,6 +219,7 @@ export const tests = [
       await control.page.goto(ctx.server.url('/'));
       await control.page.locator(tid('create-bot-russia')).waitFor();
       await control.page.locator(tid('create-name')).fill('Ms Novak');
+      await control.page.locator(tid('create-title')).fill('Year 11, period 3');
       for (const ph of ['briefing', 'negotiation', 'orders', 'review']) {
         await control.page.locator(tid(`create-deadline-${ph}`)).fill('0');
       }
@@ -231,9 +234,16 @@ export const tests = [
       const russia = await person(ctx, 'Anna');
       const us = await person(ctx, XSS.name);
       const csto = await person(ctx, 'Dana');
-      await joinAs(russia, ctx, code, 'russia', { viaLink: true });
+      await joinAs(russia, ctx, code, 'russia', { viaLink: true, title: 'Year 11, period 3' });
       await joinAs(us, ctx, code, 'us_nato');
-      await joinAs(csto, ctx, code, 'csto', { viaLink: true });
+      await joinAs(csto, ctx, code, 'csto', { viaLink: true, title: 'Year 11, period 3' });
+      // Opening the join link again on the same device goes back to the seat: one seat each.
+      await russia.page.goto(ctx.server.url(`/join/${code}`));
+      await russia.page.waitForURL(new RegExp(`/game/${id}$`));
+      await russia.page.locator(`${tid('desk')}[data-faction="russia"]`).waitFor();
+      const seats = await ctx.server.api('GET', `/api/games/${id}/seats`, undefined, seat.token);
+      const annas = seats.filter((/** @type {any} */ s) => s.name === 'Anna');
+      assert(annas.length === 1, `Anna has one seat after opening the link twice: ${JSON.stringify(seats)}`);
       game = { id, code, control, russia, us_nato: us, csto, controlToken: seat.token };
       // The game waits in its lobby: no clock, no Ready, until Control presses Start.
       for (const [p, f] of /** @type {[Person, string][]} */ ([[russia, 'russia'], [us, 'us_nato'], [csto, 'csto']])) {

@@ -184,6 +184,14 @@ export function setSeat(gameId, token, seatId, body) {
 }
 
 /**
+ * `GET /api/join/{code}`: the game behind a join code (title, scenario, seats per faction).
+ * @param {string} code
+ */
+export function joinPreview(code) {
+  return call('GET', `/api/join/${encodeURIComponent(code)}`);
+}
+
+/**
  * `GET /api/server`: where students' devices can reach this server.
  * @returns {Promise<{public_url: string | null, join_base: string, reachable: string[]}>}
  */

@@ -15,6 +15,7 @@ const KEY = 'detente.seats.v1';
  * @property {string} name
  * @property {string} [join_code]
  * @property {string} [scenario] scenario title, for the "your games" list
+ * @property {string} [title] the game's name, for the "your games" list
  * @property {string} [scenario_id] the game's scenario id, remembered to fetch it early
  * @property {number} [saved_at] Unix ms
  */

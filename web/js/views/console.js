@@ -131,7 +131,7 @@ export function mount(root, ctx) {
   const top = h('div', { class: 'panel console-top' },
     h('div', { class: 'console-title' },
       h('h1', null, 'Control console'),
-      h('p', { class: 'muted small' }, sc.title)),
+      h('p', { class: 'muted small', 'data-testid': 'game-title' }, store.view.title ? `${store.view.title} · ${sc.title}` : sc.title)),
     h('div', { class: 'join-box' },
       h('span', { class: 'stat-label', id: 'join-code-label' }, 'Join code'),
       h('span', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'join-code-label' }, code || '—'),

@@ -8,7 +8,7 @@
 import { h, replace, errorBox, showError, uniqueId } from '../dom.js';
 import * as api from '../api.js';
 import { saveSeat, listSeats, forgetSeat } from '../session.js';
-import { seatLabel, setScenario, getScenario } from '../format.js';
+import { seatLabel, setScenario, getScenario, phaseName, roundLabel } from '../format.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 const PHASES = /** @type {const} */ (['briefing', 'negotiation', 'orders', 'review']);
@@ -44,19 +44,75 @@ export function mount(root, ctx) {
   const factionBox = h('div', { class: 'choices', role: 'radiogroup', 'aria-labelledby': 'join-as-label' });
   const joinBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-join' }, 'Join');
 
+  /** The game behind the code typed, once the server has said (`GET /api/join/{code}`). */
+  /** @type {any} */
+  let preview = null;
+
   /** @param {string[]} factionIds */
   function renderFactionChoices(factionIds) {
-    /** @type {Array<[string, string, string]>} value, label, testid */
-    const opts = [['', 'Assign me a faction', 'join-faction-assign']];
-    for (const f of factionIds) opts.push([f, nameOf(f), `join-faction-${f}`]);
-    opts.push(['observer', 'Observer (watch only)', 'join-observer']);
-    replace(factionBox, opts.map(([value, label, testid], i) => {
+    const seats = new Map((preview?.factions || []).map((/** @type {any} */ x) => [x.faction, x]));
+    const ids = preview ? preview.factions.map((/** @type {any} */ x) => x.faction) : factionIds;
+    /** @type {Array<[string, string, string, boolean]>} value, label, testid, unavailable */
+    const opts = [['', 'Assign me a faction', 'join-faction-assign', false]];
+    for (const f of ids) {
+      const s = seats.get(f);
+      const label = s ? s.name : nameOf(f);
+      const why = !s ? '' : s.bot ? ' (played by a bot)' : s.players >= s.team_size ? ' (team full)'
+        : ` (${s.players} of ${s.team_size} seat${s.team_size === 1 ? '' : 's'} taken)`;
+      opts.push([f, label + why, `join-faction-${f}`, !!s && (!!s.bot || s.players >= s.team_size)]);
+    }
+    opts.push(['observer', 'Observer (watch only)', 'join-observer', false]);
+    const checked = /** @type {HTMLInputElement | null} */ (factionBox.querySelector('input:checked'));
+    const keep = checked ? checked.value : '';
+    replace(factionBox, opts.map(([value, label, testid, unavailable], i) => {
       const id = uniqueId('join-as');
       return h('div', { class: 'choice' },
-        h('input', { type: 'radio', name: 'join-as', id, value, checked: i === 0, 'data-testid': testid }),
+        h('input', { type: 'radio', name: 'join-as', id, value, checked: keep ? value === keep && !unavailable : i === 0, disabled: unavailable, 'data-testid': testid }),
         h('label', { for: id }, label));
     }));
+    if (!factionBox.querySelector('input:checked')) {
+      const first = /** @type {HTMLInputElement | null} */ (factionBox.querySelector('input'));
+      if (first) first.checked = true;
+    }
   }
+
+  /** @param {string} code */
+  const normalCode = (code) => code.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const previewBox = h('div', { class: 'join-preview', 'data-testid': 'join-preview', 'aria-live': 'polite' });
+  let previewFor = '';
+  async function loadPreview() {
+    const code = normalCode(codeInput.value);
+    if (code === previewFor) return;
+    previewFor = code;
+    preview = null;
+    const mine = listSeats().find((s) => s.join_code === code);
+    const resume = mine ? h('p', { class: 'panel review-note', 'data-testid': 'join-resume' },
+      `This browser already has a seat in this game: ${mine.name}, ${seatLabel(mine.seat)}. `,
+      h('a', { href: `/game/${mine.game_id}`, 'data-link': true, class: 'button primary small' }, `Continue as ${mine.name}`),
+      ' Join below only for another person using this device.') : null;
+    if (code.length !== 6) {
+      replace(previewBox, resume);
+      renderFactionChoices([...new Set(list.flatMap((s) => s.factions || []))]);
+      return;
+    }
+    try {
+      const p = await api.joinPreview(code);
+      if (!alive || previewFor !== code) return;
+      preview = p;
+      replace(previewBox, resume, h('p', { 'data-testid': 'join-game' },
+        h('strong', null, p.title || 'A game'), ` · ${p.scenario_title} · `,
+        p.phase === 'lobby' ? 'waiting to start' : p.phase === 'ended' ? 'ended' : `${roundLabel(p.round)}, ${phaseName(p.phase).toLowerCase()}`));
+      renderFactionChoices([]);
+    } catch {
+      // A wrong code is said when joining; the preview just stays empty.
+      if (alive && previewFor === code) replace(previewBox, resume);
+    }
+  }
+  let previewTimer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);
+  codeInput.addEventListener('input', () => {
+    if (previewTimer) clearTimeout(previewTimer);
+    previewTimer = setTimeout(loadPreview, 300);
+  });
 
   /** @param {string} f */
   function nameOf(f) {
@@ -72,7 +128,8 @@ export function mount(root, ctx) {
     h('div', { class: 'field' },
       h('label', { for: 'join-code' }, 'Join code'),
       codeInput,
-      h('p', { class: 'hint', id: 'join-code-hint' }, 'Six letters and digits, from your facilitator or the projector.')),
+      h('p', { class: 'hint', id: 'join-code-hint' }, 'Six letters and digits, from your facilitator or the projector.'),
+      previewBox),
     h('div', { class: 'field' }, h('label', { for: 'join-name' }, 'Your name'), nameInput),
     h('fieldset', { class: 'field' },
       h('legend', { id: 'join-as-label' }, 'Join as'),
@@ -100,6 +157,7 @@ export function mount(root, ctx) {
       saveSeat(r.game_id, {
         token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name,
         join_code: code.toUpperCase().replace(/[^A-Z0-9]/g, ''),
+        title: preview?.title || undefined,
         // A guess (the join answer does not name the scenario), checked when the game loads.
         scenario_id: list.length === 1 ? list[0].id : undefined,
       });
@@ -124,6 +182,7 @@ export function mount(root, ctx) {
   const scenarioSummary = h('p', { class: 'hint', id: 'create-scenario-summary' });
   const presetSelect = h('select', { id: 'create-preset', 'data-testid': 'create-preset' });
   const controlName = h('input', { id: 'create-name', maxlength: '40', value: 'Control', 'data-testid': 'create-name', required: true });
+  const titleInput = h('input', { id: 'create-title-input', maxlength: '60', placeholder: 'e.g. Year 11, period 3', 'data-testid': 'create-title' });
   const deadlineBox = h('div', { class: 'grid-fields' });
   const factionTable = h('tbody');
   const seedInput = h('input', { id: 'create-seed', type: 'number', min: '0', step: '1', inputmode: 'numeric', 'data-testid': 'create-seed' });
@@ -145,6 +204,8 @@ export function mount(root, ctx) {
 
   const createForm = h('form', { class: 'panel', 'data-testid': 'create-form', 'aria-labelledby': 'create-title', novalidate: true },
     h('h2', { id: 'create-title' }, 'Run a game as Control'),
+    h('div', { class: 'field' }, h('label', { for: 'create-title-input' }, 'Game name'), titleInput,
+      h('p', { class: 'hint' }, 'Students see it when they join; you see it in your games.')),
     h('div', { class: 'field' }, h('label', { for: 'create-scenario' }, 'Scenario'), scenarioSelect, scenarioSummary),
     h('div', { class: 'grid-fields' },
       h('div', { class: 'field' }, h('label', { for: 'create-name' }, 'Your name (Control)'), controlName),
@@ -244,7 +305,8 @@ export function mount(root, ctx) {
     }
     /** @type {any} */
     const start = /** @type {HTMLInputElement | null} */ (startBox.querySelector('input[name="create-start"]:checked'))?.value || 'lobby';
-    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start };
+    const title = titleInput.value.trim();
+    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start, title: title || undefined };
     if (seedInput.value.trim()) {
       const seed = Number(seedInput.value);
       if (!Number.isSafeInteger(seed) || seed < 0) { showError(createErr, 'The seed is a whole number from 0 to 2^53.'); seedInput.focus(); return; }
@@ -255,7 +317,7 @@ export function mount(root, ctx) {
       const r = await api.createGame(body, adminInput.value.trim() || undefined);
       saveSeat(r.game_id, {
         token: r.control_token, seat_id: r.control_seat_id, seat: { role: 'control' }, name,
-        join_code: r.join_code, scenario: s.title, scenario_id: s.id,
+        join_code: r.join_code, scenario: s.title, scenario_id: s.id, title: title || undefined,
       });
       ctx.navigate(`/game/${r.game_id}`);
     } catch (err) {
@@ -284,6 +346,7 @@ export function mount(root, ctx) {
         ? h('p', { class: 'muted' }, 'Games you create or join on this device appear here, so you can come back to them.')
         : h('ul', { class: 'game-list' }, seats.map((g) => h('li', { class: 'game-item', 'data-testid': 'your-game' },
           h('a', { href: `/game/${g.game_id}`, 'data-link': true, class: 'game-link' },
+            g.title ? h('span', { class: 'game-title' }, `${g.title}: `) : null,
             h('span', { class: 'game-seat' }, `${seatLabel(g.seat)}`),
             h('span', { class: 'muted' }, ` as ${g.name}`),
             g.join_code ? h('span', { class: 'code' }, g.join_code) : null,
@@ -301,9 +364,19 @@ export function mount(root, ctx) {
         h('div', { class: 'landing-col' }, joinForm, gamesBox),
         h('div', { class: 'landing-col' }, createForm))));
 
+  // The same browser opening the same join link again goes back to its seat: a second seat for
+  // the same person would count against the team and list them twice.
+  if (ctx.code) {
+    const mine = listSeats().find((s) => s.join_code === normalCode(ctx.code || ''));
+    if (mine) {
+      setTimeout(() => ctx.navigate(`/game/${mine.game_id}`, { replace: true }), 0);
+      return { unmount() { alive = false; } };
+    }
+  }
   renderFactionChoices([]);
   renderGames();
   if (ctx.code) nameInput.focus();
+  if (ctx.code) loadPreview();
 
   (async () => {
     try {

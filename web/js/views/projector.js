@@ -72,7 +72,8 @@ export function mount(root, ctx) {
 
   replace(root, h('div', { class: 'projector', 'data-testid': 'projector' },
     h('div', { class: 'panel projector-top' },
-      h('h1', null, sc.title),
+      h('h1', null, store.view?.title || sc.title),
+      store.view?.title ? h('p', { class: 'muted' }, sc.title) : null,
       clock.el, tension.el),
     reachBox, lobby, ended,
     h('div', { class: 'projector-grid' },
