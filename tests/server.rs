@@ -2304,6 +2304,75 @@ fn crate_now_ms() -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facilitator_and_projector_links_open_their_seats_and_the_projector_cannot_act() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({"start": "lobby"})).await;
+    let ru_token = join(addr, &g.code, "Anna", "russia").await;
+    let links = format!("/api/games/{}/links", g.id);
+    let post_link = |token: String, body: Value| {
+        let links = links.clone();
+        async move { http(addr, "POST", &links, Some(&body), Some(&token)).await }
+    };
+    // Only Control makes links.
+    let (st, body) = post_link(ru_token.clone(), json!({"kind": "projector"})).await;
+    assert_eq!((st, body["code"].as_str()), (403, Some("control_only")), "{body}");
+    let (st, body) = post_link(g.control_token.clone(), json!({"kind": "spy"})).await;
+    assert_eq!(st, 400, "{body}");
+    // Control's own token opens its seat anywhere (the recovery link carries it).
+    let (st, me) = http(addr, "GET", "/api/seat", None, Some(&g.control_token)).await;
+    assert_eq!(st, 200, "{me}");
+    assert_eq!(me["game_id"].as_str(), Some(g.id.as_str()));
+    assert_eq!(me["you"]["seat"], json!({"role": "control"}));
+    assert_eq!(me["join_code"].as_str(), Some(g.code.as_str()));
+    let (st, _) = http(addr, "GET", "/api/seat", None, Some("not-a-token")).await;
+    assert_eq!(st, 401);
+    // A co-facilitator: another Control seat, which can run the game.
+    let (st, co) = post_link(
+        g.control_token.clone(),
+        json!({"kind": "facilitator", "name": "Mr Okafor"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{co}");
+    assert_eq!(co["seat"], json!({"role": "control"}));
+    let co_token = co["token"].as_str().expect("token").to_owned();
+    let (st, seen) = http(addr, "GET", "/api/seat", None, Some(&co_token)).await;
+    assert_eq!((st, seen["you"]["name"].as_str()), (200, Some("Mr Okafor")));
+    let mut co_ws = Client::connect(addr, "co-facilitator", &co_token).await;
+    co_ws.ok(json!({"type": "start"})).await;
+    // A projector: an observer seat that reads public information and cannot act.
+    let (st, pj) = post_link(g.control_token.clone(), json!({"kind": "projector"})).await;
+    assert_eq!(st, 201, "{pj}");
+    assert_eq!(pj["seat"], json!({"role": "observer"}));
+    assert_eq!(pj["name"], "Projector");
+    let pj_token = pj["token"].as_str().expect("token").to_owned();
+    let mut projector = Client::connect(addr, "projector", &pj_token).await;
+    for cmd in [
+        chat(plenary(), "from the projector"),
+        ready(),
+        advance(),
+        json!({"type": "start"}),
+        json!({"type": "end_game", "note": ""}),
+    ] {
+        let code = projector.refused(cmd.clone()).await;
+        assert!(
+            code == "not_your_faction" || code == "control_only",
+            "{cmd}: {code}"
+        );
+    }
+    let (st, body) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}/seats", g.id),
+        None,
+        Some(&pj_token),
+    )
+    .await;
+    assert_eq!((st, body["code"].as_str()), (403, Some("control_only")));
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn join_links_use_the_public_url_or_else_say_where_students_can_go() {
     // Listening on loopback (as tests do) and opened there: no address to offer students.
     let app = spawn_app(Db::sqlite()).await;

@@ -621,6 +621,151 @@ pub async fn summary<S: Store>(
     }))
 }
 
+/// Answer to `GET /api/seat`: the game and seat a token opens.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct TokenSeat {
+    pub game_id: Uuid,
+    pub you: crate::protocol::SeatInfo,
+    pub join_code: String,
+}
+
+/// The game and seat a bearer token opens (a recovery, co-facilitator or projector link).
+///
+/// Links carry the token in their fragment (`/seat#<token>`), which browsers never send to a
+/// server nor put in a Referer; the client sends it here as a bearer token.
+#[utoipa::path(
+    get,
+    path = "/api/seat",
+    tag = "games",
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "The token's game and seat.", body = TokenSeat),
+        (status = 401, description = "No bearer token, or an unknown one (`unauthorized`).", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address; wait a minute (`rate_limited`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn token_seat<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Json<TokenSeat>, ApiError> {
+    if !st.joins.allowed(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many unknown links from your address; wait a minute",
+        ));
+    }
+    let unauthorized = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this link is not (or no longer) valid; ask your facilitator for a new one",
+        )
+    };
+    let token = bearer(&headers).ok_or_else(unauthorized)?;
+    let store = st.registry.store();
+    let Some((game_id, auth)) = authenticate(store, &token).await? else {
+        st.joins.hit(peer.ip());
+        return Err(unauthorized());
+    };
+    let join_code = store
+        .game(game_id)
+        .await?
+        .map(|g| g.join_code)
+        .unwrap_or_default();
+    Ok(Json(TokenSeat {
+        game_id,
+        you: auth.info(),
+        join_code,
+    }))
+}
+
+/// Body of `POST /api/games/{id}/links`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLink {
+    /// `facilitator`: another Control seat (a co-facilitator, or Control on another device);
+    /// `projector`: an observer seat for the classroom screen, which sees public information
+    /// only and cannot act.
+    pub kind: LinkKind,
+    /// The seat's display name; "Co-facilitator" or "Projector" when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Facilitator,
+    Projector,
+}
+
+/// Answer to `POST /api/games/{id}/links`: the new seat and its token, shown once.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct NewLinkSeat {
+    pub seat_id: Uuid,
+    pub seat: Seat,
+    pub name: String,
+    /// The new seat's bearer token. Put it in a link's fragment (`<base>/seat#<token>`), never
+    /// in its path or query.
+    pub token: String,
+}
+
+/// A new facilitator or projector seat (Control only).
+#[utoipa::path(
+    post,
+    path = "/api/games/{id}/links",
+    tag = "games",
+    params(("id" = Uuid, Path, description = "The game's id.")),
+    request_body = NewLink,
+    security(("seat_token" = [])),
+    responses(
+        (status = 201, description = "The new seat and its token (shown once).", body = NewLinkSeat),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
+        (status = 422, description = "A bad name (`invalid_name`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn new_link<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    body: Result<Json<NewLink>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<NewLinkSeat>), ApiError> {
+    control_only(&st, &headers, id).await?;
+    let Json(req) = body.map_err(bad_json)?;
+    let (role, seat, default_name) = match req.kind {
+        LinkKind::Facilitator => ("control", Seat::Control, "Co-facilitator"),
+        LinkKind::Projector => ("observer", Seat::Observer, "Projector"),
+    };
+    let name = clean_name(req.name.as_deref().unwrap_or(default_name))?;
+    let token = new_token();
+    let row = SeatRow {
+        id: Uuid::new_v4(),
+        game_id: id,
+        role: role.into(),
+        faction: None,
+        name: name.clone(),
+        token_hash: token_hash(&token),
+        created_at: crate::game::now_ms(),
+    };
+    st.registry.store().add_seat(&row, None).await?;
+    tracing::info!(game = %id, seat = %row.id, role, "link made by Control");
+    Ok((
+        StatusCode::CREATED,
+        Json(NewLinkSeat {
+            seat_id: row.id,
+            seat,
+            name,
+            token,
+        }),
+    ))
+}
+
 /// The caller's seat in game `id`, from its bearer token.
 pub async fn seat_of<S: Store>(
     st: &AppState<S>,

@@ -59,6 +59,8 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/join/{code}/qr.svg", get(api::join_qr::<S>))
         .route("/api/server", get(api::server_info::<S>))
         .route("/api/join/{code}", get(api::join_preview::<S>))
+        .route("/api/seat", get(api::token_seat::<S>))
+        .route("/api/games/{id}/links", post(api::new_link::<S>))
         .route("/api/games/{id}/seats", get(api::seats::<S>))
         .route(
             "/api/games/{id}/seats/{seat_id}",

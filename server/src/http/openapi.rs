@@ -9,7 +9,7 @@
 
 use super::api::{
     self, CreateGame, Created, Export, Join, JoinPreview, Joined, MoveSeat, ScenarioInfo, SeatEntry,
-    ServerInfo, Summary,
+    NewLink, NewLinkSeat, ServerInfo, Summary, TokenSeat,
 };
 use super::ErrorBody;
 use crate::engine::view::SeatReport;
@@ -54,6 +54,9 @@ schemars_component!(
     MoveSeat,
     ServerInfo,
     JoinPreview,
+    TokenSeat,
+    NewLink,
+    NewLinkSeat,
     ErrorBody<'_>,
 );
 
@@ -71,6 +74,9 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<MoveSeat>();
     generator.subschema_for::<ServerInfo>();
     generator.subschema_for::<JoinPreview>();
+    generator.subschema_for::<TokenSeat>();
+    generator.subschema_for::<NewLink>();
+    generator.subschema_for::<NewLinkSeat>();
     generator.subschema_for::<ErrorBody<'static>>();
 }
 
@@ -162,6 +168,8 @@ impl utoipa::Modify for Tokens {
         api::join_qr,
         api::server_info,
         api::join_preview,
+        api::token_seat,
+        api::new_link,
         api::seats,
         api::move_seat,
         websocket,
@@ -252,6 +260,8 @@ mod tests {
             ("get", "/api/join/{code}/qr.svg"),
             ("get", "/api/server"),
             ("get", "/api/join/{code}"),
+            ("get", "/api/seat"),
+            ("post", "/api/games/{id}/links"),
             ("get", "/api/games/{id}/seats"),
             ("put", "/api/games/{id}/seats/{seat_id}"),
             ("get", "/api/openapi.json"),
