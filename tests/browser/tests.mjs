@@ -649,6 +649,56 @@ export const tests = [
     },
   },
   {
+    name: 'facilitators: the recovery link opens the console on another device; a projector link opens the projector',
+    async run(ctx) {
+      const made = await ctx.server.api('POST', '/api/games', { name: 'Ms Novak', title: 'Links test' });
+      const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Ms Novak', join_code: made.join_code };
+      const laptop = await ctx.browser.newContext({ viewport: LAPTOP });
+      try {
+        await laptop.addInitScript(([key, id, s]) => {
+          const all = JSON.parse(localStorage.getItem(key) || '{}');
+          if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
+        }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
+        const page = await laptop.newPage();
+        await page.goto(ctx.server.url(`/game/${made.game_id}`));
+        await page.locator(tid('links')).waitFor();
+        const recovery = await page.locator(tid('recovery-link')).inputValue();
+        assert(/\/seat#[0-9a-f]+$/.test(recovery) && !/\/seat\//.test(recovery),
+          `the recovery link carries the token in its fragment only: ${recovery}`);
+        await page.locator(tid('make-projector-link')).click();
+        const projectorLink = await page.locator(tid('projector-seat-link')).inputValue();
+        assert(/\/seat\?view=projector#/.test(projectorLink), `projector link: ${projectorLink}`);
+        await shot(ctx, page, 'console-links');
+        await accessible(ctx, page, 'console-links');
+
+        // The classroom PC, a fresh browser: the recovery link opens the console.
+        const pc = await ctx.browser.newContext({ viewport: LAPTOP });
+        try {
+          const p2 = await pc.newPage();
+          await p2.goto(recovery);
+          await p2.waitForURL(new RegExp(`/game/${made.game_id}$`));
+          await p2.locator(tid('console')).waitFor();
+          assert(!p2.url().includes('#'), `the token left the address bar: ${p2.url()}`);
+          // The projector link opens the projector view as an observer: nothing to act with.
+          const p3 = await pc.newPage();
+          await p3.goto(projectorLink);
+          await p3.waitForURL(new RegExp(`/game/${made.game_id}/projector$`));
+          await p3.locator(tid('projector')).waitFor();
+          const held = await savedSeats(p3);
+          assert(held[made.game_id]?.seat?.role === 'control' && held[`projector:${made.game_id}`]?.seat?.role === 'observer',
+            `the PC keeps Control's seat and holds the projector's apart: ${JSON.stringify(held)}`);
+          // Reloaded, the console is still Control's.
+          await p2.reload();
+          await p2.locator(tid('console')).waitFor();
+        } finally {
+          await pc.close();
+        }
+      } finally {
+        await laptop.close();
+      }
+    },
+  },
+  {
     name: 'a class through the public URL: the join link and QR code point there; a student joins by the link',
     async run(ctx) {
       // A second server, given a public URL (here "localhost", another name for this machine,

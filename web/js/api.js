@@ -192,6 +192,22 @@ export function joinPreview(code) {
 }
 
 /**
+ * `GET /api/seat`: the game and seat a token opens (from a recovery or projector link).
+ * @param {string} token
+ */
+export function tokenSeat(token) {
+  return call('GET', '/api/seat', { token });
+}
+
+/**
+ * `POST /api/games/{id}/links` (Control): a new co-facilitator or projector seat and its token.
+ * @param {string} gameId @param {string} token @param {{kind: 'facilitator' | 'projector', name?: string}} body
+ */
+export function newLink(gameId, token, body) {
+  return call('POST', `/api/games/${encodeURIComponent(gameId)}/links`, { body, token });
+}
+
+/**
  * `GET /api/server`: where students' devices can reach this server.
  * @returns {Promise<{public_url: string | null, join_base: string, reachable: string[]}>}
  */

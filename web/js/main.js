@@ -18,7 +18,8 @@
 
 import { h, replace, clear } from './dom.js';
 import { GameStore } from './store.js';
-import { loadSeat, forgetSeat, updateSeat } from './session.js';
+import { loadSeat, forgetSeat, updateSeat, saveSeat, PROJECTOR } from './session.js';
+import * as api from './api.js';
 
 /**
  * @typedef {object} ViewContext
@@ -136,10 +137,38 @@ async function route() {
     return;
   }
 
+  if (parts[0] === 'seat') {
+    // A recovery, co-facilitator or projector link: /seat#<token> (the fragment never reaches
+    // a server log or a Referer). Save the seat it opens, forget the fragment, go to the game.
+    stopStore();
+    const linkToken = decodeURIComponent(location.hash.replace(/^#/, ''));
+    const wantProjector = new URLSearchParams(location.search).get('view') === 'projector';
+    history.replaceState(null, '', '/seat');
+    if (!linkToken) {
+      message('This link is incomplete', 'The link has lost its end (after the #). Copy it again, whole.',
+        h('p', null, h('a', { href: '/', 'data-link': true }, 'Back to the start page')));
+      return;
+    }
+    try {
+      const r = await api.tokenSeat(linkToken);
+      if (token !== routeToken) return;
+      const projectorSeat = wantProjector && r.you.seat.role === 'observer';
+      saveSeat(projectorSeat ? PROJECTOR + r.game_id : r.game_id, {
+        token: linkToken, seat_id: r.you.seat_id, seat: r.you.seat, name: r.you.name, join_code: r.join_code,
+      });
+      navigate(`/game/${r.game_id}${wantProjector ? '/projector' : ''}`, { replace: true });
+    } catch (e) {
+      if (token !== routeToken) return;
+      message('This link does not open a seat', `${/** @type {any} */ (e).message || e}`,
+        h('p', null, h('a', { href: '/', 'data-link': true }, 'Back to the start page')));
+    }
+    return;
+  }
+
   if (parts[0] === 'game' && parts[1]) {
     const gameId = parts[1];
     const sub = parts[2] || '';
-    const saved = loadSeat(gameId);
+    const saved = (sub === 'projector' && loadSeat(PROJECTOR + gameId)) || loadSeat(gameId);
     if (!saved) {
       stopStore();
       message('You have no seat in this game',

@@ -64,6 +64,12 @@ export function updateSeat(gameId, patch) {
 }
 
 /**
+ * The key a game's projector seat is saved under: apart from the seat this browser plays or
+ * runs the game with, so that opening a projector link on Control's computer keeps Control.
+ */
+export const PROJECTOR = 'projector:';
+
+/**
  * @param {string} gameId
  * @returns {SavedSeat | null}
  */
@@ -84,6 +90,7 @@ export function forgetSeat(gameId) {
  */
 export function listSeats() {
   return Object.entries(readAll())
+    .filter(([key]) => !key.startsWith(PROJECTOR))
     .map(([game_id, s]) => ({ ...s, game_id }))
     .sort((a, b) => (b.saved_at || 0) - (a.saved_at || 0));
 }

@@ -33,7 +33,7 @@ import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
 import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries, indexValue } from '../components/explain.js';
-import { ensureStyles, factionLabel, statusClass, afterLink, joinLink, loadReach, reachWarning } from './viewkit.js';
+import { ensureStyles, factionLabel, statusClass, afterLink, joinLink, seatLink, loadReach, reachWarning } from './viewkit.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 /** The least time a console button stays disabled after a click (double clicks). */
@@ -124,6 +124,7 @@ export function mount(root, ctx) {
   const reachBox = h('div', { 'data-testid': 'reach' });
   loadReach().then((info) => {
     if (code) joinInput.value = joinLink(code);
+    recoveryInput.value = seatLink(store.token);
     replace(reachBox, reachWarning(info));
   });
   const endedBox = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
@@ -142,6 +143,73 @@ export function mount(root, ctx) {
       h('label', { for: joinInputId, class: 'stat-label' }, 'Join link'),
       h('div', { class: 'chat-row' }, joinInput, copyBtn), copyMsg),
     tension.el);
+
+  // ---- links: recovery, co-facilitators, projector ----
+  /**
+   * A read-only link with Copy (and Print).
+   * @param {string} label @param {string} testid @param {string} value @param {boolean} [print]
+   */
+  const linkField = (label, testid, value, print = false) => {
+    const id = uniqueId(testid);
+    const input = h('input', { id, type: 'text', readOnly: true, value, class: 'join-link-input', 'data-testid': testid });
+    const said = h('span', { class: 'small', role: 'status', 'aria-live': 'polite' });
+    const copy = h('button', {
+      type: 'button', class: 'button small', 'data-testid': `copy-${testid}`,
+      onclick: async () => {
+        try { await navigator.clipboard.writeText(input.value); said.textContent = 'Copied.'; } catch {
+          input.focus(); input.select(); said.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
+        }
+      },
+    }, 'Copy');
+    const printBtn = print ? h('button', {
+      type: 'button', class: 'button small', 'data-testid': `print-${testid}`,
+      onclick: () => {
+        // Print only this link: the rest of the page is hidden by the print stylesheet.
+        const box = input.closest('.link-field');
+        box?.classList.add('print-this');
+        document.body.classList.add('printing-link');
+        window.print();
+        document.body.classList.remove('printing-link');
+        box?.classList.remove('print-this');
+      },
+    }, 'Print') : null;
+    return { el: h('div', { class: 'link-field' }, h('label', { for: id, class: 'stat-label' }, label), h('div', { class: 'chat-row' }, input, copy, printBtn), said), input };
+  };
+  const recovery = linkField('Your recovery link: it opens this console on any device', 'recovery-link', seatLink(store.token), true);
+  const recoveryInput = recovery.input;
+  const linksErr = errorBox('links-error');
+  const madeLinks = h('div', { 'data-testid': 'made-links' });
+  const coName = h('input', { id: uniqueId('co-name'), maxlength: '40', placeholder: 'e.g. Mr Okafor', 'data-testid': 'co-name' });
+  /** @param {'facilitator' | 'projector'} kind @param {HTMLButtonElement} btn */
+  async function makeLink(kind, btn) {
+    showError(linksErr, null);
+    btn.disabled = true;
+    try {
+      const name = kind === 'facilitator' ? coName.value.trim() || undefined : undefined;
+      const r = await api.newLink(gameId, store.token, { kind, name });
+      const f = kind === 'projector'
+        ? linkField('Projector link: public information only; it cannot act', 'projector-seat-link', seatLink(r.token, true))
+        : linkField(`Co-facilitator link for ${r.name}: full Control`, 'co-link', seatLink(r.token));
+      madeLinks.prepend(f.el);
+      coName.value = '';
+      scheduleSeats(300);
+    } catch (x) {
+      showError(linksErr, /** @type {any} */ (x));
+    } finally {
+      btn.disabled = false;
+    }
+  }
+  const coBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'make-co-link' }, 'Make a co-facilitator link');
+  coBtn.addEventListener('click', () => makeLink('facilitator', coBtn));
+  const pjBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'make-projector-link' }, 'Make a projector link');
+  pjBtn.addEventListener('click', () => makeLink('projector', pjBtn));
+  const linksSec = h('details', { class: 'panel links', id: 'sec-links', 'data-testid': 'links', open: store.view.phase === 'lobby' },
+    h('summary', null, h('h2', { class: 'inline' }, 'Facilitator links')),
+    h('p', { class: 'hint' }, 'Keep these private: each opens a seat without a join code. The projector link only shows what everyone may see.'),
+    recovery.el,
+    h('div', { class: 'inline-form' }, h('label', { for: coName.id }, 'Co-facilitator’s name'), coName, coBtn),
+    h('div', { class: 'actions' }, pjBtn),
+    linksErr, madeLinks);
 
   // ---- lobby: who is here, and Start ----
   const lobbyErr = errorBox('start-error');
@@ -684,7 +752,7 @@ export function mount(root, ctx) {
       ['sec-reports', 'Turn reports']].map(([id, label]) => h('a', { href: `#${id}` }, label)));
 
   replace(root, h('div', { class: 'console', 'data-testid': 'console' },
-    top, reachBox, lobbySec, endedBox, nav,
+    top, reachBox, lobbySec, linksSec, endedBox, nav,
     h('div', { class: 'console-grid' },
       h('div', { class: 'console-col' }, controls, botsSec, eventsSec),
       h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec),

@@ -151,6 +151,15 @@ export function afterLink(gameId) {
 }
 
 /**
+ * A link that opens a seat on any device: its token rides in the fragment, which browsers never
+ * send to a server or put in a Referer.
+ * @param {string} token @param {boolean} [projector] open the projector view
+ */
+export function seatLink(token, projector = false) {
+  return `${joinBase || location.origin}/seat${projector ? '?view=projector' : ''}#${encodeURIComponent(token)}`;
+}
+
+/**
  * The join link of a code, on this server.
  * @param {string} code
  */
