@@ -26,7 +26,7 @@ import { h, replace, errorBox, showError, uniqueId } from '../dom.js';
 import * as api from '../api.js';
 import {
   factionName, varName, num, roundLabel, temperamentName, statusText, clauseText, actionName,
-  endingText, seatLabel, varValue,
+  endingText, seatLabel, varValue, andList,
 } from '../format.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
@@ -241,7 +241,7 @@ export function mount(root, ctx) {
     replace(lobbyHow,
       `Students join with the code ${code || '—'} or the link above. `,
       empty.length
-        ? `${empty.map(factionName).join(' and ')} ${empty.length > 1 ? 'have' : 'has'} nobody yet. `
+        ? `${andList(empty.map(factionName))} ${empty.length > 1 ? 'have' : 'has'} nobody yet. `
         : 'Every faction has a player or a bot. ',
       auto ? 'The game starts by itself when every faction has a player or a bot; you can also start it now.'
         : 'Press Start when everyone is seated: the first briefing and its clock begin then.');
