@@ -2316,7 +2316,11 @@ async fn facilitator_and_projector_links_open_their_seats_and_the_projector_cann
     };
     // Only Control makes links.
     let (st, body) = post_link(ru_token.clone(), json!({"kind": "projector"})).await;
-    assert_eq!((st, body["code"].as_str()), (403, Some("control_only")), "{body}");
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (403, Some("control_only")),
+        "{body}"
+    );
     let (st, body) = post_link(g.control_token.clone(), json!({"kind": "spy"})).await;
     assert_eq!(st, 400, "{body}");
     // Control's own token opens its seat anywhere (the recovery link carries it).

@@ -8,8 +8,8 @@
 //! Schema 2020-12, which is what schemars writes.)
 
 use super::api::{
-    self, CreateGame, Created, Export, Join, JoinPreview, Joined, MoveSeat, ScenarioInfo, SeatEntry,
-    NewLink, NewLinkSeat, ServerInfo, Summary, TokenSeat,
+    self, CreateGame, Created, Export, Join, JoinPreview, Joined, MoveSeat, NewLink, NewLinkSeat,
+    ScenarioInfo, SeatEntry, ServerInfo, Summary, TokenSeat,
 };
 use super::ErrorBody;
 use crate::engine::view::SeatReport;
