@@ -2377,6 +2377,46 @@ async fn facilitator_and_projector_links_open_their_seats_and_the_projector_cann
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_answers_are_compressed_for_clients_that_accept_it() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let head = |gzip: bool| {
+        let path = format!("/api/games/{}", g.id);
+        let token = g.control_token.clone();
+        async move {
+            let mut s = TcpStream::connect(addr).await.expect("connect");
+            let accept = if gzip {
+                "Accept-Encoding: gzip\r\n"
+            } else {
+                ""
+            };
+            let req = format!(
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{accept}Authorization: Bearer {token}\r\n\r\n"
+            );
+            s.write_all(req.as_bytes()).await.expect("send");
+            let mut buf = Vec::new();
+            s.read_to_end(&mut buf).await.expect("read");
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            text.split("\r\n\r\n")
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        }
+    };
+    let gz = head(true).await;
+    assert!(gz.starts_with("http/1.1 200"), "{gz}");
+    assert!(gz.contains("content-encoding: gzip"), "compressed: {gz}");
+    let plain = head(false).await;
+    assert!(plain.starts_with("http/1.1 200"), "{plain}");
+    assert!(
+        !plain.contains("content-encoding"),
+        "not compressed unasked: {plain}"
+    );
+    app.stop().await.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn join_links_use_the_public_url_or_else_say_where_students_can_go() {
     // Listening on loopback (as tests do) and opened there: no address to offer students.
     let app = spawn_app(Db::sqlite()).await;

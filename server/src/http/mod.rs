@@ -72,6 +72,9 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/games/{id}/reports", get(api::reports::<S>))
         .route("/api/games/{id}/export", get(api::export::<S>))
         .route("/api/openapi.json", get(openapi::serve))
+        // JSON answers are compressed for clients that accept it (a finished game's summary
+        // is a few hundred kilobytes); the routes above only, not the WebSocket upgrade.
+        .layer(tower_http::compression::CompressionLayer::new())
         .route("/ws", get(ws::upgrade::<S>))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .fallback_service(
