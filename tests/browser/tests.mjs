@@ -244,6 +244,12 @@ export const tests = [
       const seats = await ctx.server.api('GET', `/api/games/${id}/seats`, undefined, seat.token);
       const annas = seats.filter((/** @type {any} */ s) => s.name === 'Anna');
       assert(annas.length === 1, `Anna has one seat after opening the link twice: ${JSON.stringify(seats)}`);
+      // Her start page lists the game by name, faction and state.
+      await russia.page.goto(ctx.server.url('/'));
+      await russia.page.locator(tid('your-game'), { hasText: 'Year 11, period 3' }).waitFor();
+      await russia.page.locator(tid('your-game-state'), { hasText: 'waiting to start' }).waitFor();
+      await russia.page.goto(ctx.server.url(`/game/${id}`));
+      await russia.page.locator(`${tid('desk')}[data-faction="russia"]`).waitFor();
       game = { id, code, control, russia, us_nato: us, csto, controlToken: seat.token };
       // The game waits in its lobby: no clock, no Ready, until Control presses Start.
       for (const [p, f] of /** @type {[Person, string][]} */ ([[russia, 'russia'], [us, 'us_nato'], [csto, 'csto']])) {

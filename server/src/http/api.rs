@@ -627,6 +627,12 @@ pub struct TokenSeat {
     pub game_id: Uuid,
     pub you: crate::protocol::SeatInfo,
     pub join_code: String,
+    /// The game's name, if it has one.
+    pub title: Option<String>,
+    pub phase: crate::engine::Phase,
+    /// 0-based.
+    pub round: u32,
+    pub round_label: String,
 }
 
 /// The game and seat a bearer token opens (a recovery, co-facilitator or projector link).
@@ -675,10 +681,27 @@ pub async fn token_seat<S: Store>(
         .await?
         .map(|g| g.join_code)
         .unwrap_or_default();
+    let (title, phase, round, round_label) = st
+        .registry
+        .get(game_id)
+        .await?
+        .with_game(|g, _| {
+            (
+                g.config.title.clone(),
+                g.phase,
+                g.round,
+                g.round_label().to_owned(),
+            )
+        })
+        .await?;
     Ok(Json(TokenSeat {
         game_id,
         you: auth.info(),
         join_code,
+        title,
+        phase,
+        round,
+        round_label,
     }))
 }
 

@@ -337,6 +337,8 @@ export function mount(root, ctx) {
   });
 
   // ---- Your games ----
+  /** @type {Map<string, string>} game id -> its round and phase, once fetched */
+  const stateText = new Map();
   const gamesBox = h('section', { class: 'panel', 'aria-labelledby': 'games-title', 'data-testid': 'your-games' });
   function renderGames() {
     const seats = listSeats();
@@ -350,11 +352,28 @@ export function mount(root, ctx) {
             h('span', { class: 'game-seat' }, `${seatLabel(g.seat)}`),
             h('span', { class: 'muted' }, ` as ${g.name}`),
             g.join_code ? h('span', { class: 'code' }, g.join_code) : null,
+            h('span', { class: 'muted small game-state', 'data-testid': 'your-game-state', 'data-game': g.game_id }, stateText.get(g.game_id) || ''),
             g.saved_at ? h('span', { class: 'muted small' }, ` · ${new Date(g.saved_at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`) : null),
           h('button', {
             type: 'button', class: 'button subtle small', 'aria-label': `Forget the game where you are ${seatLabel(g.seat)} as ${g.name}`,
             onclick: () => { forgetSeat(g.game_id); renderGames(); },
           }, 'Forget')))));
+  }
+
+  /** Fills in each listed game's round and phase, as its server says now. */
+  async function gameStates() {
+    // (Kept in stateText so that a redraw of the list keeps them.)
+    for (const g of listSeats().slice(0, 12)) {
+      try {
+        const r = await api.tokenSeat(g.token);
+        if (!alive) return;
+        const text = ` · ${!g.title && r.title ? `${r.title}, ` : ''}${r.phase === 'lobby' ? 'waiting to start' : r.phase === 'ended' ? 'ended'
+          : `${r.round_label || roundLabel(r.round)}, ${phaseName(r.phase).toLowerCase()}`}`;
+        stateText.set(g.game_id, text);
+        const cell = gamesBox.querySelector(`[data-testid="your-game-state"][data-game="${CSS.escape(g.game_id)}"]`);
+        if (cell) cell.textContent = text;
+      } catch { /* a forgotten or unreachable game keeps its line without a state */ }
+    }
   }
 
   replace(root,
@@ -375,6 +394,7 @@ export function mount(root, ctx) {
   }
   renderFactionChoices([]);
   renderGames();
+  gameStates();
   if (ctx.code) nameInput.focus();
   if (ctx.code) loadPreview();
 
