@@ -117,6 +117,21 @@ async function phase(page, phase, timeout = 10000) {
   await page.locator(`${tid('phase')}[data-phase="${phase}"]`).first().waitFor({ timeout });
 }
 
+/**
+ * A laptop-sized browser context that holds Control's seat of a game made through the API, as
+ * the landing page would have saved it.
+ * @param {Ctx} ctx @param {any} made the answer of `POST /api/games` @param {string} name
+ */
+async function controlContext(ctx, made, name) {
+  const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name, join_code: made.join_code };
+  const context = await ctx.browser.newContext({ viewport: LAPTOP });
+  await context.addInitScript(([key, id, s]) => {
+    const all = JSON.parse(localStorage.getItem(key) || '{}');
+    if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
+  }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
+  return context;
+}
+
 /** The seats saved in this page's localStorage. @param {Page} page */
 async function savedSeats(page) {
   return page.evaluate((k) => JSON.parse(localStorage.getItem(k) || '{}'), SEATS_KEY);
@@ -658,13 +673,8 @@ export const tests = [
     name: 'facilitators: the recovery link opens the console on another device; a projector link opens the projector',
     async run(ctx) {
       const made = await ctx.server.api('POST', '/api/games', { name: 'Ms Novak', title: 'Links test' });
-      const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Ms Novak', join_code: made.join_code };
-      const laptop = await ctx.browser.newContext({ viewport: LAPTOP });
+      const laptop = await controlContext(ctx, made, 'Ms Novak');
       try {
-        await laptop.addInitScript(([key, id, s]) => {
-          const all = JSON.parse(localStorage.getItem(key) || '{}');
-          if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
-        }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
         const page = await laptop.newPage();
         await page.goto(ctx.server.url(`/game/${made.game_id}`));
         await page.locator(tid('links')).waitFor();
@@ -717,13 +727,8 @@ export const tests = [
         const info = await server.api('GET', '/api/server');
         assert(info.public_url === base && info.join_base === base, `the server reports its public URL: ${JSON.stringify(info)}`);
         const made = await server.api('POST', '/api/games', { name: 'Teacher', bots: { us_nato: 'dove', csto: 'dove' } });
-        const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Teacher', join_code: made.join_code };
-        const context = await ctx.browser.newContext({ viewport: LAPTOP });
+        const context = await controlContext(ctx, made, 'Teacher');
         try {
-          await context.addInitScript(([key, id, s]) => {
-            const all = JSON.parse(localStorage.getItem(key) || '{}');
-            if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
-          }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
           const page = await context.newPage();
           // Control opens the console on this computer's own address, as the README says.
           await page.goto(server.url(`/game/${made.game_id}`));
@@ -826,17 +831,12 @@ export const tests = [
       }
       assert(summary.view.phase === 'ended', `the bot game ended (phase ${summary.view.phase})`);
       const rounds = summary.view.reports.length;
-      const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Perf Control', join_code: made.join_code };
-      /** @type {string[]} */
+            /** @type {string[]} */
       const errors = [];
       /** One first visit of the after-action page; returns ms from navigation start. */
       const load = async (/** @type {boolean} */ screenshot) => {
-        const context = await ctx.browser.newContext({ viewport: LAPTOP });
+        const context = await controlContext(ctx, made, 'Perf Control');
         try {
-          await context.addInitScript(([key, id, s]) => {
-            const all = JSON.parse(localStorage.getItem(key) || '{}');
-            if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
-          }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
           const page = await context.newPage();
           page.on('pageerror', (e) => errors.push(String(e)));
           await page.goto(ctx.server.url(`/game/${made.game_id}/after`), { waitUntil: 'commit' });

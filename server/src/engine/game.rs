@@ -139,13 +139,13 @@ impl Game {
         }
         Params::resolve(&scenario, config.preset.as_deref()).map_err(CommandError::Invalid)?;
         let core = initial_core(&scenario);
+        let start = config.start;
         let created = Event::GameCreated {
             scenario: scenario.id.clone(),
             scenario_fingerprint: scenario.fingerprint(),
             config,
             core: Box::new(core),
         };
-        let start = config_start(&created);
         let mut game = Game::from_created(scenario, &created)?;
         let mut events = vec![created];
         // A game that waits for Start stays in the lobby, with no clock.
@@ -1800,13 +1800,6 @@ fn unknown_faction(scn: &Scenario, f: &str) -> CommandError {
         kind: "faction",
         id: f.to_owned(),
         hint: hint(f, scn.factions.iter().map(|x| x.id.as_str())),
-    }
-}
-
-fn config_start(created: &Event) -> StartMode {
-    match created {
-        Event::GameCreated { config, .. } => config.start,
-        _ => StartMode::Now,
     }
 }
 

@@ -302,32 +302,11 @@ pub async fn join<S: Store>(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     body: Result<Json<Join>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
-    if !st.joins.allowed(peer.ip()) {
-        crate::metrics::Metrics::inc(&st.registry.metrics.joins_rate_limited);
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many wrong join codes from your address; wait a minute and check the code",
-        ));
-    }
+    join_limit(&st, peer)?;
     let Json(req) = body.map_err(bad_json)?;
     let name = clean_name(&req.name)?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_code",
-            "no game has that join code; check it with your facilitator",
-        )
-    };
     let store = st.registry.store();
-    let row = match parse_join_code(&req.code) {
-        Some(code) => store.game_by_code(&code).await?,
-        None => None,
-    };
-    let Some(row) = row else {
-        st.joins.hit(peer.ip());
-        return Err(not_found());
-    };
+    let row = game_by_join_code(&st, peer, &req.code).await?;
     let handle = st.registry.get(row.id).await?;
     let (bots, team_sizes, scenario) = seating_rules(&handle).await?;
     let team_size = |f: &FactionId| {
@@ -494,26 +473,9 @@ pub async fn join_preview<S: Store>(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Path(code): Path<String>,
 ) -> Result<Json<JoinPreview>, ApiError> {
-    if !st.joins.allowed(peer.ip()) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many wrong join codes from your address; wait a minute and check the code",
-        ));
-    }
+    join_limit(&st, peer)?;
     let store = st.registry.store();
-    let row = match parse_join_code(&code) {
-        Some(code) => store.game_by_code(&code).await?,
-        None => None,
-    };
-    let Some(row) = row else {
-        st.joins.hit(peer.ip());
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_code",
-            "no game has that join code; check it with your facilitator",
-        ));
-    };
+    let row = game_by_join_code(&st, peer, &code).await?;
     let handle = st.registry.get(row.id).await?;
     let seats = store.seats(row.id).await?;
     let preview = handle
@@ -550,6 +512,39 @@ pub async fn join_preview<S: Store>(
         })
         .await?;
     Ok(Json(preview))
+}
+
+/// Refuses an address that has tried too many wrong join codes.
+fn join_limit<S: Store>(st: &AppState<S>, peer: std::net::SocketAddr) -> Result<(), ApiError> {
+    if st.joins.allowed(peer.ip()) {
+        return Ok(());
+    }
+    crate::metrics::Metrics::inc(&st.registry.metrics.joins_rate_limited);
+    Err(ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many wrong join codes from your address; wait a minute and check the code",
+    ))
+}
+
+/// The game a join code opens; a wrong code counts against the address's limit.
+async fn game_by_join_code<S: Store>(
+    st: &AppState<S>,
+    peer: std::net::SocketAddr,
+    code: &str,
+) -> Result<crate::store::GameRow, ApiError> {
+    let row = match parse_join_code(code) {
+        Some(code) => st.registry.store().game_by_code(&code).await?,
+        None => None,
+    };
+    row.ok_or_else(|| {
+        st.joins.hit(peer.ip());
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_code",
+            "no game has that join code; check it with your facilitator",
+        )
+    })
 }
 
 /// The seat a bearer token belongs to.

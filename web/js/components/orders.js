@@ -29,13 +29,13 @@ export function createOrders({ store }) {
   const byId = new Map(sc.actions.map((/** @type {any} */ a) => [a.id, a]));
   /** Typed quantities, kept across re-renders. @type {Map<string, string>} */
   const qty = new Map();
-  /** Actions whose breach warning is being confirmed. @type {Set<string>} */
-  const confirming = new Set();
+  /**
+   * Actions whose order the server refused as a breach, being confirmed, with the server's
+   * words. @type {Map<string, string>}
+   */
+  const confirming = new Map();
   /** The server refused an order as a breach: the action whose "Cancel" gets the focus. */
   let focusCancel = '';
-  /** Per action, the server's words when it refused an order as a breach. */
-  /** @type {Map<string, string>} */
-  const breachText = new Map();
   /** Errors per row key. @type {Map<string, any>} */
   const errors = new Map();
   /** Rows whose command is on its way. @type {Set<string>} */
@@ -94,7 +94,6 @@ export function createOrders({ store }) {
     try {
       const ack = await store.command(cmd);
       confirming.delete(cmd.action);
-      breachText.delete(cmd.action);
       if (cmd.type === 'submit_order') qty.delete(cmd.action);
       await store.caughtUp(ack.seq);
     } catch (x) {
@@ -102,8 +101,7 @@ export function createOrders({ store }) {
       if (e?.code === 'would_breach' && cmd.type === 'submit_order') {
         // The server decides what breaks an agreement: its refusal opens the confirmation,
         // whatever this page knew when the button was pressed.
-        confirming.add(cmd.action);
-        breachText.set(cmd.action, e.message || '');
+        confirming.set(cmd.action, e.message || '');
         focusCancel = cmd.action;
       } else {
         errors.set(key, x);
@@ -222,9 +220,9 @@ export function createOrders({ store }) {
         warn.length ? h('p', { class: 'warning', 'data-testid': 'order-warning' }, `⚠ An order of this breaks ${warn.join('; ')}.`) : null,
         confirming.has(a.id)
           ? h('div', { class: 'confirm', role: 'group', 'aria-label': 'Confirm an order that breaks an agreement' },
-            h('p', { 'data-testid': 'order-breach-warning' }, `Order it anyway? ${warn.length ? `This breaks ${warn.join('; ')}.` : breachText.get(a.id) || 'This breaks an agreement in force.'} A detected breach costs trust and political capital.`),
+            h('p', { 'data-testid': 'order-breach-warning' }, `Order it anyway? ${warn.length ? `This breaks ${warn.join('; ')}.` : confirming.get(a.id) || 'This breaks an agreement in force.'} A detected breach costs trust and political capital.`),
             h('div', { class: 'actions' },
-              h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); breachText.delete(a.id); render(true); } }, 'Cancel'),
+              h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); render(true); } }, 'Cancel'),
               h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', disabled: busy.has(k), onclick: () => submit(true) }, 'Order anyway')))
           : null,
         h('div', { class: 'actions' },

@@ -101,50 +101,6 @@ export function mount(root, ctx) {
 
   // ---- top: title, join code, projector, tension ----
   const code = store.joinCode || '';
-  const joinUrl = code ? joinLink(code) : '';
-  const copyMsg = h('span', { class: 'small', role: 'status', 'aria-live': 'polite' });
-  const joinInputId = uniqueId('join-link');
-  const joinInput = h('input', { id: joinInputId, type: 'text', readOnly: true, value: joinUrl, class: 'join-link-input', 'data-testid': 'join-link' });
-  const copyBtn = h('button', {
-    type: 'button', class: 'button small', 'data-testid': 'copy-join-link',
-    onclick: async () => {
-      try {
-        await navigator.clipboard.writeText(joinInput.value);
-        copyMsg.textContent = 'Copied.';
-      } catch {
-        joinInput.focus();
-        joinInput.select();
-        copyMsg.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
-      }
-    },
-  }, 'Copy link');
-  const tension = createTensionMeter(store);
-  // Where students can reach the server: the join link may move to a network address, and a
-  // page opened on this computer's own address says so.
-  const reachBox = h('div', { 'data-testid': 'reach' });
-  loadReach().then((info) => {
-    if (code) joinInput.value = joinLink(code);
-    recoveryInput.value = seatLink(store.token);
-    replace(reachBox, reachWarning(info));
-  });
-  const endedBox = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
-
-  const top = h('div', { class: 'panel console-top' },
-    h('div', { class: 'console-title' },
-      h('h1', null, 'Control console'),
-      h('p', { class: 'muted small', 'data-testid': 'game-title' }, store.view.title ? `${store.view.title} · ${sc.title}` : sc.title)),
-    h('div', { class: 'join-box' },
-      h('span', { class: 'stat-label', id: 'join-code-label' }, 'Join code'),
-      h('span', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'join-code-label' }, code || '—'),
-      h('a', {
-        href: `/game/${gameId}/projector`, target: '_blank', rel: 'noopener', class: 'button small', 'data-testid': 'projector-link',
-      }, 'Open the projector view', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))),
-    h('div', { class: 'join-link-box' },
-      h('label', { for: joinInputId, class: 'stat-label' }, 'Join link'),
-      h('div', { class: 'chat-row' }, joinInput, copyBtn), copyMsg),
-    tension.el);
-
-  // ---- links: recovery, co-facilitators, projector ----
   /**
    * A read-only link with Copy (and Print).
    * @param {string} label @param {string} testid @param {string} value @param {boolean} [print]
@@ -175,6 +131,33 @@ export function mount(root, ctx) {
     }, 'Print') : null;
     return { el: h('div', { class: 'link-field' }, h('label', { for: id, class: 'stat-label' }, label), h('div', { class: 'chat-row' }, input, copy, printBtn), said), input };
   };
+  const joinField = linkField('Join link', 'join-link', code ? joinLink(code) : '');
+  const joinInput = joinField.input;
+  const tension = createTensionMeter(store);
+  // Where students can reach the server: the join link may move to a network address, and a
+  // page opened on this computer's own address says so.
+  const reachBox = h('div', { 'data-testid': 'reach' });
+  loadReach().then((info) => {
+    if (code) joinInput.value = joinLink(code);
+    recoveryInput.value = seatLink(store.token);
+    replace(reachBox, reachWarning(info));
+  });
+  const endedBox = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
+
+  const top = h('div', { class: 'panel console-top' },
+    h('div', { class: 'console-title' },
+      h('h1', null, 'Control console'),
+      h('p', { class: 'muted small', 'data-testid': 'game-title' }, store.view.title ? `${store.view.title} · ${sc.title}` : sc.title)),
+    h('div', { class: 'join-box' },
+      h('span', { class: 'stat-label', id: 'join-code-label' }, 'Join code'),
+      h('span', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'join-code-label' }, code || '—'),
+      h('a', {
+        href: `/game/${gameId}/projector`, target: '_blank', rel: 'noopener', class: 'button small', 'data-testid': 'projector-link',
+      }, 'Open the projector view', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))),
+    h('div', { class: 'join-link-box' }, joinField.el),
+    tension.el);
+
+  // ---- links: recovery, co-facilitators, projector ----
   const recovery = linkField('Your recovery link: it opens this console on any device', 'recovery-link', seatLink(store.token), true);
   const recoveryInput = recovery.input;
   const linksErr = errorBox('links-error');

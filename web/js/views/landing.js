@@ -78,6 +78,12 @@ export function mount(root, ctx) {
 
   /** @param {string} code */
   const normalCode = (code) => code.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  /**
+   * Where a game stands, in words: "waiting to start", "2014, negotiation", "ended".
+   * @param {{phase: string, round: number, round_label?: string}} g
+   */
+  const stateOf = (g) => (g.phase === 'lobby' ? 'waiting to start' : g.phase === 'ended' ? 'ended'
+    : `${g.round_label || roundLabel(g.round)}, ${phaseName(g.phase).toLowerCase()}`);
   const previewBox = h('div', { class: 'join-preview', 'data-testid': 'join-preview', 'aria-live': 'polite' });
   let previewFor = '';
   async function loadPreview() {
@@ -100,8 +106,7 @@ export function mount(root, ctx) {
       if (!alive || previewFor !== code) return;
       preview = p;
       replace(previewBox, resume, h('p', { 'data-testid': 'join-game' },
-        h('strong', null, p.title || 'A game'), ` · ${p.scenario_title} · `,
-        p.phase === 'lobby' ? 'waiting to start' : p.phase === 'ended' ? 'ended' : `${roundLabel(p.round)}, ${phaseName(p.phase).toLowerCase()}`));
+        h('strong', null, p.title || 'A game'), ` · ${p.scenario_title} · ${stateOf(p)}`));
       renderFactionChoices([]);
     } catch {
       // A wrong code is said when joining; the preview just stays empty.
@@ -156,7 +161,7 @@ export function mount(root, ctx) {
       const r = await api.join(body);
       saveSeat(r.game_id, {
         token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name,
-        join_code: code.toUpperCase().replace(/[^A-Z0-9]/g, ''),
+        join_code: normalCode(code),
         title: preview?.title || undefined,
         // A guess (the join answer does not name the scenario), checked when the game loads.
         scenario_id: list.length === 1 ? list[0].id : undefined,
@@ -367,8 +372,7 @@ export function mount(root, ctx) {
       try {
         const r = await api.tokenSeat(g.token);
         if (!alive) return;
-        const text = ` · ${!g.title && r.title ? `${r.title}, ` : ''}${r.phase === 'lobby' ? 'waiting to start' : r.phase === 'ended' ? 'ended'
-          : `${r.round_label || roundLabel(r.round)}, ${phaseName(r.phase).toLowerCase()}`}`;
+        const text = ` · ${!g.title && r.title ? `${r.title}, ` : ''}${stateOf(r)}`;
         stateText.set(g.game_id, text);
         const cell = gamesBox.querySelector(`[data-testid="your-game-state"][data-game="${CSS.escape(g.game_id)}"]`);
         if (cell) cell.textContent = text;
