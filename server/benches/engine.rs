@@ -17,6 +17,7 @@ fn game_in(phase: Phase) -> Game {
         team_sizes: BTreeMap::new(),
         start: detente::engine::StartMode::Now,
         title: None,
+        team_ready: Default::default(),
     };
     let (mut g, _) = Game::create(scn, config, 0).expect("create");
     while g.phase != phase {

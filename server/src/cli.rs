@@ -190,6 +190,7 @@ pub fn play_game(
         team_sizes: BTreeMap::new(),
         start: StartMode::Now,
         title: None,
+        team_ready: Default::default(),
     };
     let ctx = Ctx::at(0);
     let (mut game, _) = Game::create(scenario, config, 0).map_err(|e| anyhow!("{e}"))?;

@@ -11,7 +11,7 @@
 //! `welcome` on the same socket (missed events, or a view), never a silent gap.
 
 use crate::engine::view::{SeatEvent, SeatView};
-use crate::engine::{Command, Seat};
+use crate::engine::{Command, FactionId, Seat};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -83,6 +83,25 @@ pub enum ServerFrame {
         retryable: bool,
     },
     Pong {},
+    /// The seat's team when it has more than one member: who is in it, who is connected to
+    /// the game now and who is captain. Sent after `welcome` and whenever it changes. Not an
+    /// event: it has no sequence of its own and is not stored.
+    Team {
+        faction: FactionId,
+        members: Vec<Teammate>,
+    },
+}
+
+/// One member of a faction's team.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Teammate {
+    pub seat_id: Uuid,
+    pub name: String,
+    /// Has a connection open to the game now.
+    pub connected: bool,
+    /// The member seated longest among those connected: under the `captain` team rule, this
+    /// member's Ready is the team's.
+    pub captain: bool,
 }
 
 impl ServerFrame {
@@ -267,6 +286,7 @@ mod tests {
             team_sizes: BTreeMap::new(),
             start: crate::engine::StartMode::Now,
             title: None,
+            team_ready: Default::default(),
         };
         let (mut game, mut log) = Game::create(scenario, config, 0).expect("game");
         let seats: Vec<Seat> = game

@@ -767,6 +767,104 @@ export const tests = [
     },
   },
   {
+    name: 'a class: three teams of two join by the QR link; lobby, Start, a team is Ready when both members are',
+    async run(ctx) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detente-class-'));
+      const server = new Server({ bin: ctx.server.bin, dir, extraArgs: (port) => ['--public-url', `http://localhost:${port}/`] });
+      await server.start();
+      /** @type {import('playwright-core').BrowserContext[]} */
+      const contexts = [];
+      try {
+        const base = `http://localhost:${server.port}`;
+        const made = await server.api('POST', '/api/games', {
+          name: 'Teacher', title: 'Period 3', deadlines: { briefing: 90, negotiation: 600, orders: 600, review: 600 },
+        });
+        // Control on the laptop; the projector on the classroom PC, through the public URL.
+        const control = await controlContext(ctx, made, 'Teacher');
+        contexts.push(control);
+        const console_ = await control.newPage();
+        await console_.goto(server.url(`/game/${made.game_id}`));
+        await console_.locator(tid('lobby')).waitFor();
+        const qrLink = `${base}/join/${made.join_code}`;
+        const projLink = await server.api('POST', `/api/games/${made.game_id}/links`, { kind: 'projector' }, made.control_token);
+        const projCtx = await ctx.browser.newContext({ viewport: { width: 1920, height: 1080 } });
+        contexts.push(projCtx);
+        const projector = await projCtx.newPage();
+        await projector.goto(`${base}/seat?view=projector#${projLink.token}`);
+        await projector.locator(tid('projector-lobby')).waitFor();
+        await projector.locator(tid('join-url')).filter({ hasText: qrLink }).waitFor();
+        // Six students, two per faction, open the QR code's link on their phones or laptops.
+        const names = { russia: ['Anya', 'Boris'], us_nato: ['Carla', 'Dev'], csto: ['Erlan', 'Farida'] };
+        /** @type {Record<string, Page[]>} */
+        const desks = { russia: [], us_nato: [], csto: [] };
+        for (const [f, pair] of Object.entries(names)) {
+          for (const [i, name] of pair.entries()) {
+            const phone = i === 1;
+            const c = await ctx.browser.newContext(phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: LAPTOP });
+            contexts.push(c);
+            const page = await c.newPage();
+            await page.goto(qrLink);
+            await page.locator(tid('join-game'), { hasText: 'Period 3' }).waitFor();
+            await page.locator(tid('join-name')).fill(name);
+            await page.locator(tid(`join-faction-${f}`)).check();
+            await page.locator(tid('landing-join')).click();
+            await page.locator(tid('desk')).waitFor();
+            desks[f].push(page);
+          }
+        }
+        // The lobby: no clock runs and nobody can say Ready while the class sits down.
+        await sleep(1500);
+        for (const pages of Object.values(desks)) {
+          for (const page of pages) {
+            await phase(page, 'lobby');
+            assert(await page.locator(tid('ready')).isDisabled(), 'no Ready in the lobby');
+          }
+        }
+        const before = Date.now();
+        await console_.locator(tid('start-game')).click();
+        for (const pages of Object.values(desks)) for (const page of pages) await phase(page, 'briefing');
+        const summary = await server.api('GET', `/api/games/${made.game_id}`, undefined, made.control_token);
+        const deadline = summary.view.deadline_at;
+        assert(deadline >= before + 89000, `the clock runs from Start: deadline ${deadline - before} ms after the click`);
+
+        // Each desk lists its team; the first to join is captain.
+        const [anya, boris] = desks.russia;
+        await anya.locator(tid('teammate')).nth(1).waitFor();
+        const team = await anya.locator(tid('teammate')).allTextContents();
+        assert(team.length === 2 && /Anya.*\(you\).*captain/.test(team[0]) && /Boris/.test(team[1]), `Anya's team: ${JSON.stringify(team)}`);
+        // Anya's Ready waits for Boris.
+        await anya.locator(tid('ready')).click();
+        await anya.locator(`${tid('ready')}[data-state="ready"]`).waitFor();
+        await anya.locator(tid('ready-status'), { hasText: 'waiting for Boris' }).waitFor();
+        assert(await anya.evaluate(() => document.activeElement?.getAttribute('data-testid')) === 'ready', 'the focus stays on Ready');
+        await boris.locator(`${tid('teammate')}[data-ready="true"]`, { hasText: 'Anya' }).waitFor();
+        await shot(ctx, anya, 'class-desk-team-waiting');
+        await shot(ctx, boris, 'class-desk-team-waiting-phone');
+        await accessible(ctx, anya, 'desk with a team');
+        await accessible(ctx, boris, 'desk with a team (phone)');
+        // The others are all ready: only Boris holds the phase.
+        for (const f of ['us_nato', 'csto']) for (const page of desks[f]) await page.locator(tid('ready')).click();
+        await sleep(500);
+        await phase(anya, 'briefing');
+        // Anya takes her Ready back, and gives it again.
+        await anya.locator(tid('ready')).click();
+        await anya.locator(`${tid('ready')}[data-state="not-ready"]`).waitFor();
+        await boris.locator(`${tid('teammate')}[data-ready="false"]`, { hasText: 'Anya' }).waitFor();
+        await anya.locator(tid('ready')).click();
+        await anya.locator(`${tid('ready')}[data-state="ready"]`).waitFor();
+        await boris.locator(tid('ready')).tap();
+        for (const pages of Object.values(desks)) for (const page of pages) await phase(page, 'negotiation');
+        await phase(projector, 'negotiation');
+        await anya.locator(tid('guide'), { hasText: 'Negotiation' }).waitFor();
+        await shot(ctx, anya, 'class-desk-negotiation');
+        await shot(ctx, projector, 'class-projector-negotiation');
+      } finally {
+        for (const c of contexts) await c.close().catch(() => {});
+        await server.stop();
+      }
+    },
+  },
+  {
     name: 'a student alone with two bots: proposals and reasons to answer in round 1',
     async run(ctx) {
       // One person plays Russia; bots play US/NATO and the CSTO. No one else is needed.

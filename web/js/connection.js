@@ -254,6 +254,9 @@ export class Connection extends EventTarget {
         }
         break;
       }
+      case 'team':
+        this.dispatchEvent(new CustomEvent('team', { detail: f }));
+        break;
       case 'pong':
         this.dropInflight('ping');
         if (this.pongTimer) clearTimeout(this.pongTimer);

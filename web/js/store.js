@@ -53,6 +53,9 @@ export class GameStore extends EventTarget {
     this.joinCode = null;
     /** @type {Connection | null} */
     this.connection = null;
+    /** @type {Array<{seat_id: string, name: string, connected: boolean, captain: boolean}>}
+     *  the seat's team when it has more than one member (the `team` frame) */
+    this.team = [];
     /** @type {import('./connection.js').ConnStatus} */
     this.status = 'idle';
     /** @type {Array<{seq: number, event: any}>} */
@@ -128,6 +131,10 @@ export class GameStore extends EventTarget {
       this.scheduleRefresh();
     });
     c.addEventListener('welcome', (e) => this.setYou(/** @type {CustomEvent} */ (e).detail.you));
+    c.addEventListener('team', (e) => {
+      this.team = /** @type {CustomEvent} */ (e).detail.members;
+      this.emit({ kind: 'team' });
+    });
     c.addEventListener('event', (e) => {
       const { seq, event } = /** @type {CustomEvent} */ (e).detail;
       this.applyEvent(seq, event);
@@ -373,6 +380,7 @@ export function fold(view, ev) {
       v.vars = ev.vars;
       setPurses(ev.purses);
       v.ready = [];
+      v.members_ready = {};
       v.orders = {};
       v.briefings = [...v.briefings, ...ev.fired.map((/** @type {any} */ f) => [ev.round, f])];
       break;
@@ -382,6 +390,7 @@ export function fold(view, ev) {
       v.phase = ev.phase;
       v.deadline_at = ev.deadline_at;
       v.ready = [];
+      v.members_ready = {};
       break;
     case 'chat_posted':
       v.messages = [...v.messages, ev.message];
@@ -426,6 +435,20 @@ export function fold(view, ev) {
     case 'faction_ready':
       if (!v.ready.includes(ev.faction)) v.ready = [...v.ready, ev.faction];
       break;
+    case 'ready_withdrawn':
+      v.ready = v.ready.filter((/** @type {string} */ f) => f !== ev.faction);
+      break;
+    case 'member_ready': {
+      const marks = (v.members_ready?.[ev.faction] || []).filter((/** @type {any} */ m) => m.member !== ev.member);
+      v.members_ready = { ...v.members_ready, [ev.faction]: [...marks, { member: ev.member, name: ev.name }] };
+      break;
+    }
+    case 'member_ready_withdrawn':
+      v.members_ready = {
+        ...v.members_ready,
+        [ev.faction]: (v.members_ready?.[ev.faction] || []).filter((/** @type {any} */ m) => m.member !== ev.member),
+      };
+      break;
     case 'paused':
       v.paused = true;
       v.deadline_at = null;
@@ -465,6 +488,7 @@ export function fold(view, ev) {
       setPurses(ev.purses);
       v.orders = {};
       v.ready = [];
+      v.members_ready = {};
       break;
     case 'game_ended':
       v.phase = 'ended';

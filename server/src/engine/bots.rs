@@ -1721,6 +1721,7 @@ fn drive(game: &mut Game, ctx: &Ctx, mut log: Option<&mut Vec<Event>>) {
             let ctx = Ctx {
                 now_ms: ctx.now_ms,
                 author: bot_author(game, f),
+                member: None,
             };
             let mut refused = false;
             for cmd in bot_commands(game, f, *t, step) {

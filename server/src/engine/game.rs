@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 2000;
@@ -29,15 +30,30 @@ pub struct Ctx {
     pub now_ms: i64,
     /// Display name of the person acting (chat author).
     pub author: String,
+    /// The team member acting for a faction seat, when the faction is a team of people; `None`
+    /// when the faction acts as one (bots, simulations, a single player's tests).
+    pub member: Option<TeamMember>,
 }
 
 impl Ctx {
     pub fn at(now_ms: i64) -> Ctx {
         Ctx {
             now_ms,
-            author: String::new(),
+            ..Ctx::default()
         }
     }
+}
+
+/// One member of a faction's team, as the server sees the team at the moment of a command.
+#[derive(Clone, Debug, Default)]
+pub struct TeamMember {
+    /// The member's seat.
+    pub id: Uuid,
+    /// The team's members connected to the game now, this one included.
+    pub connected: Vec<Uuid>,
+    /// Whether this member is the team's captain (the member seated longest among those
+    /// connected).
+    pub captain: bool,
 }
 
 /// A shared scenario; two are equal when they have the same id (scenarios are immutable once
@@ -81,6 +97,8 @@ pub struct Game {
     /// nothing about traffic in channels the reader cannot see.
     pub channel_counts: BTreeMap<Channel, u32>,
     pub ready: BTreeSet<FactionId>,
+    /// Members of each team who said Ready in this phase, with their names.
+    pub members_ready: BTreeMap<FactionId, BTreeMap<Uuid, String>>,
     pub proposals: Vec<Proposal>,
     pub messages: Vec<Message>,
     /// Every event fired, by round.
@@ -206,6 +224,7 @@ impl Game {
             next_order: BTreeMap::new(),
             channel_counts: BTreeMap::new(),
             ready: BTreeSet::new(),
+            members_ready: BTreeMap::new(),
             proposals: Vec::new(),
             messages: Vec::new(),
             briefings: Vec::new(),
@@ -274,7 +293,7 @@ impl Game {
                 self.core = *core;
                 self.reports.push(*report);
                 self.orders.clear();
-                self.ready.clear();
+                self.clear_ready();
             }
             Event::ChatPosted { message } => {
                 let n = self
@@ -294,7 +313,10 @@ impl Game {
         let mut events = self.decide(seat, cmd, ctx)?;
         // Everyone ready moves the phase on, unless the game is paused; resuming a game in
         // which everyone is ready moves it on then.
-        if let (Command::Ready {}, Some(f), false) = (cmd, seat.faction(), events.is_empty()) {
+        let team_ready = events
+            .iter()
+            .any(|e| matches!(e, Event::FactionReady { .. }));
+        if let (Command::Ready {}, Some(f), true) = (cmd, seat.faction(), team_ready) {
             // Readiness is all that FactionReady changes, and advancing does not read it:
             // decide from the state as it is, without cloning the game.
             let all = self
@@ -315,6 +337,11 @@ impl Game {
             }
         }
         Ok(events)
+    }
+
+    fn clear_ready(&mut self) {
+        self.ready.clear();
+        self.members_ready.clear();
     }
 
     fn all_ready(&self) -> bool {
@@ -462,10 +489,54 @@ impl Game {
             }
             Command::Ready {} => {
                 let f = self.acting_faction(seat, "declare ready")?;
-                if self.ready.contains(f) {
-                    return Ok(vec![]);
+                let marks = self.members_ready.get(f);
+                let mut events = Vec::new();
+                if let Some(m) = &ctx.member {
+                    if !marks.is_some_and(|r| r.contains_key(&m.id)) {
+                        events.push(Event::MemberReady {
+                            faction: f.clone(),
+                            member: m.id,
+                            name: ctx.author.clone(),
+                        });
+                    }
                 }
-                Ok(vec![Event::FactionReady { faction: f.clone() }])
+                let team = match (&ctx.member, self.config.team_ready) {
+                    (None, _) => true,
+                    (Some(m), TeamReady::Captain) => m.captain,
+                    (Some(m), TeamReady::Everyone) => m
+                        .connected
+                        .iter()
+                        .all(|c| *c == m.id || marks.is_some_and(|r| r.contains_key(c))),
+                };
+                if team && !self.ready.contains(f) {
+                    events.push(Event::FactionReady { faction: f.clone() });
+                }
+                Ok(events)
+            }
+            Command::WithdrawReady {} => {
+                let f = self.acting_faction(seat, "withdraw Ready")?;
+                let mut events = Vec::new();
+                if let Some(m) = &ctx.member {
+                    if self
+                        .members_ready
+                        .get(f)
+                        .is_some_and(|r| r.contains_key(&m.id))
+                    {
+                        events.push(Event::MemberReadyWithdrawn {
+                            faction: f.clone(),
+                            member: m.id,
+                        });
+                    }
+                }
+                // Under a captain, only the captain's word counts for the team.
+                let decides = match (&ctx.member, self.config.team_ready) {
+                    (Some(m), TeamReady::Captain) => m.captain,
+                    _ => true,
+                };
+                if decides && self.ready.contains(f) {
+                    events.push(Event::ReadyWithdrawn { faction: f.clone() });
+                }
+                Ok(events)
             }
             Command::Start {} => {
                 self.need_phase(Phase::Lobby, "the game has started already")?;
@@ -618,7 +689,7 @@ impl Game {
     /// can happen before Start.
     fn lobby_allows(&self, cmd: &Command) -> Result<(), CommandError> {
         let what = match cmd {
-            Command::Ready {} => "declare ready",
+            Command::Ready {} | Command::WithdrawReady {} => "declare ready",
             Command::Pause {} | Command::Resume {} | Command::ExtendDeadline { .. } => {
                 "use the clock"
             }
@@ -1451,7 +1522,7 @@ impl Game {
                 self.phase = Phase::Briefing;
                 self.core = (**core).clone();
                 self.set_deadline(*deadline_at, *duration_ms);
-                self.ready.clear();
+                self.clear_ready();
                 self.orders.clear();
                 for f in fired {
                     self.briefings.push((*round, f.clone()));
@@ -1466,7 +1537,7 @@ impl Game {
                 self.round = *round;
                 self.phase = *phase;
                 self.set_deadline(*deadline_at, *duration_ms);
-                self.ready.clear();
+                self.clear_ready();
             }
             Event::ChatPosted { message } => {
                 let n = self
@@ -1558,6 +1629,24 @@ impl Game {
             Event::FactionReady { faction } => {
                 self.ready.insert(faction.clone());
             }
+            Event::ReadyWithdrawn { faction } => {
+                self.ready.remove(faction);
+            }
+            Event::MemberReady {
+                faction,
+                member,
+                name,
+            } => {
+                self.members_ready
+                    .entry(faction.clone())
+                    .or_default()
+                    .insert(*member, name.clone());
+            }
+            Event::MemberReadyWithdrawn { faction, member } => {
+                if let Some(m) = self.members_ready.get_mut(faction) {
+                    m.remove(member);
+                }
+            }
             Event::Paused { remaining_ms } => {
                 self.paused = true;
                 self.paused_remaining = *remaining_ms;
@@ -1609,7 +1698,7 @@ impl Game {
                 self.core = (**core).clone();
                 self.reports.push((**report).clone());
                 self.orders.clear();
-                self.ready.clear();
+                self.clear_ready();
             }
             Event::GameEnded { ending } => {
                 self.phase = Phase::Ended;

@@ -16,7 +16,7 @@ pub mod view;
 pub use ids::*;
 
 pub use error::CommandError;
-pub use game::{Ctx, Game};
+pub use game::{Ctx, Game, TeamMember};
 pub use types::*;
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
+use uuid::Uuid;
 
 const SCENARIO: &str = "missile-defence-2013";
 const SEED: u64 = 20_130_307;
@@ -66,6 +67,7 @@ fn config(seed: u64) -> GameConfig {
         team_sizes: BTreeMap::new(),
         start: StartMode::Now,
         title: None,
+        team_ready: Default::default(),
     }
 }
 
@@ -1545,6 +1547,161 @@ fn ready_by_every_faction_advances_the_phase() {
     assert_eq!(p.game.phase, Phase::Review);
     assert_eq!(p.game.reports.len(), 1);
     assert_eq!(p.game.reports[0].control.orders.len(), 1);
+}
+
+/// Two members of Russia's team, `a` (seated first) and `b`, both connected.
+fn team_of_two() -> (Uuid, Uuid) {
+    (Uuid::from_u128(1), Uuid::from_u128(2))
+}
+
+impl Play {
+    /// Applies `cmd` from member `id` of a faction's team, with `connected` members connected
+    /// (the first is the captain).
+    fn member(&mut self, seat: &Seat, id: Uuid, connected: &[Uuid], cmd: Command) -> Vec<Event> {
+        let ctx = Ctx {
+            now_ms: self.now,
+            author: format!("member {}", id.as_u128()),
+            member: Some(TeamMember {
+                id,
+                connected: connected.to_vec(),
+                captain: connected.first() == Some(&id),
+            }),
+        };
+        let events = self.game.apply(seat, &cmd, &ctx).expect("member's command");
+        self.log.extend(events.iter().cloned());
+        events
+    }
+}
+
+#[test]
+fn a_team_is_ready_when_every_connected_member_is() {
+    let mut p = Play::new();
+    let (a, b) = team_of_two();
+    let both = [a, b];
+    let events = p.member(&ru(), a, &both, Command::Ready {});
+    assert!(matches!(&events[..], [Event::MemberReady { member, .. }] if *member == a));
+    assert!(
+        !p.game.ready.contains(&fid("russia")),
+        "b has not said Ready"
+    );
+    // Ready again changes nothing; withdrawn, it is gone; given again, it is back.
+    assert!(p.member(&ru(), a, &both, Command::Ready {}).is_empty());
+    let events = p.member(&ru(), a, &both, Command::WithdrawReady {});
+    assert!(matches!(&events[..], [Event::MemberReadyWithdrawn { .. }]));
+    assert!(p
+        .member(&ru(), a, &both, Command::WithdrawReady {})
+        .is_empty());
+    p.member(&ru(), a, &both, Command::Ready {});
+    let events = p.member(&ru(), b, &both, Command::Ready {});
+    assert!(matches!(
+        &events[..],
+        [Event::MemberReady { .. }, Event::FactionReady { .. }]
+    ));
+    assert!(p.game.ready.contains(&fid("russia")));
+    // While the phase is open, any member may take the team's Ready back.
+    let events = p.member(&ru(), b, &both, Command::WithdrawReady {});
+    assert!(matches!(
+        &events[..],
+        [
+            Event::MemberReadyWithdrawn { .. },
+            Event::ReadyWithdrawn { .. }
+        ]
+    ));
+    assert!(!p.game.ready.contains(&fid("russia")));
+    // With b gone, a alone is the team: a's Ready (already given) makes the team ready.
+    let events = p.member(&ru(), a, &[a], Command::Ready {});
+    assert!(matches!(&events[..], [Event::FactionReady { .. }]));
+    // The others' Ready moves the phase on and clears every mark.
+    p.ok(&us(), Command::Ready {});
+    p.ok(&csto(), Command::Ready {});
+    assert_eq!(p.game.phase, Phase::Negotiation);
+    assert!(p.game.members_ready.is_empty() && p.game.ready.is_empty());
+    assert_eq!(
+        Game::replay(scenario(), &p.log)
+            .expect("replays")
+            .members_ready,
+        p.game.members_ready
+    );
+}
+
+#[test]
+fn under_a_captain_the_captains_ready_is_the_teams() {
+    let mut cfg = config(SEED);
+    cfg.team_ready = TeamReady::Captain;
+    let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
+    let mut p = Play { game, log, now: T0 };
+    let (a, b) = team_of_two();
+    let both = [a, b];
+    // b is not captain: b's Ready is b's only.
+    let events = p.member(&ru(), b, &both, Command::Ready {});
+    assert!(matches!(&events[..], [Event::MemberReady { .. }]));
+    assert!(!p.game.ready.contains(&fid("russia")));
+    // a is: a's Ready is the team's, whoever else is ready.
+    p.member(&ru(), b, &both, Command::WithdrawReady {});
+    let events = p.member(&ru(), a, &both, Command::Ready {});
+    assert!(matches!(
+        &events[..],
+        [Event::MemberReady { .. }, Event::FactionReady { .. }]
+    ));
+    // b cannot take the team's Ready back; a can.
+    p.member(&ru(), b, &both, Command::Ready {});
+    let events = p.member(&ru(), b, &both, Command::WithdrawReady {});
+    assert!(matches!(&events[..], [Event::MemberReadyWithdrawn { .. }]));
+    assert!(p.game.ready.contains(&fid("russia")));
+    let events = p.member(&ru(), a, &both, Command::WithdrawReady {});
+    assert!(matches!(
+        &events[..],
+        [
+            Event::MemberReadyWithdrawn { .. },
+            Event::ReadyWithdrawn { .. }
+        ]
+    ));
+}
+
+#[test]
+fn who_in_a_team_is_ready_is_the_teams_business() {
+    let mut p = Play::new();
+    let (a, b) = team_of_two();
+    let events = p.member(&ru(), a, &[a, b], Command::Ready {});
+    for seat in [ru(), Seat::Control] {
+        assert!(p.game.event_for(&seat, &events[0]).is_some(), "{seat:?}");
+        let v = p.game.view(&seat);
+        assert_eq!(v.members_ready[&fid("russia")][0].member, a, "{seat:?}");
+    }
+    for seat in [us(), csto(), Seat::Observer] {
+        assert!(p.game.event_for(&seat, &events[0]).is_none(), "{seat:?}");
+        assert!(p.game.view(&seat).members_ready.is_empty(), "{seat:?}");
+    }
+    // The team's Ready, and its withdrawal, are public.
+    let events = p.member(&ru(), b, &[a, b], Command::Ready {});
+    assert!(p.game.event_for(&us(), &events[1]).is_some());
+    let events = p.member(&ru(), b, &[a, b], Command::WithdrawReady {});
+    assert!(p.game.event_for(&us(), &events[1]).is_some());
+    assert!(p.game.event_for(&us(), &events[0]).is_none());
+}
+
+#[test]
+fn ready_is_withdrawn_only_by_a_faction_and_not_in_the_lobby() {
+    let mut cfg = config(SEED);
+    cfg.start = StartMode::Lobby;
+    let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
+    let mut p = Play { game, log, now: T0 };
+    p.err(&ru(), Command::WithdrawReady {}, "wrong_phase");
+    p.ok(&Seat::Control, Command::Start {});
+    p.err(
+        &Seat::Control,
+        Command::WithdrawReady {},
+        "not_your_faction",
+    );
+    p.err(
+        &Seat::Observer,
+        Command::WithdrawReady {},
+        "not_your_faction",
+    );
+    // A one-person faction withdraws its own Ready.
+    p.ok(&ru(), Command::Ready {});
+    let events = p.ok(&ru(), Command::WithdrawReady {});
+    assert!(matches!(&events[..], [Event::ReadyWithdrawn { .. }]));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use super::model::Indices;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
 
 /// Who is acting or looking. The server derives it from the authenticated connection, never
 /// from a message.
@@ -110,6 +111,27 @@ pub struct GameConfig {
     /// The game's name, as the facilitator gave it ("Year 11, period 3").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// When a team of several people is ready: when every connected member is (the default),
+    /// or when its captain says so.
+    #[serde(default, skip_serializing_if = "TeamReady::is_everyone")]
+    pub team_ready: TeamReady,
+}
+
+/// What makes a team of several people ready.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamReady {
+    /// Every member connected to the game has said Ready.
+    #[default]
+    Everyone,
+    /// The captain's Ready is the team's: the member seated longest among those connected.
+    Captain,
+}
+
+impl TeamReady {
+    pub fn is_everyone(&self) -> bool {
+        *self == TeamReady::Everyone
+    }
 }
 
 /// When a game's first round begins (and its clock starts).
@@ -377,7 +399,12 @@ pub enum Command {
         order: u32,
     },
     /// The faction is done with this phase; when every faction is ready the phase advances.
+    /// From one member of a team, the member's Ready; the team's when the game's team rule
+    /// says so (`team_ready`).
     Ready {},
+    /// Takes a Ready back while the phase is still open: the member's, and the team's when
+    /// the team rule lets this member decide.
+    WithdrawReady {},
     // Control only.
     /// Ends the lobby: the first round begins and the clock starts. Control (or the server
     /// itself, for a game that starts when seated).
@@ -512,6 +539,22 @@ pub enum Event {
     },
     FactionReady {
         faction: FactionId,
+    },
+    /// A faction's Ready was taken back; the phase stays open for it.
+    ReadyWithdrawn {
+        faction: FactionId,
+    },
+    /// One member of a team said Ready (the team may not be ready yet).
+    MemberReady {
+        faction: FactionId,
+        /// The member's seat.
+        member: Uuid,
+        name: String,
+    },
+    /// One member of a team took their Ready back.
+    MemberReadyWithdrawn {
+        faction: FactionId,
+        member: Uuid,
     },
     Paused {
         remaining_ms: Option<i64>,

@@ -18,6 +18,7 @@ use super::types::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// The state of a game as one seat may see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -32,6 +33,8 @@ pub struct SeatView {
     pub phase: Phase,
     /// When the game leaves its lobby (`now` once it has begun at creation).
     pub start: StartMode,
+    /// What makes a team of several people ready.
+    pub team_ready: TeamReady,
     pub paused: bool,
     pub deadline_at: Option<i64>,
     /// Variable values as this seat knows them.
@@ -39,6 +42,9 @@ pub struct SeatView {
     pub purses: BTreeMap<FactionId, Purse>,
     pub orders: BTreeMap<FactionId, Vec<Order>>,
     pub ready: Vec<FactionId>,
+    /// Members of a team who said Ready in this phase: the seat's own team (every team for
+    /// Control).
+    pub members_ready: BTreeMap<FactionId, Vec<ReadyMember>>,
     pub builds: Vec<Build>,
     pub messages: Vec<Message>,
     pub proposals: Vec<Proposal>,
@@ -57,6 +63,14 @@ pub struct SeatView {
     /// For a faction: per own action, the clauses an order of it would break.
     pub order_warnings: BTreeMap<ActionId, Vec<String>>,
     pub ending: Option<Ending>,
+}
+
+/// A team member who said Ready.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReadyMember {
+    /// The member's seat.
+    pub member: Uuid,
+    pub name: String,
 }
 
 /// A turn report as one seat may read it.
@@ -134,6 +148,18 @@ pub enum SeatEvent {
     },
     FactionReady {
         faction: FactionId,
+    },
+    ReadyWithdrawn {
+        faction: FactionId,
+    },
+    MemberReady {
+        faction: FactionId,
+        member: Uuid,
+        name: String,
+    },
+    MemberReadyWithdrawn {
+        faction: FactionId,
+        member: Uuid,
     },
     Paused {
         remaining_ms: Option<i64>,
@@ -287,6 +313,7 @@ impl Game {
             rounds: scn.rounds.len() as u32,
             phase: self.phase,
             start: self.config.start,
+            team_ready: self.config.team_ready,
             paused: self.paused,
             deadline_at: self.deadline_at,
             vars: vars_for(scn, &self.core, effective_seat),
@@ -298,6 +325,18 @@ impl Game {
                 .map(|(f, o)| (f.clone(), o.clone()))
                 .collect(),
             ready: self.ready.iter().cloned().collect(),
+            members_ready: self
+                .members_ready
+                .iter()
+                .filter(|(f, _)| is_control(seat) || seat.faction() == Some(*f))
+                .map(|(f, m)| {
+                    let m = m.iter().map(|(id, name)| ReadyMember {
+                        member: *id,
+                        name: name.clone(),
+                    });
+                    (f.clone(), m.collect())
+                })
+                .collect(),
             builds: self
                 .core
                 .builds
@@ -510,6 +549,33 @@ impl Game {
             Event::FactionReady { faction } => SeatEvent::FactionReady {
                 faction: faction.clone(),
             },
+            Event::ReadyWithdrawn { faction } => SeatEvent::ReadyWithdrawn {
+                faction: faction.clone(),
+            },
+            // Who in a team is ready is the team's business (and Control's).
+            Event::MemberReady {
+                faction,
+                member,
+                name,
+            } => {
+                if !own(faction) {
+                    return None;
+                }
+                SeatEvent::MemberReady {
+                    faction: faction.clone(),
+                    member: *member,
+                    name: name.clone(),
+                }
+            }
+            Event::MemberReadyWithdrawn { faction, member } => {
+                if !own(faction) {
+                    return None;
+                }
+                SeatEvent::MemberReadyWithdrawn {
+                    faction: faction.clone(),
+                    member: *member,
+                }
+            }
             Event::Paused { remaining_ms } => SeatEvent::Paused {
                 remaining_ms: *remaining_ms,
             },

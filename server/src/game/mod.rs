@@ -109,6 +109,13 @@ impl GameHandle {
             .map_err(|_| SessionError::Gone)
     }
 
+    /// Tells the game a connection of a faction seat closed (its team may be ready without
+    /// it). Never waits: a full queue drops the notice, and the team is looked at again on
+    /// the next change.
+    pub fn left(&self, faction: crate::engine::FactionId) {
+        let _ = self.tx.try_send(Msg::Left { faction });
+    }
+
     /// Runs `f` on the game state inside its task (reports, exports).
     pub async fn with_game<T: Send + 'static>(
         &self,
@@ -210,6 +217,14 @@ impl<S: Store> Registry<S> {
         let handle = session::spawn(self, game, engine, last_seq, recent);
         games.insert(game, handle.clone());
         Ok(handle)
+    }
+
+    /// The task of `game` if it is running (never revives one).
+    pub fn running(&self, game: Uuid) -> Option<GameHandle> {
+        self.lock()
+            .get(&game)
+            .filter(|h| !h.tx.is_closed())
+            .cloned()
     }
 
     /// Forgets a task that has stopped (idle games leave memory).
@@ -363,6 +378,7 @@ mod tests {
             team_sizes: Default::default(),
             start: crate::engine::StartMode::Now,
             title: None,
+            team_ready: Default::default(),
         };
         let (game, events) =
             crate::engine::Game::create(scenario.clone(), config, now_ms()).expect("create");

@@ -5,10 +5,10 @@
 use super::{GameHandle, Registry, SessionError};
 use crate::engine::bots::{bot_author, bot_commands, BotStep};
 use crate::engine::view::SeatView;
-use crate::engine::{Command, Ctx, Event, Game, Phase, Seat, StartMode};
+use crate::engine::{Command, Ctx, Event, FactionId, Game, Phase, Seat, StartMode, TeamMember};
 use crate::metrics::Metrics;
-use crate::protocol::{SeatInfo, ServerFrame};
-use crate::store::{Append, CommandRow, Committer, GameStatus, Store, StoreError};
+use crate::protocol::{SeatInfo, ServerFrame, Teammate};
+use crate::store::{Append, CommandRow, Committer, GameStatus, SeatRow, Store, StoreError};
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
@@ -84,8 +84,13 @@ pub(super) enum Msg {
         reply: oneshot::Sender<(i64, SeatView)>,
     },
     Inspect(Inspector),
-    /// Someone took, left or changed a seat: a game that starts when seated may start.
+    /// Someone took, left or changed a seat: a game that starts when seated may start, and
+    /// teams change.
     Seated,
+    /// A connection of a faction seat closed: its team may now be ready without it.
+    Left {
+        faction: FactionId,
+    },
 }
 
 /// An event's `event` frame text per subscribed seat (`None`: hidden from that seat).
@@ -93,6 +98,7 @@ type Forms = Vec<(Seat, Option<Arc<str>>)>;
 
 struct Subscriber {
     seat: Seat,
+    seat_id: Uuid,
     tx: mpsc::Sender<Outbound>,
 }
 
@@ -108,6 +114,10 @@ struct Session<S: Store> {
     /// from that seat).
     unsent: Vec<(i64, Forms)>,
     subscribers: Vec<Subscriber>,
+    /// The people in faction seats, in the order they joined (read again when seats change).
+    members: Vec<SeatRow>,
+    /// The team frame last sent per faction, so that an unchanged team is not sent again.
+    teams_sent: HashMap<FactionId, Vec<Teammate>>,
     /// Recent answers by (seat, client id), with the request's hash: retries are answered
     /// without a database look-up. Older ids are caught by the table's unique key.
     answered: HashMap<(Uuid, String), (Vec<u8>, ServerFrame)>,
@@ -174,6 +184,8 @@ pub(super) fn spawn<S: Store>(
         recent,
         unsent: Vec::new(),
         subscribers: Vec::new(),
+        members: Vec::new(),
+        teams_sent: HashMap::new(),
         answered: HashMap::new(),
         answered_order: VecDeque::new(),
         stale: false,
@@ -202,6 +214,7 @@ impl<S: Store> Session<S> {
     ) {
         // Bots may owe moves (e.g. after a restart); deadlines may have passed while down; the
         // last seat may have been taken just before a restart.
+        self.load_members().await;
         self.start_if_seated().await;
         self.play_bots().await;
         // The timers and the shutdown signal are made once and re-armed only when their time
@@ -345,8 +358,172 @@ impl<S: Store> Session<S> {
                 let _ = reply.send((self.last_seq, self.game.view(&seat)));
             }
             Msg::Inspect(f) => f(&self.game, self.last_seq),
-            Msg::Seated => self.start_if_seated().await,
+            Msg::Seated => {
+                self.load_members().await;
+                self.start_if_seated().await;
+                let factions: Vec<_> = self
+                    .game
+                    .scenario
+                    .factions
+                    .iter()
+                    .map(|f| f.id.clone())
+                    .collect();
+                for f in factions {
+                    self.team_changed(&f).await;
+                }
+            }
+            Msg::Left { faction } => {
+                self.subscribers.retain(|s| !s.tx.is_closed());
+                self.team_changed(&faction).await;
+            }
         }
+    }
+
+    /// Reads who sits in the factions (after a join or a move, and when the task starts).
+    /// When the seats cannot be read, the last list stands until the next change.
+    async fn load_members(&mut self) {
+        if let Ok(seats) = self.store.seats(self.game_id).await {
+            self.members = seats.into_iter().filter(|s| s.role == "faction").collect();
+        }
+    }
+
+    /// The seats of `f` with a connection to this game now.
+    fn connected(&self, f: &FactionId) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = Vec::new();
+        for s in &self.subscribers {
+            if s.seat.faction() == Some(f) && !s.tx.is_closed() && !ids.contains(&s.seat_id) {
+                ids.push(s.seat_id);
+            }
+        }
+        ids
+    }
+
+    /// `f`'s team as its members see it: everyone seated, in the order they joined, who is
+    /// connected and who is captain (the first connected in that order).
+    fn team(&self, f: &FactionId) -> Vec<Teammate> {
+        let connected = self.connected(f);
+        let rows = self
+            .members
+            .iter()
+            .filter(|m| m.faction.as_deref() == Some(f.as_str()));
+        let captain = rows
+            .clone()
+            .find(|m| connected.contains(&m.id))
+            .map(|m| m.id);
+        rows.map(|m| Teammate {
+            seat_id: m.id,
+            name: m.name.clone(),
+            connected: connected.contains(&m.id),
+            captain: captain == Some(m.id),
+        })
+        .collect()
+    }
+
+    /// The member `id` of `f` for the engine's team rule, or `None` when the faction is one
+    /// person (their Ready is the faction's, with no member marks).
+    fn team_member(&self, f: &FactionId, id: Uuid) -> Option<TeamMember> {
+        let rows: Vec<_> = self
+            .members
+            .iter()
+            .filter(|m| m.faction.as_deref() == Some(f.as_str()))
+            .collect();
+        if rows.len() < 2 {
+            return None;
+        }
+        let mut connected = self.connected(f);
+        if !connected.contains(&id) {
+            connected.push(id);
+        }
+        let captain = rows
+            .iter()
+            .find(|m| connected.contains(&m.id))
+            .map(|m| m.id);
+        Some(TeamMember {
+            id,
+            connected,
+            captain: captain.is_none_or(|c| c == id),
+        })
+    }
+
+    /// After `f`'s team changed (a member left, joined or moved): the members still connected
+    /// may all be ready now, which makes the team ready; and the members are told who is in
+    /// the team.
+    async fn team_changed(&mut self, f: &FactionId) {
+        self.ready_without_the_absent(f).await;
+        self.publish();
+        self.send_team(f);
+    }
+
+    /// Makes `f` ready when the members it still waits for have gone: its Ready is planned as
+    /// one of its ready members' (the captain's if ready), under the same team rule.
+    async fn ready_without_the_absent(&mut self, f: &FactionId) {
+        let g = &self.game;
+        if matches!(g.phase, Phase::Lobby | Phase::Ended) || g.ready.contains(f) {
+            return;
+        }
+        let Some(marks) = g.members_ready.get(f) else {
+            return;
+        };
+        let team = self.team(f);
+        let ready = |t: &&Teammate| t.connected && marks.contains_key(&t.seat_id);
+        let Some(by) = team
+            .iter()
+            .filter(ready)
+            .find(|t| t.captain)
+            .or_else(|| team.iter().find(ready))
+        else {
+            return;
+        };
+        let ctx = Ctx {
+            now_ms: now_ms(),
+            author: by.name.clone(),
+            member: self.team_member(f, by.seat_id),
+        };
+        let seat = Seat::Faction(f.clone());
+        if let Ok(events) = self.game.plan(&seat, &Command::Ready {}, &ctx) {
+            if !events.is_empty() && self.commit(events, None).await.is_ok() {
+                tracing::info!(game = %self.game_id, faction = %f, "the members still connected are ready: the team is ready");
+                self.play_bots().await;
+            }
+        }
+    }
+
+    /// Sends `f`'s team to its connections when it has more than one member and changed since
+    /// last sent.
+    fn send_team(&mut self, f: &FactionId) {
+        let team = self.team(f);
+        let sent = self.teams_sent.get(f);
+        if sent == Some(&team) || (sent.is_none() && team.len() < 2) {
+            return;
+        }
+        let frame = ServerFrame::Team {
+            faction: f.clone(),
+            members: team.clone(),
+        };
+        self.teams_sent.insert(f.clone(), team);
+        let Ok(text) = serde_json::to_string(&frame) else {
+            return;
+        };
+        let text: Arc<str> = Arc::from(text);
+        let (seq, metrics) = (self.last_seq, &self.metrics);
+        // Sent after every committed event went out, so its sequence is one already delivered.
+        self.subscribers.retain(|s| {
+            if s.seat.faction() != Some(f) {
+                return !s.tx.is_closed();
+            }
+            let out = Outbound {
+                seq,
+                text: text.clone(),
+            };
+            match s.tx.try_send(out) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    Metrics::inc(&metrics.subscribers_dropped);
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            }
+        });
     }
 
     fn subscribe(&mut self, auth: &SeatAuth, last_seq: Option<i64>) -> Subscription {
@@ -380,8 +557,20 @@ impl<S: Store> Session<S> {
         self.subscribers.retain(|s| !s.tx.is_closed());
         self.subscribers.push(Subscriber {
             seat: auth.seat.clone(),
+            seat_id: auth.seat_id,
             tx,
         });
+        if let Seat::Faction(f) = &auth.seat {
+            let members = self.team(f);
+            if members.len() > 1 {
+                initial.push(ServerFrame::Team {
+                    faction: f.clone(),
+                    members,
+                });
+            }
+            // The others see this member connected.
+            self.send_team(f);
+        }
         Subscription { initial, live }
     }
 
@@ -421,9 +610,16 @@ impl<S: Store> Session<S> {
                 duplicate_id(id)
             };
         }
+        let member = match (command, &auth.seat) {
+            (Command::Ready {} | Command::WithdrawReady {}, Seat::Faction(f)) => {
+                self.team_member(f, auth.seat_id)
+            }
+            _ => None,
+        };
         let ctx = Ctx {
             now_ms: now_ms(),
             author: auth.name.clone(),
+            member,
         };
         let events = match self.game.plan(&auth.seat, command, &ctx) {
             Ok(events) => events,
@@ -699,6 +895,7 @@ impl<S: Store> Session<S> {
                         let ctx = Ctx {
                             now_ms: now_ms(),
                             author: bot_author(&self.game, f),
+                            member: None,
                         };
                         let Ok(events) = self.game.plan(&seat, &cmd, &ctx) else {
                             refused = true;

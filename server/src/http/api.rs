@@ -3,7 +3,7 @@
 use super::{new_token, token_hash, ApiError, AppState, ErrorBody};
 use crate::engine::scenario::PhaseDeadlines;
 use crate::engine::view::SeatReport;
-use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, Temperament};
+use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, TeamReady, Temperament};
 use crate::game::SeatAuth;
 use crate::store::{GameRow, GameStatus, SeatRow, Store, StoreError};
 use axum::extract::{Path, State};
@@ -80,6 +80,10 @@ pub struct CreateGame {
     /// `when_seated` (as soon as every faction has a player or a bot) or `now`.
     #[serde(default)]
     pub start: Option<StartMode>,
+    /// When a team of several people is ready: `everyone` (the default: every member connected
+    /// has said Ready) or `captain` (the member seated longest among those connected decides).
+    #[serde(default)]
+    pub team_ready: TeamReady,
 }
 
 /// Answer to `POST /api/games`.
@@ -178,6 +182,7 @@ pub async fn create_game<S: Store>(
         bots: req.bots,
         team_sizes: req.team_sizes,
         start: req.start.unwrap_or(StartMode::Lobby),
+        team_ready: req.team_ready,
         title: match req.title.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => {

@@ -286,7 +286,15 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
     // command loop's `select!`. So the stages it passes through briefly (hello, sending, closing)
     // are boxed: at 15,000 connections each KiB of task state is 15 MiB (docs/operations.md).
     let ending = match Box::pin(join(&st, &mut socket)).await {
-        Ok(joined) => play(&st, &mut socket, joined).await,
+        Ok(joined) => {
+            let (game_id, faction) = (joined.game_id, joined.auth.seat.faction().cloned());
+            let ending = play(&st, &mut socket, joined).await;
+            // The connection's subscription is gone with `play`: its team may be ready now.
+            if let (Some(f), Some(h)) = (faction, st.registry.running(game_id)) {
+                h.left(f);
+            }
+            ending
+        }
         Err(ending) => ending,
     };
     if let Some((code, reason)) = ending {

@@ -132,11 +132,17 @@ export function createProposals({ store }) {
       h('details', { class: 'field card-palette', open: paletteOpen, ontoggle: (/** @type {Event} */ e) => { paletteOpen = /** @type {HTMLDetailsElement} */ (e.target).open; } },
         h('summary', null, 'Clause cards: add a clause'),
         h('div', { class: 'cards' }, kinds.map((/** @type {any} */ k) => {
-          const possible = byChoices(k).length > 0;
+          // An unavailable card stays focusable and says why (aria-disabled, not disabled).
+          const why = draft.clauses.length >= 12 ? 'A proposal holds at most 12 clauses.'
+            : byChoices(k).length === 0 ? `Only ${andList(k.givers.map(factionName))} can give it: add ${k.givers.length > 1 ? 'one of them' : 'it'} to the parties.`
+              : '';
+          const whyId = `pb-card-why-${k.id}`;
           return h('button', {
-            type: 'button', class: 'clause-card-button', 'data-testid': `clause-card-${k.id}`, disabled: !possible || draft.clauses.length >= 12,
+            type: 'button', class: 'clause-card-button', 'data-testid': `clause-card-${k.id}`,
+            'aria-disabled': why ? 'true' : null, 'aria-describedby': why ? whyId : null,
             title: k.description || k.name,
             onclick: () => {
+              if (why) return;
               // A card that concerns other factions (the NATO–Russia joint centre) needs them
               // among the parties: add them, unless this is a counter (its parties are fixed).
               if (!draft.counterOf) for (const f of k.parties || []) draft.parties.add(f);
@@ -148,7 +154,8 @@ export function createProposals({ store }) {
           },
           h('span', { class: 'card-name' }, h('span', { class: 'visually-hidden' }, 'Add clause: '), k.name),
           h('span', { class: 'card-form' }, formLabel(k.form)),
-          k.capital_cost ? h('span', { class: 'card-cost' }, `${num(k.capital_cost)} capital`) : null);
+          k.capital_cost ? h('span', { class: 'card-cost' }, `${num(k.capital_cost)} capital`) : null,
+          why ? h('span', { class: 'card-why', id: whyId }, why) : null);
         }))),
       h('div', { class: 'grid-fields' },
         h('div', { class: 'field' },

@@ -75,7 +75,8 @@ export function mount(root, ctx) {
     if (busy.has(btn)) return false;
     showError(err, null);
     busy.add(btn);
-    btn.disabled = true;
+    // Busy buttons ignore clicks but are not disabled, so that the focus stays on them.
+    btn.setAttribute('aria-disabled', 'true');
     const started = Date.now();
     try {
       const ack = await store.command(command);
@@ -90,8 +91,15 @@ export function mount(root, ctx) {
       return false;
     } finally {
       busy.delete(btn);
-      btn.disabled = false;
+      btn.removeAttribute('aria-disabled');
+      const hadFocus = document.activeElement === btn;
       updateControls();
+      // A button the new state turns off (Pause once paused) hands the focus to its group's
+      // next live button (Resume).
+      if (hadFocus && btn.disabled) {
+        const next = /** @type {HTMLElement | null} */ (btn.closest('.actions')?.querySelector('button:not(:disabled)') || null);
+        next?.focus();
+      }
     }
   }
 
@@ -228,7 +236,6 @@ export function mount(root, ctx) {
         : 'Every faction has a player or a bot. ',
       auto ? 'The game starts by itself when every faction has a player or a bot; you can also start it now.'
         : 'Press Start when everyone is seated: the first briefing and its clock begin then.');
-    startBtn.disabled = busy.has(startBtn);
   }
   updaters.push(drawLobby);
 
@@ -305,17 +312,22 @@ export function mount(root, ctx) {
     const v = store.view;
     const ended = v.phase === 'ended';
     const lobby = v.phase === 'lobby';
-    advanceBtn.disabled = ended || busy.has(advanceBtn);
+    advanceBtn.disabled = ended;
     advanceBtn.textContent = lobby ? 'Advance: start the game' : v.phase === 'orders' ? 'Advance: adjudicate now' : v.phase === 'review' && v.round + 1 >= v.rounds
       ? 'Advance: end the last round' : 'Advance phase';
     // No clock runs in the lobby: nothing to pause or extend.
-    pauseBtn.disabled = ended || lobby || v.paused || busy.has(pauseBtn);
-    resumeBtn.disabled = ended || !v.paused || busy.has(resumeBtn);
-    for (const b of [ext1, ext5, extCustom]) b.disabled = ended || lobby || v.paused || busy.has(b);
+    pauseBtn.disabled = ended || lobby || v.paused;
+    resumeBtn.disabled = ended || !v.paused;
+    for (const b of [ext1, ext5, extCustom]) b.disabled = ended || lobby || v.paused;
     customMin.disabled = ended || lobby || v.paused;
     endBtn.disabled = ended;
-    replace(readyLine, 'Ready: ', factions.map((f, i) => [i ? ', ' : '',
-      h('span', { class: v.ready.includes(f) ? 'accepted' : 'waiting' }, `${factionName(f)} ${v.ready.includes(f) ? '✓' : '(waiting)'}`)]));
+    replace(readyLine, 'Ready: ', factions.map((f, i) => {
+      const members = (v.members_ready?.[f] || []).map((/** @type {any} */ m) => m.name);
+      const r = v.ready.includes(f);
+      return [i ? ', ' : '',
+        h('span', { class: r ? 'accepted' : 'waiting' }, `${factionName(f)} ${r ? '✓' : '(waiting)'}`),
+        members.length ? h('span', { class: 'muted' }, ` (${members.join(', ')} ready)`) : null];
+    }), v.team_ready === 'captain' ? h('span', { class: 'muted' }, ' · a team is ready when its captain is') : null);
     endedBox.hidden = !ended;
     if (ended) {
       replace(endedBox, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));

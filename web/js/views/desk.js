@@ -4,15 +4,19 @@
  * header; resources, the tension meter and Ready; the map; the faction's perceived indices
  * (each explaining itself); the briefing; channels; negotiation; orders; turn reports.
  *
- * Test ids: `desk`, `connection-status` (`data-status`), `connection-banner`, `budget`, `capital`, `tension-meter`,
- * `ready`, `ready-list`, `ready-error`, `indices`, `briefing`, `map`, `map-placeholder`,
- * `game-ended`, `after-link`, `review-note`, `lobby-note`, and those of the components it holds (clock, channels,
- * proposals, orders, report).
+ * The sections are laid out by phase: the current phase's tools come first, in the wide column
+ * (briefing and map in the briefing, negotiation in the negotiation, orders in the orders phase,
+ * the turn report in the review); "what to do now" (components/guide.js) sits above them.
+ *
+ * Test ids: `desk` (`data-phase`), `desk-bar`, `connection-status` (`data-status`), `connection-banner`, `budget`,
+ * `capital`, `tension-meter`, `ready` (`data-state`: `ready` | `not-ready`), `ready-status`, `ready-error`,
+ * `indices`, `briefing`, `map`, `map-placeholder`, `game-ended`, `after-link`, `review-note`, `lobby-note`,
+ * and those of the components it holds (clock, guide, channels, proposals, orders, report).
  * @module views/desk
  */
 
 import { h, replace, errorBox, showError } from '../dom.js';
-import { factionName, factionColour, num, endingText, roundLabel, temperamentName, phaseName, actionName } from '../format.js';
+import { factionName, factionColour, num, endingText, roundLabel, phaseName, actionName } from '../format.js';
 import { createClock, createConnectionStatus, createConnectionBanner } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
@@ -21,6 +25,7 @@ import { createOrders } from '../components/orders.js';
 import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries } from '../components/explain.js';
 import { loadMap } from '../components/loadmap.js';
+import { createGuide } from '../components/guide.js';
 
 /**
  * @param {HTMLElement} root
@@ -43,8 +48,9 @@ export function mount(root, ctx) {
   const score = h('span', { class: 'stat-value num', 'data-testid': 'game-score' });
   const tension = createTensionMeter(store);
   const readyBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'ready' }, 'Ready');
-  const readyList = h('p', { class: 'ready-list small', 'data-testid': 'ready-list' });
+  const readyStatus = h('span', { class: 'ready-status small', 'data-testid': 'ready-status', role: 'status' });
   const readyErr = errorBox('ready-error');
+  const guide = createGuide({ store });
   const endBanner = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
   const reviewNote = h('p', { class: 'panel review-note', 'data-testid': 'review-note', hidden: true });
   const lobbyNote = h('div', { class: 'panel review-note', 'data-testid': 'lobby-note', role: 'status', hidden: true },
@@ -54,43 +60,54 @@ export function mount(root, ctx) {
   const swatch = h('span', { class: 'swatch big', 'aria-hidden': 'true' });
   swatch.style.setProperty('--swatch', factionColour(me));
 
-  // While Ready is on its way, and until its events are in the view (the ack comes first),
-  // the button stays disabled: the last Ready ends the phase, and a double click would
-  // otherwise declare this faction Ready in the next phase too.
-  let readyBusy = false;
+  // Whether this seat's Ready stands: its own mark in a team of several, the faction's when
+  // it plays alone.
+  const isTeam = () => (store.team || []).length > 1;
+  const myReady = () => {
+    const v = store.view;
+    if (isTeam()) return (v.members_ready?.[me] || []).some((/** @type {any} */ m) => m.member === store.you?.seat_id);
+    return v.ready.includes(me);
+  };
+
+  // While Ready is on its way, and for a moment after its events are in the view (the ack comes
+  // first), the button ignores clicks: the last Ready ends the phase, and a double click would
+  // otherwise declare this faction Ready in the next phase too. It is never disabled meanwhile,
+  // so the focus stays on it.
+  /** @type {'' | 'sending' | 'settling'} */
+  let readyBusy = '';
   readyBtn.addEventListener('click', async () => {
-    if (readyBusy) return;
+    const v = store.view;
+    if (readyBusy || v.phase === 'ended' || v.phase === 'lobby') return;
     showError(readyErr, null);
-    readyBusy = true;
-    readyBtn.disabled = true;
-    readyBtn.textContent = 'Sending…';
+    const withdraw = myReady();
+    readyBusy = 'sending';
+    updateBar();
     const started = Date.now();
     try {
-      const ack = await store.command({ type: 'ready' });
+      const ack = await store.command({ type: withdraw ? 'withdraw_ready' : 'ready' });
       await store.caughtUp(ack.seq);
+      readyBusy = 'settling';
+      updateBar();
       const wait = 800 - (Date.now() - started);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     } catch (x) {
       showError(readyErr, /** @type {any} */ (x));
     } finally {
-      readyBusy = false;
+      readyBusy = '';
       updateBar();
     }
   });
 
-  const bar = h('div', { class: 'desk-bar panel' },
+  const bar = h('div', { class: 'desk-bar panel', 'data-testid': 'desk-bar' },
     h('div', { class: 'desk-who' }, swatch, title),
     h('div', { class: 'stats', role: 'group', 'aria-label': 'Resources' },
       h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Budget'), budget),
       h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Capital'), capital),
       h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Game score'), score)),
     tension.el,
-    h('div', { class: 'ready-box' }, readyBtn, readyList, readyErr));
+    h('div', { class: 'ready-box' }, readyBtn, readyStatus, readyErr));
 
-  const nav = h('nav', { class: 'desk-nav', 'aria-label': 'Desk sections' },
-    [['sec-map', 'Map'], ['sec-indices', 'Indices'], ['sec-briefing', 'Briefing'], ['sec-channels', 'Channels'],
-      ['sec-negotiation', 'Negotiation'], ['sec-orders', 'Orders'], ['sec-report', 'Turn reports']]
-      .map(([id, label]) => h('a', { href: `#${id}` }, label)));
+  const nav = h('nav', { class: 'desk-nav', 'aria-label': 'Desk sections' });
 
   // ---- sections ----
   const mapBox = h('div', { class: 'map-box' }, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, 'Loading the map…'));
@@ -107,22 +124,61 @@ export function mount(root, ctx) {
   const sec = (id, heading, cls, ...body) => h('section', { id, class: ['panel', cls], 'aria-labelledby': `${id}-h`, tabindex: '-1' },
     h('h2', { id: `${id}-h` }, heading), ...body);
 
-  const grid = h('div', { class: 'desk-grid' },
-    h('div', { class: 'desk-col' },
-      sec('sec-map', 'Map', 'area-map', mapBox),
-      sec('sec-indices', `${factionName(me)}’s picture`, 'area-indices',
-        h('p', { class: 'hint' }, 'The model as your faction perceives it. Open an index for its formula, inputs and sources.'),
-        indicesBox),
-      sec('sec-briefing', 'Briefing', 'area-briefing', briefingBox)),
-    h('div', { class: 'desk-col' },
-      sec('sec-channels', 'Channels', 'area-channels', channels.el),
-      sec('sec-orders', 'Orders', 'area-orders', orders.el)),
-    h('div', { class: 'desk-col wide' },
-      sec('sec-negotiation', 'Negotiation', 'area-negotiation', proposals.el)));
+  // The map fills the screen on demand (a phone, or reading it from the back of the room).
+  const mapFull = h('button', { type: 'button', class: 'button small map-full-toggle', 'data-testid': 'map-full', 'aria-pressed': 'false' }, 'Full screen');
+  mapFull.addEventListener('click', () => {
+    const on = !sections.map.classList.contains('map-full');
+    sections.map.classList.toggle('map-full', on);
+    mapFull.setAttribute('aria-pressed', String(on));
+    mapFull.textContent = on ? 'Close full screen' : 'Full screen';
+    mapFull.focus();
+  });
+  const mapKeys = (/** @type {KeyboardEvent} */ e) => {
+    if (e.key === 'Escape' && sections.map.classList.contains('map-full')) mapFull.click();
+  };
+  document.addEventListener('keydown', mapKeys);
+  const sections = {
+    map: sec('sec-map', 'Map', 'area-map', mapFull, mapBox),
+    indices: sec('sec-indices', `${factionName(me)}’s picture`, 'area-indices',
+      h('p', { class: 'hint' }, 'The model as your faction perceives it. Open an index for its formula, inputs and sources.'),
+      indicesBox),
+    briefing: sec('sec-briefing', 'Briefing', 'area-briefing', briefingBox),
+    channels: sec('sec-channels', 'Channels', 'area-channels', channels.el),
+    negotiation: sec('sec-negotiation', 'Negotiation', 'area-negotiation', proposals.el),
+    orders: sec('sec-orders', 'Orders', 'area-orders', orders.el),
+    report: sec('sec-report', 'Turn reports', 'area-report', reports.el),
+  };
+  /** Per phase: the wide column (its tools first, then the map), then the side column. */
+  /** @type {Record<string, [Array<keyof typeof sections>, Array<keyof typeof sections>]>} */
+  const LAYOUT = {
+    lobby: [['map', 'briefing'], ['channels', 'indices', 'negotiation', 'orders', 'report']],
+    briefing: [['briefing', 'map'], ['indices', 'channels', 'negotiation', 'orders', 'report']],
+    negotiation: [['negotiation', 'map'], ['channels', 'indices', 'briefing', 'orders', 'report']],
+    orders: [['orders', 'map'], ['indices', 'negotiation', 'channels', 'briefing', 'report']],
+    review: [['report', 'map'], ['indices', 'channels', 'briefing', 'negotiation', 'orders']],
+    ended: [['report', 'map'], ['indices', 'channels', 'briefing', 'negotiation', 'orders']],
+  };
+  const mainCol = h('div', { class: 'desk-col wide' });
+  const sideCol = h('div', { class: 'desk-col side' });
+  const grid = h('div', { class: 'desk-grid' }, mainCol, sideCol);
+  const deskEl = h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me },
+    banner.el, bar, lobbyNote, endBanner, reviewNote, guide.el, nav, grid);
+  replace(root, deskEl);
 
-  const reportSec = sec('sec-report', 'Turn reports', 'area-report', reports.el);
-
-  replace(root, h('div', { class: 'desk', 'data-testid': 'desk', 'data-faction': me }, banner.el, bar, lobbyNote, endBanner, reviewNote, nav, grid, reportSec));
+  let laidOut = '';
+  /** Puts the phase's tools first. Moves only when the phase changes, keeping the focus. */
+  function layout() {
+    const phase = store.view.phase in LAYOUT ? store.view.phase : 'briefing';
+    if (phase === laidOut) return;
+    laidOut = phase;
+    deskEl.dataset.phase = phase;
+    const focused = document.activeElement;
+    const [main, side] = LAYOUT[phase];
+    mainCol.replaceChildren(...main.map((k) => sections[k]));
+    sideCol.replaceChildren(...side.map((k) => sections[k]));
+    replace(nav, [...main, ...side].map((k) => h('a', { href: `#${sections[k].id}` }, sections[k].querySelector('h2')?.textContent || k)));
+    if (focused instanceof HTMLElement && focused !== document.activeElement && document.contains(focused)) focused.focus({ preventScroll: true });
+  }
 
   function updateBar() {
     const v = store.view;
@@ -132,23 +188,31 @@ export function mount(root, ctx) {
     budget.textContent = num(purse.budget);
     capital.textContent = num(purse.capital);
     score.textContent = v.scores?.[me] !== undefined ? num(v.scores[me], 1) : '–';
-    const isReady = v.ready.includes(me);
+    const teamReady = v.ready.includes(me);
+    const mine = myReady();
     const ended = v.phase === 'ended';
     const lobby = v.phase === 'lobby';
     lobbyNote.hidden = !lobby;
-    readyBtn.disabled = isReady || ended || lobby || readyBusy;
-    readyBtn.setAttribute('aria-pressed', isReady ? 'true' : 'false');
-    readyBtn.textContent = ended ? 'Game over' : lobby ? 'Waiting for the start' : isReady ? 'Ready ✓' : readyBusy ? 'Sending…' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
-    replace(readyList, ended ? null : ['Ready: ', sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => {
-      const r = v.ready.includes(f.id);
-      const bot = v.bots?.[f.id];
-      return [
-        i ? ' · ' : '',
-        h('span', { class: r ? 'accepted' : 'waiting', title: bot ? `played by a bot (${temperamentName(bot).toLowerCase()})` : null },
-          `${f.name}${bot ? ' (bot)' : ''} `, h('span', { 'aria-hidden': 'true' }, r ? '✓' : '○'),
-          h('span', { class: 'visually-hidden' }, r ? ' ready' : ' not ready')),
-      ];
-    })]);
+    readyBtn.disabled = ended || lobby;
+    readyBtn.setAttribute('aria-disabled', readyBusy ? 'true' : 'false');
+    readyBtn.dataset.state = mine ? 'ready' : 'not-ready';
+    readyBtn.classList.toggle('primary', !mine);
+    readyBtn.classList.toggle('secondary', mine);
+    readyBtn.textContent = ended ? 'Game over' : lobby ? 'Waiting for the start'
+      : readyBusy === 'sending' ? 'Sending…' : mine ? 'Take back Ready' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
+    let status = '';
+    if (!ended && !lobby) {
+      const others = sc.factions.filter((/** @type {any} */ f) => f.id !== me && !v.ready.includes(f.id)).length;
+      if (teamReady) status = others ? `Ready ✓ · waiting for ${others} ${others === 1 ? 'faction' : 'factions'}` : 'Ready ✓';
+      else if (mine && v.team_ready === 'captain') status = 'You ✓ · the captain decides';
+      else if (mine) {
+        const marks = new Set((v.members_ready?.[me] || []).map((/** @type {any} */ m) => m.member));
+        const waiting = (store.team || []).filter((m) => m.connected && !marks.has(m.seat_id)).map((m) => m.name);
+        status = waiting.length ? `You ✓ · waiting for ${waiting.join(', ')}` : 'You ✓';
+      }
+    }
+    readyStatus.textContent = status;
+    readyStatus.title = status;
     tension.update();
     endBanner.hidden = !ended;
     const last = v.reports?.[v.reports.length - 1];
@@ -201,7 +265,9 @@ export function mount(root, ctx) {
   }
 
   function updateAll() {
+    layout();
     updateBar();
+    guide.update();
     updateIndices();
     updateBriefing();
     clock.update();
@@ -232,6 +298,7 @@ export function mount(root, ctx) {
     unmount() {
       alive = false;
       unfollow();
+      document.removeEventListener('keydown', mapKeys);
       clock.destroy();
       banner.destroy();
       channels.destroy();

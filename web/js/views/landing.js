@@ -206,6 +206,14 @@ export function mount(root, ctx) {
     startOption('lobby', 'When I press Start', '(recommended) The game waits in a lobby while students join; no clock runs.'),
     startOption('when_seated', 'When every faction has a player', 'or a bot: it then starts by itself.'),
     startOption('now', 'At once', 'The first briefing and its clock begin now.'));
+  /** @param {string} value @param {string} label @param {string} hint */
+  const teamOption = (value, label, hint) => h('label', { class: 'radio-row' },
+    h('input', { type: 'radio', name: 'create-team-ready', value, checked: value === 'everyone', 'data-testid': `create-team-ready-${value}` }),
+    h('span', null, h('strong', null, label), h('span', { class: 'hint' }, ` ${hint}`)));
+  const teamBox = h('fieldset', { class: 'field' },
+    h('legend', null, 'When a team of several is ready'),
+    teamOption('everyone', 'When every member has pressed Ready', '(recommended) Members who have left the game are not waited for.'),
+    teamOption('captain', 'When its captain presses Ready', 'The member seated longest among those connected decides for the team.'));
 
   const createForm = h('form', { class: 'panel', 'data-testid': 'create-form', 'aria-labelledby': 'create-title', novalidate: true },
     h('h2', { id: 'create-title' }, 'Run a game as Control'),
@@ -227,6 +235,7 @@ export function mount(root, ctx) {
           h('th', { scope: 'col' }, 'Team size'))),
         factionTable)),
     startBox,
+    teamBox,
     h('details', { class: 'field' },
       h('summary', null, 'More options'),
       h('div', { class: 'field' }, h('label', { for: 'create-seed' }, 'Random seed (optional)'), seedInput,
@@ -311,7 +320,8 @@ export function mount(root, ctx) {
     /** @type {any} */
     const start = /** @type {HTMLInputElement | null} */ (startBox.querySelector('input[name="create-start"]:checked'))?.value || 'lobby';
     const title = titleInput.value.trim();
-    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start, title: title || undefined };
+    const teamReady = /** @type {HTMLInputElement | null} */ (teamBox.querySelector('input[name="create-team-ready"]:checked'))?.value || 'everyone';
+    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start, title: title || undefined, team_ready: teamReady };
     if (seedInput.value.trim()) {
       const seed = Number(seedInput.value);
       if (!Number.isSafeInteger(seed) || seed < 0) { showError(createErr, 'The seed is a whole number from 0 to 2^53.'); seedInput.focus(); return; }
