@@ -526,6 +526,10 @@ pub struct EventLines {
 pub struct MapFeature {
     pub id: String,
     pub name: String,
+    /// The short name written beside the marker ("Deveselu"); absent: `name` up to its first
+    /// " (" or ",".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     pub lat: f64,
     pub lon: f64,
     /// site | radar | ship | missile | member | infrastructure
@@ -547,12 +551,17 @@ impl Scenario {
         self.factions.iter().find(|f| f.id.as_str() == id)
     }
     /// A fingerprint of the scenario's content (FNV-1a over its canonical JSON), recorded with
-    /// each game so that a log is never replayed under different rules or numbers.
+    /// each game so that a log is never replayed under different rules or numbers. The map is
+    /// left out: only clients read it, so redrawing it never strands a recorded game.
     pub fn fingerprint(&self) -> String {
         if let Some(f) = &self.fingerprint {
             return f.clone();
         }
-        let json = serde_json::to_vec(self).unwrap_or_default();
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = value.as_object_mut() {
+            o.remove("map");
+        }
+        let json = serde_json::to_vec(&value).unwrap_or_default();
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in json {
             h ^= u64::from(b);

@@ -18,7 +18,7 @@ import { FACTION_COLOURS } from '../format.js';
 import { VIEW, COUNTRIES, project } from '../mapdata.js';
 
 /**
- * @typedef {{id: string, name: string, lat: number, lon: number, kind: string,
+ * @typedef {{id: string, name: string, label?: string | null, lat: number, lon: number, kind: string,
  *   faction?: string | null, shown_when?: string | null, range_km?: number | null,
  *   source?: string}} MapFeature
  * @typedef {{id: string, name: string, colour?: string}} ScenarioFaction
@@ -217,11 +217,15 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
   const items = [];
   const ringGroup = svg('g', { class: 'map-rings' });
   const markerGroup = svg('g', { class: 'map-markers' });
+  const labelGroup = svg('g', { class: 'map-site-labels' });
   const listEl = h('ul', { class: 'map-list map-sr-only', 'aria-label': 'What the map shows' });
 
+  /** Where the country names go: [x, y, text]. @type {[number, number, string][]} */
+  const countryLabelAt = COUNTRY_LABELS
+    .filter(([iso]) => iso in COUNTRIES)
+    .map(([, text, lon, lat]) => /** @type {[number, number, string]} */ ([...project(lon, lat), text]));
   const features = scenario.map || [];
   const positions = spread(features.map((f) => project(f.lon, f.lat)));
-  const labelAt = placeLabels(positions);
 
   features.forEach((f, i) => {
     const [x, y] = positions[i];
@@ -246,15 +250,17 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
       }
     }
     const titleEl = svg('title', null, '');
-    const [lx, ly, anchor] = labelAt[i];
-    const count = svg('text', { class: 'map-count', x: lx, y: ly, 'text-anchor': anchor }, '');
+    // The marker's short name (and its count, "×2"), placed by placeLabels() once the map's
+    // drawn size and the markers shown are known.
+    const count = svg('text', { class: 'map-count', 'data-testid': 'map-site-label', 'aria-hidden': 'true' }, '');
+    labelGroup.append(count);
     const s = shape(f.kind);
     if (colour) s.setAttribute('fill', colour);
     const g = svg('g', {
       class: `map-marker map-kind-${f.kind} ${cls}`,
       transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
       'data-feature': f.id,
-    }, titleEl, s, count);
+    }, titleEl, s);
     markerGroup.append(g);
     const li = h('li', null, '');
     listEl.append(li);
@@ -283,17 +289,79 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
   svg('rect', { class: 'map-sea', width: W, height: H }),
   svg('path', { class: 'map-graticule', d: graticulePath() }),
   svg('g', { class: 'map-countries' }, countryPaths),
-  labels ? svg('g', { class: 'map-labels', 'aria-hidden': 'true' }, COUNTRY_LABELS
-    .filter(([iso]) => iso in COUNTRIES)
-    .map(([, text, lon, lat]) => {
-      const [x, y] = project(lon, lat);
-      return svg('text', { class: 'map-label', x: x.toFixed(1), y: y.toFixed(1), 'text-anchor': 'middle' }, text);
-    })) : null,
-  svg('g', { 'clip-path': `url(#${clipId})` }, ringGroup, markerGroup),
+  labels ? svg('g', { class: 'map-labels', 'aria-hidden': 'true' }, countryLabelAt
+    .map(([x, y, text]) => svg('text', { class: 'map-label', x: x.toFixed(1), y: y.toFixed(1), 'text-anchor': 'middle' }, text))) : null,
+  svg('g', { 'clip-path': `url(#${clipId})` }, ringGroup, markerGroup, labelGroup),
   legendGroup,
   svg('rect', { class: 'map-frame', width: W, height: H })));
 
   let lastLabel = '';
+  /** Text size in view-box units (set from the drawn width), and whether labels must move. */
+  let textUnits = 14;
+  let markScale = 1;
+  let relabel = true;
+
+  /** Places the shown markers' names where they overlap the least. */
+  function placeSiteLabels() {
+    relabel = false;
+    const shown = items.filter((it) => it.last !== 'h');
+    const r = 9 * markScale;
+    const fs = textUnits;
+    /** @type {[number, number, number, number, number][]} boxes taken: x0, y0, x1, y1, weight */
+    const taken = shown.map((it) => {
+      const [x, y] = positions[items.indexOf(it)];
+      return [x - r, y - r, x + r, y + r, 1];
+    });
+    // Country names may be covered, but less gladly than a marker or another name.
+    if (labels) {
+      for (const [x, y, text] of countryLabelAt) {
+        const w = text.length * fs * 0.62;
+        taken.push([x - w / 2, y - fs * 0.8, x + w / 2, y + fs * 0.2, 0.5]);
+      }
+    }
+    for (const it of shown) {
+      const [x, y] = positions[items.indexOf(it)];
+      it.count.setAttribute('font-size', fs.toFixed(1));
+      // The drawn width when the map is on screen; an estimate (bold text) when it is not.
+      let measured = 0;
+      try { measured = /** @type {SVGTextElement} */ (it.count).getComputedTextLength(); } catch { /* not rendered */ }
+      const w = (measured > 0 ? measured : (it.count.textContent || '').length * fs * 0.62) + 2;
+      /** @type {[number, number, string][]} baseline point and anchor */
+      const spots = [
+        [x + r + 3, y + fs * 0.35, 'start'], [x - r - 3, y + fs * 0.35, 'end'],
+        [x, y - r - 4, 'middle'], [x, y + r + fs, 'middle'],
+        [x + r + 2, y - r, 'start'], [x + r + 2, y + r + fs * 0.7, 'start'],
+        [x - r - 2, y - r, 'end'], [x - r - 2, y + r + fs * 0.7, 'end'],
+      ];
+      let best = spots[0];
+      let bestCost = Infinity;
+      /** @type {[number, number, number, number, number]} */
+      let bestBox = [0, 0, 0, 0, 1];
+      for (const spot of spots) {
+        const x0 = spot[2] === 'start' ? spot[0] : spot[2] === 'end' ? spot[0] - w : spot[0] - w / 2;
+        /** @type {[number, number, number, number, number]} */
+        const box = [x0, spot[1] - fs * 0.8, x0 + w, spot[1] + fs * 0.2, 1];
+        let cost = 0;
+        for (const t of taken) {
+          const ox = Math.min(box[2], t[2]) - Math.max(box[0], t[0]);
+          const oy = Math.min(box[3], t[3]) - Math.max(box[1], t[1]);
+          if (ox > 0 && oy > 0) cost += ox * oy * t[4];
+        }
+        // Cut off by the map's edge is worse than any overlap.
+        cost += 50 * (Math.max(0, -box[0]) * fs + Math.max(0, box[2] - W) * fs + Math.max(0, -box[1]) * w + Math.max(0, box[3] - H) * w);
+        if (cost < bestCost) {
+          best = spot;
+          bestCost = cost;
+          bestBox = box;
+        }
+        if (cost === 0) break;
+      }
+      it.count.setAttribute('x', best[0].toFixed(1));
+      it.count.setAttribute('y', best[1].toFixed(1));
+      it.count.setAttribute('text-anchor', best[2]);
+      taken.push(bestBox);
+    }
+  }
 
   /** @param {ViewLike} view */
   function update(view) {
@@ -309,11 +377,13 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
         it.last = key;
         const disp = shown ? null : 'none';
         setDisplay(it.g, disp);
+        setDisplay(it.count, disp);
         if (it.ring) setDisplay(it.ring, disp);
         if (it.ringLabel) setDisplay(it.ringLabel, disp);
         it.li.hidden = !shown;
         const multi = shown && n > 1;
-        it.count.textContent = multi ? `×${fmtCount(n)}` : '';
+        it.count.textContent = `${shortName(f)}${multi ? ` ×${fmtCount(n)}` : ''}`;
+        relabel = true;
         let text = `${factionName(f.faction)}: ${f.name}`;
         if (multi && f.shown_when) text += ` — ${varName(f.shown_when)}: ${fmtCount(n)}`;
         if (f.range_km) text += `, range ${fmtKm(f.range_km)}`;
@@ -342,19 +412,28 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
       lastLabel = label;
       el.setAttribute('aria-label', label);
     }
+    if (relabel) placeSiteLabels();
   }
 
-  // Markers and counts keep a legible size when the map is drawn small (e.g. a narrow desk
-  // column): below 800 px wide they are scaled up, at most 1.6 times (CSS var, no inline style).
+  // Markers keep a legible size when the map is drawn small (e.g. a phone): below 800 px wide
+  // they are scaled up, at most 1.6 times. Names are written 14 px high on screen wherever the
+  // map is 640 px wide or more (a desk, a projector at 1920×1080, full screen), and never
+  // below 11 view-box units or above 22 (CSS vars and SVG attributes, no inline style).
   if (typeof ResizeObserver !== 'undefined') {
-    let lastScale = '';
+    let lastKey = '';
     new ResizeObserver((entries) => {
       const width = entries[entries.length - 1].contentRect.width;
       if (!width) return;
-      const scale = Math.min(1.6, Math.max(1, 800 / width)).toFixed(2);
-      if (scale !== lastScale) {
-        lastScale = scale;
-        el.style.setProperty('--map-mark', scale);
+      const scale = Math.min(1.6, Math.max(1, 800 / width));
+      const units = Math.min(22, Math.max(11, (14 * W) / width));
+      const key = `${scale.toFixed(2)} ${units.toFixed(1)}`;
+      if (key !== lastKey) {
+        lastKey = key;
+        markScale = scale;
+        textUnits = units;
+        el.style.setProperty('--map-mark', scale.toFixed(2));
+        el.style.setProperty('--map-text', `${units.toFixed(1)}px`);
+        placeSiteLabels();
       }
     }).observe(el);
   }
@@ -403,36 +482,12 @@ export function spread(pts) {
   return /** @type {[number, number][]} */ (p);
 }
 
-/** Candidate count-label positions relative to a marker: [x, y, text-anchor]. */
-const LABEL_SPOTS = /** @type {[number, number, string][]} */ ([
-  [11, -5, 'start'], [11, 16, 'start'], [-11, -5, 'end'], [-11, 16, 'end'], [0, -12, 'middle'], [0, 25, 'middle'],
-]);
-
 /**
- * Chooses, for each marker, where its count goes: the spot farthest from other markers.
- * @param {[number, number][]} pts
- * @returns {[number, number, string][]}
+ * The short name written beside a marker: its `label`, else its name up to " (" or ",".
+ * @param {MapFeature} f
  */
-function placeLabels(pts) {
-  return pts.map(([x, y], i) => {
-    let best = LABEL_SPOTS[0];
-    let bestScore = -1;
-    for (const spot of LABEL_SPOTS) {
-      // the label's rough centre (two characters, 17 units high)
-      const cx = x + spot[0] + (spot[2] === 'start' ? 10 : spot[2] === 'end' ? -10 : 0);
-      const cy = y + spot[1] - 6;
-      let score = Infinity;
-      pts.forEach(([ox, oy], j) => {
-        if (j !== i) score = Math.min(score, Math.hypot(ox - cx, oy - cy));
-      });
-      score = Math.min(score, 30); // far enough: keep the first (preferred) spot
-      if (score > bestScore + 4) {
-        best = spot;
-        bestScore = score;
-      }
-    }
-    return best;
-  });
+function shortName(f) {
+  return f.label || f.name.split(/ \(|,/)[0];
 }
 
 /**
