@@ -838,6 +838,19 @@ export const tests = [
         await anya.locator(tid('ready-status'), { hasText: 'waiting for Boris' }).waitFor();
         assert(await anya.evaluate(() => document.activeElement?.getAttribute('data-testid')) === 'ready', 'the focus stays on Ready');
         await boris.locator(`${tid('teammate')}[data-ready="true"]`, { hasText: 'Anya' }).waitFor();
+        // The sticky bar is one row of at most 64 px, and a section a link scrolls to starts
+        // below it, not under it.
+        const barHeight = await anya.locator(tid('desk-bar')).evaluate((e) => e.getBoundingClientRect().height);
+        assert(barHeight <= 64, `the desk's sticky bar is ${barHeight.toFixed(0)} px high (at most 64)`);
+        await anya.locator('.desk-nav a', { hasText: 'Orders' }).click();
+        await sleep(300);
+        const gap = await anya.evaluate(() => {
+          const bar = document.querySelector('[data-testid="desk-bar"]')?.getBoundingClientRect();
+          const sec = document.getElementById('sec-orders')?.getBoundingClientRect();
+          return bar && sec ? sec.top - bar.bottom : -999;
+        });
+        assert(gap >= 0, `the Orders section starts ${-gap.toFixed(0)} px under the sticky bar`);
+        await anya.evaluate(() => window.scrollTo(0, 0));
         await shot(ctx, anya, 'class-desk-team-waiting');
         await shot(ctx, boris, 'class-desk-team-waiting-phone');
         await accessible(ctx, anya, 'desk with a team');
@@ -855,6 +868,20 @@ export const tests = [
         await boris.locator(tid('ready')).tap();
         for (const pages of Object.values(desks)) for (const page of pages) await phase(page, 'negotiation');
         await phase(projector, 'negotiation');
+        // On the classroom screen (1920×1080), every name on the map is at least 14 px high.
+        await projector.locator(tid('map-site-label')).first().waitFor({ state: 'attached' });
+        await sleep(300);
+        const sizes = await projector.evaluate(() => [...document.querySelectorAll('svg.map text.map-count, svg.map text.map-label')]
+          .filter((t) => t.getAttribute('display') !== 'none' && (t.textContent || '').trim())
+          .map((t) => {
+            const ctm = /** @type {SVGGraphicsElement} */ (/** @type {unknown} */ (t)).getScreenCTM();
+            return [t.textContent, Number.parseFloat(getComputedStyle(t).fontSize) * (ctm ? ctm.a : 0)];
+          }));
+        const sites = await projector.locator(`${tid('map-site-label')}:not([display="none"])`).count();
+        assert(sites >= 5, `the projector's map names its markers (${sites} names)`);
+        const small = sizes.filter(([, px]) => Number(px) < 13.95);
+        assert(small.length === 0, `map names under 14 px on the projector: ${JSON.stringify(small)}`);
+        ctx.runner.note(`projector map: ${sizes.length} names, smallest ${Math.min(...sizes.map(([, px]) => Number(px))).toFixed(1)} px`);
         await anya.locator(tid('guide'), { hasText: 'Negotiation' }).waitFor();
         await shot(ctx, anya, 'class-desk-negotiation');
         await shot(ctx, projector, 'class-projector-negotiation');
@@ -911,6 +938,58 @@ export const tests = [
       await shot(ctx, page, 'student-with-two-bots-answer');
       clean(student);
       await student.context.close();
+    },
+  },
+  {
+    name: 'layouts: the after-action page leads with what changed most; after-action, console and briefs at phone, tablet and desktop widths (axe, no sideways scroll); one printed page per faction brief',
+    async run(ctx) {
+      const made = await ctx.server.api('POST', '/api/games', {
+        name: 'Layout Control', seed: 5, bots: { russia: 'hawk', us_nato: 'pragmatist', csto: 'dove' }, start: 'now',
+      });
+      for (let i = 0; i < 100; i++) {
+        const s = await ctx.server.api('GET', `/api/games/${made.game_id}`, undefined, made.control_token);
+        if (s.view.phase === 'ended') break;
+        await sleep(100);
+      }
+      const context = await controlContext(ctx, made, 'Layout Control');
+      try {
+        const page = await context.newPage();
+        const sizes = /** @type {Array<[string, {width: number, height: number}]>} */ ([['phone', { width: 390, height: 844 }], ['tablet', TABLET], ['desktop', LAPTOP]]);
+        for (const [label, size] of sizes) {
+          await page.setViewportSize(size);
+          for (const [where, path_, root] of [['after-action', `/game/${made.game_id}/after`, 'after-action'], ['console', `/game/${made.game_id}`, 'console'],
+            ['briefs', '/brief?scenario=missile-defence-2013', 'briefs']]) {
+            await page.goto(ctx.server.url(path_));
+            await page.locator(tid(root)).waitFor();
+            if (where === 'after-action') await page.locator(tid('changed-most')).waitFor();
+            if (where === 'briefs') await page.locator(tid('brief')).nth(2).waitFor();
+            await sleep(200);
+            const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+            assert(overflow <= 1, `the ${where} page scrolls sideways at ${label} width (${overflow}px)`);
+            await accessible(ctx, page, `${where} (${label})`);
+            await shot(ctx, page, `layout-${where}-${label}`);
+          }
+        }
+        // The after-action page: what changed most comes before the scores and the charts.
+        await page.goto(ctx.server.url(`/game/${made.game_id}/after`));
+        await page.locator(tid('changed-most')).waitFor();
+        const order = await page.evaluate(() => [...document.querySelectorAll('[data-testid="changed-most"], [data-testid="final-scores"], [data-testid="after-charts"]')]
+          .map((e) => e.getAttribute('data-testid')));
+        assert(order[0] === 'changed-most', `the after-action page leads with what changed most: ${order.join(', ')}`);
+        assert(await page.locator(tid('changed')).count() >= 1, 'at least one change is named');
+        // Each faction's brief prints on one page.
+        for (const f of ['russia', 'us_nato', 'csto']) {
+          await page.goto(ctx.server.url(`/brief?scenario=missile-defence-2013&faction=${f}`));
+          await page.locator(tid('brief')).waitFor();
+          await page.emulateMedia({ media: 'print' });
+          const pdf = await page.pdf({ preferCSSPageSize: true });
+          await page.emulateMedia({ media: 'screen' });
+          const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+          assert(pages === 1, `the ${f} brief prints on ${pages} pages (one wanted)`);
+        }
+      } finally {
+        await context.close();
+      }
     },
   },
   {

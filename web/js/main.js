@@ -137,6 +137,13 @@ async function route() {
     return;
   }
 
+  if (parts[0] === 'brief') {
+    // The printable faction briefs, made from a scenario: no seat needed.
+    stopStore();
+    await mountView('brief', { gameId: null, store: null, navigate, header }, token);
+    return;
+  }
+
   if (parts[0] === 'seat') {
     // A recovery, co-facilitator or projector link: /seat#<token> (the fragment never reaches
     // a server log or a Referer). Save the seat it opens, forget the fragment, go to the game.
@@ -244,7 +251,7 @@ document.addEventListener('click', (e) => {
   if (a.origin !== location.origin || a.hasAttribute('download')) return;
   const p = a.pathname;
   if (p === location.pathname && a.hash) return; // an anchor on this page
-  if (!(p === '/' || p.startsWith('/game/') || p.startsWith('/join/'))) return;
+  if (!(p === '/' || p.startsWith('/game/') || p.startsWith('/join/') || p === '/brief')) return;
   e.preventDefault();
   navigate(p + a.search + a.hash);
 });

@@ -20,7 +20,7 @@
 import { h, replace } from '../dom.js';
 import { factionName, factionColour, varName, num, signed, roundLabel, getScenario } from '../format.js';
 import { explainIndex, explainScore, explainedEntries } from './explain.js';
-import { lineChart } from './charts.js';
+import { lineChart, TENSION_COLOUR } from './charts.js';
 
 /**
  * @param {any} report a SeatReport
@@ -123,8 +123,15 @@ export function renderReport(report, { seat }) {
  * @param {any} body
  */
 function section(testid, title, body) {
-  return h('section', { class: 'report-section', 'data-testid': testid }, h('h4', null, title), body);
+  // A table may be wider than a phone: it scrolls inside its own box, which the keyboard can
+  // reach (focusable, named by its heading).
+  const id = `rs-${++sectionIds}`;
+  const wide = body instanceof HTMLTableElement;
+  return h('section', { class: 'report-section', 'data-testid': testid },
+    h('h4', { id }, title),
+    wide ? h('div', { class: 'table-scroll', tabindex: '0', role: 'group', 'aria-labelledby': id }, body) : body);
 }
+let sectionIds = 0;
 
 /**
  * Server notes name factions by id ("broken by russia: …"): show their names.
@@ -181,7 +188,7 @@ export function reportCharts(reports, { seat, width = 460 }) {
     title: 'Deterrence balance and tension (0–100)', labels, yMin: 0, yMax: 100, width, digits: 1,
     series: [
       series('deterrence_balance', 'Deterrence balance', (r) => indicesOf(r)?.values?.deterrence_balance, { colour: '#0072B2' }),
-      series('tension', 'Tension', (r) => (r.control ? r.control.tension.value : r.public.tension.value), { colour: '#D55E00' }),
+      series('tension', 'Tension', (r) => (r.control ? r.control.tension.value : r.public.tension.value), { colour: TENSION_COLOUR, dash: '6 3', marker: 'square' }),
     ],
   });
   const idx = lineChart({

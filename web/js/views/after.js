@@ -21,13 +21,17 @@ import { h, replace } from '../dom.js';
 import {
   factionName, varName, num, roundLabel, statusText, endingText, clauseText, andList,
 } from '../format.js';
-import { lineChart } from '../components/charts.js';
+import { lineChart, TENSION_COLOUR } from '../components/charts.js';
 import { renderReport } from '../components/report.js';
 import { explainedEntries } from '../components/explain.js';
 import { ensureStyles, colourOf, factionLabel, factionIds, statusClass } from './viewkit.js';
 
 const TECHNICAL_COLOUR = '#000000';
 const PUBLIC_COLOUR = '#6b6b6b';
+/** Each faction's perception: its colour, and its own dash and marker (print, colour-blind). */
+const PERCEPTION_STYLE = [{ dash: '7 3', marker: 'square' }, { dash: '2 3', marker: 'triangle' }, { dash: '9 3 2 3', marker: 'diamond' }];
+/** A change smaller than this share of an index's scale counts as "moved little". */
+const LITTLE = 0.05;
 
 /**
  * @param {HTMLElement} root
@@ -91,54 +95,95 @@ export function mount(root, ctx) {
     const scores = h('section', { class: 'panel after-sec first', 'aria-labelledby': 'aa-scores-h' },
       h('h2', { id: 'aa-scores-h' }, 'Final scores'),
       rows.some((r) => r.game !== undefined)
-        ? h('table', { class: 'table scores-table', 'data-testid': 'final-scores' },
+        ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Final scores table' }, h('table', { class: 'table compact scores-table', 'data-testid': 'final-scores' },
           h('caption', { class: 'visually-hidden' }, 'Final scores'),
           h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Faction'), h('th', { scope: 'col', class: 'num' }, 'Game score'),
-            h('th', { scope: 'col', class: 'num' }, 'Last round score'), h('th', { scope: 'col' }, 'Played by'))),
+            h('th', { scope: 'col', class: 'num' }, 'Last round'), h('th', { scope: 'col' }, 'Played by'))),
           h('tbody', null, rows.map((r) => h('tr', { 'data-testid': 'final-score', 'data-faction': r.f },
             h('th', { scope: 'row', class: r.game === best ? 'winner' : null }, factionLabel(r.f), r.game === best ? ' (highest)' : ''),
             h('td', { class: ['num', r.game === best && 'winner'] }, r.game === undefined ? '–' : num(r.game, 1)),
             h('td', { class: 'num' }, r.round === undefined ? '–' : num(r.round, 1)),
-            h('td', null, v.bots?.[r.f] ? `Bot (${v.bots[r.f]})` : 'People')))))
+            h('td', null, v.bots?.[r.f] ? `Bot (${v.bots[r.f]})` : 'People'))))))
         : h('p', { class: 'muted' }, 'No scores yet: no round has been adjudicated.'),
       h('p', { class: 'hint' }, 'The game score is the mean of the round scores.'));
 
-    // ---- charts ----
+    // ---- what changed most, then the charts, most changed first ----
     const charts = h('div', { class: 'charts', 'data-testid': 'after-charts' });
+    const calm = h('div', { class: 'charts' });
+    /** @type {Array<{name: string, from: number, to: number, scale: number, digits: number}>} */
+    const changes = [];
     if (reports.length) {
       /** @param {(r: any) => number | undefined} get */
       const pts = (get) => /** @type {Array<[number, number]>} */ (reports.map((r) => [r.round, get(r)]).filter((p) => Number.isFinite(p[1])));
+      /** The picture this seat reads: the truth for Control and after the end, else its own or the public one. @param {any} r */
+      const picture = (r) => r.control?.technical || (store.faction && r.factions?.[store.faction]?.indices) || r.public.indices;
+      /** @param {string} name @param {Array<[number, number]>} p @param {number} scale @param {number} digits */
+      const change = (name, p, scale, digits) => {
+        if (p.length >= 2) changes.push({ name, from: p[0][1], to: p[p.length - 1][1], scale, digits });
+      };
+      /** @type {Array<{chart: SVGSVGElement, moved: number}>} */
+      const drawn = [];
+      const tension = pts((r) => (r.control ? r.control.tension.value : r.public.tension.value));
+      change('Tension', tension, 100, 1);
+      drawn.push({
+        moved: Infinity,
+        chart: lineChart({ title: 'Tension (0–100)', labels, yMin: 0, yMax: 100, digits: 1, series: [{ name: 'Tension', colour: TENSION_COLOUR, points: tension }] }),
+      });
+      drawn.push({
+        moved: Infinity,
+        chart: lineChart({
+          title: 'Game score (mean of rounds)', labels, yMin: 0, yMax: 100, digits: 1,
+          series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.game_score) })).filter((x) => x.points.length),
+        }),
+      });
+      drawn.push({
+        moved: Infinity,
+        chart: lineChart({
+          title: 'Round score', labels, yMin: 0, yMax: 100, digits: 1,
+          series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.round_score) })).filter((x) => x.points.length),
+        }),
+      });
       /** @type {Array<[string, string]>} */
       const ids = explainedEntries(reports[0].control?.technical || reports[0].public.indices).map((e) => [e.id, e.name]);
-      charts.append(lineChart({
-        title: 'Tension (0–100)', labels, yMin: 0, yMax: 100, digits: 1,
-        series: [{ name: 'Tension', colour: '#D55E00', points: pts((r) => (r.control ? r.control.tension.value : r.public.tension.value)) }],
-      }));
-      charts.append(lineChart({
-        title: 'Game score (mean of rounds)', labels, yMin: 0, yMax: 100, digits: 1,
-        series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.game_score) })).filter((s) => s.points.length),
-      }));
-      charts.append(lineChart({
-        title: 'Round score', labels, yMin: 0, yMax: 100, digits: 1,
-        series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.round_score) })).filter((s) => s.points.length),
-      }));
       for (const [id, name] of ids) {
         const series = [];
-        if (reports.some((r) => r.control)) series.push({ name: 'Technical', colour: TECHNICAL_COLOUR, points: pts((r) => r.control?.technical?.values?.[id]) });
-        for (const f of factions) {
+        if (reports.some((r) => r.control)) series.push({ name: 'Technical', colour: TECHNICAL_COLOUR, marker: 'circle', points: pts((r) => r.control?.technical?.values?.[id]) });
+        factions.forEach((f, i) => {
           const p = pts((r) => r.factions?.[f]?.indices?.values?.[id]);
-          if (p.length) series.push({ name: `${factionName(f)} sees`, colour: colourOf(f), points: p });
-        }
-        series.push({ name: 'Public', colour: PUBLIC_COLOUR, dashed: true, points: pts((r) => r.public?.indices?.values?.[id]) });
-        const all = series.flatMap((s) => s.points.map((p) => p[1]));
+          if (p.length) series.push({ name: `${factionName(f)} sees`, colour: colourOf(f), ...PERCEPTION_STYLE[i % PERCEPTION_STYLE.length], points: p });
+        });
+        series.push({ name: 'Public', colour: PUBLIC_COLOUR, dash: '4 4', marker: 'circle', points: pts((r) => r.public?.indices?.values?.[id]) });
+        const all = series.flatMap((x) => x.points.map((p) => p[1]));
         const unit = id === 'deterrence_balance' ? { yMin: 0, yMax: 100, digits: 1 } : all.every((x) => x >= 0 && x <= 1) ? { yMin: 0, yMax: 1, digits: 2 } : { yMin: 0 };
-        charts.append(lineChart({ title: name, labels, series: series.filter((s) => s.points.length), ...unit }));
+        const scale = id === 'deterrence_balance' ? 100 : all.every((x) => x >= 0 && x <= 1) ? 1 : Math.max(1, ...all.map(Math.abs));
+        const mine = pts((r) => picture(r)?.values?.[id]);
+        change(name, mine, scale, unit.digits ?? 2);
+        const moved = Math.max(0, ...series.map((x) => (x.points.length ? Math.abs(x.points[x.points.length - 1][1] - x.points[0][1]) / scale : 0)));
+        drawn.push({ moved, chart: lineChart({ title: name, labels, series: series.filter((x) => x.points.length), ...unit }) });
       }
+      drawn.sort((a, b) => b.moved - a.moved);
+      for (const d of drawn) (d.moved >= LITTLE || reports.length < 2 ? charts : calm).append(d.chart);
     }
+    changes.sort((a, b) => Math.abs(b.to - b.from) / b.scale - Math.abs(a.to - a.from) / a.scale);
+    const top = changes.filter((c) => Math.abs(c.to - c.from) / c.scale >= LITTLE).slice(0, 5);
+    const changedSec = h('section', { class: 'panel after-sec first', 'aria-labelledby': 'aa-changed-h', 'data-testid': 'changed-most' },
+      h('h2', { id: 'aa-changed-h' }, 'What changed most'),
+      top.length
+        ? h('ul', { class: 'changed-list' }, top.map((c) => {
+          const d = c.to - c.from;
+          return h('li', { 'data-testid': 'changed' },
+            h('strong', null, c.name), `: ${num(c.from, c.digits)} → ${num(c.to, c.digits)} `,
+            h('span', { class: d > 0 ? 'up' : 'down' }, `(${d > 0 ? '▲ +' : '▼ −'}${num(Math.abs(d), c.digits)})`),
+            ` from ${labels[reports[0].round] ?? 'the first round'} to ${labels[reports[reports.length - 1].round] ?? 'the last'}`);
+        }))
+        : h('p', { class: 'muted' }, reports.length < 2 ? 'After two rounds, the largest changes show here.' : 'Nothing moved by more than 5% of its scale.'),
+      h('p', { class: 'hint' }, store.role === 'faction' && !reports[0]?.control ? 'As your faction perceived it.' : 'The technical truth.'));
     const chartSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-charts-h' },
       h('h2', { id: 'aa-charts-h' }, 'Indices and scores over the rounds'),
-      h('p', { class: 'hint' }, 'Black: the technical truth; coloured: what each faction perceived; grey dashed: the public picture.'),
-      reports.length ? charts : h('p', { class: 'muted' }, 'No round has been adjudicated yet.'));
+      h('p', { class: 'hint' }, 'Most changed first. Black solid with circles: the technical truth; each faction’s perception in its colour with its own dash and marker; grey dashed: the public picture.'),
+      reports.length ? charts : h('p', { class: 'muted' }, 'No round has been adjudicated yet.'),
+      calm.childElementCount ? h('details', { class: 'calm-charts', 'data-testid': 'calm-charts' },
+        h('summary', null, `Indices that moved little (${calm.childElementCount})`), calm) : null);
 
     // ---- timeline ----
     const maxRound = Math.max(v.round, ...reports.map((r) => r.round));
@@ -230,7 +275,7 @@ export function mount(root, ctx) {
     const reportsSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-rep-h' },
       h('h2', { id: 'aa-rep-h' }, 'Turn reports'), reports.length ? reportList : h('p', { class: 'muted' }, 'No turn report yet.'));
 
-    return [head, scores, chartSec, timelineSec, agrSec, reportsSec];
+    return [head, changedSec, scores, chartSec, timelineSec, agrSec, reportsSec];
   }
 
   const unsubscribe = store.subscribe(() => render());

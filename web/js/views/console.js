@@ -212,7 +212,9 @@ export function mount(root, ctx) {
     h('h2', { id: 'sec-lobby-h' }, 'Lobby: the game has not started'),
     lobbyHow, lobbyFactions,
     h('div', { class: 'actions' }, startBtn), lobbyErr,
-    h('p', { class: 'hint' }, 'Seat people below (Seats), or hand a faction nobody plays to a bot (Bots). Nothing is played and no clock runs before Start.'));
+    h('p', { class: 'hint' }, 'Seat people below (Seats), or hand a faction nobody plays to a bot (Bots). Nothing is played and no clock runs before Start.'),
+    h('p', { class: 'hint' }, h('a', { href: `/brief?scenario=${encodeURIComponent(store.scenario.id)}`, target: '_blank', rel: 'noopener', 'data-testid': 'briefs-link' }, 'Print the faction briefs'),
+      ' (one page per faction; opens in a new tab). The facilitator guide, docs/facilitator-guide.md, has lesson plans and what to say at each phase.'));
 
   function drawLobby() {
     const v = store.view;
@@ -641,6 +643,7 @@ export function mount(root, ctx) {
   });
   const truthSec = sec('sec-truth', 'Technical truth and each faction’s perception',
     h('p', { class: 'hint' }, 'Each cell opens the formula, inputs and sources of that perspective. “Perceived ≠” marks a perception that differs from the technical value.'),
+    h('p', { class: 'hint scroll-hint' }, 'On a narrow screen the table scrolls sideways: each faction’s column is to the right of the truth.'),
     truthBox);
 
   // ---- channels ----
