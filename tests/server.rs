@@ -4306,3 +4306,37 @@ async fn under_a_captain_the_captains_ready_decides() {
     wait_team(&mut boris, &[("Anna", false, false), ("Boris", true, true)]).await;
     app.stop().await.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_switches_a_lobby_to_start_when_seated() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({"bots": {"csto": "dove"}, "start": "lobby"})).await;
+    let ru_token = join(addr, &g.code, "Anna", "russia").await;
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    control
+        .ok(json!({"type": "set_start", "start": "when_seated"}))
+        .await;
+    let (_, view) = summary(addr, &g.id, &ru_token).await;
+    assert_eq!(view.phase, Phase::Lobby, "US/NATO has nobody yet");
+    assert_eq!(view.start, detente::engine::StartMode::WhenSeated);
+    // Back to waiting for Start, then on again once every faction is seated: it starts at once.
+    control
+        .ok(json!({"type": "set_start", "start": "lobby"}))
+        .await;
+    join(addr, &g.code, "Ben", "us_nato").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, view) = summary(addr, &g.id, &ru_token).await;
+    assert_eq!(view.phase, Phase::Lobby, "waits for Start");
+    control
+        .ok(json!({"type": "set_start", "start": "when_seated"}))
+        .await;
+    wait_phase(addr, &g.id, &ru_token, Phase::Briefing).await;
+    assert_eq!(
+        control
+            .refused(json!({"type": "set_start", "start": "lobby"}))
+            .await,
+        "wrong_phase"
+    );
+    app.stop().await.cleanup().await;
+}

@@ -373,9 +373,23 @@ export const tests = [
     name: 'game: orders warn of the agreement they break; an order is submitted',
     async run(ctx) {
       const g = need();
-      await allReady([g.russia, g.us_nato, g.csto], 'orders');
       const rp = g.russia.page;
+      // Russia on a phone-sized screen taps Order on the breaching action the moment the
+      // orders phase opens, before any summary could have warned: the server refuses it until
+      // confirmed, so it is never placed without the warning.
+      await rp.setViewportSize({ width: 390, height: 844 });
+      await g.us_nato.page.locator(tid('ready')).click();
+      await g.csto.page.locator(tid('ready')).click();
+      await rp.locator(tid('ready')).click();
       const row = rp.locator(tid('order-action-iskander_kaliningrad'));
+      await row.locator(tid('order-submit')).click({ timeout: 10000 });
+      await row.locator(tid('order-breach-warning')).waitFor();
+      assert(await rp.locator(`${tid('order-item')}[data-action="iskander_kaliningrad"]`).count() === 0,
+        'a fast tap placed no breaching order');
+      await row.screenshot({ path: path.join(ctx.shots, 'desk-orders-breach-warning-phone.png') });
+      await row.locator(tid('order-cancel')).click();
+      await rp.setViewportSize(LAPTOP);
+      for (const p of [g.russia, g.us_nato, g.csto]) await phase(p.page, 'orders');
       const warning = row.locator(tid('order-warning'));
       await warning.waitFor();
       const text = await warning.textContent();
@@ -767,7 +781,7 @@ export const tests = [
     },
   },
   {
-    name: 'a class: three teams of two join by the QR link; lobby, Start, a team is Ready when both members are',
+    name: 'a class: three teams of two join by the QR link; lobby, then the game starts when seated; a team is Ready when both members are',
     async run(ctx) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detente-class-'));
       const server = new Server({ bin: ctx.server.bin, dir, extraArgs: (port) => ['--public-url', `http://localhost:${port}/`] });
@@ -820,8 +834,9 @@ export const tests = [
             assert(await page.locator(tid('ready')).isDisabled(), 'no Ready in the lobby');
           }
         }
+        // Everyone is seated: Control lets the game start by itself (it could press Start).
         const before = Date.now();
-        await console_.locator(tid('start-game')).click();
+        await console_.locator(tid('auto-start')).check();
         for (const pages of Object.values(desks)) for (const page of pages) await phase(page, 'briefing');
         const summary = await server.api('GET', `/api/games/${made.game_id}`, undefined, made.control_token);
         const deadline = summary.view.deadline_at;

@@ -435,6 +435,9 @@ export function fold(view, ev) {
     case 'faction_ready':
       if (!v.ready.includes(ev.faction)) v.ready = [...v.ready, ev.faction];
       break;
+    case 'start_set':
+      v.start = ev.start;
+      break;
     case 'ready_withdrawn':
       v.ready = v.ready.filter((/** @type {string} */ f) => f !== ev.faction);
       break;

@@ -538,6 +538,18 @@ impl Game {
                 }
                 Ok(events)
             }
+            Command::SetStart { start } => {
+                self.need_phase(Phase::Lobby, "the game has started already")?;
+                if *start == StartMode::Now {
+                    return Err(CommandError::Invalid(
+                        "to start the game now, send start".into(),
+                    ));
+                }
+                if *start == self.config.start {
+                    return Ok(vec![]);
+                }
+                Ok(vec![Event::StartSet { start: *start }])
+            }
             Command::Start {} => {
                 self.need_phase(Phase::Lobby, "the game has started already")?;
                 Ok(self.advance_events(ctx.now_ms))
@@ -1686,6 +1698,7 @@ impl Game {
                     self.config.bots.remove(faction);
                 }
             },
+            Event::StartSet { start } => self.config.start = *start,
             Event::ScheduledEventSet { event, enabled } => {
                 if *enabled {
                     self.scheduled_off.remove(event);
@@ -1903,6 +1916,7 @@ fn control_verb(cmd: &Command) -> &'static str {
         Command::Override { .. } => "override a value",
         Command::SetBot { .. } => "assign bots",
         Command::SetScheduledEvent { .. } => "switch scheduled events",
+        Command::SetStart { .. } => "choose when the game starts",
         Command::Annotate { .. } => "annotate the round",
         Command::EndGame { .. } => "end the game",
         _ => "do that",

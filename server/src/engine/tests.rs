@@ -1681,6 +1681,71 @@ fn who_in_a_team_is_ready_is_the_teams_business() {
 }
 
 #[test]
+fn control_chooses_in_the_lobby_when_the_game_starts() {
+    let mut cfg = config(SEED);
+    cfg.start = StartMode::Lobby;
+    let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
+    let mut p = Play { game, log, now: T0 };
+    p.err(
+        &ru(),
+        Command::SetStart {
+            start: StartMode::WhenSeated,
+        },
+        "control_only",
+    );
+    p.err(
+        &Seat::Control,
+        Command::SetStart {
+            start: StartMode::Now,
+        },
+        "invalid",
+    );
+    let events = p.ok(
+        &Seat::Control,
+        Command::SetStart {
+            start: StartMode::WhenSeated,
+        },
+    );
+    assert_eq!(
+        events,
+        vec![Event::StartSet {
+            start: StartMode::WhenSeated
+        }]
+    );
+    assert_eq!(p.game.view(&ru()).start, StartMode::WhenSeated);
+    // Again: nothing new.
+    assert!(p
+        .ok(
+            &Seat::Control,
+            Command::SetStart {
+                start: StartMode::WhenSeated
+            }
+        )
+        .is_empty());
+    p.ok(
+        &Seat::Control,
+        Command::SetStart {
+            start: StartMode::Lobby,
+        },
+    );
+    p.ok(&Seat::Control, Command::Start {});
+    p.err(
+        &Seat::Control,
+        Command::SetStart {
+            start: StartMode::WhenSeated,
+        },
+        "wrong_phase",
+    );
+    assert_eq!(
+        Game::replay(scenario(), &p.log)
+            .expect("replays")
+            .config
+            .start,
+        StartMode::Lobby
+    );
+}
+
+#[test]
 fn ready_is_withdrawn_only_by_a_faction_and_not_in_the_lobby() {
     let mut cfg = config(SEED);
     cfg.start = StartMode::Lobby;

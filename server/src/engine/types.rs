@@ -431,6 +431,11 @@ pub enum Command {
         event: EventId,
         enabled: bool,
     },
+    /// In the lobby: when the game starts (`lobby`: at Control's `start`; `when_seated`: by
+    /// itself once every faction has a player or a bot). Not `now`: `start` does that.
+    SetStart {
+        start: StartMode,
+    },
     Annotate {
         text: String,
     },
@@ -460,6 +465,7 @@ impl Command {
                 | Command::Override { .. }
                 | Command::SetBot { .. }
                 | Command::SetScheduledEvent { .. }
+                | Command::SetStart { .. }
                 | Command::Annotate { .. }
                 | Command::EndGame { .. }
         )
@@ -583,6 +589,9 @@ pub enum Event {
     ScheduledEventSet {
         event: EventId,
         enabled: bool,
+    },
+    StartSet {
+        start: StartMode,
     },
     Annotated {
         round: u32,

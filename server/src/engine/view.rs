@@ -188,6 +188,9 @@ pub enum SeatEvent {
         event: EventId,
         enabled: bool,
     },
+    StartSet {
+        start: StartMode,
+    },
     Annotated {
         round: u32,
         text: String,
@@ -628,6 +631,7 @@ impl Game {
                     enabled: *enabled,
                 }
             }
+            Event::StartSet { start } => SeatEvent::StartSet { start: *start },
             Event::Annotated { round, text } => SeatEvent::Annotated {
                 round: *round,
                 text: text.clone(),

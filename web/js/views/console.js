@@ -206,12 +206,29 @@ export function mount(root, ctx) {
   const lobbyErr = errorBox('start-error');
   const startBtn = h('button', { type: 'button', class: 'button primary big', 'data-testid': 'start-game' }, 'Start the game');
   startBtn.addEventListener('click', () => run(startBtn, lobbyErr, { type: 'start' }));
+  const autoId = uniqueId('auto-start');
+  const autoStart = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: autoId, 'data-testid': 'auto-start' }));
+  autoStart.addEventListener('change', async () => {
+    const want = autoStart.checked ? 'when_seated' : 'lobby';
+    showError(lobbyErr, null);
+    autoStart.setAttribute('aria-disabled', 'true');
+    try {
+      await store.command({ type: 'set_start', start: want });
+    } catch (x) {
+      showError(lobbyErr, /** @type {any} */ (x));
+    } finally {
+      autoStart.removeAttribute('aria-disabled');
+      drawLobby();
+    }
+  });
   const lobbyFactions = h('ul', { class: 'lobby-factions', 'data-testid': 'lobby-factions' });
   const lobbyHow = h('p', { 'data-testid': 'lobby-how' });
   const lobbySec = h('section', { class: 'panel lobby', id: 'sec-lobby', 'aria-labelledby': 'sec-lobby-h', 'data-testid': 'lobby', hidden: true },
     h('h2', { id: 'sec-lobby-h' }, 'Lobby: the game has not started'),
     lobbyHow, lobbyFactions,
     h('div', { class: 'actions' }, startBtn), lobbyErr,
+    h('div', { class: 'field choice' }, autoStart,
+      h('label', { for: autoId }, 'Start by itself as soon as every faction has a player or a bot')),
     h('p', { class: 'hint' }, 'Seat people below (Seats), or hand a faction nobody plays to a bot (Bots). Nothing is played and no clock runs before Start.'),
     h('p', { class: 'hint' }, h('a', { href: `/brief?scenario=${encodeURIComponent(store.scenario.id)}`, target: '_blank', rel: 'noopener', 'data-testid': 'briefs-link' }, 'Print the faction briefs'),
       ' (one page per faction; opens in a new tab). The facilitator guide, docs/facilitator-guide.md, has lesson plans and what to say at each phase.'));
@@ -231,6 +248,7 @@ export function mount(root, ctx) {
         factionLabel(f), ': ', h('span', null, who));
     }));
     const auto = v.start === 'when_seated';
+    if (autoStart.getAttribute('aria-disabled') !== 'true') autoStart.checked = auto;
     replace(lobbyHow,
       `Students join with the code ${code || '—'} or the link above. `,
       empty.length
