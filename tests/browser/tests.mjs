@@ -956,54 +956,119 @@ export const tests = [
     },
   },
   {
-    name: 'layouts: the after-action page leads with what changed most; after-action, console and briefs at phone, tablet and desktop widths (axe, no sideways scroll); one printed page per faction brief',
+    name: 'layouts: every view at phone, tablet and desktop widths (axe, no sideways scroll, screenshots); the after-action page leads with what changed most; one printed page per faction brief',
     async run(ctx) {
-      const made = await ctx.server.api('POST', '/api/games', {
+      // Three games: one played to its end by bots, one under way with a student in Russia's
+      // seat and an observer, one waiting in its lobby.
+      const ended = await ctx.server.api('POST', '/api/games', {
         name: 'Layout Control', seed: 5, bots: { russia: 'hawk', us_nato: 'pragmatist', csto: 'dove' }, start: 'now',
       });
+      const live = await ctx.server.api('POST', '/api/games', { name: 'Layout Control', bots: { us_nato: 'dove', csto: 'dove' }, start: 'now' });
+      const lobby = await ctx.server.api('POST', '/api/games', { name: 'Layout Control', title: 'Lobby layouts' });
       for (let i = 0; i < 100; i++) {
-        const s = await ctx.server.api('GET', `/api/games/${made.game_id}`, undefined, made.control_token);
-        if (s.view.phase === 'ended') break;
+        const st = await ctx.server.api('GET', `/api/games/${ended.game_id}`, undefined, ended.control_token);
+        if (st.view.phase === 'ended') break;
         await sleep(100);
       }
-      const context = await controlContext(ctx, made, 'Layout Control');
+      /** A context holding one seat of a game, as the client saves it. @param {any} made @param {any} seat */
+      const seated = async (made, seat) => {
+        const context = await ctx.browser.newContext({ viewport: LAPTOP });
+        await context.addInitScript(([key, id, s]) => {
+          const all = JSON.parse(localStorage.getItem(key) || '{}');
+          if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
+        }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
+        return context;
+      };
+      /** @param {any} made @param {string} name @param {string | null} faction */
+      const joined = async (made, name, faction) => {
+        const r = await ctx.server.api('POST', '/api/join', faction ? { code: made.join_code, name, faction } : { code: made.join_code, name, observer: true });
+        return seated(made, { token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name, join_code: made.join_code });
+      };
+      const control = (/** @type {any} */ made) => seated(made, { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Layout Control', join_code: made.join_code });
+      const contexts = [
+        await control(ended), await joined(live, 'Sasha', 'russia'), await joined(live, 'Olga', null),
+        await joined(lobby, 'Lena', 'russia'), await control(lobby), await control(live),
+      ];
+      const [endedCtl, student, observer, lobbyStudent, lobbyCtl, liveCtl] = contexts;
+      /** @type {Array<[string, import('playwright-core').BrowserContext | null, string, string]>} view, seat, path, root */
+      const views = [
+        ['landing', null, '/', 'landing'],
+        ['desk', student, `/game/${live.game_id}`, 'desk'],
+        ['observer', observer, `/game/${live.game_id}`, 'observer'],
+        ['projector', liveCtl, `/game/${live.game_id}/projector`, 'projector'],
+        ['desk-lobby', lobbyStudent, `/game/${lobby.game_id}`, 'lobby-note'],
+        ['console-lobby', lobbyCtl, `/game/${lobby.game_id}`, 'lobby'],
+        ['projector-lobby', lobbyCtl, `/game/${lobby.game_id}/projector`, 'projector-lobby'],
+        ['console', endedCtl, `/game/${ended.game_id}`, 'console'],
+        ['after-action', endedCtl, `/game/${ended.game_id}/after`, 'changed-most'],
+        ['briefs', null, '/brief?scenario=missile-defence-2013', 'briefs'],
+      ];
+      const anon = await ctx.browser.newContext({ viewport: LAPTOP });
+      contexts.push(anon);
       try {
-        const page = await context.newPage();
         const sizes = /** @type {Array<[string, {width: number, height: number}]>} */ ([['phone', { width: 390, height: 844 }], ['tablet', TABLET], ['desktop', LAPTOP]]);
-        for (const [label, size] of sizes) {
-          await page.setViewportSize(size);
-          for (const [where, path_, root] of [['after-action', `/game/${made.game_id}/after`, 'after-action'], ['console', `/game/${made.game_id}`, 'console'],
-            ['briefs', '/brief?scenario=missile-defence-2013', 'briefs']]) {
+        for (const [where, context, path_, rootId] of views) {
+          const page = await (context || anon).newPage();
+          for (const [label, size] of sizes) {
+            await page.setViewportSize(size);
             await page.goto(ctx.server.url(path_));
-            await page.locator(tid(root)).waitFor();
-            if (where === 'after-action') await page.locator(tid('changed-most')).waitFor();
+            await page.locator(tid(rootId)).first().waitFor();
             if (where === 'briefs') await page.locator(tid('brief')).nth(2).waitFor();
-            await sleep(200);
+            if (where === 'desk' || where === 'observer' || where === 'projector') await page.locator(tid('map')).first().waitFor();
+            await sleep(250);
             const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
             assert(overflow <= 1, `the ${where} page scrolls sideways at ${label} width (${overflow}px)`);
             await accessible(ctx, page, `${where} (${label})`);
             await shot(ctx, page, `layout-${where}-${label}`);
           }
+          if (where === 'desk') {
+            // On a laptop the map is at least 600 px wide; on any screen it opens full screen.
+            const width = await page.locator(tid('map')).first().evaluate((e) => e.getBoundingClientRect().width);
+            assert(width >= 600, `the desk's map is ${width.toFixed(0)} px wide on a laptop (at least 600)`);
+            await page.setViewportSize({ width: 390, height: 844 });
+            await page.locator(tid('map-full')).click();
+            const full = await page.locator(tid('map')).first().evaluate((e) => e.getBoundingClientRect().width);
+            assert(full >= 340, `full screen, the map is ${full.toFixed(0)} px wide on a phone`);
+            await page.screenshot({ path: path.join(ctx.shots, 'layout-desk-map-full-phone.png') });
+            await page.keyboard.press('Escape');
+            await page.setViewportSize(LAPTOP);
+            // A clause card that cannot be used now is focusable and says why.
+            const card = page.locator('[data-testid^="clause-card-"][aria-disabled="true"]').first();
+            await card.focus();
+            const why = await card.evaluate((e) => (document.activeElement === e ? document.getElementById(e.getAttribute('aria-describedby') || '')?.textContent : null));
+            assert(why && /can give it|at most/.test(why), `an unavailable clause card takes the focus and says why ("${why}")`);
+          }
+          await page.close();
         }
+        // The console's Advance keeps the focus.
+        const page = await liveCtl.newPage();
+        await page.goto(ctx.server.url(`/game/${live.game_id}`));
+        await page.locator(tid('advance')).focus();
+        await page.keyboard.press('Enter');
+        await phase(page, 'negotiation');
+        await sleep(900);
+        const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+        assert(focused === 'advance', `after Advance the focus stays on it (${focused})`);
         // The after-action page: what changed most comes before the scores and the charts.
-        await page.goto(ctx.server.url(`/game/${made.game_id}/after`));
-        await page.locator(tid('changed-most')).waitFor();
-        const order = await page.evaluate(() => [...document.querySelectorAll('[data-testid="changed-most"], [data-testid="final-scores"], [data-testid="after-charts"]')]
+        const after = await endedCtl.newPage();
+        await after.goto(ctx.server.url(`/game/${ended.game_id}/after`));
+        await after.locator(tid('changed-most')).waitFor();
+        const order = await after.evaluate(() => [...document.querySelectorAll('[data-testid="changed-most"], [data-testid="final-scores"], [data-testid="after-charts"]')]
           .map((e) => e.getAttribute('data-testid')));
         assert(order[0] === 'changed-most', `the after-action page leads with what changed most: ${order.join(', ')}`);
-        assert(await page.locator(tid('changed')).count() >= 1, 'at least one change is named');
+        assert(await after.locator(tid('changed')).count() >= 1, 'at least one change is named');
         // Each faction's brief prints on one page.
         for (const f of ['russia', 'us_nato', 'csto']) {
-          await page.goto(ctx.server.url(`/brief?scenario=missile-defence-2013&faction=${f}`));
-          await page.locator(tid('brief')).waitFor();
-          await page.emulateMedia({ media: 'print' });
-          const pdf = await page.pdf({ preferCSSPageSize: true });
-          await page.emulateMedia({ media: 'screen' });
+          await after.goto(ctx.server.url(`/brief?scenario=missile-defence-2013&faction=${f}`));
+          await after.locator(tid('brief')).waitFor();
+          await after.emulateMedia({ media: 'print' });
+          const pdf = await after.pdf({ preferCSSPageSize: true });
+          await after.emulateMedia({ media: 'screen' });
           const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
           assert(pages === 1, `the ${f} brief prints on ${pages} pages (one wanted)`);
         }
       } finally {
-        await context.close();
+        for (const c of contexts) await c.close().catch(() => {});
       }
     },
   },

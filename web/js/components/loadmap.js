@@ -27,3 +27,29 @@ export function loadMap(box, options, currentView, alive, ready) {
     if (alive()) replace(box, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, 'The map is not available.'));
   });
 }
+
+/**
+ * A "Full screen" button for the section that holds the map (for a phone, or for reading the
+ * map from the back of the room): the section then covers the page; the button or Escape
+ * brings it back. The section gets the class `map-full` (css/app.css).
+ * @param {() => HTMLElement} section the map's section (read at each click)
+ * @returns {{button: HTMLButtonElement, destroy: () => void}}
+ */
+export function fullScreenToggle(section) {
+  const button = /** @type {HTMLButtonElement} */ (h('button', {
+    type: 'button', class: 'button small map-full-toggle', 'data-testid': 'map-full', 'aria-pressed': 'false',
+  }, 'Full screen'));
+  button.addEventListener('click', () => {
+    const el = section();
+    const on = !el.classList.contains('map-full');
+    el.classList.toggle('map-full', on);
+    button.setAttribute('aria-pressed', String(on));
+    button.textContent = on ? 'Close full screen' : 'Full screen';
+    button.focus();
+  });
+  const onKey = (/** @type {KeyboardEvent} */ e) => {
+    if (e.key === 'Escape' && section().classList.contains('map-full')) button.click();
+  };
+  document.addEventListener('keydown', onKey);
+  return { button, destroy: () => document.removeEventListener('keydown', onKey) };
+}

@@ -24,7 +24,7 @@ import { createProposals } from '../components/proposals.js';
 import { createOrders } from '../components/orders.js';
 import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries } from '../components/explain.js';
-import { loadMap } from '../components/loadmap.js';
+import { loadMap, fullScreenToggle } from '../components/loadmap.js';
 import { createGuide } from '../components/guide.js';
 
 /**
@@ -125,20 +125,9 @@ export function mount(root, ctx) {
     h('h2', { id: `${id}-h` }, heading), ...body);
 
   // The map fills the screen on demand (a phone, or reading it from the back of the room).
-  const mapFull = h('button', { type: 'button', class: 'button small map-full-toggle', 'data-testid': 'map-full', 'aria-pressed': 'false' }, 'Full screen');
-  mapFull.addEventListener('click', () => {
-    const on = !sections.map.classList.contains('map-full');
-    sections.map.classList.toggle('map-full', on);
-    mapFull.setAttribute('aria-pressed', String(on));
-    mapFull.textContent = on ? 'Close full screen' : 'Full screen';
-    mapFull.focus();
-  });
-  const mapKeys = (/** @type {KeyboardEvent} */ e) => {
-    if (e.key === 'Escape' && sections.map.classList.contains('map-full')) mapFull.click();
-  };
-  document.addEventListener('keydown', mapKeys);
+  const mapFull = fullScreenToggle(() => sections.map);
   const sections = {
-    map: sec('sec-map', 'Map', 'area-map', mapFull, mapBox),
+    map: sec('sec-map', 'Map', 'area-map', mapFull.button, mapBox),
     indices: sec('sec-indices', `${factionName(me)}’s picture`, 'area-indices',
       h('p', { class: 'hint' }, 'The model as your faction perceives it. Open an index for its formula, inputs and sources.'),
       indicesBox),
@@ -298,7 +287,7 @@ export function mount(root, ctx) {
     unmount() {
       alive = false;
       unfollow();
-      document.removeEventListener('keydown', mapKeys);
+      mapFull.destroy();
       clock.destroy();
       banner.destroy();
       channels.destroy();

@@ -19,7 +19,7 @@ import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
 import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries } from '../components/explain.js';
-import { loadMap } from '../components/loadmap.js';
+import { loadMap, fullScreenToggle } from '../components/loadmap.js';
 import { ensureStyles, statusClass, afterLink } from './viewkit.js';
 
 /**
@@ -52,6 +52,9 @@ export function mount(root, ctx) {
   const sec = (id, heading, ...body) => h('section', { id, class: 'panel', 'aria-labelledby': `${id}-h` },
     h('h2', { id: `${id}-h` }, heading), ...body);
 
+  const mapFull = fullScreenToggle(() => mapSec);
+  const mapSec = sec('obs-map', 'Map', mapFull.button, mapBox);
+  mapSec.classList.add('area-map');
   replace(root, h('div', { class: 'observer', 'data-testid': 'observer' },
     h('div', { class: 'panel observer-bar' },
       h('h1', null, `Observer · ${store.you?.name || ''}`),
@@ -62,7 +65,7 @@ export function mount(root, ctx) {
     h('p', { class: 'hint' }, 'You are observing: you see what is public (the plenary, public agreements, event cards, the public picture of the model) and cannot post or play.'),
     h('div', { class: 'observer-grid' },
       h('div', { class: 'observer-col' },
-        sec('obs-map', 'Map', mapBox),
+        mapSec,
         sec('obs-indices', 'The public picture', h('p', { class: 'hint' }, 'Open an index for its formula, inputs and sources.'), indicesBox)),
       h('div', { class: 'observer-col' },
         sec('obs-plenary', 'Plenary', channels.el),
@@ -146,6 +149,7 @@ export function mount(root, ctx) {
     unmount() {
       alive = false;
       unfollow();
+      mapFull.destroy();
       clock.destroy();
     },
   };
