@@ -110,10 +110,13 @@ impl GameHandle {
     }
 
     /// Tells the game a connection of a faction seat closed (its team may be ready without
-    /// it). Never waits: a full queue drops the notice, and the team is looked at again on
-    /// the next change.
+    /// it). The caller does not wait: the notice is queued by a task of its own, so a busy
+    /// game's full queue delays it but never loses it.
     pub fn left(&self, faction: crate::engine::FactionId) {
-        let _ = self.tx.try_send(Msg::Left { faction });
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(Msg::Left { faction }).await;
+        });
     }
 
     /// Runs `f` on the game state inside its task (reports, exports).

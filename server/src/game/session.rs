@@ -114,8 +114,10 @@ struct Session<S: Store> {
     /// from that seat).
     unsent: Vec<(i64, Forms)>,
     subscribers: Vec<Subscriber>,
-    /// The people in faction seats, in the order they joined (read again when seats change).
+    /// The people in faction seats, in the order they joined; read again, when next needed,
+    /// after the seats changed (`members_stale`), so a burst of joins costs no reads.
     members: Vec<SeatRow>,
+    members_stale: bool,
     /// The team frame last sent per faction, so that an unchanged team is not sent again.
     teams_sent: HashMap<FactionId, Vec<Teammate>>,
     /// Recent answers by (seat, client id), with the request's hash: retries are answered
@@ -185,6 +187,7 @@ pub(super) fn spawn<S: Store>(
         unsent: Vec::new(),
         subscribers: Vec::new(),
         members: Vec::new(),
+        members_stale: true,
         teams_sent: HashMap::new(),
         answered: HashMap::new(),
         answered_order: VecDeque::new(),
@@ -214,7 +217,6 @@ impl<S: Store> Session<S> {
     ) {
         // Bots may owe moves (e.g. after a restart); deadlines may have passed while down; the
         // last seat may have been taken just before a restart.
-        self.load_members().await;
         self.start_if_seated().await;
         self.play_bots().await;
         // The timers and the shutdown signal are made once and re-armed only when their time
@@ -352,38 +354,55 @@ impl<S: Store> Session<S> {
                 last_seq,
                 reply,
             } => {
+                if auth.seat.faction().is_some() {
+                    self.fresh_members().await;
+                }
                 let _ = reply.send(Ok(self.subscribe(&auth, last_seq)));
+                // A member who left while this task was away (a restart, an idle unload) is
+                // not waited for: look at the team as it reconnects.
+                if let Seat::Faction(f) = &auth.seat {
+                    self.ready_without_the_absent(f).await;
+                }
             }
             Msg::View { seat, reply } => {
                 let _ = reply.send((self.last_seq, self.game.view(&seat)));
             }
             Msg::Inspect(f) => f(&self.game, self.last_seq),
             Msg::Seated => {
-                self.load_members().await;
+                self.members_stale = true;
                 self.start_if_seated().await;
-                let factions: Vec<_> = self
-                    .game
-                    .scenario
-                    .factions
-                    .iter()
-                    .map(|f| f.id.clone())
-                    .collect();
-                for f in factions {
-                    self.team_changed(&f).await;
+                // Teams change for people already connected; nobody to tell otherwise.
+                if self.subscribers.iter().any(|s| s.seat.faction().is_some()) {
+                    self.fresh_members().await;
+                    let factions: Vec<_> = self
+                        .game
+                        .scenario
+                        .factions
+                        .iter()
+                        .map(|f| f.id.clone())
+                        .collect();
+                    for f in factions {
+                        self.team_changed(&f).await;
+                    }
                 }
             }
             Msg::Left { faction } => {
                 self.subscribers.retain(|s| !s.tx.is_closed());
+                self.fresh_members().await;
                 self.team_changed(&faction).await;
             }
         }
     }
 
-    /// Reads who sits in the factions (after a join or a move, and when the task starts).
-    /// When the seats cannot be read, the last list stands until the next change.
-    async fn load_members(&mut self) {
+    /// Reads who sits in the factions if the seats changed since the last read. When they
+    /// cannot be read, the last list stands and the next need reads again.
+    async fn fresh_members(&mut self) {
+        if !self.members_stale {
+            return;
+        }
         if let Ok(seats) = self.store.seats(self.game_id).await {
             self.members = seats.into_iter().filter(|s| s.role == "faction").collect();
+            self.members_stale = false;
         }
     }
 
@@ -441,7 +460,7 @@ impl<S: Store> Session<S> {
         Some(TeamMember {
             id,
             connected,
-            captain: captain.is_none_or(|c| c == id),
+            captain: captain == Some(id),
         })
     }
 
@@ -612,6 +631,7 @@ impl<S: Store> Session<S> {
         }
         let member = match (command, &auth.seat) {
             (Command::Ready {} | Command::WithdrawReady {}, Seat::Faction(f)) => {
+                self.fresh_members().await;
                 self.team_member(f, auth.seat_id)
             }
             _ => None,

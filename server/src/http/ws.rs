@@ -398,6 +398,10 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
     let here = st.presence.arrive(auth.seat_id);
     let mut last_seen = last_seq;
     let Some(sub) = subscribe(socket, &handle, &auth, &mut last_seen).await else {
+        // The game may have counted this connection in before its catch-up failed.
+        if let Some(f) = auth.seat.faction() {
+            handle.left(f.clone());
+        }
         return Err(Some((close::GOING_AWAY, "unavailable")));
     };
     Ok(Joined {
