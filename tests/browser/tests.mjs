@@ -857,6 +857,7 @@ export const tests = [
         // below it, not under it.
         const barHeight = await anya.locator(tid('desk-bar')).evaluate((e) => e.getBoundingClientRect().height);
         assert(barHeight <= 64, `the desk's sticky bar is ${barHeight.toFixed(0)} px high (at most 64)`);
+        ctx.runner.note(`desk sticky bar at 1366×768: ${barHeight.toFixed(0)} px`);
         await anya.locator('.desk-nav a', { hasText: 'Orders' }).click();
         await sleep(300);
         const gap = await anya.evaluate(() => {
@@ -1025,6 +1026,7 @@ export const tests = [
             // On a laptop the map is at least 600 px wide; on any screen it opens full screen.
             const width = await page.locator(tid('map')).first().evaluate((e) => e.getBoundingClientRect().width);
             assert(width >= 600, `the desk's map is ${width.toFixed(0)} px wide on a laptop (at least 600)`);
+            ctx.runner.note(`desk map at 1366×768: ${width.toFixed(0)} px wide`);
             await page.setViewportSize({ width: 390, height: 844 });
             await page.locator(tid('map-full')).click();
             const full = await page.locator(tid('map')).first().evaluate((e) => e.getBoundingClientRect().width);
