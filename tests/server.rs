@@ -2563,23 +2563,36 @@ async fn wait_open_sockets(addr: SocketAddr, n: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_headers_are_cut_off() {
     let app = spawn_app(Db::sqlite()).await;
-    // Slowloris: a request whose headers never finish is closed after the header timeout
-    // (10 s), with nothing served.
-    let mut s = TcpStream::connect(app.addr).await.expect("connect");
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .expect("write");
+    // Slowloris: a request whose headers never finish, a connection that sends nothing, and
+    // one that sends only the HTTP/2 preface are each closed after the header timeout (10 s)
+    // at the latest, with nothing served. The three wait side by side.
     let started = Instant::now();
-    let mut buf = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut buf)).await;
-    assert!(read.is_ok(), "still open after 20 s");
+    let tries: [&'static [u8]; 3] = [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+        b"",
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    ];
+    let waits = tries.map(|sent| {
+        let addr = app.addr;
+        tokio::spawn(async move {
+            let mut s = TcpStream::connect(addr).await.expect("connect");
+            s.write_all(sent).await.expect("write");
+            let mut buf = Vec::new();
+            let read = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut buf)).await;
+            (read.is_ok(), String::from_utf8_lossy(&buf).into_owned())
+        })
+    });
+    for (sent, wait) in tries.iter().zip(waits) {
+        let (closed, text) = wait.await.expect("task");
+        let sent = String::from_utf8_lossy(sent);
+        assert!(closed, "{sent:?}: still open after 20 s");
+        assert!(!text.contains("200 OK"), "{sent:?}: {text}");
+    }
     assert!(
         started.elapsed() >= Duration::from_secs(9),
-        "closed too early: {:?}",
+        "the slow request was closed too early: {:?}",
         started.elapsed()
     );
-    let text = String::from_utf8_lossy(&buf);
-    assert!(!text.contains("200 OK"), "{text}");
     app.stop().await.cleanup().await;
 }
 
@@ -4338,5 +4351,104 @@ async fn control_switches_a_lobby_to_start_when_seated() {
             .await,
         "wrong_phase"
     );
+    app.stop().await.cleanup().await;
+}
+
+/// A burst of commands past the rate limit: every command read before the limit still gets its
+/// one answer, in order, before the `rate_limited` error and the 1008 close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_answers_every_command_read_before_closing() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.expect("connected");
+    for i in 0..60 {
+        let frame = json!({"type": "command", "id": format!("c-{i}"), "command": chat(plenary(), &format!("burst {i}"))});
+        ws.feed(Message::text(frame.to_string()))
+            .await
+            .expect("feed");
+    }
+    ws.flush().await.expect("flush");
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    let answers: Vec<&Value> = frames
+        .iter()
+        .filter(|f| f["type"] == "ack" || (f["type"] == "error" && f["id"].is_string()))
+        .collect();
+    let ids: Vec<String> = answers
+        .iter()
+        .map(|f| f["id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    let want: Vec<String> = (0..ids.len()).map(|i| format!("c-{i}")).collect();
+    assert_eq!(ids, want, "one answer per command read, in order");
+    assert!(
+        ids.len() >= 39,
+        "the burst of 40 is answered: {}",
+        ids.len()
+    );
+    let last = frames.last().expect("frames");
+    assert_eq!(last["code"], "rate_limited", "{frames:?}");
+    assert_eq!(code, Some(1008));
+    app.stop().await.cleanup().await;
+}
+
+/// WebSocket pings count against the rate limit like any frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_frames_count_against_the_rate_limit() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.expect("connected");
+    for _ in 0..500 {
+        if ws.feed(Message::Ping(vec![1, 2, 3].into())).await.is_err() {
+            break;
+        }
+    }
+    let _ = ws.flush().await;
+    let (frames, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(code, Some(1008), "{frames:?}");
+    assert!(
+        frames.iter().any(|f| f["code"] == "rate_limited"),
+        "{frames:?}"
+    );
+    app.stop().await.cleanup().await;
+}
+
+/// A client's close after hello is answered with a close (RFC 6455 §5.5.1), and a text frame
+/// that is not UTF-8 closes the connection with 1007.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_is_answered_and_bad_utf8_gets_1007() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.expect("connected");
+    ws.close(None).await.expect("close sent");
+    let answered = tokio::time::timeout(RECV, async {
+        while let Some(m) = ws.next().await {
+            match m {
+                Ok(Message::Close(_)) => return true,
+                Ok(_) => continue,
+                Err(_) => return false,
+            }
+        }
+        false
+    })
+    .await
+    .expect("an answer to the close");
+    assert!(answered, "the close was not answered");
+
+    let ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.expect("connected");
+    let bad = Frame::message(vec![0x7b, 0xff, 0xfe, 0x7d], OpCode::Data(Data::Text), true);
+    ws.send(Message::Frame(bad)).await.expect("send");
+    let (_, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(code, Some(1007));
     app.stop().await.cleanup().await;
 }

@@ -166,6 +166,8 @@ pub mod close {
     /// Policy: rate limit exceeded, bad token, no hello in time. (A refused Origin gets HTTP 403
     /// before any upgrade.)
     pub const POLICY: u16 = 1008;
+    /// A text frame that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
     /// A frame over the size limit.
     pub const TOO_BIG: u16 = 1009;
     /// Control moved this seat to another faction or to observers: say hello again with the

@@ -169,23 +169,30 @@ const HTTP_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 /// timeout (hyper's, with a timer) and a cap on open HTTP connections (a semaphore: past the
 /// cap the server stops accepting and new clients wait in the kernel's backlog).
 /// WebSockets leave this count once upgraded; `/ws` caps them separately.
+///
+/// HTTP/1.1 only. hyper-util's automatic HTTP/1–HTTP/2 connection reads the first bytes to
+/// choose a protocol with no timer of its own, so a client that sent nothing, or only the
+/// HTTP/2 preface, held its connection (and a slot of the cap) for ever. Browsers speak HTTP/2
+/// only over TLS, which a proxy in front of this server ends; HTTP/1.1's timer starts as soon
+/// as a connection is accepted.
 async fn accept_loop(
     listener: TcpListener,
     app: axum::Router,
     max_connections: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use hyper_util::server::conn::auto::Builder;
+    use hyper::server::conn::http1::Builder;
+    use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .max_buf_size(64 * 1024);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let permits = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    // Each connection watches this; at shutdown it finishes its request and closes.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let max_connections = max_connections.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+    let permits = Arc::new(tokio::sync::Semaphore::new(max_connections));
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -218,19 +225,31 @@ async fn accept_loop(
                     .insert(axum::extract::ConnectInfo(peer));
                 app.clone().oneshot(req)
             });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(tcp), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let builder = builder.clone();
+        let mut stop = stop.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let conn = builder
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            let ended = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
             }
             drop(permit);
         });
     }
     drop(listener);
-    if tokio::time::timeout(HTTP_DRAIN, graceful.shutdown())
+    let _ = stopping.send(true);
+    // Every connection holds a permit until it ends: all of them back means all ended.
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(HTTP_DRAIN, permits.acquire_many(all))
         .await
         .is_err()
     {

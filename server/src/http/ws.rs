@@ -223,6 +223,18 @@ async fn send_ready(
     .unwrap_or(false)
 }
 
+/// Sends the replies still owed, in order, for a moment at most (commands being committed).
+async fn drain_replies(socket: &mut Socket, replies: &mut FuturesOrdered<Reply>) {
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(reply) = replies.next().await {
+            if !send(socket, &reply).await {
+                return;
+            }
+        }
+    })
+    .await;
+}
+
 async fn close_with(mut socket: Socket, code: u16, reason: &str) {
     let _ = tokio::time::timeout(
         WRITE_TIMEOUT,
@@ -460,6 +472,14 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                 }
             }
             msg = socket.next(), if replies.len() < MAX_IN_FLIGHT => {
+                // Every frame counts against the rate, control frames (ping, pong) included.
+                if matches!(msg, Some(Ok(ref m)) if !m.is_close()) && !bucket.take() {
+                    crate::metrics::Metrics::inc(&metrics.ws_closed_rate_limited);
+                    // The frames read before this one still get their replies, in order.
+                    Box::pin(drain_replies(socket, &mut replies)).await;
+                    let _ = Box::pin(send(socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false))).await;
+                    return Some((close::POLICY, "rate limit"));
+                }
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
@@ -468,14 +488,17 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                     Some(Err(e)) if too_big(&e) => {
                         return Some((close::TOO_BIG, "frame over 64 KiB"));
                     }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
-                    Some(Ok(_)) => continue, // ping/pong handled by the library
+                    Some(Err(tokio_tungstenite::tungstenite::Error::Utf8(_))) => {
+                        return Some((close::INVALID_DATA, "text frames must be UTF-8"));
+                    }
+                    Some(Ok(Message::Close(_))) => {
+                        // The library queued the answer to the client's close: send it.
+                        let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.flush()).await;
+                        return None;
+                    }
+                    None | Some(Err(_)) => return None,
+                    Some(Ok(_)) => continue, // the library answers pings
                 };
-                if !bucket.take() {
-                    crate::metrics::Metrics::inc(&metrics.ws_closed_rate_limited);
-                    let _ = Box::pin(send(socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false))).await;
-                    return Some((close::POLICY, "rate limit"));
-                }
                 // Answers are queued in order; events keep flowing while commands commit, so a
                 // client with several commands in flight is never starved into a resync.
                 let reply: Reply = match serde_json::from_str::<ClientFrame>(&text) {
