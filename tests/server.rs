@@ -4452,3 +4452,52 @@ async fn close_is_answered_and_bad_utf8_gets_1007() {
     assert_eq!(code, Some(1007));
     app.stop().await.cleanup().await;
 }
+
+/// Per-address limits hold under concurrency: 150 creations at once from one address create
+/// 20 games (the burst), and 150 wrong join codes at once are looked up 10 times (the burst);
+/// the rest get 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn address_limits_hold_for_concurrent_requests() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let creations: Vec<_> = (0..150)
+        .map(|_| {
+            tokio::spawn(async move {
+                http(addr, "POST", "/api/games", Some(&json!({})), None)
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for c in creations {
+        match c.await.expect("task") {
+            201 => created += 1,
+            429 => {}
+            other => panic!("status {other}"),
+        }
+    }
+    assert_eq!(created, 20, "games created by 150 concurrent requests");
+    let guesses: Vec<_> = (0..150)
+        .map(|_| {
+            tokio::spawn(async move {
+                let body = json!({"code": "ZZZZZZ", "name": "Guesser"});
+                http(addr, "POST", "/api/join", Some(&body), None).await
+            })
+        })
+        .collect();
+    let mut looked_up = 0;
+    for g in guesses {
+        let (st, body) = g.await.expect("task");
+        match st {
+            404 => looked_up += 1,
+            429 => assert_eq!(body["code"], "rate_limited", "{body}"),
+            other => panic!("status {other}: {body}"),
+        }
+    }
+    assert_eq!(
+        looked_up, 10,
+        "wrong codes looked up by 150 concurrent requests"
+    );
+    app.stop().await.cleanup().await;
+}

@@ -217,6 +217,21 @@ pub async fn create_game<S: Store>(
         deadline_at: game.deadline_at,
         ended: false,
     };
+    // Counted before the game is stored, in one step with the check, so that concurrent
+    // creations from one address cannot pass the limit together; given back if none is stored.
+    let limited = st.config.admin_token.is_none();
+    if limited && !st.creations.take(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many games created from your address; wait a minute",
+        ));
+    }
+    let give_back = || {
+        if limited {
+            st.creations.give_back(peer.ip());
+        }
+    };
     // A join code may collide with an existing one: draw again.
     for _ in 0..8 {
         let row = GameRow {
@@ -236,7 +251,6 @@ pub async fn create_game<S: Store>(
             .await
         {
             Ok(()) => {
-                st.creations.hit(peer.ip());
                 // Start its task so its clock runs and bots play.
                 st.registry.get(game_id).await?;
                 tracing::info!(game = %game_id, scenario = %scenario.id, "game created");
@@ -251,9 +265,13 @@ pub async fn create_game<S: Store>(
                 ));
             }
             Err(StoreError::Duplicate(_)) => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                give_back();
+                return Err(e.into());
+            }
         }
     }
+    give_back();
     Err(ApiError::internal("could not draw a free join code"))
 }
 
@@ -307,9 +325,9 @@ pub async fn join<S: Store>(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     body: Result<Json<Join>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
-    join_limit(&st, peer)?;
     let Json(req) = body.map_err(bad_json)?;
     let name = clean_name(&req.name)?;
+    join_limit(&st, peer)?;
     let store = st.registry.store();
     let row = game_by_join_code(&st, peer, &req.code).await?;
     let handle = st.registry.get(row.id).await?;
@@ -519,9 +537,11 @@ pub async fn join_preview<S: Store>(
     Ok(Json(preview))
 }
 
-/// Refuses an address that has tried too many wrong join codes.
+/// Refuses an address that has tried too many wrong join codes. Otherwise takes a token for
+/// this try, which `game_by_join_code` gives back when the code is right: taken before the
+/// look-up, concurrent guesses cannot pass the limit together.
 fn join_limit<S: Store>(st: &AppState<S>, peer: std::net::SocketAddr) -> Result<(), ApiError> {
-    if st.joins.allowed(peer.ip()) {
+    if st.joins.take(peer.ip()) {
         return Ok(());
     }
     crate::metrics::Metrics::inc(&st.registry.metrics.joins_rate_limited);
@@ -532,18 +552,27 @@ fn join_limit<S: Store>(st: &AppState<S>, peer: std::net::SocketAddr) -> Result<
     ))
 }
 
-/// The game a join code opens; a wrong code counts against the address's limit.
+/// The game a join code opens, after `join_limit`: a right code gives the try's token back; a
+/// wrong one keeps it spent.
 async fn game_by_join_code<S: Store>(
     st: &AppState<S>,
     peer: std::net::SocketAddr,
     code: &str,
 ) -> Result<crate::store::GameRow, ApiError> {
     let row = match parse_join_code(code) {
-        Some(code) => st.registry.store().game_by_code(&code).await?,
+        Some(code) => match st.registry.store().game_by_code(&code).await {
+            Ok(row) => row,
+            Err(e) => {
+                st.joins.give_back(peer.ip());
+                return Err(e.into());
+            }
+        },
         None => None,
     };
+    if row.is_some() {
+        st.joins.give_back(peer.ip());
+    }
     row.ok_or_else(|| {
-        st.joins.hit(peer.ip());
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_code",
@@ -656,13 +685,6 @@ pub async fn token_seat<S: Store>(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
 ) -> Result<Json<TokenSeat>, ApiError> {
-    if !st.joins.allowed(peer.ip()) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many unknown links from your address; wait a minute",
-        ));
-    }
     let unauthorized = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -671,9 +693,20 @@ pub async fn token_seat<S: Store>(
         )
     };
     let token = bearer(&headers).ok_or_else(unauthorized)?;
+    // A try's token is taken before the look-up and given back for a valid link.
+    if !st.joins.take(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many unknown links from your address; wait a minute",
+        ));
+    }
     let store = st.registry.store();
-    let Some((game_id, auth)) = authenticate(store, &token).await? else {
-        st.joins.hit(peer.ip());
+    let found = authenticate(store, &token).await;
+    if !matches!(found, Ok(None)) {
+        st.joins.give_back(peer.ip());
+    }
+    let Some((game_id, auth)) = found? else {
         return Err(unauthorized());
     };
     let join_code = store

@@ -107,8 +107,10 @@ impl AddrLimiter {
         })
     }
 
-    /// Takes a token for `ip` (a failed attempt, a created game).
-    pub fn hit(&self, ip: IpAddr) {
+    /// Takes a token for `ip` if one is there, in one step: concurrent requests from one
+    /// address can never take more than the bucket holds. A request that turns out not to
+    /// count (a right join code, a game that could not be stored) gives it back.
+    pub fn take(&self, ip: IpAddr) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= SWEEP_AT {
             buckets.retain(|_, b| !b.full());
@@ -117,7 +119,15 @@ impl AddrLimiter {
         buckets
             .entry(client_key(ip))
             .or_insert_with(|| Bucket::new(rate, burst))
-            .take();
+            .take()
+    }
+
+    /// Gives back a token taken for a request that did not count.
+    pub fn give_back(&self, ip: IpAddr) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = buckets.get_mut(&client_key(ip)) {
+            b.tokens = (b.tokens + 1.0).min(b.burst);
+        }
     }
 }
 
@@ -142,9 +152,12 @@ mod tests {
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..3 {
             assert!(l.allowed(ip));
-            l.hit(ip);
+            assert!(l.take(ip));
         }
         assert!(!l.allowed(ip), "burst spent");
+        assert!(!l.take(ip), "nothing left to take");
+        l.give_back(ip);
+        assert!(l.take(ip), "a token given back");
         assert!(l.allowed("192.0.2.2".parse().unwrap()), "others unaffected");
         tokio::time::advance(std::time::Duration::from_millis(1100)).await;
         assert!(l.allowed(ip), "a token back after a second");
