@@ -145,6 +145,9 @@ pub struct Registry<S: Store> {
     pub metrics: Arc<crate::metrics::Metrics>,
     scenarios: Arc<Scenarios>,
     games: Mutex<HashMap<Uuid, GameHandle>>,
+    /// One loader per game: callers that find a game being loaded wait for it instead of
+    /// reading and replaying its log again (a reconnect storm on an unloaded game).
+    loading: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     /// Fires when the server stops: game tasks end (no clock fires after shutdown).
     shutdown: tokio::sync::watch::Receiver<bool>,
     /// How long an unwatched game without a pending deadline stays in memory.
@@ -167,6 +170,7 @@ impl<S: Store> Registry<S> {
             metrics,
             scenarios,
             games: Mutex::new(HashMap::new()),
+            loading: Mutex::new(HashMap::new()),
         })
     }
 
@@ -180,11 +184,32 @@ impl<S: Store> Registry<S> {
 
     /// The task of `game`, started (by replaying its log) if it is not running.
     pub async fn get(self: &Arc<Self>, game: Uuid) -> Result<GameHandle, SessionError> {
-        if let Some(h) = self.lock().get(&game) {
-            if !h.tx.is_closed() {
-                return Ok(h.clone());
-            }
+        if let Some(h) = self.running(game) {
+            return Ok(h);
         }
+        let gate = {
+            let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+            loading.entry(game).or_default().clone()
+        };
+        let loaded = {
+            let _one_loader = gate.lock().await;
+            // Loaded while this caller waited for the gate?
+            match self.running(game) {
+                Some(h) => Ok(h),
+                None => self.load(game).await,
+            }
+        };
+        let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget the gate once nobody else holds it (this caller's clone and the map's).
+        if Arc::strong_count(&gate) <= 2 {
+            loading.remove(&game);
+        }
+        loaded
+    }
+
+    /// Reads and replays `game`'s log and starts its task. Called by one caller at a time per
+    /// game (`get`).
+    async fn load(self: &Arc<Self>, game: Uuid) -> Result<GameHandle, SessionError> {
         let row = self.store.game(game).await?.ok_or(SessionError::NotFound)?;
         let scenario =
             self.scenarios.get(&row.scenario).cloned().ok_or_else(|| {
@@ -279,6 +304,8 @@ mod tests {
     struct Flaky {
         inner: SqliteStore,
         failing: Arc<AtomicU32>,
+        /// Whole-log reads (game loads).
+        loads: Arc<AtomicU32>,
     }
 
     impl Store for Flaky {
@@ -326,6 +353,9 @@ mod tests {
             self.inner.game_by_code(code).await
         }
         async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
+            if after == 0 {
+                self.loads.fetch_add(1, Ordering::SeqCst);
+            }
             self.inner.events_after(game, after).await
         }
         async fn append_many(&self, batch: &[Append]) -> Vec<StoreResult<i64>> {
@@ -358,14 +388,20 @@ mod tests {
         }
     }
 
-    /// Bots whose commit failed try again by themselves, without waiting for a player's
-    /// command to wake the game.
-    #[tokio::test]
-    async fn bots_retry_a_failed_commit_by_themselves() {
+    /// A stored game (Russia people, the others dove bots) and a registry over `store`.
+    /// The watch sender comes back too: dropped, it would stop the game tasks.
+    async fn stored_game() -> (
+        Flaky,
+        Uuid,
+        Arc<Registry<Flaky>>,
+        tokio::sync::watch::Sender<bool>,
+        std::path::PathBuf,
+    ) {
         let (inner, dir) = crate::store::contract::sqlite().await;
         let store = Flaky {
             inner,
             failing: Arc::new(AtomicU32::new(0)),
+            loads: Arc::new(AtomicU32::new(0)),
         };
         let scenario = crate::cli::built_in("missile-defence-2013").expect("scenario");
         let mut scenarios = Scenarios::new();
@@ -408,13 +444,44 @@ mod tests {
             .create_game(&row, &[], &bodies, status)
             .await
             .expect("create game");
-        let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let registry = Registry::new(
             store.clone(),
             Arc::new(scenarios),
             stop_rx,
             std::time::Duration::from_secs(300),
         );
+        (store, id, registry, stop, dir)
+    }
+
+    /// N callers asking at once for a game that is not in memory load it once.
+    #[tokio::test]
+    async fn a_game_is_loaded_once_however_many_ask_at_once() {
+        let (store, id, registry, _stop, dir) = stored_game().await;
+        let asks: Vec<_> = (0..50)
+            .map(|_| {
+                let r = registry.clone();
+                tokio::spawn(async move { r.get(id).await.expect("game") })
+            })
+            .collect();
+        let mut handles = Vec::new();
+        for a in asks {
+            handles.push(a.await.expect("task"));
+        }
+        assert_eq!(store.loads.load(Ordering::SeqCst), 1, "log reads");
+        assert!(handles.iter().all(|h| h.tx.same_channel(&handles[0].tx)));
+        assert!(
+            registry.loading.lock().expect("lock").is_empty(),
+            "gates forgotten"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Bots whose commit failed try again by themselves, without waiting for a player's
+    /// command to wake the game.
+    #[tokio::test]
+    async fn bots_retry_a_failed_commit_by_themselves() {
+        let (store, id, registry, _stop, dir) = stored_game().await;
         // The bots' first moves (Ready in the briefing) fail to commit twice.
         store.failing.store(2, Ordering::SeqCst);
         let handle = registry.get(id).await.expect("game task");
