@@ -855,9 +855,23 @@ pub async fn seat_of<S: Store>(
 pub async fn readyz<S: Store>(
     State(st): State<Arc<AppState<S>>>,
 ) -> Result<&'static str, ApiError> {
-    st.registry.store().ping().await?;
+    // A frozen database answers nothing: readiness fails within a second rather than waiting
+    // for the pool's own timeout.
+    match tokio::time::timeout(READY_WITHIN, st.registry.store().ping()).await {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database did not answer within a second",
+            ))
+        }
+    }
     Ok("ready")
 }
+
+/// How long `/readyz` waits for the database.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One entry of `GET /api/scenarios`.
 #[derive(Serialize, JsonSchema)]
