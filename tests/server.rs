@@ -1886,6 +1886,28 @@ async fn rest_errors() {
         .await
         .expect("http");
     assert_eq!(st, 400);
+    // A JSON array is not an object, even where serde could read the fields by position.
+    let (st, body) = post("/api/games", json!([])).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    let (st, body) = post("/api/join", json!([g.code, "Eve"])).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    // A bad field is named by its path.
+    let (st, body) = post("/api/games", json!({"bots": {"csto": "owl"}})).await;
+    assert_eq!(st, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bots.csto")),
+        "{body}"
+    );
     // Bodies over 64 KiB.
     let (st, body) = post(
         "/api/join",
@@ -2533,7 +2555,7 @@ async fn scenario_join_code_qr_and_the_web_client_are_served() {
     let (st, _) = http(addr, "GET", "/js/main.js", None, None).await;
     assert_eq!(st, 200);
     let (st, body) = http(addr, "GET", "/api/nothing-here", None, None).await;
-    assert_eq!((st, body["code"].as_str()), (404, Some("not_found")));
+    assert_eq!((st, body["code"].as_str()), (404, Some("no_route")));
     let (st, _) = http(addr, "GET", "/js/../Cargo.toml", None, None).await;
     assert_ne!(st, 200);
     app.stop().await.cleanup().await;

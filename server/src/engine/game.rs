@@ -771,7 +771,7 @@ impl Game {
         text: &str,
         ctx: &Ctx,
     ) -> Result<Vec<Event>, CommandError> {
-        if text.trim().is_empty() {
+        if !is_visible(text) {
             return Err(CommandError::Invalid("the message is empty".into()));
         }
         check_len("message", text, MAX_CHAT_CHARS)?;
@@ -1884,13 +1884,40 @@ fn describe_bounds(min: Option<f64>, max: Option<f64>) -> String {
     }
 }
 
+/// A free text's length and characters: at most `max` characters, no control characters but
+/// line breaks and tabs, and no text-direction overrides or isolates (which can make a message
+/// read as something it is not).
 fn check_len(what: &str, s: &str, max: usize) -> Result<(), CommandError> {
     if s.chars().count() > max {
         return Err(CommandError::Limit(format!(
             "the {what} is longer than {max} characters"
         )));
     }
+    if s.chars()
+        .any(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_direction_control(c))
+    {
+        return Err(CommandError::Invalid(format!(
+            "the {what} holds a control character or a text-direction override"
+        )));
+    }
     Ok(())
+}
+
+/// Unicode's explicit direction embeddings, overrides and isolates.
+pub fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether a text shows anything: not only spaces and invisible characters (zero-width space,
+/// joiners, word joiner, byte-order mark, soft hyphen).
+pub fn is_visible(s: &str) -> bool {
+    s.chars().any(|c| {
+        !c.is_whitespace()
+            && !matches!(
+                c,
+                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+            )
+    })
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -1681,6 +1681,24 @@ fn who_in_a_team_is_ready_is_the_teams_business() {
 }
 
 #[test]
+fn chat_refuses_invisible_text_control_characters_and_direction_overrides() {
+    let mut p = Play::new();
+    let chat = |text: &str| Command::Chat {
+        channel: Channel::Plenary,
+        text: text.into(),
+    };
+    for bad in [
+        "\u{200B}\u{200D} \u{FEFF}",
+        "a\u{0}b",
+        "price \u{202E}0001$",
+        "x\u{2066}y",
+    ] {
+        p.err(&ru(), chat(bad), "invalid");
+    }
+    p.ok(&ru(), chat("Два слова,\nand a tab\there 🙂"));
+}
+
+#[test]
 fn control_chooses_in_the_lobby_when_the_game_starts() {
     let mut cfg = config(SEED);
     cfg.start = StartMode::Lobby;

@@ -121,7 +121,7 @@ pub async fn create_game<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    body: Result<Json<CreateGame>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     // With an admin token configured, creation is for its holders only, and they are not
     // rate-limited (a facilitator, or the load generator, may set up many games).
@@ -141,7 +141,7 @@ pub async fn create_game<S: Store>(
             "too many games created from your address; wait a minute",
         ));
     }
-    let Json(req) = body.map_err(bad_json)?;
+    let req: CreateGame = object_body(body)?;
     let scenarios = st.registry.scenarios();
     let scenario_id = req
         .scenario
@@ -323,9 +323,9 @@ pub struct Joined {
 pub async fn join<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    body: Result<Json<Join>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
-    let Json(req) = body.map_err(bad_json)?;
+    let req: Join = object_body(body)?;
     let name = clean_name(&req.name)?;
     join_limit(&st, peer)?;
     let store = st.registry.store();
@@ -790,10 +790,10 @@ pub async fn new_link<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     Path(id): Path<Uuid>,
     headers: HeaderMap,
-    body: Result<Json<NewLink>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<NewLinkSeat>), ApiError> {
     control_only(&st, &headers, id).await?;
-    let Json(req) = body.map_err(bad_json)?;
+    let req: NewLink = object_body(body)?;
     let (role, seat, default_name) = match req.kind {
         LinkKind::Facilitator => ("control", Seat::Control, "Co-facilitator"),
         LinkKind::Projector => ("observer", Seat::Observer, "Projector"),
@@ -925,14 +925,38 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn clean_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
+    let bad = |c: char| c.is_control() || crate::engine::game::is_direction_control(c);
+    if !crate::engine::game::is_visible(name) || name.chars().count() > 40 || name.chars().any(bad)
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_name",
-            "a name is 1 to 40 characters, without control characters",
+            "a name is 1 to 40 visible characters, without control characters or text-direction overrides",
         ));
     }
     Ok(name.to_owned())
+}
+
+/// A request body of type `T`: JSON, and an object. (serde would also read a struct from a
+/// JSON array, field by field in order: `[]` created a game.) Errors name the field's path.
+fn object_body<T: serde::de::DeserializeOwned>(
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
+    let Json(value) = body.map_err(bad_json)?;
+    if !value.is_object() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the body must be a JSON object",
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Failed to deserialize the JSON body into the target type: {e}"),
+        )
+    })
 }
 
 fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
@@ -1263,10 +1287,10 @@ pub async fn move_seat<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     Path((id, seat_id)): Path<(Uuid, Uuid)>,
     headers: HeaderMap,
-    body: Result<Json<MoveSeat>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<SeatEntry>, ApiError> {
     control_only(&st, &headers, id).await?;
-    let Json(req) = body.map_err(bad_json)?;
+    let req: MoveSeat = object_body(body)?;
     let handle = st.registry.get(id).await?;
     let (bots, team_sizes, scenario) = seating_rules(&handle).await?;
     let (role, faction, limit) = match (req.faction, req.observer) {

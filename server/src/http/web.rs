@@ -79,8 +79,13 @@ fn content_type(path: &str) -> &'static str {
 pub async fn serve(source: &WebSource, uri: &Uri, headers: &HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path.starts_with("api/") || path == "ws" {
-        return super::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
-            .into_response();
+        // Not `not_found`, which tells a client that its game is gone.
+        return super::ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            format!("no such endpoint: /{path}; see /api/openapi.json"),
+        )
+        .into_response();
     }
     let last = path.rsplit('/').next().unwrap_or("");
     let (file, data) = if path.is_empty() || !last.contains('.') {
