@@ -675,10 +675,7 @@ impl<S: Store> Session<S> {
             }
             // This id was committed before (e.g. before a restart): nothing was written now.
             Err(StoreError::Duplicate(_)) => self.stored_answer(auth, id, &request_hash).await,
-            Err(e) => {
-                Metrics::inc(&self.metrics.commands_unavailable);
-                unavailable(Some(id), &e.to_string())
-            }
+            Err(e) => unavailable(Some(id), &e.to_string()),
         }
     }
 

@@ -515,12 +515,18 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                             }
                             let handle = handle.clone();
                             let auth = auth.clone();
+                            let metrics = metrics.clone();
                             Box::pin(async move {
-                                match handle.command(auth, id.clone(), command, hash).await {
+                                let answer = match handle.command(auth, id.clone(), command, hash).await {
                                     Ok(f) => f,
                                     Err(SessionError::Gone) => ServerFrame::error(Some(id), "unavailable", "the game restarted; send the command again", true),
                                     Err(e) => ServerFrame::error(Some(id), "unavailable", e.to_string(), true),
+                                };
+                                // Counted here, where every answer passes, whichever layer gave it.
+                                if matches!(&answer, ServerFrame::Error { code, .. } if code == "unavailable") {
+                                    crate::metrics::Metrics::inc(&metrics.commands_unavailable);
                                 }
+                                answer
                             })
                         }
                     }
