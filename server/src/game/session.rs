@@ -675,7 +675,17 @@ impl<S: Store> Session<S> {
             }
             // This id was committed before (e.g. before a restart): nothing was written now.
             Err(StoreError::Duplicate(_)) => self.stored_answer(auth, id, &request_hash).await,
-            Err(e) => unavailable(Some(id), &e.to_string()),
+            Err(e) if e.retryable() => unavailable(Some(id), &e.to_string()),
+            // A fault of ours, not an outage: sending it again would fail the same way.
+            Err(e) => {
+                tracing::error!(game = %self.game_id, error = %e, "the database refused a commit");
+                ServerFrame::error(
+                    Some(id),
+                    "internal",
+                    "the server could not store this command (a fault, logged)",
+                    false,
+                )
+            }
         }
     }
 

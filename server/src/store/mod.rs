@@ -78,6 +78,10 @@ pub enum StoreError {
     Duplicate(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The database refused the operation for a reason retrying will not fix (a syntax error,
+    /// a constraint, a broken migration): a bug to report, not an outage.
+    #[error("the database refused the operation: {0}")]
+    Refused(String),
 }
 
 impl StoreError {

@@ -77,15 +77,65 @@ async fn ping_if_idle<C: sqlx::Connection>(conn: &mut C, idle: Duration) -> sqlx
     Ok(true)
 }
 
+/// Sorts a database error: a unique key (`Duplicate`), data that does not decode
+/// (`Corrupt`), an outage worth retrying (`Unavailable`: the connection, the pool, and the
+/// error classes that mean "not now"), or a refusal retrying will not change (`Refused`).
 fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Duplicate(db.message().to_owned())
         }
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) if transient_code(&code) => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Refused(e.to_string()),
+        },
         sqlx::Error::ColumnDecode { .. }
         | sqlx::Error::Decode(_)
         | sqlx::Error::TypeNotFound { .. } => StoreError::Corrupt(e.to_string()),
-        _ => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Refused(e.to_string()),
+    }
+}
+
+/// Whether a database error code means "not now": for Postgres, the SQLSTATE classes 08
+/// (connection), 40 (transaction rollback: serialization failure, deadlock), 53 (insufficient
+/// resources) and 57 (operator intervention: shutdown, cancelled query); for SQLite (numeric
+/// codes, the primary code in the low byte), BUSY, LOCKED, NOMEM, IOERR, FULL and CANTOPEN.
+/// A SQLSTATE is always five characters (often digits too); SQLite's codes are shorter numbers.
+fn transient_code(code: &str) -> bool {
+    if code.len() == 5 {
+        return matches!(code.get(..2), Some("08" | "40" | "53" | "57"));
+    }
+    code.parse::<u32>()
+        .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 7 | 10 | 13 | 14))
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::transient_code;
+
+    #[test]
+    fn only_outages_are_retried() {
+        // Postgres: connection failure, serialization failure, too many connections, admin
+        // shutdown; then a syntax error, a not-null violation, an undefined table.
+        for code in ["08006", "40001", "53300", "57P01"] {
+            assert!(transient_code(code), "{code}");
+        }
+        for code in ["42601", "23502", "42P01"] {
+            assert!(!transient_code(code), "{code}");
+        }
+        // SQLite: BUSY, BUSY_SNAPSHOT (517), LOCKED, IOERR_WRITE (778); then ERROR, CONSTRAINT.
+        for code in ["5", "517", "6", "778"] {
+            assert!(transient_code(code), "{code}");
+        }
+        for code in ["1", "19", "2067"] {
+            assert!(!transient_code(code), "{code}");
+        }
     }
 }
 
@@ -200,7 +250,11 @@ macro_rules! sql_store {
                 sqlx::migrate!($migrations)
                     .run(&self.pool)
                     .await
-                    .map_err(|e| StoreError::Unavailable(e.to_string()))
+                    .map_err(|e| match e {
+                        // Reaching the database can be retried; a migration it refuses cannot.
+                        sqlx::migrate::MigrateError::Execute(e) => map_err(e),
+                        other => StoreError::Refused(other.to_string()),
+                    })
             }
 
             async fn ping(&self) -> StoreResult<()> {
