@@ -163,12 +163,22 @@ async fn send_text(socket: &mut Socket, text: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// Most fragments one message is split into. Some client libraries refuse a message of more
+/// than 4,096 fragments; a message this many times `OUT_FRAME` (1 MB) or more goes out in
+/// bigger fragments instead, so its connection's write buffer grows with it (only then).
+const MAX_FRAGMENTS: usize = 1000;
+
+/// The size of the fragments a message of `len` bytes is sent in.
+fn fragment_size(len: usize) -> usize {
+    OUT_FRAME.max(len.div_ceil(MAX_FRAGMENTS))
+}
+
 /// Queues one text message in the socket's write buffer without writing it out yet.
 async fn feed_text(socket: &mut Socket, text: &str) -> bool {
     if text.len() <= OUT_FRAME {
         return socket.feed(Message::text(text)).await.is_ok();
     }
-    let chunks: Vec<&[u8]> = text.as_bytes().chunks(OUT_FRAME).collect();
+    let chunks: Vec<&[u8]> = text.as_bytes().chunks(fragment_size(text.len())).collect();
     let last = chunks.len() - 1;
     for (i, chunk) in chunks.into_iter().enumerate() {
         let opcode = if i == 0 {
@@ -575,4 +585,30 @@ async fn subscribe(
         }
     }
     Some(sub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_go_out_in_at_most_a_thousand_fragments() {
+        assert_eq!(
+            fragment_size(64 * 1024),
+            OUT_FRAME,
+            "a 64 KB welcome: 1 KiB fragments"
+        );
+        for len in [
+            1usize,
+            1024,
+            1025,
+            1_024_000,
+            1_024_001,
+            4_500_000,
+            100_000_000,
+        ] {
+            let n = len.div_ceil(fragment_size(len));
+            assert!(n <= MAX_FRAGMENTS, "{len} bytes in {n} fragments");
+        }
+    }
 }
