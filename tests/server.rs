@@ -4523,3 +4523,80 @@ async fn address_limits_hold_for_concurrent_requests() {
     );
     app.stop().await.cleanup().await;
 }
+
+/// One game takes at most 100 observers by its code (409 `observers_full`); one address takes
+/// at most 200 seats at once (a class behind one router), then one a second (429), unless the
+/// request carries the admin token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observers_and_seats_per_address_are_bounded() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let observe = json!({"code": g.code, "name": "Olga", "observer": true});
+    for i in 0..100 {
+        let (st, body) = http(addr, "POST", "/api/join", Some(&observe), None).await;
+        assert_eq!(st, 201, "observer {i}: {body}");
+    }
+    let (st, body) = http(addr, "POST", "/api/join", Some(&observe), None).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (409, Some("observers_full")),
+        "{body}"
+    );
+    // The refused join gave its token back: 100 seats taken so far from this address.
+    let g2 = create_game(
+        addr,
+        json!({"team_sizes": {"russia": 50, "us_nato": 50, "csto": 50}}),
+    )
+    .await;
+    for i in 0..100 {
+        let (st, body) = http(
+            addr,
+            "POST",
+            "/api/join",
+            Some(&json!({"code": g2.code, "name": format!("p{i}")})),
+            None,
+        )
+        .await;
+        assert_eq!(st, 201, "player {i}: {body}");
+    }
+    let (st, body) = http(
+        addr,
+        "POST",
+        "/api/join",
+        Some(&json!({"code": g2.code, "name": "late"})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{body}"
+    );
+    app.stop().await.cleanup().await;
+
+    let app = spawn_app_with(Db::sqlite(), |c| c.admin_token = Some("adm".into())).await;
+    let addr = app.addr;
+    let (_, made) = http(
+        addr,
+        "POST",
+        "/api/games",
+        Some(&json!({"team_sizes": {"russia": 50, "us_nato": 50, "csto": 50}})),
+        Some("adm"),
+    )
+    .await;
+    let code = made["join_code"].as_str().expect("code").to_owned();
+    for i in 0..150 {
+        let join = json!({"code": code, "name": format!("p{i}")});
+        let (st, body) = http(addr, "POST", "/api/join", Some(&join), Some("adm")).await;
+        assert_eq!(st, 201, "player {i} with the admin token: {body}");
+    }
+    let (_, made) = http(addr, "POST", "/api/games", Some(&json!({})), Some("adm")).await;
+    let code = made["join_code"].as_str().expect("code").to_owned();
+    for i in 0..60 {
+        let join = json!({"code": code, "name": format!("o{i}"), "observer": true});
+        let (st, body) = http(addr, "POST", "/api/join", Some(&join), Some("adm")).await;
+        assert_eq!(st, 201, "observer {i}: {body}");
+    }
+    app.stop().await.cleanup().await;
+}

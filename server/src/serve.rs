@@ -96,6 +96,7 @@ async fn run<S: Store>(
         shutdown: stop_rx,
         joins: crate::http::limit::AddrLimiter::joins(),
         creations: crate::http::limit::AddrLimiter::creations(),
+        seatings: crate::http::limit::AddrLimiter::seatings(),
         presence: Default::default(),
     });
     tracing::info!(%addr, store = store.kind(), revived, public_url = ?reach.public_url, reachable = ?reach.reachable, "serving");

@@ -313,16 +313,17 @@ pub struct Joined {
         (status = 201, description = "Seated; connect to `/ws` with `seat_token`.", body = Joined),
         (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
         (status = 404, description = "No game has that code (`unknown_code`).", body = ErrorBody),
-        (status = 409, description = "A bot plays that faction, its team is full, or every team is full (`bot_seat`, `team_full`, `game_full`).", body = ErrorBody),
+        (status = 409, description = "A bot plays that faction, its team is full, every team is full, or the game has its 100 observers (`bot_seat`, `team_full`, `game_full`, `observers_full`).", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
         (status = 422, description = "A bad name, an unknown faction, or both a faction and `observer` (`invalid_name`, `unknown_faction`, `invalid`).", body = ErrorBody),
-        (status = 429, description = "Too many wrong codes from this address; wait a minute (`rate_limited`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address (wait a minute), or too many seats taken from it: 200, then one a second (`rate_limited`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
 )]
 pub async fn join<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
     let req: Join = object_body(body)?;
@@ -349,89 +350,41 @@ pub async fn join<S: Store>(
         token_hash: token_hash(&token),
         created_at: crate::game::now_ms(),
     };
-    let seat = if req.observer {
-        if req.faction.is_some() {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "join either as an observer or as a faction, not both",
-            ));
-        }
-        store.add_seat(&seat_row, None).await?;
-        Seat::Observer
-    } else {
-        // The faction asked for, or else the open factions from the emptiest up; the store
-        // checks the team size and inserts under one lock, so concurrent joins never overfill.
-        let candidates: Vec<FactionId> = match req.faction.clone() {
-            Some(f) => {
-                if scenario.faction(f.as_str()).is_none() {
-                    return Err(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "unknown_faction",
-                        format!(
-                            "unknown faction \"{f}\"; factions: {}",
-                            scenario
-                                .factions
-                                .iter()
-                                .map(|x| x.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-                if bots.contains_key(&f) {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "bot_seat",
-                        "a bot plays that faction; ask Control to hand it over",
-                    ));
-                }
-                vec![f]
+    if req.observer && req.faction.is_some() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "join either as an observer or as a faction, not both",
+        ));
+    }
+    // A seat taken counts against the address (a class behind one router fits the burst),
+    // taken before the seat is stored and given back when none is. The admin token's holder
+    // (the load generator, a facilitator seating a conference) is not counted.
+    let counted = !is_admin(&st, &headers);
+    if counted && !st.seatings.take(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many seats taken from your address; wait a moment",
+        ));
+    }
+    let seated = seat_someone(
+        store,
+        &req,
+        &mut seat_row,
+        &bots,
+        &team_size,
+        &scenario,
+        row.id,
+    )
+    .await;
+    let seat = match seated {
+        Ok(seat) => seat,
+        Err(e) => {
+            if counted {
+                st.seatings.give_back(peer.ip());
             }
-            None => {
-                let seats = store.seats(row.id).await?;
-                let count = |f: &FactionId| {
-                    seats
-                        .iter()
-                        .filter(|s| s.faction.as_deref() == Some(f.as_str()))
-                        .count()
-                };
-                let mut open: Vec<FactionId> = scenario
-                    .factions
-                    .iter()
-                    .map(|x| x.id.clone())
-                    .filter(|f| !bots.contains_key(f))
-                    .collect();
-                open.sort_by_key(|f| count(f));
-                open
-            }
-        };
-        let chose = req.faction.is_some();
-        let mut seated = None;
-        for f in candidates {
-            seat_row.role = "faction".into();
-            seat_row.faction = Some(f.to_string());
-            if store.add_seat(&seat_row, Some(team_size(&f))).await? {
-                seated = Some(f);
-                break;
-            }
-        }
-        match seated {
-            Some(f) => Seat::Faction(f),
-            None if chose => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "team_full",
-                    "that faction's team is full",
-                ))
-            }
-            None => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "game_full",
-                    "every faction's team is full; join as an observer",
-                ))
-            }
+            return Err(e);
         }
     };
     if matches!(seat, Seat::Faction(_)) {
@@ -450,6 +403,106 @@ pub async fn join<S: Store>(
         }),
     ))
 }
+
+/// Stores the seat of someone joining: an observer (at most `MAX_OBSERVERS` a game), or a
+/// faction member (the faction asked for, or else the open factions from the emptiest up); the
+/// store checks the team size or the observers' number and inserts under one lock, so
+/// concurrent joins never overfill.
+async fn seat_someone<S: Store>(
+    store: &S,
+    req: &Join,
+    seat_row: &mut SeatRow,
+    bots: &BTreeMap<FactionId, Temperament>,
+    team_size: &impl Fn(&FactionId) -> u32,
+    scenario: &crate::engine::scenario::Scenario,
+    game: Uuid,
+) -> Result<Seat, ApiError> {
+    if req.observer {
+        if !store.add_seat(seat_row, Some(MAX_OBSERVERS)).await? {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "observers_full",
+                format!(
+                    "this game has its {MAX_OBSERVERS} observers; ask Control for a projector link"
+                ),
+            ));
+        }
+        return Ok(Seat::Observer);
+    }
+    // The faction asked for, or else the open factions from the emptiest up; the store
+    // checks the team size and inserts under one lock, so concurrent joins never overfill.
+    let candidates: Vec<FactionId> = match req.faction.clone() {
+        Some(f) => {
+            if scenario.faction(f.as_str()).is_none() {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_faction",
+                    format!(
+                        "unknown faction \"{f}\"; factions: {}",
+                        scenario
+                            .factions
+                            .iter()
+                            .map(|x| x.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if bots.contains_key(&f) {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "bot_seat",
+                    "a bot plays that faction; ask Control to hand it over",
+                ));
+            }
+            vec![f]
+        }
+        None => {
+            let seats = store.seats(game).await?;
+            let count = |f: &FactionId| {
+                seats
+                    .iter()
+                    .filter(|s| s.faction.as_deref() == Some(f.as_str()))
+                    .count()
+            };
+            let mut open: Vec<FactionId> = scenario
+                .factions
+                .iter()
+                .map(|x| x.id.clone())
+                .filter(|f| !bots.contains_key(f))
+                .collect();
+            open.sort_by_key(|f| count(f));
+            open
+        }
+    };
+    let chose = req.faction.is_some();
+    let mut seated = None;
+    for f in candidates {
+        seat_row.role = "faction".into();
+        seat_row.faction = Some(f.to_string());
+        if store.add_seat(seat_row, Some(team_size(&f))).await? {
+            seated = Some(f);
+            break;
+        }
+    }
+    match seated {
+        Some(f) => Ok(Seat::Faction(f)),
+        None if chose => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "team_full",
+            "that faction's team is full",
+        )),
+        None => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "game_full",
+            "every faction's team is full; join as an observer",
+        )),
+    }
+}
+
+/// Most observers (people joining as observers by the code) in one game; Control's projector
+/// links do not count.
+const MAX_OBSERVERS: u32 = 100;
 
 /// What the join form shows before a student picks a faction.
 #[derive(Serialize, Deserialize, Debug, JsonSchema)]
@@ -917,6 +970,15 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .ok()?
         .strip_prefix("Bearer ")
         .map(|t| t.trim().to_owned())
+}
+
+/// Whether the request carries the server's admin token (none configured: never).
+fn is_admin<S: Store>(st: &AppState<S>, headers: &HeaderMap) -> bool {
+    let given = bearer(headers).unwrap_or_default();
+    st.config
+        .admin_token
+        .as_ref()
+        .is_some_and(|admin| constant_time_eq(given.as_bytes(), admin.as_bytes()))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -62,6 +62,11 @@ const JOIN_RATE: f64 = 1.0 / 6.0;
 const CREATE_BURST: f64 = 20.0;
 const CREATE_RATE: f64 = 1.0 / 60.0;
 
+/// Seats taken per address: a whole class behind one school router joins at once (a burst of
+/// 200), then one a second. Without it one client could add seat rows without end.
+const SEAT_BURST: f64 = 200.0;
+const SEAT_RATE: f64 = 1.0;
+
 /// Addresses remembered before the fully recovered ones are forgotten.
 const SWEEP_AT: usize = 10_000;
 
@@ -97,6 +102,11 @@ impl AddrLimiter {
     /// For game creation.
     pub fn creations() -> Self {
         Self::new(CREATE_RATE, CREATE_BURST)
+    }
+
+    /// For successful joins (seats taken).
+    pub fn seatings() -> Self {
+        Self::new(SEAT_RATE, SEAT_BURST)
     }
 
     /// Whether `ip` has a token to spare (without taking it).

@@ -44,6 +44,8 @@ pub struct AppState<S: Store> {
     pub joins: limit::AddrLimiter,
     /// Games created per client address.
     pub creations: limit::AddrLimiter,
+    /// Seats taken (successful joins) per client address.
+    pub seatings: limit::AddrLimiter,
     /// Open sockets per seat on this node (Control's seat list; closing moved seats).
     pub presence: Arc<presence::Presence>,
 }

@@ -118,6 +118,14 @@ pub async fn run<S: Store>(s: &S) {
             .count(),
         1
     );
+    // Observers: a limit without a faction counts the game's observers.
+    let watchers: Vec<_> = (200u8..206)
+        .map(|t| seat_row(g.id, "observer", None, t))
+        .collect();
+    let results =
+        futures_util::future::join_all(watchers.iter().map(|w| s.add_seat(w, Some(2)))).await;
+    let admitted = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert_eq!(admitted, 2, "observers, {}: {results:?}", s.kind());
     // Moving seats: to a full team is refused; Control's seat never moves.
     assert_eq!(
         s.move_seat(g.id, russia.id, "faction", Some("us_nato"), Some(1))

@@ -140,9 +140,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         events: &[String],
         status: GameStatus,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Adds a seat unless its faction already has `limit` seats (checked and inserted under
-    /// the game row's lock, so concurrent joins cannot overfill a team). False: the team is
-    /// full and nothing was written.
+    /// Adds a seat unless its faction already has `limit` seats, or, for a seat without a
+    /// faction, unless the game already has `limit` observers (checked and inserted under the
+    /// game row's lock, so concurrent joins cannot overfill a team). False: the team (or the
+    /// observers) is full and nothing was written.
     fn add_seat(
         &self,
         seat: &SeatRow,

@@ -206,14 +206,21 @@ macro_rules! sql_store {
                     .execute(&mut **tx)
                     .await
                     .map_err(map_err)?;
-                let (Some(faction), Some(limit)) = (faction, limit) else {
+                let Some(limit) = limit else {
                     return Ok(true);
                 };
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM seats WHERE game_id = $1 AND faction = $2",
-                )
-                .bind(game.to_string())
-                .bind(faction)
+                // A faction's team, or (no faction) the game's observers.
+                let n: i64 = match faction {
+                    Some(faction) => sqlx::query_scalar(
+                        "SELECT count(*) FROM seats WHERE game_id = $1 AND faction = $2",
+                    )
+                    .bind(game.to_string())
+                    .bind(faction),
+                    None => sqlx::query_scalar(
+                        "SELECT count(*) FROM seats WHERE game_id = $1 AND role = 'observer'",
+                    )
+                    .bind(game.to_string()),
+                }
                 .fetch_one(&mut **tx)
                 .await
                 .map_err(map_err)?;
