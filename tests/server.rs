@@ -139,6 +139,7 @@ async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut ServeConfig)) -> App {
         max_connections: 18_000,
         scenarios: Vec::new(),
         public_url: None,
+        command_retention_days: 7,
     };
     let mut config = config;
     adjust(&mut config);
@@ -3078,6 +3079,7 @@ async fn spawn_app_at(db: Db, url: String) -> App {
         max_connections: 18_000,
         scenarios: Vec::new(),
         public_url: None,
+        command_retention_days: 7,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(detente::serve::serve(config, listener, async move {

@@ -54,13 +54,13 @@ async fn run<S: Store>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    // Postgres may still be starting: retry migrations for a while instead of dying.
-    let mut tries = 0;
+    // Postgres may still be starting: retry migrations for 30 s instead of dying (counted in
+    // time, not tries: a try that waits for a connection can take seconds).
+    let started = tokio::time::Instant::now();
     loop {
         match store.migrate().await {
             Ok(()) => break,
-            Err(e) if e.retryable() && tries < 30 => {
-                tries += 1;
+            Err(e) if e.retryable() && started.elapsed() < STARTUP_RETRY => {
                 tracing::warn!(error = %e, "database not ready; retrying");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
@@ -68,6 +68,11 @@ async fn run<S: Store>(
         }
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(forget_old_commands(
+        store.clone(),
+        config.command_retention_days,
+        stop_rx.clone(),
+    ));
     let registry = Registry::new(
         store.clone(),
         scenarios,
@@ -155,6 +160,36 @@ pub async fn signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// How long start-up waits for a database that is not ready yet.
+const STARTUP_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How often the command records past their retention are deleted.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes, once an hour (first a minute after start), the records of commands older than
+/// `days`: a retry of such a command is no longer recognised (docs/protocol.md §9), and the
+/// table stops growing with every command ever sent. Events are never deleted.
+async fn forget_old_commands<S: Store>(
+    store: S,
+    days: u32,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut wait = std::time::Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        wait = SWEEP_EVERY;
+        let before = crate::game::now_ms() - i64::from(days) * 86_400_000;
+        match store.forget_commands(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, days, "old command records deleted"),
+            Err(e) => tracing::warn!(error = %e, "could not delete old command records"),
+        }
     }
 }
 

@@ -386,6 +386,9 @@ mod tests {
         async fn live_games(&self) -> StoreResult<Vec<GameRow>> {
             self.inner.live_games().await
         }
+        async fn forget_commands(&self, before: i64) -> StoreResult<u64> {
+            self.inner.forget_commands(before).await
+        }
     }
 
     /// A stored game (Russia people, the others dove bots) and a registry over `store`.

@@ -370,6 +370,7 @@ mod tests {
             max_connections: 18_000,
             scenarios: Vec::new(),
             public_url: None,
+            command_retention_days: 7,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(crate::serve::serve(config, listener, async move {

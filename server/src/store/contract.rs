@@ -237,6 +237,36 @@ pub async fn run<S: Store>(s: &S) {
     let other = command_row(g.id, control.id, "cmd-3", r#"{"ack":6}"#);
     s.record_command(&other).await.expect("same id, other seat");
 
+    // Old command records are forgotten (all of these were made at 2,000 ms); newer ones and
+    // the events stay.
+    let mut recent = command_row(g.id, control.id, "cmd-4", r#"{"ack":6}"#);
+    recent.created_at = 5_000;
+    s.record_command(&recent).await.expect("recent");
+    let events_before = s.events_after(g.id, 0).await.expect("events");
+    // cmd-1 (with its events), Russia's refused cmd-3 and Control's cmd-3.
+    assert_eq!(
+        s.forget_commands(3_000).await.expect("forget"),
+        3,
+        "{}",
+        s.kind()
+    );
+    assert_eq!(
+        s.command(g.id, russia.id, "cmd-1").await.expect("read"),
+        None
+    );
+    assert_eq!(
+        s.command(g.id, control.id, "cmd-4").await.expect("read"),
+        Some(recent)
+    );
+    assert_eq!(
+        s.events_after(g.id, 0).await.expect("events"),
+        events_before
+    );
+    // A forgotten id may be used again.
+    s.record_command(&other)
+        .await
+        .expect("a forgotten id is free");
+
     // Live games: an ended game leaves the list.
     let g2 = game_row("EFGH45");
     s.create_game(&g2, &[], &["x".into()], status)

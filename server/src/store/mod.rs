@@ -216,6 +216,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Option<CommandRow>>> + Send;
     /// Games that have not ended, for re-arming deadlines after a restart.
     fn live_games(&self) -> impl Future<Output = StoreResult<Vec<GameRow>>> + Send;
+    /// Deletes the records of commands created before `before` (ms since the epoch); how
+    /// many. Their events stay.
+    fn forget_commands(&self, before: i64) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
 #[cfg(test)]

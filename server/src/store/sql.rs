@@ -453,6 +453,15 @@ macro_rules! sql_store {
                     .map_err(map_err)?;
                 rows.iter().map(Self::game_row).collect()
             }
+
+            async fn forget_commands(&self, before: i64) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM commands WHERE created_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(done.rows_affected())
+            }
         }
     };
 }
