@@ -108,7 +108,7 @@ pub async fn upgrade<S: Store>(State(st): State<Arc<AppState<S>>>, mut req: Requ
                     // Frames fed together (an answer and its event) go out in one write;
                     // `send_ready` flushes at the end.
                     .write_buffer_size(OUT_FRAME)
-                    .max_write_buffer_size(OUT_FRAME * 4);
+                    .max_write_buffer_size(MAX_FRAGMENT * 2);
                 let socket = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
                     Role::Server,
@@ -165,12 +165,16 @@ async fn send_text(socket: &mut Socket, text: &str) -> bool {
 
 /// Most fragments one message is split into. Some client libraries refuse a message of more
 /// than 4,096 fragments; a message this many times `OUT_FRAME` (1 MB) or more goes out in
-/// bigger fragments instead, so its connection's write buffer grows with it (only then).
+/// bigger fragments instead, so its connection's write buffer grows with it (only then), up
+/// to `MAX_FRAGMENT`.
 const MAX_FRAGMENTS: usize = 1000;
+/// Largest fragment; the write buffer's ceiling is twice this (tungstenite refuses a frame
+/// that would take the buffer past its ceiling).
+const MAX_FRAGMENT: usize = 32 * 1024;
 
 /// The size of the fragments a message of `len` bytes is sent in.
 fn fragment_size(len: usize) -> usize {
-    OUT_FRAME.max(len.div_ceil(MAX_FRAGMENTS))
+    OUT_FRAME.max(len.div_ceil(MAX_FRAGMENTS)).min(MAX_FRAGMENT)
 }
 
 /// Queues one text message in the socket's write buffer without writing it out yet.
@@ -599,16 +603,11 @@ mod tests {
             "a 64 KB welcome: 1 KiB fragments"
         );
         for len in [
-            1usize,
-            1024,
-            1025,
-            1_024_000,
-            1_024_001,
-            4_500_000,
-            100_000_000,
+            1usize, 1024, 1025, 1_024_000, 1_024_001, 4_500_000, 32_000_000,
         ] {
             let n = len.div_ceil(fragment_size(len));
             assert!(n <= MAX_FRAGMENTS, "{len} bytes in {n} fragments");
         }
+        assert_eq!(fragment_size(100_000_000), MAX_FRAGMENT);
     }
 }
