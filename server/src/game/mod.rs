@@ -187,6 +187,10 @@ impl<S: Store> Registry<S> {
         if let Some(h) = self.running(game) {
             return Ok(h);
         }
+        // A task started now would stop at once: the server is stopping.
+        if *self.shutdown.borrow() {
+            return Err(SessionError::Gone);
+        }
         let gate = {
             let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
             loading.entry(game).or_default().clone()

@@ -454,6 +454,8 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
     let mut shutdown = st.shutdown.clone();
     // Made once, not on every pass of the loop (each would add and remove a waiter per frame).
     let seat_changed = here.changed.changed();
+    // Read while `stopping` below holds `shutdown`.
+    let stop_flag = st.shutdown.clone();
     let stopping = shutdown.changed();
     tokio::pin!(seat_changed, stopping);
     let mut bucket = super::limit::Bucket::new(RATE_PER_SEC, RATE_BURST);
@@ -468,10 +470,19 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                     }
                 }
                 None => {
+                    // The server is stopping (its game tasks stop first): say so, rather than
+                    // catch up with a game that is going away.
+                    if *stop_flag.borrow() {
+                        return Some((close::GOING_AWAY, "server shutting down"));
+                    }
                     // The game dropped us (we fell behind) or its task stopped: catch up.
                     // The game's task may have been replaced: use the current one from now on.
                     handle = Box::pin(handle_again(st, game_id, &handle)).await;
                     let Some(s) = Box::pin(subscribe(socket, &handle, &auth, &mut last_seen)).await else {
+                        if *stop_flag.borrow() {
+                            return Some((close::GOING_AWAY, "server shutting down"));
+                        }
+                        let _ = Box::pin(send(socket, &ServerFrame::error(None, "unavailable", "the game cannot be reached just now; reconnect shortly", true))).await;
                         return Some((close::GOING_AWAY, "unavailable"));
                     };
                     sub = s;
