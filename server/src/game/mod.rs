@@ -310,6 +310,8 @@ mod tests {
         failing: Arc<AtomicU32>,
         /// Whole-log reads (game loads).
         loads: Arc<AtomicU32>,
+        /// While set, appends wait (a frozen database).
+        frozen: Arc<std::sync::atomic::AtomicBool>,
     }
 
     impl Store for Flaky {
@@ -363,6 +365,9 @@ mod tests {
             self.inner.events_after(game, after).await
         }
         async fn append_many(&self, batch: &[Append]) -> Vec<StoreResult<i64>> {
+            while self.frozen.load(Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
             let fail = self
                 .failing
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -409,6 +414,7 @@ mod tests {
             inner,
             failing: Arc::new(AtomicU32::new(0)),
             loads: Arc::new(AtomicU32::new(0)),
+            frozen: Arc::default(),
         };
         let scenario = crate::cli::built_in("missile-defence-2013").expect("scenario");
         let mut scenarios = Scenarios::new();
@@ -459,6 +465,85 @@ mod tests {
             std::time::Duration::from_secs(300),
         );
         (store, id, registry, stop, dir)
+    }
+
+    /// A frozen database: a command gets `unavailable` within the bound instead of waiting;
+    /// its commit lands once the database thaws, and the same command sent again gets the
+    /// ack it earned (not a second message).
+    #[tokio::test]
+    async fn a_frozen_database_answers_unavailable_in_time_and_nothing_doubles() {
+        let (store, id, registry, _stop, dir) = stored_game().await;
+        let seat = SeatRow {
+            id: Uuid::new_v4(),
+            game_id: id,
+            role: "faction".into(),
+            faction: Some("russia".into()),
+            name: "Anna".into(),
+            token_hash: vec![3; 32],
+            created_at: 1,
+        };
+        store.add_seat(&seat, None).await.expect("seat");
+        let auth = SeatAuth {
+            seat_id: seat.id,
+            seat: crate::engine::Seat::Faction(crate::engine::FactionId::new("russia")),
+            name: "Anna".into(),
+        };
+        let handle = registry.get(id).await.expect("game");
+        let chat = crate::engine::Command::Chat {
+            channel: crate::engine::Channel::Plenary,
+            text: "during the freeze".into(),
+        };
+        let send = |h: GameHandle| {
+            let (auth, chat) = (auth.clone(), chat.clone());
+            async move {
+                h.command(auth, "c-1".into(), chat, vec![1; 32])
+                    .await
+                    .expect("answer")
+            }
+        };
+        store.frozen.store(true, Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        let answer = send(handle.clone()).await;
+        let waited = started.elapsed();
+        assert!(
+            matches!(&answer, ServerFrame::Error { code, retryable: true, .. } if code == "unavailable"),
+            "{answer:?}"
+        );
+        assert!(
+            waited < session::DATABASE_WITHIN + std::time::Duration::from_millis(700),
+            "{waited:?}"
+        );
+        store.frozen.store(false, Ordering::SeqCst);
+        // The client sends the same command again with a back-off, as the protocol says.
+        let mut again = answer;
+        for _ in 0..10 {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            again = send(registry.get(id).await.expect("game")).await;
+            if !matches!(
+                &again,
+                ServerFrame::Error {
+                    retryable: true,
+                    ..
+                }
+            ) {
+                break;
+            }
+        }
+        assert!(matches!(again, ServerFrame::Ack { .. }), "{again:?}");
+        let said = registry
+            .get(id)
+            .await
+            .expect("game")
+            .with_game(|g, _| {
+                g.messages
+                    .iter()
+                    .filter(|m| m.text == "during the freeze")
+                    .count()
+            })
+            .await
+            .expect("game");
+        assert_eq!(said, 1, "the message once");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     /// N callers asking at once for a game that is not in memory load it once.

@@ -129,6 +129,8 @@ struct Session<S: Store> {
     /// Set when a commit failed without a clear answer (it may have landed): read the log
     /// before acting again.
     unsure: bool,
+    /// Until when the database counts as away (it did not answer in time): see [`within`].
+    db_away: Option<Instant>,
     /// When the clock may try again after a failed commit, and the next wait.
     retry_at: Option<Instant>,
     /// Set when bots could not commit their moves (the database was away): they try again
@@ -136,6 +138,38 @@ struct Session<S: Store> {
     bots_retry_at: Option<Instant>,
     bots_backoff: Duration,
     backoff: Duration,
+}
+
+/// How long the game's task waits for the database before it answers `unavailable` (and, for
+/// a commit, becomes unsure whether it landed): a frozen database must not hold a command
+/// without an answer, nor the game's task.
+pub const DATABASE_WITHIN: Duration = Duration::from_secs(2);
+
+/// `f`, or `Unavailable` after [`DATABASE_WITHIN`]. After a call that timed out, the calls of
+/// the next [`DATABASE_WITHIN`] are answered `Unavailable` at once (`away`): commands queued
+/// behind one that waited do not each wait their turn.
+async fn within<T>(
+    away: &mut Option<Instant>,
+    f: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    if away.is_some_and(|until| Instant::now() < until) {
+        return Err(StoreError::Unavailable(
+            "the database did not answer a moment ago; try again shortly".into(),
+        ));
+    }
+    match tokio::time::timeout(DATABASE_WITHIN, f).await {
+        Ok(r) => {
+            *away = None;
+            r
+        }
+        Err(_) => {
+            *away = Some(Instant::now() + DATABASE_WITHIN);
+            Err(StoreError::Unavailable(format!(
+                "the database did not answer within {} s",
+                DATABASE_WITHIN.as_secs()
+            )))
+        }
+    }
 }
 
 /// Waits between retries of the clock's tick while the database is away.
@@ -193,6 +227,7 @@ pub(super) fn spawn<S: Store>(
         answered_order: VecDeque::new(),
         stale: false,
         unsure: false,
+        db_away: None,
         retry_at: None,
         bots_retry_at: None,
         bots_backoff: RETRY_MIN,
@@ -309,7 +344,11 @@ impl<S: Store> Session<S> {
     /// After an unclear commit failure, applies whatever the log holds beyond what this task
     /// knows (the commit may have landed), so it never acts on a stale state.
     async fn catch_up(&mut self) -> Result<(), StoreError> {
-        let stored = self.store.events_after(self.game_id, self.last_seq).await?;
+        let stored = within(
+            &mut self.db_away,
+            self.store.events_after(self.game_id, self.last_seq),
+        )
+        .await?;
         for (seq, body) in stored {
             let e: Event =
                 serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -400,7 +439,7 @@ impl<S: Store> Session<S> {
         if !self.members_stale {
             return;
         }
-        if let Ok(seats) = self.store.seats(self.game_id).await {
+        if let Ok(seats) = within(&mut self.db_away, self.store.seats(self.game_id)).await {
             self.members = seats.into_iter().filter(|s| s.role == "faction").collect();
             self.members_stale = false;
         }
@@ -647,7 +686,7 @@ impl<S: Store> Session<S> {
                 Metrics::inc(&self.metrics.commands_refused);
                 let frame = ServerFrame::error(Some(id.clone()), e.code(), e.to_string(), false);
                 let row = self.command_row(auth, &id, request_hash.clone(), &frame, ctx.now_ms);
-                return match self.store.record_command(&row).await {
+                return match within(&mut self.db_away, self.store.record_command(&row)).await {
                     Ok(()) => {
                         self.remember(auth, &id, request_hash, &frame);
                         frame
@@ -708,7 +747,12 @@ impl<S: Store> Session<S> {
     /// The answer recorded for a command id used before.
     async fn stored_answer(&mut self, auth: &SeatAuth, id: String, hash: &[u8]) -> ServerFrame {
         Metrics::inc(&self.metrics.commands_replayed);
-        match self.store.command(self.game_id, auth.seat_id, &id).await {
+        match within(
+            &mut self.db_away,
+            self.store.command(self.game_id, auth.seat_id, &id),
+        )
+        .await
+        {
             Ok(Some(row)) if row.request_hash == hash => {
                 let answer = serde_json::from_str(&row.result).unwrap_or_else(|_| {
                     ServerFrame::error(
@@ -765,7 +809,9 @@ impl<S: Store> Session<S> {
             status,
         };
         let started = Instant::now();
-        let committed = self.committer.append(append).await;
+        // Past the bound the commit may still land: the task is then unsure, and reads the log
+        // before it acts again.
+        let committed = within(&mut self.db_away, self.committer.append(append)).await;
         self.metrics.commit_seconds.observe(started.elapsed());
         match committed {
             Ok(_) => {}
@@ -868,7 +914,7 @@ impl<S: Store> Session<S> {
         if self.game.phase != Phase::Lobby || self.game.config.start != StartMode::WhenSeated {
             return;
         }
-        let Ok(seats) = self.store.seats(self.game_id).await else {
+        let Ok(seats) = within(&mut self.db_away, self.store.seats(self.game_id)).await else {
             return;
         };
         let config = &self.game.config;
@@ -976,11 +1022,11 @@ fn status_after(game: &Game, events: &[Event]) -> GameStatus {
 }
 
 fn unavailable(id: Option<String>, detail: &str) -> ServerFrame {
-    tracing::warn!(detail, "command not committed");
+    tracing::warn!(detail, "command not confirmed");
     ServerFrame::error(
         id,
         "unavailable",
-        "the game could not be saved just now; nothing changed — send the same command again",
+        "the game could not be saved just now; send the same command again with the same id",
         true,
     )
 }
