@@ -58,7 +58,7 @@ impl Metrics {
         );
         counter(
             "commands_unavailable_total",
-            "Commands not committed because the database failed.",
+            "Commands answered unavailable (not acknowledged: the database or the game could not be reached in time).",
             get(&self.commands_unavailable),
         );
         counter(
