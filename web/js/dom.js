@@ -7,10 +7,11 @@
  */
 
 /**
- * @typedef {string | number | Node | null | undefined | false | Child[]} Child
+ * @typedef {string | number | Node | null | undefined | false | ChildList} Child
  * A child: strings and numbers become text nodes; null, undefined and false are skipped;
  * arrays are flattened.
  */
+/** @typedef {ReadonlyArray<any>} ChildList arrays of children, nested to any depth */
 
 /**
  * @typedef {Record<string, any>} Attrs

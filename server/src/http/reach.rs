@@ -119,7 +119,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 }
 
 /// The URLs other machines may use to reach a server listening on `listen`: none for a
-/// loopback address; for an unspecified one (0.0.0.0, [::]) each address of the machine's
+/// loopback address; for an unspecified one (`0.0.0.0`, `[::]`) each address of the machine's
 /// network interfaces that are up, IPv4 first, loopback and link-local ones left out.
 pub fn reachable_urls(listen: SocketAddr) -> Vec<String> {
     let ip = listen.ip();

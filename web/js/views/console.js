@@ -52,6 +52,7 @@ export function mount(root, ctx) {
   const store = /** @type {import('../store.js').GameStore} */ (ctx.store);
   const sc = store.scenario;
   const gameId = store.gameId;
+  /** @type {string[]} */
   const factions = sc.factions.map((/** @type {any} */ f) => f.id);
 
   const clock = createClock({ store, compact: true });

@@ -321,6 +321,7 @@ export function mount(root, ctx) {
     const start = /** @type {HTMLInputElement | null} */ (startBox.querySelector('input[name="create-start"]:checked'))?.value || 'lobby';
     const title = titleInput.value.trim();
     const teamReady = /** @type {HTMLInputElement | null} */ (teamBox.querySelector('input[name="create-team-ready"]:checked'))?.value || 'everyone';
+    /** @type {Record<string, any>} */
     const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start, title: title || undefined, team_ready: teamReady };
     if (seedInput.value.trim()) {
       const seed = Number(seedInput.value);
