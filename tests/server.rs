@@ -1706,6 +1706,27 @@ async fn oversized_frame_closes_with_1009() {
     let _ = ws.send(Message::text("x".repeat(70 * 1024))).await;
     let (_, code) = read_until_close(&mut ws, RECV).await;
     assert_eq!(code, Some(1009));
+    // A frame far over the limit, its bytes written whole to the socket before reading (as a
+    // simple client does): the server reads the rest and discards it, so the write completes
+    // and the client gets the 1009 close rather than a reset.
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let mut ws = ru.ws.take().expect("connected");
+    let len: u64 = 4 << 20;
+    let mut frame = vec![0x81, 0x80 | 127];
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(&[0, 0, 0, 0]); // a zero mask leaves the payload as it is
+    frame.resize(frame.len() + len as usize, b'x');
+    let raw = match ws.get_mut() {
+        MaybeTlsStream::Plain(tcp) => tcp,
+        _ => unreachable!("plain TCP"),
+    };
+    let written = tokio::time::timeout(RECV, raw.write_all(&frame)).await;
+    assert!(
+        matches!(written, Ok(Ok(()))),
+        "the frame's bytes were not all taken: {written:?}"
+    );
+    let (_, code) = read_until_close(&mut ws, RECV).await;
+    assert_eq!(code, Some(1009));
     app.stop().await.cleanup().await;
 }
 

@@ -261,14 +261,29 @@ async fn close_with(mut socket: Socket, code: u16, reason: &str) {
     // Read (and discard) until the client answers the close, for a moment: dropping a socket
     // with unread data makes the kernel reset the connection, and the client would lose the
     // error and close frames we just sent.
-    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        while let Some(Ok(m)) = socket.next().await {
-            if matches!(m, Message::Close(_)) {
-                break;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    let answered = tokio::time::timeout_at(deadline, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+                _ => return false,
             }
         }
     })
-    .await;
+    .await
+    .unwrap_or(true);
+    if !answered {
+        // The stream failed (the rest of a frame over the limit is still coming): read the
+        // bytes themselves until the client closes or the moment is over.
+        use tokio::io::AsyncReadExt;
+        let io = socket.get_mut();
+        let mut buf = vec![0u8; 16 * 1024];
+        let _ = tokio::time::timeout_at(deadline, async {
+            while matches!(io.read(&mut buf).await, Ok(n) if n > 0) {}
+        })
+        .await;
+    }
 }
 
 /// Whether a read error is a frame over the size limit.
