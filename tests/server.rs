@@ -1908,6 +1908,20 @@ async fn rest_errors() {
         .await
         .expect("http");
     assert_eq!(st, 400);
+    // A game id that is not a UUID: a JSON bad_request like any other.
+    let (st, body) = http(
+        addr,
+        "GET",
+        "/api/games/not-a-uuid",
+        None,
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
     // A JSON array is not an object, even where serde could read the fields by position.
     let (st, body) = post("/api/games", json!([])).await;
     assert_eq!(

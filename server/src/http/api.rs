@@ -1,6 +1,6 @@
 //! REST handlers: create a game, join one, read its summary; scenarios; readiness.
 
-use super::{new_token, token_hash, ApiError, AppState, ErrorBody};
+use super::{new_token, token_hash, ApiError, AppState, ErrorBody, Ids};
 use crate::engine::scenario::PhaseDeadlines;
 use crate::engine::view::SeatReport;
 use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, TeamReady, Temperament};
@@ -57,9 +57,11 @@ pub struct CreateGame {
     pub scenario: Option<String>,
     /// Display name of the facilitator.
     #[serde(default)]
+    #[schemars(length(min = 1, max = 40))]
     pub name: Option<String>,
     /// Model preset (e.g. "optimistic").
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub preset: Option<String>,
     /// Phase deadlines in seconds (0: none); the scenario's defaults when absent.
     #[serde(default)]
@@ -75,6 +77,7 @@ pub struct CreateGame {
     pub seed: Option<u64>,
     /// The game's name, shown to everyone and on the join form: 1–60 characters.
     #[serde(default)]
+    #[schemars(length(max = 60))]
     pub title: Option<String>,
     /// When the first round begins: `lobby` (the default: when Control sends `start`),
     /// `when_seated` (as soon as every faction has a player or a bot) or `now`.
@@ -280,6 +283,7 @@ pub async fn create_game<S: Store>(
 #[serde(deny_unknown_fields)]
 pub struct Join {
     pub code: String,
+    #[schemars(length(min = 1, max = 40))]
     pub name: String,
     /// The faction wanted; absent: the faction with the fewest players is assigned.
     #[serde(default)]
@@ -673,6 +677,7 @@ pub struct Summary {
     params(("id" = Uuid, Path, description = "The game's id.")),
     security(("seat_token" = [])),
     responses(
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
         (status = 200, description = "The seat's view and the game's current sequence.", body = Summary),
         (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
         (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
@@ -681,7 +686,7 @@ pub struct Summary {
 )]
 pub async fn summary<S: Store>(
     State(st): State<Arc<AppState<S>>>,
-    Path(id): Path<Uuid>,
+    Ids(id): Ids<Uuid>,
     headers: HeaderMap,
 ) -> Result<Json<Summary>, ApiError> {
     let auth = seat_of(&st, &headers, id).await?;
@@ -801,6 +806,7 @@ pub struct NewLink {
     pub kind: LinkKind,
     /// The seat's display name; "Co-facilitator" or "Projector" when absent.
     #[serde(default)]
+    #[schemars(length(min = 1, max = 40))]
     pub name: Option<String>,
 }
 
@@ -832,7 +838,7 @@ pub struct NewLinkSeat {
     security(("seat_token" = [])),
     responses(
         (status = 201, description = "The new seat and its token (shown once).", body = NewLinkSeat),
-        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`); or an id in the path that is not a UUID (`bad_request`).", body = ErrorBody),
         (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
         (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
         (status = 422, description = "A bad name (`invalid_name`).", body = ErrorBody),
@@ -841,7 +847,7 @@ pub struct NewLinkSeat {
 )]
 pub async fn new_link<S: Store>(
     State(st): State<Arc<AppState<S>>>,
-    Path(id): Path<Uuid>,
+    Ids(id): Ids<Uuid>,
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<NewLinkSeat>), ApiError> {
@@ -1040,6 +1046,7 @@ fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
     params(("id" = Uuid, Path, description = "The game's id.")),
     security(("seat_token" = [])),
     responses(
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
         (status = 200, description = "One report per adjudicated round, oldest first.", body = Vec<SeatReport>),
         (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
         (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
@@ -1048,7 +1055,7 @@ fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
 )]
 pub async fn reports<S: Store>(
     State(st): State<Arc<AppState<S>>>,
-    Path(id): Path<Uuid>,
+    Ids(id): Ids<Uuid>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<SeatReport>>, ApiError> {
     let auth = seat_of(&st, &headers, id).await?;
@@ -1086,6 +1093,7 @@ pub struct Export {
     params(("id" = Uuid, Path, description = "The game's id.")),
     security(("seat_token" = [])),
     responses(
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
         (status = 200, description = "The event log as stored and Control's view.", body = Export),
         (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
         (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
@@ -1095,7 +1103,7 @@ pub struct Export {
 )]
 pub async fn export<S: Store>(
     State(st): State<Arc<AppState<S>>>,
-    Path(id): Path<Uuid>,
+    Ids(id): Ids<Uuid>,
     headers: HeaderMap,
 ) -> Result<Json<Export>, ApiError> {
     let auth = seat_of(&st, &headers, id).await?;
@@ -1203,7 +1211,7 @@ pub async fn server_info<S: Store>(
     get,
     path = "/api/join/{code}/qr.svg",
     tag = "games",
-    params(("code" = String, Path, description = "A join code.")),
+    params(("code" = String, Path, description = "A join code: six characters of `ABCDEFGHJKMNPQRSTUVWXYZ23456789`; case, spaces and dashes are ignored.", pattern = r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789abcdefghjkmnpqrstuvwxyz \-]{6,}$")),
     responses(
         (status = 200, description = "An SVG image.", body = String, content_type = "image/svg+xml"),
         (status = 422, description = "Not a join code (`invalid`).", body = ErrorBody),
@@ -1292,6 +1300,7 @@ async fn control_only<S: Store>(
     params(("id" = Uuid, Path, description = "The game's id.")),
     security(("seat_token" = [])),
     responses(
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
         (status = 200, description = "Every seat, in the order they joined.", body = Vec<SeatEntry>),
         (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
         (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
@@ -1300,7 +1309,7 @@ async fn control_only<S: Store>(
 )]
 pub async fn seats<S: Store>(
     State(st): State<Arc<AppState<S>>>,
-    Path(id): Path<Uuid>,
+    Ids(id): Ids<Uuid>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<SeatEntry>>, ApiError> {
     control_only(&st, &headers, id).await?;
@@ -1336,7 +1345,7 @@ pub struct MoveSeat {
     security(("seat_token" = [])),
     responses(
         (status = 200, description = "The seat as it is now.", body = SeatEntry),
-        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`); or an id in the path that is not a UUID (`bad_request`).", body = ErrorBody),
         (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
         (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
         (status = 404, description = "No such seat in this game, or it is Control's (`not_found`).", body = ErrorBody),
@@ -1347,7 +1356,7 @@ pub struct MoveSeat {
 )]
 pub async fn move_seat<S: Store>(
     State(st): State<Arc<AppState<S>>>,
-    Path((id, seat_id)): Path<(Uuid, Uuid)>,
+    Ids((id, seat_id)): Ids<(Uuid, Uuid)>,
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<SeatEntry>, ApiError> {

@@ -160,6 +160,32 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Path parameters, with a JSON `bad_request` (not axum's plain text) when one is not of its
+/// type: a game id that is not a UUID is a bad request like any other.
+pub struct Ids<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Ids<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(t)) => Ok(Ids(t)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                e.body_text(),
+            )),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         if e.retryable() {

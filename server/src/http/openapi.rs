@@ -99,9 +99,10 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
         ("Origin" = Option<String>, Header, description = "When present, it must be the server's own host or one of the allowed origins (`--allowed-origins`)."),
     ),
     responses(
-        (status = 101, description = "Switching Protocols: the connection is a WebSocket speaking the protocol of `docs/protocol.md`. Close codes: 1001 server shutting down, 1002 protocol broken, 1008 policy (bad token, no hello in time, rate limit), 1009 frame too big."),
+        (status = 101, description = "Switching Protocols: the connection is a WebSocket speaking the protocol of `docs/protocol.md`. Close codes: 1001 server shutting down, 1002 protocol broken, 1007 a text frame not UTF-8, 1008 policy (bad token, no hello in time, rate limit), 1009 frame too big, 4000 seat changed."),
         (status = 400, description = "Not a WebSocket upgrade (version 13).", body = String, content_type = "text/plain"),
         (status = 403, description = "The Origin is not allowed.", body = String, content_type = "text/plain"),
+        (status = 503, description = "The server holds as many WebSockets as it may (`--max-connections`); try again shortly.", body = String, content_type = "text/plain"),
     )
 )]
 #[allow(dead_code)] // Documents `ws::upgrade`; never called.
