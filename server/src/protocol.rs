@@ -77,6 +77,8 @@ pub enum ServerFrame {
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
+        /// One of [`ErrorCode`].
+        #[schemars(with = "ErrorCode")]
         code: String,
         message: String,
         /// Whether sending the same command again later may succeed (e.g. database down).
@@ -107,15 +109,200 @@ pub struct Teammate {
 impl ServerFrame {
     pub fn error(
         id: Option<String>,
-        code: &str,
+        code: ErrorCode,
         message: impl Into<String>,
         retryable: bool,
     ) -> Self {
         ServerFrame::Error {
             id,
-            code: code.into(),
+            code: code.as_str().into(),
             message: message.into(),
             retryable,
+        }
+    }
+}
+
+/// Every error code the server sends, in `error` frames and in the HTTP API's error bodies:
+/// the list a client can match on (docs/protocol.md §8 says what to do for each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The command is not allowed in this phase.
+    WrongPhase,
+    /// Only a faction seat (or another faction) may do that.
+    NotYourFaction,
+    /// Only Control may do that.
+    ControlOnly,
+    /// An agreement in force forbids it, or the rules do.
+    Forbidden,
+    /// An id that does not exist (or that this seat may not see).
+    Unknown,
+    /// Not enough budget or political capital.
+    OverBudget,
+    /// An action's prerequisite is not met.
+    Prerequisite,
+    /// Over a limit (length, quantity, count).
+    Limit,
+    /// A clause of a proposal is not well formed.
+    MalformedClause,
+    /// The order would break an agreement in force; send it with `confirm_breach` to go ahead.
+    WouldBreach,
+    /// Any other bad value or state.
+    Invalid,
+    /// The game has ended.
+    GameEnded,
+    /// Not a valid frame.
+    BadFrame,
+    /// The first frame must be `hello`.
+    HelloFirst,
+    /// A second `hello` on one connection.
+    AlreadyHello,
+    /// Unknown token.
+    BadToken,
+    /// A command id that is empty or too long.
+    BadId,
+    /// This seat used this id for a different command.
+    DuplicateId,
+    /// Too many frames, wrong codes, games or seats from this client.
+    RateLimited,
+    /// The database or the game could not be reached in time; retry with the same id.
+    Unavailable,
+    /// A server fault (logged).
+    Internal,
+    /// This seat has as many connections open as it may.
+    TooManyConnections,
+    /// Control moved this seat; say hello again.
+    SeatChanged,
+    /// The request is not of the expected shape.
+    BadRequest,
+    /// No token, or not a token of this game (or not the admin token).
+    Unauthorized,
+    /// No game has that join code.
+    UnknownCode,
+    /// The game (or seat) no longer exists.
+    NotFound,
+    /// No such endpoint under /api/.
+    NoRoute,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+    /// A bot plays that faction.
+    BotSeat,
+    /// That faction's team is full.
+    TeamFull,
+    /// Every faction's team is full.
+    GameFull,
+    /// The game has as many observers as it may.
+    ObserversFull,
+    /// The body is over 64 KiB.
+    TooLarge,
+    /// No scenario with that id.
+    UnknownScenario,
+    /// No faction with that id.
+    UnknownFaction,
+    /// A name that is empty, too long or holds control characters.
+    InvalidName,
+}
+
+impl ErrorCode {
+    /// Every code, in the order above.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::WrongPhase,
+        ErrorCode::NotYourFaction,
+        ErrorCode::ControlOnly,
+        ErrorCode::Forbidden,
+        ErrorCode::Unknown,
+        ErrorCode::OverBudget,
+        ErrorCode::Prerequisite,
+        ErrorCode::Limit,
+        ErrorCode::MalformedClause,
+        ErrorCode::WouldBreach,
+        ErrorCode::Invalid,
+        ErrorCode::GameEnded,
+        ErrorCode::BadFrame,
+        ErrorCode::HelloFirst,
+        ErrorCode::AlreadyHello,
+        ErrorCode::BadToken,
+        ErrorCode::BadId,
+        ErrorCode::DuplicateId,
+        ErrorCode::RateLimited,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+        ErrorCode::TooManyConnections,
+        ErrorCode::SeatChanged,
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::UnknownCode,
+        ErrorCode::NotFound,
+        ErrorCode::NoRoute,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::BotSeat,
+        ErrorCode::TeamFull,
+        ErrorCode::GameFull,
+        ErrorCode::ObserversFull,
+        ErrorCode::TooLarge,
+        ErrorCode::UnknownScenario,
+        ErrorCode::UnknownFaction,
+        ErrorCode::InvalidName,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::WrongPhase => "wrong_phase",
+            ErrorCode::NotYourFaction => "not_your_faction",
+            ErrorCode::ControlOnly => "control_only",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Unknown => "unknown",
+            ErrorCode::OverBudget => "over_budget",
+            ErrorCode::Prerequisite => "prerequisite",
+            ErrorCode::Limit => "limit",
+            ErrorCode::MalformedClause => "malformed_clause",
+            ErrorCode::WouldBreach => "would_breach",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::GameEnded => "game_ended",
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::HelloFirst => "hello_first",
+            ErrorCode::AlreadyHello => "already_hello",
+            ErrorCode::BadToken => "bad_token",
+            ErrorCode::BadId => "bad_id",
+            ErrorCode::DuplicateId => "duplicate_id",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+            ErrorCode::TooManyConnections => "too_many_connections",
+            ErrorCode::SeatChanged => "seat_changed",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::UnknownCode => "unknown_code",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::NoRoute => "no_route",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::BotSeat => "bot_seat",
+            ErrorCode::TeamFull => "team_full",
+            ErrorCode::GameFull => "game_full",
+            ErrorCode::ObserversFull => "observers_full",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::UnknownScenario => "unknown_scenario",
+            ErrorCode::UnknownFaction => "unknown_faction",
+            ErrorCode::InvalidName => "invalid_name",
+        }
+    }
+
+    /// The code of a command the rules refused.
+    pub fn of(e: &crate::engine::CommandError) -> ErrorCode {
+        use crate::engine::CommandError as E;
+        match e {
+            E::WrongPhase { .. } => ErrorCode::WrongPhase,
+            E::NotYourFaction(_) => ErrorCode::NotYourFaction,
+            E::ControlOnly(_) => ErrorCode::ControlOnly,
+            E::Forbidden(_) => ErrorCode::Forbidden,
+            E::Unknown { .. } => ErrorCode::Unknown,
+            E::OverBudget(_) => ErrorCode::OverBudget,
+            E::Prerequisite(_) => ErrorCode::Prerequisite,
+            E::Limit(_) => ErrorCode::Limit,
+            E::MalformedClause { .. } => ErrorCode::MalformedClause,
+            E::WouldBreach { .. } => ErrorCode::WouldBreach,
+            E::Invalid(_) => ErrorCode::Invalid,
+            E::GameEnded => ErrorCode::GameEnded,
         }
     }
 }
@@ -182,6 +369,19 @@ mod tests {
     use serde_json::{json, Value};
     use std::collections::BTreeMap;
     use std::path::PathBuf;
+
+    /// The error codes' names in JSON are the ones `as_str` gives, and each is there once;
+    /// every code the rules give has its entry.
+    #[test]
+    fn error_codes_are_listed_once_under_their_names() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(c).expect("json"), json!(c.as_str()));
+            assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
+        }
+        let e = crate::engine::CommandError::Invalid("x".into());
+        assert_eq!(ErrorCode::of(&e).as_str(), e.code());
+    }
 
     fn committed_path() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -368,8 +568,8 @@ mod tests {
                 id: "c1".into(),
                 seq: 4,
             },
-            ServerFrame::error(Some("c2".into()), "wrong_phase", "wait", false),
-            ServerFrame::error(None, "bad_frame", "not JSON", false),
+            ServerFrame::error(Some("c2".into()), ErrorCode::WrongPhase, "wait", false),
+            ServerFrame::error(None, ErrorCode::BadFrame, "not JSON", false),
             ServerFrame::Pong {},
         ] {
             let value = serde_json::to_value(&frame).unwrap();

@@ -7,7 +7,7 @@ use crate::engine::bots::{bot_author, bot_commands, BotStep};
 use crate::engine::view::SeatView;
 use crate::engine::{Command, Ctx, Event, FactionId, Game, Phase, Seat, StartMode, TeamMember};
 use crate::metrics::Metrics;
-use crate::protocol::{SeatInfo, ServerFrame, Teammate};
+use crate::protocol::{ErrorCode, SeatInfo, ServerFrame, Teammate};
 use crate::store::{Append, CommandRow, Committer, GameStatus, SeatRow, Store, StoreError};
 use std::collections::HashMap;
 use std::collections::VecDeque;
@@ -185,7 +185,7 @@ const ANSWERS_KEPT: usize = 256;
 fn duplicate_id(id: String) -> ServerFrame {
     ServerFrame::error(
         Some(id),
-        "duplicate_id",
+        ErrorCode::DuplicateId,
         "this command id was already used for a different command; use a new id",
         false,
     )
@@ -684,7 +684,8 @@ impl<S: Store> Session<S> {
             Ok(events) => events,
             Err(e) => {
                 Metrics::inc(&self.metrics.commands_refused);
-                let frame = ServerFrame::error(Some(id.clone()), e.code(), e.to_string(), false);
+                let frame =
+                    ServerFrame::error(Some(id.clone()), ErrorCode::of(&e), e.to_string(), false);
                 let row = self.command_row(auth, &id, request_hash.clone(), &frame, ctx.now_ms);
                 return match within(&mut self.db_away, self.store.record_command(&row)).await {
                     Ok(()) => {
@@ -720,7 +721,7 @@ impl<S: Store> Session<S> {
                 tracing::error!(game = %self.game_id, error = %e, "the database refused a commit");
                 ServerFrame::error(
                     Some(id),
-                    "internal",
+                    ErrorCode::Internal,
                     "the server could not store this command (a fault, logged)",
                     false,
                 )
@@ -757,7 +758,7 @@ impl<S: Store> Session<S> {
                 let answer = serde_json::from_str(&row.result).unwrap_or_else(|_| {
                     ServerFrame::error(
                         Some(id.clone()),
-                        "internal",
+                        ErrorCode::Internal,
                         "stored answer unreadable",
                         false,
                     )
@@ -1025,7 +1026,7 @@ fn unavailable(id: Option<String>, detail: &str) -> ServerFrame {
     tracing::warn!(detail, "command not confirmed");
     ServerFrame::error(
         id,
-        "unavailable",
+        ErrorCode::Unavailable,
         "the game could not be saved just now; send the same command again with the same id",
         true,
     )

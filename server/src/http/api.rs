@@ -5,6 +5,7 @@ use crate::engine::scenario::PhaseDeadlines;
 use crate::engine::view::SeatReport;
 use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, TeamReady, Temperament};
 use crate::game::SeatAuth;
+use crate::protocol::ErrorCode;
 use crate::store::{GameRow, GameStatus, SeatRow, Store, StoreError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -133,14 +134,14 @@ pub async fn create_game<S: Store>(
         if !constant_time_eq(given.as_bytes(), admin.as_bytes()) {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "creating games needs the admin token: Authorization: Bearer <token>",
             ));
         }
     } else if !st.creations.allowed(peer.ip()) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many games created from your address; wait a minute",
         ));
     }
@@ -153,7 +154,7 @@ pub async fn create_game<S: Store>(
     let scenario = scenarios.get(&scenario_id).cloned().ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_scenario",
+            ErrorCode::UnknownScenario,
             format!(
                 "unknown scenario \"{scenario_id}\"; available: {}",
                 scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -164,7 +165,7 @@ pub async fn create_game<S: Store>(
         if scenario.faction(f.as_str()).is_none() {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_faction",
+                ErrorCode::UnknownFaction,
                 format!("team_sizes names unknown faction \"{f}\""),
             ));
         }
@@ -172,7 +173,7 @@ pub async fn create_game<S: Store>(
     if req.team_sizes.values().any(|n| *n == 0 || *n > 50) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
+            ErrorCode::Invalid,
             "a team size is 1 to 50",
         ));
     }
@@ -191,15 +192,20 @@ pub async fn create_game<S: Store>(
             Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_name",
+                    ErrorCode::InvalidName,
                     "a game's title is up to 60 characters, without control characters",
                 ))
             }
             Some(t) => Some(t.to_owned()),
         },
     };
-    let (game, events) = Game::create(scenario.clone(), config, now)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let (game, events) = Game::create(scenario.clone(), config, now).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::of(&e),
+            e.to_string(),
+        )
+    })?;
     let bodies = events
         .iter()
         .map(serde_json::to_string)
@@ -226,7 +232,7 @@ pub async fn create_game<S: Store>(
     if limited && !st.creations.take(peer.ip()) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many games created from your address; wait a minute",
         ));
     }
@@ -357,7 +363,7 @@ pub async fn join<S: Store>(
     if req.observer && req.faction.is_some() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
+            ErrorCode::Invalid,
             "join either as an observer or as a faction, not both",
         ));
     }
@@ -368,7 +374,7 @@ pub async fn join<S: Store>(
     if counted && !st.seatings.take(peer.ip()) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many seats taken from your address; wait a moment",
         ));
     }
@@ -425,7 +431,7 @@ async fn seat_someone<S: Store>(
         if !store.add_seat(seat_row, Some(MAX_OBSERVERS)).await? {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "observers_full",
+                ErrorCode::ObserversFull,
                 format!(
                     "this game has its {MAX_OBSERVERS} observers; ask Control for a projector link"
                 ),
@@ -440,7 +446,7 @@ async fn seat_someone<S: Store>(
             if scenario.faction(f.as_str()).is_none() {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_faction",
+                    ErrorCode::UnknownFaction,
                     format!(
                         "unknown faction \"{f}\"; factions: {}",
                         scenario
@@ -455,7 +461,7 @@ async fn seat_someone<S: Store>(
             if bots.contains_key(&f) {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
-                    "bot_seat",
+                    ErrorCode::BotSeat,
                     "a bot plays that faction; ask Control to hand it over",
                 ));
             }
@@ -493,12 +499,12 @@ async fn seat_someone<S: Store>(
         Some(f) => Ok(Seat::Faction(f)),
         None if chose => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "team_full",
+            ErrorCode::TeamFull,
             "that faction's team is full",
         )),
         None => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "game_full",
+            ErrorCode::GameFull,
             "every faction's team is full; join as an observer",
         )),
     }
@@ -604,7 +610,7 @@ fn join_limit<S: Store>(st: &AppState<S>, peer: std::net::SocketAddr) -> Result<
     crate::metrics::Metrics::inc(&st.registry.metrics.joins_rate_limited);
     Err(ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ErrorCode::RateLimited,
         "too many wrong join codes from your address; wait a minute and check the code",
     ))
 }
@@ -632,7 +638,7 @@ async fn game_by_join_code<S: Store>(
     row.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "unknown_code",
+            ErrorCode::UnknownCode,
             "no game has that join code; check it with your facilitator",
         )
     })
@@ -746,7 +752,7 @@ pub async fn token_seat<S: Store>(
     let unauthorized = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "this link is not (or no longer) valid; ask your facilitator for a new one",
         )
     };
@@ -755,7 +761,7 @@ pub async fn token_seat<S: Store>(
     if !st.joins.take(peer.ip()) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many unknown links from your address; wait a minute",
         ));
     }
@@ -890,7 +896,7 @@ pub async fn seat_of<S: Store>(
     let unauthorized = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "send your seat token: Authorization: Bearer <token>",
         )
     };
@@ -921,7 +927,7 @@ pub async fn readyz<S: Store>(
         Err(_) => {
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                ErrorCode::Unavailable,
                 "the database did not answer within a second",
             ))
         }
@@ -998,7 +1004,7 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
     {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_name",
+            ErrorCode::InvalidName,
             "a name is 1 to 40 visible characters, without control characters or text-direction overrides",
         ));
     }
@@ -1014,14 +1020,14 @@ fn object_body<T: serde::de::DeserializeOwned>(
     if !value.is_object() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
             "the body must be a JSON object",
         ));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
             format!("Failed to deserialize the JSON body into the target type: {e}"),
         )
     })
@@ -1031,11 +1037,15 @@ fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TooLarge,
             "the request body is over 64 KiB",
         );
     }
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest,
+        e.body_text(),
+    )
 }
 
 /// The turn reports as the caller's seat may read them (same visibility function as events).
@@ -1111,7 +1121,7 @@ pub async fn export<S: Store>(
     if !crate::engine::view::may_export(&auth.seat) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "control_only",
+            ErrorCode::ControlOnly,
             "only Control may export the whole game",
         ));
     }
@@ -1159,7 +1169,7 @@ pub async fn scenario<S: Store>(
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "unknown_scenario",
+                ErrorCode::UnknownScenario,
                 format!("unknown scenario \"{id}\""),
             )
         })
@@ -1226,7 +1236,7 @@ pub async fn join_qr<S: Store>(
     let code = parse_join_code(&code).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
+            ErrorCode::Invalid,
             "a join code is 6 letters and digits",
         )
     })?;
@@ -1285,7 +1295,7 @@ async fn control_only<S: Store>(
     if auth.seat != Seat::Control {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "control_only",
+            ErrorCode::ControlOnly,
             "only Control may manage seats",
         ));
     }
@@ -1369,14 +1379,14 @@ pub async fn move_seat<S: Store>(
             let Some(info) = scenario.faction(f.as_str()) else {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_faction",
+                    ErrorCode::UnknownFaction,
                     format!("unknown faction \"{f}\""),
                 ));
             };
             if bots.contains_key(&f) {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
-                    "bot_seat",
+                    ErrorCode::BotSeat,
                     "a bot plays that faction; hand it to people first (set_bot with no temperament)",
                 ));
             }
@@ -1387,7 +1397,7 @@ pub async fn move_seat<S: Store>(
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
+                ErrorCode::Invalid,
                 "give either a faction or observer: true",
             ))
         }
@@ -1407,12 +1417,12 @@ pub async fn move_seat<S: Store>(
         }
         crate::store::SeatMove::Full => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "team_full",
+            ErrorCode::TeamFull,
             "that faction's team is full",
         )),
         crate::store::SeatMove::NotFound => Err(ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "no such seat in this game (Control's own seat cannot move)",
         )),
     }

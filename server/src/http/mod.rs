@@ -11,6 +11,7 @@ pub mod web;
 mod ws;
 
 use crate::game::Registry;
+use crate::protocol::ErrorCode;
 use crate::store::Store;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -98,7 +99,7 @@ async fn web_files<S: Store>(
     if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
         return ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "only GET serves the client",
         )
         .into_response();
@@ -110,12 +111,12 @@ async fn web_files<S: Store>(
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -126,7 +127,7 @@ impl ApiError {
         tracing::error!(%cause, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "something went wrong on the server; it has been logged",
         )
     }
@@ -134,7 +135,7 @@ impl ApiError {
         tracing::warn!(%cause, "database unavailable");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "the database is unavailable; try again shortly",
         )
     }
@@ -143,7 +144,7 @@ impl ApiError {
 /// The body of every HTTP error: a stable `code` to branch on and a `message` to show.
 #[derive(Serialize, schemars::JsonSchema)]
 struct ErrorBody<'a> {
-    code: &'a str,
+    code: ErrorCode,
     message: &'a str,
 }
 
@@ -179,7 +180,7 @@ where
             Ok(axum::extract::Path(t)) => Ok(Ids(t)),
             Err(e) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "bad_request",
+                ErrorCode::BadRequest,
                 e.body_text(),
             )),
         }
@@ -200,7 +201,7 @@ impl From<crate::game::SessionError> for ApiError {
     fn from(e: crate::game::SessionError) -> Self {
         match e {
             crate::game::SessionError::NotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such game")
+                ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game")
             }
             crate::game::SessionError::Store(s) => s.into(),
             other => ApiError::internal(other),

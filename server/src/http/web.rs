@@ -2,6 +2,7 @@
 //! a directory (`--web-dir`) while developing. Paths that are not files serve `index.html`, so
 //! links such as `/join/ABC234` open the client, which routes by its own path.
 
+use crate::protocol::ErrorCode;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -82,7 +83,7 @@ pub async fn serve(source: &WebSource, uri: &Uri, headers: &HeaderMap) -> Respon
         // Not `not_found`, which tells a client that its game is gone.
         return super::ApiError::new(
             StatusCode::NOT_FOUND,
-            "no_route",
+            ErrorCode::NoRoute,
             format!("no such endpoint: /{path}; see /api/openapi.json"),
         )
         .into_response();

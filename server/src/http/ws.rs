@@ -6,7 +6,7 @@
 use super::api::authenticate;
 use super::AppState;
 use crate::game::{GameHandle, SeatAuth, SessionError, Subscription};
-use crate::protocol::{close, ClientFrame, ServerFrame, MAX_CLIENT_ID, MAX_FRAME_BYTES};
+use crate::protocol::{close, ClientFrame, ErrorCode, ServerFrame, MAX_CLIENT_ID, MAX_FRAME_BYTES};
 use crate::store::Store;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -354,7 +354,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
                     socket,
                     &ServerFrame::error(
                         None,
-                        "hello_first",
+                        ErrorCode::HelloFirst,
                         "the first frame must be hello {token}",
                         false,
                     ),
@@ -365,7 +365,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
             Err(e) => {
                 let _ = send(
                     socket,
-                    &ServerFrame::error(None, "bad_frame", e.to_string(), false),
+                    &ServerFrame::error(None, ErrorCode::BadFrame, e.to_string(), false),
                 )
                 .await;
                 return Err(Some((close::PROTOCOL, "bad hello")));
@@ -384,7 +384,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
                 socket,
                 &ServerFrame::error(
                     None,
-                    "bad_token",
+                    ErrorCode::BadToken,
                     "unknown token: join the game again",
                     false,
                 ),
@@ -397,7 +397,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
                 socket,
                 &ServerFrame::error(
                     None,
-                    "unavailable",
+                    ErrorCode::Unavailable,
                     "the database is unavailable; reconnect shortly",
                     true,
                 ),
@@ -414,7 +414,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
                 socket,
                 &ServerFrame::error(
                     None,
-                    "unavailable",
+                    ErrorCode::Unavailable,
                     "the game cannot be opened just now; reconnect shortly",
                     true,
                 ),
@@ -428,7 +428,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
             socket,
             &ServerFrame::error(
                 None,
-                "too_many_connections",
+                ErrorCode::TooManyConnections,
                 format!("this seat already has {MAX_PER_SEAT} connections open; close a tab"),
                 false,
             ),
@@ -497,7 +497,7 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                         if *stop_flag.borrow() {
                             return Some((close::GOING_AWAY, "server shutting down"));
                         }
-                        let _ = Box::pin(send(socket, &ServerFrame::error(None, "unavailable", "the game cannot be reached just now; reconnect shortly", true))).await;
+                        let _ = Box::pin(send(socket, &ServerFrame::error(None, ErrorCode::Unavailable, "the game cannot be reached just now; reconnect shortly", true))).await;
                         return Some((close::GOING_AWAY, "unavailable"));
                     };
                     sub = s;
@@ -517,7 +517,7 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                     crate::metrics::Metrics::inc(&metrics.ws_closed_rate_limited);
                     // The frames read before this one still get their replies, in order.
                     Box::pin(drain_replies(socket, &mut replies)).await;
-                    let _ = Box::pin(send(socket, &ServerFrame::error(None, "rate_limited", "too many frames; slow down", false))).await;
+                    let _ = Box::pin(send(socket, &ServerFrame::error(None, ErrorCode::RateLimited, "too many frames; slow down", false))).await;
                     return Some((close::POLICY, "rate limit"));
                 }
                 let text = match msg {
@@ -542,12 +542,12 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                 // Answers are queued in order; events keep flowing while commands commit, so a
                 // client with several commands in flight is never starved into a resync.
                 let reply: Reply = match serde_json::from_str::<ClientFrame>(&text) {
-                    Err(e) => ready(ServerFrame::error(None, "bad_frame", format!("not a valid frame: {e}"), false)),
+                    Err(e) => ready(ServerFrame::error(None, ErrorCode::BadFrame, format!("not a valid frame: {e}"), false)),
                     Ok(ClientFrame::Ping {}) => ready(ServerFrame::Pong {}),
-                    Ok(ClientFrame::Hello { .. }) => ready(ServerFrame::error(None, "already_hello", "this connection already said hello", false)),
+                    Ok(ClientFrame::Hello { .. }) => ready(ServerFrame::error(None, ErrorCode::AlreadyHello, "this connection already said hello", false)),
                     Ok(ClientFrame::Command { id, command }) => {
                         if id.is_empty() || id.len() > MAX_CLIENT_ID {
-                            ready(ServerFrame::error(Some(id), "bad_id", format!("a command id is 1 to {MAX_CLIENT_ID} characters"), false))
+                            ready(ServerFrame::error(Some(id), ErrorCode::BadId, format!("a command id is 1 to {MAX_CLIENT_ID} characters"), false))
                         } else {
                             let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
                             if handle.is_closed() {
@@ -559,8 +559,8 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                             Box::pin(async move {
                                 let answer = match handle.command(auth, id.clone(), command, hash).await {
                                     Ok(f) => f,
-                                    Err(SessionError::Gone) => ServerFrame::error(Some(id), "unavailable", "the game restarted; send the command again", true),
-                                    Err(e) => ServerFrame::error(Some(id), "unavailable", e.to_string(), true),
+                                    Err(SessionError::Gone) => ServerFrame::error(Some(id), ErrorCode::Unavailable, "the game restarted; send the command again", true),
+                                    Err(e) => ServerFrame::error(Some(id), ErrorCode::Unavailable, e.to_string(), true),
                                 };
                                 // Counted here, where every answer passes, whichever layer gave it.
                                 if matches!(&answer, ServerFrame::Error { code, .. } if code == "unavailable") {
@@ -574,7 +574,7 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                 replies.push_back(reply);
             }
             _ = &mut seat_changed => {
-                let _ = Box::pin(send(socket, &ServerFrame::error(None, "seat_changed", "Control moved your seat; reconnecting shows your new seat", true))).await;
+                let _ = Box::pin(send(socket, &ServerFrame::error(None, ErrorCode::SeatChanged, "Control moved your seat; reconnecting shows your new seat", true))).await;
                 return Some((close::SEAT_CHANGED, "seat changed"));
             }
             _ = &mut stopping => {
