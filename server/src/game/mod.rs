@@ -340,7 +340,7 @@ mod tests {
             &self,
             game: Uuid,
             seat: Uuid,
-            role: &str,
+            role: crate::store::SeatRole,
             faction: Option<&str>,
             limit: Option<u32>,
         ) -> StoreResult<SeatMove> {
@@ -476,7 +476,7 @@ mod tests {
         let seat = SeatRow {
             id: Uuid::new_v4(),
             game_id: id,
-            role: "faction".into(),
+            role: crate::store::SeatRole::Faction,
             faction: Some("russia".into()),
             name: "Anna".into(),
             token_hash: vec![3; 32],

@@ -8,7 +8,9 @@ use crate::engine::view::SeatView;
 use crate::engine::{Command, Ctx, Event, FactionId, Game, Phase, Seat, StartMode, TeamMember};
 use crate::metrics::Metrics;
 use crate::protocol::{ErrorCode, SeatInfo, ServerFrame, Teammate};
-use crate::store::{Append, CommandRow, Committer, GameStatus, SeatRow, Store, StoreError};
+use crate::store::{
+    Append, CommandRow, Committer, GameStatus, SeatRole, SeatRow, Store, StoreError,
+};
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
@@ -440,7 +442,10 @@ impl<S: Store> Session<S> {
             return;
         }
         if let Ok(seats) = within(&mut self.db_away, self.store.seats(self.game_id)).await {
-            self.members = seats.into_iter().filter(|s| s.role == "faction").collect();
+            self.members = seats
+                .into_iter()
+                .filter(|s| s.role == SeatRole::Faction)
+                .collect();
             self.members_stale = false;
         }
     }
@@ -921,9 +926,9 @@ impl<S: Store> Session<S> {
         let config = &self.game.config;
         let seated = self.game.scenario.factions.iter().all(|f| {
             config.bots.contains_key(&f.id)
-                || seats
-                    .iter()
-                    .any(|s| s.role == "faction" && s.faction.as_deref() == Some(f.id.as_str()))
+                || seats.iter().any(|s| {
+                    s.role == SeatRole::Faction && s.faction.as_deref() == Some(f.id.as_str())
+                })
         });
         if seated {
             tracing::info!(game = %self.game_id, "every faction has a player: the game starts");

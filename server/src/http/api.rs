@@ -6,7 +6,7 @@ use crate::engine::view::SeatReport;
 use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, TeamReady, Temperament};
 use crate::game::SeatAuth;
 use crate::protocol::ErrorCode;
-use crate::store::{GameRow, GameStatus, SeatRow, Store, StoreError};
+use crate::store::{GameRow, GameStatus, SeatRole, SeatRow, Store, StoreError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -216,7 +216,7 @@ pub async fn create_game<S: Store>(
     let control = SeatRow {
         id: Uuid::new_v4(),
         game_id,
-        role: "control".into(),
+        role: SeatRole::Control,
         faction: None,
         name,
         token_hash: token_hash(&control_token),
@@ -354,7 +354,7 @@ pub async fn join<S: Store>(
     let mut seat_row = SeatRow {
         id: Uuid::new_v4(),
         game_id: row.id,
-        role: "observer".into(),
+        role: SeatRole::Observer,
         faction: None,
         name: name.clone(),
         token_hash: token_hash(&token),
@@ -488,7 +488,7 @@ async fn seat_someone<S: Store>(
     let chose = req.faction.is_some();
     let mut seated = None;
     for f in candidates {
-        seat_row.role = "faction".into();
+        seat_row.role = SeatRole::Faction;
         seat_row.faction = Some(f.to_string());
         if store.add_seat(seat_row, Some(team_size(&f))).await? {
             seated = Some(f);
@@ -583,7 +583,8 @@ pub async fn join_preview<S: Store>(
                         players: seats
                             .iter()
                             .filter(|s| {
-                                s.role == "faction" && s.faction.as_deref() == Some(f.id.as_str())
+                                s.role == SeatRole::Faction
+                                    && s.faction.as_deref() == Some(f.id.as_str())
                             })
                             .count() as u32,
                         team_size: g
@@ -860,22 +861,22 @@ pub async fn new_link<S: Store>(
     control_only(&st, &headers, id).await?;
     let req: NewLink = object_body(body)?;
     let (role, seat, default_name) = match req.kind {
-        LinkKind::Facilitator => ("control", Seat::Control, "Co-facilitator"),
-        LinkKind::Projector => ("observer", Seat::Observer, "Projector"),
+        LinkKind::Facilitator => (SeatRole::Control, Seat::Control, "Co-facilitator"),
+        LinkKind::Projector => (SeatRole::Observer, Seat::Observer, "Projector"),
     };
     let name = clean_name(req.name.as_deref().unwrap_or(default_name))?;
     let token = new_token();
     let row = SeatRow {
         id: Uuid::new_v4(),
         game_id: id,
-        role: role.into(),
+        role,
         faction: None,
         name: name.clone(),
         token_hash: token_hash(&token),
         created_at: crate::game::now_ms(),
     };
     st.registry.store().add_seat(&row, None).await?;
-    tracing::info!(game = %id, seat = %row.id, role, "link made by Control");
+    tracing::info!(game = %id, seat = %row.id, role = %role, "link made by Control");
     Ok((
         StatusCode::CREATED,
         Json(NewLinkSeat {
@@ -1269,10 +1270,10 @@ pub struct SeatEntry {
 
 /// The seat a stored row stands for; `None` for an unknown role.
 fn seat_of_row(row: &SeatRow) -> Option<Seat> {
-    match (row.role.as_str(), &row.faction) {
-        ("control", _) => Some(Seat::Control),
-        ("faction", Some(f)) => Some(Seat::Faction(FactionId::new(f.clone()))),
-        ("observer", _) => Some(Seat::Observer),
+    match (row.role, &row.faction) {
+        (SeatRole::Control, _) => Some(Seat::Control),
+        (SeatRole::Faction, Some(f)) => Some(Seat::Faction(FactionId::new(f.clone()))),
+        (SeatRole::Observer, _) => Some(Seat::Observer),
         _ => None,
     }
 }
@@ -1391,9 +1392,9 @@ pub async fn move_seat<S: Store>(
                 ));
             }
             let limit = team_sizes.get(&f).copied().unwrap_or(info.team_size);
-            ("faction", Some(f.to_string()), Some(limit))
+            (SeatRole::Faction, Some(f.to_string()), Some(limit))
         }
-        (None, true) => ("observer", None, None),
+        (None, true) => (SeatRole::Observer, None, None),
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -1410,7 +1411,7 @@ pub async fn move_seat<S: Store>(
         crate::store::SeatMove::Moved(row) => {
             st.presence.seat_changed(seat_id);
             let _ = handle.seated().await;
-            tracing::info!(game = %id, seat = %seat_id, role, faction = ?faction, "seat moved by Control");
+            tracing::info!(game = %id, seat = %seat_id, role = %role, faction = ?faction, "seat moved by Control");
             seat_entry(&st, &row)
                 .map(Json)
                 .ok_or_else(|| ApiError::internal("moved seat has an unknown role"))

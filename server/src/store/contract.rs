@@ -16,11 +16,11 @@ fn game_row(code: &str) -> GameRow {
     }
 }
 
-fn seat_row(game: Uuid, role: &str, faction: Option<&str>, token: u8) -> SeatRow {
+fn seat_row(game: Uuid, role: SeatRole, faction: Option<&str>, token: u8) -> SeatRow {
     SeatRow {
         id: Uuid::new_v4(),
         game_id: game,
-        role: role.into(),
+        role,
         faction: faction.map(str::to_owned),
         name: format!("{role} {}", faction.unwrap_or("")),
         token_hash: vec![token; 32],
@@ -46,7 +46,7 @@ pub async fn run<S: Store>(s: &S) {
 
     // Create a game with its Control seat and two first events.
     let g = game_row("ABCD23");
-    let control = seat_row(g.id, "control", None, 10);
+    let control = seat_row(g.id, SeatRole::Control, None, 10);
     let status = GameStatus {
         deadline_at: Some(5_000),
         ended: false,
@@ -84,14 +84,14 @@ pub async fn run<S: Store>(s: &S) {
     );
 
     // Seats: by token, by game; tokens are unique.
-    let russia = seat_row(g.id, "faction", Some("russia"), 11);
+    let russia = seat_row(g.id, SeatRole::Faction, Some("russia"), 11);
     assert!(s.add_seat(&russia, Some(2)).await.expect("add seat"));
     assert_eq!(
         s.seat_by_token(&[11; 32]).await.expect("read"),
         Some(russia.clone())
     );
     assert_eq!(s.seat_by_token(&[99; 32]).await.expect("read"), None);
-    let twin = seat_row(g.id, "faction", Some("csto"), 11);
+    let twin = seat_row(g.id, SeatRole::Faction, Some("csto"), 11);
     assert!(matches!(
         s.add_seat(&twin, None).await,
         Err(StoreError::Duplicate(_))
@@ -100,12 +100,12 @@ pub async fn run<S: Store>(s: &S) {
     assert_eq!(seats, vec![control.clone(), russia.clone()]);
 
     // Team sizes: a full team refuses a seat and writes nothing.
-    let second = seat_row(g.id, "faction", Some("russia"), 12);
+    let second = seat_row(g.id, SeatRole::Faction, Some("russia"), 12);
     assert!(!s.add_seat(&second, Some(1)).await.expect("checked"));
     assert_eq!(s.seat_by_token(&[12; 32]).await.expect("read"), None);
     // Concurrent joins to a team with one place left: exactly one gets in.
     let joins: Vec<_> = (20u8..28)
-        .map(|t| seat_row(g.id, "faction", Some("us_nato"), t))
+        .map(|t| seat_row(g.id, SeatRole::Faction, Some("us_nato"), t))
         .collect();
     let results =
         futures_util::future::join_all(joins.iter().map(|j| s.add_seat(j, Some(1)))).await;
@@ -120,7 +120,7 @@ pub async fn run<S: Store>(s: &S) {
     );
     // Observers: a limit without a faction counts the game's observers.
     let watchers: Vec<_> = (200u8..206)
-        .map(|t| seat_row(g.id, "observer", None, t))
+        .map(|t| seat_row(g.id, SeatRole::Observer, None, t))
         .collect();
     let results =
         futures_util::future::join_all(watchers.iter().map(|w| s.add_seat(w, Some(2)))).await;
@@ -128,25 +128,25 @@ pub async fn run<S: Store>(s: &S) {
     assert_eq!(admitted, 2, "observers, {}: {results:?}", s.kind());
     // Moving seats: to a full team is refused; Control's seat never moves.
     assert_eq!(
-        s.move_seat(g.id, russia.id, "faction", Some("us_nato"), Some(1))
+        s.move_seat(g.id, russia.id, SeatRole::Faction, Some("us_nato"), Some(1))
             .await
             .expect("move"),
         SeatMove::Full
     );
     assert_eq!(
-        s.move_seat(g.id, control.id, "observer", None, None)
+        s.move_seat(g.id, control.id, SeatRole::Observer, None, None)
             .await
             .expect("move"),
         SeatMove::NotFound
     );
     assert_eq!(
-        s.move_seat(Uuid::new_v4(), russia.id, "observer", None, None)
+        s.move_seat(Uuid::new_v4(), russia.id, SeatRole::Observer, None, None)
             .await
             .expect("move"),
         SeatMove::NotFound
     );
     let SeatMove::Moved(moved) = s
-        .move_seat(g.id, russia.id, "faction", Some("csto"), Some(1))
+        .move_seat(g.id, russia.id, SeatRole::Faction, Some("csto"), Some(1))
         .await
         .expect("move")
     else {
@@ -154,7 +154,7 @@ pub async fn run<S: Store>(s: &S) {
     };
     assert_eq!(moved.faction.as_deref(), Some("csto"));
     let SeatMove::Moved(back) = s
-        .move_seat(g.id, russia.id, "faction", Some("russia"), Some(1))
+        .move_seat(g.id, russia.id, SeatRole::Faction, Some("russia"), Some(1))
         .await
         .expect("move")
     else {
@@ -315,7 +315,7 @@ async fn batches<S: Store>(s: &S) {
     let mut games = Vec::new();
     for (k, code) in ["BAT2AA", "BAT2BB", "BAT2CC", "BAT2DD"].iter().enumerate() {
         let g = game_row(code);
-        let seat = seat_row(g.id, "faction", Some("russia"), 40 + k as u8);
+        let seat = seat_row(g.id, SeatRole::Faction, Some("russia"), 40 + k as u8);
         s.create_game(&g, std::slice::from_ref(&seat), &["e1".into()], status)
             .await
             .expect("create game");

@@ -33,12 +33,44 @@ pub struct GameRow {
 }
 
 /// A seat held by a person (or a team's shared token).
+/// What a seat is, as stored (`faction`, `control` or `observer` in the `role` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeatRole {
+    Faction,
+    Control,
+    Observer,
+}
+
+impl SeatRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeatRole::Faction => "faction",
+            SeatRole::Control => "control",
+            SeatRole::Observer => "observer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SeatRole> {
+        match s {
+            "faction" => Some(SeatRole::Faction),
+            "control" => Some(SeatRole::Control),
+            "observer" => Some(SeatRole::Observer),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for SeatRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeatRow {
     pub id: Uuid,
     pub game_id: Uuid,
-    /// `faction`, `control` or `observer`.
-    pub role: String,
+    pub role: SeatRole,
     pub faction: Option<String>,
     pub name: String,
     /// SHA-256 of the seat's bearer token; the token itself is never stored.
@@ -155,7 +187,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         game: Uuid,
         seat: Uuid,
-        role: &str,
+        role: SeatRole,
         faction: Option<&str>,
         limit: Option<u32>,
     ) -> impl Future<Output = StoreResult<SeatMove>> + Send;

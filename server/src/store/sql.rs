@@ -163,7 +163,11 @@ macro_rules! sql_store {
                 Ok(SeatRow {
                     id: uuid(&row.try_get::<String, _>("id").map_err(map_err)?)?,
                     game_id: uuid(&row.try_get::<String, _>("game_id").map_err(map_err)?)?,
-                    role: row.try_get("role").map_err(map_err)?,
+                    role: {
+                        let role: String = row.try_get("role").map_err(map_err)?;
+                        SeatRole::parse(&role)
+                            .ok_or_else(|| StoreError::Corrupt(format!("seat role {role:?}")))?
+                    },
                     faction: row.try_get("faction").map_err(map_err)?,
                     name: row.try_get("name").map_err(map_err)?,
                     token_hash: row.try_get("token_hash").map_err(map_err)?,
@@ -181,7 +185,7 @@ macro_rules! sql_store {
                 )
                 .bind(seat.id.to_string())
                 .bind(seat.game_id.to_string())
-                .bind(&seat.role)
+                .bind(seat.role.as_str())
                 .bind(&seat.faction)
                 .bind(&seat.name)
                 .bind(&seat.token_hash)
@@ -324,7 +328,7 @@ macro_rules! sql_store {
                 &self,
                 game: Uuid,
                 seat: Uuid,
-                role: &str,
+                role: SeatRole,
                 faction: Option<&str>,
                 limit: Option<u32>,
             ) -> StoreResult<SeatMove> {
@@ -336,7 +340,7 @@ macro_rules! sql_store {
                     "UPDATE seats SET role = $1, faction = $2 \
                      WHERE id = $3 AND game_id = $4 AND role <> 'control' RETURNING *",
                 )
-                .bind(role)
+                .bind(role.as_str())
                 .bind(faction)
                 .bind(seat.to_string())
                 .bind(game.to_string())
