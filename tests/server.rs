@@ -4659,3 +4659,89 @@ async fn observers_and_seats_per_address_are_bounded() {
     }
     app.stop().await.cleanup().await;
 }
+
+/// Earlier messages page over REST, from channels the seat may read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earlier_messages_page_from_readable_channels_only() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let us_token = join(addr, &g.code, "Jane", "us_nato").await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    for i in 1..=3 {
+        ru.ok(chat(plenary(), &format!("plenary {i}"))).await;
+    }
+    ru.ok(chat(team("russia"), "team secret")).await;
+    let path = |q: &str| format!("/api/games/{}/messages?{q}", g.id);
+    let (st, body) = http(
+        addr,
+        "GET",
+        &path("channel=plenary&before=3"),
+        None,
+        Some(&us_token),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    let ids: Vec<u64> = body
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(ids, [1, 2]);
+    let (st, body) = http(
+        addr,
+        "GET",
+        &path("channel=team-russia"),
+        None,
+        Some(&us_token),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("team secret"));
+    let (st, body) = http(
+        addr,
+        "GET",
+        &path("channel=team-russia"),
+        None,
+        Some(&ru_token),
+    )
+    .await;
+    assert_eq!(
+        (st, body[0]["text"].as_str()),
+        (200, Some("team secret")),
+        "{body}"
+    );
+    let (st, body) = http(
+        addr,
+        "GET",
+        &path("channel=team-prussia"),
+        None,
+        Some(&ru_token),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (422, Some("invalid")),
+        "{body}"
+    );
+    let (st, body) = http(
+        addr,
+        "GET",
+        &path("channel=plenary&extra=1"),
+        None,
+        Some(&ru_token),
+    )
+    .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    app.stop().await.cleanup().await;
+}

@@ -126,6 +126,20 @@ export function reports(gameId, token) {
 }
 
 /**
+ * `GET /api/games/{id}/messages`: earlier messages of one channel (a view carries the latest
+ * 200 of each), oldest first.
+ * @param {string} gameId
+ * @param {string} token
+ * @param {string} channel the channel's key (`plenary`, `bilateral-a-b`, `team-f`, `control-f`)
+ * @param {number} before messages before this id
+ * @returns {Promise<any[]>}
+ */
+export function earlierMessages(gameId, token, channel, before) {
+  const q = `channel=${encodeURIComponent(channel)}&before=${before}`;
+  return call('GET', `/api/games/${encodeURIComponent(gameId)}/messages?${q}`, { token });
+}
+
+/**
  * `GET /api/games/{id}/export` (Control only).
  * @param {string} gameId
  * @param {string} token

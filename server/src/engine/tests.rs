@@ -1699,6 +1699,61 @@ fn chat_refuses_invisible_text_control_characters_and_direction_overrides() {
 }
 
 #[test]
+fn a_view_carries_the_latest_messages_of_each_channel_and_the_rest_page() {
+    let mut p = Play::new();
+    let say = |channel: Channel, text: String| Command::Chat { channel, text };
+    for i in 1..=250 {
+        p.ok(&us(), say(Channel::Plenary, format!("plenary {i}")));
+    }
+    for i in 1..=3 {
+        let team = Channel::Team {
+            faction: fid("russia"),
+        };
+        p.ok(&ru(), say(team, format!("team {i}")));
+    }
+    let v = p.game.view(&ru());
+    let plenary: Vec<u32> = v
+        .messages
+        .iter()
+        .filter(|m| m.channel == Channel::Plenary)
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(
+        plenary,
+        (51..=250).collect::<Vec<_>>(),
+        "the latest 200, in order"
+    );
+    assert_eq!(
+        v.messages
+            .iter()
+            .filter(|m| m.channel != Channel::Plenary)
+            .count(),
+        3
+    );
+    let earlier = p
+        .game
+        .earlier_messages(&ru(), &Channel::Plenary, Some(51), 200)
+        .expect("readable");
+    assert_eq!(
+        earlier.iter().map(|m| m.id).collect::<Vec<_>>(),
+        (1..=50).collect::<Vec<_>>()
+    );
+    let team = Channel::Team {
+        faction: fid("russia"),
+    };
+    assert!(
+        p.game.earlier_messages(&us(), &team, None, 200).is_none(),
+        "not US/NATO's to read"
+    );
+    assert_eq!(
+        p.game
+            .earlier_messages(&Seat::Control, &team, None, 200)
+            .map(|m| m.len()),
+        Some(3)
+    );
+}
+
+#[test]
 fn control_chooses_in_the_lobby_when_the_game_starts() {
     let mut cfg = config(SEED);
     cfg.start = StartMode::Lobby;

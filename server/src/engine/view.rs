@@ -73,6 +73,10 @@ pub struct ReadyMember {
     pub name: String,
 }
 
+/// Messages of each channel a view carries (the latest); the rest page over REST, so a long
+/// game's welcome does not grow with every message ever posted.
+pub const VIEW_MESSAGES: usize = 200;
+
 /// A turn report as one seat may read it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SeatReport {
@@ -347,12 +351,7 @@ impl Game {
                 .filter(|b| !b.covert || sees_faction(&b.faction))
                 .cloned()
                 .collect(),
-            messages: self
-                .messages
-                .iter()
-                .filter(|m| full || can_read(seat, &m.channel))
-                .cloned()
-                .collect(),
+            messages: self.latest_messages(seat, full),
             proposals: self
                 .proposals
                 .iter()
@@ -390,6 +389,52 @@ impl Game {
             order_warnings,
             ending: self.ending.clone(),
         }
+    }
+
+    /// The messages a view carries: those `seat` may read (all once `full`), the latest
+    /// [`VIEW_MESSAGES`] of each channel; older ones come from [`Game::earlier_messages`].
+    fn latest_messages(&self, seat: &Seat, full: bool) -> Vec<Message> {
+        let mut kept: BTreeMap<&Channel, usize> = BTreeMap::new();
+        let mut out: Vec<Message> = self
+            .messages
+            .iter()
+            .rev()
+            .filter(|m| full || can_read(seat, &m.channel))
+            .filter(|m| {
+                let n = kept.entry(&m.channel).or_default();
+                *n += 1;
+                *n <= VIEW_MESSAGES
+            })
+            .cloned()
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Up to `limit` messages of `channel` before message `before` (all of them when
+    /// `None`), oldest first, if `seat` may read the channel (every channel once the game has
+    /// ended); `None` if it may not.
+    pub fn earlier_messages(
+        &self,
+        seat: &Seat,
+        channel: &Channel,
+        before: Option<u32>,
+        limit: usize,
+    ) -> Option<Vec<Message>> {
+        let full = is_control(seat) || self.ended();
+        if !full && !can_read(seat, channel) {
+            return None;
+        }
+        let mut out: Vec<Message> = self
+            .messages
+            .iter()
+            .rev()
+            .filter(|m| m.channel == *channel && before.is_none_or(|b| m.id < b))
+            .take(limit)
+            .cloned()
+            .collect();
+        out.reverse();
+        Some(out)
     }
 
     /// The form of a recorded event that `seat` may receive, or `None`. Looks up only facts

@@ -1049,6 +1049,126 @@ fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
     )
 }
 
+/// Query of `GET /api/games/{id}/messages`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EarlierMessages {
+    /// The channel, as `plenary`, `bilateral-<faction>-<faction>`, `team-<faction>` or
+    /// `control-<faction>`.
+    pub channel: String,
+    /// Messages before this message id of the channel; absent: the latest.
+    #[serde(default)]
+    pub before: Option<u32>,
+}
+
+/// The channel named by a key such as `bilateral-russia-us_nato` (the clients' key).
+fn channel_of_key(key: &str) -> Option<crate::engine::Channel> {
+    use crate::engine::Channel;
+    let mut parts = key.split('-');
+    let kind = parts.next()?;
+    let mut faction = || parts.next().filter(|f| !f.is_empty()).map(FactionId::new);
+    let channel = match kind {
+        "plenary" => Channel::Plenary,
+        "team" => Channel::Team {
+            faction: faction()?,
+        },
+        "control" => Channel::Control {
+            faction: faction()?,
+        },
+        "bilateral" => {
+            let mut pair = [faction()?, faction()?];
+            pair.sort();
+            Channel::Bilateral { factions: pair }
+        }
+        _ => return None,
+    };
+    parts.next().is_none().then_some(channel)
+}
+
+/// Earlier messages of one channel, for a view that carries only the latest 200 of each.
+///
+/// Up to 200 messages before `before` (the latest when absent), oldest first, from a channel
+/// the caller's seat may read.
+#[utoipa::path(
+    get,
+    path = "/api/games/{id}/messages",
+    tag = "games",
+    params(
+        ("id" = Uuid, Path, description = "The game's id."),
+        ("channel" = String, Query, description = "`plenary`, `bilateral-<faction>-<faction>`, `team-<faction>` or `control-<faction>`."),
+        ("before" = Option<u32>, Query, description = "Messages before this id of the channel; absent: the latest."),
+    ),
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "The messages, oldest first.", body = Vec<crate::engine::Message>),
+        (status = 400, description = "A path id that is not a UUID, or a query that is not of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "This seat cannot read that channel (`forbidden`).", body = ErrorBody),
+        (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
+        (status = 422, description = "Not a channel of this game (`invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn messages<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    query: Result<axum::extract::Query<EarlierMessages>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<crate::engine::Message>>, ApiError> {
+    let axum::extract::Query(q) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            e.body_text(),
+        )
+    })?;
+    let auth = seat_of(&st, &headers, id).await?;
+    let handle = st.registry.get(id).await?;
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Invalid,
+            format!("\"{}\" is not a channel of this game", q.channel),
+        )
+    };
+    let channel = channel_of_key(&q.channel).ok_or_else(invalid)?;
+    let seat = auth.seat.clone();
+    let (known, found) = handle
+        .with_game(move |g, _| {
+            let known = match &channel {
+                crate::engine::Channel::Plenary => true,
+                crate::engine::Channel::Bilateral { factions } => {
+                    factions[0] != factions[1]
+                        && factions
+                            .iter()
+                            .all(|f| g.scenario.faction(f.as_str()).is_some())
+                }
+                crate::engine::Channel::Team { faction }
+                | crate::engine::Channel::Control { faction } => {
+                    g.scenario.faction(faction.as_str()).is_some()
+                }
+            };
+            let found = g.earlier_messages(
+                &seat,
+                &channel,
+                q.before,
+                crate::engine::view::VIEW_MESSAGES,
+            );
+            (known, found)
+        })
+        .await?;
+    if !known {
+        return Err(invalid());
+    }
+    found.map(Json).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "this seat cannot read that channel",
+        )
+    })
+}
+
 /// The turn reports as the caller's seat may read them (same visibility function as events).
 #[utoipa::path(
     get,

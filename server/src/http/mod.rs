@@ -73,6 +73,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/join", post(api::join::<S>))
         .route("/api/games/{id}", get(api::summary::<S>))
         .route("/api/games/{id}/reports", get(api::reports::<S>))
+        .route("/api/games/{id}/messages", get(api::messages::<S>))
         .route("/api/games/{id}/export", get(api::export::<S>))
         .route("/api/openapi.json", get(openapi::serve))
         // JSON answers are compressed for clients that accept it (a finished game's summary

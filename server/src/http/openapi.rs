@@ -57,6 +57,7 @@ schemars_component!(
     TokenSeat,
     NewLink,
     NewLinkSeat,
+    crate::engine::Message,
     ErrorBody<'_>,
 );
 
@@ -77,6 +78,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<TokenSeat>();
     generator.subschema_for::<NewLink>();
     generator.subschema_for::<NewLinkSeat>();
+    generator.subschema_for::<crate::engine::Message>();
     generator.subschema_for::<ErrorBody<'static>>();
 }
 
@@ -163,6 +165,7 @@ impl utoipa::Modify for Tokens {
         api::join,
         api::summary,
         api::reports,
+        api::messages,
         api::export,
         api::scenarios,
         api::scenario,
@@ -255,6 +258,7 @@ mod tests {
             ("post", "/api/join"),
             ("get", "/api/games/{id}"),
             ("get", "/api/games/{id}/reports"),
+            ("get", "/api/games/{id}/messages"),
             ("get", "/api/games/{id}/export"),
             ("get", "/api/scenarios"),
             ("get", "/api/scenarios/{id}"),

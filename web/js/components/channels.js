@@ -14,6 +14,7 @@
  * @module components/channels
  */
 
+import * as api from '../api.js';
 import { h, replace, errorBox, showError } from '../dom.js';
 import { channelKey, channelLabel, factionColour, timeOfDay, seatLabel, roundLabel } from '../format.js';
 
@@ -83,6 +84,28 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
   const list = h('div', { class: 'channel-list', role: 'group', 'aria-label': 'Channels' });
   const heading = h('h3', { class: 'channel-heading', id: `ch-head-${store.gameId}` });
   const history = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-labelledby': heading.id, tabindex: '0' });
+  // A view carries the latest 200 messages of each channel; earlier ones are fetched on demand.
+  /** @type {Map<string, any[]>} */
+  const earlier = new Map();
+  const moreBtn = h('button', { type: 'button', class: 'button small subtle', 'data-testid': 'earlier-messages', hidden: true }, 'Show earlier messages');
+  moreBtn.addEventListener('click', async () => {
+    const key = selected;
+    const shown = [...(earlier.get(key) || []), ...(store.view?.messages || []).filter((/** @type {any} */ m) => channelKey(m.channel) === key)];
+    const oldest = shown[0]?.id;
+    if (!oldest || oldest <= 1) return;
+    moreBtn.setAttribute('aria-disabled', 'true');
+    try {
+      const got = await api.earlierMessages(store.gameId, store.token, key, oldest);
+      earlier.set(key, [...got, ...(earlier.get(key) || [])]);
+      history.dataset.key = '';
+      update();
+      history.scrollTop = 0;
+    } catch (x) {
+      showError(err, /** @type {any} */ (x));
+    } finally {
+      moreBtn.removeAttribute('aria-disabled');
+    }
+  });
   const input = h('textarea', {
     id: `chat-input-${store.gameId}`, class: 'chat-input', rows: '2', maxlength: String(MAX_LEN),
     'data-testid': 'chat-input', placeholder: 'Write a message (Enter sends, Shift+Enter for a new line)',
@@ -92,7 +115,7 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
   const err = errorBox('chat-error');
   const form = h('form', { class: 'chat-form' }, inputLabel, h('div', { class: 'chat-row' }, input, send), err);
   const el = h('div', { class: 'channels', 'data-testid': 'channels' },
-    list, h('div', { class: 'channel-pane' }, heading, history, readOnly ? null : form));
+    list, h('div', { class: 'channel-pane' }, heading, moreBtn, history, readOnly ? null : form));
 
   function saveRead() {
     try { localStorage.setItem(readKey, JSON.stringify(read)); } catch { /* ignore */ }
@@ -160,7 +183,12 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
     }
 
     // Reading the selected channel marks it read (only while the page is visible).
-    const sel = byKey.get(selected) || [];
+    // Earlier pages and the view's messages, once each (a refreshed view may overlap a page).
+    const ids = new Set();
+    const sel = [...(earlier.get(selected) || []), ...(byKey.get(selected) || [])]
+      .filter((m) => !ids.has(m.id) && ids.add(m.id))
+      .sort((a, b) => a.id - b.id);
+    moreBtn.hidden = !(sel.length && sel[0].id > 1);
     if (!document.hidden && sel.length) {
       const lastId = sel[sel.length - 1].id;
       if ((read[selected] || 0) < lastId) {
