@@ -4435,16 +4435,21 @@ async fn control_switches_a_lobby_to_start_when_seated() {
     app.stop().await.cleanup().await;
 }
 
+/// A new game and the socket of Ivan, who plays Russia in it; and his token.
+async fn ivan_socket(addr: SocketAddr) -> (String, Ws) {
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let ru = Client::connect(addr, "russia", &ru_token).await;
+    (ru_token, ru.ws.expect("connected"))
+}
+
 /// A burst of commands past the rate limit: every command read before the limit still gets its
 /// one answer, in order, before the `rate_limited` error and the 1008 close.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_answers_every_command_read_before_closing() {
     let app = spawn_app(Db::sqlite()).await;
     let addr = app.addr;
-    let g = create_game(addr, json!({})).await;
-    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
-    let ru = Client::connect(addr, "russia", &ru_token).await;
-    let mut ws = ru.ws.expect("connected");
+    let (_, mut ws) = ivan_socket(addr).await;
     for i in 0..60 {
         let frame = json!({"type": "command", "id": format!("c-{i}"), "command": chat(plenary(), &format!("burst {i}"))});
         ws.feed(Message::text(frame.to_string()))
@@ -4479,10 +4484,7 @@ async fn rate_limit_answers_every_command_read_before_closing() {
 async fn ping_frames_count_against_the_rate_limit() {
     let app = spawn_app(Db::sqlite()).await;
     let addr = app.addr;
-    let g = create_game(addr, json!({})).await;
-    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
-    let ru = Client::connect(addr, "russia", &ru_token).await;
-    let mut ws = ru.ws.expect("connected");
+    let (_, mut ws) = ivan_socket(addr).await;
     for _ in 0..500 {
         if ws.feed(Message::Ping(vec![1, 2, 3].into())).await.is_err() {
             break;
@@ -4506,10 +4508,7 @@ async fn close_is_answered_and_bad_utf8_gets_1007() {
     use tokio_tungstenite::tungstenite::protocol::frame::Frame;
     let app = spawn_app(Db::sqlite()).await;
     let addr = app.addr;
-    let g = create_game(addr, json!({})).await;
-    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
-    let ru = Client::connect(addr, "russia", &ru_token).await;
-    let mut ws = ru.ws.expect("connected");
+    let (ru_token, mut ws) = ivan_socket(addr).await;
     ws.close(None).await.expect("close sent");
     let answered = tokio::time::timeout(RECV, async {
         while let Some(m) = ws.next().await {

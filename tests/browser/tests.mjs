@@ -123,12 +123,19 @@ async function phase(page, phase, timeout = 10000) {
  * @param {Ctx} ctx @param {any} made the answer of `POST /api/games` @param {string} name
  */
 async function controlContext(ctx, made, name) {
-  const seat = { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name, join_code: made.join_code };
+  return seatContext(ctx, made.game_id, { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name, join_code: made.join_code });
+}
+
+/**
+ * A laptop-sized browser context that holds one seat of a game, saved as the client saves it.
+ * @param {Ctx} ctx @param {string} gameId @param {any} seat `{token, seat_id, seat, name, join_code}`
+ */
+async function seatContext(ctx, gameId, seat) {
   const context = await ctx.browser.newContext({ viewport: LAPTOP });
   await context.addInitScript(([key, id, s]) => {
     const all = JSON.parse(localStorage.getItem(key) || '{}');
     if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
-  }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
+  }, /** @type {[string, string, any]} */ ([SEATS_KEY, gameId, seat]));
   return context;
 }
 
@@ -971,21 +978,12 @@ export const tests = [
         if (st.view.phase === 'ended') break;
         await sleep(100);
       }
-      /** A context holding one seat of a game, as the client saves it. @param {any} made @param {any} seat */
-      const seated = async (made, seat) => {
-        const context = await ctx.browser.newContext({ viewport: LAPTOP });
-        await context.addInitScript(([key, id, s]) => {
-          const all = JSON.parse(localStorage.getItem(key) || '{}');
-          if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
-        }, /** @type {[string, string, any]} */ ([SEATS_KEY, made.game_id, seat]));
-        return context;
-      };
       /** @param {any} made @param {string} name @param {string | null} faction */
       const joined = async (made, name, faction) => {
         const r = await ctx.server.api('POST', '/api/join', faction ? { code: made.join_code, name, faction } : { code: made.join_code, name, observer: true });
-        return seated(made, { token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name, join_code: made.join_code });
+        return seatContext(ctx, made.game_id, { token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name, join_code: made.join_code });
       };
-      const control = (/** @type {any} */ made) => seated(made, { token: made.control_token, seat_id: made.control_seat_id, seat: { role: 'control' }, name: 'Layout Control', join_code: made.join_code });
+      const control = (/** @type {any} */ made) => controlContext(ctx, made, 'Layout Control');
       const contexts = [
         await control(ended), await joined(live, 'Sasha', 'russia'), await joined(live, 'Olga', null),
         await joined(lobby, 'Lena', 'russia'), await control(lobby), await control(live),

@@ -802,7 +802,8 @@ impl Game {
         }])
     }
 
-    fn normalise_channel(&self, channel: &Channel) -> Result<Channel, CommandError> {
+    /// `channel` with its factions checked and a bilateral pair in order.
+    pub fn normalise_channel(&self, channel: &Channel) -> Result<Channel, CommandError> {
         Ok(match channel {
             Channel::Plenary => Channel::Plenary,
             Channel::Bilateral { factions: [a, b] } => {

@@ -84,7 +84,11 @@ impl Play {
     }
 
     fn with_seed(seed: u64) -> Play {
-        let (game, log) = Game::create(scenario(), config(seed), T0).expect("game created");
+        Play::with_config(config(seed))
+    }
+
+    fn with_config(cfg: GameConfig) -> Play {
+        let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
         Play { game, log, now: T0 }
     }
 
@@ -674,8 +678,7 @@ fn the_server_may_start_a_game_and_advance_starts_it_too() {
             start: StartMode::WhenSeated,
             ..config(SEED)
         };
-        let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
-        let mut p = Play { game, log, now: T0 };
+        let mut p = Play::with_config(cfg);
         p.ok(&seat, cmd);
         assert_eq!((p.game.round, p.game.phase), (0, Phase::Briefing));
     }
@@ -1626,10 +1629,10 @@ fn a_team_is_ready_when_every_connected_member_is() {
 
 #[test]
 fn under_a_captain_the_captains_ready_is_the_teams() {
-    let mut cfg = config(SEED);
-    cfg.team_ready = TeamReady::Captain;
-    let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
-    let mut p = Play { game, log, now: T0 };
+    let mut p = Play::with_config(GameConfig {
+        team_ready: TeamReady::Captain,
+        ..config(SEED)
+    });
     let (a, b) = team_of_two();
     let both = [a, b];
     // b is not captain: b's Ready is b's only.
@@ -1755,10 +1758,10 @@ fn a_view_carries_the_latest_messages_of_each_channel_and_the_rest_page() {
 
 #[test]
 fn control_chooses_in_the_lobby_when_the_game_starts() {
-    let mut cfg = config(SEED);
-    cfg.start = StartMode::Lobby;
-    let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
-    let mut p = Play { game, log, now: T0 };
+    let mut p = Play::with_config(GameConfig {
+        start: StartMode::Lobby,
+        ..config(SEED)
+    });
     p.err(
         &ru(),
         Command::SetStart {
@@ -1820,10 +1823,10 @@ fn control_chooses_in_the_lobby_when_the_game_starts() {
 
 #[test]
 fn ready_is_withdrawn_only_by_a_faction_and_not_in_the_lobby() {
-    let mut cfg = config(SEED);
-    cfg.start = StartMode::Lobby;
-    let (game, log) = Game::create(scenario(), cfg, T0).expect("game created");
-    let mut p = Play { game, log, now: T0 };
+    let mut p = Play::with_config(GameConfig {
+        start: StartMode::Lobby,
+        ..config(SEED)
+    });
     p.err(&ru(), Command::WithdrawReady {}, "wrong_phase");
     p.ok(&Seat::Control, Command::Start {});
     p.err(

@@ -461,50 +461,48 @@ impl<S: Store> Session<S> {
         ids
     }
 
+    /// The people seated in `f`, in the order they joined.
+    fn seated<'a>(&'a self, f: &'a FactionId) -> impl Iterator<Item = &'a SeatRow> + 'a {
+        self.members
+            .iter()
+            .filter(move |m| m.faction.as_deref() == Some(f.as_str()))
+    }
+
+    /// `f`'s captain: the first of its seats, in the order they joined, among `connected`.
+    fn captain(&self, f: &FactionId, connected: &[Uuid]) -> Option<Uuid> {
+        self.seated(f)
+            .find(|m| connected.contains(&m.id))
+            .map(|m| m.id)
+    }
+
     /// `f`'s team as its members see it: everyone seated, in the order they joined, who is
-    /// connected and who is captain (the first connected in that order).
+    /// connected and who is captain.
     fn team(&self, f: &FactionId) -> Vec<Teammate> {
         let connected = self.connected(f);
-        let rows = self
-            .members
-            .iter()
-            .filter(|m| m.faction.as_deref() == Some(f.as_str()));
-        let captain = rows
-            .clone()
-            .find(|m| connected.contains(&m.id))
-            .map(|m| m.id);
-        rows.map(|m| Teammate {
-            seat_id: m.id,
-            name: m.name.clone(),
-            connected: connected.contains(&m.id),
-            captain: captain == Some(m.id),
-        })
-        .collect()
+        let captain = self.captain(f, &connected);
+        self.seated(f)
+            .map(|m| Teammate {
+                seat_id: m.id,
+                name: m.name.clone(),
+                connected: connected.contains(&m.id),
+                captain: captain == Some(m.id),
+            })
+            .collect()
     }
 
     /// The member `id` of `f` for the engine's team rule, or `None` when the faction is one
     /// person (their Ready is the faction's, with no member marks).
     fn team_member(&self, f: &FactionId, id: Uuid) -> Option<TeamMember> {
-        let rows: Vec<_> = self
-            .members
-            .iter()
-            .filter(|m| m.faction.as_deref() == Some(f.as_str()))
-            .collect();
-        if rows.len() < 2 {
-            return None;
-        }
+        self.seated(f).nth(1)?;
         let mut connected = self.connected(f);
         if !connected.contains(&id) {
             connected.push(id);
         }
-        let captain = rows
-            .iter()
-            .find(|m| connected.contains(&m.id))
-            .map(|m| m.id);
+        let captain = self.captain(f, &connected) == Some(id);
         Some(TeamMember {
             id,
             connected,
-            captain: captain == Some(id),
+            captain,
         })
     }
 
@@ -574,18 +572,8 @@ impl<S: Store> Session<S> {
             if s.seat.faction() != Some(f) {
                 return !s.tx.is_closed();
             }
-            let out = Outbound {
-                seq,
-                text: text.clone(),
-            };
-            match s.tx.try_send(out) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    Metrics::inc(&metrics.subscribers_dropped);
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            }
+            let text = text.clone();
+            deliver(s, Outbound { seq, text }, metrics)
         });
     }
 
@@ -883,17 +871,7 @@ impl<S: Store> Session<S> {
                 let Some(text) = text else {
                     return !s.tx.is_closed();
                 };
-                // A full queue drops the subscriber: its connection sees the channel close and
-                // resubscribes from its last sequence (missed events or a snapshot), so a slow
-                // reader never stalls the game and never silently loses an event.
-                match s.tx.try_send(Outbound { seq, text }) {
-                    Ok(()) => true,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        Metrics::inc(&metrics.subscribers_dropped);
-                        false
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => false,
-                }
+                deliver(s, Outbound { seq, text }, metrics)
             });
         }
     }
@@ -993,6 +971,21 @@ impl<S: Store> Session<S> {
                 return;
             }
         }
+    }
+}
+
+/// Queues a frame for a subscriber; false when it must go. A full queue drops the subscriber:
+/// its connection sees the channel close and resubscribes from its last sequence (missed
+/// events or a snapshot), so a slow reader never stalls the game and never silently loses an
+/// event.
+fn deliver(s: &Subscriber, out: Outbound, metrics: &Metrics) -> bool {
+    match s.tx.try_send(out) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            Metrics::inc(&metrics.subscribers_dropped);
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
     }
 }
 

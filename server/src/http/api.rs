@@ -129,9 +129,8 @@ pub async fn create_game<S: Store>(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     // With an admin token configured, creation is for its holders only, and they are not
     // rate-limited (a facilitator, or the load generator, may set up many games).
-    if let Some(admin) = &st.config.admin_token {
-        let given = bearer(&headers).unwrap_or_default();
-        if !constant_time_eq(given.as_bytes(), admin.as_bytes()) {
+    if st.config.admin_token.is_some() {
+        if !is_admin(&st, &headers) {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
@@ -1075,11 +1074,9 @@ fn channel_of_key(key: &str) -> Option<crate::engine::Channel> {
         "control" => Channel::Control {
             faction: faction()?,
         },
-        "bilateral" => {
-            let mut pair = [faction()?, faction()?];
-            pair.sort();
-            Channel::Bilateral { factions: pair }
-        }
+        "bilateral" => Channel::Bilateral {
+            factions: [faction()?, faction()?],
+        },
         _ => return None,
     };
     parts.next().is_none().then_some(channel)
@@ -1133,34 +1130,19 @@ pub async fn messages<S: Store>(
     };
     let channel = channel_of_key(&q.channel).ok_or_else(invalid)?;
     let seat = auth.seat.clone();
-    let (known, found) = handle
+    // The rules' own check of a channel (its factions exist, a pair is two, in order).
+    let found = handle
         .with_game(move |g, _| {
-            let known = match &channel {
-                crate::engine::Channel::Plenary => true,
-                crate::engine::Channel::Bilateral { factions } => {
-                    factions[0] != factions[1]
-                        && factions
-                            .iter()
-                            .all(|f| g.scenario.faction(f.as_str()).is_some())
-                }
-                crate::engine::Channel::Team { faction }
-                | crate::engine::Channel::Control { faction } => {
-                    g.scenario.faction(faction.as_str()).is_some()
-                }
-            };
-            let found = g.earlier_messages(
+            let channel = g.normalise_channel(&channel).ok()?;
+            Some(g.earlier_messages(
                 &seat,
                 &channel,
                 q.before,
                 crate::engine::view::VIEW_MESSAGES,
-            );
-            (known, found)
+            ))
         })
         .await?;
-    if !known {
-        return Err(invalid());
-    }
-    found.map(Json).ok_or_else(|| {
+    found.ok_or_else(invalid)?.map(Json).ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,

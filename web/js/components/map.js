@@ -304,14 +304,11 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
   /** Places the shown markers' names where they overlap the least. */
   function placeSiteLabels() {
     relabel = false;
-    const shown = items.filter((it) => it.last !== 'h');
+    const shown = items.map((it, i) => ({ it, at: positions[i] })).filter(({ it }) => it.last !== 'h');
     const r = 9 * markScale;
     const fs = textUnits;
     /** @type {[number, number, number, number, number][]} boxes taken: x0, y0, x1, y1, weight */
-    const taken = shown.map((it) => {
-      const [x, y] = positions[items.indexOf(it)];
-      return [x - r, y - r, x + r, y + r, 1];
-    });
+    const taken = shown.map(({ at: [x, y] }) => [x - r, y - r, x + r, y + r, 1]);
     // Country names may be covered, but less gladly than a marker or another name.
     if (labels) {
       for (const [x, y, text] of countryLabelAt) {
@@ -319,8 +316,7 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
         taken.push([x - w / 2, y - fs * 0.8, x + w / 2, y + fs * 0.2, 0.5]);
       }
     }
-    for (const it of shown) {
-      const [x, y] = positions[items.indexOf(it)];
+    for (const { it, at: [x, y] } of shown) {
       it.count.setAttribute('font-size', fs.toFixed(1));
       // The drawn width when the map is on screen; an estimate (bold text) when it is not.
       let measured = 0;
