@@ -3,7 +3,7 @@
 //! (with their sources) and its result, so the turn report can show its working.
 //!
 //! The formulas are written out, with a worked example, in `docs/model.md`; the section numbers
-//! below refer to it and to GAME.md's list.
+//! below (§1–§8) refer to it.
 
 use super::ids::{FactionId, ParamId};
 use super::scenario::{Battery, Scenario};
@@ -976,7 +976,7 @@ pub fn compute(
         formula: "G = min(1, Σ c[k]·[k in force]) · trust/100".into(),
         inputs: g_inputs,
         value: v.guarantee_credit,
-        source: "docs/model.md §5; credits are design defaults (GAME.md)".into(),
+        source: "docs/model.md §5; the credits c[k] are design defaults".into(),
     };
     let perceived_engageability = Explained {
         id: "perceived_engageability".into(),
