@@ -15,527 +15,690 @@
 //! 7. scores; the shared stability bonus; crisis if tension reached the threshold; then the
 //!    agreements whose last round this was expire (so an agreement for N rounds is read by
 //!    the model at N adjudications).
+//!
+//! Each step is one method of [`Round`], which carries what the steps share: the state being
+//! changed, the dice, and what the report will list. The steps run in the order above, so the
+//! dice are drawn in the same order in every replay.
 
 use super::game::{apply_effect, perceived_vars, reveal_to, rng, unit, Game, STREAM_ADJUDICATION};
 use super::ids::*;
 use super::model::{self, Explained, Indices, Input, ModelVars, Perspective};
 use super::scenario::{ClauseForm, Scenario};
 use super::types::*;
+use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
 /// Adjudicates the game's current round. Returns the report, the state after it, and the
 /// tension if the round ended in crisis.
 pub fn adjudicate(game: &Game) -> (TurnReport, Core, Option<f64>) {
-    let scn: &Scenario = &game.scenario;
-    let p = |id: &str| game.params.get(id);
-    let round = game.round;
-    let mut core = game.core.clone();
-    let mut rng = rng(game.config.seed, round, STREAM_ADJUDICATION);
-    let mut rolls = Vec::new();
-    let mut changes: Vec<VarChange> = Vec::new();
-    let mut breaches: Vec<Breach> = Vec::new();
-    let mut notes: Vec<AgreementNote> = Vec::new();
-    let tension_i = scn.var_index("tension");
-    let tension_start = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
+    let mut r = Round::new(game);
+    let revealed = r.orders();
+    let completed = r.builds_due();
+    r.ratification();
+    r.breach_detection();
+    let expiring = r.agreements_in_force();
+    let model = r.model();
+    let cards = r.scores(&model, &expiring);
+    r.report(revealed, completed, model, cards)
+}
 
-    // 1. Orders.
-    let mut revealed = Vec::new();
-    for f in &scn.factions {
-        for o in game.orders.get(&f.id).into_iter().flatten() {
-            let Some(a) = scn.action(o.action.as_str()) else {
+/// One round's adjudication in progress: the state it changes and what its report lists.
+struct Round<'g> {
+    game: &'g Game,
+    scn: &'g Scenario,
+    round: u32,
+    /// The state being adjudicated; `game.core` is the state before.
+    core: Core,
+    rng: ChaCha8Rng,
+    /// The dice rolled, in words, for Control's report.
+    rolls: Vec<String>,
+    changes: Vec<VarChange>,
+    breaches: Vec<Breach>,
+    notes: Vec<AgreementNote>,
+    tension_i: Option<usize>,
+    tension_start: f64,
+}
+
+/// What step 6 computed, for the scores and the report.
+struct ModelStep {
+    technical: Indices,
+    public: Indices,
+    perceived: BTreeMap<FactionId, Indices>,
+    /// Control's account of tension, with the threat drift.
+    tension: Explained,
+    /// The public's account: the same total, split into what the public can attribute.
+    public_tension: Explained,
+    tension_end: f64,
+}
+
+/// What step 7 decided.
+struct ScoreStep {
+    cards: Vec<ScoreCard>,
+    crisis: bool,
+}
+
+impl<'g> Round<'g> {
+    fn new(game: &'g Game) -> Self {
+        let scn = &game.scenario;
+        let core = game.core.clone();
+        let tension_i = scn.var_index("tension");
+        let tension_start = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
+        Round {
+            game,
+            scn,
+            round: game.round,
+            core,
+            rng: rng(game.config.seed, game.round, STREAM_ADJUDICATION),
+            rolls: Vec::new(),
+            changes: Vec::new(),
+            breaches: Vec::new(),
+            notes: Vec::new(),
+            tension_i,
+            tension_start,
+        }
+    }
+
+    fn p(&self, id: &str) -> f64 {
+        self.game.params.get(id)
+    }
+
+    /// Step 1: Orders are revealed and paid for; an order a "forbid" clause forbids is a breach.
+    fn orders(&mut self) -> Vec<RevealedOrder> {
+        let (scn, round) = (self.scn, self.round);
+        let mut revealed = Vec::new();
+        for f in &scn.factions {
+            for o in self.game.orders.get(&f.id).into_iter().flatten() {
+                let Some(a) = scn.action(o.action.as_str()) else {
+                    continue;
+                };
+                let q = f64::from(o.quantity);
+                let purse = self.core.purses.entry(f.id.clone()).or_default();
+                purse.budget = (purse.budget - a.budget * q).max(0.0);
+                purse.capital = (purse.capital - a.capital * q).max(0.0);
+                *self.core.used.entry(a.id.clone()).or_default() += o.quantity;
+                self.core.builds.push(Build {
+                    faction: f.id.clone(),
+                    action: a.id.clone(),
+                    quantity: o.quantity,
+                    ordered_round: round,
+                    due_round: round.saturating_add(a.build_rounds),
+                    covert: a.covert,
+                });
+                revealed.push(RevealedOrder {
+                    faction: f.id.clone(),
+                    action: a.id.clone(),
+                    name: a.name.clone(),
+                    quantity: o.quantity,
+                    budget: a.budget * q,
+                    capital: a.capital * q,
+                    covert: a.covert,
+                    completes_round: round.saturating_add(a.build_rounds),
+                });
+                for ag in self.core.agreements.iter().filter(|ag| binding(ag)) {
+                    for (ci, c) in ag.terms.clauses.iter().enumerate() {
+                        let forbids = c.by == f.id
+                            && c.action.as_ref() == Some(&a.id)
+                            && scn
+                                .clause_kind(c.kind.as_str())
+                                .is_some_and(|k| k.form == ClauseForm::Forbid);
+                        // One breach per clause and faction a round, however the orders are
+                        // split.
+                        let known = self
+                            .breaches
+                            .iter()
+                            .any(|b| b.agreement == ag.id && b.clause == ci + 1 && b.by == f.id);
+                        if forbids && !known {
+                            self.breaches.push(breach(
+                                ag,
+                                ci,
+                                &f.id,
+                                format!("ordered {}", a.name),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        revealed
+    }
+
+    /// Step 2: Builds that are due complete and apply their effects; a "cap" clause pushed over its
+    /// cap is a breach.
+    fn builds_due(&mut self) -> Vec<RevealedOrder> {
+        let scn = self.scn;
+        let mut completed = Vec::new();
+        let mut remaining = Vec::new();
+        for b in std::mem::take(&mut self.core.builds) {
+            if b.due_round > self.round {
+                remaining.push(b);
+                continue;
+            }
+            let Some(a) = scn.action(b.action.as_str()) else {
                 continue;
             };
-            let q = f64::from(o.quantity);
-            let purse = core.purses.entry(f.id.clone()).or_default();
-            purse.budget = (purse.budget - a.budget * q).max(0.0);
-            purse.capital = (purse.capital - a.capital * q).max(0.0);
-            *core.used.entry(a.id.clone()).or_default() += o.quantity;
-            core.builds.push(Build {
-                faction: f.id.clone(),
-                action: a.id.clone(),
-                quantity: o.quantity,
-                ordered_round: round,
-                due_round: round.saturating_add(a.build_rounds),
-                covert: a.covert,
-            });
-            revealed.push(RevealedOrder {
-                faction: f.id.clone(),
+            let before = self.core.vars.clone();
+            for e in &a.effects {
+                apply_effect(scn, &mut self.core.vars, e, f64::from(b.quantity));
+            }
+            diff(
+                scn,
+                &before,
+                &self.core.vars,
+                &format!("{} completed", a.name),
+                CauseSecrecy::covert(&b.faction, a.covert),
+                &mut self.changes,
+            );
+            completed.push(RevealedOrder {
+                faction: b.faction.clone(),
                 action: a.id.clone(),
                 name: a.name.clone(),
-                quantity: o.quantity,
-                budget: a.budget * q,
-                capital: a.capital * q,
+                quantity: b.quantity,
+                budget: 0.0,
+                capital: 0.0,
                 covert: a.covert,
-                completes_round: round.saturating_add(a.build_rounds),
+                completes_round: b.due_round,
             });
-            for ag in core.agreements.iter().filter(|ag| binding(ag)) {
-                for (ci, c) in ag.terms.clauses.iter().enumerate() {
-                    let forbids = c.by == f.id
-                        && c.action.as_ref() == Some(&a.id)
-                        && scn
-                            .clause_kind(c.kind.as_str())
-                            .is_some_and(|k| k.form == ClauseForm::Forbid);
-                    // One breach per clause and faction a round, however the orders are split.
-                    let known = breaches
-                        .iter()
-                        .any(|b| b.agreement == ag.id && b.clause == ci + 1 && b.by == f.id);
-                    if forbids && !known {
-                        breaches.push(breach(ag, ci, &f.id, format!("ordered {}", a.name)));
-                    }
-                }
-            }
         }
-    }
-
-    // 2. Builds due.
-    let mut completed = Vec::new();
-    let mut remaining = Vec::new();
-    for b in std::mem::take(&mut core.builds) {
-        if b.due_round > round {
-            remaining.push(b);
-            continue;
-        }
-        let Some(a) = scn.action(b.action.as_str()) else {
-            continue;
-        };
-        let before = core.vars.clone();
-        for e in &a.effects {
-            apply_effect(scn, &mut core.vars, e, f64::from(b.quantity));
-        }
-        diff(
-            scn,
-            &before,
-            &core.vars,
-            &format!("{} completed", a.name),
-            CauseSecrecy::covert(&b.faction, a.covert),
-            &mut changes,
-        );
-        completed.push(RevealedOrder {
-            faction: b.faction.clone(),
-            action: a.id.clone(),
-            name: a.name.clone(),
-            quantity: b.quantity,
-            budget: 0.0,
-            capital: 0.0,
-            covert: a.covert,
-            completes_round: b.due_round,
-        });
-    }
-    core.builds = remaining;
-    for ag in core.agreements.iter().filter(|ag| binding(ag)) {
-        for (ci, c) in ag.terms.clauses.iter().enumerate() {
-            let is_cap = scn
-                .clause_kind(c.kind.as_str())
-                .is_some_and(|k| k.form == ClauseForm::Cap);
-            let (Some(v), Some(max)) = (c.var.as_ref(), c.max) else {
-                continue;
-            };
-            let Some(i) = scn.var_index(v.as_str()).filter(|_| is_cap) else {
-                continue;
-            };
-            // Any increase that leaves the variable above its cap breaks the clause (also when
-            // it was above the cap already). The message names no value: the variable may be
-            // private to the bound party.
-            if core.vars[i] > max + 1e-9 && core.vars[i] > game.core.vars[i] + 1e-9 {
-                breaches.push(breach(
-                    ag,
-                    ci,
-                    &c.by,
-                    format!("{v} rose above the cap of {max}"),
-                ));
-            }
-        }
-    }
-
-    // 3. Ratification.
-    for ag in core.agreements.iter_mut() {
-        if ag.status != AgreementStatus::PendingRatification {
-            continue;
-        }
-        let mut prob: f64 = 1.0;
-        for c in &ag.terms.clauses {
-            if let Some(r) = scn
-                .clause_kind(c.kind.as_str())
-                .and_then(|k| k.ratification)
-            {
-                prob = prob.min(r);
-            }
-        }
-        let prob = (prob + core.ratification_shift).clamp(0.0, 1.0);
-        let x = unit(&mut rng);
-        let ok = x < prob;
-        rolls.push(format!(
-            "ratification of the {}: needed < {prob:.2}, rolled {x:.3}: {}",
-            ag.terms.title,
-            if ok { "ratified" } else { "failed" }
-        ));
-        ag.status = if ok {
-            AgreementStatus::InForce
-        } else {
-            AgreementStatus::Lapsed
-        };
-        notes.push(note(
-            ag,
-            if ok {
-                "ratified: in force".into()
-            } else {
-                format!("ratification failed (probability was {prob:.2}); lapsed")
-            },
-        ));
-    }
-
-    // 4. Breach detection.
-    // An agreement that just failed ratification binds nobody: its breaches lapse with it.
-    breaches.retain(|b| {
-        core.agreements
-            .iter()
-            .any(|a| a.id == b.agreement && a.status != AgreementStatus::Lapsed)
-    });
-    for b in breaches.iter_mut() {
-        let Some(ag) = core.agreements.iter().find(|a| a.id == b.agreement) else {
-            continue;
-        };
-        let mut prob = p("detect_base");
-        for c in &ag.terms.clauses {
-            if let Some(k) = scn.clause_kind(c.kind.as_str()) {
-                if k.inspections {
-                    prob = 1.0;
-                } else if k.form == ClauseForm::Transparency {
-                    prob = prob.max(p("detect_data_exchange"));
-                }
-            }
-        }
-        let prob = prob.clamp(0.0, 1.0);
-        let x = unit(&mut rng);
-        b.detection_probability = prob;
-        b.detected = x < prob;
-        rolls.push(format!(
-            "detection of the breach of clause {} of the {} by {}: needed < {prob:.2}, rolled {x:.3}: {}",
-            b.clause,
-            b.agreement_title,
-            b.by,
-            if b.detected { "detected" } else { "undetected" }
-        ));
-    }
-    for b in breaches.iter().filter(|b| b.detected) {
-        let secrecy = CauseSecrecy {
-            covert_of: None,
-            private_to: (!b.public).then(|| b.parties.clone()),
-        };
-        if let Some(ag) = core.agreements.iter_mut().find(|a| a.id == b.agreement) {
-            if !matches!(ag.status, AgreementStatus::Broken { .. }) {
-                ag.status = AgreementStatus::Broken {
-                    by: b.by.clone(),
-                    round,
+        self.core.builds = remaining;
+        for ag in self.core.agreements.iter().filter(|ag| binding(ag)) {
+            for (ci, c) in ag.terms.clauses.iter().enumerate() {
+                let is_cap = scn
+                    .clause_kind(c.kind.as_str())
+                    .is_some_and(|k| k.form == ClauseForm::Cap);
+                let (Some(v), Some(max)) = (c.var.as_ref(), c.max) else {
+                    continue;
                 };
-                notes.push(note(
-                    ag,
-                    format!("broken by {}: {} (clause {})", b.by, b.what, b.clause),
-                ));
-            }
-        }
-        if let Some(purse) = core.purses.get_mut(&b.by) {
-            purse.capital = (purse.capital - p("breach_capital")).max(0.0);
-        }
-        let before = core.vars.clone();
-        add(scn, &mut core.vars, "trust", -p("breach_trust"));
-        add(scn, &mut core.vars, "tension", p("breach_tension"));
-        diff(
-            scn,
-            &before,
-            &core.vars,
-            &format!("detected breach of the {}", b.agreement_title),
-            secrecy,
-            &mut changes,
-        );
-    }
-
-    // 5. Agreements in force.
-    let mut reveals: Vec<(FactionId, FactionId)> = Vec::new();
-    let mut expiring: Vec<u32> = Vec::new();
-    // Each pair of factions bound by an agreement in force relieves tension once a round: a
-    // second treaty between the same two capitals adds nothing. Public agreements are taken
-    // first, so the public report reads the same whether or not a private one also exists.
-    let mut relieved: Vec<(FactionId, FactionId)> = Vec::new();
-    let mut order: Vec<usize> = (0..core.agreements.len()).collect();
-    order.sort_by_key(|&i| !core.agreements[i].terms.public);
-    for i in order {
-        let ag = &mut core.agreements[i];
-        if !ag.in_force() {
-            continue;
-        }
-        let before = core.vars.clone();
-        for c in &ag.terms.clauses {
-            if let Some(k) = scn.clause_kind(c.kind.as_str()) {
-                for e in &k.effects_per_round {
-                    apply_effect(scn, &mut core.vars, e, 1.0);
+                let Some(i) = scn.var_index(v.as_str()).filter(|_| is_cap) else {
+                    continue;
+                };
+                // Any increase that leaves the variable above its cap breaks the clause (also
+                // when it was above the cap already). The message names no value: the variable
+                // may be private to the bound party.
+                let now = self.core.vars[i];
+                if now > max + 1e-9 && now > self.game.core.vars[i] + 1e-9 {
+                    self.breaches.push(breach(
+                        ag,
+                        ci,
+                        &c.by,
+                        format!("{v} rose above the cap of {max}"),
+                    ));
                 }
             }
         }
-        let new_pairs = party_pairs(&ag.terms.parties)
-            .into_iter()
-            .filter(|pair| !relieved.contains(pair))
-            .collect::<Vec<_>>();
-        if !new_pairs.is_empty() {
-            add(
-                scn,
-                &mut core.vars,
-                "tension",
-                -p("tension_agreement_relief") * new_pairs.len() as f64,
-            );
-            relieved.extend(new_pairs);
+        completed
+    }
+
+    /// Step 3: Pending ratifications are rolled.
+    fn ratification(&mut self) {
+        for ag in self.core.agreements.iter_mut() {
+            if ag.status != AgreementStatus::PendingRatification {
+                continue;
+            }
+            let mut prob: f64 = 1.0;
+            for c in &ag.terms.clauses {
+                if let Some(r) = self
+                    .scn
+                    .clause_kind(c.kind.as_str())
+                    .and_then(|k| k.ratification)
+                {
+                    prob = prob.min(r);
+                }
+            }
+            let prob = (prob + self.core.ratification_shift).clamp(0.0, 1.0);
+            let x = unit(&mut self.rng);
+            let ok = x < prob;
+            self.rolls.push(format!(
+                "ratification of the {}: needed < {prob:.2}, rolled {x:.3}: {}",
+                ag.terms.title,
+                if ok { "ratified" } else { "failed" }
+            ));
+            ag.status = if ok {
+                AgreementStatus::InForce
+            } else {
+                AgreementStatus::Lapsed
+            };
+            self.notes.push(note(
+                ag,
+                if ok {
+                    "ratified: in force".into()
+                } else {
+                    format!("ratification failed (probability was {prob:.2}); lapsed")
+                },
+            ));
         }
-        diff(
-            scn,
-            &before,
-            &core.vars,
-            &format!("the {} in force", ag.terms.title),
-            CauseSecrecy::agreement(&ag.terms),
-            &mut changes,
-        );
-        let transparent = ag.terms.clauses.iter().any(|c| {
-            scn.clause_kind(c.kind.as_str())
-                .is_some_and(|k| k.form == ClauseForm::Transparency)
+    }
+
+    /// Step 4: Each breach is detected or not; a detected one voids its agreement and costs the
+    /// breaker capital and trust, and raises tension.
+    fn breach_detection(&mut self) {
+        let scn = self.scn;
+        let (detect_base, detect_data) = (self.p("detect_base"), self.p("detect_data_exchange"));
+        // An agreement that just failed ratification binds nobody: its breaches lapse with it.
+        let agreements = &self.core.agreements;
+        self.breaches.retain(|b| {
+            agreements
+                .iter()
+                .any(|a| a.id == b.agreement && a.status != AgreementStatus::Lapsed)
         });
-        if transparent {
-            for a in &ag.terms.parties {
-                for b in &ag.terms.parties {
-                    if a != b {
-                        reveals.push((a.clone(), b.clone()));
+        for b in self.breaches.iter_mut() {
+            let Some(ag) = self.core.agreements.iter().find(|a| a.id == b.agreement) else {
+                continue;
+            };
+            let mut prob = detect_base;
+            for c in &ag.terms.clauses {
+                if let Some(k) = scn.clause_kind(c.kind.as_str()) {
+                    if k.inspections {
+                        prob = 1.0;
+                    } else if k.form == ClauseForm::Transparency {
+                        prob = prob.max(detect_data);
                     }
                 }
             }
+            let prob = prob.clamp(0.0, 1.0);
+            let x = unit(&mut self.rng);
+            b.detection_probability = prob;
+            b.detected = x < prob;
+            self.rolls.push(format!(
+                "detection of the breach of clause {} of the {} by {}: needed < {prob:.2}, rolled {x:.3}: {}",
+                b.clause,
+                b.agreement_title,
+                b.by,
+                if b.detected { "detected" } else { "undetected" }
+            ));
         }
-        // An agreement for N rounds is read by the model at N adjudications: one that ends
-        // with this round still counts in steps 6 and 7 and expires after them.
-        if ag.until_round <= round + 1 {
-            expiring.push(ag.id);
-        }
-    }
-    for (owner, to) in &reveals {
-        reveal_to(scn, &mut core, owner, to);
-    }
-
-    // 6. Model.
-    let technical = indices(game, &core, Perspective::Technical);
-    let public = indices(game, &core, Perspective::Public);
-    let mut perceived: BTreeMap<FactionId, Indices> = BTreeMap::new();
-    for f in &scn.factions {
-        perceived.insert(
-            f.id.clone(),
-            indices(game, &core, Perspective::Faction(f.id.clone())),
+        let (capital, trust, tension) = (
+            self.p("breach_capital"),
+            self.p("breach_trust"),
+            self.p("breach_tension"),
         );
-    }
-    let threatened: Vec<&Indices> = scn
-        .factions
-        .iter()
-        .filter(|f| f.perceives_threat)
-        .filter_map(|f| perceived.get(&f.id))
-        .collect();
-    let e_hat = if threatened.is_empty() {
-        technical.perceived_engageability.value
-    } else {
-        threatened
-            .iter()
-            .map(|ix| ix.perceived_engageability.value)
-            .sum::<f64>()
-            / threatened.len() as f64
-    };
-    let drift = p("tension_threat_gain") * (e_hat - p("threat_reference"));
-    let before = core.vars.clone();
-    add(scn, &mut core.vars, "tension", drift);
-    // The drift reveals the threatened factions' perceptions (which private guarantees
-    // shape), so only they and Control read its cause.
-    diff(
-        scn,
-        &before,
-        &core.vars,
-        "threat perceived by the threatened factions",
-        CauseSecrecy {
-            covert_of: None,
-            private_to: Some(
-                scn.factions
-                    .iter()
-                    .filter(|f| f.perceives_threat)
-                    .map(|f| f.id.clone())
-                    .collect(),
-            ),
-        },
-        &mut changes,
-    );
-    let tension_end = tension_i.map(|i| core.vars[i]).unwrap_or(0.0);
-    let tension_delta_before_drift = before[tension_i.unwrap_or(0)] - tension_start;
-    let tension = Explained {
-        id: "tension".into(),
-        name: "Tension".into(),
-        formula: "tension' = clamp(tension + Δ + κ·(Ê − Ê_ref), 0, 100); Δ: completed builds, detected breaches, agreements in force (−ρ each)".into(),
-        inputs: vec![
-            Input {
-                symbol: "tension".into(),
-                name: "tension at the start of adjudication".into(),
-                value: tension_start,
-                source: "state variable tension".into(),
-            },
-            Input {
-                symbol: "Δ".into(),
-                name: "completed builds, detected breaches and agreements in force".into(),
-                value: tension_delta_before_drift,
-                source: "action effects; parameters breach_tension and tension_agreement_relief".into(),
-            },
-            game.params_input("κ", "tension_threat_gain"),
-            Input {
-                symbol: "Ê".into(),
-                name: "mean perceived engageability of the threatened factions".into(),
-                value: e_hat,
-                source: "index perceived_engageability".into(),
-            },
-            game.params_input("Ê_ref", "threat_reference"),
-            game.params_input("ρ", "tension_agreement_relief"),
-        ],
-        value: tension_end,
-        source: "docs/model.md §6".into(),
-    };
-    // The public reads the same total, split into what it can attribute and the rest.
-    let tension_i_id = tension_i.map(|i| scn.variables[i].id.clone());
-    let public_delta: f64 = changes
-        .iter()
-        .filter(|c| Some(&c.var) == tension_i_id.as_ref())
-        .filter(|c| c.covert_of.is_none() && c.private_to.is_none())
-        .map(|c| c.after - c.before)
-        .sum();
-    let public_tension = Explained {
-        id: "tension".into(),
-        name: "Tension".into(),
-        formula: "tension' = clamp(tension + Δ_public + Δ_other, 0, 100)".into(),
-        inputs: vec![
-            Input {
-                symbol: "tension".into(),
-                name: "tension at the start of adjudication".into(),
-                value: tension_start,
-                source: "state variable tension".into(),
-            },
-            Input {
-                symbol: "Δ_public".into(),
-                name: "public causes: completed deployments, detected breaches, public agreements"
-                    .into(),
-                value: public_delta,
-                source: "the changes listed in this report".into(),
-            },
-            Input {
-                symbol: "Δ_other".into(),
-                name: "threat perceptions and activity not made public".into(),
-                value: tension_end - tension_start - public_delta,
-                source: "docs/model.md §6".into(),
-            },
-        ],
-        value: tension_end,
-        source: "docs/model.md §6".into(),
-    };
-
-    // 7. Scores and crisis.
-    let crisis = tension_end >= scn.crisis_threshold;
-    // The shared bonus needs everyone to feel stable: the lowest first-strike stability of the
-    // technical truth and every faction's perception.
-    let lowest_stability = perceived
-        .values()
-        .map(|ix| ix.values.stability)
-        .fold(technical.values.stability, f64::min);
-    let bonus = if lowest_stability >= p("stability_bonus_threshold") {
-        p("stability_bonus")
-    } else {
-        0.0
-    };
-    let penalty = if crisis { p("crisis_penalty") } else { 0.0 };
-    let mut cards = Vec::with_capacity(scn.factions.len());
-    for f in &scn.factions {
-        let ix = &perceived[&f.id];
-        // Objectives that read variables (status, cohesion, low tension…) read them at the
-        // end of adjudication, after the drift, with what agreements in force provide.
-        let vars = effective_vars(scn, &core, Some(&f.id));
-        let mv = ModelVars {
-            scenario: scn,
-            values: &vars,
-        };
-        let mut card = score_card(scn, &f.id, ix, &mv, bonus, penalty);
-        let history = core.score_history.entry(f.id.clone()).or_default();
-        history.push(card.round_score);
-        card.game_score = history.iter().sum::<f64>() / history.len() as f64;
-        cards.push(card);
-    }
-    // Agreements whose last round this was expire now that the model and scores have read
-    // them.
-    for ag in core.agreements.iter_mut() {
-        if expiring.contains(&ag.id) && ag.in_force() {
-            ag.status = AgreementStatus::Expired;
-            notes.push(note(ag, "expired at the end of its term".into()));
+        for b in self.breaches.iter().filter(|b| b.detected) {
+            let secrecy = CauseSecrecy {
+                covert_of: None,
+                private_to: (!b.public).then(|| b.parties.clone()),
+            };
+            if let Some(ag) = self
+                .core
+                .agreements
+                .iter_mut()
+                .find(|a| a.id == b.agreement)
+            {
+                if !matches!(ag.status, AgreementStatus::Broken { .. }) {
+                    ag.status = AgreementStatus::Broken {
+                        by: b.by.clone(),
+                        round: self.round,
+                    };
+                    self.notes.push(note(
+                        ag,
+                        format!("broken by {}: {} (clause {})", b.by, b.what, b.clause),
+                    ));
+                }
+            }
+            if let Some(purse) = self.core.purses.get_mut(&b.by) {
+                purse.capital = (purse.capital - capital).max(0.0);
+            }
+            let before = self.core.vars.clone();
+            add(scn, &mut self.core.vars, "trust", -trust);
+            add(scn, &mut self.core.vars, "tension", tension);
+            diff(
+                scn,
+                &before,
+                &self.core.vars,
+                &format!("detected breach of the {}", b.agreement_title),
+                secrecy,
+                &mut self.changes,
+            );
         }
     }
-    let mut factions = BTreeMap::new();
-    for (f, card) in scn.factions.iter().zip(cards) {
-        let Some(ix) = perceived.remove(&f.id) else {
-            continue;
+
+    /// Step 5: Agreements in force apply their per-round effects and relieve tension; transparency
+    /// clauses reveal the parties' private variables to each other. Returns the agreements whose
+    /// last round this is (they expire after step 7).
+    fn agreements_in_force(&mut self) -> Vec<u32> {
+        let (scn, round) = (self.scn, self.round);
+        let relief = self.p("tension_agreement_relief");
+        let mut reveals: Vec<(FactionId, FactionId)> = Vec::new();
+        let mut expiring: Vec<u32> = Vec::new();
+        // Each pair of factions bound by an agreement in force relieves tension once a round: a
+        // second treaty between the same two capitals adds nothing. Public agreements are taken
+        // first, so the public report reads the same whether or not a private one also exists.
+        let mut relieved: Vec<(FactionId, FactionId)> = Vec::new();
+        let mut order: Vec<usize> = (0..self.core.agreements.len()).collect();
+        order.sort_by_key(|&i| !self.core.agreements[i].terms.public);
+        for i in order {
+            let ag = &self.core.agreements[i];
+            if !ag.in_force() {
+                continue;
+            }
+            let before = self.core.vars.clone();
+            for c in &ag.terms.clauses {
+                if let Some(k) = scn.clause_kind(c.kind.as_str()) {
+                    for e in &k.effects_per_round {
+                        apply_effect(scn, &mut self.core.vars, e, 1.0);
+                    }
+                }
+            }
+            let new_pairs = party_pairs(&ag.terms.parties)
+                .into_iter()
+                .filter(|pair| !relieved.contains(pair))
+                .collect::<Vec<_>>();
+            if !new_pairs.is_empty() {
+                add(
+                    scn,
+                    &mut self.core.vars,
+                    "tension",
+                    -relief * new_pairs.len() as f64,
+                );
+                relieved.extend(new_pairs);
+            }
+            diff(
+                scn,
+                &before,
+                &self.core.vars,
+                &format!("the {} in force", ag.terms.title),
+                CauseSecrecy::agreement(&ag.terms),
+                &mut self.changes,
+            );
+            let transparent = ag.terms.clauses.iter().any(|c| {
+                scn.clause_kind(c.kind.as_str())
+                    .is_some_and(|k| k.form == ClauseForm::Transparency)
+            });
+            if transparent {
+                for a in &ag.terms.parties {
+                    for b in &ag.terms.parties {
+                        if a != b {
+                            reveals.push((a.clone(), b.clone()));
+                        }
+                    }
+                }
+            }
+            // An agreement for N rounds is read by the model at N adjudications: one that ends
+            // with this round still counts in steps 6 and 7 and expires after them.
+            if ag.until_round <= round + 1 {
+                expiring.push(ag.id);
+            }
+        }
+        for (owner, to) in &reveals {
+            reveal_to(scn, &mut self.core, owner, to);
+        }
+        expiring
+    }
+
+    /// Step 6: The model from every perspective; tension drifts with the threatened factions'
+    /// perceived engageability.
+    fn model(&mut self) -> ModelStep {
+        let (game, scn) = (self.game, self.scn);
+        let technical = indices(game, &self.core, Perspective::Technical);
+        let public = indices(game, &self.core, Perspective::Public);
+        let perceived: BTreeMap<FactionId, Indices> = scn
+            .factions
+            .iter()
+            .map(|f| {
+                let ix = indices(game, &self.core, Perspective::Faction(f.id.clone()));
+                (f.id.clone(), ix)
+            })
+            .collect();
+        let threatened: Vec<&Indices> = scn
+            .factions
+            .iter()
+            .filter(|f| f.perceives_threat)
+            .filter_map(|f| perceived.get(&f.id))
+            .collect();
+        let e_hat = if threatened.is_empty() {
+            technical.perceived_engageability.value
+        } else {
+            threatened
+                .iter()
+                .map(|ix| ix.perceived_engageability.value)
+                .sum::<f64>()
+                / threatened.len() as f64
         };
-        let mine = |o: &&RevealedOrder| o.faction == f.id;
-        factions.insert(
-            f.id.clone(),
-            FactionReport {
-                orders: revealed.iter().filter(mine).cloned().collect(),
-                completed: completed.iter().filter(mine).cloned().collect(),
+        let drift = self.p("tension_threat_gain") * (e_hat - self.p("threat_reference"));
+        let before = self.core.vars.clone();
+        add(scn, &mut self.core.vars, "tension", drift);
+        // The drift reveals the threatened factions' perceptions (which private guarantees
+        // shape), so only they and Control read its cause.
+        diff(
+            scn,
+            &before,
+            &self.core.vars,
+            "threat perceived by the threatened factions",
+            CauseSecrecy {
+                covert_of: None,
+                private_to: Some(
+                    scn.factions
+                        .iter()
+                        .filter(|f| f.perceives_threat)
+                        .map(|f| f.id.clone())
+                        .collect(),
+                ),
+            },
+            &mut self.changes,
+        );
+        let tension_end = self.tension_i.map(|i| self.core.vars[i]).unwrap_or(0.0);
+        let tension_before_drift = before[self.tension_i.unwrap_or(0)];
+        ModelStep {
+            tension: self.tension_explained(tension_before_drift, e_hat, tension_end),
+            public_tension: self.public_tension(tension_end),
+            technical,
+            public,
+            perceived,
+            tension_end,
+        }
+    }
+
+    /// Control's account of tension: start, what the steps added, and the threat drift.
+    fn tension_explained(&self, before_drift: f64, e_hat: f64, tension_end: f64) -> Explained {
+        let game = self.game;
+        Explained {
+            id: "tension".into(),
+            name: "Tension".into(),
+            formula: "tension' = clamp(tension + Δ + κ·(Ê − Ê_ref), 0, 100); Δ: completed builds, detected breaches, agreements in force (−ρ each)".into(),
+            inputs: vec![
+                Input {
+                    symbol: "tension".into(),
+                    name: "tension at the start of adjudication".into(),
+                    value: self.tension_start,
+                    source: "state variable tension".into(),
+                },
+                Input {
+                    symbol: "Δ".into(),
+                    name: "completed builds, detected breaches and agreements in force".into(),
+                    value: before_drift - self.tension_start,
+                    source: "action effects; parameters breach_tension and tension_agreement_relief".into(),
+                },
+                game.params_input("κ", "tension_threat_gain"),
+                Input {
+                    symbol: "Ê".into(),
+                    name: "mean perceived engageability of the threatened factions".into(),
+                    value: e_hat,
+                    source: "index perceived_engageability".into(),
+                },
+                game.params_input("Ê_ref", "threat_reference"),
+                game.params_input("ρ", "tension_agreement_relief"),
+            ],
+            value: tension_end,
+            source: "docs/model.md §6".into(),
+        }
+    }
+
+    /// The public reads the same total, split into what it can attribute and the rest.
+    fn public_tension(&self, tension_end: f64) -> Explained {
+        let tension_id = self.tension_i.map(|i| self.scn.variables[i].id.clone());
+        let public_delta: f64 = self
+            .changes
+            .iter()
+            .filter(|c| Some(&c.var) == tension_id.as_ref())
+            .filter(|c| c.covert_of.is_none() && c.private_to.is_none())
+            .map(|c| c.after - c.before)
+            .sum();
+        Explained {
+            id: "tension".into(),
+            name: "Tension".into(),
+            formula: "tension' = clamp(tension + Δ_public + Δ_other, 0, 100)".into(),
+            inputs: vec![
+                Input {
+                    symbol: "tension".into(),
+                    name: "tension at the start of adjudication".into(),
+                    value: self.tension_start,
+                    source: "state variable tension".into(),
+                },
+                Input {
+                    symbol: "Δ_public".into(),
+                    name:
+                        "public causes: completed deployments, detected breaches, public agreements"
+                            .into(),
+                    value: public_delta,
+                    source: "the changes listed in this report".into(),
+                },
+                Input {
+                    symbol: "Δ_other".into(),
+                    name: "threat perceptions and activity not made public".into(),
+                    value: tension_end - self.tension_start - public_delta,
+                    source: "docs/model.md §6".into(),
+                },
+            ],
+            value: tension_end,
+            source: "docs/model.md §6".into(),
+        }
+    }
+
+    /// Step 7: Scores, the shared stability bonus and crisis; then the agreements whose last round
+    /// this was expire.
+    fn scores(&mut self, model: &ModelStep, expiring: &[u32]) -> ScoreStep {
+        let scn = self.scn;
+        let crisis = model.tension_end >= scn.crisis_threshold;
+        // The shared bonus needs everyone to feel stable: the lowest first-strike stability of
+        // the technical truth and every faction's perception.
+        let lowest_stability = model
+            .perceived
+            .values()
+            .map(|ix| ix.values.stability)
+            .fold(model.technical.values.stability, f64::min);
+        let bonus = if lowest_stability >= self.p("stability_bonus_threshold") {
+            self.p("stability_bonus")
+        } else {
+            0.0
+        };
+        let penalty = if crisis {
+            self.p("crisis_penalty")
+        } else {
+            0.0
+        };
+        let mut cards = Vec::with_capacity(scn.factions.len());
+        for f in &scn.factions {
+            let ix = &model.perceived[&f.id];
+            // Objectives that read variables (status, cohesion, low tension…) read them at the
+            // end of adjudication, after the drift, with what agreements in force provide.
+            let vars = effective_vars(scn, &self.core, Some(&f.id));
+            let mv = ModelVars {
+                scenario: scn,
+                values: &vars,
+            };
+            let mut card = score_card(scn, &f.id, ix, &mv, bonus, penalty);
+            let history = self.core.score_history.entry(f.id.clone()).or_default();
+            history.push(card.round_score);
+            card.game_score = history.iter().sum::<f64>() / history.len() as f64;
+            cards.push(card);
+        }
+        // Agreements whose last round this was expire now that the model and scores have read
+        // them.
+        for ag in self.core.agreements.iter_mut() {
+            if expiring.contains(&ag.id) && ag.in_force() {
+                ag.status = AgreementStatus::Expired;
+                self.notes
+                    .push(note(ag, "expired at the end of its term".into()));
+            }
+        }
+        ScoreStep { cards, crisis }
+    }
+
+    /// The turn report: each faction's part, the public part and Control's.
+    fn report(
+        self,
+        revealed: Vec<RevealedOrder>,
+        completed: Vec<RevealedOrder>,
+        mut model: ModelStep,
+        scores: ScoreStep,
+    ) -> (TurnReport, Core, Option<f64>) {
+        let Round {
+            game,
+            scn,
+            round,
+            core,
+            rolls,
+            changes,
+            breaches,
+            notes,
+            ..
+        } = self;
+        let mut factions = BTreeMap::new();
+        for (f, card) in scn.factions.iter().zip(scores.cards) {
+            let Some(ix) = model.perceived.remove(&f.id) else {
+                continue;
+            };
+            let mine = |o: &&RevealedOrder| o.faction == f.id;
+            factions.insert(
+                f.id.clone(),
+                FactionReport {
+                    orders: revealed.iter().filter(mine).cloned().collect(),
+                    completed: completed.iter().filter(mine).cloned().collect(),
+                    breaches: breaches
+                        .iter()
+                        .filter(|b| b.by == f.id || (b.detected && b.parties.contains(&f.id)))
+                        .cloned()
+                        .collect(),
+                    agreements: notes
+                        .iter()
+                        .filter(|n| n.public || n.parties.contains(&f.id))
+                        .cloned()
+                        .collect(),
+                    changes: changes
+                        .iter()
+                        .filter(|c| visible_to(scn, c, Some(&f.id)))
+                        .filter_map(|c| redact(c, Some(&f.id)))
+                        .collect(),
+                    indices: ix,
+                    score: card,
+                    purse: core.purses.get(&f.id).copied().unwrap_or_default(),
+                },
+            );
+        }
+        let crisis = scores.crisis;
+        let report = TurnReport {
+            round,
+            label: game.round_label().to_owned(),
+            public: PublicReport {
+                orders: revealed.iter().filter(|o| !o.covert).cloned().collect(),
+                completed: completed.iter().filter(|o| !o.covert).cloned().collect(),
                 breaches: breaches
                     .iter()
-                    .filter(|b| b.by == f.id || (b.detected && b.parties.contains(&f.id)))
+                    .filter(|b| b.detected && b.public)
                     .cloned()
                     .collect(),
-                agreements: notes
-                    .iter()
-                    .filter(|n| n.public || n.parties.contains(&f.id))
-                    .cloned()
-                    .collect(),
+                agreements: notes.iter().filter(|n| n.public).cloned().collect(),
                 changes: changes
                     .iter()
-                    .filter(|c| visible_to(scn, c, Some(&f.id)))
-                    .filter_map(|c| redact(c, Some(&f.id)))
+                    .filter(|c| visible_to(scn, c, None))
+                    .filter_map(|c| redact(c, None))
                     .collect(),
-                indices: ix,
-                score: card,
-                purse: core.purses.get(&f.id).copied().unwrap_or_default(),
+                indices: model.public,
+                tension: model.public_tension,
+                crisis,
             },
-        );
+            factions,
+            control: ControlReport {
+                technical: model.technical,
+                tension: model.tension,
+                orders: revealed,
+                completed,
+                breaches,
+                agreements: notes,
+                changes,
+                rolls,
+            },
+        };
+        (report, core, crisis.then_some(model.tension_end))
     }
-    let report = TurnReport {
-        round,
-        label: game.round_label().to_owned(),
-        public: PublicReport {
-            orders: revealed.iter().filter(|o| !o.covert).cloned().collect(),
-            completed: completed.iter().filter(|o| !o.covert).cloned().collect(),
-            breaches: breaches
-                .iter()
-                .filter(|b| b.detected && b.public)
-                .cloned()
-                .collect(),
-            agreements: notes.iter().filter(|n| n.public).cloned().collect(),
-            changes: changes
-                .iter()
-                .filter(|c| visible_to(scn, c, None))
-                .filter_map(|c| redact(c, None))
-                .collect(),
-            indices: public,
-            tension: public_tension,
-            crisis,
-        },
-        factions,
-        control: ControlReport {
-            technical,
-            tension,
-            orders: revealed,
-            completed,
-            breaches,
-            agreements: notes,
-            changes,
-            rolls,
-        },
-    };
-    (report, core, crisis.then_some(tension_end))
 }
 
 /// The pairs of factions an agreement binds to each other, each sorted.

@@ -14,6 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod control;
+mod orders;
+mod proposals;
+
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 2000;
 /// Longest title, reason or annotation, in characters.
@@ -369,264 +373,35 @@ impl Game {
         }
         match cmd {
             Command::Chat { channel, text } => self.chat(seat, channel, text, ctx),
-            Command::Propose { terms } => {
-                let f = self.acting_faction(seat, "propose")?;
-                self.need_phase(Phase::Negotiation, "proposals are made in negotiation")?;
-                self.check_terms(f, terms)?;
-                Ok(vec![Event::ProposalMade {
-                    proposal: self.new_proposal(f, terms.clone(), None),
-                }])
-            }
+            // Proposals (proposals.rs).
+            Command::Propose { terms } => self.propose(seat, terms),
             Command::Accept { proposal } => self.accept(seat, *proposal),
-            Command::Reject { proposal, reason } => {
-                let f = self.acting_faction(seat, "reject a proposal")?;
-                self.need_phase(Phase::Negotiation, "proposals are answered in negotiation")?;
-                let p = self.open_proposal_for(f, *proposal)?;
-                check_len("reason", reason, MAX_TITLE_CHARS)?;
-                Ok(vec![Event::ProposalRejected {
-                    proposal: p.id,
-                    by: f.clone(),
-                    reason: reason.clone(),
-                }])
-            }
-            Command::Counter { proposal, terms } => {
-                let f = self.acting_faction(seat, "counter a proposal")?;
-                self.need_phase(Phase::Negotiation, "proposals are answered in negotiation")?;
-                let p = self.open_proposal_for(f, *proposal)?;
-                self.check_terms(f, terms)?;
-                // Same parties, so that a counter never tells a newcomer about the proposal it
-                // answers (or the original's parties about a counter they cannot see).
-                let mut parties = terms.parties.clone();
-                parties.sort();
-                parties.dedup();
-                if parties != p.terms.parties {
-                    return Err(CommandError::Invalid(
-                        "a counter-proposal keeps the parties of the proposal it answers; make a new proposal to involve others"
-                            .into(),
-                    ));
-                }
-                let counter = self.new_proposal(f, terms.clone(), Some(p.id));
-                Ok(vec![
-                    Event::ProposalCountered {
-                        proposal: p.id,
-                        by: f.clone(),
-                        counter: counter.id,
-                    },
-                    Event::ProposalMade { proposal: counter },
-                ])
-            }
-            Command::Withdraw { proposal } => {
-                let f = self.acting_faction(seat, "withdraw a proposal")?;
-                let p = self.find_proposal(*proposal, Some(f))?;
-                if p.proposer != *f {
-                    return Err(CommandError::NotYourFaction(format!(
-                        "proposal {} was made by {}; only its proposer can withdraw it",
-                        p.id,
-                        self.faction_name(&p.proposer)
-                    )));
-                }
-                if p.status != ProposalStatus::Open {
-                    return Err(CommandError::Invalid(format!(
-                        "proposal {} is no longer open",
-                        p.id
-                    )));
-                }
-                Ok(vec![Event::ProposalWithdrawn { proposal: p.id }])
-            }
+            Command::Reject { proposal, reason } => self.reject(seat, *proposal, reason),
+            Command::Counter { proposal, terms } => self.counter(seat, *proposal, terms),
+            Command::Withdraw { proposal } => self.withdraw(seat, *proposal),
+            // Orders (orders.rs).
             Command::SubmitOrder {
                 action,
                 quantity,
                 confirm_breach,
-            } => {
-                let f = self.acting_faction(seat, "give orders")?;
-                self.need_phase(Phase::Orders, "orders are given in the orders phase")?;
-                let order = Order {
-                    id: self.next_order.get(f).copied().unwrap_or(1),
-                    action: action.clone(),
-                    quantity: *quantity,
-                };
-                self.check_orders(f, None, Some(&order))?;
-                if !confirm_breach {
-                    let breaks = self.would_breach(f, action);
-                    if !breaks.is_empty() {
-                        return Err(CommandError::WouldBreach {
-                            action: self
-                                .scenario
-                                .action(action.as_str())
-                                .map_or_else(|| action.to_string(), |a| a.name.to_string()),
-                            breaks,
-                        });
-                    }
-                }
-                Ok(vec![Event::OrderSubmitted {
-                    faction: f.clone(),
-                    order,
-                }])
-            }
-            Command::AmendOrder { order, quantity } => {
-                let f = self.acting_faction(seat, "amend orders")?;
-                self.need_phase(Phase::Orders, "orders are amended in the orders phase")?;
-                let existing = self.own_order(f, *order)?;
-                let amended = Order {
-                    quantity: *quantity,
-                    ..existing.clone()
-                };
-                self.check_orders(f, Some(*order), Some(&amended))?;
-                Ok(vec![Event::OrderAmended {
-                    faction: f.clone(),
-                    order: *order,
-                    quantity: *quantity,
-                }])
-            }
-            Command::WithdrawOrder { order } => {
-                let f = self.acting_faction(seat, "withdraw orders")?;
-                self.need_phase(Phase::Orders, "orders are withdrawn in the orders phase")?;
-                self.own_order(f, *order)?;
-                Ok(vec![Event::OrderWithdrawn {
-                    faction: f.clone(),
-                    order: *order,
-                }])
-            }
-            Command::Ready {} => {
-                let f = self.acting_faction(seat, "declare ready")?;
-                let marks = self.members_ready.get(f);
-                let mut events = Vec::new();
-                if let Some(m) = &ctx.member {
-                    if !marks.is_some_and(|r| r.contains_key(&m.id)) {
-                        events.push(Event::MemberReady {
-                            faction: f.clone(),
-                            member: m.id,
-                            name: ctx.author.clone(),
-                        });
-                    }
-                }
-                let team = match (&ctx.member, self.config.team_ready) {
-                    (None, _) => true,
-                    (Some(m), TeamReady::Captain) => m.captain,
-                    (Some(m), TeamReady::Everyone) => m
-                        .connected
-                        .iter()
-                        .all(|c| *c == m.id || marks.is_some_and(|r| r.contains_key(c))),
-                };
-                if team && !self.ready.contains(f) {
-                    events.push(Event::FactionReady { faction: f.clone() });
-                }
-                Ok(events)
-            }
-            Command::WithdrawReady {} => {
-                let f = self.acting_faction(seat, "withdraw Ready")?;
-                let mut events = Vec::new();
-                if let Some(m) = &ctx.member {
-                    if self
-                        .members_ready
-                        .get(f)
-                        .is_some_and(|r| r.contains_key(&m.id))
-                    {
-                        events.push(Event::MemberReadyWithdrawn {
-                            faction: f.clone(),
-                            member: m.id,
-                        });
-                    }
-                }
-                // Under a captain, only the captain's word counts for the team.
-                let decides = match (&ctx.member, self.config.team_ready) {
-                    (Some(m), TeamReady::Captain) => m.captain,
-                    _ => true,
-                };
-                if decides && self.ready.contains(f) {
-                    events.push(Event::ReadyWithdrawn { faction: f.clone() });
-                }
-                Ok(events)
-            }
-            Command::SetStart { start } => {
-                self.need_phase(Phase::Lobby, "the game has started already")?;
-                if *start == StartMode::Now {
-                    return Err(CommandError::Invalid(
-                        "to start the game now, send start".into(),
-                    ));
-                }
-                if *start == self.config.start {
-                    return Ok(vec![]);
-                }
-                Ok(vec![Event::StartSet { start: *start }])
-            }
+            } => self.submit_order(seat, action, *quantity, *confirm_breach),
+            Command::AmendOrder { order, quantity } => self.amend_order(seat, *order, *quantity),
+            Command::WithdrawOrder { order } => self.withdraw_order(seat, *order),
+            // Readiness.
+            Command::Ready {} => self.ready(seat, ctx),
+            Command::WithdrawReady {} => self.withdraw_ready(seat, ctx),
+            // Control (control.rs).
+            Command::SetStart { start } => self.set_start(*start),
             Command::Start {} => {
                 self.need_phase(Phase::Lobby, "the game has started already")?;
                 Ok(self.advance_events(ctx.now_ms))
             }
             Command::AdvancePhase {} => Ok(self.advance_events(ctx.now_ms)),
-            Command::Pause {} => {
-                if self.paused {
-                    return Err(CommandError::Invalid("the game is already paused".into()));
-                }
-                Ok(vec![Event::Paused {
-                    remaining_ms: self.deadline_at.map(|d| (d - ctx.now_ms).max(0)),
-                }])
-            }
-            Command::Resume {} => {
-                if !self.paused {
-                    return Err(CommandError::Invalid("the game is not paused".into()));
-                }
-                Ok(vec![Event::Resumed {
-                    deadline_at: self.paused_remaining.map(|r| ctx.now_ms + r),
-                }])
-            }
-            Command::ExtendDeadline { seconds } => {
-                if *seconds == 0 || *seconds > 24 * 3600 {
-                    return Err(CommandError::Invalid(
-                        "extend by 1 second to 24 hours".into(),
-                    ));
-                }
-                if self.paused {
-                    return Err(CommandError::Invalid(
-                        "resume the game before extending its deadline".into(),
-                    ));
-                }
-                let base = self.deadline_at.unwrap_or(ctx.now_ms).max(ctx.now_ms);
-                Ok(vec![Event::DeadlineExtended {
-                    deadline_at: base + i64::from(*seconds) * 1000,
-                }])
-            }
-            Command::InjectEvent { event } => {
-                let card = self.event_card(event)?;
-                let mut core = self.core.clone();
-                let mut builds_note = Vec::new();
-                apply_event_effects(&self.scenario, &mut core, &card.effects, &mut builds_note);
-                *core.fired.entry(card.id.clone()).or_default() += 1;
-                Ok(vec![Event::EventInjected {
-                    fired: FiredEvent {
-                        id: card.id.clone(),
-                        name: card.name.clone(),
-                        text: card.text.clone(),
-                        injected: true,
-                    },
-                    core: Box::new(core),
-                }])
-            }
-            Command::Override { var, value, reason } => {
-                let i = self.var_index(var)?;
-                let v = &self.scenario.variables[i];
-                if reason.trim().is_empty() {
-                    return Err(CommandError::Invalid(
-                        "an override needs a written reason (it appears in the after-action report)"
-                            .into(),
-                    ));
-                }
-                check_len("reason", reason, MAX_TITLE_CHARS)?;
-                if !value.is_finite() || *value < v.min || *value > v.max {
-                    return Err(CommandError::Invalid(format!(
-                        "{} must be between {} and {}",
-                        v.id, v.min, v.max
-                    )));
-                }
-                Ok(vec![Event::Overridden {
-                    var: var.clone(),
-                    old: self.core.vars[i],
-                    new: *value,
-                    reason: reason.clone(),
-                    round: self.round,
-                }])
-            }
+            Command::Pause {} => self.pause(ctx),
+            Command::Resume {} => self.resume(ctx),
+            Command::ExtendDeadline { seconds } => self.extend_deadline(*seconds, ctx),
+            Command::InjectEvent { event } => self.inject_event(event),
+            Command::Override { var, value, reason } => self.override_var(var, *value, reason),
             Command::SetBot {
                 faction,
                 temperament,
@@ -638,48 +413,73 @@ impl Game {
                 }])
             }
             Command::SetScheduledEvent { event, enabled } => {
-                let card = self.event_card(event)?;
-                if card.kind != super::scenario::EventKind::Scheduled {
-                    return Err(CommandError::Invalid(format!(
-                        "\"{}\" is a random event; only scheduled events can be switched",
-                        card.id
-                    )));
-                }
-                Ok(vec![Event::ScheduledEventSet {
-                    event: event.clone(),
-                    enabled: *enabled,
-                }])
+                self.set_scheduled_event(event, *enabled)
             }
-            Command::Annotate { text } => {
-                if text.trim().is_empty() {
-                    return Err(CommandError::Invalid("the annotation is empty".into()));
-                }
-                check_len("annotation", text, MAX_CHAT_CHARS)?;
-                Ok(vec![Event::Annotated {
-                    round: self.round,
-                    text: text.clone(),
-                }])
-            }
+            Command::Annotate { text } => self.annotate(text),
             Command::EndGame { note } => {
                 check_len("note", note, MAX_TITLE_CHARS)?;
                 Ok(vec![Event::GameEnded {
                     ending: Ending::Control { note: note.clone() },
                 }])
             }
-            Command::Tick {} => {
-                if *seat != Seat::System {
-                    return Err(CommandError::Forbidden(
-                        "only the server's own clock may tick".into(),
-                    ));
-                }
-                match self.deadline_at {
-                    Some(d) if !self.paused && ctx.now_ms >= d => {
-                        Ok(self.advance_events(ctx.now_ms))
-                    }
-                    _ => Ok(vec![]),
-                }
+            Command::Tick {} => self.tick(seat, ctx),
+        }
+    }
+
+    /// A faction declares itself ready: the member's mark, and the faction's when the team
+    /// rule says the team is ready.
+    fn ready(&self, seat: &Seat, ctx: &Ctx) -> Result<Vec<Event>, CommandError> {
+        let f = self.acting_faction(seat, "declare ready")?;
+        let marks = self.members_ready.get(f);
+        let mut events = Vec::new();
+        if let Some(m) = &ctx.member {
+            if !marks.is_some_and(|r| r.contains_key(&m.id)) {
+                events.push(Event::MemberReady {
+                    faction: f.clone(),
+                    member: m.id,
+                    name: ctx.author.clone(),
+                });
             }
         }
+        let team = match (&ctx.member, self.config.team_ready) {
+            (None, _) => true,
+            (Some(m), TeamReady::Captain) => m.captain,
+            (Some(m), TeamReady::Everyone) => m
+                .connected
+                .iter()
+                .all(|c| *c == m.id || marks.is_some_and(|r| r.contains_key(c))),
+        };
+        if team && !self.ready.contains(f) {
+            events.push(Event::FactionReady { faction: f.clone() });
+        }
+        Ok(events)
+    }
+
+    /// A member takes their Ready back, and the faction's with it when their word counts.
+    fn withdraw_ready(&self, seat: &Seat, ctx: &Ctx) -> Result<Vec<Event>, CommandError> {
+        let f = self.acting_faction(seat, "withdraw Ready")?;
+        let mut events = Vec::new();
+        if let Some(m) = &ctx.member {
+            if self
+                .members_ready
+                .get(f)
+                .is_some_and(|r| r.contains_key(&m.id))
+            {
+                events.push(Event::MemberReadyWithdrawn {
+                    faction: f.clone(),
+                    member: m.id,
+                });
+            }
+        }
+        // Under a captain, only the captain's word counts for the team.
+        let decides = match (&ctx.member, self.config.team_ready) {
+            (Some(m), TeamReady::Captain) => m.captain,
+            _ => true,
+        };
+        if decides && self.ready.contains(f) {
+            events.push(Event::ReadyWithdrawn { faction: f.clone() });
+        }
+        Ok(events)
     }
 
     // ----- helpers for decide -----
@@ -828,547 +628,6 @@ impl Game {
                 channel.clone()
             }
         })
-    }
-
-    fn new_proposal(&self, f: &FactionId, mut terms: Terms, counter_of: Option<u32>) -> Proposal {
-        terms.parties.sort();
-        terms.parties.dedup();
-        Proposal {
-            id: opaque_id(
-                self.config.seed,
-                STREAM_PROPOSAL_IDS,
-                self.proposals.len(),
-                |id| self.proposals.iter().any(|p| p.id == id),
-            ),
-            round: self.round,
-            proposer: f.clone(),
-            terms,
-            accepted_by: BTreeSet::from([f.clone()]),
-            status: ProposalStatus::Open,
-            counter_of,
-        }
-    }
-
-    fn find_proposal(
-        &self,
-        id: u32,
-        viewer: Option<&FactionId>,
-    ) -> Result<&Proposal, CommandError> {
-        // A faction that is not a party learns nothing about the proposal, not even that it
-        // exists: same error as an unknown id.
-        self.proposals
-            .iter()
-            .find(|p| p.id == id && viewer.is_none_or(|f| p.terms.parties.contains(f)))
-            .ok_or_else(|| CommandError::Unknown {
-                kind: "proposal",
-                id: id.to_string(),
-                hint: String::new(),
-            })
-    }
-
-    fn open_proposal_for(&self, f: &FactionId, id: u32) -> Result<&Proposal, CommandError> {
-        let p = self.find_proposal(id, Some(f))?;
-        if p.status != ProposalStatus::Open {
-            return Err(CommandError::Invalid(format!(
-                "proposal {id} is no longer open"
-            )));
-        }
-        Ok(p)
-    }
-
-    /// Validates a proposal's terms for `proposer`.
-    pub fn check_terms(&self, proposer: &FactionId, terms: &Terms) -> Result<(), CommandError> {
-        let scn = &self.scenario;
-        if terms.title.trim().is_empty() {
-            return Err(CommandError::Invalid(
-                "give the proposal a title, e.g. \"Moscow accord\"".into(),
-            ));
-        }
-        check_len("title", &terms.title, MAX_TITLE_CHARS)?;
-        for p in &terms.parties {
-            self.faction_exists(p)?;
-        }
-        let parties: BTreeSet<&FactionId> = terms.parties.iter().collect();
-        if !parties.contains(proposer) {
-            return Err(CommandError::Invalid(
-                "the proposer must be one of the parties".into(),
-            ));
-        }
-        if parties.len() < 2 {
-            return Err(CommandError::Invalid(
-                "an agreement needs at least two parties".into(),
-            ));
-        }
-        if terms.clauses.is_empty() {
-            return Err(CommandError::Invalid(
-                "a proposal needs at least one clause".into(),
-            ));
-        }
-        if terms.clauses.len() > MAX_CLAUSES {
-            return Err(CommandError::Limit(format!(
-                "a proposal has at most {MAX_CLAUSES} clauses"
-            )));
-        }
-        let rounds = scn.rounds.len() as u32;
-        if terms.duration_rounds == 0 || terms.duration_rounds > rounds {
-            return Err(CommandError::Invalid(format!(
-                "duration must be 1 to {rounds} rounds"
-            )));
-        }
-        for (i, c) in terms.clauses.iter().enumerate() {
-            let n = i + 1;
-            let bad = |message: String| CommandError::MalformedClause { clause: n, message };
-            let kind = scn.clause_kind(c.kind.as_str()).ok_or_else(|| {
-                bad(format!(
-                    "unknown clause kind \"{}\"{}",
-                    c.kind,
-                    hint(
-                        c.kind.as_str(),
-                        scn.clause_kinds.iter().map(|k| k.id.as_str())
-                    )
-                ))
-            })?;
-            if !parties.contains(&c.by) {
-                return Err(bad(format!(
-                    "the bound party \"{}\" is not a party to the proposal",
-                    c.by
-                )));
-            }
-            if !kind.givers.is_empty() && !kind.givers.contains(&c.by) {
-                return Err(bad(format!(
-                    "\"{}\" can only be given by {}",
-                    kind.name,
-                    kind.givers
-                        .iter()
-                        .map(|g| self.faction_name(g))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-            // An agreement binds only its parties: a clause that names an institution of
-            // other factions, or is given to one, needs them to sign.
-            let missing: Vec<String> = kind
-                .parties
-                .iter()
-                .filter(|f| !parties.contains(f))
-                .map(|f| self.faction_name(f))
-                .collect();
-            if !missing.is_empty() {
-                let needed: Vec<String> =
-                    kind.parties.iter().map(|f| self.faction_name(f)).collect();
-                return Err(bad(format!(
-                    "\"{}\" needs {} among the parties (it concerns {}); add {} or drop the clause",
-                    kind.name,
-                    missing.join(" and "),
-                    needed.join(" and "),
-                    if missing.len() == 1 { "it" } else { "them" }
-                )));
-            }
-            let unexpected = |field: &str| bad(format!("\"{}\" takes no {field}", kind.name));
-            match kind.form {
-                ClauseForm::Forbid => {
-                    let a = c
-                        .action
-                        .as_ref()
-                        .ok_or_else(|| bad(format!("\"{}\" needs an action", kind.name)))?;
-                    let action = scn.action(a.as_str()).ok_or_else(|| {
-                        bad(format!(
-                            "unknown action \"{a}\"{}",
-                            hint(a.as_str(), scn.actions.iter().map(|x| x.id.as_str()))
-                        ))
-                    })?;
-                    if !kind.actions.is_empty() && !kind.actions.contains(a) {
-                        return Err(bad(format!(
-                            "\"{}\" cannot name \"{}\"; it covers: {}",
-                            kind.name,
-                            a,
-                            kind.actions
-                                .iter()
-                                .map(|x| x.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
-                    }
-                    if action.owner != c.by {
-                        return Err(bad(format!(
-                            "\"{}\" is an action of {}, so {} cannot promise to refrain from it",
-                            action.name,
-                            self.faction_name(&action.owner),
-                            self.faction_name(&c.by)
-                        )));
-                    }
-                    if c.var.is_some() || c.max.is_some() || c.to.is_some() || c.amount.is_some() {
-                        return Err(unexpected("var, max, to or amount"));
-                    }
-                }
-                ClauseForm::Cap => {
-                    let v = c
-                        .var
-                        .as_ref()
-                        .ok_or_else(|| bad(format!("\"{}\" needs a var", kind.name)))?;
-                    let vi = scn.var_index(v.as_str()).ok_or_else(|| {
-                        bad(format!(
-                            "unknown state variable \"{v}\"{}",
-                            hint(v.as_str(), scn.variables.iter().map(|x| x.id.as_str()))
-                        ))
-                    })?;
-                    let var = &scn.variables[vi];
-                    if !kind.vars.is_empty() && !kind.vars.contains(v) {
-                        return Err(bad(format!("\"{}\" cannot cap \"{v}\"", kind.name)));
-                    }
-                    if var.owner.as_ref() != Some(&c.by) {
-                        return Err(bad(format!(
-                            "{} does not control \"{}\"",
-                            self.faction_name(&c.by),
-                            var.name
-                        )));
-                    }
-                    let max = c
-                        .max
-                        .ok_or_else(|| bad(format!("\"{}\" needs a max", kind.name)))?;
-                    if !max.is_finite() || max < var.min || max > var.max {
-                        return Err(bad(format!(
-                            "max must be between {} and {}",
-                            var.min, var.max
-                        )));
-                    }
-                    if c.action.is_some() || c.to.is_some() || c.amount.is_some() {
-                        return Err(unexpected("action, to or amount"));
-                    }
-                }
-                ClauseForm::Transfer => {
-                    let to =
-                        c.to.as_ref()
-                            .ok_or_else(|| bad("a transfer needs \"to\"".into()))?;
-                    if !parties.contains(to) || *to == c.by {
-                        return Err(bad(
-                            "a transfer goes to another party of the proposal".into()
-                        ));
-                    }
-                    let amount = c
-                        .amount
-                        .ok_or_else(|| bad("a transfer needs an amount".into()))?;
-                    if !amount.is_finite() || amount <= 0.0 || amount > 1000.0 {
-                        return Err(bad("the amount must be above 0 and at most 1000".into()));
-                    }
-                    if c.action.is_some() || c.var.is_some() || c.max.is_some() {
-                        return Err(unexpected("action, var or max"));
-                    }
-                }
-                ClauseForm::Guarantee | ClauseForm::Transparency | ClauseForm::Cooperation => {
-                    if c.action.is_some()
-                        || c.var.is_some()
-                        || c.max.is_some()
-                        || c.to.is_some()
-                        || c.amount.is_some()
-                    {
-                        return Err(unexpected("action, var, max, to or amount"));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn accept(&self, seat: &Seat, id: u32) -> Result<Vec<Event>, CommandError> {
-        let f = self.acting_faction(seat, "accept a proposal")?;
-        self.need_phase(Phase::Negotiation, "proposals are answered in negotiation")?;
-        let p = self.open_proposal_for(f, id)?;
-        if p.accepted_by.contains(f) {
-            return Err(CommandError::Invalid(format!(
-                "{} has already accepted proposal {id}",
-                self.faction_name(f)
-            )));
-        }
-        let mut events = vec![Event::ProposalAccepted {
-            proposal: id,
-            by: f.clone(),
-        }];
-        let everyone = p
-            .terms
-            .parties
-            .iter()
-            .all(|x| x == f || p.accepted_by.contains(x));
-        // The accepting party must be able to pay its own share now; at the last signature a
-        // party that can no longer pay is not named (that would reveal its capital).
-        let own_share = Terms {
-            clauses: p
-                .terms
-                .clauses
-                .iter()
-                .filter(|c| c.by == *f)
-                .cloned()
-                .collect(),
-            ..p.terms.clone()
-        };
-        self.signature_purses(&own_share)
-            .map_err(|(_, m)| CommandError::OverBudget(m))?;
-        if everyone {
-            let purses = self.signature_purses(&p.terms).map_err(|(payer, m)| {
-                if payer == *f {
-                    CommandError::OverBudget(m)
-                } else {
-                    CommandError::OverBudget(
-                        "a party can no longer pay its share of this agreement; it cannot be signed as it stands"
-                            .into(),
-                    )
-                }
-            })?;
-            let needs_ratification = p.terms.clauses.iter().any(|c| {
-                self.scenario
-                    .clause_kind(c.kind.as_str())
-                    .is_some_and(|k| k.ratification.is_some())
-            });
-            let agreement = Agreement {
-                id: opaque_id(
-                    self.config.seed,
-                    STREAM_AGREEMENT_IDS,
-                    self.core.agreements.len(),
-                    |id| self.core.agreements.iter().any(|a| a.id == id),
-                ),
-                proposal: id,
-                terms: p.terms.clone(),
-                signed_round: self.round,
-                until_round: self.round + p.terms.duration_rounds,
-                status: if needs_ratification {
-                    AgreementStatus::PendingRatification
-                } else {
-                    AgreementStatus::InForce
-                },
-            };
-            events.push(Event::AgreementSigned { agreement, purses });
-        }
-        Ok(events)
-    }
-
-    /// The parties' purses after paying clause costs and transfers, or an error naming who
-    /// cannot pay.
-    fn signature_purses(
-        &self,
-        terms: &Terms,
-    ) -> Result<BTreeMap<FactionId, Purse>, (FactionId, String)> {
-        let mut purses: BTreeMap<FactionId, Purse> = terms
-            .parties
-            .iter()
-            .map(|f| {
-                (
-                    f.clone(),
-                    self.core.purses.get(f).copied().unwrap_or_default(),
-                )
-            })
-            .collect();
-        for (i, c) in terms.clauses.iter().enumerate() {
-            let Some(kind) = self.scenario.clause_kind(c.kind.as_str()) else {
-                continue;
-            };
-            let payer = purses.entry(c.by.clone()).or_default();
-            payer.capital -= kind.capital_cost;
-            if payer.capital < -1e-9 {
-                return Err((
-                    c.by.clone(),
-                    format!(
-                        "{} lacks the political capital for clause {} ({} needed)",
-                        self.faction_name(&c.by),
-                        i + 1,
-                        kind.capital_cost
-                    ),
-                ));
-            }
-            if kind.form == ClauseForm::Transfer {
-                let amount = c.amount.unwrap_or(0.0);
-                payer.budget -= amount;
-                if payer.budget < -1e-9 {
-                    return Err((
-                        c.by.clone(),
-                        format!(
-                            "{} lacks the budget for the transfer in clause {}",
-                            self.faction_name(&c.by),
-                            i + 1
-                        ),
-                    ));
-                }
-                if let Some(to) = &c.to {
-                    purses.entry(to.clone()).or_default().budget += amount;
-                }
-            }
-        }
-        Ok(purses)
-    }
-
-    fn own_order(&self, f: &FactionId, id: u32) -> Result<&Order, CommandError> {
-        self.orders
-            .get(f)
-            .and_then(|os| os.iter().find(|o| o.id == id))
-            .ok_or_else(|| CommandError::Unknown {
-                kind: "order",
-                id: id.to_string(),
-                hint: String::new(),
-            })
-    }
-
-    /// Checks a faction's orders draft with `replace` removed and `add` added: action known
-    /// and owned, quantity, prerequisites, limits and budget.
-    pub fn check_orders(
-        &self,
-        f: &FactionId,
-        replace: Option<u32>,
-        add: Option<&Order>,
-    ) -> Result<(), CommandError> {
-        self.check_orders_with(f, replace, add.map(std::slice::from_ref).unwrap_or(&[]))
-    }
-
-    /// As [`Game::check_orders`], adding several orders (bots plan a whole draft at once).
-    pub fn check_orders_with(
-        &self,
-        f: &FactionId,
-        replace: Option<u32>,
-        extra: &[Order],
-    ) -> Result<(), CommandError> {
-        let scn = &self.scenario;
-        let mut draft: Vec<&Order> = self
-            .orders
-            .get(f)
-            .map(|os| os.iter().filter(|o| Some(o.id) != replace).collect())
-            .unwrap_or_default();
-        for o in extra {
-            let action = scn
-                .action(o.action.as_str())
-                .ok_or_else(|| CommandError::Unknown {
-                    kind: "action",
-                    id: o.action.to_string(),
-                    hint: hint(
-                        o.action.as_str(),
-                        scn.actions
-                            .iter()
-                            .filter(|a| a.owner == *f)
-                            .map(|a| a.id.as_str()),
-                    ),
-                })?;
-            if action.owner != *f {
-                return Err(CommandError::NotYourFaction(format!(
-                    "\"{}\" is an action of {}",
-                    action.name,
-                    self.faction_name(&action.owner)
-                )));
-            }
-            if o.quantity == 0 || o.quantity > MAX_QUANTITY {
-                return Err(CommandError::Invalid(format!(
-                    "quantity must be 1 to {MAX_QUANTITY}"
-                )));
-            }
-            for r in &action.requires {
-                let v = self.var(r.var.as_str());
-                let ok = r.min.is_none_or(|m| v >= m) && r.max.is_none_or(|m| v <= m);
-                if !ok {
-                    let msg = if r.message.is_empty() {
-                        format!(
-                            "\"{}\" requires {} {}",
-                            action.name,
-                            r.var,
-                            describe_bounds(r.min, r.max)
-                        )
-                    } else {
-                        r.message.clone()
-                    };
-                    return Err(CommandError::Prerequisite(msg));
-                }
-            }
-            draft.push(o);
-        }
-        let mut per_action: BTreeMap<&ActionId, u32> = BTreeMap::new();
-        let mut budget = 0.0;
-        let mut capital = 0.0;
-        for o in &draft {
-            let Some(a) = scn.action(o.action.as_str()) else {
-                continue;
-            };
-            *per_action.entry(&o.action).or_default() += o.quantity;
-            budget += a.budget * f64::from(o.quantity);
-            capital += a.capital * f64::from(o.quantity);
-        }
-        for (id, q) in per_action {
-            let Some(a) = scn.action(id.as_str()) else {
-                continue;
-            };
-            if q > a.max_per_round {
-                return Err(CommandError::Limit(format!(
-                    "\"{}\": at most {} per round",
-                    a.name, a.max_per_round
-                )));
-            }
-            if let Some(max) = a.max_total {
-                let used = self.core.used.get(id).copied().unwrap_or(0);
-                if used + q > max {
-                    return Err(CommandError::Limit(format!(
-                        "\"{}\": at most {} in the whole game, {} already ordered",
-                        a.name, max, used
-                    )));
-                }
-            }
-        }
-        let purse = self.core.purses.get(f).copied().unwrap_or_default();
-        if budget > purse.budget + 1e-9 {
-            return Err(CommandError::OverBudget(format!(
-                "these orders cost {budget} budget and {} has {}",
-                self.faction_name(f),
-                purse.budget
-            )));
-        }
-        if capital > purse.capital + 1e-9 {
-            return Err(CommandError::OverBudget(format!(
-                "these orders cost {capital} political capital and {} has {}",
-                self.faction_name(f),
-                purse.capital
-            )));
-        }
-        Ok(())
-    }
-
-    /// Clauses of agreements in force (or pending) that an order of `action` by `f` would
-    /// break, as "clause N of TITLE". Used by clients to warn before submitting.
-    pub fn would_breach(&self, f: &FactionId, action: &ActionId) -> Vec<String> {
-        let mut out = Vec::new();
-        let Some(a) = self.scenario.action(action.as_str()) else {
-            return out;
-        };
-        for ag in &self.core.agreements {
-            if !matches!(
-                ag.status,
-                AgreementStatus::InForce | AgreementStatus::PendingRatification
-            ) {
-                continue;
-            }
-            for (i, c) in ag.terms.clauses.iter().enumerate() {
-                if c.by != *f {
-                    continue;
-                }
-                let Some(kind) = self.scenario.clause_kind(c.kind.as_str()) else {
-                    continue;
-                };
-                let breaks = match kind.form {
-                    ClauseForm::Forbid => c.action.as_ref() == Some(action),
-                    ClauseForm::Cap => c.var.as_ref().is_some_and(|v| {
-                        let now = self.var(v.as_str());
-                        let delta: f64 = a
-                            .effects
-                            .iter()
-                            .filter(|e| e.var == *v)
-                            .map(|e| match (e.delta, e.set) {
-                                (Some(d), _) => d,
-                                (None, Some(s)) => s - now,
-                                _ => 0.0,
-                            })
-                            .sum();
-                        delta > 0.0 && now + delta > c.max.unwrap_or(f64::INFINITY) + 1e-9
-                    }),
-                    _ => false,
-                };
-                if breaks {
-                    out.push(format!("clause {} of the {}", i + 1, ag.terms.title));
-                }
-            }
-        }
-        out
     }
 
     // ----- phases -----
