@@ -441,16 +441,75 @@ impl Game {
     /// that never change once recorded (a proposal's or agreement's parties), so it is correct
     /// for past events as well as the latest one.
     pub fn event_for(&self, seat: &Seat, event: &Event) -> Option<SeatEvent> {
-        let scn = &self.scenario;
-        let proposal_parties = |id: u32| -> Vec<FactionId> {
-            self.proposals
-                .iter()
-                .find(|p| p.id == id)
-                .map(|p| p.terms.parties.clone())
-                .unwrap_or_default()
-        };
+        self.may_see(seat, event)
+            .then(|| self.seat_form(seat, event))
+    }
+
+    /// Whether `seat` may receive `event` at all: the secrecy rule of the event stream.
+    fn may_see(&self, seat: &Seat, event: &Event) -> bool {
         let own = |f: &FactionId| is_control(seat) || seat.faction() == Some(f);
-        Some(match event {
+        let party_to = |id: &u32| party(seat, &self.proposal_parties(*id));
+        match event {
+            Event::ChatPosted { message } => can_read(seat, &message.channel),
+            Event::ProposalMade { proposal } => party(seat, &proposal.terms.parties),
+            Event::ProposalAccepted { proposal, .. }
+            | Event::ProposalRejected { proposal, .. }
+            | Event::ProposalCountered { proposal, .. }
+            | Event::ProposalWithdrawn { proposal } => party_to(proposal),
+            Event::ProposalsExpired { proposals } => proposals.iter().any(party_to),
+            Event::AgreementSigned { agreement, .. } => {
+                agreement.terms.public || party(seat, &agreement.terms.parties)
+            }
+            // Orders, and who in a team is ready, are the faction's business (and Control's).
+            Event::OrderSubmitted { faction, .. }
+            | Event::OrderAmended { faction, .. }
+            | Event::OrderWithdrawn { faction, .. }
+            | Event::MemberReady { faction, .. }
+            | Event::MemberReadyWithdrawn { faction, .. } => own(faction),
+            Event::Overridden { var, .. } => {
+                let scn = &self.scenario;
+                is_control(seat)
+                    || scn.var_index(var.as_str()).is_some_and(|i| {
+                        let v = &scn.variables[i];
+                        v.visibility == super::scenario::Visibility::Public
+                            || (seat.faction().is_some() && v.owner.as_ref() == seat.faction())
+                    })
+            }
+            Event::ScheduledEventSet { .. } => is_control(seat),
+            // Seen by every seat, each in its own form (variables, purses and reports are
+            // redacted in `seat_form`).
+            Event::GameCreated { .. }
+            | Event::RoundBegan { .. }
+            | Event::PhaseChanged { .. }
+            | Event::FactionReady { .. }
+            | Event::ReadyWithdrawn { .. }
+            | Event::Paused { .. }
+            | Event::Resumed { .. }
+            | Event::DeadlineExtended { .. }
+            | Event::EventInjected { .. }
+            | Event::BotSet { .. }
+            | Event::StartSet { .. }
+            | Event::Annotated { .. }
+            | Event::Adjudicated { .. }
+            | Event::GameEnded { .. } => true,
+        }
+    }
+
+    /// The parties of a proposal, from the proposals on record.
+    fn proposal_parties(&self, id: u32) -> Vec<FactionId> {
+        self.proposals
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.terms.parties.clone())
+            .unwrap_or_default()
+    }
+
+    /// A visible event as `seat` reads it: variables, purses and the report redacted to what
+    /// the seat may know, a list of expired proposals to the ones it was party to.
+    fn seat_form(&self, seat: &Seat, event: &Event) -> SeatEvent {
+        let scn = &self.scenario;
+        let own = |f: &FactionId| is_control(seat) || seat.faction() == Some(f);
+        match event {
             Event::GameCreated { scenario, .. } => SeatEvent::GameCreated {
                 scenario: scenario.clone(),
             },
@@ -477,123 +536,70 @@ impl Game {
                 phase: *phase,
                 deadline_at: *deadline_at,
             },
-            Event::ChatPosted { message } => {
-                if !can_read(seat, &message.channel) {
-                    return None;
-                }
-                SeatEvent::ChatPosted {
-                    message: message.clone(),
-                }
-            }
-            Event::ProposalMade { proposal } => {
-                if !party(seat, &proposal.terms.parties) {
-                    return None;
-                }
-                SeatEvent::ProposalMade {
-                    proposal: proposal.clone(),
-                }
-            }
-            Event::ProposalAccepted { proposal, by } => {
-                if !party(seat, &proposal_parties(*proposal)) {
-                    return None;
-                }
-                SeatEvent::ProposalAccepted {
-                    proposal: *proposal,
-                    by: by.clone(),
-                }
-            }
+            Event::ChatPosted { message } => SeatEvent::ChatPosted {
+                message: message.clone(),
+            },
+            Event::ProposalMade { proposal } => SeatEvent::ProposalMade {
+                proposal: proposal.clone(),
+            },
+            Event::ProposalAccepted { proposal, by } => SeatEvent::ProposalAccepted {
+                proposal: *proposal,
+                by: by.clone(),
+            },
             Event::ProposalRejected {
                 proposal,
                 by,
                 reason,
-            } => {
-                if !party(seat, &proposal_parties(*proposal)) {
-                    return None;
-                }
-                SeatEvent::ProposalRejected {
-                    proposal: *proposal,
-                    by: by.clone(),
-                    reason: reason.clone(),
-                }
-            }
+            } => SeatEvent::ProposalRejected {
+                proposal: *proposal,
+                by: by.clone(),
+                reason: reason.clone(),
+            },
             Event::ProposalCountered {
                 proposal,
                 by,
                 counter,
-            } => {
-                if !party(seat, &proposal_parties(*proposal)) {
-                    return None;
-                }
-                SeatEvent::ProposalCountered {
-                    proposal: *proposal,
-                    by: by.clone(),
-                    counter: *counter,
-                }
-            }
-            Event::ProposalWithdrawn { proposal } => {
-                if !party(seat, &proposal_parties(*proposal)) {
-                    return None;
-                }
-                SeatEvent::ProposalWithdrawn {
-                    proposal: *proposal,
-                }
-            }
+            } => SeatEvent::ProposalCountered {
+                proposal: *proposal,
+                by: by.clone(),
+                counter: *counter,
+            },
+            Event::ProposalWithdrawn { proposal } => SeatEvent::ProposalWithdrawn {
+                proposal: *proposal,
+            },
             Event::ProposalsExpired { proposals } => {
                 let mine: Vec<u32> = proposals
                     .iter()
                     .copied()
-                    .filter(|id| party(seat, &proposal_parties(*id)))
+                    .filter(|id| party(seat, &self.proposal_parties(*id)))
                     .collect();
-                if mine.is_empty() {
-                    return None;
-                }
                 SeatEvent::ProposalsExpired { proposals: mine }
             }
-            Event::AgreementSigned { agreement, purses } => {
-                if !agreement.terms.public && !party(seat, &agreement.terms.parties) {
-                    return None;
-                }
-                SeatEvent::AgreementSigned {
-                    agreement: agreement.clone(),
-                    purses: purses
-                        .iter()
-                        .filter(|(f, _)| own(f))
-                        .map(|(f, p)| (f.clone(), *p))
-                        .collect(),
-                }
-            }
-            Event::OrderSubmitted { faction, order } => {
-                if !own(faction) {
-                    return None;
-                }
-                SeatEvent::OrderSubmitted {
-                    faction: faction.clone(),
-                    order: order.clone(),
-                }
-            }
+            Event::AgreementSigned { agreement, purses } => SeatEvent::AgreementSigned {
+                agreement: agreement.clone(),
+                purses: purses
+                    .iter()
+                    .filter(|(f, _)| own(f))
+                    .map(|(f, p)| (f.clone(), *p))
+                    .collect(),
+            },
+            Event::OrderSubmitted { faction, order } => SeatEvent::OrderSubmitted {
+                faction: faction.clone(),
+                order: order.clone(),
+            },
             Event::OrderAmended {
                 faction,
                 order,
                 quantity,
-            } => {
-                if !own(faction) {
-                    return None;
-                }
-                SeatEvent::OrderAmended {
-                    faction: faction.clone(),
-                    order: *order,
-                    quantity: *quantity,
-                }
-            }
-            Event::OrderWithdrawn { faction, order } => {
-                if !own(faction) {
-                    return None;
-                }
-                SeatEvent::OrderWithdrawn {
-                    faction: faction.clone(),
-                    order: *order,
-                }
-            }
+            } => SeatEvent::OrderAmended {
+                faction: faction.clone(),
+                order: *order,
+                quantity: *quantity,
+            },
+            Event::OrderWithdrawn { faction, order } => SeatEvent::OrderWithdrawn {
+                faction: faction.clone(),
+                order: *order,
+            },
             Event::FactionReady { faction } => SeatEvent::FactionReady {
                 faction: faction.clone(),
             },
@@ -605,25 +611,15 @@ impl Game {
                 faction,
                 member,
                 name,
-            } => {
-                if !own(faction) {
-                    return None;
-                }
-                SeatEvent::MemberReady {
-                    faction: faction.clone(),
-                    member: *member,
-                    name: name.clone(),
-                }
-            }
-            Event::MemberReadyWithdrawn { faction, member } => {
-                if !own(faction) {
-                    return None;
-                }
-                SeatEvent::MemberReadyWithdrawn {
-                    faction: faction.clone(),
-                    member: *member,
-                }
-            }
+            } => SeatEvent::MemberReady {
+                faction: faction.clone(),
+                member: *member,
+                name: name.clone(),
+            },
+            Event::MemberReadyWithdrawn { faction, member } => SeatEvent::MemberReadyWithdrawn {
+                faction: faction.clone(),
+                member: *member,
+            },
             Event::Paused { remaining_ms } => SeatEvent::Paused {
                 remaining_ms: *remaining_ms,
             },
@@ -643,23 +639,12 @@ impl Game {
                 reason,
                 round,
                 ..
-            } => {
-                let visible = is_control(seat)
-                    || scn.var_index(var.as_str()).is_some_and(|i| {
-                        let v = &scn.variables[i];
-                        v.visibility == super::scenario::Visibility::Public
-                            || (seat.faction().is_some() && v.owner.as_ref() == seat.faction())
-                    });
-                if !visible {
-                    return None;
-                }
-                SeatEvent::Overridden {
-                    var: var.clone(),
-                    new: *new,
-                    reason: reason.clone(),
-                    round: *round,
-                }
-            }
+            } => SeatEvent::Overridden {
+                var: var.clone(),
+                new: *new,
+                reason: reason.clone(),
+                round: *round,
+            },
             Event::BotSet {
                 faction,
                 temperament,
@@ -667,15 +652,10 @@ impl Game {
                 faction: faction.clone(),
                 temperament: *temperament,
             },
-            Event::ScheduledEventSet { event, enabled } => {
-                if !is_control(seat) {
-                    return None;
-                }
-                SeatEvent::ScheduledEventSet {
-                    event: event.clone(),
-                    enabled: *enabled,
-                }
-            }
+            Event::ScheduledEventSet { event, enabled } => SeatEvent::ScheduledEventSet {
+                event: event.clone(),
+                enabled: *enabled,
+            },
             Event::StartSet { start } => SeatEvent::StartSet { start: *start },
             Event::Annotated { round, text } => SeatEvent::Annotated {
                 round: *round,
@@ -689,7 +669,7 @@ impl Game {
             Event::GameEnded { ending } => SeatEvent::GameEnded {
                 ending: ending.clone(),
             },
-        })
+        }
     }
 
     /// The model values a faction would see if `vars` were the state (used by bots).
