@@ -849,351 +849,20 @@ pub fn compute(
 ) -> Indices {
     let perceives = perceives(scn, perspective);
     let v = compute_values(scn, params, vars, perceives);
-
-    // §1 Defence layer.
-    let kill_probability = Explained {
-        id: "kill_probability".into(),
-        name: "Defence layer kill probability".into(),
-        formula: "P_L = T·(1 − (1 − Pk)^n)".into(),
-        inputs: vec![
-            params.input("T", "tracking"),
-            params.input("Pk", "pk"),
-            params.input("n", "shots_per_target"),
-        ],
-        value: v.kill_probability,
-        source: "docs/model.md §1; barrage formula".into(),
+    let x = Explain {
+        scn,
+        params,
+        vars,
+        v: &v,
+        perceives,
     };
-    let objects = Explained {
-        id: "objects_per_warhead".into(),
-        name: "Objects to engage per warhead".into(),
-        formula: "O = 1 + D·(1 − d)".into(),
-        inputs: vec![
-            vars.input("D", "ru_decoys"),
-            params.input("d", "discrimination"),
-        ],
-        value: v.objects_per_warhead,
-        source: "docs/model.md §1".into(),
-    };
-
-    // §2 Engageability and §5 perception.
-    let mut e_inputs = Vec::new();
-    let mut e_seen_inputs = Vec::new();
-    let mut u_inputs = Vec::new();
-    let delta = clamp01(params.fast.at_risk_discount);
-    let slots = scn.slots();
-    for (b, text) in scn.model.batteries.iter().zip(&slots.battery_text) {
-        let units = battery_units(vars, b);
-        let present = if units > 0.0 { 1.0 } else { 0.0 };
-        let risk = b
-            .at_risk_from
-            .as_ref()
-            .map_or(0.0, |v| clamp01(vars.get(v.as_str())));
-        let seen = 1.0 - delta * risk;
-        let at_risk = match &b.at_risk_from {
-            Some(v) if risk > 0.0 => format!(", held at risk ({v}): counted at {seen}"),
-            _ => String::new(),
-        };
-        let deployed: Text = format!("{} ({} units of {})", b.name, units, b.interceptor).into();
-        e_inputs.push(Input {
-            symbol: text.e.clone(),
-            name: deployed.clone(),
-            value: b.engageability * present,
-            source: text.source.clone(),
-        });
-        e_seen_inputs.push(Input {
-            symbol: text.e_seen.clone(),
-            name: if at_risk.is_empty() {
-                deployed
-            } else {
-                format!("{deployed}{at_risk}").into()
-            },
-            value: b.engageability * present * seen,
-            source: text.source.clone(),
-        });
-        u_inputs.push(Input {
-            symbol: text.h.clone(),
-            name: format!("{} upgrade headroom{at_risk}", b.name).into(),
-            value: b.headroom * present * seen,
-            source: text.source.clone(),
-        });
-    }
-    let delta_input = params.input("δ", "at_risk_discount");
-    let engageability = Explained {
-        id: "engageability".into(),
-        name: "Technical engageability of Russian ICBM warheads".into(),
-        formula: "E = min(1, Σ E[site]·[site deployed])".into(),
-        inputs: e_inputs,
-        value: v.engageability,
-        source: "docs/model.md §2; Sankaran, Arms Control Today (2013); GAO-13-382R".into(),
-    };
-    u_inputs.push(delta_input.clone());
-    u_inputs.push(vars.input("V", "burnout_transparency"));
-    let upgrade_headroom = Explained {
-        id: "upgrade_headroom".into(),
-        name: "Upgrade headroom".into(),
-        formula: "U = min(1, Σ h[site]·[site deployed]·(1 − δ·[site held at risk])) · (1 − V)"
-            .into(),
-        inputs: u_inputs,
-        value: v.upgrade_headroom,
-        source: "docs/model.md §5 (design default)".into(),
-    };
-    // (variable, its symbol, credit parameter, the credit's symbol)
-    let credits = [
-        (
-            "guarantee_political",
-            "[political guarantee]",
-            "credit_political",
-            "c[political guarantee]",
-        ),
-        (
-            "guarantee_legal",
-            "[legal guarantee]",
-            "credit_legal",
-            "c[legal guarantee]",
-        ),
-        (
-            "data_exchange",
-            "[data exchange]",
-            "credit_data_exchange",
-            "c[data exchange]",
-        ),
-        (
-            "joint_centre",
-            "[joint data-fusion centre]",
-            "credit_joint_centre",
-            "c[joint data-fusion centre]",
-        ),
-    ];
-    let mut g_inputs = Vec::new();
-    for (var, var_symbol, credit, credit_symbol) in credits {
-        g_inputs.push(vars.input(var_symbol, var));
-        g_inputs.push(params.input(credit_symbol, credit));
-    }
-    g_inputs.push(vars.input("trust", "trust"));
-    let guarantee_credit = Explained {
-        id: "guarantee_credit".into(),
-        name: "Guarantee credit".into(),
-        formula: "G = min(1, Σ c[k]·[k in force]) · trust/100".into(),
-        inputs: g_inputs,
-        value: v.guarantee_credit,
-        source: "docs/model.md §5; the credits c[k] are design defaults".into(),
-    };
-    let perceived_engageability = Explained {
-        id: "perceived_engageability".into(),
-        name: "Perceived engageability".into(),
-        formula: "Ê = clamp(Ẽ + u·U − g·G, 0, 1), Ẽ = min(1, Σ E[site]·[site deployed]·(1 − δ·[site held at risk]))".into(),
-        inputs: vec![
-            Input {
-                symbol: "Ẽ".into(),
-                name: "engageability, sites held at risk discounted".into(),
-                value: v.engageability_seen,
-                source: "index engageability; parameter at_risk_discount".into(),
-            },
-            params.input("u", "perception_upgrade_weight"),
-            idx("U", &upgrade_headroom),
-            params.input("g", "perception_guarantee_weight"),
-            idx("G", &guarantee_credit),
-        ]
-        .into_iter()
-        .chain(e_seen_inputs)
-        .chain([delta_input])
-        .collect(),
-        value: v.perceived_engageability,
-        source: "docs/model.md §5".into(),
-    };
-
-    // §3 Assured retaliation, Russia: survivors of a US first strike, then the defence.
-    let expected_intercepts = Explained {
-        id: "expected_intercepts".into(),
-        name: "Russian warheads intercepted in a second strike".into(),
-        formula: "I = min(W·s·r·f_icbm·(1 − h)·E, N/(n·O)) · P_L".into(),
-        inputs: vec![
-            vars.input("W", "ru_warheads"),
-            vars.input("s", "ru_survival"),
-            params.input("r", "reliability"),
-            params.input("f_icbm", "ru_icbm_share"),
-            vars.input("h", "ru_hgv_share"),
-            Input {
-                symbol: "E".into(),
-                name: if perceives {
-                    "engageability used: Ê (perceived)".into()
-                } else {
-                    "engageability used: E (technical)".into()
-                },
-                value: v.e_used,
-                source: if perceives {
-                    "index perceived_engageability".into()
-                } else {
-                    "index engageability".into()
-                },
-            },
-            Input {
-                symbol: "N".into(),
-                name: if perceives {
-                    if v.europe_interceptors_seen < v.europe_interceptors {
-                        format!(
-                            "interceptors feared: the {} in Europe, those at sites held at risk counted at 1 − δ ({}), × (1 + k·U), k = {}",
-                            v.europe_interceptors,
-                            v.europe_interceptors_seen,
-                            params.get("perceived_growth")
-                        )
-                        .into()
-                    } else {
-                        format!(
-                            "interceptors feared: all {} in Europe × (1 + k·U), k = {}",
-                            v.europe_interceptors,
-                            params.get("perceived_growth")
-                        )
-                        .into()
-                    }
-                } else {
-                    "ICBM-capable European interceptors".into()
-                },
-                value: v.capacity_interceptors,
-                source: if perceives {
-                    "batteries × interceptors per unit; parameter perceived_growth; index upgrade_headroom".into()
-                } else {
-                    "batteries × interceptors per unit".into()
-                },
-            },
-            params.input("n", "shots_per_target"),
-            idx("O", &objects),
-            idx("P_L", &kill_probability),
-        ],
-        value: v.expected_intercepts,
-        source: "docs/model.md §3".into(),
-    };
-    let retaliation_russia = Explained {
-        id: "retaliation_russia".into(),
-        name: "Assured retaliation, Russia".into(),
-        formula: "A_RU = min(1, (W·s·r − I) / W_req)".into(),
-        inputs: vec![
-            vars.input("W", "ru_warheads"),
-            vars.input("s", "ru_survival"),
-            params.input("r", "reliability"),
-            idx("I", &expected_intercepts),
-            params.input("W_req", "w_req"),
-        ],
-        value: v.retaliation_russia,
-        source: "docs/model.md §3".into(),
-    };
-    let retaliation_us = Explained {
-        id: "retaliation_us".into(),
-        name: "Assured retaliation, United States".into(),
-        formula: "A_US = min(1, (W_US·s_US·r − I_RU) / W_req)".into(),
-        inputs: vec![
-            vars.input("W_US", "us_warheads"),
-            vars.input("s_US", "us_survival"),
-            params.input("r", "reliability"),
-            params.input("I_RU", "ru_bmd_intercepts"),
-            params.input("W_req", "w_req"),
-        ],
-        value: v.retaliation_us,
-        source: "docs/model.md §3".into(),
-    };
-
-    // §4 First-strike stability.
-    let (ru_arriving, ru_first, us_arriving, us_first) =
-        (v.ru_arriving, v.ru_first, v.us_arriving, v.us_first);
-    let stability = Explained {
-        id: "stability".into(),
-        name: "First-strike stability".into(),
-        formula: "FSS = 1 − (1 − ρ_US)·(1 − ρ_RU), ρ = D(second strike) / D(first strike), D(w) = 1 − exp(−w/w_s)".into(),
-        inputs: vec![
-            Input {
-                symbol: "ρ_RU".into(),
-                name: format!(
-                    "Russia: {ru_arriving:.0} warheads arrive striking second, {ru_first:.0} striking first"
-                )
-                .into(),
-                value: v.rho_ru,
-                source: "index retaliation_russia".into(),
-            },
-            Input {
-                symbol: "ρ_US".into(),
-                name: format!(
-                    "US: {us_arriving:.0} warheads arrive striking second, {us_first:.0} striking first"
-                )
-                .into(),
-                value: v.rho_us,
-                source: "index retaliation_us".into(),
-            },
-            params.input("w_s", "w_scale"),
-        ],
-        value: v.stability,
-        source: "docs/model.md §4; after Kent & Thaler, First-Strike Stability, RAND R-3765-AF (1989)"
-            .into(),
-    };
-
-    // §6 Coverage of NATO Europe against an Iranian salvo.
-    let mut cov_inputs = Vec::new();
-    for (b, text) in scn.model.batteries.iter().zip(&slots.battery_text) {
-        let units = battery_units(vars, b);
-        cov_inputs.push(Input {
-            symbol: text.c.clone(),
-            name: text.name.clone(),
-            value: if units > 0.0 { b.coverage } else { 0.0 },
-            source: text.source.clone(),
-        });
-    }
-    cov_inputs.extend([
-        vars.input("R", "tpy2_radar"),
-        params.input("k", "uncued_coverage_factor"),
-        Input {
-            symbol: "N_EU".into(),
-            name: "interceptors deployed in Europe".into(),
-            value: v.europe_interceptors,
-            source: "batteries × interceptors per unit".into(),
-        },
-        params.input("S", "iran_salvo"),
-        idx("P_L", &kill_probability),
-    ]);
-    let coverage = Explained {
-        id: "coverage".into(),
-        name: "Coverage of NATO Europe against an Iranian salvo".into(),
-        formula: "C = (1 − Π(1 − c[site])) · (R + (1 − R)·k) · min(1, N_EU/(n·S)) · P_L".into(),
-        inputs: cov_inputs,
-        value: v.coverage,
-        source: "docs/model.md §6 (site coverage shares are design defaults)".into(),
-    };
-    let homeland_defence = Explained {
-        id: "homeland_defence".into(),
-        name: "Defence of the United States against a future Iranian ICBM".into(),
-        formula: "H = (1 − Π(1 − h_US[site])) · P_L".into(),
-        inputs: scn
-            .model
-            .batteries
-            .iter()
-            .zip(&slots.battery_text)
-            .map(|(b, text)| Input {
-                symbol: text.h_us.clone(),
-                name: text.name.clone(),
-                value: if battery_units(vars, b) > 0.0 {
-                    b.homeland
-                } else {
-                    0.0
-                },
-                source: text.source.clone(),
-            })
-            .chain([idx("P_L", &kill_probability)])
-            .collect(),
-        value: v.homeland_defence,
-        source: "docs/model.md §6 (the IIB's purpose: 'the potential future ICBM threat to the US', article of 7 March 2013; shares are design defaults)".into(),
-    };
-    let border_security = Explained {
-        id: "border_security".into(),
-        name: "Afghan border security".into(),
-        formula: "B = clamp((b + β·coop − ω·(1 − isaf)) / 100, 0, 1)".into(),
-        inputs: vec![
-            vars.input("b", "border_security"),
-            params.input("β", "border_cooperation_bonus"),
-            vars.input("coop", "csto_nato_cooperation"),
-            params.input("ω", "border_withdrawal_penalty"),
-            vars.input("isaf", "isaf_presence"),
-        ],
-        value: v.border_security,
-        source: "docs/model.md §6".into(),
-    };
+    let (kill_probability, objects) = x.defence_layer();
+    let (engageability, upgrade_headroom, guarantee_credit, perceived_engageability) =
+        x.engageability_and_perception();
+    let (expected_intercepts, retaliation_russia, retaliation_us) =
+        x.retaliation(&kill_probability, &objects);
+    let stability = x.stability();
+    let (coverage, homeland_defence, border_security) = x.regional(&kill_probability);
     let deterrence_balance = Explained {
         id: "deterrence_balance".into(),
         name: "Deterrence balance".into(),
@@ -1219,6 +888,416 @@ pub fn compute(
         homeland_defence,
         border_security,
         deterrence_balance,
+    }
+}
+
+/// The explanation of each index of one computation: formula, inputs with their sources and
+/// value, one method per section of docs/model.md.
+#[derive(Clone, Copy)]
+struct Explain<'a> {
+    scn: &'a Scenario,
+    params: &'a Params,
+    vars: &'a ModelVars<'a>,
+    v: &'a Values,
+    /// Whether the perspective reads the system through Ê.
+    perceives: bool,
+}
+
+impl Explain<'_> {
+    /// §1 Defence layer: kill probability and objects per warhead.
+    fn defence_layer(&self) -> (Explained, Explained) {
+        let Explain {
+            params, vars, v, ..
+        } = *self;
+        let kill_probability = Explained {
+            id: "kill_probability".into(),
+            name: "Defence layer kill probability".into(),
+            formula: "P_L = T·(1 − (1 − Pk)^n)".into(),
+            inputs: vec![
+                params.input("T", "tracking"),
+                params.input("Pk", "pk"),
+                params.input("n", "shots_per_target"),
+            ],
+            value: v.kill_probability,
+            source: "docs/model.md §1; barrage formula".into(),
+        };
+        let objects = Explained {
+            id: "objects_per_warhead".into(),
+            name: "Objects to engage per warhead".into(),
+            formula: "O = 1 + D·(1 − d)".into(),
+            inputs: vec![
+                vars.input("D", "ru_decoys"),
+                params.input("d", "discrimination"),
+            ],
+            value: v.objects_per_warhead,
+            source: "docs/model.md §1".into(),
+        };
+        (kill_probability, objects)
+    }
+
+    /// §2 Engageability and §5 perception: E, U, G and Ê.
+    fn engageability_and_perception(&self) -> (Explained, Explained, Explained, Explained) {
+        let Explain {
+            scn,
+            params,
+            vars,
+            v,
+            ..
+        } = *self;
+        let mut e_inputs = Vec::new();
+        let mut e_seen_inputs = Vec::new();
+        let mut u_inputs = Vec::new();
+        let delta = clamp01(params.fast.at_risk_discount);
+        let slots = scn.slots();
+        for (b, text) in scn.model.batteries.iter().zip(&slots.battery_text) {
+            let units = battery_units(vars, b);
+            let present = if units > 0.0 { 1.0 } else { 0.0 };
+            let risk = b
+                .at_risk_from
+                .as_ref()
+                .map_or(0.0, |v| clamp01(vars.get(v.as_str())));
+            let seen = 1.0 - delta * risk;
+            let at_risk = match &b.at_risk_from {
+                Some(v) if risk > 0.0 => format!(", held at risk ({v}): counted at {seen}"),
+                _ => String::new(),
+            };
+            let deployed: Text =
+                format!("{} ({} units of {})", b.name, units, b.interceptor).into();
+            e_inputs.push(Input {
+                symbol: text.e.clone(),
+                name: deployed.clone(),
+                value: b.engageability * present,
+                source: text.source.clone(),
+            });
+            e_seen_inputs.push(Input {
+                symbol: text.e_seen.clone(),
+                name: if at_risk.is_empty() {
+                    deployed
+                } else {
+                    format!("{deployed}{at_risk}").into()
+                },
+                value: b.engageability * present * seen,
+                source: text.source.clone(),
+            });
+            u_inputs.push(Input {
+                symbol: text.h.clone(),
+                name: format!("{} upgrade headroom{at_risk}", b.name).into(),
+                value: b.headroom * present * seen,
+                source: text.source.clone(),
+            });
+        }
+        let delta_input = params.input("δ", "at_risk_discount");
+        let engageability = Explained {
+            id: "engageability".into(),
+            name: "Technical engageability of Russian ICBM warheads".into(),
+            formula: "E = min(1, Σ E[site]·[site deployed])".into(),
+            inputs: e_inputs,
+            value: v.engageability,
+            source: "docs/model.md §2; Sankaran, Arms Control Today (2013); GAO-13-382R".into(),
+        };
+        u_inputs.push(delta_input.clone());
+        u_inputs.push(vars.input("V", "burnout_transparency"));
+        let upgrade_headroom = Explained {
+            id: "upgrade_headroom".into(),
+            name: "Upgrade headroom".into(),
+            formula: "U = min(1, Σ h[site]·[site deployed]·(1 − δ·[site held at risk])) · (1 − V)"
+                .into(),
+            inputs: u_inputs,
+            value: v.upgrade_headroom,
+            source: "docs/model.md §5 (design default)".into(),
+        };
+        // (variable, its symbol, credit parameter, the credit's symbol)
+        let credits = [
+            (
+                "guarantee_political",
+                "[political guarantee]",
+                "credit_political",
+                "c[political guarantee]",
+            ),
+            (
+                "guarantee_legal",
+                "[legal guarantee]",
+                "credit_legal",
+                "c[legal guarantee]",
+            ),
+            (
+                "data_exchange",
+                "[data exchange]",
+                "credit_data_exchange",
+                "c[data exchange]",
+            ),
+            (
+                "joint_centre",
+                "[joint data-fusion centre]",
+                "credit_joint_centre",
+                "c[joint data-fusion centre]",
+            ),
+        ];
+        let mut g_inputs = Vec::new();
+        for (var, var_symbol, credit, credit_symbol) in credits {
+            g_inputs.push(vars.input(var_symbol, var));
+            g_inputs.push(params.input(credit_symbol, credit));
+        }
+        g_inputs.push(vars.input("trust", "trust"));
+        let guarantee_credit = Explained {
+            id: "guarantee_credit".into(),
+            name: "Guarantee credit".into(),
+            formula: "G = min(1, Σ c[k]·[k in force]) · trust/100".into(),
+            inputs: g_inputs,
+            value: v.guarantee_credit,
+            source: "docs/model.md §5; the credits c[k] are design defaults".into(),
+        };
+        let perceived_engageability = Explained {
+            id: "perceived_engageability".into(),
+            name: "Perceived engageability".into(),
+            formula: "Ê = clamp(Ẽ + u·U − g·G, 0, 1), Ẽ = min(1, Σ E[site]·[site deployed]·(1 − δ·[site held at risk]))".into(),
+            inputs: vec![
+                Input {
+                    symbol: "Ẽ".into(),
+                    name: "engageability, sites held at risk discounted".into(),
+                    value: v.engageability_seen,
+                    source: "index engageability; parameter at_risk_discount".into(),
+                },
+                params.input("u", "perception_upgrade_weight"),
+                idx("U", &upgrade_headroom),
+                params.input("g", "perception_guarantee_weight"),
+                idx("G", &guarantee_credit),
+            ]
+            .into_iter()
+            .chain(e_seen_inputs)
+            .chain([delta_input])
+            .collect(),
+            value: v.perceived_engageability,
+            source: "docs/model.md §5".into(),
+        };
+        (
+            engageability,
+            upgrade_headroom,
+            guarantee_credit,
+            perceived_engageability,
+        )
+    }
+
+    /// §3 Assured retaliation: survivors of a first strike, then the defence.
+    fn retaliation(
+        &self,
+        kill_probability: &Explained,
+        objects: &Explained,
+    ) -> (Explained, Explained, Explained) {
+        let Explain {
+            params,
+            vars,
+            v,
+            perceives,
+            ..
+        } = *self;
+        let expected_intercepts = Explained {
+            id: "expected_intercepts".into(),
+            name: "Russian warheads intercepted in a second strike".into(),
+            formula: "I = min(W·s·r·f_icbm·(1 − h)·E, N/(n·O)) · P_L".into(),
+            inputs: vec![
+                vars.input("W", "ru_warheads"),
+                vars.input("s", "ru_survival"),
+                params.input("r", "reliability"),
+                params.input("f_icbm", "ru_icbm_share"),
+                vars.input("h", "ru_hgv_share"),
+                Input {
+                    symbol: "E".into(),
+                    name: if perceives {
+                        "engageability used: Ê (perceived)".into()
+                    } else {
+                        "engageability used: E (technical)".into()
+                    },
+                    value: v.e_used,
+                    source: if perceives {
+                        "index perceived_engageability".into()
+                    } else {
+                        "index engageability".into()
+                    },
+                },
+                Input {
+                    symbol: "N".into(),
+                    name: if perceives {
+                        if v.europe_interceptors_seen < v.europe_interceptors {
+                            format!(
+                                "interceptors feared: the {} in Europe, those at sites held at risk counted at 1 − δ ({}), × (1 + k·U), k = {}",
+                                v.europe_interceptors,
+                                v.europe_interceptors_seen,
+                                params.get("perceived_growth")
+                            )
+                            .into()
+                        } else {
+                            format!(
+                                "interceptors feared: all {} in Europe × (1 + k·U), k = {}",
+                                v.europe_interceptors,
+                                params.get("perceived_growth")
+                            )
+                            .into()
+                        }
+                    } else {
+                        "ICBM-capable European interceptors".into()
+                    },
+                    value: v.capacity_interceptors,
+                    source: if perceives {
+                        "batteries × interceptors per unit; parameter perceived_growth; index upgrade_headroom".into()
+                    } else {
+                        "batteries × interceptors per unit".into()
+                    },
+                },
+                params.input("n", "shots_per_target"),
+                idx("O", objects),
+                idx("P_L", kill_probability),
+            ],
+            value: v.expected_intercepts,
+            source: "docs/model.md §3".into(),
+        };
+        let retaliation_russia = Explained {
+            id: "retaliation_russia".into(),
+            name: "Assured retaliation, Russia".into(),
+            formula: "A_RU = min(1, (W·s·r − I) / W_req)".into(),
+            inputs: vec![
+                vars.input("W", "ru_warheads"),
+                vars.input("s", "ru_survival"),
+                params.input("r", "reliability"),
+                idx("I", &expected_intercepts),
+                params.input("W_req", "w_req"),
+            ],
+            value: v.retaliation_russia,
+            source: "docs/model.md §3".into(),
+        };
+        let retaliation_us = Explained {
+            id: "retaliation_us".into(),
+            name: "Assured retaliation, United States".into(),
+            formula: "A_US = min(1, (W_US·s_US·r − I_RU) / W_req)".into(),
+            inputs: vec![
+                vars.input("W_US", "us_warheads"),
+                vars.input("s_US", "us_survival"),
+                params.input("r", "reliability"),
+                params.input("I_RU", "ru_bmd_intercepts"),
+                params.input("W_req", "w_req"),
+            ],
+            value: v.retaliation_us,
+            source: "docs/model.md §3".into(),
+        };
+        (expected_intercepts, retaliation_russia, retaliation_us)
+    }
+
+    /// §4 First-strike stability.
+    fn stability(&self) -> Explained {
+        let Explain { params, v, .. } = *self;
+        let (ru_arriving, ru_first, us_arriving, us_first) =
+            (v.ru_arriving, v.ru_first, v.us_arriving, v.us_first);
+        let stability = Explained {
+            id: "stability".into(),
+            name: "First-strike stability".into(),
+            formula: "FSS = 1 − (1 − ρ_US)·(1 − ρ_RU), ρ = D(second strike) / D(first strike), D(w) = 1 − exp(−w/w_s)".into(),
+            inputs: vec![
+                Input {
+                    symbol: "ρ_RU".into(),
+                    name: format!(
+                        "Russia: {ru_arriving:.0} warheads arrive striking second, {ru_first:.0} striking first"
+                    )
+                    .into(),
+                    value: v.rho_ru,
+                    source: "index retaliation_russia".into(),
+                },
+                Input {
+                    symbol: "ρ_US".into(),
+                    name: format!(
+                        "US: {us_arriving:.0} warheads arrive striking second, {us_first:.0} striking first"
+                    )
+                    .into(),
+                    value: v.rho_us,
+                    source: "index retaliation_us".into(),
+                },
+                params.input("w_s", "w_scale"),
+            ],
+            value: v.stability,
+            source: "docs/model.md §4; after Kent & Thaler, First-Strike Stability, RAND R-3765-AF (1989)"
+                .into(),
+        };
+        stability
+    }
+
+    /// §6 Coverage of NATO Europe, defence of the United States, the Afghan border.
+    fn regional(&self, kill_probability: &Explained) -> (Explained, Explained, Explained) {
+        let Explain {
+            scn,
+            params,
+            vars,
+            v,
+            ..
+        } = *self;
+        let slots = scn.slots();
+        let mut cov_inputs = Vec::new();
+        for (b, text) in scn.model.batteries.iter().zip(&slots.battery_text) {
+            let units = battery_units(vars, b);
+            cov_inputs.push(Input {
+                symbol: text.c.clone(),
+                name: text.name.clone(),
+                value: if units > 0.0 { b.coverage } else { 0.0 },
+                source: text.source.clone(),
+            });
+        }
+        cov_inputs.extend([
+            vars.input("R", "tpy2_radar"),
+            params.input("k", "uncued_coverage_factor"),
+            Input {
+                symbol: "N_EU".into(),
+                name: "interceptors deployed in Europe".into(),
+                value: v.europe_interceptors,
+                source: "batteries × interceptors per unit".into(),
+            },
+            params.input("S", "iran_salvo"),
+            idx("P_L", kill_probability),
+        ]);
+        let coverage = Explained {
+            id: "coverage".into(),
+            name: "Coverage of NATO Europe against an Iranian salvo".into(),
+            formula: "C = (1 − Π(1 − c[site])) · (R + (1 − R)·k) · min(1, N_EU/(n·S)) · P_L".into(),
+            inputs: cov_inputs,
+            value: v.coverage,
+            source: "docs/model.md §6 (site coverage shares are design defaults)".into(),
+        };
+        let homeland_defence = Explained {
+            id: "homeland_defence".into(),
+            name: "Defence of the United States against a future Iranian ICBM".into(),
+            formula: "H = (1 − Π(1 − h_US[site])) · P_L".into(),
+            inputs: scn
+                .model
+                .batteries
+                .iter()
+                .zip(&slots.battery_text)
+                .map(|(b, text)| Input {
+                    symbol: text.h_us.clone(),
+                    name: text.name.clone(),
+                    value: if battery_units(vars, b) > 0.0 {
+                        b.homeland
+                    } else {
+                        0.0
+                    },
+                    source: text.source.clone(),
+                })
+                .chain([idx("P_L", kill_probability)])
+                .collect(),
+            value: v.homeland_defence,
+            source: "docs/model.md §6 (the IIB's purpose: 'the potential future ICBM threat to the US', article of 7 March 2013; shares are design defaults)".into(),
+        };
+        let border_security = Explained {
+            id: "border_security".into(),
+            name: "Afghan border security".into(),
+            formula: "B = clamp((b + β·coop − ω·(1 − isaf)) / 100, 0, 1)".into(),
+            inputs: vec![
+                vars.input("b", "border_security"),
+                params.input("β", "border_cooperation_bonus"),
+                vars.input("coop", "csto_nato_cooperation"),
+                params.input("ω", "border_withdrawal_penalty"),
+                vars.input("isaf", "isaf_presence"),
+            ],
+            value: v.border_security,
+            source: "docs/model.md §6".into(),
+        };
+        (coverage, homeland_defence, border_security)
     }
 }
 
