@@ -1709,35 +1709,84 @@ pub fn play_bots_unlogged(game: &mut Game, ctx: &Ctx) {
 }
 
 fn drive(game: &mut Game, ctx: &Ctx, mut log: Option<&mut Vec<Event>>) {
-    let bots: Vec<(FactionId, Temperament)> = game
-        .config
-        .bots
-        .iter()
-        .map(|(f, t)| (f.clone(), *t))
-        .collect();
-    for step in [BotStep::Propose, BotStep::Respond, BotStep::Act] {
-        for (f, t) in &bots {
-            let seat = Seat::Faction(f.clone());
-            let ctx = Ctx {
-                now_ms: ctx.now_ms,
-                author: bot_author(game, f),
-                member: None,
-            };
-            let mut refused = false;
-            for cmd in bot_commands(game, f, *t, step) {
-                // A line that goes with a refused command is not said.
-                if refused && matches!(cmd, Command::Chat { .. }) {
+    let mut pass = BotPass::new(game);
+    while let Some((seat, cmd, ctx)) = pass.next(game, ctx.now_ms) {
+        let applied = match log.as_deref_mut() {
+            Some(log) => game.apply(&seat, &cmd, &ctx).map(|evs| log.extend(evs)),
+            None => game.apply_unlogged(&seat, &cmd, &ctx),
+        };
+        pass.answer(applied.is_ok());
+    }
+}
+
+/// One pass of the bots over the current phase, as a sequence of commands to try: for each
+/// step (propose, respond, act), each bot's commands, planned from the game as it is when that
+/// bot's step begins. The engine's simulations and the server's game task both play bots
+/// through it; the server commits each command before it asks for the next.
+///
+/// A bot command can become invalid after an earlier one (e.g. a proposal already signed);
+/// the bot simply moves on, as a person would, and a line of chat that goes with a refused
+/// command is not said.
+pub struct BotPass {
+    bots: Vec<(FactionId, Temperament)>,
+    /// The next (step, bot) whose commands are planned once `queue` is empty.
+    next_turn: usize,
+    queue: std::collections::VecDeque<Command>,
+    /// The bot whose commands are in `queue`.
+    current: Option<FactionId>,
+    refused: bool,
+}
+
+const BOT_STEPS: [BotStep; 3] = [BotStep::Propose, BotStep::Respond, BotStep::Act];
+
+impl BotPass {
+    pub fn new(game: &Game) -> Self {
+        BotPass {
+            bots: game
+                .config
+                .bots
+                .iter()
+                .map(|(f, t)| (f.clone(), *t))
+                .collect(),
+            next_turn: 0,
+            queue: Default::default(),
+            current: None,
+            refused: false,
+        }
+    }
+
+    /// The next command to try, with the seat and context to try it in; `None` when the pass
+    /// is over. Say with [`BotPass::answer`] whether it was taken.
+    pub fn next(&mut self, game: &Game, now_ms: i64) -> Option<(Seat, Command, Ctx)> {
+        loop {
+            while let Some(cmd) = self.queue.pop_front() {
+                if self.refused && matches!(cmd, Command::Chat { .. }) {
                     continue;
                 }
-                // A bot command can become invalid after an earlier one (e.g. a proposal
-                // already signed); the bot simply moves on, as a person would.
-                let applied = match log.as_deref_mut() {
-                    Some(log) => game.apply(&seat, &cmd, &ctx).map(|evs| log.extend(evs)),
-                    None => game.apply_unlogged(&seat, &cmd, &ctx),
+                let f = self.current.clone()?;
+                let ctx = Ctx {
+                    now_ms,
+                    author: bot_author(game, &f),
+                    member: None,
                 };
-                refused = applied.is_err();
+                return Some((Seat::Faction(f), cmd, ctx));
             }
+            let turns = BOT_STEPS.len() * self.bots.len();
+            if self.next_turn >= turns {
+                return None;
+            }
+            let step = BOT_STEPS[self.next_turn / self.bots.len()];
+            let (f, t) = self.bots[self.next_turn % self.bots.len()].clone();
+            self.next_turn += 1;
+            self.queue = bot_commands(game, &f, t, step).into();
+            self.current = Some(f);
+            self.refused = false;
         }
+    }
+
+    /// Whether the command [`BotPass::next`] gave was taken.
+    pub fn answer(&mut self, taken: bool) {
+        self.refused = !taken;
     }
 }
 

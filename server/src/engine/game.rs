@@ -78,6 +78,62 @@ impl std::ops::Deref for ScenarioRef {
     }
 }
 
+/// What decides when a phase ends by itself: the deadline, the pause, and whether the game is
+/// over. [`Clock::evolve`] is the only place these change, for the game and for the status the
+/// server stores beside the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Clock {
+    pub paused: bool,
+    /// Absolute deadline of the current phase (ms since epoch), if any.
+    pub deadline_at: Option<i64>,
+    /// Time left when paused, to re-arm the deadline on resume.
+    pub paused_remaining: Option<i64>,
+    pub ended: bool,
+}
+
+impl Clock {
+    /// Folds one event into the clock.
+    pub fn evolve(&mut self, e: &Event) {
+        match e {
+            Event::RoundBegan {
+                deadline_at,
+                duration_ms,
+                ..
+            }
+            | Event::PhaseChanged {
+                deadline_at,
+                duration_ms,
+                ..
+            } => {
+                // A new phase's deadline: armed now, or (while paused) its full duration kept
+                // for the resume.
+                if self.paused {
+                    self.deadline_at = None;
+                    self.paused_remaining = *duration_ms;
+                } else {
+                    self.deadline_at = *deadline_at;
+                }
+            }
+            Event::Paused { remaining_ms } => {
+                self.paused = true;
+                self.paused_remaining = *remaining_ms;
+                self.deadline_at = None;
+            }
+            Event::Resumed { deadline_at } => {
+                self.paused = false;
+                self.paused_remaining = None;
+                self.deadline_at = *deadline_at;
+            }
+            Event::DeadlineExtended { deadline_at } => self.deadline_at = Some(*deadline_at),
+            Event::GameEnded { .. } => {
+                self.ended = true;
+                self.deadline_at = None;
+            }
+            _ => {}
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Game {
     pub scenario: ScenarioRef,
@@ -781,34 +837,26 @@ impl Game {
     // ----- evolve: the only place state changes -----
 
     pub fn evolve(&mut self, e: &Event) {
+        let mut clock = self.clock();
+        clock.evolve(e);
+        self.set_clock(clock);
         match e {
             Event::GameCreated { core, .. } => self.core = (**core).clone(),
             Event::RoundBegan {
-                round,
-                fired,
-                core,
-                deadline_at,
-                duration_ms,
+                round, fired, core, ..
             } => {
                 self.round = *round;
                 self.phase = Phase::Briefing;
                 self.core = (**core).clone();
-                self.set_deadline(*deadline_at, *duration_ms);
                 self.clear_ready();
                 self.orders.clear();
                 for f in fired {
                     self.briefings.push((*round, f.clone()));
                 }
             }
-            Event::PhaseChanged {
-                round,
-                phase,
-                deadline_at,
-                duration_ms,
-            } => {
+            Event::PhaseChanged { round, phase, .. } => {
                 self.round = *round;
                 self.phase = *phase;
-                self.set_deadline(*deadline_at, *duration_ms);
                 self.clear_ready();
             }
             Event::ChatPosted { message } => {
@@ -919,17 +967,8 @@ impl Game {
                     m.remove(member);
                 }
             }
-            Event::Paused { remaining_ms } => {
-                self.paused = true;
-                self.paused_remaining = *remaining_ms;
-                self.deadline_at = None;
-            }
-            Event::Resumed { deadline_at } => {
-                self.paused = false;
-                self.paused_remaining = None;
-                self.deadline_at = *deadline_at;
-            }
-            Event::DeadlineExtended { deadline_at } => self.deadline_at = Some(*deadline_at),
+            // The clock, above, is all these change.
+            Event::Paused { .. } | Event::Resumed { .. } | Event::DeadlineExtended { .. } => {}
             Event::EventInjected { fired, core } => {
                 self.core = (**core).clone();
                 self.briefings.push((self.round, fired.clone()));
@@ -975,20 +1014,35 @@ impl Game {
             }
             Event::GameEnded { ending } => {
                 self.phase = Phase::Ended;
-                self.deadline_at = None;
                 self.ending = Some(ending.clone());
             }
         }
     }
 
-    /// A new phase's deadline: armed now, or (while paused) its full duration kept for resume.
-    fn set_deadline(&mut self, deadline_at: Option<i64>, duration_ms: Option<i64>) {
-        if self.paused {
-            self.deadline_at = None;
-            self.paused_remaining = duration_ms;
-        } else {
-            self.deadline_at = deadline_at;
+    /// The clock's fields of the game.
+    pub fn clock(&self) -> Clock {
+        Clock {
+            paused: self.paused,
+            deadline_at: self.deadline_at,
+            paused_remaining: self.paused_remaining,
+            ended: self.phase == Phase::Ended,
         }
+    }
+
+    fn set_clock(&mut self, clock: Clock) {
+        self.paused = clock.paused;
+        self.deadline_at = clock.deadline_at;
+        self.paused_remaining = clock.paused_remaining;
+    }
+
+    /// The clock once `events` are applied, without applying them: the server records the
+    /// deadline and the end beside the log in the same transaction as the events.
+    pub fn clock_after(&self, events: &[Event]) -> Clock {
+        let mut clock = self.clock();
+        for e in events {
+            clock.evolve(e);
+        }
+        clock
     }
 
     fn proposal_mut(&mut self, id: u32) -> Option<&mut Proposal> {

@@ -3,7 +3,7 @@
 //! in one transaction, then apply them to the in-memory state, answer, and fan out.
 
 use super::{GameHandle, Registry, SessionError};
-use crate::engine::bots::{bot_author, bot_commands, BotStep};
+use crate::engine::bots::BotPass;
 use crate::engine::view::SeatView;
 use crate::engine::{Command, Ctx, Event, FactionId, Game, Phase, Seat, StartMode, TeamMember};
 use crate::metrics::Metrics;
@@ -794,7 +794,11 @@ impl<S: Store> Session<S> {
         for e in &events {
             bodies.push(serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?);
         }
-        let status = status_after(&self.game, &events);
+        let clock = self.game.clock_after(&events);
+        let status = GameStatus {
+            deadline_at: clock.deadline_at,
+            ended: clock.ended,
+        };
         let append = Append {
             game: self.game_id,
             last_seq: self.last_seq,
@@ -933,37 +937,16 @@ impl<S: Store> Session<S> {
                 return;
             }
             let before = (self.game.round, self.game.phase);
-            let bots: Vec<_> = self
-                .game
-                .config
-                .bots
-                .iter()
-                .map(|(f, t)| (f.clone(), *t))
-                .collect();
-            for step in [BotStep::Propose, BotStep::Respond, BotStep::Act] {
-                for (f, t) in &bots {
-                    let seat = Seat::Faction(f.clone());
-                    let mut refused = false;
-                    for cmd in bot_commands(&self.game, f, *t, step) {
-                        // A line that goes with a refused command is not said.
-                        if refused && matches!(cmd, Command::Chat { .. }) {
-                            continue;
-                        }
-                        let ctx = Ctx {
-                            now_ms: now_ms(),
-                            author: bot_author(&self.game, f),
-                            member: None,
-                        };
-                        let Ok(events) = self.game.plan(&seat, &cmd, &ctx) else {
-                            refused = true;
-                            continue;
-                        };
-                        refused = false;
-                        if self.commit(events, None).await.is_err() {
-                            self.bots_failed(retrying.is_some());
-                            return;
-                        }
-                    }
+            let mut pass = BotPass::new(&self.game);
+            while let Some((seat, cmd, ctx)) = pass.next(&self.game, now_ms()) {
+                let Ok(events) = self.game.plan(&seat, &cmd, &ctx) else {
+                    pass.answer(false);
+                    continue;
+                };
+                pass.answer(true);
+                if self.commit(events, None).await.is_err() {
+                    self.bots_failed(retrying.is_some());
+                    return;
                 }
             }
             // Bots play one phase per pass; stop when they did not move the game on.
@@ -987,37 +970,6 @@ fn deliver(s: &Subscriber, out: Outbound, metrics: &Metrics) -> bool {
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
     }
-}
-
-/// The deadline and end flag after `events`, to store beside the log.
-fn status_after(game: &Game, events: &[Event]) -> GameStatus {
-    let mut status = GameStatus {
-        deadline_at: game.deadline_at,
-        ended: game.phase == Phase::Ended,
-    };
-    let mut paused = game.paused;
-    for e in events {
-        match e {
-            Event::PhaseChanged { deadline_at, .. } | Event::RoundBegan { deadline_at, .. } => {
-                status.deadline_at = if paused { None } else { *deadline_at };
-            }
-            Event::Paused { .. } => {
-                paused = true;
-                status.deadline_at = None;
-            }
-            Event::Resumed { deadline_at } => {
-                paused = false;
-                status.deadline_at = *deadline_at;
-            }
-            Event::DeadlineExtended { deadline_at } => status.deadline_at = Some(*deadline_at),
-            Event::GameEnded { .. } => {
-                status.ended = true;
-                status.deadline_at = None;
-            }
-            _ => {}
-        }
-    }
-    status
 }
 
 fn unavailable(id: Option<String>, detail: &str) -> ServerFrame {
