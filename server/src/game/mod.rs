@@ -9,7 +9,7 @@ mod session;
 pub use session::{now_ms, Outbound, SeatAuth, Subscription};
 
 use crate::engine::scenario::Scenario;
-use crate::engine::{Event, Game};
+use crate::engine::Game;
 use crate::protocol::ServerFrame;
 use crate::store::{Committer, Store, StoreError};
 use session::Msg;
@@ -220,12 +220,7 @@ impl<S: Store> Registry<S> {
                 SessionError::Corrupt(format!("unknown scenario {}", row.scenario))
             })?;
         let stored = self.store.events_after(game, 0).await?;
-        let mut events = Vec::with_capacity(stored.len());
-        for (seq, body) in &stored {
-            let e: Event = serde_json::from_str(body)
-                .map_err(|e| SessionError::Corrupt(format!("event {seq}: {e}")))?;
-            events.push(e);
-        }
+        let events = crate::store::decode_events(&stored)?;
         let engine =
             Game::replay(scenario, &events).map_err(|e| SessionError::Corrupt(e.to_string()))?;
         let last_seq = stored.last().map(|(s, _)| *s).unwrap_or(0);
@@ -434,10 +429,7 @@ mod tests {
         };
         let (game, events) =
             crate::engine::Game::create(scenario.clone(), config, now_ms()).expect("create");
-        let bodies: Vec<String> = events
-            .iter()
-            .map(|e| serde_json::to_string(e).expect("json"))
-            .collect();
+        let bodies = crate::store::encode_events(&events).expect("events encode");
         let id = Uuid::new_v4();
         let row = GameRow {
             id,

@@ -352,8 +352,7 @@ impl<S: Store> Session<S> {
         )
         .await?;
         for (seq, body) in stored {
-            let e: Event =
-                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let e = crate::store::decode_event(seq, &body)?;
             self.apply_committed(seq, e);
         }
         self.unsure = false;
@@ -790,10 +789,7 @@ impl<S: Store> Session<S> {
         events: Vec<Event>,
         row: Option<CommandRow>,
     ) -> Result<(), StoreError> {
-        let mut bodies = Vec::with_capacity(events.len());
-        for e in &events {
-            bodies.push(serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?);
-        }
+        let bodies = crate::store::encode_events(&events)?;
         let clock = self.game.clock_after(&events);
         let status = GameStatus {
             deadline_at: clock.deadline_at,

@@ -205,11 +205,7 @@ pub async fn create_game<S: Store>(
             e.to_string(),
         )
     })?;
-    let bodies = events
-        .iter()
-        .map(serde_json::to_string)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
+    let bodies = crate::store::encode_events(&events).map_err(ApiError::internal)?;
     let control_token = new_token();
     let game_id = Uuid::new_v4();
     let control = SeatRow {
@@ -1191,9 +1187,8 @@ pub struct Export {
     pub game_id: Uuid,
     pub scenario: String,
     pub seq: i64,
-    /// The whole event log, as stored.
-    #[schemars(with = "Vec<crate::engine::Event>")]
-    pub events: Vec<serde_json::Value>,
+    /// The whole event log, up to `seq`.
+    pub events: Vec<crate::engine::Event>,
     /// Control's view of the game now.
     pub view: crate::engine::view::SeatView,
 }
@@ -1231,12 +1226,9 @@ pub async fn export<S: Store>(
     let handle = st.registry.get(id).await?;
     let (seq, view) = handle.view(Seat::Control).await?;
     let stored = st.registry.store().events_after(id, 0).await?;
-    let events = stored
-        .iter()
-        .filter(|(s, _)| *s <= seq)
-        .map(|(_, body)| serde_json::from_str(body))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
+    let mut stored = stored;
+    stored.retain(|(s, _)| *s <= seq);
+    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
     let scenario = view.scenario.clone();
     Ok(Json(Export {
         game_id: id,

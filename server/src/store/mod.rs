@@ -17,6 +17,30 @@ pub use sql::{PgStore, SqliteStore};
 #[cfg(test)]
 pub(crate) mod contract;
 
+/// An event in the log's form: the one place events are encoded for the store.
+pub fn encode_event(e: &crate::engine::Event) -> Result<String, StoreError> {
+    serde_json::to_string(e).map_err(|err| StoreError::Corrupt(format!("encoding an event: {err}")))
+}
+
+/// An event read back from the log (`seq` names it in the error): the one place events are
+/// decoded from the store.
+pub fn decode_event(seq: i64, body: &str) -> Result<crate::engine::Event, StoreError> {
+    serde_json::from_str(body).map_err(|err| StoreError::Corrupt(format!("event {seq}: {err}")))
+}
+
+/// Events in the log's form.
+pub fn encode_events(events: &[crate::engine::Event]) -> Result<Vec<String>, StoreError> {
+    events.iter().map(encode_event).collect()
+}
+
+/// Events read back from the log, in order.
+pub fn decode_events(stored: &[(i64, String)]) -> Result<Vec<crate::engine::Event>, StoreError> {
+    stored
+        .iter()
+        .map(|(seq, body)| decode_event(*seq, body))
+        .collect()
+}
+
 /// A game's row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GameRow {
