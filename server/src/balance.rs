@@ -1,6 +1,6 @@
 //! `detente balance`: plays seeded bot games over every temperament mix and reports whether the
-//! game teaches what it should (GAME.md, "What the game must teach"): who wins, whether the
-//! payoffs form a security dilemma, how far each index moves, which actions are ordered by
+//! game teaches what it should (docs/balance.md, "What the game must teach"): who wins, whether
+//! the payoffs form a security dilemma, how far each index moves, which actions are ordered by
 //! which temperament, crises, agreements and how the scheduled shocks move tension.
 //!
 //! Every mix plays the same seeds (`seed`, `seed + 1`, …), so two mixes differ only in the
@@ -35,8 +35,9 @@ pub const DOCUMENTED_AT_BOUND: &[(&str, &str, &str)] = &[
     ("engageability", "*", "lower"),
     // The US keeps hundreds of warheads at sea (New START data); Moscow's defence is small.
     ("retaliation_us", "*", "upper"),
-    // More Russian warheads survive and arrive than W_req from the start (New START data,
-    // GAME.md's W_req); only a large perceived defence against few countermeasures dents it.
+    // More Russian warheads survive and arrive than W_req from the start (New START data; W_req
+    // is a design default, docs/model.md §3); only a large perceived defence against few
+    // countermeasures dents it.
     ("retaliation_russia", "*", "upper"),
     // Only the SM-3 IIB was meant to defend the United States (the article of 7 March 2013):
     // 0 until it is deployed.

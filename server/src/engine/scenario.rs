@@ -73,8 +73,8 @@ pub struct Faction {
     /// instead of the technical E (see `docs/model.md`, §5).
     #[serde(default)]
     pub perceives_threat: bool,
-    /// What `detente balance` expects of this faction's payoffs (GAME.md, "What the game must
-    /// teach").
+    /// What `detente balance` expects of this faction's payoffs (docs/balance.md, "What the game
+    /// must teach").
     #[serde(default)]
     pub dilemma: Dilemma,
     /// Factions whose gains a hawkish bot of this faction counts as its own losses (it seeks
@@ -546,13 +546,28 @@ pub struct MapFeature {
     pub source: String,
 }
 
+/// Removes every key named `source` whose value is a string, at any depth of `value`: the
+/// citations a scenario carries, which [`Scenario::fingerprint`] leaves out.
+fn strip_sources(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(o) => {
+            o.retain(|k, v| !(k == "source" && v.is_string()));
+            o.values_mut().for_each(strip_sources);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_sources),
+        _ => {}
+    }
+}
+
 impl Scenario {
     pub fn faction(&self, id: &str) -> Option<&Faction> {
         self.factions.iter().find(|f| f.id.as_str() == id)
     }
     /// A fingerprint of the scenario's content (FNV-1a over its canonical JSON), recorded with
     /// each game so that a log is never replayed under different rules or numbers. The map is
-    /// left out: only clients read it, so redrawing it never strands a recorded game.
+    /// left out: only clients read it, so redrawing it never strands a recorded game. So is
+    /// every `source` string, at any depth: prose citing where a number comes from does not
+    /// change the rules, so correcting a citation never strands a recorded game either.
     pub fn fingerprint(&self) -> String {
         if let Some(f) = &self.fingerprint {
             return f.clone();
@@ -561,6 +576,7 @@ impl Scenario {
         if let Some(o) = value.as_object_mut() {
             o.remove("map");
         }
+        strip_sources(&mut value);
         let json = serde_json::to_vec(&value).unwrap_or_default();
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in json {

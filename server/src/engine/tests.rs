@@ -3993,3 +3993,61 @@ fn only_control_may_export() {
         assert!(!super::view::may_export(&seat), "{seat:?}");
     }
 }
+
+/// The fingerprint a game records leaves out every `source` string (prose citing where a number
+/// comes from), at any depth, but covers the numbers: correcting a citation keeps recorded
+/// games replayable, changing a rule does not.
+#[test]
+fn fingerprint_ignores_sources_but_not_numbers() {
+    let (_, src) = crate::cli::BUILT_IN
+        .iter()
+        .find(|(id, _)| *id == SCENARIO)
+        .expect("the built-in scenario");
+    let parse = |text: &str| {
+        super::validate::parse_and_validate("test", text)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .fingerprint()
+    };
+    let original = parse(src);
+    assert_eq!(original, scenario().fingerprint());
+    // Every `source` line: the scenario's own, the actions', the parameters', the batteries',
+    // the scoring tables'.
+    let mut edited = 0;
+    let resourced: String = src
+        .lines()
+        .map(|l| {
+            if l.starts_with("source = \"") {
+                edited += 1;
+                "source = \"an edited citation\"".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(edited > 50, "only {edited} source lines edited");
+    assert_ne!(resourced, *src);
+    assert_eq!(
+        parse(&resourced),
+        original,
+        "editing a source changed the fingerprint"
+    );
+    // A number changes it.
+    let threshold = "crisis_threshold = 85.0";
+    assert!(src.contains(threshold));
+    let renumbered = src.replacen(threshold, "crisis_threshold = 86.0", 1);
+    assert_ne!(
+        parse(&renumbered),
+        original,
+        "changing a number kept the fingerprint"
+    );
+    // So does a parameter's value next to its source.
+    let moscow = "value = 20.0\nunit = \"warheads\"";
+    assert!(src.contains(moscow));
+    let renumbered = src.replacen(moscow, "value = 21.0\nunit = \"warheads\"", 1);
+    assert_ne!(
+        parse(&renumbered),
+        original,
+        "changing a parameter kept the fingerprint"
+    );
+}
