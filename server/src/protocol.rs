@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 /// Largest frame or message the server reads, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Longest client command id.
+/// Longest client command id, in bytes (UTF-8), not characters.
 pub const MAX_CLIENT_ID: usize = 64;
 
 /// Client → server.
@@ -638,5 +638,156 @@ mod tests {
             );
             assert!(v.refused(v.client, &bad), "the schema accepts {bad}");
         }
+    }
+
+    /// The ```json blocks of a Markdown page: (line of the fence, the schema marker on the line
+    /// just before it, the block's text). A marker is an HTML comment, invisible to a reader:
+    /// `<!-- schema: ServerFrame -->`, `<!-- schema: [SeatEntry] -->` (an array of them) or
+    /// `<!-- schema: none (why it is not an instance) -->`.
+    fn json_blocks(page: &str) -> Vec<(usize, Option<String>, String)> {
+        let lines: Vec<&str> = page.lines().collect();
+        let mut blocks = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].trim_start().starts_with("```json") {
+                let marker = i
+                    .checked_sub(1)
+                    .and_then(|p| lines[p].trim().strip_prefix("<!-- schema:"))
+                    .and_then(|m| m.strip_suffix("-->"))
+                    .map(|m| m.trim().to_owned());
+                let start = i;
+                let mut body = String::new();
+                i += 1;
+                while i < lines.len() && !lines[i].trim_start().starts_with("```") {
+                    body.push_str(lines[i]);
+                    body.push('\n');
+                    i += 1;
+                }
+                blocks.push((start + 1, marker, body));
+            }
+            i += 1;
+        }
+        blocks
+    }
+
+    /// Every example in the docs is what the server sends or accepts: each ```json block of
+    /// docs/*.md and README.md carries an invisible marker naming the schema definition it is
+    /// an instance of (`$defs` of docs/protocol.schema.json), and every JSON value in it (a
+    /// block may hold several, one a line) validates against that definition, UUID and other
+    /// formats included. A block that deliberately is not an instance (an illustration with
+    /// "…") says so with `none (reason)`.
+    #[test]
+    fn doc_examples_match_the_schema() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let schema = json_schema();
+        let url = "https://detente.invalid/protocol.schema.json";
+        let mut compiler = boon::Compiler::new();
+        compiler.enable_format_assertions();
+        compiler
+            .add_resource(url, schema.clone())
+            .expect("schema resource");
+        let mut schemas = boon::Schemas::new();
+        let whole = compiler
+            .compile(url, &mut schemas)
+            .expect("the root compiles");
+        let mut compiled: BTreeMap<String, boon::SchemaIndex> = BTreeMap::new();
+
+        let mut pages: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+            .expect("docs/")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .collect();
+        pages.push(root.join("README.md"));
+        pages.sort();
+
+        let mut failures = Vec::new();
+        let (mut blocks, mut values, mut illustrations) = (0, 0, 0);
+        for page in &pages {
+            let text = std::fs::read_to_string(page).expect("a page");
+            let name = page
+                .strip_prefix(&root)
+                .unwrap_or(page)
+                .display()
+                .to_string();
+            for (line, marker, body) in json_blocks(&text) {
+                let at = format!("{name}:{line}");
+                let Some(marker) = marker else {
+                    failures.push(format!(
+                        "{at}: a ```json block without a marker on the line before it: \
+                         <!-- schema: DEFINITION --> (a `$defs` name of {SCHEMA_PATH}), \
+                         or <!-- schema: none (why it is not an instance) -->"
+                    ));
+                    continue;
+                };
+                if let Some(reason) = marker.strip_prefix("none") {
+                    let reason = reason.trim();
+                    if !(reason.starts_with('(') && reason.ends_with(')') && reason.len() > 2) {
+                        failures.push(format!("{at}: `none` needs a reason: none (…)"));
+                    }
+                    illustrations += 1;
+                    continue;
+                }
+                let (def, array) = match marker.strip_prefix('[').and_then(|m| m.strip_suffix(']'))
+                {
+                    Some(inner) => (inner.trim().to_owned(), true),
+                    None => (marker.clone(), false),
+                };
+                if schema["$defs"].get(&def).is_none() {
+                    failures.push(format!("{at}: no definition {def:?} in {SCHEMA_PATH}"));
+                    continue;
+                }
+                let index = *compiled.entry(def.clone()).or_insert_with(|| {
+                    compiler
+                        .compile(&format!("{url}#/$defs/{def}"), &mut schemas)
+                        .unwrap_or_else(|e| panic!("schema {def} compiles: {e:#}"))
+                });
+                blocks += 1;
+                let mut in_block = 0;
+                for value in serde_json::Deserializer::from_str(&body).into_iter::<Value>() {
+                    let value = match value {
+                        Ok(v) => v,
+                        Err(e) => {
+                            failures.push(format!("{at}: not JSON: {e}"));
+                            break;
+                        }
+                    };
+                    in_block += 1;
+                    let items = match (&value, array) {
+                        (Value::Array(items), true) => items.clone(),
+                        (_, true) => {
+                            failures.push(format!("{at}: [{def}] expects an array"));
+                            continue;
+                        }
+                        (_, false) => vec![value.clone()],
+                    };
+                    for item in &items {
+                        values += 1;
+                        if let Err(e) = schemas.validate(item, index) {
+                            failures.push(format!("{at}: does not match {def}: {e:#}"));
+                        } else if matches!(def.as_str(), "ClientFrame" | "ServerFrame")
+                            && schemas.validate(item, whole).is_err()
+                        {
+                            failures.push(format!("{at}: the schema's root refuses a {def}"));
+                        }
+                    }
+                }
+                if in_block == 0 {
+                    failures.push(format!("{at}: an empty block"));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} doc example(s) do not match the schema:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        // The test cannot pass by finding nothing.
+        assert!(blocks >= 30, "only {blocks} ```json blocks checked");
+        assert!(values >= 70, "only {values} JSON values checked");
+        assert!(
+            illustrations <= 5,
+            "{illustrations} blocks are marked `none`: make them real examples"
+        );
     }
 }
