@@ -4,6 +4,7 @@
 //! function. Deadlines and bot seats are driven by the same task. The registry finds or
 //! revives a game's task; a game not in memory is rebuilt by replaying its log.
 
+pub mod seating;
 mod session;
 
 pub use session::{now_ms, Outbound, SeatAuth, Subscription};

@@ -1,9 +1,10 @@
 //! REST handlers: create a game, join one, read its summary; scenarios; readiness.
 
-use super::{new_token, token_hash, ApiError, AppState, ErrorBody, Ids};
+use super::{ApiError, AppState, ErrorBody, Ids};
 use crate::engine::scenario::PhaseDeadlines;
 use crate::engine::view::SeatReport;
 use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, TeamReady, Temperament};
+use crate::game::seating::{self, new_token, seat_of_row, token_hash, SeatingRules, Wanted};
 use crate::game::SeatAuth;
 use crate::protocol::ErrorCode;
 use crate::store::{GameRow, GameStatus, SeatRole, SeatRow, Store, StoreError};
@@ -337,14 +338,7 @@ pub async fn join<S: Store>(
     let store = st.registry.store();
     let row = game_by_join_code(&st, peer, &req.code).await?;
     let handle = st.registry.get(row.id).await?;
-    let (bots, team_sizes, scenario) = seating_rules(&handle).await?;
-    let team_size = |f: &FactionId| {
-        team_sizes
-            .get(f)
-            .copied()
-            .or_else(|| scenario.faction(f.as_str()).map(|x| x.team_size))
-            .unwrap_or(1)
-    };
+    let rules = SeatingRules::of(&handle).await?;
     let token = new_token();
     let mut seat_row = SeatRow {
         id: Uuid::new_v4(),
@@ -355,13 +349,18 @@ pub async fn join<S: Store>(
         token_hash: token_hash(&token),
         created_at: crate::game::now_ms(),
     };
-    if req.observer && req.faction.is_some() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::Invalid,
-            "join either as an observer or as a faction, not both",
-        ));
-    }
+    let wanted = match (req.observer, req.faction) {
+        (true, Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::Invalid,
+                "join either as an observer or as a faction, not both",
+            ))
+        }
+        (true, None) => Wanted::Observer,
+        (false, Some(f)) => Wanted::Faction(f),
+        (false, None) => Wanted::AnyFaction,
+    };
     // A seat taken counts against the address (a class behind one router fits the burst),
     // taken before the seat is stored and given back when none is. The admin token's holder
     // (the load generator, a facilitator seating a conference) is not counted.
@@ -373,23 +372,13 @@ pub async fn join<S: Store>(
             "too many seats taken from your address; wait a moment",
         ));
     }
-    let seated = seat_someone(
-        store,
-        &req,
-        &mut seat_row,
-        &bots,
-        &team_size,
-        &scenario,
-        row.id,
-    )
-    .await;
-    let seat = match seated {
+    let seat = match rules.seat(store, wanted, &mut seat_row).await {
         Ok(seat) => seat,
         Err(e) => {
             if counted {
                 st.seatings.give_back(peer.ip());
             }
-            return Err(e);
+            return Err(e.into());
         }
     };
     if matches!(seat, Seat::Faction(_)) {
@@ -408,106 +397,6 @@ pub async fn join<S: Store>(
         }),
     ))
 }
-
-/// Stores the seat of someone joining: an observer (at most `MAX_OBSERVERS` a game), or a
-/// faction member (the faction asked for, or else the open factions from the emptiest up); the
-/// store checks the team size or the observers' number and inserts under one lock, so
-/// concurrent joins never overfill.
-async fn seat_someone<S: Store>(
-    store: &S,
-    req: &Join,
-    seat_row: &mut SeatRow,
-    bots: &BTreeMap<FactionId, Temperament>,
-    team_size: &impl Fn(&FactionId) -> u32,
-    scenario: &crate::engine::scenario::Scenario,
-    game: Uuid,
-) -> Result<Seat, ApiError> {
-    if req.observer {
-        if !store.add_seat(seat_row, Some(MAX_OBSERVERS)).await? {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::ObserversFull,
-                format!(
-                    "this game has its {MAX_OBSERVERS} observers; ask Control for a projector link"
-                ),
-            ));
-        }
-        return Ok(Seat::Observer);
-    }
-    // The faction asked for, or else the open factions from the emptiest up; the store
-    // checks the team size and inserts under one lock, so concurrent joins never overfill.
-    let candidates: Vec<FactionId> = match req.faction.clone() {
-        Some(f) => {
-            if scenario.faction(f.as_str()).is_none() {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::UnknownFaction,
-                    format!(
-                        "unknown faction \"{f}\"; factions: {}",
-                        scenario
-                            .factions
-                            .iter()
-                            .map(|x| x.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            }
-            if bots.contains_key(&f) {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    ErrorCode::BotSeat,
-                    "a bot plays that faction; ask Control to hand it over",
-                ));
-            }
-            vec![f]
-        }
-        None => {
-            let seats = store.seats(game).await?;
-            let count = |f: &FactionId| {
-                seats
-                    .iter()
-                    .filter(|s| s.faction.as_deref() == Some(f.as_str()))
-                    .count()
-            };
-            let mut open: Vec<FactionId> = scenario
-                .factions
-                .iter()
-                .map(|x| x.id.clone())
-                .filter(|f| !bots.contains_key(f))
-                .collect();
-            open.sort_by_key(|f| count(f));
-            open
-        }
-    };
-    let chose = req.faction.is_some();
-    let mut seated = None;
-    for f in candidates {
-        seat_row.role = SeatRole::Faction;
-        seat_row.faction = Some(f.to_string());
-        if store.add_seat(seat_row, Some(team_size(&f))).await? {
-            seated = Some(f);
-            break;
-        }
-    }
-    match seated {
-        Some(f) => Ok(Seat::Faction(f)),
-        None if chose => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::TeamFull,
-            "that faction's team is full",
-        )),
-        None => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::GameFull,
-            "every faction's team is full; join as an observer",
-        )),
-    }
-}
-
-/// Most observers (people joining as observers by the code) in one game; Control's projector
-/// links do not count.
-const MAX_OBSERVERS: u32 = 100;
 
 /// What the join form shows before a student picks a faction.
 #[derive(Serialize, Deserialize, Debug, JsonSchema)]
@@ -640,26 +529,6 @@ async fn game_by_join_code<S: Store>(
     })
 }
 
-/// The seat a bearer token belongs to.
-pub async fn authenticate<S: Store>(
-    store: &S,
-    token: &str,
-) -> Result<Option<(Uuid, SeatAuth)>, ApiError> {
-    let Some(row) = store.seat_by_token(&token_hash(token)).await? else {
-        return Ok(None);
-    };
-    let seat = seat_of_row(&row)
-        .ok_or_else(|| ApiError::internal(format!("seat {} has an unknown role", row.id)))?;
-    Ok(Some((
-        row.game_id,
-        SeatAuth {
-            seat_id: row.id,
-            seat,
-            name: row.name,
-        },
-    )))
-}
-
 /// Answer to `GET /api/games/{id}`: the game as the caller's seat may see it.
 #[derive(Serialize, JsonSchema)]
 pub struct Summary {
@@ -762,7 +631,7 @@ pub async fn token_seat<S: Store>(
         ));
     }
     let store = st.registry.store();
-    let found = authenticate(store, &token).await;
+    let found = seating::authenticate(store, &token).await;
     if !matches!(found, Ok(None)) {
         st.joins.give_back(peer.ip());
     }
@@ -897,7 +766,7 @@ pub async fn seat_of<S: Store>(
         )
     };
     let token = bearer(headers).ok_or_else(unauthorized)?;
-    match authenticate(st.registry.store(), &token).await? {
+    match seating::authenticate(st.registry.store(), &token).await? {
         Some((game, auth)) if game == id => Ok(auth),
         _ => Err(unauthorized()),
     }
@@ -1362,16 +1231,6 @@ pub struct SeatEntry {
     pub connected: u32,
 }
 
-/// The seat a stored row stands for; `None` for an unknown role.
-fn seat_of_row(row: &SeatRow) -> Option<Seat> {
-    match (row.role, &row.faction) {
-        (SeatRole::Control, _) => Some(Seat::Control),
-        (SeatRole::Faction, Some(f)) => Some(Seat::Faction(FactionId::new(f.clone()))),
-        (SeatRole::Observer, _) => Some(Seat::Observer),
-        _ => None,
-    }
-}
-
 fn seat_entry<S: Store>(st: &AppState<S>, row: &SeatRow) -> Option<SeatEntry> {
     Some(SeatEntry {
         seat_id: row.id,
@@ -1468,79 +1327,19 @@ pub async fn move_seat<S: Store>(
     control_only(&st, &headers, id).await?;
     let req: MoveSeat = object_body(body)?;
     let handle = st.registry.get(id).await?;
-    let (bots, team_sizes, scenario) = seating_rules(&handle).await?;
-    let (role, faction, limit) = match (req.faction, req.observer) {
-        (Some(f), false) => {
-            let Some(info) = scenario.faction(f.as_str()) else {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::UnknownFaction,
-                    format!("unknown faction \"{f}\""),
-                ));
-            };
-            if bots.contains_key(&f) {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    ErrorCode::BotSeat,
-                    "a bot plays that faction; hand it to people first (set_bot with no temperament)",
-                ));
-            }
-            let limit = team_sizes.get(&f).copied().unwrap_or(info.team_size);
-            (SeatRole::Faction, Some(f.to_string()), Some(limit))
-        }
-        (None, true) => (SeatRole::Observer, None, None),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::Invalid,
-                "give either a faction or observer: true",
-            ))
-        }
+    let wanted = match (req.faction, req.observer) {
+        (Some(f), false) => Wanted::Faction(f),
+        (None, true) => Wanted::Observer,
+        _ => Wanted::AnyFaction,
     };
-    let store = st.registry.store();
-    match store
-        .move_seat(id, seat_id, role, faction.as_deref(), limit)
-        .await?
-    {
-        crate::store::SeatMove::Moved(row) => {
-            st.presence.seat_changed(seat_id);
-            let _ = handle.seated().await;
-            tracing::info!(game = %id, seat = %seat_id, role = %role, faction = ?faction, "seat moved by Control");
-            seat_entry(&st, &row)
-                .map(Json)
-                .ok_or_else(|| ApiError::internal("moved seat has an unknown role"))
-        }
-        crate::store::SeatMove::Full => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::TeamFull,
-            "that faction's team is full",
-        )),
-        crate::store::SeatMove::NotFound => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            "no such seat in this game (Control's own seat cannot move)",
-        )),
-    }
-}
-
-/// What decides where a person may sit: the factions bots play, the team sizes, the scenario.
-async fn seating_rules(
-    handle: &crate::game::GameHandle,
-) -> Result<
-    (
-        BTreeMap<FactionId, Temperament>,
-        BTreeMap<FactionId, u32>,
-        Arc<crate::engine::scenario::Scenario>,
-    ),
-    ApiError,
-> {
-    Ok(handle
-        .with_game(|g, _| {
-            (
-                g.config.bots.clone(),
-                g.config.team_sizes.clone(),
-                g.scenario.0.clone(),
-            )
-        })
-        .await?)
+    let rules = SeatingRules::of(&handle).await?;
+    let row = rules
+        .move_seat(st.registry.store(), id, seat_id, wanted)
+        .await?;
+    st.presence.seat_changed(seat_id);
+    let _ = handle.seated().await;
+    tracing::info!(game = %id, seat = %seat_id, role = %row.role, faction = ?row.faction, "seat moved by Control");
+    seat_entry(&st, &row)
+        .map(Json)
+        .ok_or_else(|| ApiError::internal("moved seat has an unknown role"))
 }

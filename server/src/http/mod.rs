@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// Settings the HTTP layer needs.
@@ -198,6 +197,26 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::game::seating::SeatingError> for ApiError {
+    fn from(e: crate::game::seating::SeatingError) -> Self {
+        use crate::game::seating::SeatingError as E;
+        let message = e.to_string();
+        let (status, code) = match e {
+            E::Session(s) => return s.into(),
+            E::UnknownFaction { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownFaction)
+            }
+            E::BotSeat { .. } => (StatusCode::CONFLICT, ErrorCode::BotSeat),
+            E::TeamFull => (StatusCode::CONFLICT, ErrorCode::TeamFull),
+            E::GameFull => (StatusCode::CONFLICT, ErrorCode::GameFull),
+            E::ObserversFull => (StatusCode::CONFLICT, ErrorCode::ObserversFull),
+            E::NoSuchSeat => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
+        };
+        ApiError::new(status, code, message)
+    }
+}
+
 impl From<crate::game::SessionError> for ApiError {
     fn from(e: crate::game::SessionError) -> Self {
         match e {
@@ -208,17 +227,6 @@ impl From<crate::game::SessionError> for ApiError {
             other => ApiError::internal(other),
         }
     }
-}
-
-/// SHA-256 of a token: what the database stores.
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// A new 128-bit random bearer token, hex.
-pub fn new_token() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Prometheus metrics (text exposition format).

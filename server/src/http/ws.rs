@@ -3,8 +3,8 @@
 //! task; its answers and the seat's filtered events come back in order. A subscriber that fell
 //! behind (its queue overflowed) resubscribes from its last sequence.
 
-use super::api::authenticate;
 use super::AppState;
+use crate::game::seating::authenticate;
 use crate::game::{GameHandle, SeatAuth, SessionError, Subscription};
 use crate::protocol::{close, ClientFrame, ErrorCode, ServerFrame, MAX_CLIENT_ID, MAX_FRAME_BYTES};
 use crate::store::Store;
