@@ -41,11 +41,11 @@ pub struct ServeConfig {
     /// WebSockets (past it, upgrades get 503). Keep it under the process's open-file limit.
     #[arg(long, env = "DETENTE_MAX_CONNECTIONS", default_value_t = 18_000)]
     pub max_connections: usize,
-    /// Extra scenario files to offer beside the built-in ones.
     /// Days a command's record is kept, so that a client's retry of it is recognised and
-    /// answered as before; older records are deleted hourly (events never are)
+    /// answered as before; older records are deleted hourly (events never are).
     #[arg(long, env = "DETENTE_COMMAND_RETENTION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
     pub command_retention_days: u32,
+    /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,
 }
