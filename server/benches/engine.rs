@@ -2,8 +2,9 @@
 //! Run: `cargo bench -p detente --bench engine`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use detente::cli::{built_in, play_game};
+use detente::cli::play_game;
 use detente::engine::*;
+use detente::scenarios::built_in;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 

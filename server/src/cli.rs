@@ -2,53 +2,15 @@
 //! Output goes to a writer so tests can check it byte for byte.
 
 use crate::engine::bots::play_bots_unlogged;
-use crate::engine::scenario::{Scenario, MISSILE_DEFENCE_2013};
-use crate::engine::validate::{parse_and_validate, ScenarioError};
+use crate::engine::scenario::Scenario;
+use crate::engine::validate::parse_and_validate;
 use crate::engine::*;
+use crate::scenarios::{built_in, BUILT_IN};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-
-/// Scenarios shipped inside the binary: (id, source text).
-pub const BUILT_IN: &[(&str, &str)] = &[("missile-defence-2013", MISSILE_DEFENCE_2013)];
-
-/// Parses and validates a built-in scenario by id.
-pub fn built_in(id: &str) -> Result<Arc<Scenario>> {
-    let (name, src) = BUILT_IN.iter().find(|(n, _)| *n == id).ok_or_else(|| {
-        anyhow!(
-            "unknown scenario \"{id}\"; built in: {}",
-            BUILT_IN
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
-    parse_and_validate(&format!("{name} (built in)"), src)
-        .map(Arc::new)
-        .map_err(errors_to_anyhow)
-}
-
-/// Loads a scenario from a file, validating it.
-pub fn load_file(path: &Path) -> Result<Arc<Scenario>> {
-    let src = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
-    parse_and_validate(&path.display().to_string(), &src)
-        .map(Arc::new)
-        .map_err(errors_to_anyhow)
-}
-
-fn errors_to_anyhow(errs: Vec<ScenarioError>) -> anyhow::Error {
-    anyhow!(
-        "{}",
-        errs.iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    )
-}
 
 /// `detente scenario check FILE`: prints every problem; Err when there is any.
 pub fn scenario_check(path: &Path, out: &mut dyn Write) -> Result<()> {

@@ -11,5 +11,6 @@ pub mod game;
 pub mod http;
 pub mod metrics;
 pub mod protocol;
+pub mod scenarios;
 pub mod serve;
 pub mod store;

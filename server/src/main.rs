@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use detente::balance::{self, BalanceArgs, BalanceFormat};
 use detente::cli::{self, Format, SimulateArgs};
+use detente::scenarios;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -147,9 +148,9 @@ fn run(args: Args) -> Result<()> {
             ScenarioCmd::Show { id } => {
                 let path = PathBuf::from(&id);
                 let s = if path.exists() {
-                    cli::load_file(&path)?
+                    scenarios::load_file(&path)?
                 } else {
-                    cli::built_in(&id)?
+                    scenarios::built_in(&id)?
                 };
                 cli::scenario_show(&s, &mut out)?;
             }
@@ -163,8 +164,8 @@ fn run(args: Args) -> Result<()> {
             format,
         } => {
             let s = match scenario {
-                Some(p) => cli::load_file(&p)?,
-                None => cli::built_in("missile-defence-2013")?,
+                Some(p) => scenarios::load_file(&p)?,
+                None => scenarios::built_in("missile-defence-2013")?,
             };
             let bots = cli::parse_bots(&s, &bots)?;
             let args = SimulateArgs {
@@ -185,8 +186,8 @@ fn run(args: Args) -> Result<()> {
             threads,
         } => {
             let s = match scenario {
-                Some(p) => cli::load_file(&p)?,
-                None => cli::built_in("missile-defence-2013")?,
+                Some(p) => scenarios::load_file(&p)?,
+                None => scenarios::built_in("missile-defence-2013")?,
             };
             if games == 0 {
                 anyhow::bail!("--games must be at least 1");

@@ -474,7 +474,7 @@ mod tests {
     #[test]
     fn real_frames_match_the_schema() {
         let v = Validator::new();
-        let scenario = crate::cli::built_in("missile-defence-2013").expect("scenario");
+        let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
         let bots: BTreeMap<_, _> = scenario
             .factions
             .iter()

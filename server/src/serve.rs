@@ -12,15 +12,7 @@ use tokio::net::TcpListener;
 
 /// Built-in scenarios plus the configured files, validated.
 pub fn load_scenarios(config: &ServeConfig) -> Result<Scenarios> {
-    let mut out = Scenarios::new();
-    for (id, _) in crate::cli::BUILT_IN {
-        out.insert((*id).to_owned(), crate::cli::built_in(id)?);
-    }
-    for path in &config.scenarios {
-        let s = crate::cli::load_file(path)?;
-        out.insert(s.id.clone(), s);
-    }
-    Ok(out)
+    crate::scenarios::catalogue(&config.scenarios)
 }
 
 /// Serves on `listener` until `shutdown` resolves.

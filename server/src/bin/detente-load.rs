@@ -121,7 +121,7 @@ impl Mix {
 /// amend it to: the cheapest action without prerequisites, two units if the rules and the
 /// first round's purse allow.
 fn order_action(faction: &str) -> Option<(detente::engine::ActionId, u32)> {
-    let scenario = detente::cli::built_in("missile-defence-2013").ok()?;
+    let scenario = detente::scenarios::built_in("missile-defence-2013").ok()?;
     let purse = scenario
         .resources
         .iter()

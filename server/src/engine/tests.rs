@@ -15,7 +15,8 @@ use super::model::{Explained, Indices, Perspective};
 use super::scenario::{ClauseForm, Scenario, Visibility};
 use super::view::can_read;
 use super::*;
-use crate::cli::{built_in, play_game};
+use crate::cli::play_game;
+use crate::scenarios::built_in;
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -3999,7 +4000,7 @@ fn only_control_may_export() {
 /// games replayable, changing a rule does not.
 #[test]
 fn fingerprint_ignores_sources_but_not_numbers() {
-    let (_, src) = crate::cli::BUILT_IN
+    let (_, src) = crate::scenarios::BUILT_IN
         .iter()
         .find(|(id, _)| *id == SCENARIO)
         .expect("the built-in scenario");

@@ -412,7 +412,7 @@ mod tests {
             loads: Arc::new(AtomicU32::new(0)),
             frozen: Arc::default(),
         };
-        let scenario = crate::cli::built_in("missile-defence-2013").expect("scenario");
+        let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
         let mut scenarios = Scenarios::new();
         scenarios.insert(scenario.id.clone(), scenario.clone());
         let config = GameConfig {
