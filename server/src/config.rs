@@ -48,6 +48,13 @@ pub struct ServeConfig {
     /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,
+    /// Time bounds and per-address limits (not flags: the documented values; tests shorten
+    /// them).
+    #[arg(skip)]
+    pub limits: crate::limits::Limits,
+    /// The wall clock (the system's; tests may run it on tokio's time).
+    #[arg(skip)]
+    pub clock: crate::limits::WallClock,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

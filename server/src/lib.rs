@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod game;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod protocol;
 pub mod scenarios;

@@ -25,6 +25,8 @@ struct DefaultServe {
     config: detente::config::ServeConfig,
 }
 
+// Parsed once at start-up: the size of the `Serve` variant (its limits) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Cmd {
     /// Run the game server (the default).

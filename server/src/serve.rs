@@ -3,6 +3,7 @@
 
 use crate::config::ServeConfig;
 use crate::game::{Registry, Scenarios};
+use crate::http::limit::AddrLimiter;
 use crate::http::{router, AppState, HttpConfig};
 use crate::store::{PgStore, SqliteStore, Store};
 use anyhow::{Context, Result};
@@ -52,7 +53,7 @@ async fn run<S: Store>(
     loop {
         match store.migrate().await {
             Ok(()) => break,
-            Err(e) if e.retryable() && started.elapsed() < STARTUP_RETRY => {
+            Err(e) if e.retryable() && started.elapsed() < config.limits.startup_retry => {
                 tracing::warn!(error = %e, "database not ready; retrying");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
@@ -63,6 +64,7 @@ async fn run<S: Store>(
     tokio::spawn(forget_old_commands(
         store.clone(),
         config.command_retention_days,
+        config.clock,
         stop_rx.clone(),
     ));
     let registry = Registry::new(
@@ -70,6 +72,8 @@ async fn run<S: Store>(
         scenarios,
         stop_rx.clone(),
         std::time::Duration::from_secs(config.idle_secs.max(1)),
+        config.limits.clone(),
+        config.clock,
     );
     let revived = registry.revive_live_games().await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "could not revive live games");
@@ -91,9 +95,9 @@ async fn run<S: Store>(
             reach: reach.clone(),
         },
         shutdown: stop_rx,
-        joins: crate::http::limit::AddrLimiter::joins(),
-        creations: crate::http::limit::AddrLimiter::creations(),
-        seatings: crate::http::limit::AddrLimiter::seatings(),
+        joins: AddrLimiter::of(config.limits.wrong_codes),
+        creations: AddrLimiter::of(config.limits.creations),
+        seatings: AddrLimiter::of(config.limits.seatings),
         presence: Default::default(),
     });
     tracing::info!(%addr, store = store.kind(), revived, public_url = ?reach.public_url, reachable = ?reach.reachable, "serving");
@@ -101,6 +105,7 @@ async fn run<S: Store>(
         listener,
         router(state),
         config.max_connections,
+        &config.limits,
         async move {
             shutdown.await;
             tracing::info!("shutting down: closing sockets with 1001");
@@ -120,7 +125,7 @@ async fn run<S: Store>(
             > 0
             || registry.live() > 0
     };
-    while open() && started.elapsed() < SHUTDOWN_GRACE {
+    while open() && started.elapsed() < config.limits.shutdown_grace {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     if open() {
@@ -129,9 +134,6 @@ async fn run<S: Store>(
     tracing::info!("stopped");
     Ok(())
 }
-
-/// How long shutdown waits for sockets to close and game tasks to finish.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn signal() {
@@ -155,9 +157,6 @@ pub async fn signal() {
     }
 }
 
-/// How long start-up waits for a database that is not ready yet.
-const STARTUP_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// How often the command records past their retention are deleted.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -167,6 +166,7 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 async fn forget_old_commands<S: Store>(
     store: S,
     days: u32,
+    clock: crate::limits::WallClock,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut wait = std::time::Duration::from_secs(60);
@@ -176,7 +176,7 @@ async fn forget_old_commands<S: Store>(
             _ = stop.wait_for(|s| *s) => return,
         }
         wait = SWEEP_EVERY;
-        let before = crate::game::now_ms() - i64::from(days) * 86_400_000;
+        let before = clock.now_ms() - i64::from(days) * 86_400_000;
         match store.forget_commands(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, days, "old command records deleted"),
@@ -184,12 +184,6 @@ async fn forget_old_commands<S: Store>(
         }
     }
 }
-
-/// Time a client has to send a request's headers, on a new connection and between requests
-/// on a kept-alive one; then the connection is closed (slowloris).
-const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// Time in-flight HTTP requests get to finish at shutdown.
-const HTTP_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish.
 ///
@@ -207,6 +201,7 @@ async fn accept_loop(
     listener: TcpListener,
     app: axum::Router,
     max_connections: usize,
+    limits: &crate::limits::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     use hyper::server::conn::http1::Builder;
@@ -215,7 +210,7 @@ async fn accept_loop(
     let mut builder = Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(limits.header_read)
         .max_buf_size(64 * 1024);
     // Each connection watches this; at shutdown it finishes its request and closes.
     let (stopping, stop) = tokio::sync::watch::channel(false);
@@ -277,7 +272,7 @@ async fn accept_loop(
     let _ = stopping.send(true);
     // Every connection holds a permit until it ends: all of them back means all ended.
     let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(HTTP_DRAIN, permits.acquire_many(all))
+    if tokio::time::timeout(limits.http_drain, permits.acquire_many(all))
         .await
         .is_err()
     {

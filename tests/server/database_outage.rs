@@ -2,7 +2,6 @@
 //! deadline waits with restraint.
 
 use crate::harness::*;
-use detente::config::{LogFormat, ServeConfig};
 use detente::engine::view::{SeatEvent, SeatView};
 use detente::engine::Phase;
 use detente::protocol::ServerFrame;
@@ -22,19 +21,7 @@ async fn spawn_app_at(db: Db, url: String) -> App {
         .await
         .expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
-    let config = ServeConfig {
-        addr,
-        database_url: Some(url),
-        allowed_origins: Vec::new(),
-        admin_token: None,
-        log_format: LogFormat::Text,
-        idle_secs: 300,
-        web_dir: None,
-        max_connections: 18_000,
-        scenarios: Vec::new(),
-        public_url: None,
-        command_retention_days: 7,
-    };
+    let config = test_config(addr, url);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(detente::serve::serve(config, listener, async move {
         let _ = stopped.await;
@@ -275,7 +262,7 @@ async fn postgres_outage_is_retryable_and_loses_nothing() {
     assert_eq!(code, Some(1001));
 
     // The second game's deadline passes while the database is away: it cannot fire yet.
-    let wait = clock_deadline + 300 - detente::game::now_ms();
+    let wait = clock_deadline + 300 - detente::limits::WallClock::system().now_ms();
     tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
     clock.ping().await;
     assert_eq!(
@@ -404,7 +391,7 @@ async fn overdue_deadline_backs_off_while_the_database_is_away() {
         .deadline_at
         .expect("a briefing deadline");
     proxy.set(false);
-    let wait = deadline + 2_000 - detente::game::now_ms();
+    let wait = deadline + 2_000 - detente::limits::WallClock::system().now_ms();
     tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
     let attempts = proxy.refused();
     proxy.set(true);

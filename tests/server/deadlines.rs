@@ -18,7 +18,7 @@ async fn deadlines_move_the_game_on_by_themselves() {
     let ru_token = join(addr, &g.code, "Ivan", "russia").await;
     let mut control = Client::connect(addr, "control", &g.control_token).await;
     let mut ru = Client::connect(addr, "russia", &ru_token).await;
-    let start = detente::game::now_ms();
+    let start = detente::limits::WallClock::system().now_ms();
     let view = welcome_view(&control.frames[0].1);
     assert_eq!((view.round, view.phase), (0, Phase::Briefing));
     let briefing_ends = view.deadline_at.expect("a briefing deadline");
@@ -28,7 +28,7 @@ async fn deadlines_move_the_game_on_by_themselves() {
         matches!(e, SeatEvent::RoundBegan { round: 1, .. })
     })
     .await;
-    let took = detente::game::now_ms() - start;
+    let took = detente::limits::WallClock::system().now_ms() - start;
     assert!(
         (2_500..10_000).contains(&took),
         "four one-second phases took {took} ms"
@@ -125,15 +125,15 @@ async fn deadline_is_rearmed_after_a_restart() {
     control.disconnect().await;
     terminate(server);
     assert!(
-        detente::game::now_ms() < briefing_ends - 200,
+        detente::limits::WallClock::system().now_ms() < briefing_ends - 200,
         "the server stopped before the deadline"
     );
 
     // A new server on the same file, and nobody connects until well past the deadline.
     let server = start_binary(&db, &log).await;
-    let wait = briefing_ends + 1_200 - detente::game::now_ms();
+    let wait = briefing_ends + 1_200 - detente::limits::WallClock::system().now_ms();
     tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
-    let connected_at = detente::game::now_ms();
+    let connected_at = detente::limits::WallClock::system().now_ms();
     control.addr = server.addr;
     let view = welcome_view(&control.hello(None).await);
     assert_eq!(
@@ -172,7 +172,7 @@ async fn a_stopped_server_leaves_no_game_task_behind() {
     let at_stop = control.seen;
     control.disconnect().await;
     let db = app.stop().await;
-    let wait = briefing_ends + 700 - detente::game::now_ms();
+    let wait = briefing_ends + 700 - detente::limits::WallClock::system().now_ms();
     tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
     let last_seq: i64 = {
         use sqlx::Connection;

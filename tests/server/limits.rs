@@ -260,7 +260,9 @@ async fn address_limits_hold_for_concurrent_requests() {
 /// request carries the admin token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn observers_and_seats_per_address_are_bounded() {
-    let app = spawn_app(Db::sqlite()).await;
+    // The refill (one a second by default) is slowed to one an hour: on a busy machine the 200
+    // joins below can take more than a second, and a refilled token let the 201st in.
+    let app = spawn_app_with(Db::sqlite(), |c| c.limits.seatings.per_sec = 1.0 / 3600.0).await;
     let addr = app.addr;
     let g = create_game(addr, json!({})).await;
     let observe = json!({"code": g.code, "name": "Olga", "observer": true});
@@ -355,10 +357,12 @@ async fn wait_open_sockets(addr: SocketAddr, n: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_headers_are_cut_off() {
-    let app = spawn_app(Db::sqlite()).await;
+    // The header timeout is 10 s (Limits::default, held to the docs by a unit test); 1 s here.
+    let timeout = Duration::from_secs(1);
+    let app = spawn_app_with(Db::sqlite(), |c| c.limits.header_read = timeout).await;
     // Slowloris: a request whose headers never finish, a connection that sends nothing, and
-    // one that sends only the HTTP/2 preface are each closed after the header timeout (10 s)
-    // at the latest, with nothing served. The three wait side by side.
+    // one that sends only the HTTP/2 preface are each closed after the header timeout at the
+    // latest, with nothing served. The three wait side by side.
     let started = Instant::now();
     let tries: [&'static [u8]; 3] = [
         b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
@@ -379,10 +383,11 @@ async fn slow_headers_are_cut_off() {
         let (closed, text) = wait.await.expect("task");
         let sent = String::from_utf8_lossy(sent);
         assert!(closed, "{sent:?}: still open after 20 s");
+        assert!(started.elapsed() < timeout * 5, "{sent:?}: closed late");
         assert!(!text.contains("200 OK"), "{sent:?}: {text}");
     }
     assert!(
-        started.elapsed() >= Duration::from_secs(9),
+        started.elapsed() >= timeout * 9 / 10,
         "the slow request was closed too early: {:?}",
         started.elapsed()
     );

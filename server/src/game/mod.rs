@@ -7,7 +7,7 @@
 pub mod seating;
 mod session;
 
-pub use session::{now_ms, Outbound, SeatAuth, Subscription};
+pub use session::{Outbound, SeatAuth, Subscription};
 
 use crate::engine::scenario::Scenario;
 use crate::engine::Game;
@@ -153,6 +153,8 @@ pub struct Registry<S: Store> {
     shutdown: tokio::sync::watch::Receiver<bool>,
     /// How long an unwatched game without a pending deadline stays in memory.
     idle: std::time::Duration,
+    pub limits: crate::limits::Limits,
+    pub clock: crate::limits::WallClock,
 }
 
 impl<S: Store> Registry<S> {
@@ -161,11 +163,15 @@ impl<S: Store> Registry<S> {
         scenarios: Arc<Scenarios>,
         shutdown: tokio::sync::watch::Receiver<bool>,
         idle: std::time::Duration,
+        limits: crate::limits::Limits,
+        clock: crate::limits::WallClock,
     ) -> Arc<Self> {
         let metrics: Arc<crate::metrics::Metrics> = Arc::default();
         Arc::new(Registry {
             shutdown,
             idle,
+            limits,
+            clock,
             committer: Committer::start(store.clone(), metrics.clone()),
             store,
             metrics,
@@ -293,6 +299,7 @@ impl<S: Store> Registry<S> {
 mod tests {
     use super::*;
     use crate::engine::{GameConfig, Phase, Temperament};
+    use crate::limits::WallClock;
     use crate::store::{
         Append, CommandRow, GameRow, GameStatus, SeatMove, SeatRow, SqliteStore, StoreError,
         StoreResult,
@@ -396,6 +403,14 @@ mod tests {
         }
     }
 
+    /// The default limits with a short database bound, so that a frozen store answers quickly.
+    fn test_limits() -> crate::limits::Limits {
+        crate::limits::Limits {
+            database_within: std::time::Duration::from_millis(300),
+            ..Default::default()
+        }
+    }
+
     /// A stored game (Russia people, the others dove bots) and a registry over `store`.
     /// The watch sender comes back too: dropped, it would stop the game tasks.
     async fn stored_game() -> (
@@ -429,7 +444,8 @@ mod tests {
             team_ready: Default::default(),
         };
         let (game, events) =
-            crate::engine::Game::create(scenario.clone(), config, now_ms()).expect("create");
+            crate::engine::Game::create(scenario.clone(), config, WallClock::system().now_ms())
+                .expect("create");
         let bodies = crate::store::encode_events(&events).expect("events encode");
         let id = Uuid::new_v4();
         let row = GameRow {
@@ -456,6 +472,8 @@ mod tests {
             Arc::new(scenarios),
             stop_rx,
             std::time::Duration::from_secs(300),
+            test_limits(),
+            WallClock::system(),
         );
         (store, id, registry, stop, dir)
     }
@@ -503,7 +521,8 @@ mod tests {
             "{answer:?}"
         );
         assert!(
-            waited < session::DATABASE_WITHIN + std::time::Duration::from_millis(700),
+            waited >= test_limits().database_within
+                && waited < test_limits().database_within + std::time::Duration::from_millis(700),
             "{waited:?}"
         );
         store.frozen.store(false, Ordering::SeqCst);

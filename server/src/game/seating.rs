@@ -11,10 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Most observers (people joining as observers by the code) in one game; Control's projector
-/// links do not count.
-pub const MAX_OBSERVERS: u32 = 100;
-
 /// SHA-256 of a token: what the database stores.
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -68,8 +64,8 @@ pub enum SeatingError {
     TeamFull,
     #[error("every faction's team is full; join as an observer")]
     GameFull,
-    #[error("this game has its {MAX_OBSERVERS} observers; ask Control for a projector link")]
-    ObserversFull,
+    #[error("this game has its {0} observers; ask Control for a projector link")]
+    ObserversFull(u32),
     #[error("no such seat in this game (Control's own seat cannot move)")]
     NoSuchSeat,
     #[error("{0}")]
@@ -142,7 +138,7 @@ impl SeatingRules {
         Ok(())
     }
 
-    /// Stores the seat of someone joining: an observer (at most [`MAX_OBSERVERS`] a game), or
+    /// Stores the seat of someone joining: an observer (at most `observers` a game), or
     /// a faction member (the faction asked for, or else the open factions from the emptiest
     /// up). `seat_row` is stored with its role and faction set; returns the seat.
     pub async fn seat<S: Store>(
@@ -150,14 +146,15 @@ impl SeatingRules {
         store: &S,
         wanted: Wanted,
         seat_row: &mut SeatRow,
+        observers: u32,
     ) -> Result<Seat, SeatingError> {
         let chose = matches!(wanted, Wanted::Faction(_));
         let candidates: Vec<FactionId> = match wanted {
             Wanted::Observer => {
                 seat_row.role = SeatRole::Observer;
                 seat_row.faction = None;
-                if !store.add_seat(seat_row, Some(MAX_OBSERVERS)).await? {
-                    return Err(SeatingError::ObserversFull);
+                if !store.add_seat(seat_row, Some(observers)).await? {
+                    return Err(SeatingError::ObserversFull(observers));
                 }
                 return Ok(Seat::Observer);
             }

@@ -132,7 +132,7 @@ struct Session<S: Store> {
     /// before acting again.
     unsure: bool,
     /// Until when the database counts as away (it did not answer in time): see [`within`].
-    db_away: Option<Instant>,
+    db_away: DatabaseBound,
     /// When the clock may try again after a failed commit, and the next wait.
     retry_at: Option<Instant>,
     /// Set when bots could not commit their moves (the database was away): they try again
@@ -140,43 +140,46 @@ struct Session<S: Store> {
     bots_retry_at: Option<Instant>,
     bots_backoff: Duration,
     backoff: Duration,
+    limits: crate::limits::Limits,
+    clock: crate::limits::WallClock,
 }
 
 /// How long the game's task waits for the database before it answers `unavailable` (and, for
 /// a commit, becomes unsure whether it landed): a frozen database must not hold a command
-/// without an answer, nor the game's task.
-pub const DATABASE_WITHIN: Duration = Duration::from_secs(2);
+/// without an answer, nor the game's task. `Limits::database_within`.
+struct DatabaseBound {
+    within: Duration,
+    /// Until when calls are answered `Unavailable` at once, after one that timed out.
+    away: Option<Instant>,
+}
 
-/// `f`, or `Unavailable` after [`DATABASE_WITHIN`]. After a call that timed out, the calls of
-/// the next [`DATABASE_WITHIN`] are answered `Unavailable` at once (`away`): commands queued
-/// behind one that waited do not each wait their turn.
+/// `f`, or `Unavailable` after the bound. After a call that timed out, the calls of the next
+/// bound's length are answered `Unavailable` at once: commands queued behind one that waited
+/// do not each wait their turn.
 async fn within<T>(
-    away: &mut Option<Instant>,
+    bound: &mut DatabaseBound,
     f: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
+    let (away, within) = (&mut bound.away, bound.within);
     if away.is_some_and(|until| Instant::now() < until) {
         return Err(StoreError::Unavailable(
             "the database did not answer a moment ago; try again shortly".into(),
         ));
     }
-    match tokio::time::timeout(DATABASE_WITHIN, f).await {
+    match tokio::time::timeout(within, f).await {
         Ok(r) => {
             *away = None;
             r
         }
         Err(_) => {
-            *away = Some(Instant::now() + DATABASE_WITHIN);
+            *away = Some(Instant::now() + within);
             Err(StoreError::Unavailable(format!(
-                "the database did not answer within {} s",
-                DATABASE_WITHIN.as_secs()
+                "the database did not answer within {:.1} s",
+                within.as_secs_f64()
             )))
         }
     }
 }
-
-/// Waits between retries of the clock's tick while the database is away.
-const RETRY_MIN: Duration = Duration::from_millis(250);
-const RETRY_MAX: Duration = Duration::from_secs(10);
 
 /// Answers remembered per game. A retry comes from a client that lost its connection with
 /// commands in flight (at most 32 per connection), so the latest answers are the ones asked
@@ -191,14 +194,6 @@ fn duplicate_id(id: String) -> ServerFrame {
         "this command id was already used for a different command; use a new id",
         false,
     )
-}
-
-/// Wall-clock time in ms; the engine gets time only as this value.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Starts the owner task of `game`, whose log ends at `last_seq`.
@@ -229,11 +224,16 @@ pub(super) fn spawn<S: Store>(
         answered_order: VecDeque::new(),
         stale: false,
         unsure: false,
-        db_away: None,
+        db_away: DatabaseBound {
+            within: registry.limits.database_within,
+            away: None,
+        },
+        limits: registry.limits.clone(),
+        clock: registry.clock,
         retry_at: None,
         bots_retry_at: None,
-        bots_backoff: RETRY_MIN,
-        backoff: RETRY_MIN,
+        bots_backoff: registry.limits.retry_min,
+        backoff: registry.limits.retry_min,
     };
     let registry: Weak<Registry<S>> = Arc::downgrade(registry);
     tokio::spawn(async move {
@@ -279,7 +279,7 @@ impl<S: Store> Session<S> {
                 .game
                 .deadline_at
                 .filter(|_| !self.game.paused && self.game.phase != Phase::Ended)
-                .map(|d| Instant::now() + Duration::from_millis((d - now_ms()).max(0) as u64))
+                .map(|d| self.clock.instant_at(d))
                 // After a failed commit of the clock's tick, wait before trying again.
                 .map(|d| self.retry_at.map_or(d, |r| d.max(r)));
             if let Some(d) = deadline {
@@ -307,10 +307,10 @@ impl<S: Store> Session<S> {
                     let caught_up = !self.unsure || self.catch_up().await.is_ok();
                     if caught_up && self.system(Command::Tick {}).await {
                         self.retry_at = None;
-                        self.backoff = RETRY_MIN;
+                        self.backoff = self.limits.retry_min;
                     } else {
                         self.retry_at = Some(Instant::now() + self.backoff);
-                        self.backoff = (self.backoff * 2).min(RETRY_MAX);
+                        self.backoff = (self.backoff * 2).min(self.limits.retry_max);
                     }
                 }
                 _ = sleep_until(self.bots_retry_at), if self.bots_retry_at.is_some() => {
@@ -535,7 +535,7 @@ impl<S: Store> Session<S> {
             return;
         };
         let ctx = Ctx {
-            now_ms: now_ms(),
+            now_ms: self.clock.now_ms(),
             author: by.name.clone(),
             member: self.team_member(f, by.seat_id),
         };
@@ -668,7 +668,7 @@ impl<S: Store> Session<S> {
             _ => None,
         };
         let ctx = Ctx {
-            now_ms: now_ms(),
+            now_ms: self.clock.now_ms(),
             author: auth.name.clone(),
             member,
         };
@@ -878,7 +878,7 @@ impl<S: Store> Session<S> {
 
     /// A command from the server itself (the clock). False when it could not be committed.
     async fn system(&mut self, command: Command) -> bool {
-        let ctx = Ctx::at(now_ms());
+        let ctx = Ctx::at(self.clock.now_ms());
         match self.game.plan(&Seat::System, &command, &ctx) {
             Ok(events) if !events.is_empty() => {
                 if self.commit(events, None).await.is_err() {
@@ -917,9 +917,9 @@ impl<S: Store> Session<S> {
     /// Bots could not commit: try again after a back-off.
     fn bots_failed(&mut self, again: bool) {
         self.bots_backoff = if again {
-            (self.bots_backoff * 2).min(RETRY_MAX)
+            (self.bots_backoff * 2).min(self.limits.retry_max)
         } else {
-            RETRY_MIN
+            self.limits.retry_min
         };
         self.bots_retry_at = Some(Instant::now() + self.bots_backoff);
     }
@@ -934,7 +934,7 @@ impl<S: Store> Session<S> {
             }
             let before = (self.game.round, self.game.phase);
             let mut pass = BotPass::new(&self.game);
-            while let Some((seat, cmd, ctx)) = pass.next(&self.game, now_ms()) {
+            while let Some((seat, cmd, ctx)) = pass.next(&self.game, self.clock.now_ms()) {
                 let Ok(events) = self.game.plan(&seat, &cmd, &ctx) else {
                     pass.answer(false);
                     continue;
@@ -982,5 +982,47 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Under tokio's paused time: a database call that never answers gets `Unavailable` at the
+    /// bound, the calls of the next bound's length get it at once without waiting, and after
+    /// that a call is tried again.
+    #[tokio::test(start_paused = true)]
+    async fn a_database_that_does_not_answer_is_unavailable_at_the_bound() {
+        let within_ = Duration::from_secs(2);
+        let mut bound = DatabaseBound {
+            within: within_,
+            away: None,
+        };
+        let start = Instant::now();
+        let frozen = within(&mut bound, std::future::pending::<Result<(), StoreError>>()).await;
+        assert!(
+            matches!(frozen, Err(StoreError::Unavailable(_))),
+            "{frozen:?}"
+        );
+        assert_eq!(start.elapsed(), within_);
+
+        // Within the bound after it: at once, without calling.
+        tokio::time::advance(Duration::from_millis(1_500)).await;
+        let at_once = Instant::now();
+        let called = std::sync::atomic::AtomicBool::new(false);
+        let refused = within(&mut bound, async {
+            called.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        })
+        .await;
+        assert!(matches!(refused, Err(StoreError::Unavailable(_))));
+        assert_eq!(at_once.elapsed(), Duration::ZERO);
+        assert!(!called.load(std::sync::atomic::Ordering::SeqCst));
+
+        // Past it: tried again, and an answer clears the state.
+        tokio::time::advance(Duration::from_millis(600)).await;
+        assert!(within(&mut bound, async { Ok(()) }).await.is_ok());
+        assert!(bound.away.is_none());
     }
 }

@@ -178,7 +178,7 @@ pub async fn create_game<S: Store>(
         ));
     }
     let name = clean_name(req.name.as_deref().unwrap_or("Control"))?;
-    let now = crate::game::now_ms();
+    let now = st.registry.clock.now_ms();
     let config = GameConfig {
         seed: req.seed.unwrap_or_else(rand::random),
         preset: req.preset,
@@ -347,7 +347,7 @@ pub async fn join<S: Store>(
         faction: None,
         name: name.clone(),
         token_hash: token_hash(&token),
-        created_at: crate::game::now_ms(),
+        created_at: st.registry.clock.now_ms(),
     };
     let wanted = match (req.observer, req.faction) {
         (true, Some(_)) => {
@@ -372,7 +372,8 @@ pub async fn join<S: Store>(
             "too many seats taken from your address; wait a moment",
         ));
     }
-    let seat = match rules.seat(store, wanted, &mut seat_row).await {
+    let observers = st.registry.limits.observers_per_game;
+    let seat = match rules.seat(store, wanted, &mut seat_row, observers).await {
         Ok(seat) => seat,
         Err(e) => {
             if counted {
@@ -737,7 +738,7 @@ pub async fn new_link<S: Store>(
         faction: None,
         name: name.clone(),
         token_hash: token_hash(&token),
-        created_at: crate::game::now_ms(),
+        created_at: st.registry.clock.now_ms(),
     };
     st.registry.store().add_seat(&row, None).await?;
     tracing::info!(game = %id, seat = %row.id, role = %role, "link made by Control");

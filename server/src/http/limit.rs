@@ -54,19 +54,6 @@ pub struct AddrLimiter {
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
 }
 
-/// Failed joins allowed per address: a burst, then one every 6 seconds.
-const JOIN_BURST: f64 = 10.0;
-const JOIN_RATE: f64 = 1.0 / 6.0;
-/// Games created per address: a burst (a facilitator setting up several tables), then one a
-/// minute.
-const CREATE_BURST: f64 = 20.0;
-const CREATE_RATE: f64 = 1.0 / 60.0;
-
-/// Seats taken per address: a whole class behind one school router joins at once (a burst of
-/// 200), then one a second. Without it one client could add seat rows without end.
-const SEAT_BURST: f64 = 200.0;
-const SEAT_RATE: f64 = 1.0;
-
 /// Addresses remembered before the fully recovered ones are forgotten.
 const SWEEP_AT: usize = 10_000;
 
@@ -94,19 +81,9 @@ impl AddrLimiter {
         }
     }
 
-    /// For failed join codes.
-    pub fn joins() -> Self {
-        Self::new(JOIN_RATE, JOIN_BURST)
-    }
-
-    /// For game creation.
-    pub fn creations() -> Self {
-        Self::new(CREATE_RATE, CREATE_BURST)
-    }
-
-    /// For successful joins (seats taken).
-    pub fn seatings() -> Self {
-        Self::new(SEAT_RATE, SEAT_BURST)
+    /// A limiter of `rate` per address (crate::limits::Limits).
+    pub fn of(rate: crate::limits::Rate) -> Self {
+        Self::new(rate.per_sec, rate.burst)
     }
 
     /// Whether `ip` has a token to spare (without taking it).

@@ -209,7 +209,7 @@ impl From<crate::game::seating::SeatingError> for ApiError {
             E::BotSeat { .. } => (StatusCode::CONFLICT, ErrorCode::BotSeat),
             E::TeamFull => (StatusCode::CONFLICT, ErrorCode::TeamFull),
             E::GameFull => (StatusCode::CONFLICT, ErrorCode::GameFull),
-            E::ObserversFull => (StatusCode::CONFLICT, ErrorCode::ObserversFull),
+            E::ObserversFull(_) => (StatusCode::CONFLICT, ErrorCode::ObserversFull),
             E::NoSuchSeat => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
         };

@@ -376,6 +376,11 @@ mod tests {
             scenarios: Vec::new(),
             public_url: None,
             command_retention_days: 7,
+            limits: crate::limits::Limits {
+                close_wait: std::time::Duration::from_millis(100),
+                ..Default::default()
+            },
+            clock: Default::default(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(crate::serve::serve(config, listener, async move {

@@ -34,17 +34,9 @@ fn ready(frame: ServerFrame) -> Reply {
 /// out (backpressure, not an error).
 const MAX_IN_FLIGHT: usize = 32;
 
-/// Connections one seat may hold open (tabs, a projector, a second device).
-const MAX_PER_SEAT: u32 = 16;
 /// A send that the client does not read within this time ends the connection: a reader that
 /// stopped reading must not hold a task and its buffers forever.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Time allowed for the `hello` frame.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
-/// Frames a connection may send per second on average, and in a burst.
-const RATE_PER_SEC: f64 = 20.0;
-const RATE_BURST: f64 = 40.0;
 
 /// Largest frame the server writes, and how much it gathers before writing. Bigger messages
 /// (a welcome's view) go out as several frames, so no connection's write buffer ever grows
@@ -249,7 +241,7 @@ async fn drain_replies(socket: &mut Socket, replies: &mut FuturesOrdered<Reply>)
     .await;
 }
 
-async fn close_with(mut socket: Socket, code: u16, reason: &str) {
+async fn close_with(mut socket: Socket, code: u16, reason: &str, wait: Duration) {
     let _ = tokio::time::timeout(
         WRITE_TIMEOUT,
         socket.send(Message::Close(Some(CloseFrame {
@@ -261,7 +253,7 @@ async fn close_with(mut socket: Socket, code: u16, reason: &str) {
     // Read (and discard) until the client answers the close, for a moment: dropping a socket
     // with unread data makes the kernel reset the connection, and the client would lose the
     // error and close frames we just sent.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    let deadline = tokio::time::Instant::now() + wait;
     let answered = tokio::time::timeout_at(deadline, async {
         loop {
             match socket.next().await {
@@ -339,13 +331,19 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
         Err(ending) => ending,
     };
     if let Some((code, reason)) = ending {
-        Box::pin(close_with(socket, code, reason)).await;
+        Box::pin(close_with(
+            socket,
+            code,
+            reason,
+            st.registry.limits.close_wait,
+        ))
+        .await;
     }
 }
 
 /// Hello within the time limit, the token, the game, then the seat's catch-up frames.
 async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined, Ending> {
-    let first = tokio::time::timeout(HELLO_TIMEOUT, socket.next()).await;
+    let first = tokio::time::timeout(st.registry.limits.hello, socket.next()).await;
     let (token, last_seq) = match first {
         Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientFrame>(&text) {
             Ok(ClientFrame::Hello { token, last_seq }) => (token, last_seq),
@@ -375,7 +373,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
             return Err(Some((close::PROTOCOL, "hello must be a text frame")));
         }
         Ok(Some(Err(_))) | Ok(None) => return Err(None),
-        Err(_) => return Err(Some((close::POLICY, "no hello within 5 s"))),
+        Err(_) => return Err(Some((close::POLICY, "no hello in time"))),
     };
     let (game_id, auth) = match authenticate(st.registry.store(), &token).await {
         Ok(Some(x)) => x,
@@ -423,13 +421,14 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
             return Err(Some((close::GOING_AWAY, "unavailable")));
         }
     };
-    if st.presence.open(auth.seat_id) >= MAX_PER_SEAT {
+    let per_seat = st.registry.limits.sockets_per_seat;
+    if st.presence.open(auth.seat_id) >= per_seat {
         let _ = send(
             socket,
             &ServerFrame::error(
                 None,
                 ErrorCode::TooManyConnections,
-                format!("this seat already has {MAX_PER_SEAT} connections open; close a tab"),
+                format!("this seat already has {per_seat} connections open; close a tab"),
                 false,
             ),
         )
@@ -473,7 +472,8 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
     let stop_flag = st.shutdown.clone();
     let stopping = shutdown.changed();
     tokio::pin!(seat_changed, stopping);
-    let mut bucket = super::limit::Bucket::new(RATE_PER_SEC, RATE_BURST);
+    let frames = st.registry.limits.frames;
+    let mut bucket = super::limit::Bucket::new(frames.per_sec, frames.burst);
     let mut replies: FuturesOrdered<Reply> = FuturesOrdered::new();
     loop {
         tokio::select! {

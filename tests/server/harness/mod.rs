@@ -16,6 +16,7 @@ pub(crate) use http::*;
 pub(crate) use secrecy::*;
 
 use detente::config::{LogFormat, ServeConfig};
+use detente::limits::{Limits, WallClock};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -98,6 +99,30 @@ impl Db {
     }
 }
 
+/// The settings a test server runs with: the defaults, except that a socket the server
+/// closes waits 200 ms (not 2 s) for the client's answering Close — tests drop their clients
+/// only after the server stops. A test that needs other bounds changes them.
+pub(crate) fn test_config(addr: SocketAddr, database_url: String) -> ServeConfig {
+    ServeConfig {
+        addr,
+        database_url: Some(database_url),
+        allowed_origins: Vec::new(),
+        admin_token: None,
+        log_format: LogFormat::Text,
+        idle_secs: 300,
+        web_dir: None,
+        max_connections: 18_000,
+        scenarios: Vec::new(),
+        public_url: None,
+        command_retention_days: 7,
+        limits: Limits {
+            close_wait: Duration::from_millis(200),
+            ..Limits::default()
+        },
+        clock: WallClock::system(),
+    }
+}
+
 /// A server running in this process.
 pub(crate) struct App {
     pub(crate) addr: SocketAddr,
@@ -122,20 +147,7 @@ pub(crate) async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut ServeConfig)
         .await
         .expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
-    let config = ServeConfig {
-        addr,
-        database_url: Some(db.url()),
-        allowed_origins: Vec::new(),
-        admin_token: None,
-        log_format: LogFormat::Text,
-        idle_secs: 300,
-        web_dir: None,
-        max_connections: 18_000,
-        scenarios: Vec::new(),
-        public_url: None,
-        command_retention_days: 7,
-    };
-    let mut config = config;
+    let mut config = test_config(addr, db.url());
     adjust(&mut config);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(detente::serve::serve(config, listener, async move {
