@@ -268,7 +268,7 @@ pub fn run(
                 .map(|game| record(&scenario, &game));
                 results.lock().expect("results")[job as usize] = Some(rec);
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n == total || n % (total / 100).max(1) == 0 {
+                if n == total || n.is_multiple_of((total / 100).max(1)) {
                     let mut p = progress.lock().expect("progress");
                     let width = 30;
                     let filled = (n * width / total.max(1)) as usize;

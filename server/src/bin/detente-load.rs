@@ -102,7 +102,7 @@ impl Mix {
     /// What the players of game `g` do.
     fn for_game(self, g: usize) -> Mix {
         match self {
-            Mix::Full if g % 2 == 0 => Mix::Negotiation,
+            Mix::Full if g.is_multiple_of(2) => Mix::Negotiation,
             Mix::Full => Mix::Orders,
             m => m,
         }

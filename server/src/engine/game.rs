@@ -9,7 +9,7 @@ use super::model::Params;
 use super::scenario::{ClauseForm, EventEffect, PhaseDeadlines, Scenario, Visibility};
 use super::types::*;
 use rand_chacha::ChaCha8Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use uuid::Uuid;

@@ -119,6 +119,22 @@ fn transient_code(code: &str) -> bool {
 mod error_tests {
     use super::transient_code;
 
+    /// The SQLite built into the binary has the fixes for CVE-2025-29087 and CVE-2025-29088
+    /// (3.49.1) and CVE-2025-6965 (3.50.2); sqlx 0.8 bundled 3.46.
+    #[tokio::test]
+    async fn the_bundled_sqlite_has_the_2025_fixes() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("open");
+        let (version,): (String,) = sqlx::query_as("SELECT sqlite_version()")
+            .fetch_one(&mut conn)
+            .await
+            .expect("version");
+        let parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+        assert!(parts >= vec![3, 50, 2], "SQLite {version}");
+    }
+
     #[test]
     fn only_outages_are_retried() {
         // Postgres: connection failure, serialization failure, too many connections, admin
