@@ -330,6 +330,17 @@ async fn rest_errors() {
         http(addr, "POST", path, Some(&body), None).await
     };
 
+    // A route asked with a method it does not answer: the JSON form, 405.
+    for (method, path) in [("DELETE", "/api/games"), ("PUT", "/api/join"), ("POST", "/healthz")] {
+        let (st, body) = try_http(addr, method, path, None, None)
+            .await
+            .expect("answer");
+        assert_eq!(
+            (st, body["code"].as_str()),
+            (405, Some("method_not_allowed")),
+            "{method} {path}: {body}"
+        );
+    }
     // Unknown join code (well-formed or not).
     for code in ["ZZZZZZ", "!!", ""] {
         let (st, body) = post("/api/join", json!({"code": code, "name": "Eve"})).await;

@@ -79,6 +79,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         // is a few hundred kilobytes); the routes above only, not the WebSocket upgrade.
         .layer(tower_http::compression::CompressionLayer::new())
         .route("/ws", get(ws::upgrade::<S>))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .fallback_service(
             Router::new()
@@ -87,6 +88,15 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
                 .with_state(state.clone()),
         )
         .with_state(state)
+}
+
+/// A route asked with a method it does not answer: the JSON error form (axum adds `Allow`).
+async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not a method of this route; the Allow header lists those that are"),
+    )
 }
 
 /// The browser client (any GET that is not an API route).
