@@ -331,7 +331,11 @@ async fn rest_errors() {
     };
 
     // A route asked with a method it does not answer: the JSON form, 405.
-    for (method, path) in [("DELETE", "/api/games"), ("PUT", "/api/join"), ("POST", "/healthz")] {
+    for (method, path) in [
+        ("DELETE", "/api/games"),
+        ("PUT", "/api/join"),
+        ("POST", "/healthz"),
+    ] {
         let (st, body) = try_http(addr, method, path, None, None)
             .await
             .expect("answer");
