@@ -16,7 +16,7 @@
 //!    agreements whose last round this was expire (so an agreement for N rounds is read by
 //!    the model at N adjudications).
 //!
-//! Each step is one method of [`Round`], which carries what the steps share: the state being
+//! Each step is one method of `Round`, which carries what the steps share: the state being
 //! changed, the dice, and what the report will list. The steps run in the order above, so the
 //! dice are drawn in the same order in every replay.
 
