@@ -68,6 +68,21 @@ struct Args {
     /// Admin token, if the server requires one to create games.
     #[arg(long, env = "DETENTE_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// Each player sends exactly every this many milliseconds (its first send at a random
+    /// moment of the first period) instead of at random times with the total `--rate`.
+    #[arg(long)]
+    period_ms: Option<u64>,
+    /// Load a bare relay (`bench-relay`) instead of a Détente server: player k of game g opens
+    /// `ws://SERVER/room/g` and sends the same chat command frames, which the relay echoes to
+    /// the room unread. There are no acks; the echo latency compares the two.
+    #[arg(long)]
+    relay: bool,
+    /// Also measure the CPU of the machine's `postgres` processes over the window.
+    #[arg(long)]
+    db_cpu: bool,
+    /// Print the summary as one JSON object (for `tools/bench-server`).
+    #[arg(long)]
+    json: bool,
     /// Internal: run as child `i` of `processes`, reading the join plan from stdin.
     #[arg(long, hide = true)]
     child: Option<usize>,
@@ -153,6 +168,9 @@ struct Measured {
     /// The Unix second each acknowledged command was sent in, beside `ack_latencies`.
     ack_sent_secs: Vec<u32>,
     fanout_latencies: Vec<u32>,
+    /// Send → the sender's own chat message coming back (the `chat_posted` event; from the
+    /// relay, the echoed frame), µs.
+    echo_latencies: Vec<u32>,
     /// Acknowledged commands sent during the warm-up, and their latencies (µs).
     warmup_acked: u64,
     warmup_ack_latencies: Vec<u32>,
@@ -161,6 +179,8 @@ struct Measured {
     /// that measuring adds no load while it runs.
     server_cpu: Option<f64>,
     machine_busy: Option<f64>,
+    /// CPU of the machine's `postgres` processes over the window, % of one core.
+    db_cpu: Option<f64>,
 }
 
 fn main() -> Result<()> {
@@ -219,6 +239,15 @@ async fn parent(args: Args) -> Result<()> {
             if let (0, Some(pid)) = (i, args.server_pid) {
                 cmd.arg("--server-pid").arg(pid.to_string());
             }
+            if let Some(p) = args.period_ms {
+                cmd.arg("--period-ms").arg(p.to_string());
+            }
+            if args.relay {
+                cmd.arg("--relay");
+            }
+            if i == 0 && args.db_cpu {
+                cmd.arg("--db-cpu");
+            }
             if !args.local_addrs.is_empty() {
                 let a = args.local_addrs[i % args.local_addrs.len()];
                 cmd.arg("--local-addrs").arg(a.to_string());
@@ -243,10 +272,12 @@ async fn parent(args: Args) -> Result<()> {
             total.ack_latencies.extend(m.ack_latencies);
             total.ack_sent_secs.extend(m.ack_sent_secs);
             total.fanout_latencies.extend(m.fanout_latencies);
+            total.echo_latencies.extend(m.echo_latencies);
             total.warmup_acked += m.warmup_acked;
             total.warmup_ack_latencies.extend(m.warmup_ack_latencies);
             total.server_cpu = total.server_cpu.or(m.server_cpu);
             total.machine_busy = total.machine_busy.or(m.machine_busy);
+            total.db_cpu = total.db_cpu.or(m.db_cpu);
         }
         total
     };
@@ -266,6 +297,16 @@ async fn child(args: Args, i: usize) -> Result<()> {
 /// generator needs no HTTP client crate).
 async fn setup(args: &Args) -> Result<Vec<Player>> {
     let per_game = args.connections.div_ceil(args.games.max(1));
+    if args.relay {
+        // A relay has rooms, not games: nothing to create or join.
+        return Ok((0..args.connections)
+            .map(|k| Player {
+                game: k / per_game,
+                token: String::new(),
+                faction: String::new(),
+            })
+            .collect());
+    }
     let team = per_game.div_ceil(3).clamp(1, 50);
     if per_game > 150 {
         bail!("at most 150 players per game (3 teams of 50): add games");
@@ -313,7 +354,7 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
 
 /// Control moves a new game on by `times` phases (briefing → negotiation → orders).
 async fn advance(server: SocketAddr, control_token: &str, times: usize) -> Result<()> {
-    let mut ws = connect(server, None, control_token).await?;
+    let mut ws = connect(server, None, control_token, None).await?;
     'next: for i in 0..times {
         let cmd = ClientFrame::Command {
             id: format!("advance-{i}"),
@@ -375,6 +416,7 @@ struct Shared {
     /// (latency µs, Unix second sent) of each ack.
     ack: Mutex<Vec<(u32, u32)>>,
     fanout: Mutex<Vec<u32>>,
+    echo: Mutex<Vec<u32>>,
     /// Commands sent before this Unix time (µs) are the warm-up's: counted apart.
     measure_from_us: AtomicU64,
     warmup_acked: AtomicU64,
@@ -384,6 +426,32 @@ struct Shared {
 impl Shared {
     fn warming_up(&self, sent_us: u64) -> bool {
         sent_us < self.measure_from_us.load(Ordering::Relaxed)
+    }
+
+    /// A chat message "t=<sent µs> s=<sender> …" arriving at player `me` at `now_us`: the
+    /// sender's own message back is an echo, another's a fan-out delivery.
+    async fn chat_seen(&self, text: &str, me: u64, now_us: u64) {
+        let mut parts = text.split(' ');
+        let ts = parts
+            .next()
+            .and_then(|x| x.strip_prefix("t="))
+            .and_then(|x| x.parse::<u64>().ok());
+        let from = parts
+            .next()
+            .and_then(|x| x.strip_prefix("s="))
+            .and_then(|x| x.parse::<u64>().ok());
+        let (Some(ts), Some(from)) = (ts, from) else {
+            return;
+        };
+        if self.warming_up(ts) {
+            return;
+        }
+        let latency = now_us.saturating_sub(ts).min(u64::from(u32::MAX)) as u32;
+        if from == me {
+            self.echo.lock().await.push(latency);
+        } else {
+            self.fanout.lock().await.push(latency);
+        }
     }
 
     /// Counts the ack of a command sent at `sent_us`, arriving at `now_us`.
@@ -408,13 +476,18 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         errors: AtomicU64::new(0),
         ack: Mutex::new(Vec::new()),
         fanout: Mutex::new(Vec::new()),
+        echo: Mutex::new(Vec::new()),
         measure_from_us: AtomicU64::new(u64::MAX),
         warmup_acked: AtomicU64::new(0),
         warmup_ack: Mutex::new(Vec::new()),
     });
     let n = players.len().max(1);
     // Each player sends at rate / n: an interval per player.
-    let interval = Duration::from_secs_f64(n as f64 / args.rate.max(0.001));
+    let interval = match args.period_ms {
+        Some(p) => Duration::from_millis(p.max(1)),
+        None => Duration::from_secs_f64(n as f64 / args.rate.max(0.001)),
+    };
+    let (fixed, relay) = (args.period_ms.is_some(), args.relay);
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<bool>(n);
     let (go_tx, go_rx) = tokio::sync::watch::channel(false);
     let stop_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
@@ -434,7 +507,8 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
             // connecting at once) is retried with a back-off.
             let mut tries = 0;
             let ws = loop {
-                match connect(server, local, &p.token).await {
+                let room = relay.then_some(p.game);
+                match connect(server, local, &p.token, room).await {
                     Ok(ws) => break ws,
                     Err(e) if tries < 8 => {
                         tries += 1;
@@ -451,7 +525,12 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
             };
             let _ = ready.send(true).await;
             let _ = go.wait_for(|g| *g).await;
-            player(ws, interval, seed, shared, stop_at, mix, p.faction).await;
+            let how = Sending {
+                interval,
+                fixed,
+                relay,
+            };
+            player(ws, how, seed, shared, stop_at, mix, p.faction).await;
         }));
         // Pace connection set-up a little so the server's accept queue keeps up.
         if k % 500 == 499 {
@@ -479,25 +558,37 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
     let cpu_window = {
         let (from, to) = (start, start + Duration::from_secs(args.duration));
         let pid = args.server_pid;
+        let db = args.db_cpu;
         tokio::spawn(async move {
             tokio::time::sleep_until(from.into()).await;
             let before = (cpu_ticks(pid), machine_ticks());
+            let db_before = db.then(postgres_ticks);
             tokio::time::sleep_until(to.into()).await;
             let after = (cpu_ticks(pid), machine_ticks());
+            let db_after = db.then(postgres_ticks);
             let secs = (to - from).as_secs_f64() * CLOCK_TICKS;
             let server = before.0.zip(after.0).map(|(b, a)| 100.0 * (a - b) / secs);
             let machine = before.1.zip(after.1).map(|(b, a)| 100.0 * (a - b) / secs);
-            (server, machine)
+            // Per process: a backend that started in the window counts from zero.
+            let db = db_before.zip(db_after).map(|(b, a)| {
+                let spent: f64 = a
+                    .iter()
+                    .map(|(p, t)| t - b.get(p).copied().unwrap_or(0.0))
+                    .sum();
+                100.0 * spent / secs
+            });
+            (server, machine, db)
         })
     };
     for t in tasks {
         let _ = t.await;
     }
-    let (server_cpu, machine_busy) = cpu_window.await.unwrap_or((None, None));
+    let (server_cpu, machine_busy, db_cpu) = cpu_window.await.unwrap_or((None, None, None));
     let (ack, ack_sent_secs) = std::mem::take(&mut *shared.ack.lock().await)
         .into_iter()
         .unzip();
     let fanout = std::mem::take(&mut *shared.fanout.lock().await);
+    let echo = std::mem::take(&mut *shared.echo.lock().await);
     let warmup_ack_latencies = std::mem::take(&mut *shared.warmup_ack.lock().await);
     Ok(Measured {
         connected,
@@ -507,16 +598,24 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         ack_latencies: ack,
         ack_sent_secs,
         fanout_latencies: fanout,
+        echo_latencies: echo,
         warmup_acked: shared.warmup_acked.load(Ordering::Relaxed),
         warmup_ack_latencies,
         server_cpu,
         machine_busy,
+        db_cpu,
     })
 }
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
-async fn connect(server: SocketAddr, local: Option<IpAddr>, token: &str) -> Result<Ws> {
+/// A player's connection: to `/ws`, hello and welcome; or, to a relay, to room `room`.
+async fn connect(
+    server: SocketAddr,
+    local: Option<IpAddr>,
+    token: &str,
+    room: Option<usize>,
+) -> Result<Ws> {
     let socket = if server.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
@@ -533,12 +632,19 @@ async fn connect(server: SocketAddr, local: Option<IpAddr>, token: &str) -> Resu
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(8 * 1024)
         .write_buffer_size(0);
+    let path = match room {
+        Some(r) => format!("/room/{r}"),
+        None => "/ws".to_owned(),
+    };
     let (mut ws, _) = tokio_tungstenite::client_async_with_config(
-        format!("ws://{server}/ws"),
+        format!("ws://{server}{path}"),
         stream,
         Some(config),
     )
     .await?;
+    if room.is_some() {
+        return Ok(ws);
+    }
     let hello = ClientFrame::Hello {
         token: token.to_owned(),
         last_seq: None,
@@ -560,9 +666,22 @@ async fn connect(server: SocketAddr, local: Option<IpAddr>, token: &str) -> Resu
     bail!("closed before welcome")
 }
 
+/// How a player sends.
+#[derive(Clone, Copy)]
+struct Sending {
+    /// The mean gap between sends, or the exact one when `fixed`.
+    interval: Duration,
+    fixed: bool,
+    /// To a bare relay: chat only, no acks; what comes back are the room's command frames.
+    relay: bool,
+}
+
+/// Length of the chat text sent (padded), so that a command frame is about 120 bytes.
+const CHAT_TEXT: usize = 40;
+
 async fn player(
     ws: Ws,
-    interval: Duration,
+    how: Sending,
     seed: u64,
     shared: Arc<Shared>,
     stop_at: Arc<std::sync::Mutex<Option<Instant>>>,
@@ -593,7 +712,8 @@ async fn player(
     // gap is `interval`. (Evenly spaced sends with first sends spread by player number had
     // every game's players fire within a few milliseconds of each other, every interval: a
     // burst per game that queued behind its own commits.)
-    let mut gaps = Gaps::new(seed, interval);
+    let interval = how.interval;
+    let mut gaps = Gaps::new(seed, interval, how.fixed);
     let next_send = tokio::time::sleep(gaps.next());
     tokio::pin!(next_send);
     let pending: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>> = Default::default();
@@ -614,10 +734,15 @@ async fn player(
                 n += 1;
                 let id = format!("{seed}-{n}");
                 let sent_at = now_us();
+                let mut text = format!("t={sent_at} s={seed} ");
+                while text.len() < CHAT_TEXT {
+                    text.push('x');
+                }
                 let chat = Command::Chat {
                     channel: Channel::Plenary,
-                    text: format!("t={sent_at} s={seed}"),
+                    text,
                 };
+                let mix = if how.relay { Mix::Chat } else { mix };
                 let command = match (mix, n % 4, my_proposal.take()) {
                     (Mix::Negotiation, 1, None) => propose(&faction, &other, seed),
                     (Mix::Negotiation, 3, Some(p)) => Command::Withdraw { proposal: p },
@@ -644,7 +769,9 @@ async fn player(
                     id: id.clone(),
                     command,
                 };
-                pending.lock().map(|mut p| p.insert(id, sent_at)).ok();
+                if !how.relay {
+                    pending.lock().map(|mut p| p.insert(id, sent_at)).ok();
+                }
                 let Ok(text) = serde_json::to_string(&cmd) else { break };
                 if tx.send(Message::text(text)).await.is_err() {
                     break;
@@ -659,6 +786,15 @@ async fn player(
                     continue;
                 };
                 let now = now_us();
+                if how.relay {
+                    // The relay echoes the room's command frames as they were sent.
+                    if let Ok(ClientFrame::Command { command: Command::Chat { text, .. }, .. }) =
+                        serde_json::from_str::<ClientFrame>(&t)
+                    {
+                        shared.chat_seen(&text, seed, now).await;
+                    }
+                    continue;
+                }
                 match serde_json::from_str::<ServerFrame>(&t) {
                     Ok(ServerFrame::Ack { id, .. }) => {
                         let sent = pending.lock().ok().and_then(|mut p| p.remove(&id));
@@ -680,15 +816,7 @@ async fn player(
                         standing = Some(order.id);
                     }
                     Ok(ServerFrame::Event { event: detente::engine::view::SeatEvent::ChatPosted { message }, .. }) => {
-                        // "t=<sent µs> s=<sender>": fan-out counts deliveries to the others.
-                        let mut parts = message.text.split(' ');
-                        let ts = parts.next().and_then(|x| x.strip_prefix("t=")).and_then(|x| x.parse::<u64>().ok());
-                        let from = parts.next().and_then(|x| x.strip_prefix("s=")).and_then(|x| x.parse::<u64>().ok());
-                        if let (Some(ts), Some(from)) = (ts, from) {
-                            if from != seed && !shared.warming_up(ts) {
-                                shared.fanout.lock().await.push(now.saturating_sub(ts).min(u32::MAX as u64) as u32);
-                            }
-                        }
+                        shared.chat_seen(&message.text, seed, now).await;
                     }
                     _ => {}
                 }
@@ -741,25 +869,45 @@ fn propose(faction: &str, other: &str, seed: u64) -> Command {
 
 /// Exponentially distributed gaps with a given mean: the waits between a player's sends.
 /// A SplitMix64 stream seeded by the player: repeatable runs, no generator crate needed.
+/// With `fixed`, the first gap is uniform in one period and every later one is the period.
 struct Gaps {
     state: u64,
     mean: Duration,
+    fixed: bool,
+    started: bool,
 }
 
 impl Gaps {
-    fn new(seed: u64, mean: Duration) -> Gaps {
-        Gaps { state: seed, mean }
+    fn new(seed: u64, mean: Duration, fixed: bool) -> Gaps {
+        Gaps {
+            state: seed,
+            mean,
+            fixed,
+            started: false,
+        }
     }
 
     fn next(&mut self) -> Duration {
+        if self.fixed && self.started {
+            return self.mean;
+        }
+        let first = !self.started;
+        self.started = true;
+        let u = self.uniform();
+        if self.fixed && first {
+            return self.mean.mul_f64(u);
+        }
+        self.mean.mul_f64(-u.ln())
+    }
+
+    /// Uniform in (0, 1]: 53 random bits.
+    fn uniform(&mut self) -> f64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
-        // Uniform in (0, 1]: 53 random bits.
-        let u = ((z >> 11) + 1) as f64 / (1u64 << 53) as f64;
-        self.mean.mul_f64(-u.ln())
+        ((z >> 11) + 1) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -789,6 +937,30 @@ fn cpu_ticks(pid: Option<u32>) -> Option<f64> {
     let utime: f64 = f.get(11)?.parse().ok()?;
     let stime: f64 = f.get(12)?.parse().ok()?;
     Some(utime + stime)
+}
+
+/// User + system CPU time of each `postgres` process on the machine, in clock ticks.
+fn postgres_ticks() -> std::collections::HashMap<u32, f64> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "postgres" {
+            if let Some(t) = cpu_ticks(Some(pid)) {
+                out.insert(pid, t);
+            }
+        }
+    }
+    out
 }
 
 /// Busy CPU time of the whole machine (all cores, not idle or waiting for I/O), in clock ticks.
@@ -842,9 +1014,39 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
     }
     // Acks that arrive in the drain after the window still count: they were sent in it.
     let rate = m.acked as f64 / (args.duration as f64).max(1e-9);
+    let rss = args.server_pid.and_then(rss_mib);
+    if args.json {
+        let echoed = m.echo_latencies.len();
+        let summary = serde_json::json!({
+            "connections": m.connected,
+            "sent": m.sent,
+            "acked": m.acked,
+            "errors": m.errors,
+            "acked_per_sec": rate,
+            "echoed": echoed,
+            "echoed_per_sec": echoed as f64 / (args.duration as f64).max(1e-9),
+            "echo_p50_ms": percentile(&mut m.echo_latencies, 0.5),
+            "echo_p99_ms": percentile(&mut m.echo_latencies, 0.99),
+            "echo_max_ms": percentile(&mut m.echo_latencies, 1.0),
+            "ack_p99_ms": percentile(&mut m.ack_latencies, 0.99),
+            "fanout_p99_ms": percentile(&mut m.fanout_latencies, 0.99),
+            "server_cpu": m.server_cpu,
+            "db_cpu": m.db_cpu,
+            "machine_busy": m.machine_busy,
+            "server_rss_mib": rss,
+        });
+        println!("{summary}");
+        return Ok(());
+    }
     println!("connections      {} of {}", m.connected, args.connections);
     println!("games            {} ({:?} mix)", args.games, args.mix);
-    println!("target rate      {:.0} commands/s", args.rate);
+    match args.period_ms {
+        Some(p) => println!(
+            "target rate      every player every {p} ms ({:.0} commands/s)",
+            args.connections as f64 * 1000.0 / p.max(1) as f64
+        ),
+        None => println!("target rate      {:.0} commands/s", args.rate),
+    }
     println!(
         "achieved rate    {rate:.0} acked commands/s over {} s",
         args.duration
@@ -874,6 +1076,15 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
             percentile(&mut m.warmup_ack_latencies, 1.0)
         );
     }
+    println!(
+        "echo latency     p50 {:.2} ms   p99 {:.2} ms   ({} own messages back)",
+        percentile(&mut m.echo_latencies, 0.5),
+        percentile(&mut m.echo_latencies, 0.99),
+        m.echo_latencies.len()
+    );
+    if let Some(db) = m.db_cpu {
+        println!("Postgres CPU     {db:.0} % of one core (all postgres processes)");
+    }
     if let Some(busy) = m.machine_busy {
         let server = m
             .server_cpu
@@ -886,7 +1097,7 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
     }
     print!("{timeline}");
     if let Some(pid) = args.server_pid {
-        match rss_mib(pid) {
+        match rss {
             Some(r) => println!("server RSS       {r:.1} MiB"),
             None => println!("server RSS       unknown (no /proc/{pid})"),
         }
@@ -903,15 +1114,55 @@ mod tests {
     #[test]
     fn gaps_are_exponential_with_the_mean_asked_for() {
         let mean = Duration::from_millis(200);
-        let mut gaps = Gaps::new(7, mean);
+        let mut gaps = Gaps::new(7, mean, false);
         let xs: Vec<f64> = (0..100_000).map(|_| gaps.next().as_secs_f64()).collect();
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
         let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();
         assert!((m - 0.2).abs() < 0.004, "mean {m}");
         assert!((sd - 0.2).abs() < 0.006, "standard deviation {sd}");
         assert!(xs.iter().all(|x| *x >= 0.0 && x.is_finite()));
-        let mut other = Gaps::new(8, mean);
-        assert_ne!(Gaps::new(7, mean).next(), other.next());
+        let mut other = Gaps::new(8, mean, false);
+        assert_ne!(Gaps::new(7, mean, false).next(), other.next());
+    }
+
+    /// Fixed gaps: a first one somewhere in the period (players spread out), then exactly the
+    /// period.
+    #[test]
+    fn fixed_gaps_spread_the_first_send_then_keep_the_period() {
+        let period = Duration::from_millis(100);
+        let firsts: Vec<Duration> = (0..1000)
+            .map(|seed| Gaps::new(seed, period, true).next())
+            .collect();
+        assert!(firsts.iter().all(|d| *d <= period));
+        assert!(
+            firsts.iter().any(|d| *d < period / 4) && firsts.iter().any(|d| *d > period * 3 / 4)
+        );
+        let mut g = Gaps::new(3, period, true);
+        g.next();
+        assert!((0..100).all(|_| g.next() == period));
+    }
+
+    /// The sender's own message back is an echo; another's is a fan-out delivery; warm-up
+    /// messages count as neither.
+    #[tokio::test]
+    async fn chat_coming_back_is_sorted_into_echo_and_fanout() {
+        let shared = Shared {
+            sent: AtomicU64::new(0),
+            acked: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            ack: Mutex::new(Vec::new()),
+            fanout: Mutex::new(Vec::new()),
+            echo: Mutex::new(Vec::new()),
+            measure_from_us: AtomicU64::new(1_000),
+            warmup_acked: AtomicU64::new(0),
+            warmup_ack: Mutex::new(Vec::new()),
+        };
+        shared.chat_seen("t=2000 s=7 xxxx", 7, 2_500).await;
+        shared.chat_seen("t=2000 s=8 xxxx", 7, 2_900).await;
+        shared.chat_seen("t=500 s=7 xxxx", 7, 2_900).await;
+        shared.chat_seen("hello", 7, 2_900).await;
+        assert_eq!(*shared.echo.lock().await, vec![500]);
+        assert_eq!(*shared.fanout.lock().await, vec![900]);
     }
 
     /// CPU times come from /proc: this process has some, the machine has some.
