@@ -28,7 +28,7 @@ struct Args {
 type Members = Vec<(u64, mpsc::UnboundedSender<Message>)>;
 type Rooms = Arc<Mutex<HashMap<u64, Members>>>;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let listener = TcpListener::bind(args.addr).await?;
