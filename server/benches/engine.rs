@@ -1,4 +1,5 @@
-//! Engine benchmarks (criterion): one command, one adjudication, one whole bot game.
+//! Engine benchmarks (criterion): one command, the server's hot path for one command (without
+//! the network), one adjudication, one whole bot game.
 //! Run: `cargo bench -p detente --bench engine`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -55,6 +56,51 @@ fn benches(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // The server's hot path for one chat command, without the network or the database: plan
+    // the events, encode them for the log, the clock status stored beside them, apply them,
+    // then one serialized frame per distinct seat (three factions, Control, observers) and
+    // the ack, as the game task does (game/session.rs).
+    let seats = [
+        Seat::Faction("russia".into()),
+        Seat::Faction("us_nato".into()),
+        Seat::Faction("csto".into()),
+        Seat::Control,
+        Seat::Observer,
+    ];
+    c.bench_function(
+        "hot path of one chat command (plan, encode, apply, 5 seat frames, ack)",
+        |b| {
+            b.iter_batched(
+                || negotiation.clone(),
+                |mut g| {
+                    let ctx = Ctx::at(1);
+                    let events = g.plan(&russia, &chat, &ctx).expect("chat");
+                    let bodies = detente::store::encode_events(&events).expect("encode");
+                    let clock = g.clock_after(&events);
+                    let mut frames = Vec::with_capacity(seats.len() * events.len());
+                    for (n, e) in events.into_iter().enumerate() {
+                        g.evolve_owned(e.clone());
+                        for seat in &seats {
+                            if let Some(event) = g.event_for(seat, &e) {
+                                let frame = detente::protocol::ServerFrame::Event {
+                                    seq: n as i64 + 1,
+                                    event,
+                                };
+                                frames.push(serde_json::to_string(&frame).expect("frame"));
+                            }
+                        }
+                    }
+                    let ack = detente::protocol::ServerFrame::Ack {
+                        id: "c-1".into(),
+                        seq: 1,
+                    };
+                    frames.push(serde_json::to_string(&ack).expect("ack"));
+                    black_box((bodies, clock, frames))
+                },
+                BatchSize::SmallInput,
+            )
+        },
+    );
     let mut loaded = orders.clone();
     for (seat, action) in [
         ("russia", "iskander_kaliningrad"),
