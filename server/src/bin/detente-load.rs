@@ -428,7 +428,7 @@ impl Shared {
         sent_us < self.measure_from_us.load(Ordering::Relaxed)
     }
 
-    /// A chat message "t=<sent µs> s=<sender> …" arriving at player `me` at `now_us`: the
+    /// A chat message `t=<sent µs> s=<sender> …` arriving at player `me` at `now_us`: the
     /// sender's own message back is an echo, another's a fan-out delivery.
     async fn chat_seen(&self, text: &str, me: u64, now_us: u64) {
         let mut parts = text.split(' ');
