@@ -30,6 +30,9 @@ pub struct Limits {
     /// Time a game's task waits for the database before it answers `unavailable`; it then
     /// answers `unavailable` at once for as long again.
     pub database_within: Duration,
+    /// While one batch of appends is being written, how long the next waits for more before
+    /// it is sent (decision record 0009); an idle database gets each append at once.
+    pub commit_fill: Duration,
     /// Back-off between retries of the clock's tick and of bots while the database is away.
     pub retry_min: Duration,
     pub retry_max: Duration,
@@ -63,6 +66,7 @@ impl Default for Limits {
             sockets_per_seat: 16,
             header_read: Duration::from_secs(10),
             database_within: Duration::from_secs(2),
+            commit_fill: Duration::from_millis(1),
             retry_min: Duration::from_millis(250),
             retry_max: Duration::from_secs(10),
             startup_retry: Duration::from_secs(30),

@@ -72,7 +72,10 @@ async fn run<S: Store>(
         scenarios,
         stop_rx.clone(),
         std::time::Duration::from_secs(config.idle_secs.max(1)),
-        config.limits.clone(),
+        crate::limits::Limits {
+            commit_fill: std::time::Duration::from_millis(config.commit_fill_ms),
+            ..config.limits.clone()
+        },
         config.clock,
     );
     let revived = registry.revive_live_games().await.unwrap_or_else(|e| {

@@ -167,12 +167,13 @@ impl<S: Store> Registry<S> {
         clock: crate::limits::WallClock,
     ) -> Arc<Self> {
         let metrics: Arc<crate::metrics::Metrics> = Arc::default();
+        let committer = Committer::start(store.clone(), metrics.clone(), limits.commit_fill);
         Arc::new(Registry {
             shutdown,
             idle,
             limits,
             clock,
-            committer: Committer::start(store.clone(), metrics.clone()),
+            committer,
             store,
             metrics,
             scenarios,

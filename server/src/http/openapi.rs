@@ -376,6 +376,7 @@ mod tests {
             scenarios: Vec::new(),
             public_url: None,
             command_retention_days: 7,
+            commit_fill_ms: 1,
             limits: crate::limits::Limits {
                 close_wait: std::time::Duration::from_millis(100),
                 ..Default::default()

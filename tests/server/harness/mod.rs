@@ -117,6 +117,7 @@ pub(crate) fn test_config(addr: SocketAddr, database_url: String) -> ServeConfig
         scenarios: Vec::new(),
         public_url: None,
         command_retention_days: 7,
+        commit_fill_ms: 1,
         limits: Limits {
             close_wait: Duration::from_millis(200),
             ..Limits::default()
