@@ -301,108 +301,9 @@ mod tests {
     use super::*;
     use crate::engine::{GameConfig, Phase, Temperament};
     use crate::limits::WallClock;
-    use crate::store::{
-        Append, CommandRow, GameRow, GameStatus, SeatMove, SeatRow, SqliteStore, StoreError,
-        StoreResult,
-    };
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    /// A SQLite store whose next `failing` appends fail as if the database were away.
-    #[derive(Clone)]
-    struct Flaky {
-        inner: SqliteStore,
-        failing: Arc<AtomicU32>,
-        /// Whole-log reads (game loads).
-        loads: Arc<AtomicU32>,
-        /// While set, appends wait (a frozen database).
-        frozen: Arc<std::sync::atomic::AtomicBool>,
-    }
-
-    impl Store for Flaky {
-        fn kind(&self) -> &'static str {
-            "flaky"
-        }
-        async fn migrate(&self) -> StoreResult<()> {
-            self.inner.migrate().await
-        }
-        async fn ping(&self) -> StoreResult<()> {
-            self.inner.ping().await
-        }
-        async fn create_game(
-            &self,
-            game: &GameRow,
-            seats: &[SeatRow],
-            events: &[String],
-            status: GameStatus,
-        ) -> StoreResult<()> {
-            self.inner.create_game(game, seats, events, status).await
-        }
-        async fn add_seat(&self, seat: &SeatRow, limit: Option<u32>) -> StoreResult<bool> {
-            self.inner.add_seat(seat, limit).await
-        }
-        async fn move_seat(
-            &self,
-            game: Uuid,
-            seat: Uuid,
-            role: crate::store::SeatRole,
-            faction: Option<&str>,
-            limit: Option<u32>,
-        ) -> StoreResult<SeatMove> {
-            self.inner.move_seat(game, seat, role, faction, limit).await
-        }
-        async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
-            self.inner.seat_by_token(token_hash).await
-        }
-        async fn seats(&self, game: Uuid) -> StoreResult<Vec<SeatRow>> {
-            self.inner.seats(game).await
-        }
-        async fn game(&self, id: Uuid) -> StoreResult<Option<GameRow>> {
-            self.inner.game(id).await
-        }
-        async fn game_by_code(&self, code: &str) -> StoreResult<Option<GameRow>> {
-            self.inner.game_by_code(code).await
-        }
-        async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
-            if after == 0 {
-                self.loads.fetch_add(1, Ordering::SeqCst);
-            }
-            self.inner.events_after(game, after).await
-        }
-        async fn append_many(&self, batch: &[Append]) -> Vec<StoreResult<i64>> {
-            while self.frozen.load(Ordering::SeqCst) {
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
-            let fail = self
-                .failing
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
-            if fail {
-                let e = StoreError::Unavailable("connection refused (test)".into());
-                return crate::store::all_failed(batch, &e);
-            }
-            self.inner.append_many(batch).await
-        }
-        fn commit_slots(&self) -> usize {
-            self.inner.commit_slots()
-        }
-        async fn record_command(&self, command: &CommandRow) -> StoreResult<()> {
-            self.inner.record_command(command).await
-        }
-        async fn command(
-            &self,
-            game: Uuid,
-            seat: Uuid,
-            client_id: &str,
-        ) -> StoreResult<Option<CommandRow>> {
-            self.inner.command(game, seat, client_id).await
-        }
-        async fn live_games(&self) -> StoreResult<Vec<GameRow>> {
-            self.inner.live_games().await
-        }
-        async fn forget_commands(&self, before: i64) -> StoreResult<u64> {
-            self.inner.forget_commands(before).await
-        }
-    }
+    use crate::store::contract::Flaky;
+    use crate::store::{GameRow, GameStatus, SeatRow};
+    use std::sync::atomic::Ordering;
 
     /// The default limits with a short database bound, so that a frozen store answers quickly.
     fn test_limits() -> crate::limits::Limits {
@@ -422,12 +323,7 @@ mod tests {
         std::path::PathBuf,
     ) {
         let (inner, dir) = crate::store::contract::sqlite().await;
-        let store = Flaky {
-            inner,
-            failing: Arc::new(AtomicU32::new(0)),
-            loads: Arc::new(AtomicU32::new(0)),
-            frozen: Arc::default(),
-        };
+        let store = Flaky::new(inner);
         let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
         let mut scenarios = Scenarios::new();
         scenarios.insert(scenario.id.clone(), scenario.clone());

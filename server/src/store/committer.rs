@@ -117,94 +117,27 @@ mod tests {
     use crate::store::{contract, GameRow, GameStatus};
     use uuid::Uuid;
 
-    /// A store that takes `delay` to write each batch and records the batches' sizes.
-    #[derive(Clone)]
-    struct Slow {
-        inner: crate::store::SqliteStore,
-        delay: std::time::Duration,
-        slots: usize,
-        sizes: Arc<std::sync::Mutex<Vec<usize>>>,
-    }
-
-    impl Store for Slow {
-        fn kind(&self) -> &'static str {
-            "slow"
-        }
-        async fn migrate(&self) -> StoreResult<()> {
-            self.inner.migrate().await
-        }
-        async fn ping(&self) -> StoreResult<()> {
-            Ok(())
-        }
-        async fn create_game(
-            &self,
-            game: &GameRow,
-            seats: &[crate::store::SeatRow],
-            events: &[String],
-            status: GameStatus,
-        ) -> StoreResult<()> {
-            self.inner.create_game(game, seats, events, status).await
-        }
-        async fn game(&self, id: Uuid) -> StoreResult<Option<GameRow>> {
-            self.inner.game(id).await
-        }
-        async fn game_by_code(&self, code: &str) -> StoreResult<Option<GameRow>> {
-            self.inner.game_by_code(code).await
-        }
-        async fn add_seat(
-            &self,
-            seat: &crate::store::SeatRow,
-            max: Option<u32>,
-        ) -> StoreResult<bool> {
-            self.inner.add_seat(seat, max).await
-        }
-        async fn seats(&self, game: Uuid) -> StoreResult<Vec<crate::store::SeatRow>> {
-            self.inner.seats(game).await
-        }
-        async fn move_seat(
-            &self,
-            game: Uuid,
-            seat: Uuid,
-            role: crate::store::SeatRole,
-            faction: Option<&str>,
-            limit: Option<u32>,
-        ) -> StoreResult<crate::store::SeatMove> {
-            self.inner.move_seat(game, seat, role, faction, limit).await
-        }
-        async fn seat_by_token(
-            &self,
-            token_hash: &[u8],
-        ) -> StoreResult<Option<crate::store::SeatRow>> {
-            self.inner.seat_by_token(token_hash).await
-        }
-        async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
-            self.inner.events_after(game, after).await
-        }
-        async fn append_many(&self, batch: &[Append]) -> Vec<StoreResult<i64>> {
-            self.sizes.lock().unwrap().push(batch.len());
-            tokio::time::sleep(self.delay).await;
-            self.inner.append_many(batch).await
-        }
-        fn commit_slots(&self) -> usize {
-            self.slots
-        }
-        async fn record_command(&self, command: &crate::store::CommandRow) -> StoreResult<()> {
-            self.inner.record_command(command).await
-        }
-        async fn command(
-            &self,
-            game: Uuid,
-            seat: Uuid,
-            client_id: &str,
-        ) -> StoreResult<Option<crate::store::CommandRow>> {
-            self.inner.command(game, seat, client_id).await
-        }
-        async fn live_games(&self) -> StoreResult<Vec<GameRow>> {
-            self.inner.live_games().await
-        }
-        async fn forget_commands(&self, before: i64) -> StoreResult<u64> {
-            self.inner.forget_commands(before).await
-        }
+    /// A new game stored with one event; its id.
+    async fn stored_game(store: &impl Store, code: String) -> Uuid {
+        let g = GameRow {
+            id: Uuid::new_v4(),
+            join_code: code,
+            scenario: "missile-defence-2013".into(),
+            control_token_hash: vec![1; 32],
+            created_at: 0,
+            last_seq: 0,
+            deadline_at: None,
+            ended: false,
+        };
+        let status = GameStatus {
+            deadline_at: None,
+            ended: false,
+        };
+        store
+            .create_game(&g, &[], &["e1".into()], status)
+            .await
+            .expect("create");
+        g.id
     }
 
     /// With a fill wait, a batch sent while another is being written waits for the appends
@@ -214,12 +147,9 @@ mod tests {
     async fn a_batch_waits_to_fill_only_while_another_is_in_flight() {
         async fn sizes(slots: usize, fill: std::time::Duration) -> Vec<usize> {
             let (inner, dir) = contract::sqlite().await;
-            let store = Slow {
-                inner,
-                delay: std::time::Duration::from_millis(20),
-                slots,
-                sizes: Arc::default(),
-            };
+            let mut store = contract::Flaky::new(inner);
+            store.delay = std::time::Duration::from_millis(20);
+            store.slots = Some(slots);
             let status = GameStatus {
                 deadline_at: None,
                 ended: false,
@@ -227,24 +157,11 @@ mod tests {
             let committer = Committer::start(store.clone(), Arc::default(), fill);
             let mut waits = Vec::new();
             for k in 0..30 {
-                let g = GameRow {
-                    id: Uuid::new_v4(),
-                    join_code: format!("FIL{k:03}"),
-                    scenario: "missile-defence-2013".into(),
-                    control_token_hash: vec![1; 32],
-                    created_at: 0,
-                    last_seq: 0,
-                    deadline_at: None,
-                    ended: false,
-                };
-                store
-                    .create_game(&g, &[], &["e1".into()], status)
-                    .await
-                    .expect("create");
+                let game = stored_game(&store, format!("FIL{k:03}")).await;
                 let c = committer.clone();
                 waits.push(tokio::spawn(async move {
                     c.append(Append {
-                        game: g.id,
+                        game,
                         last_seq: 1,
                         events: vec!["e2".into()],
                         command: None,
@@ -258,7 +175,7 @@ mod tests {
                 assert_eq!(w.await.expect("task").expect("append"), 2);
             }
             let _ = std::fs::remove_dir_all(dir);
-            let sizes = store.sizes.lock().unwrap().clone();
+            let sizes = store.batches.lock().unwrap().clone();
             sizes
         }
         // The first append finds the store idle: it goes alone, at once, in every case.
@@ -292,21 +209,7 @@ mod tests {
         };
         let mut games = Vec::new();
         for k in 0..50 {
-            let g = GameRow {
-                id: Uuid::new_v4(),
-                join_code: format!("CMT{k:03}"),
-                scenario: "missile-defence-2013".into(),
-                control_token_hash: vec![1; 32],
-                created_at: 0,
-                last_seq: 0,
-                deadline_at: None,
-                ended: false,
-            };
-            store
-                .create_game(&g, &[], &["e1".into()], status)
-                .await
-                .expect("create");
-            games.push(g.id);
+            games.push(stored_game(&store, format!("CMT{k:03}")).await);
         }
         let metrics = Arc::new(Metrics::default());
         let committer = Committer::start(store.clone(), metrics.clone(), Default::default());

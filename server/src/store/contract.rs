@@ -2,6 +2,8 @@
 //! (`store::tests`). Also home of the test helpers that make a fresh database of each kind.
 
 use super::*;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 
 fn game_row(code: &str) -> GameRow {
     GameRow {
@@ -486,5 +488,131 @@ pub async fn drop_postgres(name: &str) {
         )))
         .execute(&mut conn)
         .await;
+    }
+}
+
+/// A SQLite store for tests of what uses a store: its next `failing` appends fail as if the
+/// database were away, appends wait while `frozen`, each batch takes `delay` to write, and
+/// whole-log reads and batch sizes are counted.
+#[derive(Clone)]
+pub struct Flaky {
+    inner: SqliteStore,
+    pub failing: Arc<AtomicU32>,
+    /// Whole-log reads (game loads).
+    pub loads: Arc<AtomicU32>,
+    /// While set, appends wait (a frozen database).
+    pub frozen: Arc<AtomicBool>,
+    /// Time each batch of appends takes.
+    pub delay: std::time::Duration,
+    /// Commit slots to report (default: the inner store's).
+    pub slots: Option<usize>,
+    /// The size of each batch of appends, in order.
+    pub batches: Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl Flaky {
+    pub fn new(inner: SqliteStore) -> Flaky {
+        Flaky {
+            inner,
+            failing: Arc::default(),
+            loads: Arc::default(),
+            frozen: Arc::default(),
+            delay: std::time::Duration::ZERO,
+            slots: None,
+            batches: Arc::default(),
+        }
+    }
+}
+
+impl Store for Flaky {
+    fn kind(&self) -> &'static str {
+        "flaky"
+    }
+    async fn migrate(&self) -> StoreResult<()> {
+        self.inner.migrate().await
+    }
+    async fn ping(&self) -> StoreResult<()> {
+        self.inner.ping().await
+    }
+    async fn create_game(
+        &self,
+        game: &GameRow,
+        seats: &[SeatRow],
+        events: &[String],
+        status: GameStatus,
+    ) -> StoreResult<()> {
+        self.inner.create_game(game, seats, events, status).await
+    }
+    async fn add_seat(&self, seat: &SeatRow, limit: Option<u32>) -> StoreResult<bool> {
+        self.inner.add_seat(seat, limit).await
+    }
+    async fn move_seat(
+        &self,
+        game: Uuid,
+        seat: Uuid,
+        role: crate::store::SeatRole,
+        faction: Option<&str>,
+        limit: Option<u32>,
+    ) -> StoreResult<SeatMove> {
+        self.inner.move_seat(game, seat, role, faction, limit).await
+    }
+    async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
+        self.inner.seat_by_token(token_hash).await
+    }
+    async fn seats(&self, game: Uuid) -> StoreResult<Vec<SeatRow>> {
+        self.inner.seats(game).await
+    }
+    async fn game(&self, id: Uuid) -> StoreResult<Option<GameRow>> {
+        self.inner.game(id).await
+    }
+    async fn game_by_code(&self, code: &str) -> StoreResult<Option<GameRow>> {
+        self.inner.game_by_code(code).await
+    }
+    async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
+        if after == 0 {
+            self.loads.fetch_add(1, Ordering::SeqCst);
+        }
+        self.inner.events_after(game, after).await
+    }
+    async fn append_many(&self, batch: &[Append]) -> Vec<StoreResult<i64>> {
+        self.batches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(batch.len());
+        while self.frozen.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let fail = self
+            .failing
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if fail {
+            let e = StoreError::Unavailable("connection refused (test)".into());
+            return crate::store::all_failed(batch, &e);
+        }
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        self.inner.append_many(batch).await
+    }
+    fn commit_slots(&self) -> usize {
+        self.slots.unwrap_or_else(|| self.inner.commit_slots())
+    }
+    async fn record_command(&self, command: &CommandRow) -> StoreResult<()> {
+        self.inner.record_command(command).await
+    }
+    async fn command(
+        &self,
+        game: Uuid,
+        seat: Uuid,
+        client_id: &str,
+    ) -> StoreResult<Option<CommandRow>> {
+        self.inner.command(game, seat, client_id).await
+    }
+    async fn live_games(&self) -> StoreResult<Vec<GameRow>> {
+        self.inner.live_games().await
+    }
+    async fn forget_commands(&self, before: i64) -> StoreResult<u64> {
+        self.inner.forget_commands(before).await
     }
 }
