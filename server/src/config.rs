@@ -45,9 +45,10 @@ pub struct ServeConfig {
     /// answered as before; older records are deleted hourly (events never are).
     #[arg(long, env = "DETENTE_COMMAND_RETENTION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
     pub command_retention_days: u32,
-    /// While one batch of commands is being written to the database, how long the next waits
-    /// for more before it is written, in ms (0: never). Fewer, larger statements cost the
-    /// database less per command under load; an idle database gets each command at once.
+    /// While one batch of commands is being written to the database, the next gathers more
+    /// until that one is written, for at most this many ms (0: never waits). Fewer, larger
+    /// statements cost the database less per command under load; an idle database gets each
+    /// command at once.
     #[arg(long, env = "DETENTE_COMMIT_FILL_MS", default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=50))]
     pub commit_fill_ms: u64,
     /// Extra scenario files to offer beside the built-in ones.

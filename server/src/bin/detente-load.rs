@@ -83,6 +83,11 @@ struct Args {
     /// Print the summary as one JSON object (for `tools/bench-server`).
     #[arg(long)]
     json: bool,
+    /// Also sample the server's resident memory every this many seconds from the warm-up's
+    /// start to the window's end and report the samples (needs `--server-pid`): shows whether
+    /// memory stays flat under a long load.
+    #[arg(long)]
+    rss_every: Option<u64>,
     /// Internal: run as child `i` of `processes`, reading the join plan from stdin.
     #[arg(long, hide = true)]
     child: Option<usize>,
@@ -181,6 +186,13 @@ struct Measured {
     machine_busy: Option<f64>,
     /// CPU of the machine's `postgres` processes over the window, % of one core.
     db_cpu: Option<f64>,
+    /// The server's resident memory (MiB) before this process opened its connections, and a
+    /// second after all of them were welcomed, before anyone sent anything: with one process,
+    /// the difference over the connections is the memory of an idle connection.
+    rss_before_connect: Option<f64>,
+    rss_connected: Option<f64>,
+    /// `--rss-every` samples: (seconds since the warm-up began, MiB).
+    rss_samples: Vec<(u64, f64)>,
 }
 
 fn main() -> Result<()> {
@@ -242,6 +254,9 @@ async fn parent(args: Args) -> Result<()> {
             if let Some(p) = args.period_ms {
                 cmd.arg("--period-ms").arg(p.to_string());
             }
+            if let (0, Some(every)) = (i, args.rss_every) {
+                cmd.arg("--rss-every").arg(every.to_string());
+            }
             if args.relay {
                 cmd.arg("--relay");
             }
@@ -278,6 +293,7 @@ async fn parent(args: Args) -> Result<()> {
             total.server_cpu = total.server_cpu.or(m.server_cpu);
             total.machine_busy = total.machine_busy.or(m.machine_busy);
             total.db_cpu = total.db_cpu.or(m.db_cpu);
+            total.rss_samples.extend(m.rss_samples);
         }
         total
     };
@@ -488,6 +504,7 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         None => Duration::from_secs_f64(n as f64 / args.rate.max(0.001)),
     };
     let (fixed, relay) = (args.period_ms.is_some(), args.relay);
+    let rss_before_connect = args.server_pid.and_then(rss_mib);
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<bool>(n);
     let (go_tx, go_rx) = tokio::sync::watch::channel(false);
     let stop_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
@@ -548,6 +565,14 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         }
     }
     eprintln!("process {proc_index}: {connected} connected");
+    // Idle connections' memory: read once the server has settled after the last welcome.
+    let rss_connected = match args.server_pid {
+        Some(pid) => {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            rss_mib(pid)
+        }
+        None => None,
+    };
     let start = Instant::now() + Duration::from_secs(args.warmup);
     *stop_at.lock().unwrap_or_else(|e| e.into_inner()) =
         Some(start + Duration::from_secs(args.duration));
@@ -580,10 +605,30 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
             (server, machine, db)
         })
     };
+    let rss_sampler = {
+        let (pid, every) = (args.server_pid, args.rss_every);
+        let (from, to) = (Instant::now(), start + Duration::from_secs(args.duration));
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let (Some(pid), Some(every)) = (pid, every) else {
+                return samples;
+            };
+            let mut at = from;
+            while at <= to {
+                tokio::time::sleep_until(at.into()).await;
+                if let Some(r) = rss_mib(pid) {
+                    samples.push(((at - from).as_secs(), r));
+                }
+                at += Duration::from_secs(every.max(1));
+            }
+            samples
+        })
+    };
     for t in tasks {
         let _ = t.await;
     }
     let (server_cpu, machine_busy, db_cpu) = cpu_window.await.unwrap_or((None, None, None));
+    let rss_samples = rss_sampler.await.unwrap_or_default();
     let (ack, ack_sent_secs) = std::mem::take(&mut *shared.ack.lock().await)
         .into_iter()
         .unzip();
@@ -604,6 +649,9 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         server_cpu,
         machine_busy,
         db_cpu,
+        rss_before_connect,
+        rss_connected,
+        rss_samples,
     })
 }
 
@@ -1015,6 +1063,14 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
     // Acks that arrive in the drain after the window still count: they were sent in it.
     let rate = m.acked as f64 / (args.duration as f64).max(1e-9);
     let rss = args.server_pid.and_then(rss_mib);
+    // With several processes, each opened its connections while the others did: no clean
+    // before and after.
+    let kib_per_connection = match (m.rss_before_connect, m.rss_connected) {
+        (Some(b), Some(a)) if args.processes <= 1 && m.connected > 0 => {
+            Some((a - b) * 1024.0 / m.connected as f64)
+        }
+        _ => None,
+    };
     if args.json {
         let echoed = m.echo_latencies.len();
         let summary = serde_json::json!({
@@ -1034,6 +1090,10 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
             "db_cpu": m.db_cpu,
             "machine_busy": m.machine_busy,
             "server_rss_mib": rss,
+            "server_rss_before_connect_mib": m.rss_before_connect,
+            "server_rss_connected_mib": m.rss_connected,
+            "kib_per_idle_connection": kib_per_connection,
+            "server_rss_samples": m.rss_samples,
         });
         println!("{summary}");
         return Ok(());
@@ -1101,6 +1161,19 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
             Some(r) => println!("server RSS       {r:.1} MiB"),
             None => println!("server RSS       unknown (no /proc/{pid})"),
         }
+    }
+    if let (Some(b), Some(a), Some(k)) = (m.rss_before_connect, m.rss_connected, kib_per_connection)
+    {
+        println!("idle connections server RSS {b:.1} MiB before, {a:.1} MiB once connected: {k:.1} KiB each");
+    }
+    if !m.rss_samples.is_empty() {
+        m.rss_samples.sort_by_key(|s| s.0);
+        let line: Vec<String> = m
+            .rss_samples
+            .iter()
+            .map(|(t, r)| format!("{t} s {r:.0}"))
+            .collect();
+        println!("server RSS (MiB) {}", line.join(", "));
     }
     Ok(())
 }

@@ -3,15 +3,16 @@
 //! games that wait at the same moment share one transaction: one statement, one WAL flush,
 //! one round trip instead of one each.
 //!
-//! Nothing waits on a timer to fill a batch. A batch is whatever is queued when a commit slot
-//! frees up, so a lone command commits at once, and under load batches grow by themselves to
-//! the queue that built up during the previous commit.
+//! A lone command commits at once. A batch that forms while another is being written waits
+//! for that one to be written (for `fill` at most, then it takes the other commit slot), so
+//! under load each batch is the queue that built up during the previous commit (decision
+//! records 0009 and 0010).
 
 use super::{Append, Store, StoreError, StoreResult};
 use crate::metrics::Metrics;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 
 /// Appends per transaction at most.
 pub const MAX_BATCH: usize = 256;
@@ -29,8 +30,9 @@ impl Committer {
     /// after the batches in flight are written and answered. Counts batches and the appends
     /// in them in `metrics`.
     ///
-    /// `fill`: while another batch is being written, how long a new batch waits for more
-    /// appends before it is sent (zero: never). An idle database gets each append at once.
+    /// `fill`: while another batch is being written, a new batch waits for more appends until
+    /// that batch is written, but no longer than `fill` (zero: never waits). An idle database
+    /// gets each append at once.
     pub fn start<S: Store>(
         store: S,
         metrics: Arc<Metrics>,
@@ -63,6 +65,8 @@ async fn run<S: Store>(
 ) {
     let total = store.commit_slots().max(1);
     let slots = Arc::new(Semaphore::new(total));
+    // Told when a batch has been written and answered.
+    let written = Arc::new(Notify::new());
     loop {
         // Take a slot first: while every slot is busy, appends queue up into the next batch.
         let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -78,18 +82,29 @@ async fn run<S: Store>(
                 Err(_) => break,
             }
         }
-        // The database is busy with another batch: gather a little longer, so that under load
-        // each statement carries more appends (decision record 0009).
+        // The database is busy with another batch: gather until that batch is written, for
+        // `fill` at most, so that under load each statement carries more appends (decision
+        // record 0009).
+        let other_written = written.notified();
+        tokio::pin!(other_written);
+        other_written.as_mut().enable();
         let other_in_flight = slots.available_permits() + 1 < total;
         if !fill.is_zero() && other_in_flight && jobs.len() < MAX_BATCH {
-            let until = tokio::time::Instant::now() + fill;
+            let until = tokio::time::sleep(fill);
+            tokio::pin!(until);
             while jobs.len() < MAX_BATCH {
-                match tokio::time::timeout_at(until, rx.recv()).await {
-                    Ok(Some(job)) => jobs.push(job),
-                    _ => break,
+                tokio::select! {
+                    biased;
+                    job = rx.recv() => match job {
+                        Some(job) => jobs.push(job),
+                        None => break,
+                    },
+                    _ = &mut other_written => break,
+                    _ = &mut until => break,
                 }
             }
         }
+        let written = written.clone();
         let store = store.clone();
         let metrics = metrics.clone();
         tokio::spawn(async move {
@@ -107,6 +122,7 @@ async fn run<S: Store>(
                 let _ = reply.send(result);
             }
             drop(slot);
+            written.notify_waiters();
         });
     }
 }
@@ -196,6 +212,51 @@ mod tests {
             one_slot.len().abs_diff(one_slot_off.len()) <= 1,
             "{one_slot:?} against {one_slot_off:?}"
         );
+    }
+
+    /// A batch waiting to fill is sent as soon as the batch in flight is written, not at the
+    /// end of the fill: with a fill of 30 s and writes of 50 ms, the appends that arrive
+    /// during the first write go in the second batch, and all are answered in well under the
+    /// fill.
+    #[tokio::test]
+    async fn a_filling_batch_goes_when_the_batch_in_flight_is_written() {
+        let (inner, dir) = contract::sqlite().await;
+        let mut store = contract::Flaky::new(inner);
+        store.delay = std::time::Duration::from_millis(50);
+        store.slots = Some(2);
+        let status = GameStatus {
+            deadline_at: None,
+            ended: false,
+        };
+        let fill = std::time::Duration::from_secs(30);
+        let committer = Committer::start(store.clone(), Arc::default(), fill);
+        let mut waits = Vec::new();
+        for k in 0..4 {
+            let game = stored_game(&store, format!("GO{k:03}")).await;
+            let c = committer.clone();
+            waits.push(tokio::spawn(async move {
+                c.append(Append {
+                    game,
+                    last_seq: 1,
+                    events: vec!["e2".into()],
+                    command: None,
+                    status,
+                })
+                .await
+            }));
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let all = async {
+            for w in waits {
+                assert_eq!(w.await.expect("task").expect("append"), 2);
+            }
+        };
+        tokio::time::timeout(fill / 2, all)
+            .await
+            .expect("the filling batch waited out the fill");
+        let _ = std::fs::remove_dir_all(dir);
+        let sizes = store.batches.lock().unwrap().clone();
+        assert_eq!(sizes, vec![1, 3]);
     }
 
     /// Appends of many games handed over at once share transactions, and each gets its own
