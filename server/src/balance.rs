@@ -230,7 +230,7 @@ fn record(scn: &Scenario, game: &Game) -> GameRecord {
             })
             .collect(),
         proposals: game.proposals.len(),
-        messages: game.messages.len(),
+        messages: game.channel_counts.values().map(|&n| n as usize).sum(),
     }
 }
 

@@ -30,8 +30,9 @@ pub struct Limits {
     /// Time a game's task waits for the database before it answers `unavailable`; it then
     /// answers `unavailable` at once for as long again.
     pub database_within: Duration,
-    /// While one batch of appends is being written, how long the next waits for more before
-    /// it is sent (decision record 0009); an idle database gets each append at once.
+    /// While one batch of appends is being written, how long at most the next waits for it to
+    /// be written, gathering more (decision records 0009, 0010); an idle database gets each
+    /// append at once.
     pub commit_fill: Duration,
     /// Back-off between retries of the clock's tick and of bots while the database is away.
     pub retry_min: Duration,

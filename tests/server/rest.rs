@@ -169,6 +169,64 @@ async fn scenario_join_code_qr_and_the_web_client_are_served() {
     app.stop().await.cleanup().await;
 }
 
+/// A chat longer than a game holds in memory pages back whole: the latest messages come with
+/// the welcome, older pages from memory and then from the log, every id once and in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_chat_pages_back_whole_from_memory_and_the_log() {
+    let app = spawn_app_with(Db::sqlite(), |c| {
+        c.limits.frames = detente::limits::Rate {
+            per_sec: 10_000.0,
+            burst: 10_000.0,
+        }
+    })
+    .await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({})).await;
+    let ru_token = join(addr, &g.code, "Ivan", "russia").await;
+    let us_token = join(addr, &g.code, "Jane", "us_nato").await;
+    let mut ru = Client::connect(addr, "russia", &ru_token).await;
+    let total = 3 * detente::engine::game::KEPT_MESSAGES as u64 + 17;
+    for i in 1..=total {
+        ru.ok(chat(plenary(), &format!("line {i}"))).await;
+    }
+    let mut ids = Vec::new();
+    let mut before = None::<u64>;
+    loop {
+        let q = match before {
+            Some(b) => format!("channel=plenary&before={b}"),
+            None => "channel=plenary".to_owned(),
+        };
+        let (st, body) = http(
+            addr,
+            "GET",
+            &format!("/api/games/{}/messages?{q}", g.id),
+            None,
+            Some(&us_token),
+        )
+        .await;
+        assert_eq!(st, 200, "{body}");
+        let page: Vec<(u64, String)> = body
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|m| {
+                let id = m["id"].as_u64().unwrap_or(0);
+                (id, m["text"].as_str().unwrap_or("").to_owned())
+            })
+            .collect();
+        for (id, text) in &page {
+            assert_eq!(*text, format!("line {id}"));
+        }
+        let Some(first) = page.first().map(|(id, _)| *id) else {
+            break;
+        };
+        ids.splice(0..0, page.iter().map(|(id, _)| *id));
+        before = Some(first);
+    }
+    assert_eq!(ids, (1..=total).collect::<Vec<_>>());
+    app.stop().await.cleanup().await;
+}
+
 /// Earlier messages page over REST, from channels the seat may read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn earlier_messages_page_from_readable_channels_only() {

@@ -1233,12 +1233,11 @@ struct Talk<'g> {
 
 impl<'g> Talk<'g> {
     fn new(game: &'g Game, me: &'g FactionId) -> Self {
-        let seat = Seat::Faction(me.clone());
         let said = game
-            .messages
-            .iter()
-            .filter(|m| m.round == game.round && m.from == seat)
-            .count();
+            .posted
+            .get(&(game.round, me.clone()))
+            .copied()
+            .unwrap_or(0) as usize;
         let fi = faction_index(&game.scenario, me) as u64;
         Talk {
             game,

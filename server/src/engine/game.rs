@@ -20,6 +20,8 @@ mod proposals;
 
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 2000;
+/// Messages of each channel held in memory at least (see [`Game::messages`]).
+pub const KEPT_MESSAGES: usize = 256;
 /// Longest title, reason or annotation, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Most clauses in one proposal.
@@ -156,10 +158,19 @@ pub struct Game {
     /// Messages posted per channel; a message's id counts within its channel only, so ids say
     /// nothing about traffic in channels the reader cannot see.
     pub channel_counts: BTreeMap<Channel, u32>,
+    /// Per channel, the id of the latest message no longer held in `messages` (absent: none
+    /// dropped). Older messages are read from the event log.
+    pub dropped_through: BTreeMap<Channel, u32>,
+    /// Messages each faction posted in each round (bots keep to a budget per round).
+    pub posted: BTreeMap<(u32, FactionId), u32>,
     pub ready: BTreeSet<FactionId>,
     /// Members of each team who said Ready in this phase, with their names.
     pub members_ready: BTreeMap<FactionId, BTreeMap<Uuid, String>>,
     pub proposals: Vec<Proposal>,
+    /// The latest messages of each channel, oldest first: at least [`KEPT_MESSAGES`] of each
+    /// (all of a channel that has fewer), at most twice that. A long game's chat would
+    /// otherwise hold its whole history in memory; a view carries fewer
+    /// (`view::VIEW_MESSAGES`), and older pages come from the log.
     pub messages: Vec<Message>,
     /// Every event fired, by round.
     pub briefings: Vec<(u32, FiredEvent)>,
@@ -283,6 +294,8 @@ impl Game {
             orders: BTreeMap::new(),
             next_order: BTreeMap::new(),
             channel_counts: BTreeMap::new(),
+            dropped_through: BTreeMap::new(),
+            posted: BTreeMap::new(),
             ready: BTreeSet::new(),
             members_ready: BTreeMap::new(),
             proposals: Vec::new(),
@@ -295,6 +308,31 @@ impl Game {
             ending: None,
             scenario: ScenarioRef(scenario),
         })
+    }
+
+    /// Records a posted message: counts it, and holds it among the channel's latest. When a
+    /// channel holds twice [`KEPT_MESSAGES`], its oldest half is dropped (one pass for every
+    /// `KEPT_MESSAGES` messages, so the cost per message stays constant).
+    fn keep_message(&mut self, message: Message) {
+        let count = self
+            .channel_counts
+            .entry(message.channel.clone())
+            .or_default();
+        *count = (*count).max(message.id);
+        let latest = *count;
+        if let Seat::Faction(f) = &message.from {
+            *self.posted.entry((message.round, f.clone())).or_default() += 1;
+        }
+        let channel = message.channel.clone();
+        self.messages.push(message);
+        let from = self.dropped_through.get(&channel).copied().unwrap_or(0);
+        let held = (latest - from) as usize;
+        if held >= 2 * KEPT_MESSAGES {
+            let through = latest - KEPT_MESSAGES as u32;
+            self.messages
+                .retain(|m| m.channel != channel || m.id > through);
+            self.dropped_through.insert(channel, through);
+        }
     }
 
     pub fn faction_ids(&self) -> impl Iterator<Item = &FactionId> {
@@ -355,14 +393,7 @@ impl Game {
                 self.orders.clear();
                 self.clear_ready();
             }
-            Event::ChatPosted { message } => {
-                let n = self
-                    .channel_counts
-                    .entry(message.channel.clone())
-                    .or_default();
-                *n = (*n).max(message.id);
-                self.messages.push(message);
-            }
+            Event::ChatPosted { message } => self.keep_message(message),
             other => self.evolve(&other),
         }
     }
@@ -859,14 +890,7 @@ impl Game {
                 self.phase = *phase;
                 self.clear_ready();
             }
-            Event::ChatPosted { message } => {
-                let n = self
-                    .channel_counts
-                    .entry(message.channel.clone())
-                    .or_default();
-                *n = (*n).max(message.id);
-                self.messages.push(message.clone());
-            }
+            Event::ChatPosted { message } => self.keep_message(message.clone()),
             Event::ProposalMade { proposal } => self.proposals.push(proposal.clone()),
             Event::ProposalAccepted { proposal, by } => {
                 if let Some(p) = self.proposal_mut(*proposal) {

@@ -11,9 +11,10 @@
 //! while the bug is open; run them with `cargo test --lib engine::tests -- --ignored`.
 
 use super::adjudicate::indices;
+use super::game::KEPT_MESSAGES;
 use super::model::{Explained, Indices, Perspective};
 use super::scenario::{ClauseForm, Scenario, Visibility};
-use super::view::can_read;
+use super::view::{can_read, messages_in_log, MessagePage};
 use super::*;
 use crate::cli::play_game;
 use crate::scenarios::built_in;
@@ -1734,10 +1735,12 @@ fn a_view_carries_the_latest_messages_of_each_channel_and_the_rest_page() {
             .count(),
         3
     );
-    let earlier = p
-        .game
-        .earlier_messages(&ru(), &Channel::Plenary, Some(51), 200)
-        .expect("readable");
+    let Some(MessagePage::Here(earlier)) =
+        p.game
+            .earlier_messages(&ru(), &Channel::Plenary, Some(51), 200)
+    else {
+        panic!("readable, and held in memory")
+    };
     assert_eq!(
         earlier.iter().map(|m| m.id).collect::<Vec<_>>(),
         (1..=50).collect::<Vec<_>>()
@@ -1750,11 +1753,83 @@ fn a_view_carries_the_latest_messages_of_each_channel_and_the_rest_page() {
         "not US/NATO's to read"
     );
     assert_eq!(
-        p.game
-            .earlier_messages(&Seat::Control, &team, None, 200)
-            .map(|m| m.len()),
-        Some(3)
+        p.game.earlier_messages(&Seat::Control, &team, None, 200),
+        Some(MessagePage::Here(
+            p.game
+                .messages
+                .iter()
+                .filter(|m| m.channel == team)
+                .cloned()
+                .collect()
+        ))
     );
+}
+
+/// A long chat does not stay in memory: each channel holds its latest messages (at least
+/// `KEPT_MESSAGES`, at most twice that), views still carry the latest 200, bots still count
+/// what they said in the round, and pages older than memory are read from the log, the same
+/// messages as if they had been kept.
+#[test]
+fn a_long_chat_keeps_only_its_latest_messages_in_memory() {
+    let mut p = Play::new();
+    let say = |channel: Channel, text: String| Command::Chat { channel, text };
+    let team = Channel::Team {
+        faction: fid("russia"),
+    };
+    for i in 1..=2_000u32 {
+        p.ok(&us(), say(Channel::Plenary, format!("plenary {i}")));
+        if i % 100 == 0 {
+            p.ok(&ru(), say(team.clone(), format!("team {i}")));
+        }
+    }
+    let held = |c: &Channel| p.game.messages.iter().filter(|m| m.channel == *c).count();
+    let plenary = held(&Channel::Plenary);
+    assert!(
+        (KEPT_MESSAGES..2 * KEPT_MESSAGES).contains(&plenary),
+        "{plenary} plenary messages held"
+    );
+    assert_eq!(held(&team), 20, "a quiet channel keeps all of its own");
+    assert_eq!(p.game.channel_counts[&Channel::Plenary], 2_000);
+    assert_eq!(p.game.posted[&(p.game.round, fid("us_nato"))], 2_000);
+    let latest: Vec<u32> = p
+        .game
+        .view(&ru())
+        .messages
+        .iter()
+        .filter(|m| m.channel == Channel::Plenary)
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(latest, (1_801..=2_000).collect::<Vec<_>>());
+
+    // The page before message 1,750 is in memory; the one before 300 is not.
+    let Some(MessagePage::Here(recent)) =
+        p.game
+            .earlier_messages(&ru(), &Channel::Plenary, Some(1_750), 200)
+    else {
+        panic!("held in memory")
+    };
+    assert_eq!(
+        recent.iter().map(|m| m.id).collect::<Vec<_>>(),
+        (1_550..1_750).collect::<Vec<_>>()
+    );
+    let old = p
+        .game
+        .earlier_messages(&ru(), &Channel::Plenary, Some(300), 200);
+    assert_eq!(old, Some(MessagePage::InLog { before: 300 }));
+    let from_log = messages_in_log(&p.log, &Channel::Plenary, 300, 200);
+    assert_eq!(
+        from_log.iter().map(|m| m.id).collect::<Vec<_>>(),
+        (100..300).collect::<Vec<_>>()
+    );
+    assert_eq!(from_log[0].text, "plenary 100");
+    // The right to read is checked before the log is: not US/NATO's team channel.
+    assert!(p
+        .game
+        .earlier_messages(&us(), &team, Some(5), 200)
+        .is_none());
+    // Replaying the log gives the same state as playing it.
+    let replayed = Game::replay(scenario(), &p.log).expect("replay");
+    assert!(replayed == p.game, "replay differs");
 }
 
 #[test]

@@ -77,6 +77,39 @@ pub struct ReadyMember {
 /// game's welcome does not grow with every message ever posted.
 pub const VIEW_MESSAGES: usize = 200;
 
+/// Where the earlier messages asked for are (see [`Game::earlier_messages`]).
+#[derive(Debug, PartialEq)]
+pub enum MessagePage {
+    /// Held in memory: here they are.
+    Here(Vec<Message>),
+    /// Some are older than the messages memory holds: read the messages of the channel
+    /// before `before` from the event log ([`messages_in_log`]). The seat may read them.
+    InLog { before: u32 },
+}
+
+/// Up to `limit` messages of `channel` before message `before`, oldest first, from the
+/// events of a game's log (the reader's right to the channel is checked by
+/// [`Game::earlier_messages`] first).
+pub fn messages_in_log<'e>(
+    events: impl IntoIterator<Item = &'e Event>,
+    channel: &Channel,
+    before: u32,
+    limit: usize,
+) -> Vec<Message> {
+    let mut out = std::collections::VecDeque::with_capacity(limit);
+    for e in events {
+        if let Event::ChatPosted { message } = e {
+            if message.channel == *channel && message.id < before {
+                if out.len() == limit {
+                    out.pop_front();
+                }
+                out.push_back(message.clone());
+            }
+        }
+    }
+    out.into()
+}
+
 /// A turn report as one seat may read it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SeatReport {
@@ -411,30 +444,38 @@ impl Game {
         out
     }
 
-    /// Up to `limit` messages of `channel` before message `before` (all of them when
-    /// `None`), oldest first, if `seat` may read the channel (every channel once the game has
-    /// ended); `None` if it may not.
+    /// Up to `limit` messages of `channel` before message `before` (the latest when `None`),
+    /// oldest first, if `seat` may read the channel (every channel once the game has ended);
+    /// `None` if it may not. The messages come from memory when it still holds them all,
+    /// else the answer says to read them from the log with [`messages_in_log`].
     pub fn earlier_messages(
         &self,
         seat: &Seat,
         channel: &Channel,
         before: Option<u32>,
         limit: usize,
-    ) -> Option<Vec<Message>> {
+    ) -> Option<MessagePage> {
         let full = is_control(seat) || self.ended();
         if !full && !can_read(seat, channel) {
             return None;
+        }
+        let latest = self.channel_counts.get(channel).copied().unwrap_or(0);
+        let before = before.unwrap_or(latest + 1).min(latest + 1);
+        let oldest_wanted = before.saturating_sub(limit as u32).max(1);
+        let dropped = self.dropped_through.get(channel).copied().unwrap_or(0);
+        if before > 1 && oldest_wanted <= dropped {
+            return Some(MessagePage::InLog { before });
         }
         let mut out: Vec<Message> = self
             .messages
             .iter()
             .rev()
-            .filter(|m| m.channel == *channel && before.is_none_or(|b| m.id < b))
+            .filter(|m| m.channel == *channel && m.id < before)
             .take(limit)
             .cloned()
             .collect();
         out.reverse();
-        Some(out)
+        Some(MessagePage::Here(out))
     }
 
     /// The form of a recorded event that `seat` may receive, or `None`. Looks up only facts

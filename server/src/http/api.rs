@@ -2,7 +2,7 @@
 
 use super::{ApiError, AppState, ErrorBody, Ids};
 use crate::engine::scenario::PhaseDeadlines;
-use crate::engine::view::SeatReport;
+use crate::engine::view::{MessagePage, SeatReport};
 use crate::engine::{FactionId, Game, GameConfig, Seat, StartMode, TeamReady, Temperament};
 use crate::game::seating::{self, new_token, seat_of_row, token_hash, SeatingRules, Wanted};
 use crate::game::SeatAuth;
@@ -1000,21 +1000,38 @@ pub async fn messages<S: Store>(
     let found = handle
         .with_game(move |g, _| {
             let channel = g.normalise_channel(&channel).ok()?;
-            Some(g.earlier_messages(
+            let earlier = g.earlier_messages(
                 &seat,
                 &channel,
                 q.before,
                 crate::engine::view::VIEW_MESSAGES,
-            ))
+            );
+            Some((channel, earlier))
         })
         .await?;
-    found.ok_or_else(invalid)?.map(Json).ok_or_else(|| {
+    let (channel, earlier) = found.ok_or_else(invalid)?;
+    let earlier = earlier.ok_or_else(|| {
         ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,
             "this seat cannot read that channel",
         )
-    })
+    })?;
+    match earlier {
+        MessagePage::Here(messages) => Ok(Json(messages)),
+        // Older than the game holds in memory: from the log (only the owner task appends to
+        // it, so this read is at most a few events behind the game; ids are stable).
+        MessagePage::InLog { before } => {
+            let stored = st.registry.store().events_after(id, 0).await?;
+            let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
+            Ok(Json(crate::engine::view::messages_in_log(
+                &events,
+                &channel,
+                before,
+                crate::engine::view::VIEW_MESSAGES,
+            )))
+        }
+    }
 }
 
 /// The turn reports as the caller's seat may read them (same visibility function as events).
