@@ -4,6 +4,7 @@
 //! balance harness.
 
 pub mod balance;
+pub mod class;
 pub mod cli;
 pub mod config;
 pub mod engine;
