@@ -306,6 +306,203 @@ pub async fn run<S: Store>(s: &S) {
     assert_eq!(s.events_after(g2.id, 0).await.expect("events").len(), 2);
 
     batches(s).await;
+    classes(s).await;
+}
+
+/// Classes: a roster in join order, the teacher's pins until Start, and a start that creates
+/// every table at once, and only once.
+async fn classes<S: Store>(s: &S) {
+    let class = ClassRow {
+        id: Uuid::new_v4(),
+        join_code: "CLASS2".into(),
+        name: "Year 11 history".into(),
+        scenario: "missile-defence-2013".into(),
+        settings: r#"{"team_size":1}"#.into(),
+        teacher_token_hash: vec![201; 32],
+        created_at: 1_000,
+        started_at: None,
+    };
+    s.create_class(&class).await.expect("create class");
+    assert_eq!(s.class(class.id).await.expect("read"), Some(class.clone()));
+    assert_eq!(
+        s.class_by_code("CLASS2").await.expect("read"),
+        Some(class.clone())
+    );
+    assert_eq!(s.class_by_code("NOSUCH").await.expect("read"), None);
+    let e = s
+        .create_class(&ClassRow {
+            id: Uuid::new_v4(),
+            ..class.clone()
+        })
+        .await
+        .expect_err("a duplicate class code is refused");
+    assert!(matches!(e, StoreError::Duplicate(_)), "{}: {e:?}", s.kind());
+
+    // Four students, out of order in time: the roster comes back in join order.
+    let member = |k: u8, joined_at: i64| MemberRow {
+        id: Uuid::new_v4(),
+        class_id: class.id,
+        name: format!("student {k}"),
+        token_hash: vec![210 + k; 32],
+        joined_at,
+        pinned: None,
+    };
+    let students = [
+        member(0, 3_000),
+        member(1, 1_000),
+        member(2, 2_000),
+        member(3, 4_000),
+    ];
+    for m in &students {
+        s.add_member(m).await.expect("add member");
+    }
+    let e = s
+        .add_member(&MemberRow {
+            id: Uuid::new_v4(),
+            ..students[0].clone()
+        })
+        .await
+        .expect_err("a token is one student's");
+    assert!(matches!(e, StoreError::Duplicate(_)), "{}: {e:?}", s.kind());
+    let names: Vec<String> = s
+        .members(class.id)
+        .await
+        .expect("roster")
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(names, ["student 1", "student 2", "student 0", "student 3"]);
+    assert_eq!(
+        s.member_by_token(&[212; 32]).await.expect("read"),
+        Some(students[2].clone())
+    );
+    assert_eq!(s.member_by_token(&[99; 32]).await.expect("read"), None);
+
+    // Pins until Start; none for a student of another class.
+    assert!(s
+        .pin_member(class.id, students[3].id, Some((1, "csto")))
+        .await
+        .expect("pin"));
+    assert!(!s
+        .pin_member(Uuid::new_v4(), students[3].id, Some((0, "csto")))
+        .await
+        .expect("pin"));
+    let pinned = s.member_by_token(&[213; 32]).await.expect("read");
+    assert_eq!(pinned.and_then(|m| m.pinned), Some((1, "csto".to_owned())));
+    assert!(s
+        .pin_member(class.id, students[0].id, Some((0, "russia")))
+        .await
+        .expect("pin"));
+    assert!(s
+        .pin_member(class.id, students[0].id, None)
+        .await
+        .expect("unpin"));
+    let unpinned = s.member_by_token(&[210; 32]).await.expect("read");
+    assert_eq!(unpinned.and_then(|m| m.pinned), None);
+
+    // Start: two tables, each with its Control seat and a student's seat stored with the
+    // student's own token hash.
+    let status = GameStatus {
+        deadline_at: None,
+        ended: false,
+    };
+    let tables: Vec<NewTable> = (0..2u32)
+        .map(|t| {
+            let game = game_row(&format!("TABLE{t}"));
+            let mut seat = seat_row(game.id, SeatRole::Faction, Some("russia"), 0);
+            seat.token_hash = students[t as usize].token_hash.clone();
+            let control = seat_row(game.id, SeatRole::Control, None, 220 + t as u8);
+            NewTable {
+                table_no: t,
+                seats: vec![control, seat],
+                events: vec!["e1".into()],
+                status,
+                game,
+            }
+        })
+        .collect();
+    assert!(s
+        .start_class(class.id, 9_000, &tables)
+        .await
+        .expect("start"));
+    assert_eq!(
+        s.class(class.id)
+            .await
+            .expect("read")
+            .and_then(|c| c.started_at),
+        Some(9_000)
+    );
+    let stored = s.class_tables(class.id).await.expect("tables");
+    assert_eq!(
+        stored.iter().map(|(t, g)| (*t, g.id)).collect::<Vec<_>>(),
+        tables
+            .iter()
+            .map(|t| (t.table_no, t.game.id))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(stored[1].1.last_seq, 1, "first events stored");
+    assert_eq!(
+        s.events_after(tables[1].game.id, 0)
+            .await
+            .expect("log")
+            .len(),
+        1
+    );
+    let seat = s
+        .seat_by_token(&students[1].token_hash)
+        .await
+        .expect("read");
+    assert_eq!(seat.map(|x| x.game_id), Some(tables[1].game.id));
+    // Started: a second start writes nothing, and pins are refused.
+    let again: Vec<NewTable> = vec![NewTable {
+        table_no: 2,
+        game: game_row("TABLE9"),
+        seats: vec![],
+        events: vec!["e1".into()],
+        status,
+    }];
+    assert!(!s.start_class(class.id, 9_500, &again).await.expect("start"));
+    assert_eq!(s.game_by_code("TABLE9").await.expect("read"), None);
+    assert_eq!(s.class_tables(class.id).await.expect("tables").len(), 2);
+    assert!(!s
+        .pin_member(class.id, students[2].id, Some((0, "csto")))
+        .await
+        .expect("pin"));
+    // A start whose tables cannot be written (a join code already taken) leaves the class
+    // unstarted and writes no table.
+    let other = ClassRow {
+        id: Uuid::new_v4(),
+        join_code: "CLASS3".into(),
+        teacher_token_hash: vec![202; 32],
+        ..class.clone()
+    };
+    s.create_class(&other).await.expect("create class");
+    let clash = vec![
+        NewTable {
+            table_no: 0,
+            game: game_row("FRESH1"),
+            seats: vec![],
+            events: vec!["e1".into()],
+            status,
+        },
+        NewTable {
+            table_no: 1,
+            game: game_row("TABLE0"),
+            seats: vec![],
+            events: vec!["e1".into()],
+            status,
+        },
+    ];
+    assert!(s.start_class(other.id, 9_000, &clash).await.is_err());
+    assert_eq!(
+        s.class(other.id)
+            .await
+            .expect("read")
+            .and_then(|c| c.started_at),
+        None
+    );
+    assert_eq!(s.game_by_code("FRESH1").await.expect("read"), None);
+    assert!(s.class_tables(other.id).await.expect("tables").is_empty());
 }
 
 /// Appends of several games in one transaction: each stands or fails on its own.
@@ -614,5 +811,42 @@ impl Store for Flaky {
     }
     async fn forget_commands(&self, before: i64) -> StoreResult<u64> {
         self.inner.forget_commands(before).await
+    }
+    async fn create_class(&self, class: &ClassRow) -> StoreResult<()> {
+        self.inner.create_class(class).await
+    }
+    async fn class(&self, id: Uuid) -> StoreResult<Option<ClassRow>> {
+        self.inner.class(id).await
+    }
+    async fn class_by_code(&self, code: &str) -> StoreResult<Option<ClassRow>> {
+        self.inner.class_by_code(code).await
+    }
+    async fn add_member(&self, member: &MemberRow) -> StoreResult<()> {
+        self.inner.add_member(member).await
+    }
+    async fn member_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<MemberRow>> {
+        self.inner.member_by_token(token_hash).await
+    }
+    async fn members(&self, class: Uuid) -> StoreResult<Vec<MemberRow>> {
+        self.inner.members(class).await
+    }
+    async fn pin_member(
+        &self,
+        class: Uuid,
+        member: Uuid,
+        pin: Option<(u32, &str)>,
+    ) -> StoreResult<bool> {
+        self.inner.pin_member(class, member, pin).await
+    }
+    async fn start_class(
+        &self,
+        class: Uuid,
+        started_at: i64,
+        tables: &[NewTable],
+    ) -> StoreResult<bool> {
+        self.inner.start_class(class, started_at, tables).await
+    }
+    async fn class_tables(&self, class: Uuid) -> StoreResult<Vec<(u32, GameRow)>> {
+        self.inner.class_tables(class).await
     }
 }

@@ -170,6 +170,48 @@ pub(crate) fn all_failed(batch: &[Append], e: &StoreError) -> Vec<StoreResult<i6
     batch.iter().map(|_| Err(e.clone())).collect()
 }
 
+/// A class's row (decision record 0011).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClassRow {
+    pub id: Uuid,
+    /// Short code students type to join; it shares the join page with games' codes.
+    pub join_code: String,
+    pub name: String,
+    pub scenario: String,
+    /// The teacher's choices, as JSON.
+    pub settings: String,
+    /// SHA-256 of the teacher's token.
+    pub teacher_token_hash: Vec<u8>,
+    pub created_at: i64,
+    /// When the teacher started the class and its tables were created, if they have.
+    pub started_at: Option<i64>,
+}
+
+/// A student on a class's roster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRow {
+    pub id: Uuid,
+    pub class_id: Uuid,
+    pub name: String,
+    /// SHA-256 of the student's token. Once seated, their seat in a table is stored with the
+    /// same hash, so the one token finds the seat.
+    pub token_hash: Vec<u8>,
+    pub joined_at: i64,
+    /// Where the teacher put the student before Start: a table (from 0) and a faction.
+    pub pinned: Option<(u32, String)>,
+}
+
+/// A table to create when a class starts: a game as [`Store::create_game`] takes it, with
+/// its number in the class.
+#[derive(Clone, Debug)]
+pub struct NewTable {
+    pub table_no: u32,
+    pub game: GameRow,
+    pub seats: Vec<SeatRow>,
+    pub events: Vec<String>,
+    pub status: GameStatus,
+}
+
 /// Outcome of [`Store::move_seat`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SeatMove {
@@ -275,6 +317,45 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Deletes the records of commands created before `before` (ms since the epoch); how
     /// many. Their events stay.
     fn forget_commands(&self, before: i64) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Creates a class with no students yet.
+    fn create_class(&self, class: &ClassRow) -> impl Future<Output = StoreResult<()>> + Send;
+    fn class(&self, id: Uuid) -> impl Future<Output = StoreResult<Option<ClassRow>>> + Send;
+    fn class_by_code(
+        &self,
+        code: &str,
+    ) -> impl Future<Output = StoreResult<Option<ClassRow>>> + Send;
+    /// Adds a student to a class's roster.
+    fn add_member(&self, member: &MemberRow) -> impl Future<Output = StoreResult<()>> + Send;
+    fn member_by_token(
+        &self,
+        token_hash: &[u8],
+    ) -> impl Future<Output = StoreResult<Option<MemberRow>>> + Send;
+    /// A class's students in the order they joined.
+    fn members(&self, class: Uuid) -> impl Future<Output = StoreResult<Vec<MemberRow>>> + Send;
+    /// Sets (or, with `None`, clears) the teacher's pin of a student. False, with nothing
+    /// written: no such student in the class, or the class has started (its seats are then
+    /// moved in the tables instead).
+    fn pin_member(
+        &self,
+        class: Uuid,
+        member: Uuid,
+        pin: Option<(u32, &str)>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Starts a class: marks it started at `started_at` and creates its tables (each game
+    /// with its seats and first events), all in one transaction. False, with nothing
+    /// written, if it had already started.
+    fn start_class(
+        &self,
+        class: Uuid,
+        started_at: i64,
+        tables: &[NewTable],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// A class's tables, by number.
+    fn class_tables(
+        &self,
+        class: Uuid,
+    ) -> impl Future<Output = StoreResult<Vec<(u32, GameRow)>>> + Send;
 }
 
 #[cfg(test)]

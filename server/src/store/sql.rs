@@ -212,6 +212,85 @@ macro_rules! sql_store {
                 })
             }
 
+            /// Inserts a game with its seats and first events (sequences 1..=n), as table
+            /// `class.1` of class `class.0` if given.
+            async fn insert_game(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                game: &GameRow,
+                seats: &[SeatRow],
+                events: &[String],
+                status: GameStatus,
+                class: Option<(Uuid, u32)>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO games (id, join_code, scenario, control_token_hash, created_at, last_seq, deadline_at, ended, class_id, table_no) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(game.id.to_string())
+                .bind(&game.join_code)
+                .bind(&game.scenario)
+                .bind(&game.control_token_hash)
+                .bind(game.created_at)
+                .bind(events.len() as i64)
+                .bind(status.deadline_at)
+                .bind(i64::from(status.ended))
+                .bind(class.map(|(c, _)| c.to_string()))
+                .bind(class.map(|(_, t)| i64::from(t)))
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                for s in seats {
+                    Self::insert_seat(&mut **tx, s).await?;
+                }
+                for (i, body) in events.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO events (game_id, seq, body, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(game.id.to_string())
+                    .bind(i as i64 + 1)
+                    .bind(body)
+                    .bind(game.created_at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Ok(())
+            }
+
+            fn class_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<ClassRow> {
+                Ok(ClassRow {
+                    id: uuid(&row.try_get::<String, _>("id").map_err(map_err)?)?,
+                    join_code: row.try_get("join_code").map_err(map_err)?,
+                    name: row.try_get("name").map_err(map_err)?,
+                    scenario: row.try_get("scenario").map_err(map_err)?,
+                    settings: row.try_get("settings").map_err(map_err)?,
+                    teacher_token_hash: row.try_get("teacher_token_hash").map_err(map_err)?,
+                    created_at: row.try_get("created_at").map_err(map_err)?,
+                    started_at: row.try_get("started_at").map_err(map_err)?,
+                })
+            }
+
+            fn member_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<MemberRow> {
+                let table: Option<i64> = row.try_get("pinned_table").map_err(map_err)?;
+                let faction: Option<String> = row.try_get("pinned_faction").map_err(map_err)?;
+                let pinned = match (table, faction) {
+                    (Some(t), Some(f)) => Some((
+                        u32::try_from(t)
+                            .map_err(|_| StoreError::Corrupt(format!("pinned table {t}")))?,
+                        f,
+                    )),
+                    _ => None,
+                };
+                Ok(MemberRow {
+                    id: uuid(&row.try_get::<String, _>("id").map_err(map_err)?)?,
+                    class_id: uuid(&row.try_get::<String, _>("class_id").map_err(map_err)?)?,
+                    name: row.try_get("name").map_err(map_err)?,
+                    token_hash: row.try_get("token_hash").map_err(map_err)?,
+                    joined_at: row.try_get("joined_at").map_err(map_err)?,
+                    pinned,
+                })
+            }
+
             fn seat_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<SeatRow> {
                 Ok(SeatRow {
                     id: uuid(&row.try_get::<String, _>("id").map_err(map_err)?)?,
@@ -334,36 +413,7 @@ macro_rules! sql_store {
                 status: GameStatus,
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                sqlx::query(
-                    "INSERT INTO games (id, join_code, scenario, control_token_hash, created_at, last_seq, deadline_at, ended) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(game.id.to_string())
-                .bind(&game.join_code)
-                .bind(&game.scenario)
-                .bind(&game.control_token_hash)
-                .bind(game.created_at)
-                .bind(events.len() as i64)
-                .bind(status.deadline_at)
-                .bind(i64::from(status.ended))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                for s in seats {
-                    Self::insert_seat(&mut *tx, s).await?;
-                }
-                for (i, body) in events.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO events (game_id, seq, body, created_at) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(game.id.to_string())
-                    .bind(i as i64 + 1)
-                    .bind(body)
-                    .bind(game.created_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
+                Self::insert_game(&mut tx, game, seats, events, status, None).await?;
                 tx.commit().await.map_err(map_err)
             }
 
@@ -518,6 +568,155 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 Ok(done.rows_affected())
+            }
+
+            async fn create_class(&self, class: &ClassRow) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO classes (id, join_code, name, scenario, settings, teacher_token_hash, created_at, started_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(class.id.to_string())
+                .bind(&class.join_code)
+                .bind(&class.name)
+                .bind(&class.scenario)
+                .bind(&class.settings)
+                .bind(&class.teacher_token_hash)
+                .bind(class.created_at)
+                .bind(class.started_at)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn class(&self, id: Uuid) -> StoreResult<Option<ClassRow>> {
+                let row = sqlx::query("SELECT * FROM classes WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(Self::class_row).transpose()
+            }
+
+            async fn class_by_code(&self, code: &str) -> StoreResult<Option<ClassRow>> {
+                let row = sqlx::query("SELECT * FROM classes WHERE join_code = $1")
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(Self::class_row).transpose()
+            }
+
+            async fn add_member(&self, m: &MemberRow) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, pinned_table, pinned_faction) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(m.id.to_string())
+                .bind(m.class_id.to_string())
+                .bind(&m.name)
+                .bind(&m.token_hash)
+                .bind(m.joined_at)
+                .bind(m.pinned.as_ref().map(|(t, _)| i64::from(*t)))
+                .bind(m.pinned.as_ref().map(|(_, f)| f.as_str()))
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn member_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<MemberRow>> {
+                let row = sqlx::query("SELECT * FROM class_members WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(Self::member_row).transpose()
+            }
+
+            async fn members(&self, class: Uuid) -> StoreResult<Vec<MemberRow>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM class_members WHERE class_id = $1 ORDER BY joined_at, id",
+                )
+                .bind(class.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(Self::member_row).collect()
+            }
+
+            async fn pin_member(
+                &self,
+                class: Uuid,
+                member: Uuid,
+                pin: Option<(u32, &str)>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE class_members SET pinned_table = $1, pinned_faction = $2 \
+                     WHERE id = $3 AND class_id = $4 \
+                     AND EXISTS (SELECT 1 FROM classes WHERE id = $4 AND started_at IS NULL)",
+                )
+                .bind(pin.map(|(t, _)| i64::from(t)))
+                .bind(pin.map(|(_, f)| f))
+                .bind(member.to_string())
+                .bind(class.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn start_class(
+                &self,
+                class: Uuid,
+                started_at: i64,
+                tables: &[NewTable],
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                // Only the first start marks it: the row's lock makes a second one wait, then
+                // find it started.
+                let started = sqlx::query(
+                    "UPDATE classes SET started_at = $1 WHERE id = $2 AND started_at IS NULL",
+                )
+                .bind(started_at)
+                .bind(class.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if started.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for t in tables {
+                    Self::insert_game(
+                        &mut tx,
+                        &t.game,
+                        &t.seats,
+                        &t.events,
+                        t.status,
+                        Some((class, t.table_no)),
+                    )
+                    .await?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
+            async fn class_tables(&self, class: Uuid) -> StoreResult<Vec<(u32, GameRow)>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM games WHERE class_id = $1 ORDER BY table_no",
+                )
+                .bind(class.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let t: i64 = r.try_get("table_no").map_err(map_err)?;
+                        let t = u32::try_from(t)
+                            .map_err(|_| StoreError::Corrupt(format!("table number {t}")))?;
+                        Ok((t, Self::game_row(r)?))
+                    })
+                    .collect()
             }
         }
     };
