@@ -21,11 +21,13 @@ CREATE TABLE class_members (
     -- The student's token; once seated, their seat in a table has the same hash.
     token_hash     BYTEA NOT NULL UNIQUE,
     joined_at      BIGINT NOT NULL,
+    -- Join order within the class (1, 2, …): joins in one millisecond keep their order.
+    seq            BIGINT NOT NULL,
     -- Where the teacher put the student before Start (a table from 0, a faction), if anywhere.
     pinned_table   BIGINT,
     pinned_faction TEXT
 );
-CREATE INDEX class_members_class ON class_members (class_id, joined_at);
+CREATE UNIQUE INDEX class_members_order ON class_members (class_id, seq);
 
 -- A class's tables are games with their number in the class.
 ALTER TABLE games ADD COLUMN class_id TEXT REFERENCES classes (id);

@@ -201,6 +201,10 @@ pub enum ErrorCode {
     UnknownFaction,
     /// A name that is empty, too long or holds control characters.
     InvalidName,
+    /// Only the class's teacher may do that.
+    TeacherOnly,
+    /// The class has started: its students are seated at their tables.
+    ClassStarted,
 }
 
 impl ErrorCode {
@@ -243,6 +247,8 @@ impl ErrorCode {
         ErrorCode::UnknownScenario,
         ErrorCode::UnknownFaction,
         ErrorCode::InvalidName,
+        ErrorCode::TeacherOnly,
+        ErrorCode::ClassStarted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -284,6 +290,8 @@ impl ErrorCode {
             ErrorCode::UnknownScenario => "unknown_scenario",
             ErrorCode::UnknownFaction => "unknown_faction",
             ErrorCode::InvalidName => "invalid_name",
+            ErrorCode::TeacherOnly => "teacher_only",
+            ErrorCode::ClassStarted => "class_started",
         }
     }
 

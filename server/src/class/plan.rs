@@ -182,7 +182,7 @@ mod tests {
             .map(|t| t.gaps().map(FactionId::as_str).collect())
             .collect();
         assert_eq!(gaps, [vec![], vec!["csto"], vec!["csto"]]);
-        // Join order deals the students round the tables: the first three sit apart.
+        // With equal shares, join order alternates the tables: the first two sit apart.
         let tables = plan(&roster(6), &factions(), 1);
         assert_eq!(
             tables[0].teams[&FactionId::new("russia")],

@@ -33,7 +33,7 @@ pub async fn healthz() -> &'static str {
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 6;
 
-fn new_join_code() -> String {
+pub(super) fn new_join_code() -> String {
     (0..CODE_LEN)
         .map(|_| CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())] as char)
         .collect()
@@ -489,7 +489,10 @@ pub async fn join_preview<S: Store>(
 /// Refuses an address that has tried too many wrong join codes. Otherwise takes a token for
 /// this try, which `game_by_join_code` gives back when the code is right: taken before the
 /// look-up, concurrent guesses cannot pass the limit together.
-fn join_limit<S: Store>(st: &AppState<S>, peer: std::net::SocketAddr) -> Result<(), ApiError> {
+pub(super) fn join_limit<S: Store>(
+    st: &AppState<S>,
+    peer: std::net::SocketAddr,
+) -> Result<(), ApiError> {
     if st.joins.take(peer.ip()) {
         return Ok(());
     }
@@ -503,7 +506,7 @@ fn join_limit<S: Store>(st: &AppState<S>, peer: std::net::SocketAddr) -> Result<
 
 /// The game a join code opens, after `join_limit`: a right code gives the try's token back; a
 /// wrong one keeps it spent.
-async fn game_by_join_code<S: Store>(
+pub(super) async fn game_by_join_code<S: Store>(
     st: &AppState<S>,
     peer: std::net::SocketAddr,
     code: &str,
@@ -841,7 +844,7 @@ pub async fn scenarios<S: Store>(State(st): State<Arc<AppState<S>>>) -> Json<Vec
     )
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
@@ -851,7 +854,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Whether the request carries the server's admin token (none configured: never).
-fn is_admin<S: Store>(st: &AppState<S>, headers: &HeaderMap) -> bool {
+pub(super) fn is_admin<S: Store>(st: &AppState<S>, headers: &HeaderMap) -> bool {
     let given = bearer(headers).unwrap_or_default();
     st.config
         .admin_token
@@ -863,7 +866,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn clean_name(name: &str) -> Result<String, ApiError> {
+pub(super) fn clean_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     let bad = |c: char| c.is_control() || crate::engine::game::is_direction_control(c);
     if !crate::engine::game::is_visible(name) || name.chars().count() > 40 || name.chars().any(bad)
@@ -879,7 +882,7 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
 
 /// A request body of type `T`: JSON, and an object. (serde would also read a struct from a
 /// JSON array, field by field in order: `[]` created a game.) Errors name the field's path.
-fn object_body<T: serde::de::DeserializeOwned>(
+pub(super) fn object_body<T: serde::de::DeserializeOwned>(
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<T, ApiError> {
     let Json(value) = body.map_err(bad_json)?;

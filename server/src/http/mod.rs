@@ -3,6 +3,7 @@
 //! hides internals (they are logged).
 
 mod api;
+pub mod classes;
 pub mod limit;
 pub mod openapi;
 pub mod presence;
@@ -69,6 +70,13 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
             axum::routing::put(api::move_seat::<S>),
         )
         .route("/api/games", post(api::create_game::<S>))
+        .route("/api/classes", post(classes::create_class::<S>))
+        .route("/api/classes/join", post(classes::join_class::<S>))
+        .route("/api/classes/{id}", get(classes::class_lobby::<S>))
+        .route(
+            "/api/classes/{id}/students/{student_id}",
+            axum::routing::put(classes::pin_student::<S>),
+        )
         .route("/api/join", post(api::join::<S>))
         .route("/api/games/{id}", get(api::summary::<S>))
         .route("/api/games/{id}/reports", get(api::reports::<S>))

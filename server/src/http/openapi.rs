@@ -41,7 +41,15 @@ macro_rules! schemars_component {
     )*};
 }
 
+use super::classes::{ClassCreated, ClassJoined, ClassLobby, CreateClass, JoinClass, PinStudent};
+
 schemars_component!(
+    CreateClass,
+    ClassCreated,
+    JoinClass,
+    ClassJoined,
+    ClassLobby,
+    PinStudent,
     CreateGame,
     Created,
     Join,
@@ -64,6 +72,12 @@ schemars_component!(
 /// Adds the schemas of the HTTP API's bodies (and of every type they contain) to `generator`.
 pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<CreateGame>();
+    generator.subschema_for::<CreateClass>();
+    generator.subschema_for::<ClassCreated>();
+    generator.subschema_for::<JoinClass>();
+    generator.subschema_for::<ClassJoined>();
+    generator.subschema_for::<ClassLobby>();
+    generator.subschema_for::<PinStudent>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -142,6 +156,12 @@ impl utoipa::Modify for Tokens {
             ),
         );
         components.add_security_scheme(
+            "teacher_token",
+            bearer(
+                "A class's teacher token from `POST /api/classes`: `Authorization: Bearer <token>`.",
+            ),
+        );
+        components.add_security_scheme(
             "admin_token",
             bearer(
                 "The server's admin token, needed to create games only when the server was \
@@ -176,6 +196,10 @@ impl utoipa::Modify for Tokens {
         api::new_link,
         api::seats,
         api::move_seat,
+        super::classes::create_class,
+        super::classes::join_class,
+        super::classes::class_lobby,
+        super::classes::pin_student,
         websocket,
         api::healthz,
         api::readyz,
@@ -185,6 +209,7 @@ impl utoipa::Modify for Tokens {
     modifiers(&Tokens),
     tags(
         (name = "games", description = "Creating, joining and reading games."),
+        (name = "classes", description = "Many tables from one code: a class's roster and seating plan."),
         (name = "scenarios", description = "What games can be played."),
         (name = "websocket", description = "The game protocol."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
@@ -269,6 +294,10 @@ mod tests {
             ("post", "/api/games/{id}/links"),
             ("get", "/api/games/{id}/seats"),
             ("put", "/api/games/{id}/seats/{seat_id}"),
+            ("post", "/api/classes"),
+            ("post", "/api/classes/join"),
+            ("get", "/api/classes/{id}"),
+            ("put", "/api/classes/{id}/students/{student_id}"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),

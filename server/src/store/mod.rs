@@ -325,13 +325,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         code: &str,
     ) -> impl Future<Output = StoreResult<Option<ClassRow>>> + Send;
-    /// Adds a student to a class's roster.
+    /// Adds a student to a class's roster, after everyone already on it.
     fn add_member(&self, member: &MemberRow) -> impl Future<Output = StoreResult<()>> + Send;
     fn member_by_token(
         &self,
         token_hash: &[u8],
     ) -> impl Future<Output = StoreResult<Option<MemberRow>>> + Send;
-    /// A class's students in the order they joined.
+    /// A class's students in the order they were added.
     fn members(&self, class: Uuid) -> impl Future<Output = StoreResult<Vec<MemberRow>>> + Send;
     /// Sets (or, with `None`, clears) the teacher's pin of a student. False, with nothing
     /// written: no such student in the class, or the class has started (its seats are then

@@ -608,9 +608,18 @@ macro_rules! sql_store {
             }
 
             async fn add_member(&self, m: &MemberRow) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                // The class row's write lock orders concurrent joins (as seats are ordered
+                // under their game's), so each gets the next number.
+                sqlx::query("UPDATE classes SET join_code = join_code WHERE id = $1")
+                    .bind(m.class_id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
                 sqlx::query(
-                    "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, pinned_table, pinned_faction) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, seq, pinned_table, pinned_faction) \
+                     VALUES ($1, $2, $3, $4, $5, \
+                             (SELECT COALESCE(MAX(seq), 0) + 1 FROM class_members WHERE class_id = $2), $6, $7)",
                 )
                 .bind(m.id.to_string())
                 .bind(m.class_id.to_string())
@@ -619,10 +628,10 @@ macro_rules! sql_store {
                 .bind(m.joined_at)
                 .bind(m.pinned.as_ref().map(|(t, _)| i64::from(*t)))
                 .bind(m.pinned.as_ref().map(|(_, f)| f.as_str()))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                Ok(())
+                tx.commit().await.map_err(map_err)
             }
 
             async fn member_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<MemberRow>> {
@@ -636,7 +645,7 @@ macro_rules! sql_store {
 
             async fn members(&self, class: Uuid) -> StoreResult<Vec<MemberRow>> {
                 let rows = sqlx::query(
-                    "SELECT * FROM class_members WHERE class_id = $1 ORDER BY joined_at, id",
+                    "SELECT * FROM class_members WHERE class_id = $1 ORDER BY seq",
                 )
                 .bind(class.to_string())
                 .fetch_all(&self.pool)

@@ -1,0 +1,641 @@
+//! Classes over HTTP (decision record 0011): a teacher creates a class and gets one code to
+//! hand out; students join the class with a name; the teacher reads the roster and the
+//! seating plan, and pins a student to a table before Start.
+
+use super::api::{
+    bearer, clean_name, is_admin, join_limit, new_join_code, object_body, parse_join_code,
+};
+use super::{ApiError, AppState, ErrorBody, Ids};
+use crate::class::plan::{self, Student};
+use crate::class::Settings;
+use crate::engine::scenario::PhaseDeadlines;
+use crate::engine::{FactionId, Temperament};
+use crate::game::seating::{new_token, token_hash};
+use crate::protocol::ErrorCode;
+use crate::store::{ClassRow, MemberRow, Store, StoreError};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Body of `POST /api/classes`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateClass {
+    /// The class's name, shown to students when they join: 1–60 characters.
+    #[schemars(length(min = 1, max = 60))]
+    pub name: String,
+    /// Scenario id; the default scenario when absent.
+    #[serde(default)]
+    pub scenario: Option<String>,
+    /// The teacher's display name; "Teacher" when absent.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 40))]
+    pub teacher: Option<String>,
+    /// Model preset of every table (e.g. "optimistic").
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub preset: Option<String>,
+    /// Most students per faction at a table: 1 to 50; 1 when absent (tables of three).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 50))]
+    pub team_size: Option<u32>,
+    /// Phase deadlines in seconds (0: none); the scenario's defaults when absent.
+    #[serde(default)]
+    pub deadlines: Option<PhaseDeadlines>,
+    /// Bots of this temperament play the factions nobody sits in at a table; absent: no bots.
+    #[serde(default)]
+    pub bots_for_gaps: Option<Temperament>,
+    /// Whether the class's games may be used for research; students see it when they join.
+    #[serde(default)]
+    pub research_use: bool,
+    /// Whether a research export carries the chat's text (needs `research_use`).
+    #[serde(default)]
+    pub research_free_text: bool,
+}
+
+/// Answer to `POST /api/classes`.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ClassCreated {
+    pub class_id: Uuid,
+    /// The code students type (or reach by the link and QR code of `/join/<code>`).
+    pub join_code: String,
+    /// The teacher's bearer token for the class. Shown once; only its hash is stored.
+    pub teacher_token: String,
+}
+
+/// Creates a class.
+///
+/// Students join it with its code and a name; the server plans the tables as they join
+/// (`GET /api/classes/{id}`). Answers with the code to hand out and the teacher's token, which
+/// is shown only here.
+#[utoipa::path(
+    post,
+    path = "/api/classes",
+    tag = "classes",
+    request_body = CreateClass,
+    security((), ("admin_token" = [])),
+    responses(
+        (status = 201, description = "The class exists.", body = ClassCreated),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "The server has an admin token and the request did not carry it (`unauthorized`).", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
+        (status = 422, description = "Unknown scenario or preset, a team size outside 1–50, chat text for research without research use, or a bad name (`unknown_scenario`, `invalid`, `invalid_name`).", body = ErrorBody),
+        (status = 429, description = "Too many games and classes created from this address: 20, then one a minute (`rate_limited`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn create_class<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<ClassCreated>), ApiError> {
+    // As for games: with an admin token configured, creation is for its holders only, and they
+    // are not rate-limited; without one, creations count against the address.
+    if st.config.admin_token.is_some() && !is_admin(&st, &headers) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "creating classes needs the admin token: Authorization: Bearer <token>",
+        ));
+    }
+    let counted = st.config.admin_token.is_none();
+    let req: CreateClass = object_body(body)?;
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid, m);
+    let name = class_name(&req.name)?;
+    let teacher = clean_name(req.teacher.as_deref().unwrap_or("Teacher"))?;
+    let scenarios = st.registry.scenarios();
+    let scenario_id = req
+        .scenario
+        .clone()
+        .unwrap_or_else(|| "missile-defence-2013".into());
+    let scenario = scenarios.get(&scenario_id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UnknownScenario,
+            format!(
+                "unknown scenario \"{scenario_id}\"; available: {}",
+                scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    crate::engine::model::Params::resolve(scenario, req.preset.as_deref())
+        .map_err(|e| invalid(&e))?;
+    let team_size = req.team_size.unwrap_or(1);
+    if !(1..=50).contains(&team_size) {
+        return Err(invalid("a team size is 1 to 50"));
+    }
+    if req.research_free_text && !req.research_use {
+        return Err(invalid(
+            "the chat's text can be exported for research only when research_use is true",
+        ));
+    }
+    let settings = Settings {
+        teacher,
+        preset: req.preset,
+        team_size,
+        deadlines: req.deadlines,
+        bots_for_gaps: req.bots_for_gaps,
+        research_use: req.research_use,
+        research_free_text: req.research_free_text,
+    };
+    if counted && !st.creations.take(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "too many games and classes created from your address; wait a minute",
+        ));
+    }
+    let give_back = || {
+        if counted {
+            st.creations.give_back(peer.ip());
+        }
+    };
+    let teacher_token = new_token();
+    let store = st.registry.store();
+    let mut class = ClassRow {
+        id: Uuid::new_v4(),
+        join_code: String::new(),
+        name,
+        scenario: scenario.id.clone(),
+        settings: serde_json::to_string(&settings).map_err(ApiError::internal)?,
+        teacher_token_hash: token_hash(&teacher_token),
+        created_at: st.registry.clock.now_ms(),
+        started_at: None,
+    };
+    // Class and game codes share the join page: draw again on a clash with either.
+    for _ in 0..8 {
+        class.join_code = new_join_code();
+        match store.game_by_code(&class.join_code).await {
+            Ok(None) => {}
+            Ok(Some(_)) => continue,
+            Err(e) => {
+                give_back();
+                return Err(e.into());
+            }
+        }
+        match store.create_class(&class).await {
+            Ok(()) => {
+                tracing::info!(class = %class.id, scenario = %class.scenario, "class created");
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(ClassCreated {
+                        class_id: class.id,
+                        join_code: class.join_code,
+                        teacher_token,
+                    }),
+                ));
+            }
+            Err(StoreError::Duplicate(_)) => continue,
+            Err(e) => {
+                give_back();
+                return Err(e.into());
+            }
+        }
+    }
+    give_back();
+    Err(ApiError::internal("could not draw a free join code"))
+}
+
+/// A class's name: 1–60 visible characters, no control characters.
+fn class_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidName,
+            "a class's name is 1 to 60 characters, without control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Body of `POST /api/classes/join`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinClass {
+    pub code: String,
+    #[schemars(length(min = 1, max = 40))]
+    pub name: String,
+}
+
+/// Answer to `POST /api/classes/join`.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ClassJoined {
+    pub class_id: Uuid,
+    pub student_id: Uuid,
+    /// This student's bearer token: once the class starts, it is also the token of their seat
+    /// in their table. Shown once; only its hash is stored.
+    pub student_token: String,
+    pub name: String,
+    /// The class's name.
+    pub class_name: String,
+    /// Whether the class's games may be used for research, and with the chat's text.
+    pub research_use: bool,
+    pub research_free_text: bool,
+}
+
+/// Joins a class by its code.
+///
+/// The student waits for the teacher to start the class, and is then seated at a table.
+#[utoipa::path(
+    post,
+    path = "/api/classes/join",
+    tag = "classes",
+    request_body = JoinClass,
+    responses(
+        (status = 201, description = "On the class's roster.", body = ClassJoined),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 404, description = "No class has that code (`unknown_code`).", body = ErrorBody),
+        (status = 409, description = "The class has started; late joiners are not seated yet (`class_started`).", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
+        (status = 422, description = "A bad name (`invalid_name`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address (wait a minute), or too many seats taken from it: 200, then one a second (`rate_limited`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn join_class<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<ClassJoined>), ApiError> {
+    let req: JoinClass = object_body(body)?;
+    let name = clean_name(&req.name)?;
+    join_limit(&st, peer)?;
+    let store = st.registry.store();
+    let class = match parse_join_code(&req.code) {
+        Some(code) => match store.class_by_code(&code).await {
+            Ok(found) => found,
+            Err(e) => {
+                st.joins.give_back(peer.ip());
+                return Err(e.into());
+            }
+        },
+        None => None,
+    };
+    let Some(class) = class else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownCode,
+            "no class has that code; check it with your teacher",
+        ));
+    };
+    st.joins.give_back(peer.ip());
+    if class.started_at.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::ClassStarted,
+            "this class has started; ask your teacher for a table's own join code",
+        ));
+    }
+    let settings = settings_of(&class)?;
+    let counted = !is_admin(&st, &headers);
+    if counted && !st.seatings.take(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "too many seats taken from your address; wait a moment",
+        ));
+    }
+    let student_token = new_token();
+    let member = MemberRow {
+        id: Uuid::new_v4(),
+        class_id: class.id,
+        name: name.clone(),
+        token_hash: token_hash(&student_token),
+        joined_at: st.registry.clock.now_ms(),
+        pinned: None,
+    };
+    if let Err(e) = store.add_member(&member).await {
+        if counted {
+            st.seatings.give_back(peer.ip());
+        }
+        return Err(e.into());
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(ClassJoined {
+            class_id: class.id,
+            student_id: member.id,
+            student_token,
+            name,
+            class_name: class.name,
+            research_use: settings.research_use,
+            research_free_text: settings.research_free_text,
+        }),
+    ))
+}
+
+fn settings_of(class: &ClassRow) -> Result<Settings, ApiError> {
+    serde_json::from_str(&class.settings)
+        .map_err(|e| ApiError::internal(format!("class {}: settings: {e}", class.id)))
+}
+
+/// Answer to `GET /api/classes/{id}`: the class as its teacher sees it before Start.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ClassLobby {
+    pub class_id: Uuid,
+    pub name: String,
+    pub join_code: String,
+    pub scenario: String,
+    pub settings: Settings,
+    /// When the class started (ms since the epoch), if it has.
+    pub started_at: Option<i64>,
+    /// The roster, in the order the students joined.
+    pub students: Vec<ClassStudent>,
+    /// Where the students would sit if the class started now (`class::plan`): it changes as
+    /// students join and as the teacher pins them.
+    pub tables: Vec<PlannedTable>,
+}
+
+/// A student on the roster.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ClassStudent {
+    pub id: Uuid,
+    pub name: String,
+    /// When they joined (ms since the epoch).
+    pub joined_at: i64,
+    /// Where the teacher put them, if anywhere.
+    pub pinned: Option<Pin>,
+}
+
+/// A table and faction the teacher puts a student at.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    /// The table, from 0.
+    pub table: u32,
+    pub faction: FactionId,
+}
+
+/// One table of the plan.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct PlannedTable {
+    /// From 0.
+    pub table: u32,
+    /// Each faction's team: student ids, in the order seated.
+    pub teams: BTreeMap<FactionId, Vec<Uuid>>,
+    /// The factions nobody sits in here: bots play them if the class fills gaps with bots.
+    pub gaps: Vec<FactionId>,
+}
+
+/// The class, its roster and its seating plan, for its teacher.
+#[utoipa::path(
+    get,
+    path = "/api/classes/{id}",
+    tag = "classes",
+    params(("id" = Uuid, Path, description = "The class's id.")),
+    security(("teacher_token" = [])),
+    responses(
+        (status = 200, description = "The class, its roster and the plan.", body = ClassLobby),
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this class (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "A student's token: only the teacher reads the roster (`teacher_only`).", body = ErrorBody),
+        (status = 404, description = "No such class (`not_found`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn class_lobby<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<ClassLobby>, ApiError> {
+    let class = teacher_of(&st, &headers, id).await?;
+    lobby(&st, class).await.map(Json)
+}
+
+/// Body of `PUT /api/classes/{id}/students/{student_id}`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinStudent {
+    /// Where to put the student; `null` lets the plan seat them again.
+    pub pin: Option<Pin>,
+}
+
+/// The teacher puts a student at a table and faction (or lets the plan seat them again).
+///
+/// Before Start only. A table may be one of the plan's or the next one after them; the
+/// faction's team at that table must have room among the students pinned there.
+#[utoipa::path(
+    put,
+    path = "/api/classes/{id}/students/{student_id}",
+    tag = "classes",
+    request_body = PinStudent,
+    params(
+        ("id" = Uuid, Path, description = "The class's id."),
+        ("student_id" = Uuid, Path, description = "The student's id."),
+    ),
+    security(("teacher_token" = [])),
+    responses(
+        (status = 200, description = "Pinned; the class with its new plan.", body = ClassLobby),
+        (status = 400, description = "An id in the path is not a UUID, or the body is not of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this class (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "A student's token (`teacher_only`).", body = ErrorBody),
+        (status = 404, description = "No such class, or no such student in it (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The class has started (`class_started`), or that team is full of pinned students (`team_full`).", body = ErrorBody),
+        (status = 422, description = "An unknown faction, or a table past the next new one (`unknown_faction`, `invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn pin_student<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids((id, student)): Ids<(Uuid, Uuid)>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ClassLobby>, ApiError> {
+    let class = teacher_of(&st, &headers, id).await?;
+    // `pin` must be given: `null` unpins, a missing field is a mistake.
+    let fields: serde_json::Map<String, serde_json::Value> = object_body(body)?;
+    if !fields.contains_key("pin") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "give \"pin\": {\"table\": …, \"faction\": …}, or \"pin\": null to unpin",
+        ));
+    }
+    let req: PinStudent = serde_path_to_error::deserialize(serde_json::Value::Object(fields))
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                e.to_string(),
+            )
+        })?;
+    let started = || {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::ClassStarted,
+            "the class has started: move the student in their table instead",
+        )
+    };
+    if class.started_at.is_some() {
+        return Err(started());
+    }
+    let store = st.registry.store();
+    let settings = settings_of(&class)?;
+    let members = store.members(class.id).await?;
+    if let Some(pin) = &req.pin {
+        let scenario = st
+            .registry
+            .scenarios()
+            .get(&class.scenario)
+            .cloned()
+            .ok_or_else(|| ApiError::internal(format!("class {}: no scenario", class.id)))?;
+        if scenario.faction(pin.faction.as_str()).is_none() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::UnknownFaction,
+                format!("unknown faction \"{}\"", pin.faction),
+            ));
+        }
+        let tables = plan::plan(
+            &students_of(&members),
+            &factions_of(&scenario),
+            settings.team_size,
+        )
+        .len() as u32;
+        if pin.table > tables {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::Invalid,
+                format!(
+                    "the plan has {tables} tables (0 to {}); pin to one of them or to table {tables}, a new one",
+                    tables.saturating_sub(1)
+                ),
+            ));
+        }
+        let pinned_there = members
+            .iter()
+            .filter(|m| m.id != student)
+            .filter(|m| {
+                m.pinned
+                    .as_ref()
+                    .is_some_and(|(t, f)| *t == pin.table && f.as_str() == pin.faction.as_str())
+            })
+            .count();
+        if pinned_there >= settings.team_size as usize {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::TeamFull,
+                "that team already has as many pinned students as a team holds",
+            ));
+        }
+    }
+    let pin = req.pin.as_ref().map(|p| (p.table, p.faction.as_str()));
+    if !store.pin_member(class.id, student, pin).await? {
+        // Either no such student, or the class started meanwhile.
+        let now = store.class(class.id).await?;
+        if now.is_some_and(|c| c.started_at.is_some()) {
+            return Err(started());
+        }
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "no such student in this class",
+        ));
+    }
+    let class = store.class(class.id).await?.unwrap_or(class);
+    lobby(&st, class).await.map(Json)
+}
+
+/// The class with its roster and plan as they are now.
+async fn lobby<S: Store>(st: &AppState<S>, class: ClassRow) -> Result<ClassLobby, ApiError> {
+    let settings = settings_of(&class)?;
+    let members = st.registry.store().members(class.id).await?;
+    let scenario = st
+        .registry
+        .scenarios()
+        .get(&class.scenario)
+        .cloned()
+        .ok_or_else(|| ApiError::internal(format!("class {}: no scenario", class.id)))?;
+    let factions = factions_of(&scenario);
+    let tables = plan::plan(&students_of(&members), &factions, settings.team_size)
+        .into_iter()
+        .enumerate()
+        .map(|(t, table)| PlannedTable {
+            table: t as u32,
+            gaps: table.gaps().cloned().collect(),
+            teams: table.teams,
+        })
+        .collect();
+    Ok(ClassLobby {
+        class_id: class.id,
+        name: class.name,
+        join_code: class.join_code,
+        scenario: class.scenario,
+        settings,
+        started_at: class.started_at,
+        students: members
+            .into_iter()
+            .map(|m| ClassStudent {
+                id: m.id,
+                name: m.name,
+                joined_at: m.joined_at,
+                pinned: m.pinned.map(|(table, f)| Pin {
+                    table,
+                    faction: FactionId::new(f),
+                }),
+            })
+            .collect(),
+        tables,
+    })
+}
+
+fn students_of(members: &[MemberRow]) -> Vec<Student> {
+    members
+        .iter()
+        .map(|m| Student {
+            id: m.id,
+            pinned: m
+                .pinned
+                .as_ref()
+                .map(|(t, f)| (*t, FactionId::new(f.clone()))),
+        })
+        .collect()
+}
+
+fn factions_of(scenario: &crate::engine::scenario::Scenario) -> Vec<FactionId> {
+    scenario.factions.iter().map(|f| f.id.clone()).collect()
+}
+
+/// The class `id`, if the request's bearer token is its teacher's.
+async fn teacher_of<S: Store>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    id: Uuid,
+) -> Result<ClassRow, ApiError> {
+    let unauthorized = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "send the class's teacher token: Authorization: Bearer <token>",
+        )
+    };
+    let token = bearer(headers).ok_or_else(unauthorized)?;
+    let store = st.registry.store();
+    let class = store.class(id).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such class")
+    })?;
+    let hash = token_hash(&token);
+    if hash == class.teacher_token_hash {
+        return Ok(class);
+    }
+    if store
+        .member_by_token(&hash)
+        .await?
+        .is_some_and(|m| m.class_id == id)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::TeacherOnly,
+            "only the class's teacher may do that",
+        ));
+    }
+    Err(unauthorized())
+}

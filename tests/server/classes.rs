@@ -1,0 +1,266 @@
+//! Classes over HTTP: a teacher creates a class, students join it by its code, the teacher
+//! reads the roster and the seating plan and pins students; bad input changes nothing.
+
+use crate::harness::*;
+use serde_json::{json, Value};
+
+async fn create_class(addr: std::net::SocketAddr, body: Value) -> (String, String, String) {
+    let (st, created) = http(addr, "POST", "/api/classes", Some(&body), None).await;
+    assert_eq!(st, 201, "{created}");
+    let s = |k: &str| created[k].as_str().expect(k).to_owned();
+    (s("class_id"), s("join_code"), s("teacher_token"))
+}
+
+async fn join_class(addr: std::net::SocketAddr, code: &str, name: &str) -> Value {
+    let body = json!({"code": code, "name": name});
+    let (st, joined) = http(addr, "POST", "/api/classes/join", Some(&body), None).await;
+    assert_eq!(st, 201, "{joined}");
+    joined
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Five students join a class of single players: two tables (3 and 2), the second with a gap;
+/// the teacher sees the roster in join order; a pin moves a student and the plan follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn students_join_a_class_and_the_teacher_sees_the_plan() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let (id, code, teacher) = create_class(
+        addr,
+        json!({"name": "Year 11 history", "teacher": "Ms Novak", "research_use": true}),
+    )
+    .await;
+    let mut students = Vec::new();
+    for name in ["Ada", "Boris", "Chen", "Dana", "Emil"] {
+        let joined = join_class(addr, &code.to_lowercase(), name).await;
+        assert_eq!(joined["class_name"], "Year 11 history");
+        assert_eq!(joined["research_use"], true);
+        assert_eq!(joined["research_free_text"], false);
+        students.push(joined);
+    }
+    let path = format!("/api/classes/{id}");
+    let (st, lobby) = http(addr, "GET", &path, None, Some(&teacher)).await;
+    assert_eq!(st, 200, "{lobby}");
+    assert_eq!(lobby["join_code"], code);
+    assert_eq!(lobby["settings"]["teacher"], "Ms Novak");
+    assert_eq!(lobby["settings"]["team_size"], 1);
+    let names: Vec<&str> = lobby["students"]
+        .as_array()
+        .expect("roster")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Ada", "Boris", "Chen", "Dana", "Emil"]);
+    let tables = lobby["tables"].as_array().expect("tables");
+    assert_eq!(tables.len(), 2);
+    let student = |k: usize| students[k]["student_id"].as_str().expect("id").to_owned();
+    assert_eq!(ids(&tables[0]["teams"]["russia"]), [student(0)]);
+    // Each student goes to the table furthest below its share (3 and 2): Boris joins Ada.
+    assert_eq!(ids(&tables[0]["teams"]["us_nato"]), [student(1)]);
+    assert_eq!(ids(&tables[1]["teams"]["russia"]), [student(2)]);
+    assert_eq!(ids(&tables[0]["teams"]["csto"]), [student(3)]);
+    assert_eq!(tables[1]["gaps"], json!(["csto"]));
+    assert_eq!(tables[0]["gaps"], json!([]));
+
+    // The teacher puts Emil with Ada's table as CSTO... which Dana holds in the plan: Dana is
+    // dealt elsewhere.
+    let pin_path = format!("/api/classes/{id}/students/{}", student(4));
+    let body = json!({"pin": {"table": 0, "faction": "csto"}});
+    let (st, lobby) = http(addr, "PUT", &pin_path, Some(&body), Some(&teacher)).await;
+    assert_eq!(st, 200, "{lobby}");
+    assert_eq!(ids(&lobby["tables"][0]["teams"]["csto"]), [student(4)]);
+    assert_eq!(
+        lobby["students"][4]["pinned"],
+        json!({"table": 0, "faction": "csto"})
+    );
+    // A second pin to that team of one is refused and changes nothing.
+    let other = format!("/api/classes/{id}/students/{}", student(3));
+    let (st, err) = http(addr, "PUT", &other, Some(&body), Some(&teacher)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (409, Some("team_full")),
+        "{err}"
+    );
+    // Pins to a table past the next new one, or to no faction, are refused.
+    let far = json!({"pin": {"table": 3, "faction": "csto"}});
+    let (st, err) = http(addr, "PUT", &other, Some(&far), Some(&teacher)).await;
+    assert_eq!((st, err["code"].as_str()), (422, Some("invalid")), "{err}");
+    let nobody = json!({"pin": {"table": 0, "faction": "prussia"}});
+    let (st, err) = http(addr, "PUT", &other, Some(&nobody), Some(&teacher)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (422, Some("unknown_faction")),
+        "{err}"
+    );
+    // The next new table is allowed: a third table opens for Dana.
+    let new_table = json!({"pin": {"table": 2, "faction": "us_nato"}});
+    let (st, lobby) = http(addr, "PUT", &other, Some(&new_table), Some(&teacher)).await;
+    assert_eq!(st, 200, "{lobby}");
+    assert_eq!(lobby["tables"].as_array().map(Vec::len), Some(3));
+    // Unpinned, Dana is dealt again.
+    let (st, lobby) = http(
+        addr,
+        "PUT",
+        &other,
+        Some(&json!({"pin": null})),
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200, "{lobby}");
+    assert_eq!(lobby["students"][3]["pinned"], Value::Null);
+    assert_eq!(lobby["tables"].as_array().map(Vec::len), Some(2));
+
+    // Only the teacher reads the roster.
+    let student_token = students[0]["student_token"].as_str().expect("token");
+    let (st, err) = http(addr, "GET", &path, None, Some(student_token)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (403, Some("teacher_only")),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("Boris"));
+    let (st, err) = http(addr, "PUT", &pin_path, Some(&body), Some(student_token)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (403, Some("teacher_only")),
+        "{err}"
+    );
+    let (st, err) = http(addr, "GET", &path, None, None).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{err}"
+    );
+    let (st, err) = http(addr, "GET", &path, None, Some("not-a-token")).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{err}"
+    );
+    let nowhere = "/api/classes/00000000-0000-0000-0000-000000000000";
+    let (st, err) = http(addr, "GET", nowhere, None, Some(&teacher)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (404, Some("not_found")),
+        "{err}"
+    );
+    // Another class's teacher is a stranger here.
+    let (_, _, stranger) = create_class(addr, json!({"name": "Other"})).await;
+    let (st, _) = http(addr, "GET", &path, None, Some(&stranger)).await;
+    assert_eq!(st, 401);
+    app.stop().await.cleanup().await;
+}
+
+/// Bad requests to create, join or pin get a clear error and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_class_requests_are_refused() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    for (body, status, code) in [
+        (json!({}), 400, "bad_request"),
+        (json!({"name": "A", "colour": "red"}), 400, "bad_request"),
+        (json!({"name": "  "}), 422, "invalid_name"),
+        (json!({"name": "A", "team_size": 0}), 422, "invalid"),
+        (json!({"name": "A", "team_size": 51}), 422, "invalid"),
+        (json!({"name": "A", "preset": "rosy"}), 422, "invalid"),
+        (
+            json!({"name": "A", "scenario": "nope"}),
+            422,
+            "unknown_scenario",
+        ),
+        (
+            json!({"name": "A", "research_free_text": true}),
+            422,
+            "invalid",
+        ),
+        (
+            json!({"name": "A", "bots_for_gaps": "grumpy"}),
+            400,
+            "bad_request",
+        ),
+    ] {
+        let (st, err) = http(addr, "POST", "/api/classes", Some(&body), None).await;
+        assert_eq!(
+            (st, err["code"].as_str()),
+            (status, Some(code)),
+            "{body}: {err}"
+        );
+    }
+    let (id, code, teacher) = create_class(
+        addr,
+        json!({"name": "A", "team_size": 2, "bots_for_gaps": "hawk"}),
+    )
+    .await;
+    for (body, status, err_code) in [
+        (json!({"code": code}), 400, "bad_request"),
+        (json!({"code": code, "name": ""}), 422, "invalid_name"),
+        (
+            json!({"code": "ZZZZZZ", "name": "Ada"}),
+            404,
+            "unknown_code",
+        ),
+        (
+            json!({"code": code, "name": "Ada", "faction": "russia"}),
+            400,
+            "bad_request",
+        ),
+    ] {
+        let (st, err) = http(addr, "POST", "/api/classes/join", Some(&body), None).await;
+        assert_eq!(
+            (st, err["code"].as_str()),
+            (status, Some(err_code)),
+            "{body}: {err}"
+        );
+    }
+    // A class code is not a game's.
+    let (st, err) = http(
+        addr,
+        "POST",
+        "/api/join",
+        Some(&json!({"code": code, "name": "Ada"})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (404, Some("unknown_code")),
+        "{err}"
+    );
+    let path = format!("/api/classes/{id}");
+    let (_, lobby) = http(addr, "GET", &path, None, Some(&teacher)).await;
+    assert_eq!(lobby["students"], json!([]), "nobody joined");
+    assert_eq!(lobby["settings"]["bots_for_gaps"], "hawk");
+    let ada = join_class(addr, &code, "Ada").await;
+    let pin = format!(
+        "/api/classes/{id}/students/{}",
+        ada["student_id"].as_str().unwrap_or("")
+    );
+    for body in [json!({}), json!({"pin": {"table": 0}}), json!([])] {
+        let (st, err) = http(addr, "PUT", &pin, Some(&body), Some(&teacher)).await;
+        assert_eq!(
+            (st, err["code"].as_str()),
+            (400, Some("bad_request")),
+            "{body}: {err}"
+        );
+    }
+    let nobody = format!("/api/classes/{id}/students/00000000-0000-0000-0000-000000000000");
+    let body = json!({"pin": {"table": 0, "faction": "russia"}});
+    let (st, err) = http(addr, "PUT", &nobody, Some(&body), Some(&teacher)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (404, Some("not_found")),
+        "{err}"
+    );
+    let (_, lobby) = http(addr, "GET", &path, None, Some(&teacher)).await;
+    assert_eq!(lobby["students"][0]["pinned"], Value::Null, "no pin stored");
+    app.stop().await.cleanup().await;
+}
