@@ -264,3 +264,132 @@ async fn bad_class_requests_are_refused() {
     assert_eq!(lobby["students"][0]["pinned"], Value::Null, "no pin stored");
     app.stop().await.cleanup().await;
 }
+
+/// Start creates the tables as planned: each student's own token opens their seat at their
+/// table, bots play the gaps, the teacher is Control of every table with a token derived from
+/// theirs; the class then refuses a second start, new students and pins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_started_class_seats_every_student_at_their_table() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let (id, code, teacher) = create_class(
+        addr,
+        json!({"name": "Year 11 history", "bots_for_gaps": "dove",
+               "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0}}),
+    )
+    .await;
+    let start = format!("/api/classes/{id}/start");
+    let (st, err) = http(addr, "POST", &start, None, Some(&teacher)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (422, Some("invalid")),
+        "nobody yet: {err}"
+    );
+    let mut students = Vec::new();
+    for name in ["Ada", "Boris", "Chen", "Dana", "Emil"] {
+        students.push(join_class(addr, &code, name).await);
+    }
+    let (st, err) = http(
+        addr,
+        "POST",
+        &start,
+        None,
+        Some(students[0]["student_token"].as_str().unwrap_or("")),
+    )
+    .await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (403, Some("teacher_only")),
+        "{err}"
+    );
+    let (st, class) = http(addr, "POST", &start, None, Some(&teacher)).await;
+    assert_eq!(st, 200, "{class}");
+    assert!(class["started_at"].as_i64().is_some());
+    let games = class["games"].as_array().expect("games").clone();
+    assert_eq!(games.len(), 2);
+    // Every student is where the plan put them, by their own token.
+    for table in class["tables"].as_array().expect("tables") {
+        let t = table["table"].as_u64().expect("table") as usize;
+        let game_id = games[t]["game_id"].as_str().expect("game id");
+        for (faction, team) in table["teams"].as_object().expect("teams") {
+            for student_id in ids(team) {
+                let s = students
+                    .iter()
+                    .find(|s| s["student_id"] == student_id.as_str())
+                    .expect("a student of the class");
+                let token = s["student_token"].as_str().expect("token");
+                let (st, seat) = http(addr, "GET", "/api/seat", None, Some(token)).await;
+                assert_eq!(st, 200, "{seat}");
+                assert_eq!(seat["game_id"], game_id);
+                assert_eq!(seat["you"]["seat"]["faction"], faction.as_str());
+                assert_eq!(seat["you"]["name"], s["name"]);
+                assert_eq!(seat["title"], format!("Year 11 history · table {}", t + 1));
+            }
+        }
+    }
+    // The second table's gap is a bot's; the teacher is Control there and can act.
+    let control = games[1]["control_token"].as_str().expect("control token");
+    let (st, summary) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}", games[1]["game_id"].as_str().unwrap_or("")),
+        None,
+        Some(control),
+    )
+    .await;
+    assert_eq!(st, 200, "{summary}");
+    assert_eq!(summary["you"]["seat"]["role"], "control");
+    assert_eq!(summary["view"]["bots"], json!({"csto": "dove"}));
+    let mut teacher_at_1 = Client::connect(addr, "teacher", control).await;
+    teacher_at_1.ok(chat(plenary(), "Welcome to table 2")).await;
+    // A student plays from their class token.
+    let ada = students[0]["student_token"].as_str().expect("token");
+    let mut ada = Client::connect(addr, "ada", ada).await;
+    ada.ok(chat(plenary(), "Ada here")).await;
+    // Started: no second start, no new students by the class code, no pins.
+    let (st, err) = http(addr, "POST", &start, None, Some(&teacher)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (409, Some("class_started")),
+        "{err}"
+    );
+    let (st, err) = http(
+        addr,
+        "POST",
+        "/api/classes/join",
+        Some(&json!({"code": code, "name": "Late"})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (409, Some("class_started")),
+        "{err}"
+    );
+    let pin = format!(
+        "/api/classes/{id}/students/{}",
+        students[1]["student_id"].as_str().unwrap_or("")
+    );
+    let body = json!({"pin": {"table": 0, "faction": "csto"}});
+    let (st, err) = http(addr, "PUT", &pin, Some(&body), Some(&teacher)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (409, Some("class_started")),
+        "{err}"
+    );
+    let (st, again) = http(
+        addr,
+        "GET",
+        &format!("/api/classes/{id}"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        again["games"],
+        json!(games),
+        "the same tables, the same tokens"
+    );
+    app.stop().await.cleanup().await;
+}

@@ -1,6 +1,7 @@
 //! Classes over HTTP (decision record 0011): a teacher creates a class and gets one code to
 //! hand out; students join the class with a name; the teacher reads the roster and the
-//! seating plan, and pins a student to a table before Start.
+//! seating plan, pins a student to a table before Start, and starts the class: its tables
+//! are created as ordinary games and every student is seated.
 
 use super::api::{
     bearer, clean_name, is_admin, join_limit, new_join_code, object_body, parse_join_code,
@@ -9,10 +10,12 @@ use super::{ApiError, AppState, ErrorBody, Ids};
 use crate::class::plan::{self, Student};
 use crate::class::Settings;
 use crate::engine::scenario::PhaseDeadlines;
-use crate::engine::{FactionId, Temperament};
+use crate::engine::{FactionId, Game, GameConfig, StartMode, TeamReady, Temperament};
 use crate::game::seating::{new_token, token_hash};
 use crate::protocol::ErrorCode;
-use crate::store::{ClassRow, MemberRow, Store, StoreError};
+use crate::store::{
+    ClassRow, GameRow, GameStatus, MemberRow, NewTable, SeatRole, SeatRow, Store, StoreError,
+};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -349,9 +352,23 @@ pub struct ClassLobby {
     pub started_at: Option<i64>,
     /// The roster, in the order the students joined.
     pub students: Vec<ClassStudent>,
-    /// Where the students would sit if the class started now (`class::plan`): it changes as
-    /// students join and as the teacher pins them.
+    /// Where the students sit (`class::plan`): before Start, where they would sit if the
+    /// class started now (it changes as students join and as the teacher pins them).
     pub tables: Vec<PlannedTable>,
+    /// Once started, each table's game: its id, its own join code, and the teacher's Control
+    /// token for it (derived from the teacher's token, so only its holder gets it).
+    pub games: Vec<TableGame>,
+}
+
+/// A started class's table.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct TableGame {
+    /// From 0.
+    pub table: u32,
+    pub game_id: Uuid,
+    pub join_code: String,
+    /// Control's token for this table: connect to `/ws` with it to open its console.
+    pub control_token: String,
 }
 
 /// A student on the roster.
@@ -406,8 +423,184 @@ pub async fn class_lobby<S: Store>(
     Ids(id): Ids<Uuid>,
     headers: HeaderMap,
 ) -> Result<Json<ClassLobby>, ApiError> {
-    let class = teacher_of(&st, &headers, id).await?;
-    lobby(&st, class).await.map(Json)
+    let (class, teacher) = teacher_of(&st, &headers, id).await?;
+    lobby(&st, class, &teacher).await.map(Json)
+}
+
+/// Control's token of table `table` of the class whose teacher holds `teacher_token`: derived,
+/// never stored (only its hash is, in the table's Control seat), so the teacher's one token
+/// opens every table's console.
+pub fn table_control_token(teacher_token: &str, table: u32) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("detente-class-table:{table}:{teacher_token}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Starts a class: creates its tables as the plan shows them now and seats every student.
+///
+/// Each table is a game of the class's scenario and settings that begins at once, titled with
+/// the class's name and its number; bots of `bots_for_gaps` play the factions nobody sits in;
+/// the teacher is its Control. A student's own token is their seat's (`GET /api/seat`, then
+/// `hello`).
+#[utoipa::path(
+    post,
+    path = "/api/classes/{id}/start",
+    tag = "classes",
+    params(("id" = Uuid, Path, description = "The class's id.")),
+    security(("teacher_token" = [])),
+    responses(
+        (status = 200, description = "Started; the class with its tables' games.", body = ClassLobby),
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this class (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "A student's token (`teacher_only`).", body = ErrorBody),
+        (status = 404, description = "No such class (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The class has started already (`class_started`).", body = ErrorBody),
+        (status = 422, description = "Nobody has joined yet (`invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn start_class<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<ClassLobby>, ApiError> {
+    let (class, teacher) = teacher_of(&st, &headers, id).await?;
+    let started = || {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::ClassStarted,
+            "the class has started already",
+        )
+    };
+    if class.started_at.is_some() {
+        return Err(started());
+    }
+    let store = st.registry.store();
+    let settings = settings_of(&class)?;
+    let members = store.members(class.id).await?;
+    if members.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Invalid,
+            "nobody has joined the class yet",
+        ));
+    }
+    let scenario = scenario_of(&st, &class)?;
+    let factions = factions_of(&scenario);
+    let plan = plan::plan(&students_of(&members), &factions, settings.team_size);
+    let now = st.registry.clock.now_ms();
+    // A table's join code may collide with another game's: draw all again.
+    for _ in 0..8 {
+        let mut tables = Vec::with_capacity(plan.len());
+        for (t, table) in plan.iter().enumerate() {
+            let t = t as u32;
+            let bots: BTreeMap<FactionId, Temperament> = match settings.bots_for_gaps {
+                Some(temper) => table.gaps().map(|f| (f.clone(), temper)).collect(),
+                None => BTreeMap::new(),
+            };
+            let config = GameConfig {
+                seed: rand::random(),
+                preset: settings.preset.clone(),
+                deadlines: settings.deadlines,
+                bots,
+                team_sizes: factions
+                    .iter()
+                    .map(|f| (f.clone(), settings.team_size))
+                    .collect(),
+                start: StartMode::Now,
+                title: Some(table_title(&class.name, t)),
+                team_ready: TeamReady::default(),
+            };
+            let (game, events) = Game::create(scenario.clone(), config, now).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::of(&e),
+                    e.to_string(),
+                )
+            })?;
+            let game_id = Uuid::new_v4();
+            let control_hash = token_hash(&table_control_token(&teacher, t));
+            let mut seats = vec![SeatRow {
+                id: Uuid::new_v4(),
+                game_id,
+                role: SeatRole::Control,
+                faction: None,
+                name: settings.teacher.clone(),
+                token_hash: control_hash.clone(),
+                created_at: now,
+            }];
+            for (f, team) in &table.teams {
+                for student in team {
+                    let m = members
+                        .iter()
+                        .find(|m| m.id == *student)
+                        .ok_or_else(|| ApiError::internal("a planned student not on the roster"))?;
+                    seats.push(SeatRow {
+                        id: Uuid::new_v4(),
+                        game_id,
+                        role: SeatRole::Faction,
+                        faction: Some(f.to_string()),
+                        name: m.name.clone(),
+                        token_hash: m.token_hash.clone(),
+                        created_at: now,
+                    });
+                }
+            }
+            tables.push(NewTable {
+                table_no: t,
+                game: GameRow {
+                    id: game_id,
+                    join_code: new_join_code(),
+                    scenario: scenario.id.clone(),
+                    control_token_hash: control_hash,
+                    created_at: now,
+                    last_seq: 0,
+                    deadline_at: game.deadline_at,
+                    ended: false,
+                },
+                seats,
+                events: crate::store::encode_events(&events).map_err(ApiError::internal)?,
+                status: GameStatus {
+                    deadline_at: game.deadline_at,
+                    ended: false,
+                },
+            });
+        }
+        match store.start_class(class.id, now, &tables).await {
+            Ok(true) => {
+                // Start each table's task so its clock runs and its bots play.
+                for t in &tables {
+                    st.registry.get(t.game.id).await?;
+                }
+                tracing::info!(class = %class.id, tables = tables.len(), "class started");
+                let class = store.class(class.id).await?.unwrap_or(class);
+                return lobby(&st, class, &teacher).await.map(Json);
+            }
+            Ok(false) => return Err(started()),
+            Err(StoreError::Duplicate(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal("could not draw free join codes"))
+}
+
+/// A table's title: the class's name and the table's number from 1, within 60 characters.
+fn table_title(class: &str, table: u32) -> String {
+    let suffix = format!(" · table {}", table + 1);
+    let room = 60 - suffix.chars().count();
+    let name: String = class.chars().take(room).collect();
+    format!("{name}{suffix}")
+}
+
+fn scenario_of<S: Store>(
+    st: &AppState<S>,
+    class: &ClassRow,
+) -> Result<Arc<crate::engine::scenario::Scenario>, ApiError> {
+    st.registry
+        .scenarios()
+        .get(&class.scenario)
+        .cloned()
+        .ok_or_else(|| ApiError::internal(format!("class {}: no scenario", class.id)))
 }
 
 /// Body of `PUT /api/classes/{id}/students/{student_id}`.
@@ -449,7 +642,7 @@ pub async fn pin_student<S: Store>(
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ClassLobby>, ApiError> {
-    let class = teacher_of(&st, &headers, id).await?;
+    let (class, teacher) = teacher_of(&st, &headers, id).await?;
     // `pin` must be given: `null` unpins, a missing field is a mistake.
     let fields: serde_json::Map<String, serde_json::Value> = object_body(body)?;
     if !fields.contains_key("pin") {
@@ -481,12 +674,7 @@ pub async fn pin_student<S: Store>(
     let settings = settings_of(&class)?;
     let members = store.members(class.id).await?;
     if let Some(pin) = &req.pin {
-        let scenario = st
-            .registry
-            .scenarios()
-            .get(&class.scenario)
-            .cloned()
-            .ok_or_else(|| ApiError::internal(format!("class {}: no scenario", class.id)))?;
+        let scenario = scenario_of(&st, &class)?;
         if scenario.faction(pin.faction.as_str()).is_none() {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -541,19 +729,19 @@ pub async fn pin_student<S: Store>(
         ));
     }
     let class = store.class(class.id).await?.unwrap_or(class);
-    lobby(&st, class).await.map(Json)
+    lobby(&st, class, &teacher).await.map(Json)
 }
 
-/// The class with its roster and plan as they are now.
-async fn lobby<S: Store>(st: &AppState<S>, class: ClassRow) -> Result<ClassLobby, ApiError> {
+/// The class with its roster and plan as they are now, and its tables' games once started.
+async fn lobby<S: Store>(
+    st: &AppState<S>,
+    class: ClassRow,
+    teacher: &str,
+) -> Result<ClassLobby, ApiError> {
     let settings = settings_of(&class)?;
-    let members = st.registry.store().members(class.id).await?;
-    let scenario = st
-        .registry
-        .scenarios()
-        .get(&class.scenario)
-        .cloned()
-        .ok_or_else(|| ApiError::internal(format!("class {}: no scenario", class.id)))?;
+    let store = st.registry.store();
+    let members = store.members(class.id).await?;
+    let scenario = scenario_of(st, &class)?;
     let factions = factions_of(&scenario);
     let tables = plan::plan(&students_of(&members), &factions, settings.team_size)
         .into_iter()
@@ -562,6 +750,17 @@ async fn lobby<S: Store>(st: &AppState<S>, class: ClassRow) -> Result<ClassLobby
             table: t as u32,
             gaps: table.gaps().cloned().collect(),
             teams: table.teams,
+        })
+        .collect();
+    let games = store
+        .class_tables(class.id)
+        .await?
+        .into_iter()
+        .map(|(table, g)| TableGame {
+            table,
+            game_id: g.id,
+            join_code: g.join_code,
+            control_token: table_control_token(teacher, table),
         })
         .collect();
     Ok(ClassLobby {
@@ -584,6 +783,7 @@ async fn lobby<S: Store>(st: &AppState<S>, class: ClassRow) -> Result<ClassLobby
             })
             .collect(),
         tables,
+        games,
     })
 }
 
@@ -604,12 +804,12 @@ fn factions_of(scenario: &crate::engine::scenario::Scenario) -> Vec<FactionId> {
     scenario.factions.iter().map(|f| f.id.clone()).collect()
 }
 
-/// The class `id`, if the request's bearer token is its teacher's.
+/// The class `id` and the teacher's token, if the request's bearer token is its teacher's.
 async fn teacher_of<S: Store>(
     st: &AppState<S>,
     headers: &HeaderMap,
     id: Uuid,
-) -> Result<ClassRow, ApiError> {
+) -> Result<(ClassRow, String), ApiError> {
     let unauthorized = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -624,7 +824,7 @@ async fn teacher_of<S: Store>(
     })?;
     let hash = token_hash(&token);
     if hash == class.teacher_token_hash {
-        return Ok(class);
+        return Ok((class, token));
     }
     if store
         .member_by_token(&hash)

@@ -73,6 +73,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/classes", post(classes::create_class::<S>))
         .route("/api/classes/join", post(classes::join_class::<S>))
         .route("/api/classes/{id}", get(classes::class_lobby::<S>))
+        .route("/api/classes/{id}/start", post(classes::start_class::<S>))
         .route(
             "/api/classes/{id}/students/{student_id}",
             axum::routing::put(classes::pin_student::<S>),

@@ -41,7 +41,9 @@ macro_rules! schemars_component {
     )*};
 }
 
-use super::classes::{ClassCreated, ClassJoined, ClassLobby, CreateClass, JoinClass, PinStudent};
+use super::classes::{
+    ClassCreated, ClassJoined, ClassLobby, CreateClass, JoinClass, PinStudent, TableGame,
+};
 
 schemars_component!(
     CreateClass,
@@ -50,6 +52,7 @@ schemars_component!(
     ClassJoined,
     ClassLobby,
     PinStudent,
+    TableGame,
     CreateGame,
     Created,
     Join,
@@ -78,6 +81,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<ClassJoined>();
     generator.subschema_for::<ClassLobby>();
     generator.subschema_for::<PinStudent>();
+    generator.subschema_for::<TableGame>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -200,6 +204,7 @@ impl utoipa::Modify for Tokens {
         super::classes::join_class,
         super::classes::class_lobby,
         super::classes::pin_student,
+        super::classes::start_class,
         websocket,
         api::healthz,
         api::readyz,
@@ -298,6 +303,7 @@ mod tests {
             ("post", "/api/classes/join"),
             ("get", "/api/classes/{id}"),
             ("put", "/api/classes/{id}/students/{student_id}"),
+            ("post", "/api/classes/{id}/start"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),
