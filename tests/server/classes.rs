@@ -106,6 +106,11 @@ async fn students_join_a_class_and_the_teacher_sees_the_plan() {
     let (st, lobby) = http(addr, "PUT", &other, Some(&new_table), Some(&teacher)).await;
     assert_eq!(st, 200, "{lobby}");
     assert_eq!(lobby["tables"].as_array().map(Vec::len), Some(3));
+    // Pinning Dana again to "the next new table" does not add a table each time: the next
+    // one is counted without her own pin.
+    let further = json!({"pin": {"table": 3, "faction": "us_nato"}});
+    let (st, err) = http(addr, "PUT", &other, Some(&further), Some(&teacher)).await;
+    assert_eq!((st, err["code"].as_str()), (422, Some("invalid")), "{err}");
     // Unpinned, Dana is dealt again.
     let (st, lobby) = http(
         addr,
@@ -391,5 +396,42 @@ async fn a_started_class_seats_every_student_at_their_table() {
         json!(games),
         "the same tables, the same tokens"
     );
+    app.stop().await.cleanup().await;
+}
+
+/// Start refuses a plan with a table nobody sits at (pins can leave one), and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_does_not_start_with_an_empty_table() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let (id, code, teacher) = create_class(addr, json!({"name": "Pairs"})).await;
+    let a = join_class(addr, &code, "Ada").await;
+    let b = join_class(addr, &code, "Boris").await;
+    for (s, faction) in [(&a, "russia"), (&b, "us_nato")] {
+        let path = format!(
+            "/api/classes/{id}/students/{}",
+            s["student_id"].as_str().unwrap_or("")
+        );
+        let body = json!({"pin": {"table": 1, "faction": faction}});
+        let (st, lobby) = http(addr, "PUT", &path, Some(&body), Some(&teacher)).await;
+        assert_eq!(st, 200, "{lobby}");
+    }
+    let start = format!("/api/classes/{id}/start");
+    let (st, err) = http(addr, "POST", &start, None, Some(&teacher)).await;
+    assert_eq!((st, err["code"].as_str()), (422, Some("invalid")), "{err}");
+    assert!(
+        err["message"].as_str().unwrap_or("").contains("table 1"),
+        "{err}"
+    );
+    let (_, lobby) = http(
+        addr,
+        "GET",
+        &format!("/api/classes/{id}"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(lobby["started_at"], Value::Null);
+    assert_eq!(lobby["games"], json!([]));
     app.stop().await.cleanup().await;
 }

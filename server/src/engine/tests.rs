@@ -1822,11 +1822,20 @@ fn a_long_chat_keeps_only_its_latest_messages_in_memory() {
         (100..300).collect::<Vec<_>>()
     );
     assert_eq!(from_log[0].text, "plenary 100");
-    // The right to read is checked before the log is: not US/NATO's team channel.
+    // The right to read is checked before the log is: Russia's team channel, long enough
+    // that its old pages are in the log, is not US/NATO's to read.
+    for i in 1..=600u32 {
+        p.ok(&ru(), say(team.clone(), format!("more {i}")));
+    }
+    assert!(p.game.dropped_through.contains_key(&team));
     assert!(p
         .game
         .earlier_messages(&us(), &team, Some(5), 200)
         .is_none());
+    assert_eq!(
+        p.game.earlier_messages(&ru(), &team, Some(5), 200),
+        Some(MessagePage::InLog { before: 5 })
+    );
     // Replaying the log gives the same state as playing it.
     let replayed = Game::replay(scenario(), &p.log).expect("replay");
     assert!(replayed == p.game, "replay differs");

@@ -239,9 +239,17 @@ pub async fn create_game<S: Store>(
     };
     // A join code may collide with an existing one: draw again.
     for _ in 0..8 {
+        // Clear of games' and classes' codes: they share the join page.
+        let join_code = match super::classes::free_join_code(&st).await {
+            Ok(code) => code,
+            Err(e) => {
+                give_back();
+                return Err(e);
+            }
+        };
         let row = GameRow {
             id: game_id,
-            join_code: new_join_code(),
+            join_code,
             scenario: scenario.id.clone(),
             control_token_hash: control.token_hash.clone(),
             created_at: now,

@@ -14,7 +14,8 @@ use crate::engine::{FactionId, Game, GameConfig, StartMode, TeamReady, Temperame
 use crate::game::seating::{new_token, token_hash};
 use crate::protocol::ErrorCode;
 use crate::store::{
-    ClassRow, GameRow, GameStatus, MemberRow, NewTable, SeatRole, SeatRow, Store, StoreError,
+    ClassRow, ClassStart, GameRow, GameStatus, MemberRow, NewTable, SeatRole, SeatRow, Store,
+    StoreError,
 };
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -173,15 +174,13 @@ pub async fn create_class<S: Store>(
     };
     // Class and game codes share the join page: draw again on a clash with either.
     for _ in 0..8 {
-        class.join_code = new_join_code();
-        match store.game_by_code(&class.join_code).await {
-            Ok(None) => {}
-            Ok(Some(_)) => continue,
+        class.join_code = match free_join_code(&st).await {
+            Ok(code) => code,
             Err(e) => {
                 give_back();
-                return Err(e.into());
+                return Err(e);
             }
-        }
+        };
         match store.create_class(&class).await {
             Ok(()) => {
                 tracing::info!(class = %class.id, scenario = %class.scenario, "class created");
@@ -315,11 +314,17 @@ pub async fn join_class<S: Store>(
         joined_at: st.registry.clock.now_ms(),
         pinned: None,
     };
-    if let Err(e) = store.add_member(&member).await {
-        if counted {
-            st.seatings.give_back(peer.ip());
-        }
-        return Err(e.into());
+    let added = store.add_member(&member).await;
+    if !matches!(added, Ok(true)) && counted {
+        st.seatings.give_back(peer.ip());
+    }
+    if !added? {
+        // Started since it was read: the class row's lock decided.
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::ClassStarted,
+            "this class has started; ask your teacher for a table's own join code",
+        ));
     }
     Ok((
         StatusCode::CREATED,
@@ -455,8 +460,8 @@ pub fn table_control_token(teacher_token: &str, table: u32) -> String {
         (status = 403, description = "A student's token (`teacher_only`).", body = ErrorBody),
         (status = 404, description = "No such class (`not_found`).", body = ErrorBody),
         (status = 409, description = "The class has started already (`class_started`).", body = ErrorBody),
-        (status = 422, description = "Nobody has joined yet (`invalid`).", body = ErrorBody),
-        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+        (status = 422, description = "Nobody has joined yet, pins leave a table nobody sits at, or the plan has more than 100 tables (`invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable, or the roster kept changing while the class was being started; try again shortly (`unavailable`).", body = ErrorBody),
     )
 )]
 pub async fn start_class<S: Store>(
@@ -477,111 +482,175 @@ pub async fn start_class<S: Store>(
     }
     let store = st.registry.store();
     let settings = settings_of(&class)?;
-    let members = store.members(class.id).await?;
-    if members.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::Invalid,
-            "nobody has joined the class yet",
-        ));
-    }
     let scenario = scenario_of(&st, &class)?;
     let factions = factions_of(&scenario);
-    let plan = plan::plan(&students_of(&members), &factions, settings.team_size);
     let now = st.registry.clock.now_ms();
-    // A table's join code may collide with another game's: draw all again.
+    // The roster may change between its reading and the start (a student joins, the teacher
+    // pins): the store then refuses, and the plan is made again. A table's join code may
+    // collide with another's: drawn again too.
     for _ in 0..8 {
+        let members = store.members(class.id).await?;
+        if members.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::Invalid,
+                "nobody has joined the class yet",
+            ));
+        }
+        let plan = plan::plan(&students_of(&members), &factions, settings.team_size);
+        if plan.len() > MAX_TABLES {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::Invalid,
+                format!("a class has at most {MAX_TABLES} tables"),
+            ));
+        }
+        if let Some(t) = plan.iter().position(|t| t.size() == 0) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::Invalid,
+                format!(
+                    "table {} would have nobody: pin a student there, or unpin those pinned past it",
+                    t + 1
+                ),
+            ));
+        }
         let mut tables = Vec::with_capacity(plan.len());
         for (t, table) in plan.iter().enumerate() {
-            let t = t as u32;
-            let bots: BTreeMap<FactionId, Temperament> = match settings.bots_for_gaps {
-                Some(temper) => table.gaps().map(|f| (f.clone(), temper)).collect(),
-                None => BTreeMap::new(),
-            };
-            let config = GameConfig {
-                seed: rand::random(),
-                preset: settings.preset.clone(),
-                deadlines: settings.deadlines,
-                bots,
-                team_sizes: factions
-                    .iter()
-                    .map(|f| (f.clone(), settings.team_size))
-                    .collect(),
-                start: StartMode::Now,
-                title: Some(table_title(&class.name, t)),
-                team_ready: TeamReady::default(),
-            };
-            let (game, events) = Game::create(scenario.clone(), config, now).map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::of(&e),
-                    e.to_string(),
+            tables.push(
+                new_table(
+                    &st, &class, &settings, &scenario, &members, &teacher, now, t as u32, table,
                 )
-            })?;
-            let game_id = Uuid::new_v4();
-            let control_hash = token_hash(&table_control_token(&teacher, t));
-            let mut seats = vec![SeatRow {
-                id: Uuid::new_v4(),
-                game_id,
-                role: SeatRole::Control,
-                faction: None,
-                name: settings.teacher.clone(),
-                token_hash: control_hash.clone(),
-                created_at: now,
-            }];
-            for (f, team) in &table.teams {
-                for student in team {
-                    let m = members
-                        .iter()
-                        .find(|m| m.id == *student)
-                        .ok_or_else(|| ApiError::internal("a planned student not on the roster"))?;
-                    seats.push(SeatRow {
-                        id: Uuid::new_v4(),
-                        game_id,
-                        role: SeatRole::Faction,
-                        faction: Some(f.to_string()),
-                        name: m.name.clone(),
-                        token_hash: m.token_hash.clone(),
-                        created_at: now,
-                    });
-                }
-            }
-            tables.push(NewTable {
-                table_no: t,
-                game: GameRow {
-                    id: game_id,
-                    join_code: new_join_code(),
-                    scenario: scenario.id.clone(),
-                    control_token_hash: control_hash,
-                    created_at: now,
-                    last_seq: 0,
-                    deadline_at: game.deadline_at,
-                    ended: false,
-                },
-                seats,
-                events: crate::store::encode_events(&events).map_err(ApiError::internal)?,
-                status: GameStatus {
-                    deadline_at: game.deadline_at,
-                    ended: false,
-                },
-            });
+                .await?,
+            );
         }
-        match store.start_class(class.id, now, &tables).await {
-            Ok(true) => {
-                // Start each table's task so its clock runs and its bots play.
+        match store.start_class(class.id, now, &members, &tables).await {
+            Ok(ClassStart::Started) => {
+                // Start each table's task so its clock runs and its bots play. The class has
+                // started whatever happens here: a table whose task fails to start now starts
+                // when someone connects.
                 for t in &tables {
-                    st.registry.get(t.game.id).await?;
+                    if let Err(e) = st.registry.get(t.game.id).await {
+                        tracing::warn!(class = %class.id, game = %t.game.id, error = %e, "a table's task did not start");
+                    }
                 }
                 tracing::info!(class = %class.id, tables = tables.len(), "class started");
                 let class = store.class(class.id).await?.unwrap_or(class);
                 return lobby(&st, class, &teacher).await.map(Json);
             }
-            Ok(false) => return Err(started()),
-            Err(StoreError::Duplicate(_)) => continue,
+            Ok(ClassStart::AlreadyStarted) => return Err(started()),
+            Ok(ClassStart::RosterChanged) | Err(StoreError::Duplicate(_)) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::internal("could not draw free join codes"))
+    Err(ApiError::unavailable(
+        "the class kept changing while it was being started; try again",
+    ))
+}
+
+/// Tables a class may have at most (a class of 300 at tables of three is 100).
+pub const MAX_TABLES: usize = 100;
+
+/// Table `t` of a class as a new game: its first events, the teacher's Control seat and the
+/// seats of its students (with their own tokens' hashes).
+#[allow(clippy::too_many_arguments)]
+async fn new_table<S: Store>(
+    st: &AppState<S>,
+    class: &ClassRow,
+    settings: &Settings,
+    scenario: &Arc<crate::engine::scenario::Scenario>,
+    members: &[MemberRow],
+    teacher: &str,
+    now: i64,
+    t: u32,
+    table: &plan::Table,
+) -> Result<NewTable, ApiError> {
+    let bots: BTreeMap<FactionId, Temperament> = match settings.bots_for_gaps {
+        Some(temper) => table.gaps().map(|f| (f.clone(), temper)).collect(),
+        None => BTreeMap::new(),
+    };
+    let config = GameConfig {
+        seed: rand::random(),
+        preset: settings.preset.clone(),
+        deadlines: settings.deadlines,
+        bots,
+        team_sizes: table
+            .teams
+            .keys()
+            .map(|f| (f.clone(), settings.team_size))
+            .collect(),
+        start: StartMode::Now,
+        title: Some(table_title(&class.name, t)),
+        team_ready: TeamReady::default(),
+    };
+    let (game, events) = Game::create(scenario.clone(), config, now).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::of(&e),
+            e.to_string(),
+        )
+    })?;
+    let game_id = Uuid::new_v4();
+    let control_hash = token_hash(&table_control_token(teacher, t));
+    let mut seats = vec![SeatRow {
+        id: Uuid::new_v4(),
+        game_id,
+        role: SeatRole::Control,
+        faction: None,
+        name: settings.teacher.clone(),
+        token_hash: control_hash.clone(),
+        created_at: now,
+    }];
+    for (f, team) in &table.teams {
+        for student in team {
+            let m = members
+                .iter()
+                .find(|m| m.id == *student)
+                .ok_or_else(|| ApiError::internal("a planned student not on the roster"))?;
+            seats.push(SeatRow {
+                id: Uuid::new_v4(),
+                game_id,
+                role: SeatRole::Faction,
+                faction: Some(f.to_string()),
+                name: m.name.clone(),
+                token_hash: m.token_hash.clone(),
+                created_at: now,
+            });
+        }
+    }
+    Ok(NewTable {
+        table_no: t,
+        game: GameRow {
+            id: game_id,
+            join_code: free_join_code(st).await?,
+            scenario: scenario.id.clone(),
+            control_token_hash: control_hash,
+            created_at: now,
+            last_seq: 0,
+            deadline_at: game.deadline_at,
+            ended: false,
+        },
+        seats,
+        events: crate::store::encode_events(&events).map_err(ApiError::internal)?,
+        status: GameStatus {
+            deadline_at: game.deadline_at,
+            ended: false,
+        },
+    })
+}
+
+/// A join code no game and no class has now (the stores' unique keys catch a race, which the
+/// caller answers by drawing again).
+pub(super) async fn free_join_code<S: Store>(st: &AppState<S>) -> Result<String, ApiError> {
+    let store = st.registry.store();
+    for _ in 0..8 {
+        let code = new_join_code();
+        if store.game_by_code(&code).await?.is_none() && store.class_by_code(&code).await?.is_none()
+        {
+            return Ok(code);
+        }
+    }
+    Err(ApiError::internal("could not draw a free join code"))
 }
 
 /// A table's title: the class's name and the table's number from 1, within 60 characters.
@@ -682,8 +751,20 @@ pub async fn pin_student<S: Store>(
                 format!("unknown faction \"{}\"", pin.faction),
             ));
         }
+        // Counted without this student's own pin, so that pinning one student again and
+        // again to "the next new table" cannot add table after table.
+        let others: Vec<MemberRow> = members
+            .iter()
+            .cloned()
+            .map(|mut m| {
+                if m.id == student {
+                    m.pinned = None;
+                }
+                m
+            })
+            .collect();
         let tables = plan::plan(
-            &students_of(&members),
+            &students_of(&others),
             &factions_of(&scenario),
             settings.team_size,
         )

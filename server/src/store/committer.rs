@@ -3,8 +3,8 @@
 //! games that wait at the same moment share one transaction: one statement, one WAL flush,
 //! one round trip instead of one each.
 //!
-//! A lone command commits at once. A batch that forms while another is being written waits
-//! for that one to be written (for `fill` at most, then it takes the other commit slot), so
+//! A lone command commits at once. A batch that forms while another is being written (it holds
+//! the other commit slot) waits for that one to be written, for `fill` at most, so
 //! under load each batch is the queue that built up during the previous commit (decision
 //! records 0009 and 0010).
 
@@ -215,24 +215,27 @@ mod tests {
     }
 
     /// A batch waiting to fill is sent as soon as the batch in flight is written, not at the
-    /// end of the fill: with a fill of 30 s and writes of 50 ms, the appends that arrive
-    /// during the first write go in the second batch, and all are answered in well under the
-    /// fill.
+    /// end of the fill: with a fill of 30 s and writes of 200 ms, the appends that arrive
+    /// (5 ms apart) during the first write go in the second batch, and all are answered in
+    /// well under the fill.
     #[tokio::test]
     async fn a_filling_batch_goes_when_the_batch_in_flight_is_written() {
         let (inner, dir) = contract::sqlite().await;
         let mut store = contract::Flaky::new(inner);
-        store.delay = std::time::Duration::from_millis(50);
+        store.delay = std::time::Duration::from_millis(200);
         store.slots = Some(2);
         let status = GameStatus {
             deadline_at: None,
             ended: false,
         };
+        let mut games = Vec::new();
+        for k in 0..4 {
+            games.push(stored_game(&store, format!("GO{k:03}")).await);
+        }
         let fill = std::time::Duration::from_secs(30);
         let committer = Committer::start(store.clone(), Arc::default(), fill);
         let mut waits = Vec::new();
-        for k in 0..4 {
-            let game = stored_game(&store, format!("GO{k:03}")).await;
+        for game in games {
             let c = committer.clone();
             waits.push(tokio::spawn(async move {
                 c.append(Append {

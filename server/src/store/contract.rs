@@ -355,7 +355,7 @@ async fn classes<S: Store>(s: &S) {
         member(3, 4_000),
     ];
     for m in &students {
-        s.add_member(m).await.expect("add member");
+        assert!(s.add_member(m).await.expect("add member"));
     }
     let e = s
         .add_member(&MemberRow {
@@ -422,10 +422,32 @@ async fn classes<S: Store>(s: &S) {
             }
         })
         .collect();
-    assert!(s
-        .start_class(class.id, 9_000, &tables)
-        .await
-        .expect("start"));
+    // A roster read before a change is stale: nothing is written, plan again.
+    let stale = s.members(class.id).await.expect("roster");
+    let late = member(4, 5_000);
+    assert!(s.add_member(&late).await.expect("add member"));
+    assert_eq!(
+        s.start_class(class.id, 9_000, &stale, &tables)
+            .await
+            .expect("start"),
+        ClassStart::RosterChanged
+    );
+    assert!(s.class_tables(class.id).await.expect("tables").is_empty());
+    assert_eq!(
+        s.class(class.id)
+            .await
+            .expect("read")
+            .and_then(|c| c.started_at),
+        None
+    );
+    let roster = s.members(class.id).await.expect("roster");
+    assert_eq!(roster.len(), 5);
+    assert_eq!(
+        s.start_class(class.id, 9_000, &roster, &tables)
+            .await
+            .expect("start"),
+        ClassStart::Started
+    );
     assert_eq!(
         s.class(class.id)
             .await
@@ -462,7 +484,15 @@ async fn classes<S: Store>(s: &S) {
         events: vec!["e1".into()],
         status,
     }];
-    assert!(!s.start_class(class.id, 9_500, &again).await.expect("start"));
+    assert_eq!(
+        s.start_class(class.id, 9_500, &roster, &again)
+            .await
+            .expect("start"),
+        ClassStart::AlreadyStarted
+    );
+    // Nobody joins a started class's roster.
+    assert!(!s.add_member(&member(5, 9_600)).await.expect("add member"));
+    assert_eq!(s.members(class.id).await.expect("roster").len(), 5);
     assert_eq!(s.game_by_code("TABLE9").await.expect("read"), None);
     assert_eq!(s.class_tables(class.id).await.expect("tables").len(), 2);
     assert!(!s
@@ -494,7 +524,7 @@ async fn classes<S: Store>(s: &S) {
             status,
         },
     ];
-    assert!(s.start_class(other.id, 9_000, &clash).await.is_err());
+    assert!(s.start_class(other.id, 9_000, &[], &clash).await.is_err());
     assert_eq!(
         s.class(other.id)
             .await
@@ -822,7 +852,7 @@ impl Store for Flaky {
     async fn class_by_code(&self, code: &str) -> StoreResult<Option<ClassRow>> {
         self.inner.class_by_code(code).await
     }
-    async fn add_member(&self, member: &MemberRow) -> StoreResult<()> {
+    async fn add_member(&self, member: &MemberRow) -> StoreResult<bool> {
         self.inner.add_member(member).await
     }
     async fn member_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<MemberRow>> {
@@ -843,9 +873,12 @@ impl Store for Flaky {
         &self,
         class: Uuid,
         started_at: i64,
+        roster: &[MemberRow],
         tables: &[NewTable],
-    ) -> StoreResult<bool> {
-        self.inner.start_class(class, started_at, tables).await
+    ) -> StoreResult<ClassStart> {
+        self.inner
+            .start_class(class, started_at, roster, tables)
+            .await
     }
     async fn class_tables(&self, class: Uuid) -> StoreResult<Vec<(u32, GameRow)>> {
         self.inner.class_tables(class).await

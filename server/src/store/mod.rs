@@ -212,6 +212,16 @@ pub struct NewTable {
     pub status: GameStatus,
 }
 
+/// Outcome of [`Store::start_class`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassStart {
+    Started,
+    /// It had started already (or does not exist).
+    AlreadyStarted,
+    /// A student joined or was pinned since the roster was read: plan again.
+    RosterChanged,
+}
+
 /// Outcome of [`Store::move_seat`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SeatMove {
@@ -325,8 +335,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         code: &str,
     ) -> impl Future<Output = StoreResult<Option<ClassRow>>> + Send;
-    /// Adds a student to a class's roster, after everyone already on it.
-    fn add_member(&self, member: &MemberRow) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Adds a student to a class's roster, after everyone already on it. False, with nothing
+    /// written, if the class has started (or does not exist): the class row's lock orders
+    /// this against [`Store::start_class`].
+    fn add_member(&self, member: &MemberRow) -> impl Future<Output = StoreResult<bool>> + Send;
     fn member_by_token(
         &self,
         token_hash: &[u8],
@@ -343,14 +355,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         pin: Option<(u32, &str)>,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Starts a class: marks it started at `started_at` and creates its tables (each game
-    /// with its seats and first events), all in one transaction. False, with nothing
-    /// written, if it had already started.
+    /// with its seats and first events), all in one transaction, if the roster under the class
+    /// row's lock is still `roster` (the one the tables were planned from). Otherwise nothing
+    /// is written, and the answer says why.
     fn start_class(
         &self,
         class: Uuid,
         started_at: i64,
+        roster: &[MemberRow],
         tables: &[NewTable],
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    ) -> impl Future<Output = StoreResult<ClassStart>> + Send;
     /// A class's tables, by number.
     fn class_tables(
         &self,

@@ -270,6 +270,22 @@ macro_rules! sql_store {
                 })
             }
 
+            /// Takes a class row's write lock if the class has not started; false if it has
+            /// (or does not exist).
+            async fn lock_open_class(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                class: Uuid,
+            ) -> StoreResult<bool> {
+                let locked = sqlx::query(
+                    "UPDATE classes SET join_code = join_code WHERE id = $1 AND started_at IS NULL",
+                )
+                .bind(class.to_string())
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Ok(locked.rows_affected() == 1)
+            }
+
             fn member_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<MemberRow> {
                 let table: Option<i64> = row.try_get("pinned_table").map_err(map_err)?;
                 let faction: Option<String> = row.try_get("pinned_faction").map_err(map_err)?;
@@ -607,15 +623,14 @@ macro_rules! sql_store {
                 row.as_ref().map(Self::class_row).transpose()
             }
 
-            async fn add_member(&self, m: &MemberRow) -> StoreResult<()> {
+            async fn add_member(&self, m: &MemberRow) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 // The class row's write lock orders concurrent joins (as seats are ordered
-                // under their game's), so each gets the next number.
-                sqlx::query("UPDATE classes SET join_code = join_code WHERE id = $1")
-                    .bind(m.class_id.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                // under their game's), so each gets the next number, and orders joins against
+                // Start: once started, nobody is added to the roster.
+                if !Self::lock_open_class(&mut tx, m.class_id).await? {
+                    return Ok(false);
+                }
                 sqlx::query(
                     "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, seq, pinned_table, pinned_faction) \
                      VALUES ($1, $2, $3, $4, $5, \
@@ -631,7 +646,8 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
             }
 
             async fn member_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<MemberRow>> {
@@ -660,41 +676,60 @@ macro_rules! sql_store {
                 member: Uuid,
                 pin: Option<(u32, &str)>,
             ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                if !Self::lock_open_class(&mut tx, class).await? {
+                    return Ok(false);
+                }
                 let done = sqlx::query(
                     "UPDATE class_members SET pinned_table = $1, pinned_faction = $2 \
-                     WHERE id = $3 AND class_id = $4 \
-                     AND EXISTS (SELECT 1 FROM classes WHERE id = $4 AND started_at IS NULL)",
+                     WHERE id = $3 AND class_id = $4",
                 )
                 .bind(pin.map(|(t, _)| i64::from(t)))
                 .bind(pin.map(|(_, f)| f))
                 .bind(member.to_string())
                 .bind(class.to_string())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
             }
 
             async fn start_class(
                 &self,
                 class: Uuid,
                 started_at: i64,
+                roster: &[MemberRow],
                 tables: &[NewTable],
-            ) -> StoreResult<bool> {
+            ) -> StoreResult<ClassStart> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                // Only the first start marks it: the row's lock makes a second one wait, then
-                // find it started.
-                let started = sqlx::query(
-                    "UPDATE classes SET started_at = $1 WHERE id = $2 AND started_at IS NULL",
-                )
-                .bind(started_at)
-                .bind(class.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                if started.rows_affected() != 1 {
-                    return Ok(false);
+                // Joins and pins take the same lock: from here until the commit, the roster
+                // cannot change, and what changed before is read below.
+                if !Self::lock_open_class(&mut tx, class).await? {
+                    return Ok(ClassStart::AlreadyStarted);
                 }
+                let now: Vec<MemberRow> = sqlx::query(
+                    "SELECT * FROM class_members WHERE class_id = $1 ORDER BY seq",
+                )
+                .bind(class.to_string())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .iter()
+                .map(Self::member_row)
+                .collect::<StoreResult<_>>()?;
+                if now != roster {
+                    return Ok(ClassStart::RosterChanged);
+                }
+                sqlx::query("UPDATE classes SET started_at = $1 WHERE id = $2")
+                    .bind(started_at)
+                    .bind(class.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
                 for t in tables {
                     Self::insert_game(
                         &mut tx,
@@ -707,7 +742,7 @@ macro_rules! sql_store {
                     .await?;
                 }
                 tx.commit().await.map_err(map_err)?;
-                Ok(true)
+                Ok(ClassStart::Started)
             }
 
             async fn class_tables(&self, class: Uuid) -> StoreResult<Vec<(u32, GameRow)>> {
