@@ -307,8 +307,10 @@ fn game_summary(game: &Game, index: u32, seed: u64) -> serde_json::Value {
                 "agreements": r.control.agreements.iter()
                     .map(|a| format!("{}: {}", a.title, a.note))
                     .collect::<Vec<_>>(),
-                // Bots post at most 8 messages per faction and round: a simulated game's chat
-                // stays within the messages a game holds in memory (`KEPT_MESSAGES` a channel).
+                // The messages the game still holds (`KEPT_MESSAGES` to twice that a channel).
+                // Bots post at most 8 per faction and round, so the built-in scenario's games
+                // (3 factions, 8 rounds) keep all of theirs; a much larger scenario would lose
+                // its early rounds' chat from this summary (the log keeps it).
                 "chat": game.messages.iter()
                     .filter(|m| m.round == r.round)
                     .map(|m| format!("{} [{}]: {}", seat_name(&m.from), channel_name(&m.channel), m.text))

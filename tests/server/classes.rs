@@ -396,6 +396,51 @@ async fn a_started_class_seats_every_student_at_their_table() {
         json!(games),
         "the same tables, the same tokens"
     );
+    assert_eq!(again["tables"], class["tables"], "seated as planned");
+    // Control moves a student within a table: the class shows where the seat is now.
+    let game_1 = games[1]["game_id"].as_str().unwrap_or("").to_owned();
+    let (st, seats) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{game_1}/seats"),
+        None,
+        Some(control),
+    )
+    .await;
+    assert_eq!(st, 200, "{seats}");
+    let mover = seats
+        .as_array()
+        .expect("seats")
+        .iter()
+        .find(|s| s["seat"]["faction"] == "russia")
+        .expect("a Russian seat at table 2")
+        .clone();
+    let (st, moved) = http(
+        addr,
+        "PUT",
+        &format!(
+            "/api/games/{game_1}/seats/{}",
+            mover["seat_id"].as_str().unwrap_or("")
+        ),
+        Some(&json!({"observer": true})),
+        Some(control),
+    )
+    .await;
+    assert_eq!(st, 200, "{moved}");
+    let (_, after) = http(
+        addr,
+        "GET",
+        &format!("/api/classes/{id}"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(after["tables"][1]["teams"]["russia"], json!([]));
+    assert_eq!(after["tables"][1]["gaps"], json!(["csto", "russia"]));
+    assert_eq!(
+        after["tables"][0], class["tables"][0],
+        "the other table as it was"
+    );
     app.stop().await.cleanup().await;
 }
 

@@ -357,8 +357,9 @@ pub struct ClassLobby {
     pub started_at: Option<i64>,
     /// The roster, in the order the students joined.
     pub students: Vec<ClassStudent>,
-    /// Where the students sit (`class::plan`): before Start, where they would sit if the
-    /// class started now (it changes as students join and as the teacher pins them).
+    /// Where the students sit: before Start, where they would sit if the class started now
+    /// (`class::plan`; it changes as students join and as the teacher pins them); once
+    /// started, where their seats are.
     pub tables: Vec<PlannedTable>,
     /// Once started, each table's game: its id, its own join code, and the teacher's Control
     /// token for it (derived from the teacher's token, so only its holder gets it).
@@ -824,18 +825,52 @@ async fn lobby<S: Store>(
     let members = store.members(class.id).await?;
     let scenario = scenario_of(st, &class)?;
     let factions = factions_of(&scenario);
-    let tables = plan::plan(&students_of(&members), &factions, settings.team_size)
-        .into_iter()
-        .enumerate()
-        .map(|(t, table)| PlannedTable {
-            table: t as u32,
-            gaps: table.gaps().cloned().collect(),
-            teams: table.teams,
-        })
-        .collect();
-    let games = store
-        .class_tables(class.id)
-        .await?
+    let stored = store.class_tables(class.id).await?;
+    let tables = if class.started_at.is_none() {
+        plan::plan(&students_of(&members), &factions, settings.team_size)
+            .into_iter()
+            .enumerate()
+            .map(|(t, table)| PlannedTable {
+                table: t as u32,
+                gaps: table.gaps().cloned().collect(),
+                teams: table.teams,
+            })
+            .collect()
+    } else {
+        // Started: where the students sit now, from their seats (which Control may have
+        // moved within a table), found by their tokens' hashes.
+        let mut tables = Vec::with_capacity(stored.len());
+        for (t, game) in &stored {
+            let seats = store.seats(game.id).await?;
+            let teams: BTreeMap<FactionId, Vec<Uuid>> = factions
+                .iter()
+                .map(|f| {
+                    let team = seats
+                        .iter()
+                        .filter(|s| s.faction.as_deref() == Some(f.as_str()))
+                        .filter_map(|s| {
+                            members
+                                .iter()
+                                .find(|m| m.token_hash == s.token_hash)
+                                .map(|m| m.id)
+                        })
+                        .collect();
+                    (f.clone(), team)
+                })
+                .collect();
+            tables.push(PlannedTable {
+                table: *t,
+                gaps: teams
+                    .iter()
+                    .filter(|(_, team)| team.is_empty())
+                    .map(|(f, _)| f.clone())
+                    .collect(),
+                teams,
+            });
+        }
+        tables
+    };
+    let games = stored
         .into_iter()
         .map(|(table, g)| TableGame {
             table,
