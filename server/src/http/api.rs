@@ -1030,20 +1030,24 @@ pub async fn messages<S: Store>(
     })?;
     match earlier {
         MessagePage::Here(messages) => Ok(Json(messages)),
-        // Older than the game holds in memory: from the log (only the owner task appends to
-        // it, so this read is at most a few events behind the game; ids are stable).
-        MessagePage::InLog { before } => {
-            let stored = st.registry.store().events_after(id, 0).await?;
-            let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
-            Ok(Json(crate::engine::view::messages_in_log(
-                &events,
+        // Older than the game holds in memory: from the log. (Only the owner task appends;
+        // ids are stable, so a read a few events behind the game is still right.)
+        MessagePage::InLog { before } => Ok(Json(
+            crate::store::messages_before(
+                st.registry.store(),
+                id,
                 &channel,
                 before,
                 crate::engine::view::VIEW_MESSAGES,
-            )))
-        }
+                LOG_WINDOW,
+            )
+            .await?,
+        )),
     }
 }
+
+/// Events read at a time when older messages are paged from the log.
+const LOG_WINDOW: u32 = 2_000;
 
 /// The turn reports as the caller's seat may read them (same visibility function as events).
 #[utoipa::path(

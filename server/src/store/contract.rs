@@ -196,6 +196,20 @@ pub async fn run<S: Store>(s: &S) {
     );
     assert_eq!(s.events_after(g.id, 3).await.expect("events").len(), 2);
     assert!(s.events_after(g.id, 5).await.expect("events").is_empty());
+    // Backwards, a window at a time, each window in order.
+    assert_eq!(
+        s.events_before(g.id, 5, 2).await.expect("events"),
+        [(3, "e3".to_owned()), (4, "e4".to_owned())]
+    );
+    assert_eq!(
+        s.events_before(g.id, i64::MAX, 10).await.expect("events"),
+        all
+    );
+    assert!(s
+        .events_before(g.id, 1, 10)
+        .await
+        .expect("events")
+        .is_empty());
     assert_eq!(
         s.game(g.id).await.expect("read").expect("game").deadline_at,
         None
@@ -795,6 +809,14 @@ impl Store for Flaky {
     }
     async fn game_by_code(&self, code: &str) -> StoreResult<Option<GameRow>> {
         self.inner.game_by_code(code).await
+    }
+    async fn events_before(
+        &self,
+        game: Uuid,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        self.inner.events_before(game, before, limit).await
     }
     async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
         if after == 0 {

@@ -41,6 +41,38 @@ pub fn decode_events(stored: &[(i64, String)]) -> Result<Vec<crate::engine::Even
         .collect()
 }
 
+/// Up to `limit` messages of `channel` before message `before`, oldest first, from game
+/// `game`'s log, read backwards `window` events at a time until the page is full or the log's
+/// start is reached: a page just behind what a game holds in memory reads only the log's
+/// recent end, and memory stays bounded by the window. (The reader's right to the channel is
+/// checked first, by `Game::earlier_messages`.)
+pub async fn messages_before<S: Store>(
+    store: &S,
+    game: Uuid,
+    channel: &crate::engine::Channel,
+    before: u32,
+    limit: usize,
+    window: u32,
+) -> StoreResult<Vec<crate::engine::Message>> {
+    let mut page: Vec<crate::engine::Message> = Vec::new();
+    let mut window_end = i64::MAX;
+    while page.len() < limit {
+        let stored = store.events_before(game, window_end, window.max(1)).await?;
+        let Some(first) = stored.first().map(|(seq, _)| *seq) else {
+            break;
+        };
+        let events = decode_events(&stored)?;
+        let mut older = crate::engine::view::messages_in_log(&events, channel, before, limit);
+        older.append(&mut page);
+        page = older;
+        window_end = first;
+    }
+    if page.len() > limit {
+        page.drain(..page.len() - limit);
+    }
+    Ok(page)
+}
+
 /// A game's row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GameRow {
@@ -281,6 +313,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         game: Uuid,
         after: i64,
     ) -> impl Future<Output = StoreResult<Vec<(i64, String)>>> + Send;
+    /// The latest `limit` events with sequence < `before`, in order: a log read backwards a
+    /// window at a time.
+    fn events_before(
+        &self,
+        game: Uuid,
+        before: i64,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, String)>>> + Send;
     /// Commits appends to several games in one transaction. Each append succeeds or fails as
     /// if it were alone: `Conflict` if its game's log is not at its `last_seq`, `Duplicate` if
     /// its command id is already recorded (nothing of it is written), otherwise all its events
@@ -375,6 +415,82 @@ pub trait Store: Clone + Send + Sync + 'static {
 #[cfg(test)]
 mod tests {
     use super::contract;
+    use super::*;
+    use crate::engine::{Channel, Event, FactionId, Message, Seat};
+
+    /// Pages of old messages read backwards from the log a few events at a time are the same
+    /// as from the whole log: every window size, every `before`, two interleaved channels.
+    #[tokio::test]
+    async fn messages_before_reads_the_log_backwards_in_windows() {
+        let (s, dir) = contract::sqlite().await;
+        let team = Channel::Team {
+            faction: FactionId::new("russia"),
+        };
+        let mut events = Vec::new();
+        let (mut plenary_id, mut team_id) = (0, 0);
+        for k in 0..60u32 {
+            let channel = if k % 3 == 2 {
+                team.clone()
+            } else {
+                Channel::Plenary
+            };
+            let id = if channel == team {
+                team_id += 1;
+                team_id
+            } else {
+                plenary_id += 1;
+                plenary_id
+            };
+            events.push(Event::ChatPosted {
+                message: Message {
+                    id,
+                    round: 0,
+                    channel,
+                    from: Seat::Faction(FactionId::new("russia")),
+                    author: "Ivan".into(),
+                    text: format!("line {k}"),
+                    at_ms: i64::from(k),
+                },
+            });
+        }
+        let game = GameRow {
+            id: Uuid::new_v4(),
+            join_code: "PAGE01".into(),
+            scenario: "missile-defence-2013".into(),
+            control_token_hash: vec![1; 32],
+            created_at: 0,
+            last_seq: 0,
+            deadline_at: None,
+            ended: false,
+        };
+        let status = GameStatus {
+            deadline_at: None,
+            ended: false,
+        };
+        let bodies = encode_events(&events).expect("encode");
+        s.create_game(&game, &[], &bodies, status)
+            .await
+            .expect("game");
+        for channel in [Channel::Plenary, team.clone()] {
+            let latest = if channel == team { team_id } else { plenary_id };
+            for before in [1, 2, 7, latest, latest + 1] {
+                for limit in [1, 5, 50] {
+                    let whole =
+                        crate::engine::view::messages_in_log(&events, &channel, before, limit);
+                    for window in [1, 3, 7, 64] {
+                        let paged = messages_before(&s, game.id, &channel, before, limit, window)
+                            .await
+                            .expect("page");
+                        assert_eq!(
+                            paged, whole,
+                            "{channel:?} before {before}, limit {limit}, window {window}"
+                        );
+                    }
+                }
+            }
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
 
     #[tokio::test]
     async fn sqlite_meets_the_contract() {

@@ -510,6 +510,35 @@ macro_rules! sql_store {
                 row.as_ref().map(Self::game_row).transpose()
             }
 
+            async fn events_before(
+                &self,
+                game: Uuid,
+                before: i64,
+                limit: u32,
+            ) -> StoreResult<Vec<(i64, String)>> {
+                let rows = sqlx::query(
+                    "SELECT seq, body FROM events WHERE game_id = $1 AND seq < $2 \
+                     ORDER BY seq DESC LIMIT $3",
+                )
+                .bind(game.to_string())
+                .bind(before)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                let mut out = rows
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get::<i64, _>("seq").map_err(map_err)?,
+                            r.try_get::<String, _>("body").map_err(map_err)?,
+                        ))
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+                out.reverse();
+                Ok(out)
+            }
+
             async fn events_after(&self, game: Uuid, after: i64) -> StoreResult<Vec<(i64, String)>> {
                 let rows = sqlx::query(
                     "SELECT seq, body FROM events WHERE game_id = $1 AND seq > $2 ORDER BY seq",
