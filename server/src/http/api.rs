@@ -146,21 +146,7 @@ pub async fn create_game<S: Store>(
         ));
     }
     let req: CreateGame = object_body(body)?;
-    let scenarios = st.registry.scenarios();
-    let scenario_id = req
-        .scenario
-        .clone()
-        .unwrap_or_else(|| "missile-defence-2013".into());
-    let scenario = scenarios.get(&scenario_id).cloned().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::UnknownScenario,
-            format!(
-                "unknown scenario \"{scenario_id}\"; available: {}",
-                scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })?;
+    let scenario = requested_scenario(&st, req.scenario.as_deref())?;
     for f in req.team_sizes.keys() {
         if scenario.faction(f.as_str()).is_none() {
             return Err(ApiError::new(
@@ -519,24 +505,62 @@ pub(super) async fn game_by_join_code<S: Store>(
     peer: std::net::SocketAddr,
     code: &str,
 ) -> Result<crate::store::GameRow, ApiError> {
-    let row = match parse_join_code(code) {
-        Some(code) => match st.registry.store().game_by_code(&code).await {
-            Ok(row) => row,
-            Err(e) => {
-                st.joins.give_back(peer.ip());
-                return Err(e.into());
-            }
-        },
-        None => None,
-    };
-    if row.is_some() {
-        st.joins.give_back(peer.ip());
-    }
-    row.ok_or_else(|| {
+    let store = st.registry.store();
+    by_join_code(
+        st,
+        peer,
+        code,
+        |c| async move { store.game_by_code(&c).await },
+    )
+    .await?
+    .ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             ErrorCode::UnknownCode,
             "no game has that join code; check it with your facilitator",
+        )
+    })
+}
+
+/// What `lookup` finds for a typed join code, after `join_limit`: a code that finds something
+/// gives the try's token back (as does a database error); a wrong or malformed one keeps it
+/// spent.
+pub(super) async fn by_join_code<S: Store, T, F, Fut>(
+    st: &AppState<S>,
+    peer: std::net::SocketAddr,
+    code: &str,
+    lookup: F,
+) -> Result<Option<T>, ApiError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, StoreError>>,
+{
+    let Some(code) = parse_join_code(code) else {
+        return Ok(None);
+    };
+    let found = lookup(code).await;
+    if !matches!(found, Ok(None)) {
+        st.joins.give_back(peer.ip());
+    }
+    Ok(found?)
+}
+
+/// The scenario a creation asks for (the default scenario when `id` is absent), or
+/// `unknown_scenario` naming the ones there are.
+pub(super) fn requested_scenario<S: Store>(
+    st: &AppState<S>,
+    id: Option<&str>,
+) -> Result<Arc<crate::engine::scenario::Scenario>, ApiError> {
+    let scenarios = st.registry.scenarios();
+    let id = id.unwrap_or("missile-defence-2013");
+    scenarios.get(id).cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UnknownScenario,
+            format!(
+                "unknown scenario \"{id}\"; available: {}",
+                scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
         )
     })
 }

@@ -4,7 +4,8 @@
 //! are created as ordinary games and every student is seated.
 
 use super::api::{
-    bearer, clean_name, is_admin, join_limit, new_join_code, object_body, parse_join_code,
+    bearer, by_join_code, clean_name, is_admin, join_limit, new_join_code, object_body,
+    requested_scenario,
 };
 use super::{ApiError, AppState, ErrorBody, Ids};
 use crate::class::plan::{self, Student};
@@ -113,22 +114,8 @@ pub async fn create_class<S: Store>(
     let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid, m);
     let name = class_name(&req.name)?;
     let teacher = clean_name(req.teacher.as_deref().unwrap_or("Teacher"))?;
-    let scenarios = st.registry.scenarios();
-    let scenario_id = req
-        .scenario
-        .clone()
-        .unwrap_or_else(|| "missile-defence-2013".into());
-    let scenario = scenarios.get(&scenario_id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::UnknownScenario,
-            format!(
-                "unknown scenario \"{scenario_id}\"; available: {}",
-                scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })?;
-    crate::engine::model::Params::resolve(scenario, req.preset.as_deref())
+    let scenario = requested_scenario(&st, req.scenario.as_deref())?;
+    crate::engine::model::Params::resolve(&scenario, req.preset.as_deref())
         .map_err(|e| invalid(&e))?;
     let team_size = req.team_size.unwrap_or(1);
     if !(1..=50).contains(&team_size) {
@@ -271,16 +258,10 @@ pub async fn join_class<S: Store>(
     let name = clean_name(&req.name)?;
     join_limit(&st, peer)?;
     let store = st.registry.store();
-    let class = match parse_join_code(&req.code) {
-        Some(code) => match store.class_by_code(&code).await {
-            Ok(found) => found,
-            Err(e) => {
-                st.joins.give_back(peer.ip());
-                return Err(e.into());
-            }
-        },
-        None => None,
-    };
+    let class = by_join_code(&st, peer, &req.code, |c| async move {
+        store.class_by_code(&c).await
+    })
+    .await?;
     let Some(class) = class else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -288,7 +269,6 @@ pub async fn join_class<S: Store>(
             "no class has that code; check it with your teacher",
         ));
     };
-    st.joins.give_back(peer.ip());
     if class.started_at.is_some() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

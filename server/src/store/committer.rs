@@ -130,21 +130,12 @@ async fn run<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{contract, GameRow, GameStatus};
+    use crate::store::{contract, GameStatus};
     use uuid::Uuid;
 
     /// A new game stored with one event; its id.
     async fn stored_game(store: &impl Store, code: String) -> Uuid {
-        let g = GameRow {
-            id: Uuid::new_v4(),
-            join_code: code,
-            scenario: "missile-defence-2013".into(),
-            control_token_hash: vec![1; 32],
-            created_at: 0,
-            last_seq: 0,
-            deadline_at: None,
-            ended: false,
-        };
+        let g = contract::game_row(&code);
         let status = GameStatus {
             deadline_at: None,
             ended: false,
@@ -154,6 +145,26 @@ mod tests {
             .await
             .expect("create");
         g.id
+    }
+
+    /// Appends a second event to `game` (stored by `stored_game`) through `committer`, in a
+    /// task of its own.
+    fn append_later(
+        committer: &Committer,
+        game: Uuid,
+        status: GameStatus,
+    ) -> tokio::task::JoinHandle<StoreResult<i64>> {
+        let c = committer.clone();
+        tokio::spawn(async move {
+            c.append(Append {
+                game,
+                last_seq: 1,
+                events: vec!["e2".into()],
+                command: None,
+                status,
+            })
+            .await
+        })
     }
 
     /// With a fill wait, a batch sent while another is being written waits for the appends
@@ -174,17 +185,7 @@ mod tests {
             let mut waits = Vec::new();
             for k in 0..30 {
                 let game = stored_game(&store, format!("FIL{k:03}")).await;
-                let c = committer.clone();
-                waits.push(tokio::spawn(async move {
-                    c.append(Append {
-                        game,
-                        last_seq: 1,
-                        events: vec!["e2".into()],
-                        command: None,
-                        status,
-                    })
-                    .await
-                }));
+                waits.push(append_later(&committer, game, status));
                 tokio::time::sleep(std::time::Duration::from_millis(2)).await;
             }
             for w in waits {
@@ -236,17 +237,7 @@ mod tests {
         let committer = Committer::start(store.clone(), Arc::default(), fill);
         let mut waits = Vec::new();
         for game in games {
-            let c = committer.clone();
-            waits.push(tokio::spawn(async move {
-                c.append(Append {
-                    game,
-                    last_seq: 1,
-                    events: vec!["e2".into()],
-                    command: None,
-                    status,
-                })
-                .await
-            }));
+            waits.push(append_later(&committer, game, status));
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let all = async {

@@ -5,7 +5,8 @@ use super::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
-fn game_row(code: &str) -> GameRow {
+/// A game's row for tests: a new id, code `code`, the default scenario, nothing appended.
+pub(crate) fn game_row(code: &str) -> GameRow {
     GameRow {
         id: Uuid::new_v4(),
         join_code: code.to_owned(),

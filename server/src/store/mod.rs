@@ -453,16 +453,7 @@ mod tests {
                 },
             });
         }
-        let game = GameRow {
-            id: Uuid::new_v4(),
-            join_code: "PAGE01".into(),
-            scenario: "missile-defence-2013".into(),
-            control_token_hash: vec![1; 32],
-            created_at: 0,
-            last_seq: 0,
-            deadline_at: None,
-            ended: false,
-        };
+        let game = contract::game_row("PAGE01");
         let status = GameStatus {
             deadline_at: None,
             ended: false,

@@ -307,6 +307,14 @@ macro_rules! sql_store {
                 })
             }
 
+            /// An event of the log as read: its sequence and body.
+            fn seq_body(row: &<$db as sqlx::Database>::Row) -> StoreResult<(i64, String)> {
+                Ok((
+                    row.try_get::<i64, _>("seq").map_err(map_err)?,
+                    row.try_get::<String, _>("body").map_err(map_err)?,
+                ))
+            }
+
             fn seat_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<SeatRow> {
                 Ok(SeatRow {
                     id: uuid(&row.try_get::<String, _>("id").map_err(map_err)?)?,
@@ -526,15 +534,7 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                let mut out = rows
-                    .iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get::<i64, _>("seq").map_err(map_err)?,
-                            r.try_get::<String, _>("body").map_err(map_err)?,
-                        ))
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
+                let mut out = rows.iter().map(Self::seq_body).collect::<StoreResult<Vec<_>>>()?;
                 out.reverse();
                 Ok(out)
             }
@@ -548,14 +548,7 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                rows.iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get::<i64, _>("seq").map_err(map_err)?,
-                            r.try_get::<String, _>("body").map_err(map_err)?,
-                        ))
-                    })
-                    .collect()
+                rows.iter().map(Self::seq_body).collect()
             }
 
             async fn append_many(&self, batch: &[Append]) -> Vec<StoreResult<i64>> {
