@@ -10,7 +10,7 @@
 //! fresh view when it is far behind. A connection that cannot keep up gets a second
 //! `welcome` on the same socket (missed events, or a view), never a silent gap.
 
-use crate::engine::view::{SeatEvent, SeatView};
+use crate::engine::view::{SeatEvent, SeatView, TableStatus};
 use crate::engine::{Command, FactionId, Seat};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,8 @@ pub const MAX_CLIENT_ID: usize = 64;
 pub enum ClientFrame {
     /// First frame, within 5 seconds of connecting.
     Hello {
-        /// The seat token from joining (or the Control token).
+        /// The seat token from joining (or the Control token), or a class's token: its
+        /// teacher's, or a student's waiting for the class to start.
         token: String,
         /// The last event sequence this client saw, to resume without gaps or repeats.
         #[serde(default)]
@@ -92,6 +93,58 @@ pub enum ServerFrame {
         faction: FactionId,
         members: Vec<Teammate>,
     },
+    /// A class's connection (`hello` with the teacher's token, or with a student's before the
+    /// class starts): the class and who this is in it. Sent first, and again to the teacher
+    /// when the class starts (with its tables). Then `class_roster` as the roster changes and,
+    /// for the teacher, `class_table` per table. A waiting student's connection closes with
+    /// 4000 when the class starts: the same token then opens the student's seat.
+    ClassWelcome {
+        class_id: Uuid,
+        /// The class's name.
+        name: String,
+        role: ClassRole,
+        /// The student's name (a student's connection).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        you: Option<String>,
+        /// Students on the roster.
+        students: u32,
+        started: bool,
+        /// Whether the class's games may be used for research, and with the chat's text.
+        research_use: bool,
+        research_free_text: bool,
+        /// The tables' games, by number (the teacher's connection, once started).
+        tables: Vec<ClassTableRef>,
+    },
+    /// The class's roster changed (a student joined or was pinned): read it again
+    /// (`GET /api/classes/{id}`). Sent at most every quarter of a second.
+    ClassRoster {
+        students: u32,
+    },
+    /// One table's public status (the teacher's connection): after `class_welcome` for each
+    /// table, then whenever it changes, at most every quarter of a second per table.
+    ClassTable {
+        table: u32,
+        game_id: Uuid,
+        /// The table's game's sequence when the status was read.
+        seq: i64,
+        status: TableStatus,
+    },
+}
+
+/// Who a class connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassRole {
+    Teacher,
+    Student,
+}
+
+/// A class's table and its game.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClassTableRef {
+    /// From 0.
+    pub table: u32,
+    pub game_id: Uuid,
 }
 
 /// One member of a faction's team.
@@ -367,6 +420,8 @@ pub mod close {
     pub const TOO_BIG: u16 = 1009;
     /// Control moved this seat to another faction or to observers: say hello again with the
     /// same token to get the new seat's view.
+    /// Also: the class a student waited in has started; the same token now opens their
+    /// seat at their table.
     pub const SEAT_CHANGED: u16 = 4000;
 }
 

@@ -102,6 +102,7 @@ async fn run<S: Store>(
         creations: AddrLimiter::of(config.limits.creations),
         seatings: AddrLimiter::of(config.limits.seatings),
         presence: Default::default(),
+        class_bells: Default::default(),
     });
     tracing::info!(%addr, store = store.kind(), revived, public_url = ?reach.public_url, reachable = ?reach.reachable, "serving");
     accept_loop(

@@ -289,6 +289,7 @@ async fn a_game_that_starts_when_seated_starts_when_the_last_faction_is_taken() 
     // The join form's preview: the game's name and scenario, seats per faction (no names).
     let (st, preview) = http(addr, "GET", &format!("/api/join/{}", g.code), None, None).await;
     assert_eq!(st, 200, "{preview}");
+    assert_eq!(preview["kind"], "game", "{preview}");
     assert_eq!(preview["title"], "Year 11, period 3", "{preview}");
     assert_eq!(preview["scenario"], "missile-defence-2013", "{preview}");
     assert_eq!(preview["phase"], "lobby", "{preview}");

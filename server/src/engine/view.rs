@@ -718,3 +718,131 @@ impl Game {
         effective_vars(&self.scenario, &self.core, Some(f))
     }
 }
+
+/// A table of a class at a glance, for the class console and the class projector: public
+/// information only (what an observer sees), the same for every reader. The server adds who
+/// sits and who is connected ([`FactionAtTable`]); the rest comes from [`Game::table_status`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TableStatus {
+    /// The game's name, if it has one.
+    pub title: Option<String>,
+    /// 0-based.
+    pub round: u32,
+    pub round_label: String,
+    pub rounds: u32,
+    pub phase: Phase,
+    pub paused: bool,
+    /// When the phase's deadline falls (ms since the epoch), if it has one and runs.
+    pub deadline_at: Option<i64>,
+    /// Time left on the paused clock (ms).
+    pub paused_remaining: Option<i64>,
+    /// Tension as the public knows it, and the threshold at which a round ends in crisis.
+    pub tension: f64,
+    pub crisis_threshold: f64,
+    /// Rounds whose adjudication ended in crisis.
+    pub crises: u32,
+    /// Public agreements, oldest first.
+    pub agreements: Vec<TableAgreement>,
+    /// The latest plenary message, if any.
+    pub headline: Option<Headline>,
+    pub ending: Option<Ending>,
+    /// Each faction: who sits, who is connected, whether it said Ready, its bot.
+    pub factions: Vec<FactionAtTable>,
+}
+
+/// A public agreement on the class console.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TableAgreement {
+    pub id: u32,
+    pub title: String,
+    pub parties: Vec<FactionId>,
+    pub status: AgreementStatus,
+}
+
+/// A plenary message on the class console and projector.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Headline {
+    pub author: String,
+    pub from: Seat,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// One faction at a table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FactionAtTable {
+    pub faction: FactionId,
+    /// People seated in it.
+    pub players: u32,
+    /// Of those, how many have a connection open to the game now.
+    pub connected: u32,
+    /// It said Ready in this phase.
+    pub ready: bool,
+    /// The bot playing it, if one does.
+    pub bot: Option<Temperament>,
+}
+
+impl Game {
+    /// The table's public state (see [`TableStatus`]); `seated(f)` says how many people sit
+    /// in faction `f` and how many of them are connected.
+    pub fn table_status(&self, seated: impl Fn(&FactionId) -> (u32, u32)) -> TableStatus {
+        let scn = &self.scenario;
+        let public = Seat::Observer;
+        let tension = vars_for(scn, &self.core, &public)
+            .get("tension")
+            .copied()
+            .unwrap_or(0.0);
+        let headline = self
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.channel == Channel::Plenary)
+            .map(|m| Headline {
+                author: m.author.clone(),
+                from: m.from.clone(),
+                text: m.text.clone(),
+                at_ms: m.at_ms,
+            });
+        TableStatus {
+            title: self.config.title.clone(),
+            round: self.round,
+            round_label: self.round_label().to_owned(),
+            rounds: scn.rounds.len() as u32,
+            phase: self.phase,
+            paused: self.paused,
+            deadline_at: self.deadline_at.filter(|_| !self.paused),
+            paused_remaining: self.paused_remaining.filter(|_| self.paused),
+            tension,
+            crisis_threshold: scn.crisis_threshold,
+            crises: self.reports.iter().filter(|r| r.public.crisis).count() as u32,
+            agreements: self
+                .core
+                .agreements
+                .iter()
+                .filter(|a| a.terms.public)
+                .map(|a| TableAgreement {
+                    id: a.id,
+                    title: a.terms.title.clone(),
+                    parties: a.terms.parties.clone(),
+                    status: a.status.clone(),
+                })
+                .collect(),
+            headline,
+            ending: self.ending.clone(),
+            factions: scn
+                .factions
+                .iter()
+                .map(|f| {
+                    let (players, connected) = seated(&f.id);
+                    FactionAtTable {
+                        faction: f.id.clone(),
+                        players,
+                        connected,
+                        ready: self.ready.contains(&f.id),
+                        bot: self.config.bots.get(&f.id).copied(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}

@@ -39,6 +39,7 @@ pub enum SessionError {
 #[derive(Clone, Debug)]
 pub struct GameHandle {
     tx: mpsc::Sender<Msg>,
+    changes: tokio::sync::watch::Receiver<u64>,
 }
 
 impl GameHandle {
@@ -118,6 +119,22 @@ impl GameHandle {
         tokio::spawn(async move {
             let _ = tx.send(Msg::Left { faction }).await;
         });
+    }
+
+    /// Moves when the table's status may have changed (an event, a connection, a seat);
+    /// closed when the task stops.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.clone()
+    }
+
+    /// The table's public status with who sits and who is connected, and the sequence.
+    pub async fn status(&self) -> Result<(i64, crate::engine::view::TableStatus), SessionError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Status { reply })
+            .await
+            .map_err(|_| SessionError::Gone)?;
+        rx.await.map_err(|_| SessionError::Gone)
     }
 
     /// Runs `f` on the game state inside its task (reports, exports).

@@ -4,7 +4,7 @@
 
 use super::{GameHandle, Registry, SessionError};
 use crate::engine::bots::BotPass;
-use crate::engine::view::SeatView;
+use crate::engine::view::{SeatView, TableStatus};
 use crate::engine::{Command, Ctx, Event, FactionId, Game, Phase, Seat, StartMode, TeamMember};
 use crate::metrics::Metrics;
 use crate::protocol::{ErrorCode, SeatInfo, ServerFrame, Teammate};
@@ -93,6 +93,10 @@ pub(super) enum Msg {
     Left {
         faction: FactionId,
     },
+    /// The table's public state with who is seated and connected (a class's console).
+    Status {
+        reply: oneshot::Sender<(i64, TableStatus)>,
+    },
 }
 
 /// An event's `event` frame text per subscribed seat (`None`: hidden from that seat).
@@ -142,6 +146,12 @@ struct Session<S: Store> {
     backoff: Duration,
     limits: crate::limits::Limits,
     clock: crate::limits::WallClock,
+    /// Counts changes a class console shows (events, who is connected, who sits): watchers
+    /// of [`GameHandle::changes`] look at the table's status again when it moves.
+    changes: watch::Sender<u64>,
+    /// What `changes` last counted: the last sequence and the subscribers (a seat taken
+    /// counts at once, in `Msg::Seated`).
+    changes_seen: (i64, usize),
 }
 
 /// How long the game's task waits for the database before it answers `unavailable` (and, for
@@ -205,7 +215,11 @@ pub(super) fn spawn<S: Store>(
     recent: VecDeque<(i64, Event)>,
 ) -> GameHandle {
     let (tx, rx) = mpsc::channel(256);
-    let handle = GameHandle { tx: tx.clone() };
+    let (changes, changes_rx) = watch::channel(0);
+    let handle = GameHandle {
+        tx: tx.clone(),
+        changes: changes_rx,
+    };
     let (shutdown, idle) = (registry.shutdown.clone(), registry.idle);
     let session = Session {
         store: registry.store.clone(),
@@ -234,6 +248,8 @@ pub(super) fn spawn<S: Store>(
         bots_retry_at: None,
         bots_backoff: registry.limits.retry_min,
         backoff: registry.limits.retry_min,
+        changes,
+        changes_seen: (last_seq, 0),
     };
     let registry: Weak<Registry<S>> = Arc::downgrade(registry);
     tokio::spawn(async move {
@@ -271,6 +287,7 @@ impl<S: Store> Session<S> {
         loop {
             // Whatever the last pass committed (a tick, bots' moves, a catch-up) goes out.
             self.publish();
+            self.count_changes();
             if self.stale {
                 tracing::warn!(game = %self.game_id, "another writer moved the log on; this task stops and the game is rebuilt from the log");
                 return;
@@ -410,6 +427,7 @@ impl<S: Store> Session<S> {
             Msg::Inspect(f) => f(&self.game, self.last_seq),
             Msg::Seated => {
                 self.members_stale = true;
+                self.changes.send_modify(|n| *n += 1);
                 self.start_if_seated().await;
                 // Teams change for people already connected; nobody to tell otherwise.
                 if self.subscribers.iter().any(|s| s.seat.faction().is_some()) {
@@ -431,6 +449,25 @@ impl<S: Store> Session<S> {
                 self.fresh_members().await;
                 self.team_changed(&faction).await;
             }
+            Msg::Status { reply } => {
+                self.subscribers.retain(|s| !s.tx.is_closed());
+                self.fresh_members().await;
+                let status = self.game.table_status(|f| {
+                    let players = self.seated(f).count() as u32;
+                    (players, self.connected(f).len() as u32)
+                });
+                let _ = reply.send((self.last_seq, status));
+            }
+        }
+    }
+
+    /// Tells the watchers of [`GameHandle::changes`] when the status a class console shows
+    /// may have moved: a new event, a connection more or less, a seat taken.
+    fn count_changes(&mut self) {
+        let now = (self.last_seq, self.subscribers.len());
+        if now != self.changes_seen {
+            self.changes_seen = now;
+            self.changes.send_modify(|n| *n += 1);
         }
     }
 

@@ -393,6 +393,29 @@ pub async fn join<S: Store>(
     ))
 }
 
+/// What a join code opens: a game (`"kind": "game"`) or a class (`"kind": "class"`).
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CodePreview {
+    Game(JoinPreview),
+    Class(ClassPreview),
+}
+
+/// What the join form shows for a class's code: students join it with a name only.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ClassPreview {
+    /// The class's name.
+    pub name: String,
+    pub scenario: String,
+    pub scenario_title: String,
+    /// Whether the class has started (joining is closed then).
+    pub started: bool,
+    /// Whether the class's games may be used for research, and with the chat's text: the
+    /// join form says so before a student joins.
+    pub research_use: bool,
+    pub research_free_text: bool,
+}
+
 /// What the join form shows before a student picks a faction.
 #[derive(Serialize, Deserialize, Debug, JsonSchema)]
 pub struct JoinPreview {
@@ -417,18 +440,20 @@ pub struct FactionSeats {
     pub team_size: u32,
 }
 
-/// The game a join code opens, before joining.
+/// The game or class a join code opens, before joining.
 ///
-/// Its name, scenario and phase, and per faction whether a bot plays it and how many of its
-/// seats are taken. A wrong code counts against the same limit as `POST /api/join`.
+/// For a game: its name, scenario and phase, and per faction whether a bot plays it and how
+/// many of its seats are taken. For a class: its name, scenario, whether it has started and
+/// whether its games may be used for research. A wrong code counts against the same limit as
+/// `POST /api/join`.
 #[utoipa::path(
     get,
     path = "/api/join/{code}",
     tag = "games",
     params(("code" = String, Path, description = "A join code.")),
     responses(
-        (status = 200, description = "The game behind the code.", body = JoinPreview),
-        (status = 404, description = "No game has that code (`unknown_code`).", body = ErrorBody),
+        (status = 200, description = "The game or class behind the code.", body = CodePreview),
+        (status = 404, description = "No game or class has that code (`unknown_code`).", body = ErrorBody),
         (status = 429, description = "Too many wrong codes from this address; wait a minute (`rate_limited`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
@@ -437,10 +462,48 @@ pub async fn join_preview<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Path(code): Path<String>,
-) -> Result<Json<JoinPreview>, ApiError> {
+) -> Result<Json<CodePreview>, ApiError> {
     join_limit(&st, peer)?;
     let store = st.registry.store();
-    let row = game_by_join_code(&st, peer, &code).await?;
+    enum Found {
+        Game(crate::store::GameRow),
+        Class(crate::store::ClassRow),
+    }
+    let found = by_join_code(&st, peer, &code, |c| async move {
+        if let Some(g) = store.game_by_code(&c).await? {
+            return Ok(Some(Found::Game(g)));
+        }
+        Ok(store.class_by_code(&c).await?.map(Found::Class))
+    })
+    .await?;
+    let row = match found {
+        Some(Found::Game(row)) => row,
+        Some(Found::Class(class)) => {
+            let settings: crate::class::Settings = serde_json::from_str(&class.settings)
+                .map_err(|e| ApiError::internal(format!("class {}: settings: {e}", class.id)))?;
+            let scenario_title = st
+                .registry
+                .scenarios()
+                .get(&class.scenario)
+                .map(|s| s.title.to_string())
+                .unwrap_or_default();
+            return Ok(Json(CodePreview::Class(ClassPreview {
+                name: class.name,
+                scenario: class.scenario,
+                scenario_title,
+                started: class.started_at.is_some(),
+                research_use: settings.research_use,
+                research_free_text: settings.research_free_text,
+            })));
+        }
+        None => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownCode,
+                "no game or class has that join code; check it with your facilitator",
+            ))
+        }
+    };
     let handle = st.registry.get(row.id).await?;
     let seats = store.seats(row.id).await?;
     let preview = handle
@@ -477,7 +540,7 @@ pub async fn join_preview<S: Store>(
             }
         })
         .await?;
-    Ok(Json(preview))
+    Ok(Json(CodePreview::Game(preview)))
 }
 
 /// Refuses an address that has tried too many wrong join codes. Otherwise takes a token for

@@ -13,7 +13,7 @@ use crate::class::Settings;
 use crate::engine::scenario::PhaseDeadlines;
 use crate::engine::{FactionId, Game, GameConfig, StartMode, TeamReady, Temperament};
 use crate::game::seating::{new_token, token_hash};
-use crate::protocol::ErrorCode;
+use crate::protocol::{ErrorCode, ServerFrame};
 use crate::store::{
     ClassRow, ClassStart, GameRow, GameStatus, MemberRow, NewTable, SeatRole, SeatRow, Store,
     StoreError,
@@ -306,6 +306,7 @@ pub async fn join_class<S: Store>(
             "this class has started; ask your teacher for a table's own join code",
         ));
     }
+    st.class_bells.ring(class.id, false);
     Ok((
         StatusCode::CREATED,
         Json(ClassJoined {
@@ -516,6 +517,7 @@ pub async fn start_class<S: Store>(
                     }
                 }
                 tracing::info!(class = %class.id, tables = tables.len(), "class started");
+                st.class_bells.ring(class.id, true);
                 let class = store.class(class.id).await?.unwrap_or(class);
                 return lobby(&st, class, &teacher).await.map(Json);
             }
@@ -790,6 +792,7 @@ pub async fn pin_student<S: Store>(
             "no such student in this class",
         ));
     }
+    st.class_bells.ring(class.id, false);
     let class = store.class(class.id).await?.unwrap_or(class);
     lobby(&st, class, &teacher).await.map(Json)
 }
@@ -934,4 +937,188 @@ async fn teacher_of<S: Store>(
         ));
     }
     Err(unauthorized())
+}
+
+/// Body of `POST /api/classes/{id}/command`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassCommand {
+    /// The client's id for this command, 1–56 bytes: table `n` gets it as `<id>@<n>`, so
+    /// sending the same body again has no second effect at any table.
+    pub id: String,
+    /// What Control does at each table (pause, resume, extend the deadline, inject an event,
+    /// a message in the plenary, …), as in a `command` frame.
+    pub command: crate::engine::Command,
+    /// The tables (from 0); every table when absent.
+    #[serde(default)]
+    pub tables: Option<Vec<u32>>,
+}
+
+/// Answer to `POST /api/classes/{id}/command`: each table's answer, by table.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ClassCommandDone {
+    pub tables: Vec<TableAnswer>,
+}
+
+/// One table's answer to a class command: `ack` with the sequence of its last event, or the
+/// `error` a `command` frame would have got (nothing changed at that table).
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct TableAnswer {
+    pub table: u32,
+    pub game_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<TableError>,
+}
+
+/// A table's refusal of a class command.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct TableError {
+    #[schemars(with = "ErrorCode")]
+    pub code: String,
+    pub message: String,
+    /// Sending the same body again later may succeed at this table.
+    pub retryable: bool,
+}
+
+/// Longest id of a class command, in bytes: a table's id adds `@` and up to 3 digits.
+const MAX_CLASS_COMMAND_ID: usize = crate::protocol::MAX_CLIENT_ID - 8;
+
+/// Gives one command as Control at every table of a started class (or at the tables listed).
+///
+/// The class's one clock: pause, resume or extend every table at once; inject an event into
+/// every table; a message to every table's plenary. Each table commits and answers on its
+/// own, exactly as for its Control's `command` frame (acknowledged after the durable commit);
+/// the answer lists every table's. The same body sent again is answered the same and changes
+/// nothing more.
+#[utoipa::path(
+    post,
+    path = "/api/classes/{id}/command",
+    tag = "classes",
+    params(("id" = Uuid, Path, description = "The class's id.")),
+    request_body = ClassCommand,
+    security(("teacher_token" = [])),
+    responses(
+        (status = 200, description = "Each table's answer (some may be errors).", body = ClassCommandDone),
+        (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this class (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "A student's token (`teacher_only`).", body = ErrorBody),
+        (status = 404, description = "No such class (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The class has not started: it has no tables yet (`invalid`).", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
+        (status = 422, description = "An id of the wrong length, or a table the class does not have (`bad_id`, `invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn class_command<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ClassCommandDone>, ApiError> {
+    let (class, teacher) = teacher_of(&st, &headers, id).await?;
+    let req: ClassCommand = object_body(body)?;
+    if req.id.is_empty() || req.id.len() > MAX_CLASS_COMMAND_ID {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BadId,
+            format!("a class command's id is 1 to {MAX_CLASS_COMMAND_ID} bytes (UTF-8)"),
+        ));
+    }
+    if class.started_at.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Invalid,
+            "the class has not started: it has no tables yet",
+        ));
+    }
+    let store = st.registry.store();
+    let all = store.class_tables(class.id).await?;
+    let chosen: Vec<&(u32, GameRow)> = match &req.tables {
+        None => all.iter().collect(),
+        Some(wanted) => {
+            if let Some(t) = wanted.iter().find(|t| !all.iter().any(|(n, _)| n == *t)) {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::Invalid,
+                    format!("the class has no table {t} (tables count from 0)"),
+                ));
+            }
+            all.iter().filter(|(n, _)| wanted.contains(n)).collect()
+        }
+    };
+    let hash = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(serde_json::to_vec(&req.command).unwrap_or_default()).to_vec()
+    };
+    // The tables answer side by side: a class's clock stops at every table at once.
+    let answers = chosen.into_iter().map(|(table, game)| {
+        let (st, teacher, command, hash) = (&st, &teacher, req.command.clone(), hash.clone());
+        let client_id = format!("{}@{table}", req.id);
+        async move {
+            let answer =
+                table_command(st, teacher, *table, game.id, client_id, command, hash).await;
+            let (ack, error) = match answer {
+                ServerFrame::Ack { seq, .. } => (Some(seq), None),
+                ServerFrame::Error {
+                    code,
+                    message,
+                    retryable,
+                    ..
+                } => (
+                    None,
+                    Some(TableError {
+                        code,
+                        message,
+                        retryable,
+                    }),
+                ),
+                _ => (None, None),
+            };
+            TableAnswer {
+                table: *table,
+                game_id: game.id,
+                ack,
+                error,
+            }
+        }
+    });
+    let tables = futures_util::future::join_all(answers).await;
+    Ok(Json(ClassCommandDone { tables }))
+}
+
+/// One table's Control gives `command`: its answer as a `command` frame would get it.
+async fn table_command<S: Store>(
+    st: &AppState<S>,
+    teacher: &str,
+    table: u32,
+    game: Uuid,
+    client_id: String,
+    command: crate::engine::Command,
+    hash: Vec<u8>,
+) -> ServerFrame {
+    let unavailable =
+        |m: &str| ServerFrame::error(Some(client_id.clone()), ErrorCode::Unavailable, m, true);
+    let token = table_control_token(teacher, table);
+    let auth = match crate::game::seating::authenticate(st.registry.store(), &token).await {
+        Ok(Some((g, auth))) if g == game => auth,
+        Ok(_) => {
+            return ServerFrame::error(
+                Some(client_id),
+                ErrorCode::Internal,
+                "this table's Control seat is not the class teacher's",
+                false,
+            )
+        }
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let handle = match st.registry.get(game).await {
+        Ok(h) => h,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    match handle.command(auth, client_id.clone(), command, hash).await {
+        Ok(frame) => frame,
+        Err(e) => unavailable(&e.to_string()),
+    }
 }

@@ -3,6 +3,7 @@
 //! hides internals (they are logged).
 
 mod api;
+mod class_ws;
 pub mod classes;
 pub mod limit;
 pub mod openapi;
@@ -49,6 +50,8 @@ pub struct AppState<S: Store> {
     pub seatings: limit::AddrLimiter,
     /// Open sockets per seat on this node (Control's seat list; closing moved seats).
     pub presence: Arc<presence::Presence>,
+    /// Class connections waiting for their class to change, on this node.
+    pub class_bells: Arc<presence::ClassBells>,
 }
 
 /// The whole HTTP app.
@@ -74,6 +77,10 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/classes/join", post(classes::join_class::<S>))
         .route("/api/classes/{id}", get(classes::class_lobby::<S>))
         .route("/api/classes/{id}/start", post(classes::start_class::<S>))
+        .route(
+            "/api/classes/{id}/command",
+            post(classes::class_command::<S>),
+        )
         .route(
             "/api/classes/{id}/students/{student_id}",
             axum::routing::put(classes::pin_student::<S>),

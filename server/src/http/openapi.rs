@@ -8,8 +8,8 @@
 //! Schema 2020-12, which is what schemars writes.)
 
 use super::api::{
-    self, CreateGame, Created, Export, Join, JoinPreview, Joined, MoveSeat, NewLink, NewLinkSeat,
-    ScenarioInfo, SeatEntry, ServerInfo, Summary, TokenSeat,
+    self, ClassPreview, CodePreview, CreateGame, Created, Export, Join, JoinPreview, Joined,
+    MoveSeat, NewLink, NewLinkSeat, ScenarioInfo, SeatEntry, ServerInfo, Summary, TokenSeat,
 };
 use super::ErrorBody;
 use crate::engine::view::SeatReport;
@@ -42,7 +42,8 @@ macro_rules! schemars_component {
 }
 
 use super::classes::{
-    ClassCreated, ClassJoined, ClassLobby, CreateClass, JoinClass, PinStudent, TableGame,
+    ClassCommand, ClassCommandDone, ClassCreated, ClassJoined, ClassLobby, CreateClass, JoinClass,
+    PinStudent, TableGame,
 };
 
 schemars_component!(
@@ -53,6 +54,8 @@ schemars_component!(
     ClassLobby,
     PinStudent,
     TableGame,
+    ClassCommand,
+    ClassCommandDone,
     CreateGame,
     Created,
     Join,
@@ -65,6 +68,8 @@ schemars_component!(
     MoveSeat,
     ServerInfo,
     JoinPreview,
+    CodePreview,
+    ClassPreview,
     TokenSeat,
     NewLink,
     NewLinkSeat,
@@ -82,6 +87,8 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<ClassLobby>();
     generator.subschema_for::<PinStudent>();
     generator.subschema_for::<TableGame>();
+    generator.subschema_for::<ClassCommand>();
+    generator.subschema_for::<ClassCommandDone>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -93,6 +100,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<MoveSeat>();
     generator.subschema_for::<ServerInfo>();
     generator.subschema_for::<JoinPreview>();
+    generator.subschema_for::<CodePreview>();
     generator.subschema_for::<TokenSeat>();
     generator.subschema_for::<NewLink>();
     generator.subschema_for::<NewLinkSeat>();
@@ -205,6 +213,7 @@ impl utoipa::Modify for Tokens {
         super::classes::class_lobby,
         super::classes::pin_student,
         super::classes::start_class,
+        super::classes::class_command,
         websocket,
         api::healthz,
         api::readyz,

@@ -76,9 +76,99 @@ impl Drop for Here {
     }
 }
 
+/// Class connections on this node waiting to hear that a class changed (a student joined or
+/// was pinned, the class started): the handlers that write those changes ring the class's
+/// bell, and its connections read the database again. Per node: with several nodes a change
+/// made on one would have to be announced to the others (the database stays the truth).
+#[derive(Default)]
+pub struct ClassBells {
+    classes: Mutex<HashMap<Uuid, (u32, watch::Sender<Rung>)>>,
+}
+
+/// What a class's bell says: it rang (`n` moves), and whether the class has started by then.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rung {
+    pub n: u64,
+    pub started: bool,
+}
+
+/// Held by a class connection; stops listening when dropped.
+pub struct Listening {
+    bells: Arc<ClassBells>,
+    class: Uuid,
+    pub rung: watch::Receiver<Rung>,
+}
+
+impl ClassBells {
+    pub fn listen(self: &Arc<Self>, class: Uuid) -> Listening {
+        let mut classes = self.classes.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = classes
+            .entry(class)
+            .or_insert_with(|| (0, watch::channel(Rung::default()).0));
+        entry.0 += 1;
+        Listening {
+            bells: self.clone(),
+            class,
+            rung: entry.1.subscribe(),
+        }
+    }
+
+    /// Tells the class's connections on this node that it changed (and, with `started`, that
+    /// it has started).
+    pub fn ring(&self, class: Uuid, started: bool) {
+        let classes = self.classes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, bell)) = classes.get(&class) {
+            bell.send_modify(|r| {
+                r.n += 1;
+                r.started |= started;
+            });
+        }
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let mut classes = self.bells.classes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = classes.get_mut(&self.class) {
+            e.0 -= 1;
+            if e.0 == 0 {
+                classes.remove(&self.class);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn bells_ring_for_listeners_and_leave_nothing_behind() {
+        let bells = Arc::new(ClassBells::default());
+        let (class, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut a = bells.listen(class);
+        let mut b = bells.listen(class);
+        bells.ring(other, true); // nobody listens there
+        bells.ring(class, false);
+        a.rung.changed().await.expect("a hears it");
+        b.rung.changed().await.expect("b hears it");
+        assert!(!a.rung.borrow().started);
+        drop(a);
+        bells.ring(class, true);
+        b.rung.changed().await.expect("b still hears it");
+        assert_eq!(
+            *b.rung.borrow(),
+            Rung {
+                n: 2,
+                started: true
+            }
+        );
+        drop(b);
+        assert!(
+            bells.classes.lock().unwrap().is_empty(),
+            "no entry left behind"
+        );
+    }
 
     #[tokio::test]
     async fn counts_and_signals() {

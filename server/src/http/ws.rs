@@ -45,7 +45,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 /// 15,000 connections).
 const OUT_FRAME: usize = 1024;
 
-type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+pub(super) type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// The WebSocket handshake, done here rather than with axum's extractor so that the
 /// connection is a tokio-tungstenite stream the server can write in small frames.
@@ -139,7 +139,7 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if h == o)
 }
 
-async fn send(socket: &mut Socket, frame: &ServerFrame) -> bool {
+pub(super) async fn send(socket: &mut Socket, frame: &ServerFrame) -> bool {
     match serde_json::to_string(frame) {
         Ok(text) => send_text(socket, &text).await,
         Err(_) => false,
@@ -279,7 +279,7 @@ async fn close_with(mut socket: Socket, code: u16, reason: &str, wait: Duration)
 }
 
 /// Whether a read error is a frame over the size limit.
-fn too_big(e: &tokio_tungstenite::tungstenite::Error) -> bool {
+pub(super) fn too_big(e: &tokio_tungstenite::tungstenite::Error) -> bool {
     matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_))
 }
 
@@ -296,7 +296,7 @@ impl Drop for OpenGuard {
 
 /// How a connection ends: with a close frame (code and reason), or without one (the peer is
 /// gone).
-type Ending = Option<(u16, &'static str)>;
+pub(super) type Ending = Option<(u16, &'static str)>;
 
 /// A connection that said hello with a valid token and subscribed to its game.
 struct Joined {
@@ -319,7 +319,8 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
     // command loop's `select!`. So the stages it passes through briefly (hello, sending, closing)
     // are boxed: at 15,000 connections each KiB of task state is 15 MiB (docs/operations.md).
     let ending = match Box::pin(join(&st, &mut socket)).await {
-        Ok(joined) => {
+        Ok(Hello::Class(who)) => Box::pin(super::class_ws::run(&st, &mut socket, who)).await,
+        Ok(Hello::Game(joined)) => {
             let (game_id, faction) = (joined.game_id, joined.auth.seat.faction().cloned());
             let ending = play(&st, &mut socket, joined).await;
             // The connection's subscription is gone with `play`: its team may be ready now.
@@ -341,8 +342,16 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
     }
 }
 
-/// Hello within the time limit, the token, the game, then the seat's catch-up frames.
-async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined, Ending> {
+/// What a hello's token opened.
+enum Hello {
+    Game(Joined),
+    /// A class's teacher, or a student waiting for the class to start.
+    Class(super::class_ws::ClassToken),
+}
+
+/// Hello within the time limit, the token, the game, then the seat's catch-up frames; or a
+/// class's token.
+async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Hello, Ending> {
     let first = tokio::time::timeout(st.registry.limits.hello, socket.next()).await;
     let (token, last_seq) = match first {
         Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientFrame>(&text) {
@@ -375,7 +384,16 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
         Ok(Some(Err(_))) | Ok(None) => return Err(None),
         Err(_) => return Err(Some((close::POLICY, "no hello in time"))),
     };
-    let (game_id, auth) = match authenticate(st.registry.store(), &token).await {
+    let store = st.registry.store();
+    let found = match authenticate(store, &token).await {
+        Ok(None) => match super::class_ws::class_token(store, &token).await {
+            Ok(Some(who)) => return Ok(Hello::Class(who)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        },
+        other => other,
+    };
+    let (game_id, auth) = match found {
         Ok(Some(x)) => x,
         Ok(None) => {
             let _ = send(
@@ -444,14 +462,14 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Joined,
         }
         return Err(Some((close::GOING_AWAY, "unavailable")));
     };
-    Ok(Joined {
+    Ok(Hello::Game(Joined {
         game_id,
         auth,
         handle,
         here,
         last_seen,
         sub,
-    })
+    }))
 }
 /// Commands in, frames out. What it awaits other than the `select!` is boxed (see
 /// `connection`).

@@ -344,6 +344,11 @@ async fn classes<S: Store>(s: &S) {
         Some(class.clone())
     );
     assert_eq!(s.class_by_code("NOSUCH").await.expect("read"), None);
+    assert_eq!(
+        s.class_by_teacher(&[201; 32]).await.expect("read"),
+        Some(class.clone())
+    );
+    assert_eq!(s.class_by_teacher(&[202; 32]).await.expect("read"), None);
     let e = s
         .create_class(&ClassRow {
             id: Uuid::new_v4(),
@@ -874,6 +879,9 @@ impl Store for Flaky {
     }
     async fn class_by_code(&self, code: &str) -> StoreResult<Option<ClassRow>> {
         self.inner.class_by_code(code).await
+    }
+    async fn class_by_teacher(&self, token_hash: &[u8]) -> StoreResult<Option<ClassRow>> {
+        self.inner.class_by_teacher(token_hash).await
     }
     async fn add_member(&self, member: &MemberRow) -> StoreResult<bool> {
         self.inner.add_member(member).await

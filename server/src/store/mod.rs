@@ -375,6 +375,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         code: &str,
     ) -> impl Future<Output = StoreResult<Option<ClassRow>>> + Send;
+    /// The class whose teacher's token has this hash.
+    fn class_by_teacher(
+        &self,
+        token_hash: &[u8],
+    ) -> impl Future<Output = StoreResult<Option<ClassRow>>> + Send;
     /// Adds a student to a class's roster, after everyone already on it. False, with nothing
     /// written, if the class has started (or does not exist): the class row's lock orders
     /// this against [`Store::start_class`].

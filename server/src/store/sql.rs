@@ -645,6 +645,15 @@ macro_rules! sql_store {
                 row.as_ref().map(Self::class_row).transpose()
             }
 
+            async fn class_by_teacher(&self, token_hash: &[u8]) -> StoreResult<Option<ClassRow>> {
+                let row = sqlx::query("SELECT * FROM classes WHERE teacher_token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(Self::class_row).transpose()
+            }
+
             async fn add_member(&self, m: &MemberRow) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 // The class row's write lock orders concurrent joins (as seats are ordered

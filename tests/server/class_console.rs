@@ -1,0 +1,290 @@
+//! The class console's live connection: `hello` with the teacher's token follows the roster,
+//! then every table's public status; a waiting student's connection is sent on to their seat
+//! when the class starts; one command reaches every table (`POST /api/classes/{id}/command`).
+
+use crate::harness::*;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+/// How soon the console must show a change (the issue: within a second).
+const LIVE: Duration = Duration::from_secs(1);
+
+async fn hello(addr: std::net::SocketAddr, token: &str) -> Ws {
+    let mut ws = ws_connect(addr).await;
+    let hello = json!({"type": "hello", "token": token}).to_string();
+    ws.send(Message::text(hello)).await.expect("send hello");
+    ws
+}
+
+/// The next text frame within `within`.
+async fn next_frame(ws: &mut Ws, within: Duration) -> Value {
+    loop {
+        match tokio::time::timeout(within, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                return serde_json::from_str(&t).expect("frames are JSON")
+            }
+            Ok(Some(Ok(Message::Close(c)))) => panic!("closed: {c:?}"),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no frame within {within:?}: {other:?}"),
+        }
+    }
+}
+
+/// Reads frames until one satisfies `want`, for `within` at most.
+async fn frame_where(ws: &mut Ws, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let v: Value = serde_json::from_str(&t).expect("frames are JSON");
+                if want(&v) {
+                    return v;
+                }
+                seen.push(v);
+            }
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no such frame within {within:?} ({other:?}); saw {seen:?}"),
+        }
+    }
+}
+
+fn is_type(v: &Value, t: &str) -> bool {
+    v["type"] == t
+}
+
+/// Six students, two tables of three. The teacher's connection hears each join and, once the
+/// class starts, every table: a student connecting and a class-wide pause show within a
+/// second. The waiting student's connection closes with 4000 at Start and the same token then
+/// opens their seat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_class_console_follows_the_roster_and_every_table_live() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let body = json!({"name": "Year 11 history",
+                      "deadlines": {"briefing": 600, "negotiation": 600, "orders": 600, "review": 600}});
+    let (st, created) = http(addr, "POST", "/api/classes", Some(&body), None).await;
+    assert_eq!(st, 201, "{created}");
+    let class_id = created["class_id"].as_str().expect("id").to_owned();
+    let code = created["join_code"].as_str().expect("code").to_owned();
+    let teacher = created["teacher_token"].as_str().expect("token").to_owned();
+
+    // A class's code opens the join form as a class.
+    let (st, preview) = http(addr, "GET", &format!("/api/join/{code}"), None, None).await;
+    assert_eq!(st, 200, "{preview}");
+    assert_eq!(preview["kind"], "class", "{preview}");
+    assert_eq!(preview["name"], "Year 11 history");
+    assert_eq!(preview["started"], false);
+    assert_eq!(preview["research_use"], false);
+
+    let mut console = hello(addr, &teacher).await;
+    let welcome = next_frame(&mut console, RECV).await;
+    assert_eq!(welcome["type"], "class_welcome", "{welcome}");
+    assert_eq!(welcome["role"], "teacher");
+    assert_eq!(welcome["students"], 0);
+    assert_eq!(welcome["started"], false);
+
+    let join = |name: &'static str| {
+        let code = code.clone();
+        async move {
+            let body = json!({"code": code, "name": name});
+            let (st, joined) = http(addr, "POST", "/api/classes/join", Some(&body), None).await;
+            assert_eq!(st, 201, "{joined}");
+            joined
+        }
+    };
+    let ada = join("Ada").await;
+    let roster = frame_where(&mut console, LIVE, |v| is_type(v, "class_roster")).await;
+    assert_eq!(roster["students"], 1, "{roster}");
+
+    // Ada waits for the start on a connection of her own.
+    let ada_token = ada["student_token"].as_str().expect("token").to_owned();
+    let mut waiting = hello(addr, &ada_token).await;
+    let w = next_frame(&mut waiting, RECV).await;
+    assert_eq!(w["type"], "class_welcome", "{w}");
+    assert_eq!(w["role"], "student");
+    assert_eq!(w["you"], "Ada");
+    assert_eq!(w["tables"], json!([]), "a student is not told the tables");
+
+    let mut tokens = vec![ada_token.clone()];
+    for name in ["Boris", "Chen", "Dana", "Emil", "Fay"] {
+        tokens.push(
+            join(name).await["student_token"]
+                .as_str()
+                .expect("t")
+                .to_owned(),
+        );
+    }
+    let roster = frame_where(&mut console, LIVE * 2, |v| {
+        is_type(v, "class_roster") && v["students"] == 6
+    })
+    .await;
+    assert_eq!(roster["students"], 6);
+
+    let (st, started) = http(
+        addr,
+        "POST",
+        &format!("/api/classes/{class_id}/start"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200, "{started}");
+
+    // The waiting student is sent on: seat_changed, close 4000; hello again opens her seat.
+    let (frames, close) = read_until_close(&mut waiting, RECV).await;
+    assert_eq!(close, Some(4000), "{frames:?}");
+    assert!(
+        frames.iter().any(|f| f["code"] == "seat_changed"),
+        "{frames:?}"
+    );
+    let ada_seat = Client::connect(addr, "Ada", &ada_token).await;
+    let ada_faction = ada_seat.seat.faction().expect("a faction").to_string();
+
+    // The console: the class again, with its tables, then each table's status.
+    let welcome = frame_where(&mut console, LIVE, |v| is_type(v, "class_welcome")).await;
+    assert_eq!(welcome["started"], true, "{welcome}");
+    let tables = welcome["tables"].as_array().expect("tables").clone();
+    assert_eq!(tables.len(), 2);
+    let ada_game = ada_seat_game(&started, &ada["student_id"]);
+    let ada_table = tables
+        .iter()
+        .find(|t| t["game_id"] == ada_game.as_str())
+        .expect("Ada's table")["table"]
+        .as_u64()
+        .expect("n");
+    // Ada's connection shows at her table within a second.
+    let status = frame_where(&mut console, LIVE * 2, |v| {
+        is_type(v, "class_table")
+            && v["table"] == ada_table
+            && v["status"]["factions"].as_array().is_some_and(|fs| {
+                fs.iter()
+                    .any(|f| f["faction"] == ada_faction.as_str() && f["connected"] == 1)
+            })
+    })
+    .await;
+    assert_eq!(status["status"]["phase"], "briefing", "{status}");
+    assert_eq!(status["status"]["paused"], false);
+    assert!(status["status"]["deadline_at"].as_i64().is_some());
+    assert!(status["status"]["tension"].as_f64().is_some());
+    for f in status["status"]["factions"].as_array().expect("factions") {
+        assert_eq!(f["players"], 1, "{status}");
+    }
+
+    // One command pauses every table; each answers; the console shows both paused.
+    let command = format!("/api/classes/{class_id}/command");
+    let pause = json!({"id": "pause-1", "command": {"type": "pause"}});
+    let (st, done) = http(addr, "POST", &command, Some(&pause), Some(&teacher)).await;
+    assert_eq!(st, 200, "{done}");
+    let acks: Vec<i64> = done["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .map(|t| t["ack"].as_i64().unwrap_or_else(|| panic!("{done}")))
+        .collect();
+    assert_eq!(acks.len(), 2);
+    let mut paused = std::collections::BTreeSet::new();
+    while paused.len() < 2 {
+        let v = frame_where(&mut console, LIVE * 2, |v| {
+            is_type(v, "class_table") && v["status"]["paused"] == true
+        })
+        .await;
+        assert!(v["status"]["paused_remaining"].as_i64().is_some(), "{v}");
+        assert_eq!(v["status"]["deadline_at"], Value::Null, "{v}");
+        paused.insert(v["table"].as_u64().expect("n"));
+    }
+    // The same body again: the same answers, nothing more happens.
+    let (st, again) = http(addr, "POST", &command, Some(&pause), Some(&teacher)).await;
+    assert_eq!(st, 200, "{again}");
+    assert_eq!(again, done);
+    // A second pause with a new id is refused by each table (already paused): nothing changes.
+    let pause2 = json!({"id": "pause-2", "command": {"type": "pause"}, "tables": [1]});
+    let (st, refused) = http(addr, "POST", &command, Some(&pause2), Some(&teacher)).await;
+    assert_eq!(st, 200, "{refused}");
+    assert_eq!(refused["tables"].as_array().map(Vec::len), Some(1));
+    assert!(
+        refused["tables"][0]["error"]["code"].is_string(),
+        "{refused}"
+    );
+
+    // Bad input: a table the class does not have, a bad id, a student's token, unknown fields.
+    for (body, token, want) in [
+        (
+            json!({"id": "x", "command": {"type": "resume"}, "tables": [5]}),
+            teacher.as_str(),
+            (422, "invalid"),
+        ),
+        (
+            json!({"id": "", "command": {"type": "resume"}}),
+            teacher.as_str(),
+            (422, "bad_id"),
+        ),
+        (
+            json!({"id": "x", "command": {"type": "resume"}}),
+            tokens[1].as_str(),
+            (403, "teacher_only"),
+        ),
+        (
+            json!({"id": "x", "command": {"type": "resume"}, "oops": 1}),
+            teacher.as_str(),
+            (400, "bad_request"),
+        ),
+    ] {
+        let (st, err) = http(addr, "POST", &command, Some(&body), Some(token)).await;
+        assert_eq!(
+            (st, err["code"].as_str().unwrap_or("")),
+            want,
+            "{body}: {err}"
+        );
+    }
+    // Still paused everywhere: none of those changed anything.
+    for t in &tables {
+        let game = t["game_id"].as_str().expect("id");
+        let control = started["games"]
+            .as_array()
+            .and_then(|g| g.iter().find(|g| g["game_id"] == game))
+            .and_then(|g| g["control_token"].as_str())
+            .expect("control token");
+        let (_, view) = summary(addr, game, control).await;
+        assert!(view.paused, "table {t}");
+    }
+
+    // The class connection takes no commands; it says so and stays open.
+    let cmd = json!({"type": "command", "id": "c1", "command": {"type": "resume"}}).to_string();
+    console.send(Message::text(cmd)).await.expect("send");
+    let err = frame_where(&mut console, RECV, |v| is_type(v, "error")).await;
+    assert_eq!(err["code"], "invalid", "{err}");
+    assert_eq!(err["id"], "c1");
+    console
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .expect("ping");
+    frame_where(&mut console, RECV, |v| is_type(v, "pong")).await;
+
+    drop(ada_seat);
+    app.stop().await.cleanup().await;
+}
+
+/// The game of the table where the start answer seated `student`.
+fn ada_seat_game(started: &Value, student: &Value) -> String {
+    let tables = started["tables"].as_array().expect("tables");
+    let t = tables
+        .iter()
+        .find(|t| {
+            t["teams"].as_object().is_some_and(|teams| {
+                teams
+                    .values()
+                    .any(|ids| ids.as_array().is_some_and(|a| a.contains(student)))
+            })
+        })
+        .expect("the student's table")["table"]
+        .as_u64()
+        .expect("n");
+    started["games"][t as usize]["game_id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
