@@ -915,6 +915,148 @@ export const tests = [
     },
   },
   {
+    name: 'classes: twelve students join one class by its QR link; the teacher starts two tables of 3 × 2; the class console follows both; a class-wide pause stops both clocks',
+    async run(ctx) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detente-classes-'));
+      const server = new Server({ bin: ctx.server.bin, dir, extraArgs: (port) => ['--public-url', `http://localhost:${port}/`] });
+      await server.start();
+      /** @type {import('playwright-core').BrowserContext[]} */
+      const contexts = [];
+      try {
+        const base = `http://localhost:${server.port}`;
+        // The teacher creates the class on the start page: teams of two, bots for gaps.
+        const teacherCtx = await ctx.browser.newContext({ viewport: LAPTOP });
+        contexts.push(teacherCtx);
+        const teacher = await teacherCtx.newPage();
+        /** @type {string[]} */
+        const errors = [];
+        teacher.on('pageerror', (e) => errors.push(`teacher: ${e}`));
+        await teacher.goto(server.url('/'));
+        await teacher.locator(tid('class-name')).fill('Year 11 history');
+        await teacher.locator(tid('class-teacher')).fill('Ms Novak');
+        await teacher.locator(tid('class-team-size')).fill('2');
+        await teacher.locator(tid('class-research')).check();
+        await teacher.locator(tid('class-create')).click();
+        await teacher.locator(tid('class-console')).waitFor();
+        const code = (await teacher.locator(tid('class-code')).textContent() || '').trim();
+        assert(/^[A-Z0-9]{6}$/.test(code), `the class code: ${code}`);
+        assert(await teacher.locator(tid('class-qr')).isVisible(), 'the class QR code shows');
+        await accessible(ctx, teacher, 'class console before Start');
+        const classUrl = new URL(teacher.url());
+        const classId = classUrl.pathname.split('/')[2];
+        // The class projector on the classroom screen.
+        const projector = await teacherCtx.newPage();
+        projector.on('pageerror', (e) => errors.push(`projector: ${e}`));
+        await projector.setViewportSize({ width: 1920, height: 1080 });
+        await projector.goto(server.url(`/class/${classId}/projector`));
+        await projector.locator(tid('class-projector-code'), { hasText: code }).waitFor();
+
+        // Twelve students open the QR link, each on a device of their own.
+        const qrLink = `${base}/join/${code}`;
+        const names = ['Anya', 'Boris', 'Carla', 'Dev', 'Erlan', 'Farida', 'Gosha', 'Hana', 'Ivan', 'Jamila', 'Kolya', 'Lena'];
+        /** @type {Page[]} */
+        const students = [];
+        for (const [i, name] of names.entries()) {
+          const phone = i % 3 === 2;
+          const c = await ctx.browser.newContext(phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: LAPTOP });
+          contexts.push(c);
+          const page = await c.newPage();
+          page.on('pageerror', (e) => errors.push(`${name}: ${e}`));
+          await page.goto(qrLink);
+          await page.locator(tid('join-class'), { hasText: 'Year 11 history' }).waitFor();
+          if (i === 0) {
+            // Before joining: the facilitators read every channel; research use, with pseudonyms.
+            await page.locator(tid('join-moderation-note'), { hasText: 'every channel' }).waitFor();
+            await page.locator(tid('join-research-note'), { hasText: 'pseudonym' }).waitFor();
+            assert(await page.locator('legend', { hasText: 'Join as' }).isHidden(), 'no faction to choose in a class');
+            await shot(ctx, page, 'class-join-form');
+            await accessible(ctx, page, 'join form for a class');
+          }
+          await page.locator(tid('join-name')).fill(name);
+          await page.locator(tid('landing-join')).click();
+          await page.locator(tid('class-wait-status'), { hasText: 'Waiting for your teacher' }).waitFor();
+          if (i === 0) {
+            await shot(ctx, page, 'class-waiting-room');
+            await accessible(ctx, page, 'class waiting room');
+          }
+          students.push(page);
+        }
+        // The console shows everyone and plans two tables; the projector counts them.
+        await teacher.locator(tid('class-student')).nth(11).waitFor();
+        await teacher.locator('#cls-plan-h', { hasText: '2 tables' }).waitFor();
+        await projector.locator(tid('class-projector-count'), { hasText: '12 joined' }).waitFor();
+        await shot(ctx, teacher, 'class-console-before-start');
+        await shot(ctx, projector, 'class-projector-before-start');
+
+        // Start: every student's screen opens their table.
+        await teacher.locator(tid('class-start')).click();
+        for (const page of students) await page.locator(tid('desk')).waitFor({ timeout: 15000 });
+        for (const page of students) await phase(page, 'briefing');
+        // The console: both tables, every faction with its two students connected.
+        await teacher.locator(tid('class-table')).nth(1).waitFor();
+        await teacher.waitForFunction(() => {
+          const f = [...document.querySelectorAll('[data-testid="table-faction"]')];
+          return f.length === 6 && f.every((e) => e.getAttribute('data-connected') === '2');
+        }, null, { timeout: 10000 });
+        /** The table (0 or 1) each student sits at, by their saved seat's game. */
+        const games = await Promise.all(students.map((p) => p.evaluate(() => location.pathname.split('/')[2])));
+        const tableGames = [...new Set(games)];
+        assert(tableGames.length === 2, `two tables: ${JSON.stringify(tableGames)}`);
+        for (const g of tableGames) assert(games.filter((x) => x === g).length === 6, 'six students per table');
+        await accessible(ctx, teacher, 'class console after Start');
+
+        // The round: everyone Ready at each phase of round 1, at both tables; the console follows.
+        const ready = async () => {
+          for (const page of students) {
+            await page.locator(`${tid('ready')}:not([disabled])`).click();
+          }
+        };
+        for (const next of ['negotiation', 'orders', 'review']) {
+          await ready();
+          for (const page of students) await phase(page, next, 15000);
+          await teacher.waitForFunction((ph) => [...document.querySelectorAll('[data-testid="class-table"]')]
+            .every((e) => e.getAttribute('data-phase') === ph), next, { timeout: 5000 });
+        }
+        await ready();
+        for (const page of students) await phase(page, 'briefing', 15000);
+        await teacher.waitForFunction(() => [...document.querySelectorAll('[data-testid="class-table"] .clock-round')]
+          .every((e) => /round 2 of/.test(e.textContent || '')), null, { timeout: 5000 });
+
+        // One pause for the whole class: both tables' clocks stop, on the console and the desks.
+        await teacher.locator(tid('class-pause-all')).click();
+        await teacher.locator(tid('class-command-result'), { hasText: 'Paused: 2 of 2 tables' }).waitFor();
+        await teacher.waitForFunction(() => [...document.querySelectorAll('[data-testid="class-table"]')]
+          .every((e) => e.getAttribute('data-paused') === 'true'), null, { timeout: 2000 });
+        for (const g of tableGames) {
+          const page = students[games.indexOf(g)];
+          await page.locator(tid('countdown'), { hasText: 'Paused' }).waitFor();
+        }
+        await shot(ctx, teacher, 'class-console-paused');
+        await projector.locator(tid('projector-table')).nth(1).waitFor();
+        await projector.locator(tid('projector-table-countdown'), { hasText: 'paused' }).nth(1).waitFor();
+        await shot(ctx, projector, 'class-projector-tables');
+        await accessible(ctx, projector, 'class projector');
+        // And one resume: both run again.
+        await teacher.locator(tid('class-resume-all')).click();
+        await teacher.waitForFunction(() => [...document.querySelectorAll('[data-testid="class-table"]')]
+          .every((e) => e.getAttribute('data-paused') === 'false'), null, { timeout: 2000 });
+        // A message to every table reaches both plenaries.
+        await teacher.locator('#cls-message').fill('Five minutes to agree, please.');
+        await teacher.locator(tid('class-message-all')).click();
+        await teacher.locator(tid('class-command-result'), { hasText: 'Message posted in the plenary: 2 of 2' }).waitFor();
+        for (const g of tableGames) {
+          const page = students[games.indexOf(g)];
+          await page.locator(tid('message'), { hasText: 'Five minutes to agree' }).first().waitFor();
+        }
+        await shot(ctx, teacher, 'class-console-round-2');
+        assert(errors.length === 0, `uncaught errors:\n${errors.join('\n')}`);
+      } finally {
+        for (const c of contexts) await c.close().catch(() => {});
+        await server.stop();
+      }
+    },
+  },
+  {
     name: 'a student alone with two bots: proposals and reasons to answer in round 1',
     async run(ctx) {
       // One person plays Russia; bots play US/NATO and the CSTO. No one else is needed.

@@ -198,7 +198,8 @@ export function setSeat(gameId, token, seatId, body) {
 }
 
 /**
- * `GET /api/join/{code}`: the game behind a join code (title, scenario, seats per faction).
+ * `GET /api/join/{code}`: the game or class behind a join code (`kind`: game | class): a
+ * game's title, scenario and seats per faction; a class's name and research use.
  * @param {string} code
  */
 export function joinPreview(code) {
@@ -227,6 +228,66 @@ export function newLink(gameId, token, body) {
  */
 export function serverInfo() {
   return call('GET', '/api/server');
+}
+
+/**
+ * `POST /api/classes`: creates a class. Needs the admin token when the server has one.
+ * @param {{name: string, scenario?: string, teacher?: string, preset?: string, team_size?: number,
+ *   deadlines?: {briefing: number, negotiation: number, orders: number, review: number},
+ *   bots_for_gaps?: 'hawk'|'pragmatist'|'dove', research_use?: boolean, research_free_text?: boolean}} body
+ * @param {string} [adminToken]
+ * @returns {Promise<{class_id: string, join_code: string, teacher_token: string}>}
+ */
+export function createClass(body, adminToken) {
+  return call('POST', '/api/classes', { body, token: adminToken || null });
+}
+
+/**
+ * `POST /api/classes/join`: a student joins a class by its code, with a name.
+ * @param {{code: string, name: string}} body
+ * @returns {Promise<{class_id: string, student_id: string, student_token: string, name: string,
+ *   class_name: string, research_use: boolean, research_free_text: boolean}>}
+ */
+export function joinClass(body) {
+  return call('POST', '/api/classes/join', { body });
+}
+
+/**
+ * `GET /api/classes/{id}` (teacher): the roster, the seating plan, and the tables once started.
+ * @param {string} classId @param {string} token
+ */
+export function classLobby(classId, token) {
+  return call('GET', `/api/classes/${encodeURIComponent(classId)}`, { token });
+}
+
+/**
+ * `PUT /api/classes/{id}/students/{student}` (teacher, before Start): pins a student to a
+ * table and faction, or unpins them (`null`).
+ * @param {string} classId @param {string} token @param {string} studentId
+ * @param {{table: number, faction: string} | null} pin
+ */
+export function pinStudent(classId, token, studentId, pin) {
+  return call('PUT', `/api/classes/${encodeURIComponent(classId)}/students/${encodeURIComponent(studentId)}`, { body: { pin }, token });
+}
+
+/**
+ * `POST /api/classes/{id}/start` (teacher): creates the tables and seats every student.
+ * @param {string} classId @param {string} token
+ */
+export function startClass(classId, token) {
+  return call('POST', `/api/classes/${encodeURIComponent(classId)}/start`, { token });
+}
+
+/**
+ * `POST /api/classes/{id}/command` (teacher): one Control command at every table (or those
+ * listed); answers each table's ack or error.
+ * @param {string} classId @param {string} token
+ * @param {{id: string, command: any, tables?: number[]}} body
+ * @returns {Promise<{tables: Array<{table: number, game_id: string, ack?: number,
+ *   error?: {code: string, message: string, retryable: boolean}}>}>}
+ */
+export function classCommand(classId, token, body) {
+  return call('POST', `/api/classes/${encodeURIComponent(classId)}/command`, { body, token });
 }
 
 /**

@@ -8,6 +8,8 @@
  * - `/game/<id>`            the desk (faction seat), console (Control) or observer view, by the seat
  * - `/game/<id>/projector`  projector view
  * - `/game/<id>/after`      after-action page
+ * - `/class/<id>`           the class console (the teacher's token) or a student's waiting room
+ * - `/class/<id>/projector` the class projector (the teacher's token)
  *
  * A view is a module `views/<name>.js` exporting `mount(root, ctx) -> {unmount()}` with
  * `ctx = {gameId, store, navigate, header}`: `store` is a loaded {@link GameStore} (null on the
@@ -18,7 +20,7 @@
 
 import { h, replace, clear } from './dom.js';
 import { GameStore } from './store.js';
-import { loadSeat, forgetSeat, updateSeat, saveSeat, PROJECTOR } from './session.js';
+import { loadSeat, forgetSeat, updateSeat, saveSeat, loadClass, PROJECTOR } from './session.js';
 import * as api from './api.js';
 
 /**
@@ -28,6 +30,9 @@ import * as api from './api.js';
  * @property {(path: string, opts?: {replace?: boolean}) => void} navigate
  * @property {HTMLElement} header
  * @property {string | null} [code] join code from a `/join/<CODE>` link
+ * @property {string} [classId] the class of a `/class/<id>` route
+ * @property {string} [classToken] the token this browser holds for that class
+ * @property {import('./session.js').SavedClass} [savedClass]
  */
 /** @typedef {{unmount: () => void}} Mounted */
 
@@ -172,6 +177,22 @@ async function route() {
     return;
   }
 
+  if (parts[0] === 'class' && parts[1]) {
+    stopStore();
+    const classId = parts[1];
+    const saved = loadClass(classId);
+    if (!saved) {
+      message('This browser is not in this class',
+        'Join the class with the code your teacher gave you; the class console opens on the device that created the class.',
+        h('p', null, h('a', { href: '/', 'data-link': true }, 'Join with a code')));
+      return;
+    }
+    const ctx = { gameId: null, store: null, navigate, header, classId, classToken: saved.token, savedClass: saved };
+    if (saved.role === 'teacher') await mountView(parts[2] === 'projector' ? 'classprojector' : 'classroom', ctx, token);
+    else await mountView('classwait', ctx, token);
+    return;
+  }
+
   if (parts[0] === 'game' && parts[1]) {
     const gameId = parts[1];
     const sub = parts[2] || '';
@@ -251,7 +272,7 @@ document.addEventListener('click', (e) => {
   if (a.origin !== location.origin || a.hasAttribute('download')) return;
   const p = a.pathname;
   if (p === location.pathname && a.hash) return; // an anchor on this page
-  if (!(p === '/' || p.startsWith('/game/') || p.startsWith('/join/') || p === '/brief')) return;
+  if (!(p === '/' || p.startsWith('/game/') || p.startsWith('/class/') || p.startsWith('/join/') || p === '/brief')) return;
   e.preventDefault();
   navigate(p + a.search + a.hash);
 });

@@ -109,3 +109,67 @@ export function newCommandId() {
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+const CLASS_KEY = 'detente.classes.v1';
+
+/**
+ * A class this browser runs (the teacher's token) or waits in (a student's token).
+ * @typedef {object} SavedClass
+ * @property {string} token
+ * @property {'teacher' | 'student'} role
+ * @property {string} name the person's name
+ * @property {string} class_name
+ * @property {string} [join_code]
+ * @property {string} [student_id]
+ * @property {boolean} [research_use]
+ * @property {boolean} [research_free_text]
+ * @property {number} [saved_at] Unix ms
+ */
+
+/** @returns {Record<string, SavedClass>} */
+function readClasses() {
+  try {
+    const raw = localStorage.getItem(CLASS_KEY);
+    const data = raw ? JSON.parse(raw) : {};
+    return data && typeof data === 'object' ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Saves the class this browser runs or waits in.
+ * @param {string} classId
+ * @param {SavedClass} c
+ */
+export function saveClass(classId, c) {
+  const all = readClasses();
+  all[classId] = { ...(all[classId] || {}), ...c, saved_at: Date.now() };
+  try {
+    localStorage.setItem(CLASS_KEY, JSON.stringify(all));
+  } catch {
+    // Storage full or disabled: the class lasts for this page only.
+  }
+}
+
+/** @param {string} classId @returns {SavedClass | null} */
+export function loadClass(classId) {
+  return readClasses()[classId] || null;
+}
+
+/** @param {string} classId */
+export function forgetClass(classId) {
+  const all = readClasses();
+  delete all[classId];
+  try { localStorage.setItem(CLASS_KEY, JSON.stringify(all)); } catch { /* as above */ }
+}
+
+/**
+ * Every saved class, newest first.
+ * @returns {Array<SavedClass & {class_id: string}>}
+ */
+export function listClasses() {
+  return Object.entries(readClasses())
+    .map(([class_id, c]) => ({ ...c, class_id }))
+    .sort((a, b) => (b.saved_at || 0) - (a.saved_at || 0));
+}

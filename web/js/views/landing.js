@@ -7,7 +7,8 @@
 
 import { h, replace, errorBox, showError, uniqueId } from '../dom.js';
 import * as api from '../api.js';
-import { saveSeat, listSeats, forgetSeat } from '../session.js';
+import { saveSeat, listSeats, forgetSeat, saveClass, listClasses, forgetClass } from '../session.js';
+import { researchNote, MODERATION_NOTE } from './classwait.js';
 import { seatLabel, setScenario, getScenario, phaseName, roundLabel } from '../format.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
@@ -85,12 +86,16 @@ export function mount(root, ctx) {
   const stateOf = (g) => (g.phase === 'lobby' ? 'waiting to start' : g.phase === 'ended' ? 'ended'
     : `${g.round_label || roundLabel(g.round)}, ${phaseName(g.phase).toLowerCase()}`);
   const previewBox = h('div', { class: 'join-preview', 'data-testid': 'join-preview', 'aria-live': 'polite' });
+  const joinAs = h('fieldset', { class: 'field' },
+    h('legend', { id: 'join-as-label' }, 'Join as'),
+    factionBox, factionErr);
   let previewFor = '';
   async function loadPreview() {
     const code = normalCode(codeInput.value);
     if (code === previewFor) return;
     previewFor = code;
     preview = null;
+    joinAs.hidden = false;
     const mine = listSeats().find((s) => s.join_code === code);
     const resume = mine ? h('p', { class: 'panel review-note', 'data-testid': 'join-resume' },
       `This browser already has a seat in this game: ${mine.name}, ${seatLabel(mine.seat)}. `,
@@ -101,10 +106,25 @@ export function mount(root, ctx) {
       renderFactionChoices([...new Set(list.flatMap((s) => s.factions || []))]);
       return;
     }
+    const myClass = listClasses().find((c) => c.join_code === code);
+    const resumeClass = myClass ? h('p', { class: 'panel review-note', 'data-testid': 'join-resume-class' },
+      `This browser is already in this class as ${myClass.role === 'teacher' ? 'its teacher' : myClass.name}. `,
+      h('a', { href: `/class/${myClass.class_id}`, 'data-link': true, class: 'button primary small' }, 'Continue'),
+      ' Join below only for another person using this device.') : null;
     try {
       const p = await api.joinPreview(code);
       if (!alive || previewFor !== code) return;
       preview = p;
+      joinAs.hidden = p.kind === 'class';
+      if (p.kind === 'class') {
+        replace(previewBox, resumeClass, h('p', { 'data-testid': 'join-class' },
+          h('strong', null, `Class: ${p.name}`), ` · ${p.scenario_title}`,
+          p.started ? h('span', { class: 'tag warn' }, ' has started: ask your teacher for your table\'s own code') : null),
+        h('p', { class: 'small', 'data-testid': 'join-moderation-note' }, MODERATION_NOTE),
+        h('p', { class: 'small', 'data-testid': 'join-research-note' }, researchNote(p)),
+        h('p', { class: 'small muted' }, 'Your teacher seats you at a table when the class starts.'));
+        return;
+      }
       replace(previewBox, resume, h('p', { 'data-testid': 'join-game' },
         h('strong', null, p.title || 'A game'), ` · ${p.scenario_title} · ${stateOf(p)}`));
       renderFactionChoices([]);
@@ -136,9 +156,7 @@ export function mount(root, ctx) {
       h('p', { class: 'hint', id: 'join-code-hint' }, 'Six letters and digits, from your facilitator or the projector.'),
       previewBox),
     h('div', { class: 'field' }, h('label', { for: 'join-name' }, 'Your name'), nameInput),
-    h('fieldset', { class: 'field' },
-      h('legend', { id: 'join-as-label' }, 'Join as'),
-      factionBox, factionErr),
+    joinAs,
     joinErr,
     h('div', { class: 'actions' }, joinBtn));
 
@@ -150,6 +168,25 @@ export function mount(root, ctx) {
     const name = nameInput.value.trim();
     if (!code) { showError(joinErr, 'Enter the join code.'); codeInput.focus(); return; }
     if (!name) { showError(joinErr, 'Enter your name.'); nameInput.focus(); return; }
+    // A code typed (or pasted) just now: ask what it opens before joining.
+    if (normalCode(code) !== previewFor) await loadPreview();
+    if (preview?.kind === 'class') {
+      joinBtn.disabled = true;
+      try {
+        const r = await api.joinClass({ code, name });
+        saveClass(r.class_id, {
+          token: r.student_token, role: 'student', name: r.name, class_name: r.class_name,
+          join_code: normalCode(code), student_id: r.student_id,
+          research_use: r.research_use, research_free_text: r.research_free_text,
+        });
+        ctx.navigate(`/class/${r.class_id}`);
+      } catch (err) {
+        showError(joinErr, /** @type {any} */ (err));
+      } finally {
+        joinBtn.disabled = false;
+      }
+      return;
+    }
     const choice = /** @type {HTMLInputElement | null} */ (factionBox.querySelector('input:checked'));
     const as = choice ? choice.value : '';
     /** @type {{code: string, name: string, faction?: string, observer?: boolean}} */
@@ -352,15 +389,103 @@ export function mount(root, ctx) {
     }
   });
 
+  // ---- Create a class ----
+  const classErr = errorBox('class-create-error');
+  const className = h('input', { id: 'class-name', maxlength: '60', required: true, placeholder: 'e.g. Year 11 history', 'data-testid': 'class-name' });
+  const classTeacher = h('input', { id: 'class-teacher', maxlength: '40', value: 'Teacher', 'data-testid': 'class-teacher' });
+  const classTeam = h('input', { id: 'class-team-size', type: 'number', min: '1', max: '50', step: '1', value: '1', inputmode: 'numeric', class: 'narrow', 'data-testid': 'class-team-size' });
+  const classBots = h('select', { id: 'class-bots', 'data-testid': 'class-bots' },
+    h('option', { value: 'pragmatist' }, 'Bots (pragmatist)'),
+    h('option', { value: 'dove' }, 'Bots (dove)'),
+    h('option', { value: 'hawk' }, 'Bots (hawk)'),
+    h('option', { value: '' }, 'Nobody (the faction sits out)'));
+  const classMinutes = h('input', { id: 'class-minutes', type: 'number', min: '0', max: '120', step: '0.5', value: '10', inputmode: 'decimal', class: 'narrow', 'data-testid': 'class-minutes' });
+  const classResearch = h('input', { id: 'class-research', type: 'checkbox', 'data-testid': 'class-research' });
+  const classFreeText = h('input', { id: 'class-free-text', type: 'checkbox', disabled: true, 'data-testid': 'class-free-text' });
+  classResearch.addEventListener('change', () => {
+    const on = /** @type {HTMLInputElement} */ (classResearch).checked;
+    /** @type {HTMLInputElement} */ (classFreeText).disabled = !on;
+    if (!on) /** @type {HTMLInputElement} */ (classFreeText).checked = false;
+  });
+  const classBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'class-create' }, 'Create the class');
+  const classForm = h('form', { class: 'panel', 'data-testid': 'class-form', 'aria-labelledby': 'class-title', novalidate: true },
+    h('h2', { id: 'class-title' }, 'Run a class'),
+    h('p', { class: 'hint' }, 'One code for the whole class: students join with their name, the server seats them at tables of three factions, and you run every table from one console.'),
+    h('div', { class: 'grid-fields' },
+      h('div', { class: 'field' }, h('label', { for: 'class-name' }, 'Class name'), className),
+      h('div', { class: 'field' }, h('label', { for: 'class-teacher' }, 'Your name'), classTeacher)),
+    h('div', { class: 'grid-fields' },
+      h('div', { class: 'field' }, h('label', { for: 'class-team-size' }, 'Students per faction at a table'), classTeam),
+      h('div', { class: 'field' }, h('label', { for: 'class-bots' }, 'Empty seats are played by'), classBots),
+      h('div', { class: 'field' }, h('label', { for: 'class-minutes' }, 'Minutes for negotiation (each round)'), classMinutes)),
+    h('div', { class: 'field' },
+      h('div', { class: 'choice' }, classResearch, h('label', { for: 'class-research' }, 'The class\'s games may be used for research (names replaced by pseudonyms)')),
+      h('div', { class: 'choice' }, classFreeText, h('label', { for: 'class-free-text' }, 'Research may include what students write in the chat'))),
+    classErr,
+    h('div', { class: 'actions' }, classBtn));
+  classForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    showError(classErr, null);
+    const name = /** @type {HTMLInputElement} */ (className).value.trim();
+    if (!name) { showError(classErr, 'Give the class a name.'); className.focus(); return; }
+    const team = Number(/** @type {HTMLInputElement} */ (classTeam).value);
+    if (!Number.isInteger(team) || team < 1 || team > 50) { showError(classErr, 'Students per faction is a whole number from 1 to 50.'); classTeam.focus(); return; }
+    const minutes = Number(/** @type {HTMLInputElement} */ (classMinutes).value);
+    if (!Number.isFinite(minutes) || minutes < 0) { showError(classErr, 'Minutes for negotiation must be 0 or more.'); classMinutes.focus(); return; }
+    const s = selectedScenario();
+    const sc = s ? full.get(s.id) : null;
+    const phases = sc?.phases || { briefing: 120, negotiation: 900, orders: 300, review: 180 };
+    const teacher = /** @type {HTMLInputElement} */ (classTeacher).value.trim() || 'Teacher';
+    const bots = /** @type {HTMLSelectElement} */ (classBots).value;
+    /** @type {any} */
+    const body = {
+      name, teacher, team_size: team, scenario: s?.id,
+      deadlines: { briefing: phases.briefing, negotiation: Math.round(minutes * 60), orders: phases.orders, review: phases.review },
+      bots_for_gaps: bots || undefined,
+      research_use: /** @type {HTMLInputElement} */ (classResearch).checked,
+      research_free_text: /** @type {HTMLInputElement} */ (classFreeText).checked,
+    };
+    classBtn.disabled = true;
+    try {
+      const r = await api.createClass(body, adminInput.value.trim() || undefined);
+      saveClass(r.class_id, {
+        token: r.teacher_token, role: 'teacher', name: teacher, class_name: name, join_code: r.join_code,
+        research_use: body.research_use, research_free_text: body.research_free_text,
+      });
+      ctx.navigate(`/class/${r.class_id}`);
+    } catch (err) {
+      const ae = /** @type {any} */ (err);
+      if (ae.status === 401) {
+        adminField.hidden = false;
+        showError(classErr, { code: ae.code, message: 'This server needs its admin token to create a class: enter it in the Admin token field of "Run a game as Control", then create the class again.' });
+      } else {
+        showError(classErr, ae);
+      }
+    } finally {
+      classBtn.disabled = false;
+    }
+  });
+
   // ---- Your games ----
   /** @type {Map<string, string>} game id -> its round and phase, once fetched */
   const stateText = new Map();
   const gamesBox = h('section', { class: 'panel', 'aria-labelledby': 'games-title', 'data-testid': 'your-games' });
   function renderGames() {
     const seats = listSeats();
+    const classes = listClasses();
     replace(gamesBox,
       h('h2', { id: 'games-title' }, 'Your games'),
-      seats.length === 0
+      classes.length ? h('ul', { class: 'game-list' }, classes.map((c) => h('li', { class: 'game-item', 'data-testid': 'your-class' },
+        h('a', { href: `/class/${c.class_id}`, 'data-link': true, class: 'game-link' },
+          h('span', { class: 'game-title' }, `Class ${c.class_name}: `),
+          h('span', { class: 'game-seat' }, c.role === 'teacher' ? 'the class console' : 'waiting for the start'),
+          h('span', { class: 'muted' }, ` as ${c.name}`),
+          c.join_code ? h('span', { class: 'code' }, c.join_code) : null),
+        h('button', {
+          type: 'button', class: 'button subtle small', 'aria-label': `Forget the class ${c.class_name}`,
+          onclick: () => { forgetClass(c.class_id); renderGames(); },
+        }, 'Forget')))) : null,
+      seats.length === 0 && classes.length === 0
         ? h('p', { class: 'muted' }, 'Games you create or join on this device appear here, so you can come back to them.')
         : h('ul', { class: 'game-list' }, seats.map((g) => h('li', { class: 'game-item', 'data-testid': 'your-game' },
           h('a', { href: `/game/${g.game_id}`, 'data-link': true, class: 'game-link' },
@@ -396,7 +521,7 @@ export function mount(root, ctx) {
       intro,
       h('div', { class: 'landing-grid' },
         h('div', { class: 'landing-col' }, joinForm, gamesBox),
-        h('div', { class: 'landing-col' }, createForm))));
+        h('div', { class: 'landing-col' }, createForm, classForm))));
 
   // The same browser opening the same join link again goes back to its seat: a second seat for
   // the same person would count against the team and list them twice.
@@ -404,6 +529,12 @@ export function mount(root, ctx) {
     const mine = listSeats().find((s) => s.join_code === normalCode(ctx.code || ''));
     if (mine) {
       setTimeout(() => ctx.navigate(`/game/${mine.game_id}`, { replace: true }), 0);
+      return { unmount() { alive = false; } };
+    }
+    // A student back on their class's link goes back to their place in it.
+    const inClass = listClasses().find((c) => c.role === 'student' && c.join_code === normalCode(ctx.code || ''));
+    if (inClass) {
+      setTimeout(() => ctx.navigate(`/class/${inClass.class_id}`, { replace: true }), 0);
       return { unmount() { alive = false; } };
     }
   }

@@ -8,7 +8,7 @@
  */
 
 import { h } from '../dom.js';
-import { factionColour, factionName, getScenario } from '../format.js';
+import { factionColour, factionName, getScenario, num } from '../format.js';
 import { serverInfo } from '../api.js';
 
 /** The base of join links, from the server once it has said (`GET /api/server`). */
@@ -165,4 +165,27 @@ export function seatLink(token, projector = false) {
  */
 export function joinLink(code) {
   return `${joinBase || location.origin}/join/${encodeURIComponent(code)}`;
+}
+
+/**
+ * A tension meter for a value read elsewhere (a class's table): the same look as the desk's.
+ * @param {number} t tension @param {number} crisis the crisis threshold @param {string} label
+ * @param {string} testid
+ */
+export function tensionGauge(t, crisis, label, testid) {
+  const tv = (getScenario()?.variables || []).find((/** @type {any} */ v) => v.id === 'tension');
+  const min = tv?.min ?? 0;
+  const max = tv?.max ?? 100;
+  const fill = h('span', { class: 'meter-fill' });
+  fill.style.setProperty('--pct', `${Math.max(0, Math.min(100, ((t - min) / (max - min)) * 100))}%`);
+  const mark = h('span', { class: 'meter-mark', 'aria-hidden': 'true' });
+  mark.style.setProperty('--at', `${((crisis - min) / (max - min)) * 100}%`);
+  const bar = h('span', {
+    class: 'meter', role: 'meter', 'aria-label': label, 'aria-valuemin': String(min), 'aria-valuemax': String(max),
+    'aria-valuenow': String(Math.round(t * 10) / 10), 'aria-valuetext': `${num(t, 1)} of ${num(max, 0)}; crisis at ${num(crisis, 0)}`,
+    'data-level': t >= crisis * 0.85 ? 'high' : t >= crisis * 0.6 ? 'raised' : 'low',
+  }, fill, mark);
+  return h('div', { class: 'tension', 'data-testid': testid },
+    h('span', { class: 'stat-label', 'aria-hidden': 'true' }, 'Tension'), bar,
+    h('span', { class: 'meter-value num' }, `${num(t, 1)} / crisis ${num(crisis, 0)}`));
 }
