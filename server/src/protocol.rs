@@ -139,6 +139,14 @@ pub enum ClassRole {
     Student,
 }
 
+/// The class a game is a table of.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClassTableOf {
+    pub class_id: Uuid,
+    /// From 0.
+    pub table: u32,
+}
+
 /// A class's table and its game.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClassTableRef {

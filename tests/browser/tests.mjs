@@ -1049,6 +1049,19 @@ export const tests = [
           await page.locator(tid('message'), { hasText: 'Five minutes to agree' }).first().waitFor();
         }
         await shot(ctx, teacher, 'class-console-round-2');
+        // The debrief compares the two tables: from the console, and from a student's
+        // after-action page.
+        await teacher.locator(tid('class-debrief-link')).click();
+        await teacher.locator(tid('debrief-row')).nth(1).waitFor();
+        await teacher.locator(`${tid('debrief-charts')} ${tid('chart')}`).first().waitFor();
+        await teacher.locator(tid('debrief-difference')).waitFor();
+        await shot(ctx, teacher, 'class-debrief');
+        await accessible(ctx, teacher, 'class debrief');
+        const anya = students[0];
+        await anya.goto(server.url('/').replace('127.0.0.1', 'localhost') + `game/${games[0]}/after`);
+        await anya.locator(tid('class-debrief-link')).click();
+        await anya.locator(tid('debrief-row')).nth(1).waitFor();
+        await anya.locator(tid('debrief-status'), { hasText: 'only its public side' }).waitFor();
         assert(errors.length === 0, `uncaught errors:\n${errors.join('\n')}`);
       } finally {
         for (const c of contexts) await c.close().catch(() => {});

@@ -288,3 +288,136 @@ fn ada_seat_game(started: &Value, student: &Value) -> String {
         .expect("id")
         .to_owned()
 }
+
+/// The debrief compares the tables from what its reader may see: the teacher reads each table
+/// as its Control (the technical balance, every faction's picture), a student as an observer
+/// (the public side until the table ends, everything after). The tables' first different
+/// round names the order one table gave and the other did not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_debrief_compares_the_tables_as_its_reader_may_see_them() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let body = json!({"name": "Debrief class",
+                      "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0}});
+    let (_, created) = http(addr, "POST", "/api/classes", Some(&body), None).await;
+    let class_id = created["class_id"].as_str().expect("id").to_owned();
+    let code = created["join_code"].as_str().expect("code").to_owned();
+    let teacher = created["teacher_token"].as_str().expect("token").to_owned();
+    let mut students = Vec::new();
+    for name in ["Ada", "Boris", "Chen", "Dana", "Emil", "Fay"] {
+        let body = json!({"code": code, "name": name});
+        let (st, joined) = http(addr, "POST", "/api/classes/join", Some(&body), None).await;
+        assert_eq!(st, 201, "{joined}");
+        students.push(joined["student_token"].as_str().expect("t").to_owned());
+    }
+    let debrief = format!("/api/classes/{class_id}/debrief");
+    let (st, err) = http(addr, "GET", &debrief, None, Some(&teacher)).await;
+    assert_eq!((st, err["code"].as_str()), (409, Some("invalid")), "{err}");
+    let (st, started) = http(
+        addr,
+        "POST",
+        &format!("/api/classes/{class_id}/start"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200, "{started}");
+    // Russia at table 0 orders something; Russia at table 1 does not.
+    let mut russia0 = None;
+    for token in &students {
+        let (_, seat) = http(addr, "GET", "/api/seat", None, Some(token)).await;
+        if seat["you"]["seat"]["faction"] == "russia"
+            && seat["game_id"] == started["games"][0]["game_id"]
+        {
+            russia0 = Some(token.clone());
+        }
+    }
+    let russia0 = russia0.expect("Russia at table 0");
+    let command = format!("/api/classes/{class_id}/command");
+    for (i, _) in ["negotiation", "orders"].iter().enumerate() {
+        let body = json!({"id": format!("advance-{i}"), "command": {"type": "advance_phase"}});
+        let (st, done) = http(addr, "POST", &command, Some(&body), Some(&teacher)).await;
+        assert_eq!(st, 200, "{done}");
+        assert!(
+            done["tables"]
+                .as_array()
+                .expect("t")
+                .iter()
+                .all(|t| t["ack"].is_i64()),
+            "{done}"
+        );
+    }
+    let mut ru = Client::connect(addr, "ru0", &russia0).await;
+    ru.ok(order("mirv_new_icbms", 1)).await;
+    let body = json!({"id": "advance-2", "command": {"type": "advance_phase"}});
+    let (_, done) = http(addr, "POST", &command, Some(&body), Some(&teacher)).await;
+    assert!(
+        done["tables"]
+            .as_array()
+            .expect("t")
+            .iter()
+            .all(|t| t["ack"].is_i64()),
+        "{done}"
+    );
+
+    // The teacher: both tables, one round each, the technical truth and every faction's picture.
+    let (st, d) = http(addr, "GET", &debrief, None, Some(&teacher)).await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["reader"], "teacher");
+    let tables = d["tables"].as_array().expect("tables");
+    assert_eq!(tables.len(), 2);
+    for t in tables {
+        let rounds = t["rounds"].as_array().expect("rounds");
+        assert_eq!(rounds.len(), 1, "{t}");
+        assert!(rounds[0]["technical_balance"].is_f64(), "{t}");
+        assert_eq!(
+            rounds[0]["balance"].as_object().map(|b| b.len()),
+            Some(3),
+            "{t}"
+        );
+    }
+    let diff = &d["first_difference"];
+    assert_eq!(diff["round"], 0, "{d}");
+    assert_eq!(diff["tables"][0][0], 0);
+    assert_eq!(diff["tables"][0][1][0]["faction"], "russia", "{diff}");
+    assert_eq!(
+        diff["tables"][0][1][0]["action"], "mirv_new_icbms",
+        "{diff}"
+    );
+    assert_eq!(diff["tables"][1][1], json!([]), "{diff}");
+
+    // A student, while the tables play: the public side only (no technical truth, no faction's
+    // picture); the order was revealed publicly once adjudicated, so it shows.
+    let (st, s) = http(addr, "GET", &debrief, None, Some(&students[1])).await;
+    assert_eq!(st, 200, "{s}");
+    assert_eq!(s["reader"], "student");
+    for t in s["tables"].as_array().expect("tables") {
+        let round = &t["rounds"][0];
+        assert_eq!(round["technical_balance"], Value::Null, "{t}");
+        assert_eq!(round["balance"], json!({}), "{t}");
+    }
+    // Someone else's token is no reader of this class's debrief.
+    let other = create_game(addr, json!({})).await;
+    let (st, _) = http(addr, "GET", &debrief, None, Some(&other.control_token)).await;
+    assert_eq!(st, 401);
+
+    // Once every table has ended, the student reads everything too.
+    let body = json!({"id": "end", "command": {"type": "end_game", "note": "time"}});
+    let (_, done) = http(addr, "POST", &command, Some(&body), Some(&teacher)).await;
+    assert!(
+        done["tables"]
+            .as_array()
+            .expect("t")
+            .iter()
+            .all(|t| t["ack"].is_i64()),
+        "{done}"
+    );
+    let (_, s) = http(addr, "GET", &debrief, None, Some(&students[1])).await;
+    for t in s["tables"].as_array().expect("tables") {
+        assert_eq!(t["phase"], "ended", "{t}");
+        assert!(t["rounds"][0]["technical_balance"].is_f64(), "{t}");
+        assert_eq!(t["scores"].as_object().map(|b| b.len()), Some(3), "{t}");
+    }
+    drop(ru);
+    app.stop().await.cleanup().await;
+}

@@ -291,6 +291,14 @@ export function classCommand(classId, token, body) {
 }
 
 /**
+ * `GET /api/classes/{id}/debrief` (the teacher's or a student's token): the tables compared.
+ * @param {string} classId @param {string} token
+ */
+export function classDebrief(classId, token) {
+  return call('GET', `/api/classes/${encodeURIComponent(classId)}/debrief`, { token });
+}
+
+/**
  * URL of the SVG QR code of a join link (for `<img src>`).
  * @param {string} code
  */

@@ -10,6 +10,7 @@
  * - `/game/<id>/after`      after-action page
  * - `/class/<id>`           the class console (the teacher's token) or a student's waiting room
  * - `/class/<id>/projector` the class projector (the teacher's token)
+ * - `/class/<id>/debrief`   the debrief across the class's tables (teacher or student)
  *
  * A view is a module `views/<name>.js` exporting `mount(root, ctx) -> {unmount()}` with
  * `ctx = {gameId, store, navigate, header}`: `store` is a loaded {@link GameStore} (null on the
@@ -188,7 +189,8 @@ async function route() {
       return;
     }
     const ctx = { gameId: null, store: null, navigate, header, classId, classToken: saved.token, savedClass: saved };
-    if (saved.role === 'teacher') await mountView(parts[2] === 'projector' ? 'classprojector' : 'classroom', ctx, token);
+    if (parts[2] === 'debrief') await mountView('classdebrief', ctx, token);
+    else if (saved.role === 'teacher') await mountView(parts[2] === 'projector' ? 'classprojector' : 'classroom', ctx, token);
     else await mountView('classwait', ctx, token);
     return;
   }

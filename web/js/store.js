@@ -269,6 +269,8 @@ export class GameStore extends EventTarget {
    */
   acceptSummary(s, first) {
     if (s.join_code) this.joinCode = s.join_code;
+    /** The class this game is a table of: `{class_id, table}`, or null. */
+    this.classOf = s.class || null;
     if (first) {
       this.view = s.view;
       this.seq = s.seq;

@@ -2,6 +2,7 @@
 //! plan of where they sit; each table is an ordinary game with its own owner task, log and
 //! secrecy (decision record 0011).
 
+pub mod debrief;
 pub mod plan;
 
 use crate::engine::scenario::PhaseDeadlines;

@@ -636,6 +636,8 @@ pub struct Summary {
     pub you: crate::protocol::SeatInfo,
     /// The code to join this game (for the projector and for inviting more people).
     pub join_code: String,
+    /// The class this game is a table of, if it is one (its debrief compares the tables).
+    pub class: Option<crate::protocol::ClassTableOf>,
     pub view: crate::engine::view::SeatView,
 }
 
@@ -662,18 +664,22 @@ pub async fn summary<S: Store>(
     let auth = seat_of(&st, &headers, id).await?;
     let handle = st.registry.get(id).await?;
     let (seq, view) = handle.view(auth.seat.clone()).await?;
-    let join_code = st
-        .registry
-        .store()
+    let store = st.registry.store();
+    let join_code = store
         .game(id)
         .await?
         .map(|g| g.join_code)
         .unwrap_or_default();
+    let class = store
+        .game_class(id)
+        .await?
+        .map(|(class_id, table)| crate::protocol::ClassTableOf { class_id, table });
     Ok(Json(Summary {
         game_id: id,
         seq,
         you: auth.info(),
         join_code,
+        class,
         view,
     }))
 }

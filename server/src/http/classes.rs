@@ -1122,3 +1122,82 @@ async fn table_command<S: Store>(
         Err(e) => unavailable(&e.to_string()),
     }
 }
+
+/// Answer to `GET /api/classes/{id}/debrief`: the class's tables compared.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ClassDebrief {
+    pub class_id: Uuid,
+    pub name: String,
+    pub scenario: String,
+    /// Who reads it: `teacher` (Control of every table: everything) or `student` (an observer
+    /// of each table: its public side until it ends, everything after).
+    pub reader: crate::protocol::ClassRole,
+    pub tables: Vec<crate::class::debrief::TableDebrief>,
+    /// Where the tables' orders first differed, among the rounds every table has played.
+    pub first_difference: Option<crate::class::debrief::FirstDifference>,
+}
+
+/// The debrief across a class's tables.
+///
+/// For the teacher, every table as its Control sees it. For a student of the class, every
+/// table as an observer sees it: its public side while it is played, everything once it has
+/// ended (as on the after-action page).
+#[utoipa::path(
+    get,
+    path = "/api/classes/{id}/debrief",
+    tag = "classes",
+    params(("id" = Uuid, Path, description = "The class's id.")),
+    security(("teacher_token" = []), ("student_token" = [])),
+    responses(
+        (status = 200, description = "The tables compared.", body = ClassDebrief),
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this class (`unauthorized`).", body = ErrorBody),
+        (status = 404, description = "No such class (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The class has not started: it has no tables yet (`invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn class_debrief<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<ClassDebrief>, ApiError> {
+    let (class, reader) = match teacher_of(&st, &headers, id).await {
+        Ok((class, _)) => (class, crate::protocol::ClassRole::Teacher),
+        Err(e) if e.code == ErrorCode::TeacherOnly => {
+            let store = st.registry.store();
+            let class = store.class(id).await?.ok_or_else(|| {
+                ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such class")
+            })?;
+            (class, crate::protocol::ClassRole::Student)
+        }
+        Err(e) => return Err(e),
+    };
+    if class.started_at.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Invalid,
+            "the class has not started: it has no tables yet",
+        ));
+    }
+    let seat = match reader {
+        crate::protocol::ClassRole::Teacher => crate::engine::Seat::Control,
+        crate::protocol::ClassRole::Student => crate::engine::Seat::Observer,
+    };
+    let mut tables = Vec::new();
+    for (table, game) in st.registry.store().class_tables(class.id).await? {
+        let (_, view) = st.registry.get(game.id).await?.view(seat.clone()).await?;
+        tables.push(crate::class::debrief::TableDebrief::of(
+            table, game.id, &view,
+        ));
+    }
+    let first_difference = crate::class::debrief::first_difference(&tables);
+    Ok(Json(ClassDebrief {
+        class_id: class.id,
+        name: class.name,
+        scenario: class.scenario,
+        reader,
+        tables,
+        first_difference,
+    }))
+}

@@ -78,6 +78,10 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/classes/{id}", get(classes::class_lobby::<S>))
         .route("/api/classes/{id}/start", post(classes::start_class::<S>))
         .route(
+            "/api/classes/{id}/debrief",
+            get(classes::class_debrief::<S>),
+        )
+        .route(
             "/api/classes/{id}/command",
             post(classes::class_command::<S>),
         )

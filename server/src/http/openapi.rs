@@ -42,8 +42,8 @@ macro_rules! schemars_component {
 }
 
 use super::classes::{
-    ClassCommand, ClassCommandDone, ClassCreated, ClassJoined, ClassLobby, CreateClass, JoinClass,
-    PinStudent, TableGame,
+    ClassCommand, ClassCommandDone, ClassCreated, ClassDebrief, ClassJoined, ClassLobby,
+    CreateClass, JoinClass, PinStudent, TableGame,
 };
 
 schemars_component!(
@@ -56,6 +56,7 @@ schemars_component!(
     TableGame,
     ClassCommand,
     ClassCommandDone,
+    ClassDebrief,
     CreateGame,
     Created,
     Join,
@@ -89,6 +90,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<TableGame>();
     generator.subschema_for::<ClassCommand>();
     generator.subschema_for::<ClassCommandDone>();
+    generator.subschema_for::<ClassDebrief>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -174,6 +176,12 @@ impl utoipa::Modify for Tokens {
             ),
         );
         components.add_security_scheme(
+            "student_token",
+            bearer(
+                "A student's token from `POST /api/classes/join`: `Authorization: Bearer <token>`.",
+            ),
+        );
+        components.add_security_scheme(
             "admin_token",
             bearer(
                 "The server's admin token, needed to create games only when the server was \
@@ -214,6 +222,7 @@ impl utoipa::Modify for Tokens {
         super::classes::pin_student,
         super::classes::start_class,
         super::classes::class_command,
+        super::classes::class_debrief,
         websocket,
         api::healthz,
         api::readyz,
@@ -313,6 +322,8 @@ mod tests {
             ("get", "/api/classes/{id}"),
             ("put", "/api/classes/{id}/students/{student_id}"),
             ("post", "/api/classes/{id}/start"),
+            ("post", "/api/classes/{id}/command"),
+            ("get", "/api/classes/{id}/debrief"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),

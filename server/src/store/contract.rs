@@ -485,6 +485,11 @@ async fn classes<S: Store>(s: &S) {
     );
     assert_eq!(stored[1].1.last_seq, 1, "first events stored");
     assert_eq!(
+        s.game_class(tables[1].game.id).await.expect("read"),
+        Some((class.id, tables[1].table_no))
+    );
+    assert_eq!(s.game_class(Uuid::new_v4()).await.expect("read"), None);
+    assert_eq!(
         s.events_after(tables[1].game.id, 0)
             .await
             .expect("log")
@@ -910,6 +915,9 @@ impl Store for Flaky {
         self.inner
             .start_class(class, started_at, roster, tables)
             .await
+    }
+    async fn game_class(&self, game: Uuid) -> StoreResult<Option<(Uuid, u32)>> {
+        self.inner.game_class(game).await
     }
     async fn class_tables(&self, class: Uuid) -> StoreResult<Vec<(u32, GameRow)>> {
         self.inner.class_tables(class).await

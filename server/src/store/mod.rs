@@ -410,6 +410,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         roster: &[MemberRow],
         tables: &[NewTable],
     ) -> impl Future<Output = StoreResult<ClassStart>> + Send;
+    /// The class a game is a table of, and its number there (`None`: not a class's table).
+    fn game_class(
+        &self,
+        game: Uuid,
+    ) -> impl Future<Output = StoreResult<Option<(Uuid, u32)>>> + Send;
     /// A class's tables, by number.
     fn class_tables(
         &self,

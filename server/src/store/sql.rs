@@ -776,6 +776,29 @@ macro_rules! sql_store {
                 Ok(ClassStart::Started)
             }
 
+            async fn game_class(&self, game: Uuid) -> StoreResult<Option<(Uuid, u32)>> {
+                let row = sqlx::query("SELECT class_id, table_no FROM games WHERE id = $1")
+                    .bind(game.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let class: Option<String> = row.try_get("class_id").map_err(map_err)?;
+                let table: Option<i64> = row.try_get("table_no").map_err(map_err)?;
+                match (class, table) {
+                    (Some(c), Some(t)) => {
+                        let c = Uuid::parse_str(&c)
+                            .map_err(|e| StoreError::Corrupt(format!("class id {c}: {e}")))?;
+                        let t = u32::try_from(t)
+                            .map_err(|_| StoreError::Corrupt(format!("table number {t}")))?;
+                        Ok(Some((c, t)))
+                    }
+                    _ => Ok(None),
+                }
+            }
+
             async fn class_tables(&self, class: Uuid) -> StoreResult<Vec<(u32, GameRow)>> {
                 let rows = sqlx::query(
                     "SELECT * FROM games WHERE class_id = $1 ORDER BY table_no",

@@ -24,6 +24,7 @@ import {
 import { lineChart, TENSION_COLOUR } from '../components/charts.js';
 import { renderReport } from '../components/report.js';
 import { explainedEntries } from '../components/explain.js';
+import { loadClass } from '../session.js';
 import { ensureStyles, colourOf, factionLabel, factionIds, statusClass } from './viewkit.js';
 
 const TECHNICAL_COLOUR = '#000000';
@@ -80,7 +81,10 @@ export function mount(root, ctx) {
         h('div', null,
           h('h1', { id: 'aa-h' }, 'After-action report'),
           h('p', { class: 'muted' }, `${sc.title} · ${reports.length} of ${v.rounds} rounds adjudicated`),
-          h('p', { class: 'after-ending', 'data-testid': 'ending' }, ended ? endingText(v.ending) : 'The game is still running: this page shows what your seat can see so far.')),
+          h('p', { class: 'after-ending', 'data-testid': 'ending' }, ended ? endingText(v.ending) : 'The game is still running: this page shows what your seat can see so far.'),
+          store.classOf && loadClass(store.classOf.class_id)
+            ? h('p', { class: 'no-print' }, h('a', { href: `/class/${store.classOf.class_id}/debrief`, 'data-link': true, 'data-testid': 'class-debrief-link' }, 'Compare with the other tables of the class'))
+            : null),
         printBtn));
 
     // ---- final scores ----

@@ -48,6 +48,7 @@ export function mount(root, ctx) {
   const feedStatus = h('span', { class: 'conn', 'data-testid': 'class-feed-status', role: 'status' });
   replace(ctx.header, feedStatus);
   const title = h('h1', null, 'Class');
+  const debriefLink = h('a', { href: `/class/${classId}/debrief`, 'data-link': true, class: 'button', 'data-testid': 'class-debrief-link', hidden: true }, 'Debrief across tables');
   const subtitle = h('p', { class: 'muted' });
   const codeBox = h('div', { class: 'projector-join' });
   const reachBox = h('div');
@@ -70,7 +71,9 @@ export function mount(root, ctx) {
     h('div', { class: 'panel console-top' },
       h('div', { class: 'console-title' }, title, subtitle),
       codeBox,
-      h('p', null, h('a', { href: `/class/${classId}/projector`, target: '_blank', rel: 'noopener', class: 'button', 'data-testid': 'class-projector-link' }, 'Open the class projector'))),
+      h('p', { class: 'actions' },
+        h('a', { href: `/class/${classId}/projector`, target: '_blank', rel: 'noopener', class: 'button', 'data-testid': 'class-projector-link' }, 'Open the class projector'),
+        debriefLink)),
     reachBox, before, after));
 
   loadReach().then((info) => { if (alive) replace(reachBox, reachWarning(info)); });
@@ -110,6 +113,7 @@ export function mount(root, ctx) {
     }
     before.hidden = started;
     after.hidden = !started;
+    debriefLink.hidden = !started;
     if (!started) renderBefore();
     else renderAfter();
   }
