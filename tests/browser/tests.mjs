@@ -1049,6 +1049,14 @@ export const tests = [
           await page.locator(tid('message'), { hasText: 'Five minutes to agree' }).first().waitFor();
         }
         await shot(ctx, teacher, 'class-console-round-2');
+        // The research export of a table downloads as CSV, names replaced by pseudonyms.
+        const [download] = await Promise.all([teacher.waitForEvent('download'), teacher.locator(tid('research-csv')).first().click()]);
+        const csvText = fs.readFileSync(/** @type {string} */ (await download.path()), 'utf8');
+        assert(csvText.startsWith('record,round,phase,channel,who,faction,id,item,value,length,text'), `the CSV's header: ${csvText.slice(0, 80)}`);
+        assert(/Five minutes to agree/.test(csvText) === false, 'the class did not allow the chat\'s text');
+        const named = names.filter((n) => csvText.includes(n));
+        assert(named.length === 0, `names in the research CSV: ${named.join(', ')}`);
+        ctx.runner.note(`research CSV of table 1: ${csvText.split('\n').length - 2} records`);
         // The debrief compares the two tables: from the console, and from a student's
         // after-action page.
         await teacher.locator(tid('class-debrief-link')).click();

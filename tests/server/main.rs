@@ -24,6 +24,7 @@ mod idempotency;
 mod limits;
 mod lobby;
 mod reconnect;
+mod research;
 mod rest;
 mod restart;
 mod sigkill;

@@ -299,6 +299,32 @@ export function classDebrief(classId, token) {
 }
 
 /**
+ * Downloads a file the server gives only with a token (a research export): fetched with the
+ * token, then saved under `filename` through a temporary object URL.
+ * @param {string} path @param {string} token @param {string} filename
+ */
+export async function download(path, token, filename) {
+  let res;
+  try {
+    res = await fetch(path, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'offline', 'the server could not be reached; check the connection and try again');
+  }
+  if (!res.ok) {
+    const data = await res.json().catch(() => null);
+    throw new ApiError(res.status, data?.code || `http_${res.status}`, data?.message || res.statusText);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/**
  * URL of the SVG QR code of a join link (for `<img src>`).
  * @param {string} code
  */

@@ -4,6 +4,7 @@
 
 pub mod debrief;
 pub mod plan;
+pub mod research;
 
 use crate::engine::scenario::PhaseDeadlines;
 use crate::engine::Temperament;

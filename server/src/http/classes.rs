@@ -904,7 +904,7 @@ fn factions_of(scenario: &crate::engine::scenario::Scenario) -> Vec<FactionId> {
 }
 
 /// The class `id` and the teacher's token, if the request's bearer token is its teacher's.
-async fn teacher_of<S: Store>(
+pub(super) async fn teacher_of<S: Store>(
     st: &AppState<S>,
     headers: &HeaderMap,
     id: Uuid,

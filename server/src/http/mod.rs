@@ -9,6 +9,7 @@ pub mod limit;
 pub mod openapi;
 pub mod presence;
 pub mod reach;
+pub mod research;
 pub mod web;
 mod ws;
 
@@ -80,6 +81,14 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route(
             "/api/classes/{id}/debrief",
             get(classes::class_debrief::<S>),
+        )
+        .route(
+            "/api/classes/{id}/research",
+            get(research::class_research_export::<S>),
+        )
+        .route(
+            "/api/games/{id}/research",
+            get(research::game_research::<S>),
         )
         .route(
             "/api/classes/{id}/command",

@@ -57,6 +57,8 @@ schemars_component!(
     ClassCommand,
     ClassCommandDone,
     ClassDebrief,
+    crate::class::research::ResearchExport,
+    super::research::ClassResearch,
     CreateGame,
     Created,
     Join,
@@ -91,6 +93,8 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<ClassCommand>();
     generator.subschema_for::<ClassCommandDone>();
     generator.subschema_for::<ClassDebrief>();
+    generator.subschema_for::<crate::class::research::ResearchExport>();
+    generator.subschema_for::<super::research::ClassResearch>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -223,6 +227,8 @@ impl utoipa::Modify for Tokens {
         super::classes::start_class,
         super::classes::class_command,
         super::classes::class_debrief,
+        super::research::game_research,
+        super::research::class_research_export,
         websocket,
         api::healthz,
         api::readyz,
@@ -324,6 +330,8 @@ mod tests {
             ("post", "/api/classes/{id}/start"),
             ("post", "/api/classes/{id}/command"),
             ("get", "/api/classes/{id}/debrief"),
+            ("get", "/api/classes/{id}/research"),
+            ("get", "/api/games/{id}/research"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),

@@ -17,6 +17,30 @@ pub(crate) async fn try_http(
     body: Option<&str>,
     bearer: Option<&str>,
 ) -> std::io::Result<(u16, Value)> {
+    let (status, _, body) = raw_http(addr, method, path, body, bearer).await?;
+    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    Ok((status, value))
+}
+
+/// A GET's status, head and body as text (a CSV download, say).
+pub(crate) async fn try_http_text(
+    addr: SocketAddr,
+    path: &str,
+    bearer: &str,
+) -> (u16, String, String) {
+    raw_http(addr, "GET", path, None, Some(bearer))
+        .await
+        .expect("HTTP request")
+}
+
+/// One request on a fresh connection: the status, the head, the body (de-chunked).
+async fn raw_http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    bearer: Option<&str>,
+) -> std::io::Result<(u16, String, String)> {
     let mut s = TcpStream::connect(addr).await?;
     let body = body.unwrap_or("");
     let mut req = format!(
@@ -54,8 +78,7 @@ pub(crate) async fn try_http(
     } else {
         rest.to_owned()
     };
-    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    Ok((status, value))
+    Ok((status, head.to_owned(), body))
 }
 
 fn dechunk(mut s: &str) -> String {

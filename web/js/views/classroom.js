@@ -64,8 +64,10 @@ export function mount(root, ctx) {
 
   const clockBox = h('section', { class: 'panel', 'aria-labelledby': 'cls-clock-h', 'data-testid': 'class-clock' });
   const tablesBox = h('div', { class: 'class-tables', 'data-testid': 'class-tables' });
+  const researchBox = h('section', { class: 'panel', 'aria-labelledby': 'cls-research-h', 'data-testid': 'class-research', hidden: true });
   const after = h('div', { class: 'class-after', hidden: true }, clockBox,
-    h('section', { 'aria-labelledby': 'cls-tables-h' }, h('h2', { id: 'cls-tables-h' }, 'Tables'), tablesBox));
+    h('section', { 'aria-labelledby': 'cls-tables-h' }, h('h2', { id: 'cls-tables-h' }, 'Tables'), tablesBox),
+    researchBox);
 
   replace(root, h('div', { class: 'class-console', 'data-testid': 'class-console' },
     h('div', { class: 'panel console-top' },
@@ -269,8 +271,30 @@ export function mount(root, ctx) {
       evs.map((/** @type {any} */ e) => h('option', { value: e.id }, e.name)));
   }
 
+  function renderResearch() {
+    researchBox.hidden = !lobby.settings.research_use;
+    if (researchBox.hidden || researchBox.childElementCount) return;
+    const err = errorBox('class-research-error');
+    const base = `/api/classes/${encodeURIComponent(classId)}/research`;
+    /** @param {string} path @param {string} file */
+    const get = (path, file) => api.download(path, token, file).catch((e) => showError(err, e));
+    replace(researchBox,
+      h('h2', { id: 'cls-research-h' }, 'Research export'),
+      h('p', { class: 'muted small' }, lobby.settings.research_free_text
+        ? 'Names are replaced by pseudonyms; the chat\'s text is included, as the class allows. See docs/research-export.md for what each field means.'
+        : 'Names are replaced by pseudonyms; the chat\'s text is not included (the class does not allow it). See docs/research-export.md for what each field means.'),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'button', 'data-testid': 'research-json', onclick: () => get(base, `class-${lobby.join_code}.json`) }, 'Every table (JSON)'),
+        lobby.games.map((/** @type {any} */ g) => h('button', {
+          type: 'button', class: 'button subtle', 'data-testid': 'research-csv',
+          onclick: () => get(`${base}?format=csv&table=${g.table}`, `class-${lobby.join_code}-table-${g.table + 1}.csv`),
+        }, `Table ${g.table + 1} (CSV)`))),
+      err);
+  }
+
   function renderAfter() {
     fillEvents();
+    renderResearch();
     for (const g of lobby.games) {
       if (!cards.has(g.table)) {
         const card = h('article', { class: 'panel class-table', 'data-testid': 'class-table', 'data-table': String(g.table) },
