@@ -88,6 +88,15 @@ struct Args {
     /// memory stays flat under a long load.
     #[arg(long)]
     rss_every: Option<u64>,
+    /// Instead of games: a class of this many students joins, is started and connects, and
+    /// the teacher's class console is timed against each join and each connection (prints
+    /// JSON). Needs `--admin-token` when the server has one (a class's joins from one address
+    /// pass the seat limit only for the admin).
+    #[arg(long)]
+    class: Option<usize>,
+    /// With `--class`: seconds over which the students join, evenly spread.
+    #[arg(long, default_value_t = 60)]
+    class_join_secs: u64,
     /// Internal: run as child `i` of `processes`, reading the join plan from stdin.
     #[arg(long, hide = true)]
     child: Option<usize>,
@@ -207,6 +216,9 @@ fn main() -> Result<()> {
 }
 
 async fn parent(args: Args) -> Result<()> {
+    if let Some(n) = args.class {
+        return class_run(&args, n).await;
+    }
     if args.connections > 19_000 * args.processes {
         bail!("at most 19,000 connections per process: use --processes");
     }
@@ -1245,4 +1257,209 @@ mod tests {
         assert!(machine_ticks().is_some_and(|t| t > 0.0));
         assert!(cpu_ticks(None).is_none());
     }
+}
+
+/// `--class N`: a class of N students joins over `--class-join-secs`, is started, and every
+/// student connects; the teacher's console (a class connection) is timed against each change:
+/// how long after a join's answer the console's roster counts it, and how long after a
+/// student's welcome the console's table shows them connected.
+async fn class_run(args: &Args, students: usize) -> Result<()> {
+    let created = http_post(
+        args,
+        "/api/classes",
+        &serde_json::json!({"name": "Load class", "bots_for_gaps": "dove",
+                            "deadlines": {"briefing": 600, "negotiation": 600, "orders": 600, "review": 600}}),
+    )
+    .await?;
+    let class_id = created["class_id"].as_str().context("class id")?.to_owned();
+    let code = created["join_code"].as_str().context("code")?.to_owned();
+    let teacher = created["teacher_token"]
+        .as_str()
+        .context("teacher token")?
+        .to_owned();
+
+    // The console: every roster and table frame with the time it came.
+    let mut console = connect_class(args.server, &teacher).await?;
+    let frames: Arc<std::sync::Mutex<Vec<(u64, serde_json::Value)>>> = Arc::default();
+    let sink = frames.clone();
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(msg)) = console.next().await {
+            if let Message::Text(t) = msg {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&t) {
+                    sink.lock().map(|mut f| f.push((now_us(), v))).ok();
+                }
+            }
+        }
+    });
+
+    // Joins, evenly spread over the window.
+    let gap = Duration::from_secs_f64(args.class_join_secs as f64 / students.max(1) as f64);
+    let t0 = tokio::time::Instant::now();
+    let mut joins = Vec::with_capacity(students);
+    let mut tasks = tokio::task::JoinSet::new();
+    for k in 0..students {
+        tokio::time::sleep_until(t0 + gap * k as u32).await;
+        let (args2, code) = (args.clone(), code.clone());
+        tasks.spawn(async move {
+            let sent = now_us();
+            let r = http_post(
+                &args2,
+                "/api/classes/join",
+                &serde_json::json!({"code": code, "name": format!("Student {k}")}),
+            )
+            .await;
+            (k, sent, now_us(), r)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (k, sent, answered, r) = done?;
+        let r = r?;
+        let token = r["student_token"]
+            .as_str()
+            .with_context(|| format!("join {k}: {r}"))?
+            .to_owned();
+        let id = r["student_id"].as_str().context("student id")?.to_owned();
+        joins.push((sent, answered - sent, token, id));
+    }
+    let join_secs = t0.elapsed().as_secs_f64();
+    joins.sort_by_key(|j| j.0);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Roster: the i-th join shows once a roster frame counts at least i students; timed from
+    // when its request was sent (the console may count it before the answer is read).
+    let roster_lat = {
+        let f = frames.lock().map_err(|_| anyhow!("lock"))?;
+        let rosters: Vec<(u64, u64)> = f
+            .iter()
+            .filter(|(_, v)| v["type"] == "class_roster")
+            .map(|(t, v)| (*t, v["students"].as_u64().unwrap_or(0)))
+            .collect();
+        let mut lat = Vec::new();
+        for (i, (sent, ..)) in joins.iter().enumerate() {
+            let seen = rosters
+                .iter()
+                .find(|(t, n)| *n as usize > i && *t >= *sent)
+                .map(|(t, _)| t.saturating_sub(*sent));
+            lat.push(seen.map_or(u32::MAX, |us| us as u32));
+        }
+        lat
+    };
+
+    // Start, then every student connects; which table each sits at comes from the start.
+    let t_start = Instant::now();
+    let started =
+        http_post_token(args, &format!("/api/classes/{class_id}/start"), &teacher).await?;
+    let start_ms = t_start.elapsed().as_secs_f64() * 1000.0;
+    let mut table_of: std::collections::HashMap<String, u64> = Default::default();
+    for t in started["tables"].as_array().context("tables")? {
+        let n = t["table"].as_u64().unwrap_or(0);
+        for ids in t["teams"].as_object().context("teams")?.values() {
+            for id in ids.as_array().into_iter().flatten() {
+                table_of.insert(id.as_str().unwrap_or("").to_owned(), n);
+            }
+        }
+    }
+    let tables = started["games"].as_array().map_or(0, Vec::len);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut sockets = Vec::with_capacity(students);
+    let mut welcomed: Vec<(u64, u64)> = Vec::with_capacity(students);
+    let connect_gap = Duration::from_millis(20);
+    for (_, _, token, id) in &joins {
+        // Timed from the connection's start: the console may show it before the welcome
+        // is read.
+        let at = now_us();
+        let ws = connect(args.server, None, token, None).await?;
+        welcomed.push((at, table_of.get(id).copied().unwrap_or(0)));
+        sockets.push(ws);
+        tokio::time::sleep(connect_gap).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Each welcome shows once its table's status counts as many connected as had connected
+    // to that table by then.
+    let connect_lat = {
+        let f = frames.lock().map_err(|_| anyhow!("lock"))?;
+        let statuses: Vec<(u64, u64, u64)> = f
+            .iter()
+            .filter(|(_, v)| v["type"] == "class_table")
+            .map(|(t, v)| {
+                let connected = v["status"]["factions"].as_array().map_or(0, |fs| {
+                    fs.iter().filter_map(|f| f["connected"].as_u64()).sum()
+                });
+                (*t, v["table"].as_u64().unwrap_or(0), connected)
+            })
+            .collect();
+        let mut so_far: std::collections::HashMap<u64, u64> = Default::default();
+        let mut lat = Vec::new();
+        for (at, table) in &welcomed {
+            let n = so_far.entry(*table).or_default();
+            *n += 1;
+            let seen = statuses
+                .iter()
+                .find(|(t, tb, c)| tb == table && *c >= *n && *t >= *at)
+                .map(|(t, ..)| t.saturating_sub(*at));
+            lat.push(seen.map_or(u32::MAX, |us| us as u32));
+        }
+        lat
+    };
+    let frames_seen = frames.lock().map(|f| f.len()).unwrap_or(0);
+    reader.abort();
+    drop(sockets);
+    let mut join_lat: Vec<u32> = joins.iter().map(|j| j.1 as u32).collect();
+    let (mut roster_lat, mut connect_lat) = (roster_lat, connect_lat);
+    let ms = |v: &mut [u32], p: f64| percentile(v, p / 100.0);
+    let missed = |v: &[u32]| v.iter().filter(|x| **x == u32::MAX).count();
+    let out = serde_json::json!({
+        "students": students,
+        "tables": tables,
+        "join_window_s": args.class_join_secs,
+        "joins_done_s": join_secs,
+        "join_ms": {"p50": ms(&mut join_lat, 50.0), "p99": ms(&mut join_lat, 99.0), "max": ms(&mut join_lat, 100.0)},
+        "roster_shown_ms": {"p50": ms(&mut roster_lat, 50.0), "p99": ms(&mut roster_lat, 99.0),
+                            "max": ms(&mut roster_lat, 100.0), "never": missed(&roster_lat)},
+        "start_ms": start_ms,
+        "connection_shown_ms": {"p50": ms(&mut connect_lat, 50.0), "p99": ms(&mut connect_lat, 99.0),
+                                "max": ms(&mut connect_lat, 100.0), "never": missed(&connect_lat)},
+        "console_frames": frames_seen,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// A class connection with the teacher's token, after its `class_welcome`.
+async fn connect_class(server: SocketAddr, token: &str) -> Result<Ws> {
+    let stream = tokio::net::TcpStream::connect(server).await?;
+    stream.set_nodelay(true)?;
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{server}/ws"), stream).await?;
+    let hello = ClientFrame::Hello {
+        token: token.to_owned(),
+        last_seq: None,
+    };
+    ws.send(Message::text(serde_json::to_string(&hello)?))
+        .await?;
+    while let Some(msg) = ws.next().await {
+        if let Message::Text(t) = msg? {
+            if let Ok(ServerFrame::ClassWelcome { .. }) = serde_json::from_str::<ServerFrame>(&t) {
+                return Ok(ws);
+            }
+        }
+    }
+    bail!("closed before class_welcome")
+}
+
+/// POST without a body, with a bearer token.
+async fn http_post_token(args: &Args, path: &str, token: &str) -> Result<serde_json::Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(args.server).await?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+        args.server
+    );
+    s.write_all(head.as_bytes()).await?;
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).await?;
+    let text = String::from_utf8_lossy(&resp);
+    let (_, payload) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow!("bad HTTP response"))?;
+    serde_json::from_str(payload.trim()).with_context(|| format!("{path}: {payload}"))
 }

@@ -712,9 +712,16 @@ mod tests {
 
     #[test]
     fn names_in_free_text_become_pseudonyms_as_whole_words_in_any_case() {
-        assert_eq!(replace_word("thanks Boris!", "Boris", "us_nato-1"), "thanks us_nato-1!");
+        assert_eq!(
+            replace_word("thanks Boris!", "Boris", "us_nato-1"),
+            "thanks us_nato-1!"
+        );
         assert_eq!(replace_word("BORIS, boris", "Boris", "p"), "p, p");
-        assert_eq!(replace_word("Borislav", "Boris", "p"), "Borislav", "not inside a word");
+        assert_eq!(
+            replace_word("Borislav", "Boris", "p"),
+            "Borislav",
+            "not inside a word"
+        );
         assert_eq!(replace_word("Анна сказала", "анна", "p"), "p сказала");
         assert_eq!(replace_word("no names", "", "p"), "no names");
     }
