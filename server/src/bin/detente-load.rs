@@ -1190,75 +1190,6 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The gaps between a player's sends average the interval asked for, as exponential gaps
-    /// do (their standard deviation equals their mean), and differ between players.
-    #[test]
-    fn gaps_are_exponential_with_the_mean_asked_for() {
-        let mean = Duration::from_millis(200);
-        let mut gaps = Gaps::new(7, mean, false);
-        let xs: Vec<f64> = (0..100_000).map(|_| gaps.next().as_secs_f64()).collect();
-        let m = xs.iter().sum::<f64>() / xs.len() as f64;
-        let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();
-        assert!((m - 0.2).abs() < 0.004, "mean {m}");
-        assert!((sd - 0.2).abs() < 0.006, "standard deviation {sd}");
-        assert!(xs.iter().all(|x| *x >= 0.0 && x.is_finite()));
-        let mut other = Gaps::new(8, mean, false);
-        assert_ne!(Gaps::new(7, mean, false).next(), other.next());
-    }
-
-    /// Fixed gaps: a first one somewhere in the period (players spread out), then exactly the
-    /// period.
-    #[test]
-    fn fixed_gaps_spread_the_first_send_then_keep_the_period() {
-        let period = Duration::from_millis(100);
-        let firsts: Vec<Duration> = (0..1000)
-            .map(|seed| Gaps::new(seed, period, true).next())
-            .collect();
-        assert!(firsts.iter().all(|d| *d <= period));
-        assert!(
-            firsts.iter().any(|d| *d < period / 4) && firsts.iter().any(|d| *d > period * 3 / 4)
-        );
-        let mut g = Gaps::new(3, period, true);
-        g.next();
-        assert!((0..100).all(|_| g.next() == period));
-    }
-
-    /// The sender's own message back is an echo; another's is a fan-out delivery; warm-up
-    /// messages count as neither.
-    #[tokio::test]
-    async fn chat_coming_back_is_sorted_into_echo_and_fanout() {
-        let shared = Shared {
-            sent: AtomicU64::new(0),
-            acked: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            ack: Mutex::new(Vec::new()),
-            fanout: Mutex::new(Vec::new()),
-            echo: Mutex::new(Vec::new()),
-            measure_from_us: AtomicU64::new(1_000),
-            warmup_acked: AtomicU64::new(0),
-            warmup_ack: Mutex::new(Vec::new()),
-        };
-        shared.chat_seen("t=2000 s=7 xxxx", 7, 2_500).await;
-        shared.chat_seen("t=2000 s=8 xxxx", 7, 2_900).await;
-        shared.chat_seen("t=500 s=7 xxxx", 7, 2_900).await;
-        shared.chat_seen("hello", 7, 2_900).await;
-        assert_eq!(*shared.echo.lock().await, vec![500]);
-        assert_eq!(*shared.fanout.lock().await, vec![900]);
-    }
-
-    /// CPU times come from /proc: this process has some, the machine has some.
-    #[test]
-    fn cpu_times_are_read_from_proc() {
-        assert!(cpu_ticks(Some(std::process::id())).is_some());
-        assert!(machine_ticks().is_some_and(|t| t > 0.0));
-        assert!(cpu_ticks(None).is_none());
-    }
-}
-
 /// `--class N`: a class of N students joins over `--class-join-secs`, is started, and every
 /// student connects; the teacher's console (a class connection) is timed against each change:
 /// how long after a join's answer the console's roster counts it, and how long after a
@@ -1462,4 +1393,73 @@ async fn http_post_token(args: &Args, path: &str, token: &str) -> Result<serde_j
         .split_once("\r\n\r\n")
         .ok_or_else(|| anyhow!("bad HTTP response"))?;
     serde_json::from_str(payload.trim()).with_context(|| format!("{path}: {payload}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gaps between a player's sends average the interval asked for, as exponential gaps
+    /// do (their standard deviation equals their mean), and differ between players.
+    #[test]
+    fn gaps_are_exponential_with_the_mean_asked_for() {
+        let mean = Duration::from_millis(200);
+        let mut gaps = Gaps::new(7, mean, false);
+        let xs: Vec<f64> = (0..100_000).map(|_| gaps.next().as_secs_f64()).collect();
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();
+        assert!((m - 0.2).abs() < 0.004, "mean {m}");
+        assert!((sd - 0.2).abs() < 0.006, "standard deviation {sd}");
+        assert!(xs.iter().all(|x| *x >= 0.0 && x.is_finite()));
+        let mut other = Gaps::new(8, mean, false);
+        assert_ne!(Gaps::new(7, mean, false).next(), other.next());
+    }
+
+    /// Fixed gaps: a first one somewhere in the period (players spread out), then exactly the
+    /// period.
+    #[test]
+    fn fixed_gaps_spread_the_first_send_then_keep_the_period() {
+        let period = Duration::from_millis(100);
+        let firsts: Vec<Duration> = (0..1000)
+            .map(|seed| Gaps::new(seed, period, true).next())
+            .collect();
+        assert!(firsts.iter().all(|d| *d <= period));
+        assert!(
+            firsts.iter().any(|d| *d < period / 4) && firsts.iter().any(|d| *d > period * 3 / 4)
+        );
+        let mut g = Gaps::new(3, period, true);
+        g.next();
+        assert!((0..100).all(|_| g.next() == period));
+    }
+
+    /// The sender's own message back is an echo; another's is a fan-out delivery; warm-up
+    /// messages count as neither.
+    #[tokio::test]
+    async fn chat_coming_back_is_sorted_into_echo_and_fanout() {
+        let shared = Shared {
+            sent: AtomicU64::new(0),
+            acked: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            ack: Mutex::new(Vec::new()),
+            fanout: Mutex::new(Vec::new()),
+            echo: Mutex::new(Vec::new()),
+            measure_from_us: AtomicU64::new(1_000),
+            warmup_acked: AtomicU64::new(0),
+            warmup_ack: Mutex::new(Vec::new()),
+        };
+        shared.chat_seen("t=2000 s=7 xxxx", 7, 2_500).await;
+        shared.chat_seen("t=2000 s=8 xxxx", 7, 2_900).await;
+        shared.chat_seen("t=500 s=7 xxxx", 7, 2_900).await;
+        shared.chat_seen("hello", 7, 2_900).await;
+        assert_eq!(*shared.echo.lock().await, vec![500]);
+        assert_eq!(*shared.fanout.lock().await, vec![900]);
+    }
+
+    /// CPU times come from /proc: this process has some, the machine has some.
+    #[test]
+    fn cpu_times_are_read_from_proc() {
+        assert!(cpu_ticks(Some(std::process::id())).is_some());
+        assert!(machine_ticks().is_some_and(|t| t > 0.0));
+        assert!(cpu_ticks(None).is_none());
+    }
 }
