@@ -406,17 +406,27 @@ async fn advance(server: SocketAddr, control_token: &str, times: usize) -> Resul
 }
 
 async fn http_post(args: &Args, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+    post_as(args.server, path, Some(body), args.admin_token.as_deref()).await
+}
+
+/// A POST (with a JSON body, or none) with an optional bearer token; the answer's JSON.
+async fn post_as(
+    server: SocketAddr,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    token: Option<&str>,
+) -> Result<serde_json::Value> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(args.server).await?;
-    let body = serde_json::to_vec(body)?;
-    let auth = args
-        .admin_token
-        .as_ref()
+    let mut s = tokio::net::TcpStream::connect(server).await?;
+    let body = body
+        .map(serde_json::to_vec)
+        .transpose()?
+        .unwrap_or_default();
+    let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{auth}Connection: close\r\n\r\n",
-        args.server,
+        "POST {path} HTTP/1.1\r\nHost: {server}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{auth}Connection: close\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).await?;
@@ -1278,8 +1288,8 @@ async fn class_run(args: &Args, students: usize) -> Result<()> {
 
     // Start, then every student connects; which table each sits at comes from the start.
     let t_start = Instant::now();
-    let started =
-        http_post_token(args, &format!("/api/classes/{class_id}/start"), &teacher).await?;
+    let path = format!("/api/classes/{class_id}/start");
+    let started = post_as(args.server, &path, None, Some(&teacher)).await?;
     let start_ms = t_start.elapsed().as_secs_f64() * 1000.0;
     let mut table_of: std::collections::HashMap<String, u64> = Default::default();
     for t in started["tables"].as_array().context("tables")? {
@@ -1375,24 +1385,6 @@ async fn connect_class(server: SocketAddr, token: &str) -> Result<Ws> {
         }
     }
     bail!("closed before class_welcome")
-}
-
-/// POST without a body, with a bearer token.
-async fn http_post_token(args: &Args, path: &str, token: &str) -> Result<serde_json::Value> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(args.server).await?;
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
-        args.server
-    );
-    s.write_all(head.as_bytes()).await?;
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).await?;
-    let text = String::from_utf8_lossy(&resp);
-    let (_, payload) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow!("bad HTTP response"))?;
-    serde_json::from_str(payload.trim()).with_context(|| format!("{path}: {payload}"))
 }
 
 #[cfg(test)]

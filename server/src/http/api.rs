@@ -1018,6 +1018,19 @@ fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
     )
 }
 
+/// A request's query string as `T`, or `bad_request` saying what is wrong with it.
+pub(super) fn query_of<T>(
+    query: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    query.map(|axum::extract::Query(q)| q).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            e.body_text(),
+        )
+    })
+}
+
 /// Query of `GET /api/games/{id}/messages`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -1082,13 +1095,7 @@ pub async fn messages<S: Store>(
     query: Result<axum::extract::Query<EarlierMessages>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<crate::engine::Message>>, ApiError> {
-    let axum::extract::Query(q) = query.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            e.body_text(),
-        )
-    })?;
+    let q = query_of(query)?;
     let auth = seat_of(&st, &headers, id).await?;
     let handle = st.registry.get(id).await?;
     let invalid = || {

@@ -37,16 +37,10 @@ pub struct ClassResearch {
     pub tables: Vec<ResearchExport>,
 }
 
-fn query_of(
+fn format_of(
     query: Result<axum::extract::Query<ResearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<(bool, Option<u32>), ApiError> {
-    let axum::extract::Query(q) = query.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            e.body_text(),
-        )
-    })?;
+    let q = super::api::query_of(query)?;
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -143,7 +137,7 @@ pub async fn game_research<S: Store>(
     query: Result<axum::extract::Query<ResearchQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (csv, table) = query_of(query)?;
+    let (csv, table) = format_of(query)?;
     let auth = seat_of(&st, &headers, id).await?;
     // Who may export is decided in one place, the engine's view module.
     if !crate::engine::view::may_export(&auth.seat) {
@@ -211,7 +205,7 @@ pub async fn class_research_export<S: Store>(
     query: Result<axum::extract::Query<ResearchQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (csv, table) = query_of(query)?;
+    let (csv, table) = format_of(query)?;
     let (class, _) = super::classes::teacher_of(&st, &headers, id).await?;
     let (allowed, free_text) = class_research(&class)?;
     if !allowed {

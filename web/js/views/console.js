@@ -214,7 +214,10 @@ export function mount(root, ctx) {
     showError(lobbyErr, null);
     autoStart.setAttribute('aria-disabled', 'true');
     try {
-      await store.command({ type: 'set_start', start: want });
+      // Redrawn once the event is in the view: the ack often comes first, and the view
+      // would still say the old start mode (the box would flip back).
+      const ack = await store.command({ type: 'set_start', start: want });
+      await store.caughtUp(ack.seq);
     } catch (x) {
       showError(lobbyErr, /** @type {any} */ (x));
     } finally {
