@@ -472,6 +472,94 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// Another writer moved the log on under the game's task (as a commit it gave up waiting
+    /// for does when it lands late): the next command's commit conflicts. Its answer says to
+    /// send it again (retryable, nothing written), and sent again it is committed once by the
+    /// task rebuilt from the log.
+    #[tokio::test]
+    async fn a_commit_that_conflicts_is_answered_try_again_and_then_committed_once() {
+        let (store, id, registry, _stop, dir) = stored_game().await;
+        let seat = SeatRow {
+            id: Uuid::new_v4(),
+            game_id: id,
+            role: crate::store::SeatRole::Faction,
+            faction: Some("russia".into()),
+            name: "Anna".into(),
+            token_hash: vec![4; 32],
+            created_at: 1,
+        };
+        store.add_seat(&seat, None).await.expect("seat");
+        let auth = SeatAuth {
+            seat_id: seat.id,
+            seat: crate::engine::Seat::Faction(crate::engine::FactionId::new("russia")),
+            name: "Anna".into(),
+        };
+        let handle = registry.get(id).await.expect("game");
+        // The other writer: an annotation appended straight to the log.
+        // Where the task is (its bots have played their first moves by now).
+        let last = handle.with_game(|_, seq| seq).await.expect("game");
+        let note = crate::engine::Event::Annotated {
+            text: "from elsewhere".into(),
+            round: 0,
+        };
+        let bodies = crate::store::encode_events(&[note]).expect("encode");
+        let status = GameStatus {
+            deadline_at: None,
+            ended: false,
+        };
+        store
+            .append(id, last, &bodies, None, status)
+            .await
+            .expect("the other writer appends");
+        let chat = crate::engine::Command::Chat {
+            channel: crate::engine::Channel::Plenary,
+            text: "after the other writer".into(),
+        };
+        let answer = handle
+            .command(auth.clone(), "c-9".into(), chat.clone(), vec![9; 32])
+            .await
+            .expect("answer");
+        assert!(
+            matches!(&answer, ServerFrame::Error { code, retryable: true, .. } if code == "unavailable"),
+            "{answer:?}"
+        );
+        // The stale task stops after answering; until the registry drops it, a send may find
+        // it gone (the WebSocket layer answers that `unavailable` too).
+        let mut again = Err(SessionError::Gone);
+        for _ in 0..40 {
+            let h = registry.get(id).await.expect("game");
+            again = h
+                .command(auth.clone(), "c-9".into(), chat.clone(), vec![9; 32])
+                .await;
+            if !matches!(again, Err(SessionError::Gone)) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let again = again.expect("answer");
+        assert!(matches!(again, ServerFrame::Ack { .. }), "{again:?}");
+        let (said, noted) = registry
+            .get(id)
+            .await
+            .expect("game")
+            .with_game(|g, _| {
+                let said = g
+                    .messages
+                    .iter()
+                    .filter(|m| m.text == "after the other writer")
+                    .count();
+                (said, g.annotations.len())
+            })
+            .await
+            .expect("game");
+        assert_eq!(
+            (said, noted),
+            (1, 1),
+            "the message once, the other writer's note kept"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     /// N callers asking at once for a game that is not in memory load it once.
     #[tokio::test]
     async fn a_game_is_loaded_once_however_many_ask_at_once() {

@@ -745,6 +745,13 @@ impl<S: Store> Session<S> {
             // This id was committed before (e.g. before a restart): nothing was written now.
             Err(StoreError::Duplicate(_)) => self.stored_answer(auth, id, &request_hash).await,
             Err(e) if e.retryable() => unavailable(Some(id), &e.to_string()),
+            // The log moved on under this task (a commit it gave up waiting for landed late, or
+            // another writer): nothing of this one was written, and the task stops to be
+            // rebuilt from the log. The same id sent again finds its answer there, or commits.
+            Err(StoreError::Conflict { .. }) => unavailable(
+                Some(id),
+                "the game's log moved on while this command waited; send it again",
+            ),
             // A fault of ours, not an outage: sending it again would fail the same way.
             Err(e) => {
                 tracing::error!(game = %self.game_id, error = %e, "the database refused a commit");
