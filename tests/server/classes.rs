@@ -480,3 +480,30 @@ async fn a_class_does_not_start_with_an_empty_table() {
     assert_eq!(lobby["games"], json!([]));
     app.stop().await.cleanup().await;
 }
+
+/// A class's joins count against the class, not the address (a school shares one): 300
+/// students join from one address, past the per-address seat limit of 200; the roster then
+/// holds what 100 tables of three seat, and the next join is refused, changing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_of_300_joins_from_one_address_and_the_301st_is_refused() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let (id, code, teacher) = create_class(addr, json!({"name": "Whole school"})).await;
+    for k in 0..300 {
+        join_class(addr, &code, &format!("Student {k}")).await;
+    }
+    let body = json!({"code": code, "name": "One too many"});
+    let (st, err) = http(addr, "POST", "/api/classes/join", Some(&body), None).await;
+    assert_eq!((st, err["code"].as_str()), (409, Some("limit")), "{err}");
+    let (_, lobby) = http(
+        addr,
+        "GET",
+        &format!("/api/classes/{id}"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(lobby["students"].as_array().map(Vec::len), Some(300));
+    assert_eq!(lobby["tables"].as_array().map(Vec::len), Some(100));
+    app.stop().await.cleanup().await;
+}

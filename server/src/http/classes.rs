@@ -241,17 +241,16 @@ pub struct ClassJoined {
         (status = 201, description = "On the class's roster.", body = ClassJoined),
         (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
         (status = 404, description = "No class has that code (`unknown_code`).", body = ErrorBody),
-        (status = 409, description = "The class has started; late joiners are not seated yet (`class_started`).", body = ErrorBody),
+        (status = 409, description = "The class has started; late joiners are not seated yet (`class_started`). Or its roster holds as many students as its 100 tables seat (`limit`).", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
         (status = 422, description = "A bad name (`invalid_name`).", body = ErrorBody),
-        (status = 429, description = "Too many wrong codes from this address (wait a minute), or too many seats taken from it: 200, then one a second (`rate_limited`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address; wait a minute (`rate_limited`). A class's joins do not count against the address's seat limit: the roster's size is capped instead.", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
 )]
 pub async fn join_class<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<ClassJoined>), ApiError> {
     let req: JoinClass = object_body(body)?;
@@ -277,12 +276,16 @@ pub async fn join_class<S: Store>(
         ));
     }
     let settings = settings_of(&class)?;
-    let counted = !is_admin(&st, &headers);
-    if counted && !st.seatings.take(peer.ip()) {
+    // A class's joins count against the class, not the address: a school's students often
+    // share one public address (the per-address seat limit would space a class of 300 out
+    // over minutes). The roster holds at most what Start can seat.
+    let factions = factions_of(&*scenario_of(&st, &class)?).len();
+    let cap = MAX_TABLES * factions * settings.team_size as usize;
+    if store.members(class.id).await?.len() >= cap {
         return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "too many seats taken from your address; wait a moment",
+            StatusCode::CONFLICT,
+            ErrorCode::Limit,
+            format!("this class has as many students as its {MAX_TABLES} tables seat ({cap}); ask your teacher"),
         ));
     }
     let student_token = new_token();
@@ -294,11 +297,7 @@ pub async fn join_class<S: Store>(
         joined_at: st.registry.clock.now_ms(),
         pinned: None,
     };
-    let added = store.add_member(&member).await;
-    if !matches!(added, Ok(true)) && counted {
-        st.seatings.give_back(peer.ip());
-    }
-    if !added? {
+    if !store.add_member(&member).await? {
         // Started since it was read: the class row's lock decided.
         return Err(ApiError::new(
             StatusCode::CONFLICT,
