@@ -392,27 +392,32 @@ mod tests {
         (store, id, registry, stop, dir)
     }
 
-    /// A frozen database: a command gets `unavailable` within the bound instead of waiting;
-    /// its commit lands once the database thaws, and the same command sent again gets the
-    /// ack it earned (not a second message).
-    #[tokio::test]
-    async fn a_frozen_database_answers_unavailable_in_time_and_nothing_doubles() {
-        let (store, id, registry, _stop, dir) = stored_game().await;
+    /// Anna, seated in Russia in game `id` (token hash `[hash; 32]`).
+    async fn russia_seat(store: &Flaky, id: Uuid, hash: u8) -> SeatAuth {
         let seat = SeatRow {
             id: Uuid::new_v4(),
             game_id: id,
             role: crate::store::SeatRole::Faction,
             faction: Some("russia".into()),
             name: "Anna".into(),
-            token_hash: vec![3; 32],
+            token_hash: vec![hash; 32],
             created_at: 1,
         };
         store.add_seat(&seat, None).await.expect("seat");
-        let auth = SeatAuth {
+        SeatAuth {
             seat_id: seat.id,
             seat: crate::engine::Seat::Faction(crate::engine::FactionId::new("russia")),
             name: "Anna".into(),
-        };
+        }
+    }
+
+    /// A frozen database: a command gets `unavailable` within the bound instead of waiting;
+    /// its commit lands once the database thaws, and the same command sent again gets the
+    /// ack it earned (not a second message).
+    #[tokio::test]
+    async fn a_frozen_database_answers_unavailable_in_time_and_nothing_doubles() {
+        let (store, id, registry, _stop, dir) = stored_game().await;
+        let auth = russia_seat(&store, id, 3).await;
         let handle = registry.get(id).await.expect("game");
         let chat = crate::engine::Command::Chat {
             channel: crate::engine::Channel::Plenary,
@@ -479,21 +484,7 @@ mod tests {
     #[tokio::test]
     async fn a_commit_that_conflicts_is_answered_try_again_and_then_committed_once() {
         let (store, id, registry, _stop, dir) = stored_game().await;
-        let seat = SeatRow {
-            id: Uuid::new_v4(),
-            game_id: id,
-            role: crate::store::SeatRole::Faction,
-            faction: Some("russia".into()),
-            name: "Anna".into(),
-            token_hash: vec![4; 32],
-            created_at: 1,
-        };
-        store.add_seat(&seat, None).await.expect("seat");
-        let auth = SeatAuth {
-            seat_id: seat.id,
-            seat: crate::engine::Seat::Faction(crate::engine::FactionId::new("russia")),
-            name: "Anna".into(),
-        };
+        let auth = russia_seat(&store, id, 4).await;
         let handle = registry.get(id).await.expect("game");
         // The other writer: an annotation appended straight to the log.
         // Where the task is (its bots have played their first moves by now).

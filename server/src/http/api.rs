@@ -479,8 +479,7 @@ pub async fn join_preview<S: Store>(
     let row = match found {
         Some(Found::Game(row)) => row,
         Some(Found::Class(class)) => {
-            let settings: crate::class::Settings = serde_json::from_str(&class.settings)
-                .map_err(|e| ApiError::internal(format!("class {}: settings: {e}", class.id)))?;
+            let settings = super::classes::settings_of(&class)?;
             let scenario_title = st
                 .registry
                 .scenarios()
@@ -1216,21 +1215,8 @@ pub async fn export<S: Store>(
     Ids(id): Ids<Uuid>,
     headers: HeaderMap,
 ) -> Result<Json<Export>, ApiError> {
-    let auth = seat_of(&st, &headers, id).await?;
-    // Who sees what is decided in one place, the engine's view module.
-    if !crate::engine::view::may_export(&auth.seat) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::ControlOnly,
-            "only Control may export the whole game",
-        ));
-    }
-    let handle = st.registry.get(id).await?;
-    let (seq, view) = handle.view(Seat::Control).await?;
-    let stored = st.registry.store().events_after(id, 0).await?;
-    let mut stored = stored;
-    stored.retain(|(s, _)| *s <= seq);
-    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
+    exporter(&st, &headers, id, "only Control may export the whole game").await?;
+    let (seq, view, events) = control_view_and_log(&st, id).await?;
     let scenario = view.scenario.clone();
     Ok(Json(Export {
         game_id: id,
@@ -1239,6 +1225,44 @@ pub async fn export<S: Store>(
         events,
         view,
     }))
+}
+
+/// The request's seat, if it may export the game (Control); otherwise `control_only` with
+/// `refusal`. Who may export is decided in one place, the engine's view module.
+pub(super) async fn exporter<S: Store>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    id: Uuid,
+    refusal: &str,
+) -> Result<SeatAuth, ApiError> {
+    let auth = seat_of(st, headers, id).await?;
+    if !crate::engine::view::may_export(&auth.seat) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::ControlOnly,
+            refusal,
+        ));
+    }
+    Ok(auth)
+}
+
+/// Control's view of a game, its sequence, and the event log up to that sequence (the exports).
+pub(super) async fn control_view_and_log<S: Store>(
+    st: &AppState<S>,
+    id: Uuid,
+) -> Result<
+    (
+        i64,
+        crate::engine::view::SeatView,
+        Vec<crate::engine::Event>,
+    ),
+    ApiError,
+> {
+    let (seq, view) = st.registry.get(id).await?.view(Seat::Control).await?;
+    let mut stored = st.registry.store().events_after(id, 0).await?;
+    stored.retain(|(s, _)| *s <= seq);
+    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
+    Ok((seq, view, events))
 }
 
 /// The whole scenario: factions, calendar, variables, actions with costs, clause kinds, event

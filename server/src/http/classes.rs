@@ -320,7 +320,7 @@ pub async fn join_class<S: Store>(
     ))
 }
 
-fn settings_of(class: &ClassRow) -> Result<Settings, ApiError> {
+pub(super) fn settings_of(class: &ClassRow) -> Result<Settings, ApiError> {
     serde_json::from_str(&class.settings)
         .map_err(|e| ApiError::internal(format!("class {}: settings: {e}", class.id)))
 }

@@ -2,10 +2,9 @@
 //! for its teacher; JSON, or CSV (one file per table). A class's tables are exported only when
 //! the class allows research use, with the chat's text only when it allows that too.
 
-use super::api::seat_of;
+use super::api::{control_view_and_log, exporter};
 use super::{ApiError, AppState, ErrorBody, Ids};
 use crate::class::research::{self, ResearchExport};
-use crate::engine::Seat;
 use crate::protocol::ErrorCode;
 use crate::store::Store;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -70,12 +69,8 @@ async fn export_game<S: Store>(
     class: Option<(Uuid, u32)>,
     free_text: bool,
 ) -> Result<ResearchExport, ApiError> {
-    let store = st.registry.store();
-    let (seq, view) = st.registry.get(game).await?.view(Seat::Control).await?;
-    let mut stored = store.events_after(game, 0).await?;
-    stored.retain(|(s, _)| *s <= seq);
-    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
-    let seats = store.seats(game).await?;
+    let (_, view, events) = control_view_and_log(st, game).await?;
+    let seats = st.registry.store().seats(game).await?;
     Ok(research::export(&research::Source {
         game_id: game,
         class,
@@ -103,8 +98,7 @@ fn csv_response(name: &str, x: &ResearchExport) -> Result<Response, ApiError> {
 
 /// Whether the class allows research use, and with the chat's text.
 fn class_research(class: &crate::store::ClassRow) -> Result<(bool, bool), ApiError> {
-    let s: crate::class::Settings = serde_json::from_str(&class.settings)
-        .map_err(|e| ApiError::internal(format!("class {}: settings: {e}", class.id)))?;
+    let s = super::classes::settings_of(class)?;
     Ok((s.research_use, s.research_use && s.research_free_text))
 }
 
@@ -138,15 +132,13 @@ pub async fn game_research<S: Store>(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (csv, table) = format_of(query)?;
-    let auth = seat_of(&st, &headers, id).await?;
-    // Who may export is decided in one place, the engine's view module.
-    if !crate::engine::view::may_export(&auth.seat) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::ControlOnly,
-            "only Control may export a game for research",
-        ));
-    }
+    exporter(
+        &st,
+        &headers,
+        id,
+        "only Control may export a game for research",
+    )
+    .await?;
     if table.is_some() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
