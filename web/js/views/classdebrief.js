@@ -54,7 +54,7 @@ export function mount(root, ctx) {
 
     const comparison = h('section', { class: 'panel', 'aria-labelledby': 'db-cmp-h' },
       h('h2', { id: 'db-cmp-h' }, 'The tables side by side'),
-      h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'debrief-comparison' },
+      h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'The tables side by side (scrolls sideways)' }, h('table', { class: 'table', 'data-testid': 'debrief-comparison' },
       h('caption', { class: 'visually-hidden' }, 'The tables side by side'),
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, 'Table'),
@@ -83,9 +83,10 @@ export function mount(root, ctx) {
         points: t.rounds.map((/** @type {any} */ r) => [r.round, pick(r)]).filter((/** @type {any} */ p) => p[1] != null),
       })).filter((/** @type {any} */ s) => s.points.length),
     });
+    const played = Math.min(...d.tables.map((/** @type {any} */ t) => t.rounds.length));
     const charts = h('section', { class: 'panel', 'data-testid': 'debrief-charts', 'aria-labelledby': 'db-charts-h' },
       h('h2', { id: 'db-charts-h' }, 'Over the rounds, table by table'),
-      h('div', { class: 'charts debrief-charts' },
+      labels.length === 0 ? h('p', { class: 'muted' }, 'No round has been adjudicated yet: the lines start after the first orders phase.') : h('div', { class: 'charts debrief-charts' },
         overlay('Tension', (r) => r.tension),
         factions.map((/** @type {string} */ f) => overlay(`Deterrence balance as ${factionName(f)} sees it`, (r) => r.balance[f])),
         d.tables.some((/** @type {any} */ t) => t.rounds.some((/** @type {any} */ r) => r.technical_balance != null))
@@ -94,7 +95,9 @@ export function mount(root, ctx) {
     const diff = d.first_difference;
     const difference = h('section', { class: 'panel', 'data-testid': 'debrief-difference', 'aria-labelledby': 'db-diff-h' },
       h('h2', { id: 'db-diff-h' }, 'Where the tables\' choices first differed'),
-      !diff ? h('p', { class: 'muted' }, d.tables.length < 2 ? 'One table: nothing to compare.' : 'The tables gave the same orders in every round they all played (as far as you may see them).')
+      !diff ? h('p', { class: 'muted' }, d.tables.length < 2 ? 'One table: nothing to compare.'
+        : played === 0 ? 'No round has been played at every table yet.'
+          : 'The tables gave the same orders in every round they all played (as far as you may see them).')
         : [h('p', null, `In ${diff.label} (round ${diff.round + 1}), the orders were not the same at every table. What each table ordered that not every table did:`),
           h('ul', null, diff.tables.map((/** @type {[number, any[]]} */ [n, orders]) => h('li', null,
             h('strong', null, `Table ${n + 1}: `),
