@@ -266,6 +266,8 @@ pub enum ErrorCode {
     TeacherOnly,
     /// The class has started: its students are seated at their tables.
     ClassStarted,
+    /// A facilitator has muted this person for a while: no chat until the mute ends.
+    Muted,
 }
 
 impl ErrorCode {
@@ -310,6 +312,7 @@ impl ErrorCode {
         ErrorCode::InvalidName,
         ErrorCode::TeacherOnly,
         ErrorCode::ClassStarted,
+        ErrorCode::Muted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -353,6 +356,7 @@ impl ErrorCode {
             ErrorCode::InvalidName => "invalid_name",
             ErrorCode::TeacherOnly => "teacher_only",
             ErrorCode::ClassStarted => "class_started",
+            ErrorCode::Muted => "muted",
         }
     }
 
@@ -372,6 +376,7 @@ impl ErrorCode {
             E::WouldBreach { .. } => ErrorCode::WouldBreach,
             E::Invalid(_) => ErrorCode::Invalid,
             E::GameEnded => ErrorCode::GameEnded,
+            E::Muted { .. } => ErrorCode::Muted,
         }
     }
 }

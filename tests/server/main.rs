@@ -23,6 +23,7 @@ mod full_game;
 mod idempotency;
 mod limits;
 mod lobby;
+mod moderation;
 mod reconnect;
 mod research;
 mod rest;

@@ -63,6 +63,9 @@ pub struct ResearchMessage {
     pub at_ms: i64,
     pub length: usize,
     pub text: Option<String>,
+    /// A facilitator hid the message (moderation): its text never goes out.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// A proposal as it was made.
@@ -311,6 +314,17 @@ pub fn export(src: &Source<'_>) -> ResearchExport {
     let p = Pseudonyms::new(src.seats, view.bots.keys().cloned());
     let free = src.free_text;
     let (mut round, mut phase) = (0u32, Phase::Lobby);
+    // Messages hidden by a facilitator, wherever in the log they were hidden.
+    let hidden: std::collections::BTreeSet<(&Channel, u32)> = src
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageHidden {
+                channel, message, ..
+            } => Some((channel, *message)),
+            _ => None,
+        })
+        .collect();
     let mut messages = Vec::new();
     let mut proposals = Vec::new();
     let mut answers = Vec::new();
@@ -338,17 +352,21 @@ pub fn export(src: &Source<'_>) -> ResearchExport {
                 round = *r;
                 phase = *ph;
             }
-            Event::ChatPosted { message: m } => messages.push(ResearchMessage {
-                id: m.id,
-                round: m.round,
-                phase,
-                channel: m.channel.clone(),
-                sender: p.of(&m.from, &m.author),
-                sender_faction: m.from.faction().cloned(),
-                at_ms: m.at_ms,
-                length: m.text.chars().count(),
-                text: text_of(&p, free, &m.text),
-            }),
+            Event::ChatPosted { message: m } => {
+                let is_hidden = hidden.contains(&(&m.channel, m.id));
+                messages.push(ResearchMessage {
+                    id: m.id,
+                    round: m.round,
+                    phase,
+                    channel: m.channel.clone(),
+                    sender: p.of(&m.from, &m.author),
+                    sender_faction: m.from.faction().cloned(),
+                    at_ms: m.at_ms,
+                    length: m.text.chars().count(),
+                    text: text_of(&p, free && !is_hidden, &m.text),
+                    hidden: is_hidden,
+                })
+            }
             Event::ProposalMade { proposal: x } => proposals.push(ResearchProposal {
                 id: x.id,
                 round: x.round,
@@ -532,7 +550,11 @@ pub fn to_csv(x: &ResearchExport) -> Result<String, csv::Error> {
                 .map(|f| f.to_string())
                 .unwrap_or_default(),
             m.id.to_string(),
-            String::new(),
+            if m.hidden {
+                "hidden".into()
+            } else {
+                String::new()
+            },
             String::new(),
             m.length.to_string(),
             opt(&m.text),

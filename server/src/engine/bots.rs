@@ -1766,7 +1766,7 @@ impl BotPass {
                 let ctx = Ctx {
                     now_ms,
                     author: bot_author(game, &f),
-                    member: None,
+                    ..Ctx::default()
                 };
                 return Some((Seat::Faction(f), cmd, ctx));
             }

@@ -35,6 +35,14 @@ pub enum CommandError {
     Invalid(String),
     #[error("the game has ended")]
     GameEnded,
+    /// The person is muted by Control until `until_ms` (ms since the epoch).
+    #[error("a facilitator has muted you for {} more minute(s)", minutes_left(*until_ms, *now_ms))]
+    Muted { until_ms: i64, now_ms: i64 },
+}
+
+/// Whole minutes from `now_ms` to `until_ms`, at least 1.
+fn minutes_left(until_ms: i64, now_ms: i64) -> i64 {
+    ((until_ms - now_ms).max(0) + 59_999) / 60_000
 }
 
 impl CommandError {
@@ -53,6 +61,7 @@ impl CommandError {
             CommandError::WouldBreach { .. } => "would_breach",
             CommandError::Invalid(_) => "invalid",
             CommandError::GameEnded => "game_ended",
+            CommandError::Muted { .. } => "muted",
         }
     }
 }

@@ -36,6 +36,12 @@ pub struct Ctx {
     pub now_ms: i64,
     /// Display name of the person acting (chat author).
     pub author: String,
+    /// The seat of the person acting, when a person acts (`None` for bots and the clock): a
+    /// muted person's chat is refused, and Control's form of a message names it.
+    pub person: Option<Uuid>,
+    /// The faction and name of the person a command names (`mute_member`), as the seats say:
+    /// filled in by the server, which knows the seats (the rules do not).
+    pub subject: Option<(FactionId, String)>,
     /// The team member acting for a faction seat, when the faction is a team of people; `None`
     /// when the faction acts as one (bots, simulations, a single player's tests).
     pub member: Option<TeamMember>,
@@ -177,6 +183,12 @@ pub struct Game {
     pub reports: Vec<TurnReport>,
     pub overrides: Vec<(u32, VarId, f64, f64, String)>,
     pub annotations: Vec<(u32, String)>,
+    /// Hidden messages: channel → message ids (moderation).
+    pub hidden: BTreeMap<Channel, BTreeSet<u32>>,
+    /// Muted people: seat → the end of the mute (ms since the epoch).
+    pub mutes: BTreeMap<Uuid, i64>,
+    /// Every moderation action, oldest first.
+    pub moderation: Vec<Moderation>,
     pub scheduled_off: BTreeSet<EventId>,
     pub ending: Option<Ending>,
 }
@@ -304,6 +316,9 @@ impl Game {
             reports: Vec::new(),
             overrides: Vec::new(),
             annotations: Vec::new(),
+            hidden: BTreeMap::new(),
+            mutes: BTreeMap::new(),
+            moderation: Vec::new(),
             scheduled_off: BTreeSet::new(),
             ending: None,
             scenario: ScenarioRef(scenario),
@@ -443,7 +458,10 @@ impl Game {
     }
 
     fn decide(&self, seat: &Seat, cmd: &Command, ctx: &Ctx) -> Result<Vec<Event>, CommandError> {
-        if self.phase == Phase::Ended {
+        // A message can be hidden after the end too: a facilitator reviewing the game may
+        // find one before the class reads the after-action page.
+        let after_end = matches!(cmd, Command::HideMessage { .. }) && *seat == Seat::Control;
+        if self.phase == Phase::Ended && !after_end {
             return Err(CommandError::GameEnded);
         }
         let system_start = matches!(cmd, Command::Start {}) && *seat == Seat::System;
@@ -503,6 +521,17 @@ impl Game {
                 self.set_scheduled_event(event, *enabled)
             }
             Command::Annotate { text } => self.annotate(text),
+            Command::HideMessage {
+                channel,
+                message,
+                reason,
+            } => self.hide_message(channel, *message, reason, ctx),
+            Command::MuteMember {
+                member,
+                minutes,
+                reason,
+            } => self.mute_member(*member, *minutes, reason, ctx),
+            Command::UnmuteMember { member } => self.unmute_member(*member, ctx),
             Command::EndGame { note } => {
                 check_len("note", note, MAX_TITLE_CHARS)?;
                 Ok(vec![Event::GameEnded {
@@ -662,6 +691,14 @@ impl Game {
             return Err(CommandError::Invalid("the message is empty".into()));
         }
         check_len("message", text, MAX_CHAT_CHARS)?;
+        if let Some(&until_ms) = ctx.person.and_then(|p| self.mutes.get(&p)) {
+            if until_ms > ctx.now_ms {
+                return Err(CommandError::Muted {
+                    until_ms,
+                    now_ms: ctx.now_ms,
+                });
+            }
+        }
         let channel = self.normalise_channel(channel)?;
         let allowed = match (&channel, seat) {
             (_, Seat::Control) => true,
@@ -685,6 +722,8 @@ impl Game {
                 author: truncate(&ctx.author, 64),
                 text: text.to_owned(),
                 at_ms: ctx.now_ms,
+                member: ctx.person,
+                hidden: false,
             },
         }])
     }
@@ -1030,6 +1069,9 @@ impl Game {
                 }
             }
             Event::Annotated { round, text } => self.annotations.push((*round, text.clone())),
+            Event::MessageHidden { .. }
+            | Event::MemberMuted { .. }
+            | Event::MemberUnmuted { .. } => self.moderate(e),
             Event::Adjudicated { report, core } => {
                 self.core = (**core).clone();
                 self.reports.push((**report).clone());
@@ -1283,6 +1325,8 @@ fn control_verb(cmd: &Command) -> &'static str {
         Command::SetScheduledEvent { .. } => "switch scheduled events",
         Command::SetStart { .. } => "choose when the game starts",
         Command::Annotate { .. } => "annotate the round",
+        Command::HideMessage { .. } => "hide a message",
+        Command::MuteMember { .. } | Command::UnmuteMember { .. } => "mute a player",
         Command::EndGame { .. } => "end the game",
         _ => "do that",
     }

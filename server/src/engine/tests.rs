@@ -259,6 +259,19 @@ fn all_control_commands() -> Vec<Command> {
         Command::Annotate {
             text: "note".into(),
         },
+        Command::HideMessage {
+            channel: Channel::Plenary,
+            message: 1,
+            reason: String::new(),
+        },
+        Command::MuteMember {
+            member: Uuid::nil(),
+            minutes: 5,
+            reason: String::new(),
+        },
+        Command::UnmuteMember {
+            member: Uuid::nil(),
+        },
         Command::EndGame { note: "".into() },
     ]
 }
@@ -590,9 +603,14 @@ fn control_commands_from_other_seats_are_control_only() {
             assert!(e.to_string().starts_with("only Control may"), "{e}");
         }
     }
-    // And Control may give each of them (EndGame last).
+    // And Control may give each of them (EndGame last). A mute needs the server to name the
+    // person (its own test); a hidden message needs one posted.
+    p.ok(&ru(), chat(Channel::Plenary, "to be hidden"));
     for cmd in all_control_commands() {
-        if matches!(cmd, Command::Resume {}) {
+        if matches!(
+            cmd,
+            Command::Resume {} | Command::MuteMember { .. } | Command::UnmuteMember { .. }
+        ) {
             continue;
         }
         if matches!(cmd, Command::ExtendDeadline { .. }) {
@@ -1070,7 +1088,9 @@ fn everything_is_refused_once_the_game_has_ended() {
             note: "out of time".into()
         })
     );
+    // All but hiding a message, which a facilitator may still do after the end.
     let mut cmds = all_control_commands();
+    cmds.retain(|c| !matches!(c, Command::HideMessage { .. }));
     cmds.extend([
         chat(Channel::Plenary, "hello?"),
         Command::Ready {},
@@ -1571,6 +1591,8 @@ impl Play {
                 connected: connected.to_vec(),
                 captain: connected.first() == Some(&id),
             }),
+            person: Some(id),
+            subject: None,
         };
         let events = self.game.apply(seat, &cmd, &ctx).expect("member's command");
         self.log.extend(events.iter().cloned());
@@ -3086,6 +3108,11 @@ fn control_command() -> BoxedStrategy<Command> {
             .prop_map(|(event, enabled)| Command::SetScheduledEvent { event, enabled }),
         1 => text(2000).prop_map(|text| Command::Annotate { text }),
         2 => (channel(), text(2000)).prop_map(|(channel, text)| Command::Chat { channel, text }),
+        1 => (channel(), 0..8u32).prop_map(|(channel, message)| Command::HideMessage {
+            channel,
+            message,
+            reason: String::new(),
+        }),
         // Rare, or most sessions would end early.
         1 => prop::sample::select(vec![0u8, 1, 2, 3, 4, 5, 6, 7]).prop_map(|n| {
             if n == 0 {
@@ -3356,6 +3383,19 @@ fn assert_secret(game: &Game, seat: &Seat, what: &str, json: &Value, core: Optio
     let scn = &game.scenario;
     let text = json.to_string();
     let own = |f: &str| seat.faction().is_some_and(|s| s.as_str() == f);
+    // Hidden messages' texts, for every seat but Control (after the end too).
+    for m in game
+        .messages
+        .iter()
+        .filter(|m| m.hidden && m.text.starts_with("CHAT"))
+    {
+        assert!(
+            !text.contains(&m.text),
+            "{what}: {seat:?} sees hidden message {:?} of {:?}",
+            m.text,
+            m.channel
+        );
+    }
     // Messages of channels the seat cannot read.
     for m in &game.messages {
         if !can_read(seat, &m.channel) {
@@ -4135,4 +4175,232 @@ fn fingerprint_ignores_sources_but_not_numbers() {
         original,
         "changing a parameter kept the fingerprint"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Moderation: hiding a message, muting a person
+// ---------------------------------------------------------------------------------------------
+
+impl Play {
+    /// Applies a command in `ctx`, logging its events.
+    fn apply_in(
+        &mut self,
+        seat: &Seat,
+        cmd: Command,
+        ctx: &Ctx,
+    ) -> Result<Vec<Event>, CommandError> {
+        let events = self.game.apply(seat, &cmd, ctx)?;
+        self.log.extend(events.iter().cloned());
+        Ok(events)
+    }
+}
+
+fn hide(channel: Channel, message: u32) -> Command {
+    Command::HideMessage {
+        channel,
+        message,
+        reason: "insult".into(),
+    }
+}
+
+#[test]
+fn a_hidden_message_loses_its_text_for_every_seat_but_control_live_on_resync_and_after_the_end() {
+    let mut p = Play::new();
+    let pair = Channel::Bilateral {
+        factions: [fid("csto"), fid("russia")],
+    };
+    p.ok(&ru(), chat(Channel::Plenary, "first, harmless"));
+    let posted = p.ok(&ru(), chat(Channel::Plenary, "SECRET-RUDE"));
+    p.ok(&csto(), chat(pair.clone(), "BILATERAL-RUDE"));
+    // Only Control hides; an id never posted is unknown; nothing changes on refusal.
+    p.err(&us(), hide(Channel::Plenary, 2), "control_only");
+    p.err(&Seat::Control, hide(Channel::Plenary, 9), "unknown");
+    p.err(&Seat::Control, hide(Channel::Plenary, 0), "unknown");
+    let events = p.ok(&Seat::Control, hide(Channel::Plenary, 2));
+    assert!(matches!(
+        &events[..],
+        [Event::MessageHidden { message: 2, .. }]
+    ));
+    // Hiding twice records nothing more.
+    assert!(p.ok(&Seat::Control, hide(Channel::Plenary, 2)).is_empty());
+    let hidden_bilateral = p.ok(&Seat::Control, hide(pair.clone(), 1));
+    // The hiding goes to the channel's readers only.
+    assert!(p.game.event_for(&us(), &hidden_bilateral[0]).is_none());
+    assert!(p.game.event_for(&ru(), &hidden_bilateral[0]).is_some());
+    let check = |p: &Play| {
+        for seat in [ru(), us(), csto(), Seat::Observer] {
+            let view = p.game.view(&seat);
+            let json = serde_json::to_string(&view).unwrap();
+            assert!(!json.contains("SECRET-RUDE"), "{seat:?} view");
+            assert!(!json.contains("BILATERAL-RUDE"), "{seat:?} view");
+            let m = view
+                .messages
+                .iter()
+                .find(|m| m.channel == Channel::Plenary && m.id == 2);
+            let m = m.expect("the hidden message is still listed");
+            assert!(m.hidden && m.text.is_empty() && m.member.is_none());
+            // Resync: the message's own event, sent before it was hidden, read now.
+            let resync = serde_json::to_string(
+                &p.log
+                    .iter()
+                    .filter_map(|e| p.game.event_for(&seat, e))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap();
+            assert!(!resync.contains("SECRET-RUDE"), "{seat:?} resync");
+            assert!(!resync.contains("BILATERAL-RUDE"), "{seat:?} resync");
+            // Paging earlier messages.
+            if let Some(MessagePage::Here(page)) =
+                p.game.earlier_messages(&seat, &Channel::Plenary, None, 50)
+            {
+                assert!(
+                    page.iter().all(|m| !m.text.contains("RUDE")),
+                    "{seat:?} page"
+                );
+            }
+        }
+        let control = p.game.view(&Seat::Control);
+        let m = control
+            .messages
+            .iter()
+            .find(|m| m.id == 2 && m.channel == Channel::Plenary);
+        assert_eq!(m.unwrap().text, "SECRET-RUDE", "Control still reads it");
+        assert!(m.unwrap().hidden);
+    };
+    check(&p);
+    let _ = posted;
+    // Replaying the log gives the same game; the end reveals everything but hidden texts.
+    let replayed = Game::replay(scenario(), &p.log).expect("replay");
+    assert!(replayed == p.game);
+    p.ok(
+        &Seat::Control,
+        Command::EndGame {
+            note: String::new(),
+        },
+    );
+    check(&p);
+    // A message can still be hidden after the end; other commands are refused.
+    p.ok(&Seat::Control, hide(Channel::Plenary, 1));
+    p.err(
+        &Seat::Control,
+        Command::Annotate {
+            text: "late".into(),
+        },
+        "game_ended",
+    );
+    let seen = p.game.view(&us());
+    assert_eq!(
+        seen.moderation.len(),
+        3,
+        "after the end every record is listed"
+    );
+}
+
+#[test]
+fn a_muted_person_cannot_chat_until_the_mute_ends_or_is_lifted_and_only_their_team_knows() {
+    let mut p = Play::new();
+    let (anna, boris) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    let as_person = |p: &Play, who: Uuid| Ctx {
+        person: Some(who),
+        ..Ctx::at(p.now)
+    };
+    let mute = |minutes: u32| Command::MuteMember {
+        member: anna,
+        minutes,
+        reason: "spam".into(),
+    };
+    let named = |p: &Play| Ctx {
+        subject: Some((fid("russia"), "Anna".into())),
+        author: "Ms Novak".into(),
+        ..Ctx::at(p.now)
+    };
+    // A person the seats do not know, and mutes of no or too much time, are refused.
+    p.err(&Seat::Control, mute(5), "unknown");
+    for minutes in [0, MAX_MUTE_MINUTES + 1] {
+        let before = p.game.clone();
+        let e = p
+            .apply_in(&Seat::Control, mute(minutes), &named(&p))
+            .unwrap_err();
+        assert_eq!(e.code(), "limit");
+        assert!(p.game == before);
+    }
+    let ctx = named(&p);
+    p.apply_in(&ru(), mute(5), &ctx)
+        .expect_err("only Control mutes");
+    let muted = p.apply_in(&Seat::Control, mute(5), &ctx).expect("muted");
+    assert!(
+        matches!(&muted[..], [Event::MemberMuted { until_ms, .. }] if *until_ms == p.now + 300_000)
+    );
+    // Anna cannot post anywhere; Boris of the same team can.
+    let ctx = as_person(&p, anna);
+    let e = p
+        .apply_in(&ru(), chat(Channel::Plenary, "hello"), &ctx)
+        .unwrap_err();
+    assert_eq!(e.code(), "muted");
+    assert!(e.to_string().contains("5 more minute"), "{e}");
+    let team = Channel::Team {
+        faction: fid("russia"),
+    };
+    assert_eq!(
+        p.apply_in(&ru(), chat(team, "x"), &ctx).unwrap_err().code(),
+        "muted"
+    );
+    p.apply_in(
+        &ru(),
+        chat(Channel::Plenary, "Boris here"),
+        &as_person(&p, boris),
+    )
+    .expect("Boris posts");
+    // Who knows: Control and Russia's team, by name; not the others while the game runs.
+    assert!(p.game.event_for(&us(), &muted[0]).is_none());
+    assert!(p.game.event_for(&ru(), &muted[0]).is_some());
+    assert_eq!(
+        p.game.view(&ru()).moderation[0].name.as_deref(),
+        Some("Anna")
+    );
+    assert!(p.game.view(&us()).moderation.is_empty());
+    assert!(p.game.view(&Seat::Observer).moderation.is_empty());
+    // Control's form of a message names the poster's seat; nobody else's does.
+    let control = p.game.view(&Seat::Control);
+    assert_eq!(control.messages.last().unwrap().member, Some(boris));
+    assert_eq!(p.game.view(&us()).messages.last().unwrap().member, None);
+    // Five minutes later Anna posts again.
+    p.now += 300_000;
+    p.apply_in(&ru(), chat(Channel::Plenary, "back"), &as_person(&p, anna))
+        .expect("the mute has ended");
+    // Lifted early: muted again, then unmuted.
+    let ctx = named(&p);
+    p.apply_in(&Seat::Control, mute(60), &ctx)
+        .expect("muted again");
+    let unmute = Command::UnmuteMember { member: anna };
+    p.apply_in(&Seat::Control, unmute.clone(), &ctx)
+        .expect("unmuted");
+    p.apply_in(&ru(), chat(Channel::Plenary, "free"), &as_person(&p, anna))
+        .expect("posts after the unmute");
+    assert_eq!(
+        p.apply_in(&Seat::Control, unmute, &ctx).unwrap_err().code(),
+        "invalid",
+        "not muted"
+    );
+    let replayed = Game::replay(scenario(), &p.log).expect("replay");
+    assert!(replayed == p.game);
+    // After the end everyone reads the records; other factions without the name.
+    p.ok(
+        &Seat::Control,
+        Command::EndGame {
+            note: String::new(),
+        },
+    );
+    let us_view = p.game.view(&us());
+    assert_eq!(us_view.moderation.len(), 3);
+    assert!(us_view
+        .moderation
+        .iter()
+        .all(|m| m.name.is_none() && m.member.is_none()));
+    assert!(p
+        .game
+        .view(&ru())
+        .moderation
+        .iter()
+        .all(|m| m.name.as_deref() == Some("Anna")));
 }

@@ -178,8 +178,55 @@ pub struct Message {
     pub from: Seat,
     /// Display name of the person, as the server knows them.
     pub author: String,
+    /// The text; empty in the form a seat other than Control reads once the message is
+    /// hidden.
     pub text: String,
     pub at_ms: i64,
+    /// The seat of the person who posted it (to mute them by): in Control's form only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<Uuid>,
+    /// Control hid the message (`hide_message`): the other seats get it without its text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+/// The longest mute Control may give, in minutes (a class period and then some).
+pub const MAX_MUTE_MINUTES: u32 = 120;
+
+/// What a moderation record is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationKind {
+    /// A message was hidden (`channel`, `message`).
+    HideMessage,
+    /// A person was muted (`faction`, `member`, `name`, `until_ms`).
+    Mute,
+    /// A mute was lifted early (`faction`, `member`, `name`).
+    Unmute,
+}
+
+/// One moderation action, as the log records it and the after-action page lists it. Seats
+/// other than Control read the person's name and seat only for their own faction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Moderation {
+    pub kind: ModerationKind,
+    pub round: u32,
+    pub at_ms: i64,
+    /// The facilitator who acted.
+    pub by: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faction: Option<FactionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<i64>,
 }
 
 /// One clause of a proposal. Which fields are needed depends on the clause kind's form.
@@ -439,6 +486,26 @@ pub enum Command {
     Annotate {
         text: String,
     },
+    /// Moderation: the message goes on being listed, without its text, for every seat but
+    /// Control. Also after the game has ended. Cannot be undone.
+    HideMessage {
+        channel: Channel,
+        message: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Moderation: the person in seat `member` (a faction seat of this game) cannot post
+    /// chat messages for `minutes` (1 to [`MAX_MUTE_MINUTES`]).
+    MuteMember {
+        member: Uuid,
+        minutes: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Moderation: lifts a mute before its time.
+    UnmuteMember {
+        member: Uuid,
+    },
     EndGame {
         #[serde(default)]
         note: String,
@@ -467,6 +534,9 @@ impl Command {
                 | Command::SetScheduledEvent { .. }
                 | Command::SetStart { .. }
                 | Command::Annotate { .. }
+                | Command::HideMessage { .. }
+                | Command::MuteMember { .. }
+                | Command::UnmuteMember { .. }
                 | Command::EndGame { .. }
         )
     }
@@ -596,6 +666,35 @@ pub enum Event {
     Annotated {
         round: u32,
         text: String,
+    },
+    /// Control hid message `message` of `channel`. `by`: the facilitator's name.
+    MessageHidden {
+        channel: Channel,
+        message: u32,
+        reason: String,
+        by: String,
+        round: u32,
+        at_ms: i64,
+    },
+    /// Control muted the person in seat `member` of `faction` until `until_ms`.
+    MemberMuted {
+        faction: FactionId,
+        member: Uuid,
+        name: String,
+        until_ms: i64,
+        reason: String,
+        by: String,
+        round: u32,
+        at_ms: i64,
+    },
+    /// Control lifted the mute of seat `member` before its time.
+    MemberUnmuted {
+        faction: FactionId,
+        member: Uuid,
+        name: String,
+        by: String,
+        round: u32,
+        at_ms: i64,
     },
     Adjudicated {
         report: Box<TurnReport>,

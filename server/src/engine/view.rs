@@ -62,6 +62,11 @@ pub struct SeatView {
     pub overrides: Vec<(u32, VarId, f64, f64, String)>,
     /// For a faction: per own action, the clauses an order of it would break.
     pub order_warnings: BTreeMap<ActionId, Vec<String>>,
+    /// Moderation: hidden messages of the channels this seat reads, and mutes of its own
+    /// faction's people (every record for Control, and for everyone after the end, the names
+    /// of other factions' people left out).
+    #[serde(default)]
+    pub moderation: Vec<Moderation>,
     pub ending: Option<Ending>,
 }
 
@@ -231,6 +236,32 @@ pub enum SeatEvent {
     Annotated {
         round: u32,
         text: String,
+    },
+    /// A message of a channel this seat reads was hidden: show it without its text.
+    MessageHidden {
+        channel: Channel,
+        message: u32,
+        reason: String,
+        by: String,
+        round: u32,
+    },
+    /// A person of this seat's faction was muted (to Control and that faction).
+    MemberMuted {
+        faction: FactionId,
+        member: Uuid,
+        name: String,
+        until_ms: i64,
+        reason: String,
+        by: String,
+        round: u32,
+    },
+    /// A mute was lifted early (to Control and that faction).
+    MemberUnmuted {
+        faction: FactionId,
+        member: Uuid,
+        name: String,
+        by: String,
+        round: u32,
     },
     Adjudicated {
         report: Box<SeatReport>,
@@ -420,8 +451,63 @@ impl Game {
                 Vec::new()
             },
             order_warnings,
+            moderation: self.moderation_for(seat),
             ending: self.ending.clone(),
         }
+    }
+
+    /// A message as `seat` reads it: without its text once hidden (but for Control), and
+    /// without the poster's seat (but for Control). Hiding cannot be undone, so reading the
+    /// current state is right for a message sent before it was hidden too.
+    pub fn message_for(&self, seat: &Seat, m: &Message) -> Message {
+        let hidden = m.hidden
+            || self
+                .hidden
+                .get(&m.channel)
+                .is_some_and(|h| h.contains(&m.id));
+        let control = is_control(seat);
+        Message {
+            text: if hidden && !control {
+                String::new()
+            } else {
+                m.text.clone()
+            },
+            member: if control { m.member } else { None },
+            hidden,
+            ..m.clone()
+        }
+    }
+
+    /// The moderation records `seat` may read: Control all; a faction the hidden messages of
+    /// channels it reads and its own people's mutes; an observer the plenary's. After the end
+    /// every record, but another faction's muted person unnamed.
+    pub fn moderation_for(&self, seat: &Seat) -> Vec<Moderation> {
+        let control = is_control(seat);
+        let own = |f: &Option<FactionId>| f.is_some() && seat.faction() == f.as_ref();
+        self.moderation
+            .iter()
+            .filter(|m| {
+                control
+                    || self.ended()
+                    || match m.kind {
+                        ModerationKind::HideMessage => {
+                            m.channel.as_ref().is_some_and(|c| can_read(seat, c))
+                        }
+                        ModerationKind::Mute | ModerationKind::Unmute => own(&m.faction),
+                    }
+            })
+            .map(|m| {
+                if control || own(&m.faction) {
+                    m.clone()
+                } else {
+                    Moderation {
+                        member: None,
+                        name: None,
+                        ..m.clone()
+                    }
+                }
+            })
+            .collect()
     }
 
     /// The messages a view carries: those `seat` may read (all once `full`), the latest
@@ -438,7 +524,7 @@ impl Game {
                 *n += 1;
                 *n <= VIEW_MESSAGES
             })
-            .cloned()
+            .map(|m| self.message_for(seat, m))
             .collect();
         out.reverse();
         out
@@ -472,15 +558,16 @@ impl Game {
             .rev()
             .filter(|m| m.channel == *channel && m.id < before)
             .take(limit)
-            .cloned()
+            .map(|m| self.message_for(seat, m))
             .collect();
         out.reverse();
         Some(MessagePage::Here(out))
     }
 
     /// The form of a recorded event that `seat` may receive, or `None`. Looks up only facts
-    /// that never change once recorded (a proposal's or agreement's parties), so it is correct
-    /// for past events as well as the latest one.
+    /// that never change once recorded (a proposal's or agreement's parties) or change once
+    /// and for good (a message hidden), so it is correct for past events as well as the
+    /// latest one.
     pub fn event_for(&self, seat: &Seat, event: &Event) -> Option<SeatEvent> {
         self.may_see(seat, event)
             .then(|| self.seat_form(seat, event))
@@ -517,6 +604,10 @@ impl Game {
                     })
             }
             Event::ScheduledEventSet { .. } => is_control(seat),
+            Event::MessageHidden { channel, .. } => can_read(seat, channel),
+            Event::MemberMuted { faction, .. } | Event::MemberUnmuted { faction, .. } => {
+                own(faction)
+            }
             // Seen by every seat, each in its own form (variables, purses and reports are
             // redacted in `seat_form`).
             Event::GameCreated { .. }
@@ -578,7 +669,53 @@ impl Game {
                 deadline_at: *deadline_at,
             },
             Event::ChatPosted { message } => SeatEvent::ChatPosted {
-                message: message.clone(),
+                message: self.message_for(seat, message),
+            },
+            Event::MessageHidden {
+                channel,
+                message,
+                reason,
+                by,
+                round,
+                ..
+            } => SeatEvent::MessageHidden {
+                channel: channel.clone(),
+                message: *message,
+                reason: reason.clone(),
+                by: by.clone(),
+                round: *round,
+            },
+            Event::MemberMuted {
+                faction,
+                member,
+                name,
+                until_ms,
+                reason,
+                by,
+                round,
+                ..
+            } => SeatEvent::MemberMuted {
+                faction: faction.clone(),
+                member: *member,
+                name: name.clone(),
+                until_ms: *until_ms,
+                reason: reason.clone(),
+                by: by.clone(),
+                round: *round,
+            },
+            Event::MemberUnmuted {
+                faction,
+                member,
+                name,
+                by,
+                round,
+                ..
+            } => SeatEvent::MemberUnmuted {
+                faction: faction.clone(),
+                member: *member,
+                name: name.clone(),
+                by: by.clone(),
+                round: *round,
             },
             Event::ProposalMade { proposal } => SeatEvent::ProposalMade {
                 proposal: proposal.clone(),
@@ -796,7 +933,7 @@ impl Game {
             .messages
             .iter()
             .rev()
-            .find(|m| m.channel == Channel::Plenary)
+            .find(|m| m.channel == Channel::Plenary && !m.hidden)
             .map(|m| Headline {
                 author: m.author.clone(),
                 from: m.from.clone(),

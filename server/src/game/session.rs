@@ -574,7 +574,9 @@ impl<S: Store> Session<S> {
         let ctx = Ctx {
             now_ms: self.clock.now_ms(),
             author: by.name.clone(),
+            person: Some(by.seat_id),
             member: self.team_member(f, by.seat_id),
+            subject: None,
         };
         let seat = Seat::Faction(f.clone());
         if let Ok(events) = self.game.plan(&seat, &Command::Ready {}, &ctx) {
@@ -704,10 +706,23 @@ impl<S: Store> Session<S> {
             }
             _ => None,
         };
+        // The person a mute names, as the seats say.
+        let subject = match command {
+            Command::MuteMember { member, .. } => {
+                self.fresh_members().await;
+                self.members
+                    .iter()
+                    .find(|m| m.id == *member)
+                    .and_then(|m| Some((FactionId::from(m.faction.as_deref()?), m.name.clone())))
+            }
+            _ => None,
+        };
         let ctx = Ctx {
             now_ms: self.clock.now_ms(),
             author: auth.name.clone(),
+            person: Some(auth.seat_id),
             member,
+            subject,
         };
         let events = match self.game.plan(&auth.seat, command, &ctx) {
             Ok(events) => events,

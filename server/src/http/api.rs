@@ -1131,8 +1131,8 @@ pub async fn messages<S: Store>(
         MessagePage::Here(messages) => Ok(Json(messages)),
         // Older than the game holds in memory: from the log. (Only the owner task appends;
         // ids are stable, so a read a few events behind the game is still right.)
-        MessagePage::InLog { before } => Ok(Json(
-            crate::store::messages_before(
+        MessagePage::InLog { before } => {
+            let logged = crate::store::messages_before(
                 st.registry.store(),
                 id,
                 &channel,
@@ -1140,8 +1140,14 @@ pub async fn messages<S: Store>(
                 crate::engine::view::VIEW_MESSAGES,
                 LOG_WINDOW,
             )
-            .await?,
-        )),
+            .await?;
+            // In the form the seat reads them (hidden ones without their text).
+            let seat = auth.seat.clone();
+            let read = handle
+                .with_game(move |g, _| logged.iter().map(|m| g.message_for(&seat, m)).collect())
+                .await?;
+            Ok(Json(read))
+        }
     }
 }
 

@@ -460,6 +460,8 @@ mod tests {
                     author: "Ivan".into(),
                     text: format!("line {k}"),
                     at_ms: i64::from(k),
+                    member: None,
+                    hidden: false,
                 },
             });
         }

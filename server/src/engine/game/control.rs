@@ -131,6 +131,193 @@ impl Game {
         }])
     }
 
+    pub(super) fn hide_message(
+        &self,
+        channel: &Channel,
+        message: u32,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<Vec<Event>, CommandError> {
+        check_len("reason", reason, MAX_TITLE_CHARS)?;
+        let channel = self.normalise_channel(channel)?;
+        let posted = self.channel_counts.get(&channel).copied().unwrap_or(0);
+        if message == 0 || message > posted {
+            return Err(CommandError::Unknown {
+                kind: "message",
+                id: message.to_string(),
+                hint: String::new(),
+            });
+        }
+        if self
+            .hidden
+            .get(&channel)
+            .is_some_and(|h| h.contains(&message))
+        {
+            return Ok(vec![]);
+        }
+        Ok(vec![Event::MessageHidden {
+            channel,
+            message,
+            reason: reason.trim().to_owned(),
+            by: truncate(&ctx.author, 64),
+            round: self.round,
+            at_ms: ctx.now_ms,
+        }])
+    }
+
+    pub(super) fn mute_member(
+        &self,
+        member: Uuid,
+        minutes: u32,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<Vec<Event>, CommandError> {
+        check_len("reason", reason, MAX_TITLE_CHARS)?;
+        if !(1..=MAX_MUTE_MINUTES).contains(&minutes) {
+            return Err(CommandError::Limit(format!(
+                "a mute lasts 1 to {MAX_MUTE_MINUTES} minutes"
+            )));
+        }
+        let Some((faction, name)) = &ctx.subject else {
+            return Err(CommandError::Unknown {
+                kind: "player",
+                id: member.to_string(),
+                hint: String::new(),
+            });
+        };
+        Ok(vec![Event::MemberMuted {
+            faction: faction.clone(),
+            member,
+            name: name.clone(),
+            until_ms: ctx.now_ms + i64::from(minutes) * 60_000,
+            reason: reason.trim().to_owned(),
+            by: truncate(&ctx.author, 64),
+            round: self.round,
+            at_ms: ctx.now_ms,
+        }])
+    }
+
+    pub(super) fn unmute_member(
+        &self,
+        member: Uuid,
+        ctx: &Ctx,
+    ) -> Result<Vec<Event>, CommandError> {
+        let muted = self
+            .mutes
+            .get(&member)
+            .is_some_and(|until| *until > ctx.now_ms);
+        // The mute's own record names the person.
+        let last = self
+            .moderation
+            .iter()
+            .rev()
+            .find(|m| m.kind == ModerationKind::Mute && m.member == Some(member));
+        let (Some(faction), Some(name), true) = (
+            last.and_then(|m| m.faction.clone()),
+            last.and_then(|m| m.name.clone()),
+            muted,
+        ) else {
+            return Err(CommandError::Invalid("that player is not muted".into()));
+        };
+        Ok(vec![Event::MemberUnmuted {
+            faction,
+            member,
+            name,
+            by: truncate(&ctx.author, 64),
+            round: self.round,
+            at_ms: ctx.now_ms,
+        }])
+    }
+
+    /// Folds a moderation event into the game: hidden messages, mutes and the record.
+    pub(super) fn moderate(&mut self, e: &Event) {
+        let record = match e {
+            Event::MessageHidden {
+                channel,
+                message,
+                reason,
+                by,
+                round,
+                at_ms,
+            } => {
+                self.hidden
+                    .entry(channel.clone())
+                    .or_default()
+                    .insert(*message);
+                if let Some(m) = self
+                    .messages
+                    .iter_mut()
+                    .find(|m| m.channel == *channel && m.id == *message)
+                {
+                    m.hidden = true;
+                }
+                Moderation {
+                    kind: ModerationKind::HideMessage,
+                    round: *round,
+                    at_ms: *at_ms,
+                    by: by.clone(),
+                    reason: reason.clone(),
+                    channel: Some(channel.clone()),
+                    message: Some(*message),
+                    faction: None,
+                    member: None,
+                    name: None,
+                    until_ms: None,
+                }
+            }
+            Event::MemberMuted {
+                faction,
+                member,
+                name,
+                until_ms,
+                reason,
+                by,
+                round,
+                at_ms,
+            } => {
+                self.mutes.insert(*member, *until_ms);
+                Moderation {
+                    kind: ModerationKind::Mute,
+                    round: *round,
+                    at_ms: *at_ms,
+                    by: by.clone(),
+                    reason: reason.clone(),
+                    channel: None,
+                    message: None,
+                    faction: Some(faction.clone()),
+                    member: Some(*member),
+                    name: Some(name.clone()),
+                    until_ms: Some(*until_ms),
+                }
+            }
+            Event::MemberUnmuted {
+                faction,
+                member,
+                name,
+                by,
+                round,
+                at_ms,
+            } => {
+                self.mutes.remove(member);
+                Moderation {
+                    kind: ModerationKind::Unmute,
+                    round: *round,
+                    at_ms: *at_ms,
+                    by: by.clone(),
+                    reason: String::new(),
+                    channel: None,
+                    message: None,
+                    faction: Some(faction.clone()),
+                    member: Some(*member),
+                    name: Some(name.clone()),
+                    until_ms: None,
+                }
+            }
+            _ => return,
+        };
+        self.moderation.push(record);
+    }
+
     /// The server's clock: past the deadline of a running game, the phase moves on.
     pub(super) fn tick(&self, seat: &Seat, ctx: &Ctx) -> Result<Vec<Event>, CommandError> {
         if *seat != Seat::System {
