@@ -351,21 +351,8 @@ async fn a_started_class_seats_every_student_at_their_table() {
     let ada = students[0]["student_token"].as_str().expect("token");
     let mut ada = Client::connect(addr, "ada", ada).await;
     ada.ok(chat(plenary(), "Ada here")).await;
-    // Started: no second start, no new students by the class code, no pins.
+    // Started: no second start, no pins (late students: their own test).
     let (st, err) = http(addr, "POST", &start, None, Some(&teacher)).await;
-    assert_eq!(
-        (st, err["code"].as_str()),
-        (409, Some("class_started")),
-        "{err}"
-    );
-    let (st, err) = http(
-        addr,
-        "POST",
-        "/api/classes/join",
-        Some(&json!({"code": code, "name": "Late"})),
-        None,
-    )
-    .await;
     assert_eq!(
         (st, err["code"].as_str()),
         (409, Some("class_started")),
@@ -505,5 +492,133 @@ async fn a_class_of_300_joins_from_one_address_and_the_301st_is_refused() {
     .await;
     assert_eq!(lobby["students"].as_array().map(Vec::len), Some(300));
     assert_eq!(lobby["tables"].as_array().map(Vec::len), Some(100));
+    app.stop().await.cleanup().await;
+}
+
+/// Students who join after Start sit where there is room, taking a faction from a bot; with
+/// every table full, a class that fills gaps with bots opens a new table (its console opens
+/// with the teacher's token), and one that does not refuses with nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_students_take_a_bots_place_then_open_a_new_table() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let (id, code, teacher) = create_class(
+        addr,
+        json!({"name": "Period 4", "bots_for_gaps": "dove",
+               "deadlines": {"briefing": 0, "negotiation": 0, "orders": 0, "review": 0}}),
+    )
+    .await;
+    for name in ["Ada", "Boris", "Chen", "Dana", "Emil"] {
+        join_class(addr, &code, name).await;
+    }
+    let start = format!("/api/classes/{id}/start");
+    let (st, class) = http(addr, "POST", &start, None, Some(&teacher)).await;
+    assert_eq!(st, 200, "{class}");
+    assert_eq!(class["tables"][1]["gaps"], json!(["csto"]));
+    let table_2 = class["games"][1]["game_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let control_2 = class["games"][1]["control_token"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let mut console = Client::connect(addr, "teacher", &control_2).await;
+    // Fay takes the CSTO's place at table 2 from its bot.
+    let fay = join_class(addr, &code, "Fay").await;
+    let fay_token = fay["student_token"].as_str().expect("token");
+    let (st, seat) = http(addr, "GET", "/api/seat", None, Some(fay_token)).await;
+    assert_eq!(st, 200, "{seat}");
+    assert_eq!(seat["game_id"], table_2.as_str());
+    assert_eq!(
+        seat["you"]["seat"],
+        json!({"role": "faction", "faction": "csto"})
+    );
+    console.ping().await;
+    let handed = |c: &Client| {
+        c.has_event(|e| {
+            matches!(e, detente::engine::view::SeatEvent::BotSet { faction, temperament: None } if faction.as_str() == "csto")
+        })
+    };
+    let started = std::time::Instant::now();
+    while !handed(&console) {
+        assert!(started.elapsed().as_secs() < 5, "the bot never handed over");
+        console.ping().await;
+    }
+    let mut fay_client = Client::connect(addr, "fay", fay_token).await;
+    fay_client.ok(chat(plenary(), "Fay for the CSTO")).await;
+    // Every table full: Gus opens table 3, with bots at the other factions.
+    let gus = join_class(addr, &code, "Gus").await;
+    let gus_token = gus["student_token"].as_str().expect("token");
+    let (st, seat) = http(addr, "GET", "/api/seat", None, Some(gus_token)).await;
+    assert_eq!(st, 200, "{seat}");
+    assert_eq!(seat["title"], "Period 4 · table 3");
+    assert_eq!(
+        seat["you"]["seat"],
+        json!({"role": "faction", "faction": "russia"})
+    );
+    let (_, lobby) = http(
+        addr,
+        "GET",
+        &format!("/api/classes/{id}"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(lobby["students"].as_array().map(Vec::len), Some(7));
+    let games = lobby["games"].as_array().expect("games");
+    assert_eq!(games.len(), 3);
+    assert_eq!(lobby["tables"][2]["gaps"], json!(["csto", "us_nato"]));
+    // The teacher's token opens the new table's console (its Control seat came with the read).
+    let control_3 = games[2]["control_token"].as_str().expect("control token");
+    let (st, summary) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}", games[2]["game_id"].as_str().unwrap_or("")),
+        None,
+        Some(control_3),
+    )
+    .await;
+    assert_eq!(st, 200, "{summary}");
+    assert_eq!(summary["you"]["seat"]["role"], "control");
+    assert_eq!(
+        summary["view"]["bots"],
+        json!({"csto": "dove", "us_nato": "dove"})
+    );
+    app.stop().await.cleanup().await;
+
+    // Without bots for gaps, a full class refuses the late student and changes nothing.
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let (id, code, teacher) = create_class(addr, json!({"name": "Full"})).await;
+    for name in ["Ada", "Boris", "Chen"] {
+        join_class(addr, &code, name).await;
+    }
+    let (st, _) = http(
+        addr,
+        "POST",
+        &format!("/api/classes/{id}/start"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let body = json!({"code": code, "name": "Late"});
+    let (st, err) = http(addr, "POST", "/api/classes/join", Some(&body), None).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (409, Some("game_full")),
+        "{err}"
+    );
+    let (_, lobby) = http(
+        addr,
+        "GET",
+        &format!("/api/classes/{id}"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(lobby["students"].as_array().map(Vec::len), Some(3));
+    assert_eq!(lobby["games"].as_array().map(Vec::len), Some(1));
     app.stop().await.cleanup().await;
 }

@@ -22,7 +22,7 @@ pub struct Table {
 }
 
 impl Table {
-    fn new(factions: &[FactionId]) -> Table {
+    pub fn new(factions: &[FactionId]) -> Table {
         Table {
             teams: factions.iter().map(|f| (f.clone(), Vec::new())).collect(),
         }

@@ -408,7 +408,8 @@ pub struct ClassPreview {
     pub name: String,
     pub scenario: String,
     pub scenario_title: String,
-    /// Whether the class has started (joining is closed then).
+    /// Whether the class has started (a student who joins then is seated at once, where
+    /// there is room).
     pub started: bool,
     /// Whether the class's games may be used for research, and with the chat's text: the
     /// join form says so before a student joins.

@@ -27,7 +27,8 @@ const COALESCE: Duration = Duration::from_millis(250);
 
 /// Who a class token belongs to.
 pub(super) enum ClassToken {
-    Teacher(ClassRow),
+    /// The teacher's class, and their token (it derives the tables' Control tokens).
+    Teacher(ClassRow, String),
     Student(ClassRow, MemberRow),
 }
 
@@ -38,7 +39,7 @@ pub(super) async fn class_token<S: Store>(
 ) -> StoreResult<Option<ClassToken>> {
     let hash = token_hash(token);
     if let Some(class) = store.class_by_teacher(&hash).await? {
-        return Ok(Some(ClassToken::Teacher(class)));
+        return Ok(Some(ClassToken::Teacher(class, token.to_owned())));
     }
     let Some(member) = store.member_by_token(&hash).await? else {
         return Ok(None);
@@ -56,12 +57,14 @@ pub(super) async fn run<S: Store>(
     who: ClassToken,
 ) -> Ending {
     let class_id = match &who {
-        ClassToken::Teacher(c) | ClassToken::Student(c, _) => c.id,
+        ClassToken::Teacher(c, _) | ClassToken::Student(c, _) => c.id,
     };
     // Listening before reading: a change made after the read rings.
     let listening = st.class_bells.listen(class_id);
     match who {
-        ClassToken::Teacher(_) => Box::pin(teacher(st, socket, class_id, listening)).await,
+        ClassToken::Teacher(_, token) => {
+            Box::pin(teacher(st, socket, class_id, &token, listening)).await
+        }
         ClassToken::Student(class, member) => {
             Box::pin(student(st, socket, class, member, listening)).await
         }
@@ -167,6 +170,7 @@ async fn teacher<S: Store>(
     st: &AppState<S>,
     socket: &mut Socket,
     class_id: Uuid,
+    token: &str,
     mut listening: Listening,
 ) -> Ending {
     let store = st.registry.store();
@@ -178,8 +182,8 @@ async fn teacher<S: Store>(
     let mut tables: Vec<ClassTableRef> = Vec::new();
     let mut dirty: BTreeSet<u32> = BTreeSet::new();
     let mut roster_due = false;
-    let mut started = false;
-    // Sends the welcome (again once the class starts) and watches the tables.
+    // Sends the welcome (again once the class starts, and at each late join) and watches
+    // the tables.
     let mut welcome_due = true;
     let flush = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(flush);
@@ -191,23 +195,30 @@ async fn teacher<S: Store>(
                 Ok(Some(c)) => c,
                 _ => return unavailable(),
             };
+            // A table opened for a late student gets its Control seat now; one that cannot be
+            // given now is given at the next welcome or lobby read.
+            if let Err(e) = super::classes::adopt_tables(st, &class, token).await {
+                tracing::warn!(class = %class_id, error = %e.message, "tables not adopted");
+            }
             let Ok((frame, refs)) = welcome(st, &class, ClassRole::Teacher, None).await else {
                 return unavailable();
             };
             if !send(socket, &frame).await {
                 return None;
             }
-            started = class.started_at.is_some();
-            if started && tables.is_empty() {
-                tables = refs;
-                for t in &tables {
-                    watchers.spawn(watch_table(
-                        st.registry.clone(),
-                        t.table,
-                        t.game_id,
-                        dirty_tx.clone(),
-                    ));
+            // Every table not yet watched (all at Start; later, one opened for a late student).
+            for t in refs {
+                if tables.iter().any(|w| w.table == t.table) {
+                    continue;
                 }
+                watchers.spawn(watch_table(
+                    st.registry.clone(),
+                    t.table,
+                    t.game_id,
+                    dirty_tx.clone(),
+                ));
+                dirty.insert(t.table);
+                tables.push(t);
             }
         }
         let due = roster_due || !dirty.is_empty();
@@ -221,7 +232,9 @@ async fn teacher<S: Store>(
                     return unavailable();
                 }
                 let now_started = listening.rung.borrow_and_update().started;
-                if now_started && !started {
+                if now_started {
+                    // Started, or (already started) a late student joined, maybe at a new
+                    // table: the welcome again, with every table.
                     welcome_due = true;
                 } else {
                     roster_due = true;

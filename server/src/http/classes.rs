@@ -15,8 +15,8 @@ use crate::engine::{FactionId, Game, GameConfig, StartMode, TeamReady, Temperame
 use crate::game::seating::{new_token, token_hash};
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::store::{
-    ClassRow, ClassStart, GameRow, GameStatus, MemberRow, NewTable, SeatRole, SeatRow, Store,
-    StoreError,
+    ClassRow, ClassStart, GameRow, GameStatus, LateSeat, MemberRow, NewTable, SeatRole, SeatRow,
+    Store, StoreError,
 };
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -268,14 +268,10 @@ pub async fn join_class<S: Store>(
             "no class has that code; check it with your teacher",
         ));
     };
-    if class.started_at.is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::ClassStarted,
-            "this class has started; ask your teacher for a table's own join code",
-        ));
-    }
     let settings = settings_of(&class)?;
+    if class.started_at.is_some() {
+        return join_started(&st, class, settings, name).await;
+    }
     // A class's joins count against the class, not the address: a school's students often
     // share one public address (the per-address seat limit would space a class of 300 out
     // over minutes). The roster holds at most what Start can seat.
@@ -500,7 +496,15 @@ pub async fn start_class<S: Store>(
         for (t, table) in plan.iter().enumerate() {
             tables.push(
                 new_table(
-                    &st, &class, &settings, &scenario, &members, &teacher, now, t as u32, table,
+                    &st,
+                    &class,
+                    &settings,
+                    &scenario,
+                    &members,
+                    Some(&teacher),
+                    now,
+                    t as u32,
+                    table,
                 )
                 .await?,
             );
@@ -530,6 +534,177 @@ pub async fn start_class<S: Store>(
     ))
 }
 
+/// A student who joins after Start: seated where there is room, as the plan would have
+/// (the faction with the most room at the live table with the fewest people; a faction a bot
+/// plays counts as room, and the bot hands it over). With every table full, a class that fills
+/// gaps with bots opens a new table for them (bots at the other factions); one that does not
+/// answers 409 `game_full`. Tables that have ended take nobody.
+async fn join_started<S: Store>(
+    st: &AppState<S>,
+    class: ClassRow,
+    settings: Settings,
+    name: String,
+) -> Result<(StatusCode, Json<ClassJoined>), ApiError> {
+    let store = st.registry.store();
+    let scenario = scenario_of(st, &class)?;
+    let factions = factions_of(&scenario);
+    let student_token = new_token();
+    let now = st.registry.clock.now_ms();
+    let member = MemberRow {
+        id: Uuid::new_v4(),
+        class_id: class.id,
+        name: name.clone(),
+        token_hash: token_hash(&student_token),
+        joined_at: now,
+        pinned: None,
+    };
+    let team_size = settings.team_size.max(1);
+    // Another late joiner may take the place (or the new table's number) first: look again.
+    for _ in 0..8 {
+        let stored = store.class_tables(class.id).await?;
+        let mut live = Vec::new();
+        for (t, game) in &stored {
+            if game.ended {
+                continue;
+            }
+            let handle = st.registry.get(game.id).await?;
+            let bots = handle.with_game(|g, _| g.config.bots.clone()).await?;
+            let seats = store.seats(game.id).await?;
+            let mut table = plan::Table::new(&factions);
+            for s in seats.iter().filter(|s| s.role == SeatRole::Faction) {
+                if let Some(team) = s.faction.as_deref().and_then(|f| table.teams.get_mut(f)) {
+                    team.push(s.id);
+                }
+            }
+            live.push((*t, game.id, handle, bots, seats, table));
+        }
+        let tables: Vec<plan::Table> = live.iter().map(|l| l.5.clone()).collect();
+        if let Some((i, faction)) = plan::late_seat(&tables, &factions, team_size) {
+            let (table_no, game_id, handle, bots, seats, _) = &live[i as usize];
+            let seat = SeatRow {
+                id: Uuid::new_v4(),
+                game_id: *game_id,
+                role: SeatRole::Faction,
+                faction: Some(faction.to_string()),
+                name: name.clone(),
+                token_hash: member.token_hash.clone(),
+                created_at: now,
+            };
+            let at = LateSeat::Existing {
+                seat: &seat,
+                limit: team_size,
+            };
+            if !store.seat_late_member(&member, at).await? {
+                continue;
+            }
+            tracing::info!(class = %class.id, table = table_no, faction = %faction, "a late student is seated");
+            if bots.contains_key(&faction) {
+                hand_over_from_bot(handle, seats, &faction, member.id).await;
+            }
+            // The game reads its seats again (a team may have grown; a lobby may start).
+            let _ = handle.seated().await;
+        } else {
+            let Some(temper) = settings.bots_for_gaps else {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    ErrorCode::GameFull,
+                    "every table of this class is full; ask your teacher to make room",
+                ));
+            };
+            let next = stored.iter().map(|(t, _)| t + 1).max().unwrap_or(0);
+            if next as usize >= MAX_TABLES {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    ErrorCode::Limit,
+                    format!("this class has as many tables as it may ({MAX_TABLES})"),
+                ));
+            }
+            let mut table = plan::Table::new(&factions);
+            if let Some(team) = factions.first().and_then(|f| table.teams.get_mut(f)) {
+                team.push(member.id);
+            }
+            let settings = Settings {
+                bots_for_gaps: Some(temper),
+                ..settings.clone()
+            };
+            let new = new_table(
+                st,
+                &class,
+                &settings,
+                &scenario,
+                std::slice::from_ref(&member),
+                None,
+                now,
+                next,
+                &table,
+            )
+            .await?;
+            match store
+                .seat_late_member(&member, LateSeat::NewTable(&new))
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) | Err(StoreError::Duplicate(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            tracing::info!(class = %class.id, table = next, "a late student opens a new table");
+            if let Err(e) = st.registry.get(new.game.id).await {
+                tracing::warn!(class = %class.id, game = %new.game.id, error = %e, "the new table's task did not start");
+            }
+        }
+        // The console counts the roster again, and reads the tables again (one may be new).
+        st.class_bells.ring(class.id, true);
+        return Ok((
+            StatusCode::CREATED,
+            Json(ClassJoined {
+                class_id: class.id,
+                student_id: member.id,
+                student_token,
+                name,
+                class_name: class.name,
+                research_use: settings.research_use,
+                research_free_text: settings.research_free_text,
+            }),
+        ));
+    }
+    Err(ApiError::unavailable(
+        "the class's tables kept changing while you were being seated; try again",
+    ))
+}
+
+/// A faction a bot played passes to the late student who now sits in it: the table's Control
+/// hands it back to people (`set_bot` to none), recorded in the table's log like any.
+async fn hand_over_from_bot(
+    handle: &crate::game::GameHandle,
+    seats: &[SeatRow],
+    faction: &FactionId,
+    student: Uuid,
+) {
+    let Some(control) = seats.iter().find(|s| s.role == SeatRole::Control) else {
+        return;
+    };
+    let auth = crate::game::SeatAuth {
+        seat_id: control.id,
+        seat: crate::engine::Seat::Control,
+        name: control.name.clone(),
+    };
+    let command = crate::engine::Command::SetBot {
+        faction: faction.clone(),
+        temperament: None,
+    };
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
+    match handle
+        .command(auth, format!("late-{student}"), command, hash)
+        .await
+    {
+        Ok(ServerFrame::Ack { .. }) => {}
+        other => {
+            tracing::warn!(faction = %faction, answer = ?other, "a bot did not hand over to a late student");
+        }
+    }
+}
+
 /// Tables a class may have at most (a class of 300 at tables of three is 100).
 pub const MAX_TABLES: usize = 100;
 
@@ -542,7 +717,7 @@ async fn new_table<S: Store>(
     settings: &Settings,
     scenario: &Arc<crate::engine::scenario::Scenario>,
     members: &[MemberRow],
-    teacher: &str,
+    teacher: Option<&str>,
     now: i64,
     t: u32,
     table: &plan::Table,
@@ -573,16 +748,24 @@ async fn new_table<S: Store>(
         )
     })?;
     let game_id = Uuid::new_v4();
-    let control_hash = token_hash(&table_control_token(teacher, t));
-    let mut seats = vec![SeatRow {
-        id: Uuid::new_v4(),
-        game_id,
-        role: SeatRole::Control,
-        faction: None,
-        name: settings.teacher.clone(),
-        token_hash: control_hash.clone(),
-        created_at: now,
-    }];
+    // Without the teacher's token (a table opened for a late student), the table's Control
+    // seat is added when the teacher next opens the class ([`adopt_tables`]).
+    let control_hash = token_hash(&match teacher {
+        Some(teacher) => table_control_token(teacher, t),
+        None => new_token(),
+    });
+    let mut seats = Vec::new();
+    if teacher.is_some() {
+        seats.push(SeatRow {
+            id: Uuid::new_v4(),
+            game_id,
+            role: SeatRole::Control,
+            faction: None,
+            name: settings.teacher.clone(),
+            token_hash: control_hash.clone(),
+            created_at: now,
+        });
+    }
     for (f, team) in &table.teams {
         for student in team {
             let m = members
@@ -797,11 +980,48 @@ pub async fn pin_student<S: Store>(
 }
 
 /// The class with its roster and plan as they are now, and its tables' games once started.
+/// Gives every table of a started class that has no Control seat (one opened for a late
+/// student, while the teacher's token was not at hand) the seat the teacher's token opens.
+pub(super) async fn adopt_tables<S: Store>(
+    st: &AppState<S>,
+    class: &ClassRow,
+    teacher: &str,
+) -> Result<(), ApiError> {
+    if class.started_at.is_none() {
+        return Ok(());
+    }
+    let store = st.registry.store();
+    let settings = settings_of(class)?;
+    for (t, game) in store.class_tables(class.id).await? {
+        let seats = store.seats(game.id).await?;
+        if seats.iter().any(|s| s.role == SeatRole::Control) {
+            continue;
+        }
+        let seat = SeatRow {
+            id: Uuid::new_v4(),
+            game_id: game.id,
+            role: SeatRole::Control,
+            faction: None,
+            name: settings.teacher.clone(),
+            token_hash: token_hash(&table_control_token(teacher, t)),
+            created_at: st.registry.clock.now_ms(),
+        };
+        // Two adoptions at once add the same token's hash: the second is refused by its
+        // unique key, and the seat is there either way.
+        match store.add_seat(&seat, None).await {
+            Ok(_) | Err(StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 async fn lobby<S: Store>(
     st: &AppState<S>,
     class: ClassRow,
     teacher: &str,
 ) -> Result<ClassLobby, ApiError> {
+    adopt_tables(st, &class, teacher).await?;
     let settings = settings_of(&class)?;
     let store = st.registry.store();
     let members = store.members(class.id).await?;

@@ -916,6 +916,9 @@ impl Store for Flaky {
             .start_class(class, started_at, roster, tables)
             .await
     }
+    async fn seat_late_member(&self, member: &MemberRow, at: LateSeat<'_>) -> StoreResult<bool> {
+        self.inner.seat_late_member(member, at).await
+    }
     async fn game_class(&self, game: Uuid) -> StoreResult<Option<(Uuid, u32)>> {
         self.inner.game_class(game).await
     }

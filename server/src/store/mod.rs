@@ -244,6 +244,15 @@ pub struct NewTable {
     pub status: GameStatus,
 }
 
+/// Where a student who joins a started class sits ([`Store::seat_late_member`]).
+#[derive(Clone, Copy, Debug)]
+pub enum LateSeat<'a> {
+    /// A new seat at an existing table, if its faction has fewer than `limit` seats.
+    Existing { seat: &'a SeatRow, limit: u32 },
+    /// A new table of the class, the student among its seats.
+    NewTable(&'a NewTable),
+}
+
 /// Outcome of [`Store::start_class`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClassStart {
@@ -410,6 +419,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         roster: &[MemberRow],
         tables: &[NewTable],
     ) -> impl Future<Output = StoreResult<ClassStart>> + Send;
+    /// A student who joins a class that has started: added to the roster and seated, in one
+    /// transaction under the class row's lock (which orders late joins, so two never take
+    /// one place or make one new table). False, with nothing written, if the class has not
+    /// started (or does not exist), the faction's team at that table is full, or the new
+    /// table's number is taken: the caller looks again.
+    fn seat_late_member(
+        &self,
+        member: &MemberRow,
+        at: LateSeat<'_>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// The class a game is a table of, and its number there (`None`: not a class's table).
     fn game_class(
         &self,

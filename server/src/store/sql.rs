@@ -681,6 +681,66 @@ macro_rules! sql_store {
                 Ok(true)
             }
 
+            async fn seat_late_member(&self, m: &MemberRow, at: LateSeat<'_>) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                // The class row's lock, once started: late joins one at a time.
+                let locked = sqlx::query(
+                    "UPDATE classes SET join_code = join_code WHERE id = $1 AND started_at IS NOT NULL",
+                )
+                .bind(m.class_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if locked.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, seq, pinned_table, pinned_faction) \
+                     VALUES ($1, $2, $3, $4, $5, \
+                             (SELECT COALESCE(MAX(seq), 0) + 1 FROM class_members WHERE class_id = $2), $6, $7)",
+                )
+                .bind(m.id.to_string())
+                .bind(m.class_id.to_string())
+                .bind(&m.name)
+                .bind(&m.token_hash)
+                .bind(m.joined_at)
+                .bind(m.pinned.as_ref().map(|(t, _)| i64::from(*t)))
+                .bind(m.pinned.as_ref().map(|(_, f)| f.as_str()))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                match at {
+                    LateSeat::Existing { seat, limit } => {
+                        if !Self::lock_and_check(&mut tx, seat.game_id, seat.faction.as_deref(), Some(limit)).await? {
+                            return Ok(false);
+                        }
+                        Self::insert_seat(&mut *tx, seat).await?;
+                    }
+                    LateSeat::NewTable(t) => {
+                        let taken = sqlx::query("SELECT 1 FROM games WHERE class_id = $1 AND table_no = $2")
+                            .bind(m.class_id.to_string())
+                            .bind(i64::from(t.table_no))
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        if taken.is_some() {
+                            return Ok(false);
+                        }
+                        Self::insert_game(
+                            &mut tx,
+                            &t.game,
+                            &t.seats,
+                            &t.events,
+                            t.status,
+                            Some((m.class_id, t.table_no)),
+                        )
+                        .await?;
+                    }
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
             async fn member_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<MemberRow>> {
                 let row = sqlx::query("SELECT * FROM class_members WHERE token_hash = $1")
                     .bind(token_hash)
