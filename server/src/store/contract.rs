@@ -524,6 +524,94 @@ async fn classes<S: Store>(s: &S) {
         .pin_member(class.id, students[2].id, Some((0, "csto")))
         .await
         .expect("pin"));
+    // A late student: on the roster and at table 0 in one go; a full team refuses with
+    // nothing written; a new table gets the next number, once.
+    let late_seat = |k: u8, t: usize, faction: &str| {
+        let mut seat = seat_row(tables[t].game.id, SeatRole::Faction, Some(faction), 230 + k);
+        seat.token_hash = vec![240 + k; 32];
+        seat
+    };
+    let mut fay = member(6, 9_700);
+    fay.token_hash = vec![246; 32];
+    let fay_seat = late_seat(6, 0, "csto");
+    let at = LateSeat::Existing {
+        seat: &fay_seat,
+        limit: 1,
+    };
+    assert!(s.seat_late_member(&fay, at).await.expect("late"));
+    assert_eq!(s.members(class.id).await.expect("roster").len(), 6);
+    assert_eq!(
+        s.seat_by_token(&[246; 32])
+            .await
+            .expect("read")
+            .map(|x| x.game_id),
+        Some(tables[0].game.id)
+    );
+    let mut gus = member(7, 9_800);
+    gus.token_hash = vec![247; 32];
+    let gus_seat = late_seat(7, 0, "csto");
+    let full = LateSeat::Existing {
+        seat: &gus_seat,
+        limit: 1,
+    };
+    assert!(
+        !s.seat_late_member(&gus, full).await.expect("late"),
+        "the CSTO is full"
+    );
+    assert_eq!(
+        s.members(class.id).await.expect("roster").len(),
+        6,
+        "nothing written"
+    );
+    assert_eq!(s.seat_by_token(&[247; 32]).await.expect("read"), None);
+    let new_table = |code: &str, t: u32| {
+        let game = game_row(code);
+        let mut seat = seat_row(game.id, SeatRole::Faction, Some("russia"), 250);
+        seat.token_hash = vec![247; 32];
+        NewTable {
+            table_no: t,
+            seats: vec![seat],
+            events: vec!["e1".into()],
+            status,
+            game,
+        }
+    };
+    let taken = new_table("TABLE8", 1);
+    assert!(
+        !s.seat_late_member(&gus, LateSeat::NewTable(&taken))
+            .await
+            .expect("late"),
+        "table 1 exists"
+    );
+    assert_eq!(s.game_by_code("TABLE8").await.expect("read"), None);
+    let third = new_table("TABLE2", 2);
+    assert!(s
+        .seat_late_member(&gus, LateSeat::NewTable(&third))
+        .await
+        .expect("late"));
+    assert_eq!(s.class_tables(class.id).await.expect("tables").len(), 3);
+    assert_eq!(
+        s.game_class(third.game.id).await.expect("read"),
+        Some((class.id, 2))
+    );
+    assert_eq!(s.members(class.id).await.expect("roster").len(), 7);
+    // A class that has not started takes no late student.
+    let unstarted = ClassRow {
+        id: Uuid::new_v4(),
+        join_code: "CLASS4".into(),
+        teacher_token_hash: vec![203; 32],
+        ..class.clone()
+    };
+    s.create_class(&unstarted).await.expect("create class");
+    let mut hal = member(8, 9_900);
+    hal.class_id = unstarted.id;
+    let hal_seat = late_seat(8, 0, "us_nato");
+    let at = LateSeat::Existing {
+        seat: &hal_seat,
+        limit: 1,
+    };
+    assert!(!s.seat_late_member(&hal, at).await.expect("late"));
+    assert!(s.members(unstarted.id).await.expect("roster").is_empty());
     // A start whose tables cannot be written (a join code already taken) leaves the class
     // unstarted and writes no table.
     let other = ClassRow {
