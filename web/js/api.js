@@ -5,6 +5,8 @@
  * @module api
  */
 
+import { t, locale } from './i18n.js';
+
 /** An HTTP error from the API: `status` is the HTTP status, `code` and `message` the server's. */
 export class ApiError extends Error {
   /**
@@ -63,7 +65,7 @@ async function call(method, path, opts = {}) {
       cache: 'no-store',
     });
   } catch (e) {
-    throw new ApiError(0, 'offline', 'the server could not be reached; check the connection and try again');
+    throw new ApiError(0, 'offline', t('error.network'));
   }
   noteClock(res);
   const text = await res.text();
@@ -149,27 +151,29 @@ export function exportGame(gameId, token) {
 }
 
 /**
- * `GET /api/scenarios`: ids, titles, factions, rounds, presets.
+ * `GET /api/scenarios?lang=<locale>`: ids, titles, factions, rounds, presets (titles and
+ * summaries in the page's language where the server has them).
  * @returns {Promise<Array<{id: string, title: string, summary: string, factions: string[],
  *   rounds: string[], presets: string[], default_preset: string}>>}
  */
 export function scenarios() {
-  return call('GET', '/api/scenarios');
+  return call('GET', `/api/scenarios?lang=${encodeURIComponent(locale())}`);
 }
 
 /** @type {Map<string, Promise<any>>} */
 const scenarioCache = new Map();
 
 /**
- * `GET /api/scenarios/{id}`: the whole scenario (factions, actions, clause kinds, variables,
- * events, model, scoring, map). Cached for the page's lifetime.
+ * `GET /api/scenarios/{id}?lang=<locale>`: the whole scenario (factions, actions, clause kinds,
+ * variables, events, model, scoring, map), its texts in the page's language where the server
+ * has them. Cached for the page's lifetime (the locale is fixed per page load).
  * @param {string} id
  * @returns {Promise<any>}
  */
 export function scenario(id) {
   let p = scenarioCache.get(id);
   if (!p) {
-    p = call('GET', `/api/scenarios/${encodeURIComponent(id)}`);
+    p = call('GET', `/api/scenarios/${encodeURIComponent(id)}?lang=${encodeURIComponent(locale())}`);
     p.catch(() => scenarioCache.delete(id));
     scenarioCache.set(id, p);
   }
@@ -308,7 +312,7 @@ export async function download(path, token, filename) {
   try {
     res = await fetch(path, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
   } catch {
-    throw new ApiError(0, 'offline', 'the server could not be reached; check the connection and try again');
+    throw new ApiError(0, 'offline', t('error.network'));
   }
   if (!res.ok) {
     const data = await res.json().catch(() => null);

@@ -14,6 +14,8 @@
  * @module classfeed
  */
 
+import { t } from './i18n.js';
+
 const PING_MS = 20000;
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10000;
@@ -58,7 +60,7 @@ export class ClassFeed extends EventTarget {
     try {
       ws = new WebSocket(this.url);
     } catch (e) {
-      this.retry('the server could not be reached');
+      this.retry(t('classes.feed.unreachable'));
       return;
     }
     this.ws = ws;
@@ -106,7 +108,7 @@ export class ClassFeed extends EventTarget {
       if (this.stopped) return;
       if (rejected || ev.code === 1008 && /bad token/.test(ev.reason)) {
         this.stopped = true;
-        this.setStatus('rejected', 'the server does not know this class link any more');
+        this.setStatus('rejected', t('classes.feed.rejected'));
         return;
       }
       if (started || ev.code === 4000) {
@@ -114,7 +116,7 @@ export class ClassFeed extends EventTarget {
         this.dispatchEvent(new CustomEvent('started'));
         return;
       }
-      this.retry(ev.reason || 'the connection was lost');
+      this.retry(ev.reason || t('classes.feed.lost'));
     };
   }
 

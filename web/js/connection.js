@@ -15,7 +15,9 @@
  * Events (all `CustomEvent`s):
  * - `status`: detail is `'connecting' | 'open' | 'reconnecting' | 'closed' | 'rejected'`
  *   (`closed`: stopped, or a fatal close; `rejected`: the token is no longer valid). The reason
- *   for `closed` / `rejected` / `reconnecting` is in `conn.reason`.
+ *   for `closed` / `rejected` / `reconnecting` is in `conn.reason`, in words of the page's
+ *   language, and as a stable key in `conn.reasonCode` (`lost`, `offline`, `busy`, ...: the
+ *   `common.conn.<code>` messages; empty for a reason the server gave).
  * - `welcome`: detail is the welcome frame (`{game_id, you, seq, view?}`), on every welcome.
  * - `resync`: detail is `{seq, view, you}`, when a welcome carries a full view: replace the state.
  * - `event`: detail is `{seq, event}` (a SeatEvent, §6), in increasing `seq`.
@@ -25,6 +27,7 @@
  */
 
 import { newCommandId } from './session.js';
+import { t } from './i18n.js';
 
 /** @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'|'rejected'} ConnStatus */
 /** @typedef {{code: string, message: string, retryable?: boolean}} CommandError */
@@ -59,8 +62,10 @@ export class Connection extends EventTarget {
     this.url = url || `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
     /** @type {ConnStatus} */
     this.status = 'idle';
-    /** Why the connection is not open (a person can read it). */
+    /** Why the connection is not open (a person can read it, in the page's language). */
     this.reason = '';
+    /** Why, as a stable key (`common.conn.<code>`), or '' (none, or the server's own words). */
+    this.reasonCode = '';
     /** @type {WebSocket | null} */
     this.ws = null;
     this.generation = 0;
@@ -107,7 +112,7 @@ export class Connection extends EventTarget {
       this.ws = null;
       try { ws.close(1000, 'bye'); } catch { /* already closed */ }
     }
-    for (const p of this.pending.values()) p.reject({ code: 'stopped', message: 'the connection was closed' });
+    for (const p of this.pending.values()) p.reject({ code: 'stopped', message: t('common.conn.closed') });
     this.pending.clear();
     this.setStatus('closed', 'disconnected');
   }
@@ -121,7 +126,7 @@ export class Connection extends EventTarget {
    */
   send(command, opts = {}) {
     if (this.status === 'rejected' || (this.stopped && this.status === 'closed')) {
-      return Promise.reject({ code: 'offline', message: this.reason || 'not connected' });
+      return Promise.reject({ code: 'offline', message: this.reason || t('common.conn.notConnected') });
     }
     const id = opts.id || newCommandId();
     return new Promise((resolve, reject) => {
@@ -139,11 +144,17 @@ export class Connection extends EventTarget {
 
   // ---- internals ----
 
-  /** @param {ConnStatus} status @param {string} [reason] */
-  setStatus(status, reason = '') {
+  /**
+   * @param {ConnStatus} status
+   * @param {string} [code] why, as a `common.conn.<code>` key ('' for the server's own words)
+   * @param {string} [text] the words, when they are not just `common.conn.<code>`
+   */
+  setStatus(status, code = '', text) {
+    const reason = text !== undefined ? text : code ? t(`common.conn.${code}`) : '';
     const changed = status !== this.status || reason !== this.reason;
     this.status = status;
     this.reason = reason;
+    this.reasonCode = code;
     if (changed) this.dispatchEvent(new CustomEvent('status', { detail: status }));
   }
 
@@ -161,12 +172,12 @@ export class Connection extends EventTarget {
     this.welcomed = false;
     this.inflight = [];
     this.outbox = [];
-    this.setStatus(this.attempt === 0 ? 'connecting' : 'reconnecting', this.reason);
+    this.setStatus(this.attempt === 0 ? 'connecting' : 'reconnecting', this.reasonCode, this.reason);
     let ws;
     try {
       ws = new WebSocket(this.url);
     } catch (e) {
-      this.scheduleReconnect('could not open the connection');
+      this.scheduleReconnect('cannotOpen');
       return;
     }
     this.ws = ws;
@@ -323,7 +334,7 @@ export class Connection extends EventTarget {
           this.ws = null;
           try { ws.close(4002, 'no pong'); } catch { /* ignore */ }
           this.generation += 1;
-          this.scheduleReconnect('the server stopped answering');
+          this.scheduleReconnect('noAnswer');
         }
       }, PONG_TIMEOUT_MS);
     }, PING_MS);
@@ -341,27 +352,27 @@ export class Connection extends EventTarget {
       this.lastSeq = null;
       this.dispatchEvent(new CustomEvent('seatchanged', { detail: { reason } }));
       this.attempt = 0;
-      this.setStatus('reconnecting', 'your seat was changed by Control');
+      this.setStatus('reconnecting', 'seatChanged');
       this.open();
       return;
     }
     if ((code === 1008 && /token/i.test(reason)) || (this.fatal && this.fatal.code === 'bad_token')) {
-      this.rejectAll('bad_token', 'this seat is no longer valid; join the game again');
-      this.setStatus('rejected', 'this seat is no longer valid; join the game again');
+      this.rejectAll('bad_token', t('common.conn.seatInvalid'));
+      this.setStatus('rejected', 'seatInvalid');
       this.stopped = true;
       return;
     }
     if (code === 1002 || (code >= 4001 && code !== 4002 && code < 5000)) {
-      const why = reason || `the server closed the connection (code ${code})`;
+      const why = reason || t('common.conn.serverClosed', { code: String(code) });
       this.rejectAll('closed', why);
-      this.setStatus('closed', why);
+      this.setStatus('closed', reason ? '' : 'serverClosed', why);
       this.stopped = true;
       return;
     }
-    let why = 'connection lost';
-    if (code === 1001) why = reason === 'unavailable' ? 'the server is busy' : 'the server is restarting';
+    let why = 'lost';
+    if (code === 1001) why = reason === 'unavailable' ? 'busy' : 'restarting';
     else if (code === 1008 && /rate/i.test(reason)) {
-      why = 'too many messages; waiting';
+      why = 'rateLimited';
       this.attempt = Math.max(this.attempt, 3);
     } else if (!navigator.onLine) why = 'offline';
     this.scheduleReconnect(why);
@@ -373,7 +384,7 @@ export class Connection extends EventTarget {
     this.pending.clear();
   }
 
-  /** @param {string} why */
+  /** @param {string} why a `common.conn.<why>` key */
   scheduleReconnect(why) {
     if (this.stopped) return;
     this.clearTimers();

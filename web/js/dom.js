@@ -6,6 +6,8 @@
  * @module dom
  */
 
+import { errorText } from './i18n.js';
+
 /**
  * @typedef {string | number | Node | null | undefined | false | ChildList} Child
  * A child: strings and numbers become text nodes; null, undefined and false are skipped;
@@ -161,6 +163,7 @@ export function uniqueId(prefix = 'id') {
 
 /**
  * Shows an error message next to a control: fills (or clears) an element with role="alert".
+ * A server error is shown in the current locale (`errorText`); a string is shown as it is.
  * @param {HTMLElement} el the message element (create with `errorBox()`)
  * @param {{code?: string, message?: string} | string | null | undefined} err
  */
@@ -170,8 +173,7 @@ export function showError(el, err) {
     el.hidden = true;
     return;
   }
-  const text = typeof err === 'string' ? err : err.message || err.code || 'Something went wrong';
-  replace(el, text);
+  replace(el, errorText(err));
   if (typeof err !== 'string' && err.code) el.dataset.code = err.code;
   el.hidden = false;
 }

@@ -6,6 +6,7 @@
  */
 
 import { serverNow } from './api.js';
+import { t, formatNumber, formatDate, intlLocale } from './i18n.js';
 
 /** @type {any} */
 let scenario = null;
@@ -89,18 +90,11 @@ export function eventName(id) {
   return events.get(id)?.name || id;
 }
 
-const PHASES = /** @type {Record<string, string>} */ ({
-  lobby: 'Lobby',
-  briefing: 'Briefing',
-  negotiation: 'Negotiation',
-  orders: 'Orders',
-  review: 'Review',
-  ended: 'Game over',
-});
+const PHASES = new Set(['lobby', 'briefing', 'negotiation', 'orders', 'review', 'ended']);
 
 /** @param {string} phase */
 export function phaseName(phase) {
-  return PHASES[phase] || phase;
+  return PHASES.has(phase) ? t(`common.phase.${phase}`) : phase;
 }
 
 /**
@@ -108,12 +102,16 @@ export function phaseName(phase) {
  * @param {number} round
  */
 export function roundLabel(round) {
-  return scenario?.rounds?.[round]?.label || `Round ${round + 1}`;
+  return scenario?.rounds?.[round]?.label || t('common.round', { n: String(round + 1) });
 }
 
-/** @param {string | null | undefined} t */
-export function temperamentName(t) {
-  return t ? t[0].toUpperCase() + t.slice(1) : 'People';
+const TEMPERAMENTS = new Set(['hawk', 'pragmatist', 'dove']);
+
+/** @param {string | null | undefined} temperament */
+export function temperamentName(temperament) {
+  if (!temperament) return t('common.temperament.people');
+  if (TEMPERAMENTS.has(temperament)) return t(`common.temperament.${temperament}`);
+  return temperament[0].toUpperCase() + temperament.slice(1);
 }
 
 /**
@@ -123,31 +121,41 @@ export function temperamentName(t) {
 export function seatLabel(seat) {
   if (!seat) return '';
   if (seat.role === 'faction') return factionName(seat.faction);
-  if (seat.role === 'control') return 'Control';
-  if (seat.role === 'observer') return 'Observer';
-  if (seat.role === 'system') return 'The clock';
+  if (seat.role === 'control') return t('common.seat.control');
+  if (seat.role === 'observer') return t('common.seat.observer');
+  if (seat.role === 'system') return t('common.seat.system');
   return String(seat.role);
 }
 
 /**
- * A number for display: up to `digits` decimals, trailing zeros dropped, thin grouping.
+ * A number for display in the current locale: up to `digits` decimals, trailing zeros dropped,
+ * grouped ("1,234.5"; in Russian "1 234,5").
  * @param {number | null | undefined} x
  * @param {number} [digits]
  */
 export function num(x, digits = 2) {
   if (x === null || x === undefined || Number.isNaN(x)) return '–';
   const r = Number(x.toFixed(digits));
-  return r.toLocaleString('en-GB', { maximumFractionDigits: digits });
+  return formatNumber(r, digits);
 }
 
+/** @type {Map<string, Intl.NumberFormat>} */
+const pctFormats = new Map();
+
 /**
- * A share (0–1) as a percentage, "42%".
+ * A share (0–1) as a percentage, "42%" (in Russian "42 %"), with exactly `digits` decimals.
  * @param {number | null | undefined} x
  * @param {number} [digits]
  */
 export function pct(x, digits = 0) {
   if (x === null || x === undefined || Number.isNaN(x)) return '–';
-  return `${(x * 100).toFixed(digits)}%`;
+  const key = `${intlLocale()}:${digits}`;
+  let f = pctFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
+    pctFormats.set(key, f);
+  }
+  return t('common.percent', { value: f.format(Number((x * 100).toFixed(digits))) });
 }
 
 /**
@@ -197,7 +205,7 @@ export function msUntil(at) {
  * @param {number} atMs
  */
 export function timeOfDay(atMs) {
-  return new Date(atMs).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  return formatDate(atMs, { hour: '2-digit', minute: '2-digit' });
 }
 
 /**
@@ -224,26 +232,34 @@ export function channelKey(ch) {
 export function channelLabel(ch, seat) {
   const own = seat && seat.role === 'faction' ? seat.faction : null;
   switch (ch.kind) {
-    case 'plenary': return 'Plenary';
+    case 'plenary': return t('common.channel.plenary');
     case 'bilateral': {
       const [a, b] = ch.factions;
       if (own === a) return factionName(b);
       if (own === b) return factionName(a);
-      return `${factionName(a)} – ${factionName(b)}`;
+      return t('common.channel.bilateral', { a: factionName(a), b: factionName(b) });
     }
-    case 'team': return own === ch.faction ? 'Team' : `${factionName(ch.faction)} team`;
-    case 'control': return own === ch.faction ? 'Control' : `Control – ${factionName(ch.faction)}`;
+    case 'team': return own === ch.faction ? t('common.channel.team') : t('common.channel.teamOf', { faction: factionName(ch.faction) });
+    case 'control': return own === ch.faction ? t('common.channel.control') : t('common.channel.controlOf', { faction: factionName(ch.faction) });
     default: return String(ch.kind);
   }
 }
 
+/** @type {Map<string, Intl.ListFormat>} */
+const listFormats = new Map();
+
 /**
- * A list in words: "Russia, CSTO and US/NATO".
+ * A list in words: "Russia, CSTO and US/NATO" (in Russian "Россия, ОДКБ и США/НАТО").
  * @param {string[]} items
  */
 export function andList(items) {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  let f = listFormats.get(intlLocale());
+  if (!f) {
+    f = new Intl.ListFormat(intlLocale(), { style: 'long', type: 'conjunction' });
+    listFormats.set(intlLocale(), f);
+  }
+  return f.format(items);
 }
 
 /**
@@ -256,8 +272,8 @@ export function clauseText(c) {
   /** @type {string[]} */
   const details = [];
   if (c.action) details.push(actionName(c.action));
-  if (c.var) details.push(`${varName(c.var)} at most ${num(c.max ?? 0)}`);
-  if (c.to) details.push(`${num(c.amount ?? 0)} budget to ${factionName(c.to)}`);
+  if (c.var) details.push(t('common.clause.varMax', { var: varName(c.var), max: num(c.max ?? 0) }));
+  if (c.to) details.push(t('common.clause.transfer', { amount: num(c.amount ?? 0), faction: factionName(c.to) }));
   if (details.length) s += ` — ${details.join('; ')}`;
   return s;
 }
@@ -269,16 +285,19 @@ export function clauseText(c) {
 export function statusText(st) {
   if (!st) return '';
   switch (st.status) {
-    case 'open': return 'Open';
-    case 'signed': return 'Signed';
-    case 'rejected': return `Rejected by ${factionName(st.by)}${st.reason ? `: “${st.reason}”` : ''}`;
-    case 'countered': return `Countered by ${factionName(st.by)}`;
-    case 'withdrawn': return 'Withdrawn';
-    case 'expired': return 'Expired';
-    case 'pending_ratification': return 'Awaiting ratification';
-    case 'in_force': return 'In force';
-    case 'lapsed': return 'Lapsed (not ratified)';
-    case 'broken': return `Broken by ${factionName(st.by)} in ${roundLabel(st.round)}`;
+    case 'open':
+    case 'signed':
+    case 'withdrawn':
+    case 'expired':
+    case 'pending_ratification':
+    case 'in_force':
+    case 'lapsed':
+      return t(`common.status.${st.status}`);
+    case 'rejected': return st.reason
+      ? t('common.status.rejectedWhy', { faction: factionName(st.by), reason: st.reason })
+      : t('common.status.rejected', { faction: factionName(st.by) });
+    case 'countered': return t('common.status.countered', { faction: factionName(st.by) });
+    case 'broken': return t('common.status.broken', { faction: factionName(st.by), round: roundLabel(st.round) });
     default: return String(st.status);
   }
 }
@@ -290,9 +309,9 @@ export function statusText(st) {
 export function endingText(ending) {
   if (!ending) return '';
   switch (ending.reason) {
-    case 'last_round': return 'The last round was played.';
-    case 'crisis': return `Crisis: tension reached ${num(ending.tension, 1)}.`;
-    case 'control': return `Control ended the game${ending.note ? `: ${ending.note}` : '.'}`;
+    case 'last_round': return t('common.ending.last_round');
+    case 'crisis': return t('common.ending.crisis', { tension: num(ending.tension, 1) });
+    case 'control': return ending.note ? t('common.ending.controlNote', { note: ending.note }) : t('common.ending.control');
     default: return String(ending.reason);
   }
 }

@@ -23,6 +23,7 @@ import { h, replace, clear } from './dom.js';
 import { GameStore } from './store.js';
 import { loadSeat, forgetSeat, updateSeat, saveSeat, loadClass, PROJECTOR } from './session.js';
 import * as api from './api.js';
+import { t, errorText, locale, setLocale, LOCALES, LOCALE_NAMES } from './i18n.js';
 
 /**
  * @typedef {object} ViewContext
@@ -39,6 +40,34 @@ import * as api from './api.js';
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 const header = /** @type {HTMLElement} */ (document.getElementById('header-slot'));
+
+// The page's own words (index.html keeps English for a browser without JavaScript).
+{
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = t('common.skip');
+  const loading = root.querySelector('.loading');
+  if (loading) loading.textContent = t('common.loading');
+}
+
+/**
+ * The language switch in the page header, beside the views' slot (so a view emptying the slot
+ * keeps it). The choice is kept on this device; the page reloads to draw everything again.
+ */
+function languageSwitch() {
+  const select = h('select', {
+    id: 'locale-switch', 'data-testid': 'locale-switch',
+    onchange: () => {
+      const loc = /** @type {import('./i18n.js').Locale} */ (select.value);
+      if (loc === locale()) return;
+      setLocale(loc);
+      location.reload();
+    },
+  }, LOCALES.map((loc) => h('option', { value: loc, lang: loc, selected: loc === locale() }, LOCALE_NAMES[loc])));
+  return h('div', { class: 'locale-switch' },
+    h('label', { for: 'locale-switch', class: 'visually-hidden' }, t('common.locale.label')),
+    select);
+}
+document.getElementById('app-header')?.appendChild(languageSwitch());
 
 /** @type {Mounted | null} */
 let current = null;
@@ -90,9 +119,9 @@ async function mountView(name, ctx, token) {
     if (token !== routeToken) return;
     console.error(e);
     replace(root, h('section', { class: 'panel notice' },
-      h('h1', null, 'This view is not available yet'),
-      h('p', null, `The ${name} view could not be loaded.`),
-      h('p', null, h('a', { href: '/', 'data-link': true }, 'Back to the start page'))));
+      h('h1', null, t('common.page.viewMissing.title')),
+      h('p', null, t('common.page.viewMissing.body', { name })),
+      h('p', null, h('a', { href: '/', 'data-link': true }, t('common.page.backToStart')))));
     return;
   }
   if (token !== routeToken) return;
@@ -158,8 +187,8 @@ async function route() {
     const wantProjector = new URLSearchParams(location.search).get('view') === 'projector';
     history.replaceState(null, '', '/seat');
     if (!linkToken) {
-      message('This link is incomplete', 'The link has lost its end (after the #). Copy it again, whole.',
-        h('p', null, h('a', { href: '/', 'data-link': true }, 'Back to the start page')));
+      message(t('common.page.linkIncomplete.title'), t('common.page.linkIncomplete.body'),
+        h('p', null, h('a', { href: '/', 'data-link': true }, t('common.page.backToStart'))));
       return;
     }
     try {
@@ -172,8 +201,8 @@ async function route() {
       navigate(`/game/${r.game_id}${wantProjector ? '/projector' : ''}`, { replace: true });
     } catch (e) {
       if (token !== routeToken) return;
-      message('This link does not open a seat', `${/** @type {any} */ (e).message || e}`,
-        h('p', null, h('a', { href: '/', 'data-link': true }, 'Back to the start page')));
+      message(t('common.page.linkNoSeat.title'), errorText(/** @type {any} */ (e)) || String(e),
+        h('p', null, h('a', { href: '/', 'data-link': true }, t('common.page.backToStart'))));
     }
     return;
   }
@@ -183,9 +212,8 @@ async function route() {
     const classId = parts[1];
     const saved = loadClass(classId);
     if (!saved) {
-      message('This browser is not in this class',
-        'Join the class with the code your teacher gave you; the class console opens on the device that created the class.',
-        h('p', null, h('a', { href: '/', 'data-link': true }, 'Join with a code')));
+      message(t('common.page.notInClass.title'), t('common.page.notInClass.body'),
+        h('p', null, h('a', { href: '/', 'data-link': true }, t('common.page.notInClass.join'))));
       return;
     }
     const ctx = { gameId: null, store: null, navigate, header, classId, classToken: saved.token, savedClass: saved };
@@ -201,15 +229,14 @@ async function route() {
     const saved = (sub === 'projector' && loadSeat(PROJECTOR + gameId)) || loadSeat(gameId);
     if (!saved) {
       stopStore();
-      message('You have no seat in this game',
-        'This browser holds no seat for this game. Join it with the code your facilitator gave you.',
-        h('p', null, h('a', { href: '/', 'data-link': true }, 'Join a game')));
+      message(t('common.page.noSeat.title'), t('common.page.noSeat.body'),
+        h('p', null, h('a', { href: '/', 'data-link': true }, t('common.page.noSeat.join'))));
       return;
     }
     if (!store || store.gameId !== gameId || store.token !== saved.token) {
       stopStore();
       unmountCurrent();
-      replace(root, h('p', { class: 'loading', 'data-testid': 'loading' }, 'Loading the game…'));
+      replace(root, h('p', { class: 'loading', 'data-testid': 'loading' }, t('common.page.loadingGame')));
       const s = new GameStore({ gameId, token: saved.token, scenarioId: saved.scenario_id });
       store = s;
       // Fetch the view's code while the game loads (the seat saved here says which view).
@@ -221,7 +248,7 @@ async function route() {
       const waiting = () => {
         if (s.status === 'reconnecting' && !s.view) {
           replace(root, h('p', { class: 'loading', 'data-testid': 'loading', role: 'status' },
-            'The server cannot be reached just now; trying again…'));
+            t('common.page.unreachable')));
         }
       };
       s.addEventListener('change', waiting);
@@ -232,15 +259,14 @@ async function route() {
         if (token !== routeToken || store !== s) return;
         stopStore();
         if (err.status === 401) {
-          message('This seat is no longer valid',
-            'The server does not know the token saved for this game (the game may have been deleted).',
+          message(t('common.page.seatInvalid.title'), t('common.page.seatInvalid.body'),
             h('p', null, h('button', {
               type: 'button', class: 'button',
               onclick: () => { forgetSeat(gameId); navigate('/'); },
-            }, 'Forget this game and join again')));
+            }, t('common.page.seatInvalid.forget'))));
         } else {
-          message('The game could not be loaded', `${err.message || err}`,
-            h('p', null, h('button', { type: 'button', class: 'button', onclick: () => route() }, 'Try again')));
+          message(t('common.page.loadFailed.title'), errorText(err) || String(err),
+            h('p', null, h('button', { type: 'button', class: 'button', onclick: () => route() }, t('common.page.tryAgain'))));
         }
         return;
       }
@@ -262,7 +288,7 @@ async function route() {
   }
 
   stopStore();
-  message('Page not found', h('p', null, h('a', { href: '/', 'data-link': true }, 'Go to the start page')));
+  message(t('common.page.notFound.title'), h('p', null, h('a', { href: '/', 'data-link': true }, t('common.page.goToStart'))));
 }
 
 // Same-origin links marked data-link (or any link to a client route) change route without a reload.

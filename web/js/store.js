@@ -20,6 +20,7 @@ import * as api from './api.js';
 import { Connection } from './connection.js';
 import { roundLabel, setScenario } from './format.js';
 import { updateSeat } from './session.js';
+import { t } from './i18n.js';
 
 /** Events after which the model's outputs (indices, builds, scores, warnings) may have changed. */
 const REFRESH_AFTER = new Set([
@@ -157,7 +158,7 @@ export class GameStore extends EventTarget {
    * @returns {Promise<{seq: number}>}
    */
   command(command) {
-    if (!this.connection) return Promise.reject({ code: 'offline', message: 'not connected' });
+    if (!this.connection) return Promise.reject({ code: 'offline', message: t('common.conn.notConnected') });
     return this.connection.send(command);
   }
 
@@ -486,6 +487,25 @@ export function fold(view, ev) {
     }
     case 'annotated':
       v.annotations = [...v.annotations, [ev.round, ev.text]];
+      break;
+    case 'message_hidden': {
+      const same = (/** @type {any} */ m) => m.id === ev.message && JSON.stringify(m.channel) === JSON.stringify(ev.channel);
+      const control = view.seat?.role === 'control';
+      v.messages = v.messages.map((/** @type {any} */ m) => (same(m) ? { ...m, hidden: true, text: control ? m.text : '' } : m));
+      v.moderation = [...(v.moderation || []), {
+        kind: 'hide_message', round: ev.round, at_ms: ev.at_ms, by: ev.by, reason: ev.reason, channel: ev.channel, message: ev.message,
+      }];
+      break;
+    }
+    case 'member_muted':
+      v.moderation = [...(v.moderation || []), {
+        kind: 'mute', round: ev.round, at_ms: ev.at_ms, by: ev.by, reason: ev.reason, faction: ev.faction, member: ev.member, name: ev.name, until_ms: ev.until_ms,
+      }];
+      break;
+    case 'member_unmuted':
+      v.moderation = [...(v.moderation || []), {
+        kind: 'unmute', round: ev.round, at_ms: ev.at_ms, by: ev.by, reason: '', faction: ev.faction, member: ev.member, name: ev.name,
+      }];
       break;
     case 'adjudicated':
       v.reports = [...v.reports.filter((/** @type {any} */ r) => r.round !== ev.report.round), ev.report];

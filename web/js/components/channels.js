@@ -17,6 +17,8 @@
 import * as api from '../api.js';
 import { h, replace, errorBox, showError } from '../dom.js';
 import { channelKey, channelLabel, factionColour, timeOfDay, seatLabel, roundLabel } from '../format.js';
+import { t } from '../i18n.js';
+import { moderateControls, mutedUntil } from './moderation.js';
 
 const MAX_LEN = 2000;
 
@@ -69,10 +71,13 @@ export function canPost(seat, ch) {
 }
 
 /**
- * @param {{store: import('../store.js').GameStore, readOnly?: boolean, initial?: string}} opts
+ * `moderate` (Control's console): runs a moderation command from a button; with it, each
+ * message has the Moderate controls (hide it, mute its author).
+ * @param {{store: import('../store.js').GameStore, readOnly?: boolean, initial?: string,
+ *   moderate?: ((command: any, btn: HTMLButtonElement, err: HTMLElement) => Promise<boolean>) | null}} opts
  * @returns {{el: HTMLElement, update: () => void, select: (key: string) => void, destroy: () => void}}
  */
-export function createChannels({ store, readOnly = false, initial = 'plenary' }) {
+export function createChannels({ store, readOnly = false, initial = 'plenary', moderate = null }) {
   const readKey = `detente.read.${store.gameId}.${store.you?.seat_id || 'seat'}`;
   /** @type {Record<string, number>} */
   let read = {};
@@ -81,13 +86,13 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
   /** @type {Map<string, any>} */
   let channelByKey = new Map();
 
-  const list = h('div', { class: 'channel-list', role: 'group', 'aria-label': 'Channels' });
+  const list = h('div', { class: 'channel-list', role: 'group', 'aria-label': t('desk.channels.list') });
   const heading = h('h3', { class: 'channel-heading', id: `ch-head-${store.gameId}` });
   const history = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-labelledby': heading.id, tabindex: '0' });
   // A view carries the latest 200 messages of each channel; earlier ones are fetched on demand.
   /** @type {Map<string, any[]>} */
   const earlier = new Map();
-  const moreBtn = h('button', { type: 'button', class: 'button small subtle', 'data-testid': 'earlier-messages', hidden: true }, 'Show earlier messages');
+  const moreBtn = h('button', { type: 'button', class: 'button small subtle', 'data-testid': 'earlier-messages', hidden: true }, t('desk.channels.earlier'));
   moreBtn.addEventListener('click', async () => {
     const key = selected;
     const shown = [...(earlier.get(key) || []), ...(store.view?.messages || []).filter((/** @type {any} */ m) => channelKey(m.channel) === key)];
@@ -108,18 +113,23 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
   });
   const input = h('textarea', {
     id: `chat-input-${store.gameId}`, class: 'chat-input', rows: '2', maxlength: String(MAX_LEN),
-    'data-testid': 'chat-input', placeholder: 'Write a message (Enter sends, Shift+Enter for a new line)',
+    'data-testid': 'chat-input', placeholder: t('desk.channels.placeholder'),
   });
   const inputLabel = h('label', { for: input.id, class: 'visually-hidden' });
-  const send = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'chat-send' }, 'Send');
+  const send = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'chat-send' }, t('desk.channels.send'));
   const err = errorBox('chat-error');
-  const form = h('form', { class: 'chat-form' }, inputLabel, h('div', { class: 'chat-row' }, input, send), err);
+  const mutedNote = h('p', { class: 'notice small', role: 'status', 'data-testid': 'muted-note', hidden: true });
+  const form = h('form', { class: 'chat-form' }, inputLabel, mutedNote, h('div', { class: 'chat-row' }, input, send), err);
   const el = h('div', { class: 'channels', 'data-testid': 'channels' },
     list, h('div', { class: 'channel-pane' }, heading, moreBtn, history, readOnly ? null : form));
 
   function saveRead() {
     try { localStorage.setItem(readKey, JSON.stringify(read)); } catch { /* ignore */ }
   }
+
+  /** `<channel key>#<id>` of every message hidden (from the view's moderation records). */
+  /** @type {Set<string>} */
+  let hiddenIds = new Set();
 
   /** @param {any} m */
   function isMine(m) {
@@ -211,7 +221,7 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
       },
       c.kind === 'bilateral' ? swatchesFor(c.factions, seat) : null,
       h('span', { class: 'channel-name' }, label),
-      unread ? [' ', h('span', { class: 'badge', 'data-testid': 'unread' }, String(unread)), h('span', { class: 'visually-hidden' }, ' unread')] : null);
+      unread ? [' ', h('span', { class: 'badge', 'data-testid': 'unread' }, String(unread)), h('span', { class: 'visually-hidden' }, t('desk.channels.unread', { count: unread }))] : null);
     }));
 
     if (focusedTab) {
@@ -221,24 +231,34 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
 
     const ch = channelByKey.get(selected);
     const label = ch ? channelLabel(ch, seat) : '';
-    replace(heading, ch?.kind === 'bilateral' || ch?.kind === 'control' || ch?.kind === 'team' ? `Channel: ${label}` : label);
-    inputLabel.textContent = `Message to ${label}`;
+    replace(heading, ch?.kind === 'bilateral' || ch?.kind === 'control' || ch?.kind === 'team' ? t('desk.channels.heading', { label }) : label);
+    inputLabel.textContent = t('desk.channels.inputLabel', { label });
 
     const atBottom = history.scrollHeight - history.scrollTop - history.clientHeight < 40;
     const prevCount = Number(history.dataset.count || 0);
     const prevKey = history.dataset.key || '';
-    if (prevKey !== selected || prevCount !== sel.length) {
-      if (prevKey === selected && prevCount > 0 && sel.length > prevCount) {
+    // Hidden messages (moderation) are drawn again when one more is hidden.
+    hiddenIds = new Set((v.moderation || []).filter((/** @type {any} */ r) => r.kind === 'hide_message')
+      .map((/** @type {any} */ r) => `${channelKey(r.channel)}#${r.message}`));
+    const hiddenSig = String(hiddenIds.size);
+    const prevHidden = history.dataset.hidden || '0';
+    history.dataset.hidden = hiddenSig;
+    if (prevKey !== selected || prevCount !== sel.length || prevHidden !== hiddenSig) {
+      if (prevKey === selected && prevCount > 0 && sel.length > prevCount && prevHidden === hiddenSig) {
         for (const m of sel.slice(prevCount)) history.appendChild(renderMessage(m));
       } else {
-        replace(history, sel.length ? sel.map(renderMessage) : h('li', { class: 'muted empty' }, 'No messages yet.'));
+        replace(history, sel.length ? sel.map(renderMessage) : h('li', { class: 'muted empty' }, t('desk.channels.empty')));
       }
       history.dataset.count = String(sel.length);
       history.dataset.key = selected;
       if (atBottom || prevKey !== selected) history.scrollTop = history.scrollHeight;
     }
 
-    const postable = !readOnly && ch && canPost(seat, ch) && v.phase !== 'ended';
+    // A muted person reads but does not write until the mute ends.
+    const until = seat?.role === 'faction' ? mutedUntil(v, store.you?.seat_id) : null;
+    mutedNote.hidden = until === null;
+    if (until !== null) replace(mutedNote, t('moderation.youMuted', { time: timeOfDay(until) }));
+    const postable = !readOnly && ch && canPost(seat, ch) && v.phase !== 'ended' && until === null;
     input.disabled = !postable;
     send.disabled = !postable || sending;
     form.hidden = !!readOnly || !(ch && canPost(seat, ch));
@@ -249,13 +269,24 @@ export function createChannels({ store, readOnly = false, initial = 'plenary' })
     const who = m.from?.role === 'faction' ? m.from.faction : null;
     const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
     if (who) sw.style.setProperty('--swatch', factionColour(who));
-    return h('li', { class: ['message', isMine(m) && 'mine'], 'data-testid': 'message', 'data-author': m.author },
+    // Hidden by a facilitator: the players see that it was, Control still reads it.
+    const hidden = m.hidden || hiddenIds.has(`${channelKey(m.channel)}#${m.id}`);
+    const control = (store.you?.seat || store.view?.seat)?.role === 'control';
+    let body;
+    if (hidden && !control) {
+      body = h('p', { class: 'message-text muted', 'data-testid': 'message-hidden' }, h('em', null, t('moderation.hidden')));
+    } else {
+      body = h('p', { class: 'message-text' }, m.text);
+    }
+    return h('li', { class: ['message', isMine(m) && 'mine', hidden && 'hidden-message'], 'data-testid': 'message', 'data-author': m.author },
       h('div', { class: 'message-meta' },
         sw,
         h('span', { class: 'message-author' }, m.author),
         h('span', { class: 'muted small' }, ` · ${seatLabel(m.from)} · ${roundLabel(m.round)} · `),
-        h('time', { class: 'muted small', datetime: new Date(m.at_ms).toISOString() }, timeOfDay(m.at_ms))),
-      h('p', { class: 'message-text' }, m.text));
+        h('time', { class: 'muted small', datetime: new Date(m.at_ms).toISOString() }, timeOfDay(m.at_ms)),
+        hidden && control ? h('span', { class: 'tag warn small', 'data-testid': 'message-hidden' }, t('moderation.hiddenForOthers')) : null),
+      body,
+      moderate && m.from?.role === 'faction' && !(hidden && !m.member) ? moderateControls({ ...m, hidden }, moderate) : null);
   }
 
   /** @param {string[]} pair @param {any} seat */

@@ -16,6 +16,10 @@
 
 import { svg, h } from '../dom.js';
 import { num } from '../format.js';
+import { t } from '../i18n.js';
+
+/** A round's label, or "round n" where the scenario has none. @param {string[]} labels @param {number} r */
+const roundName = (labels, r) => labels[r] ?? t('desk.chart.round', { n: r + 1 });
 
 /** Okabe–Ito, readable on white. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#8C6D1F'];
@@ -38,8 +42,12 @@ const MARKERS = ['circle', 'square', 'triangle', 'diamond'];
 
 let chartId = 0;
 
-/** Roughly how wide a legend entry's text is at 12 px. @param {string} s */
-const textWidth = (s) => s.length * 6.9;
+/** Roughly how wide a legend entry's text is at 12 px (Cyrillic letters are wider). @param {string} s */
+const textWidth = (s) => {
+  let w = 0;
+  for (const ch of s) w += ch >= '\u0400' && ch <= '\u04ff' ? 7.3 : 6.9;
+  return w;
+};
 
 /**
  * A point marker of `kind` at (x, y).
@@ -117,7 +125,7 @@ export function lineChart(opts) {
 
   const desc = series.map((s) => {
     const last = s.points[s.points.length - 1];
-    return last ? `${s.name}: ${num(last[1], digits)} in ${labels[last[0]] ?? `round ${last[0] + 1}`}` : `${s.name}: no data`;
+    return last ? t('desk.chart.latest', { name: s.name, value: num(last[1], digits), round: roundName(labels, last[0]) }) : t('desk.chart.noData', { name: s.name });
   }).join('; ');
 
   const root = /** @type {SVGSVGElement} */ (svg('svg', {
@@ -125,17 +133,17 @@ export function lineChart(opts) {
     'data-testid': 'chart', 'data-title': title, 'data-form': single ? 'bars' : 'lines', preserveAspectRatio: 'xMidYMid meet',
   },
   svg('title', { id: `${id}-t` }, title),
-  svg('desc', { id: `${id}-d` }, desc || 'No data yet')));
+  svg('desc', { id: `${id}-d` }, desc || t('desk.chart.noDataYet'))));
 
   root.appendChild(svg('text', { x: m.left, y: 16, class: 'chart-title' }, title));
 
   if (single) {
     // One round: a bar per series, from yMin, with its name and value.
     const round = [...rounds][0];
-    const nameW = Math.min(170, Math.max(...series.map((s) => textWidth(s.name))) + 8);
+    const nameW = Math.min(Math.max(170, Math.round(width * 0.45)), Math.max(...series.map((s) => textWidth(s.name))) + 8);
     const x0 = 8 + nameW;
     const bw = width - x0 - 60;
-    root.appendChild(svg('text', { x: width - m.right, y: 16, class: 'chart-tick', 'text-anchor': 'end' }, labels[round] ?? `round ${round + 1}`));
+    root.appendChild(svg('text', { x: width - m.right, y: 16, class: 'chart-tick', 'text-anchor': 'end' }, roundName(labels, round)));
     series.forEach((s, i) => {
       const v = s.points[0]?.[1];
       const yy = m.top + i * barRow;
@@ -194,7 +202,7 @@ export function lineChart(opts) {
     }
     for (const p of pts) {
       root.appendChild(marker(s.marker, x(p[0]), y(p[1]), s.colour,
-        svg('title', null, `${s.name}, ${labels[p[0]] ?? `round ${p[0] + 1}`}: ${num(p[1], digits)}`)));
+        svg('title', null, `${s.name}, ${roundName(labels, p[0])}: ${num(p[1], digits)}`)));
     }
   }
   return root;
@@ -225,18 +233,18 @@ export function createTensionMeter(store) {
   mark.style.setProperty('--at', `${((crisis - min) / (max - min)) * 100}%`);
   const value = h('span', { class: 'meter-value num' });
   const bar = h('span', {
-    class: 'meter', role: 'meter', 'aria-label': 'Tension', 'aria-valuemin': String(min), 'aria-valuemax': String(max),
+    class: 'meter', role: 'meter', 'aria-label': t('desk.tension'), 'aria-valuemin': String(min), 'aria-valuemax': String(max),
     'data-testid': 'tension-meter',
   }, fill, mark);
-  const el = h('div', { class: 'tension' }, h('span', { class: 'stat-label', 'aria-hidden': 'true' }, 'Tension'), bar, value);
+  const el = h('div', { class: 'tension' }, h('span', { class: 'stat-label', 'aria-hidden': 'true' }, t('desk.tension')), bar, value);
   function update() {
-    const t = store.view?.vars?.tension ?? 0;
-    const pct = Math.max(0, Math.min(100, ((t - min) / (max - min)) * 100));
+    const level = store.view?.vars?.tension ?? 0;
+    const pct = Math.max(0, Math.min(100, ((level - min) / (max - min)) * 100));
     fill.style.setProperty('--pct', `${pct}%`);
-    bar.setAttribute('aria-valuenow', String(Math.round(t * 10) / 10));
-    bar.setAttribute('aria-valuetext', `${num(t, 1)} of ${num(max, 0)}; crisis at ${num(crisis, 0)}`);
-    bar.dataset.level = t >= crisis * 0.85 ? 'high' : t >= crisis * 0.6 ? 'raised' : 'low';
-    value.textContent = `${num(t, 1)} / crisis ${num(crisis, 0)}`;
+    bar.setAttribute('aria-valuenow', String(Math.round(level * 10) / 10));
+    bar.setAttribute('aria-valuetext', t('desk.tension.valueText', { value: num(level, 1), max: num(max, 0), crisis: num(crisis, 0) }));
+    bar.dataset.level = level >= crisis * 0.85 ? 'high' : level >= crisis * 0.6 ? 'raised' : 'low';
+    value.textContent = t('desk.tension.value', { value: num(level, 1), crisis: num(crisis, 0) });
   }
   update();
   return { el, update };

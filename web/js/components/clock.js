@@ -15,6 +15,7 @@
 
 import { h, replace } from '../dom.js';
 import { phaseName, roundLabel, countdownText, msUntil } from '../format.js';
+import { t } from '../i18n.js';
 
 /**
  * @param {{store: import('../store.js').GameStore, compact?: boolean}} opts
@@ -23,7 +24,7 @@ import { phaseName, roundLabel, countdownText, msUntil } from '../format.js';
 export function createClock({ store, compact = false }) {
   const round = h('span', { class: 'clock-round', 'data-testid': 'round' });
   const phase = h('span', { class: 'clock-phase', 'data-testid': 'phase' });
-  const countdown = h('span', { class: 'clock-countdown', role: 'timer', 'aria-label': 'Time left in this phase', 'data-testid': 'countdown' });
+  const countdown = h('span', { class: 'clock-countdown', role: 'timer', 'aria-label': t('desk.clock.timeLeft'), 'data-testid': 'countdown' });
   const announce = h('span', { class: 'visually-hidden', 'aria-live': 'polite' });
   const el = h('div', { class: ['clock', compact && 'compact'], 'data-testid': 'clock' }, round, phase, countdown, announce);
   let lastPhase = '';
@@ -34,11 +35,11 @@ export function createClock({ store, compact = false }) {
     let text;
     countdown.classList.remove('urgent', 'paused');
     if (v.phase === 'ended') text = '';
-    else if (v.phase === 'lobby') text = 'Waiting for Start';
+    else if (v.phase === 'lobby') text = t('desk.clock.waiting');
     else if (v.paused) {
-      text = 'Paused';
+      text = t('desk.clock.paused');
       countdown.classList.add('paused');
-    } else if (v.deadline_at == null) text = 'No deadline';
+    } else if (v.deadline_at == null) text = t('desk.clock.noDeadline');
     else {
       const ms = msUntil(v.deadline_at);
       text = countdownText(ms);
@@ -52,11 +53,11 @@ export function createClock({ store, compact = false }) {
     const v = store.view;
     if (!v) return;
     const rl = v.round_label || roundLabel(v.round);
-    replace(round, compact ? rl : `${rl} · round ${v.round + 1} of ${v.rounds}`);
+    replace(round, compact ? rl : t('desk.clock.roundOf', { label: rl, n: v.round + 1, total: v.rounds }));
     replace(phase, phaseName(v.phase));
     phase.dataset.phase = v.phase;
     const key = `${v.round}:${v.phase}`;
-    if (lastPhase && key !== lastPhase) replace(announce, `${rl}: ${phaseName(v.phase)} phase`);
+    if (lastPhase && key !== lastPhase) replace(announce, t('desk.clock.phaseAnnounce', { label: rl, phase: phaseName(v.phase) }));
     lastPhase = key;
     tick();
   }
@@ -77,11 +78,11 @@ export function createConnectionStatus(store) {
     const s = store.status;
     const reason = store.connection?.reason || '';
     /** @type {[string, string]} */
-    let [state, text] = ['connecting', 'Connecting…'];
-    if (s === 'open') [state, text] = ['connected', 'Connected'];
-    else if (s === 'reconnecting') [state, text] = navigator.onLine ? ['reconnecting', 'Reconnecting…'] : ['offline', 'Offline'];
-    else if (s === 'rejected') [state, text] = ['rejected', 'Seat no longer valid'];
-    else if (s === 'closed') [state, text] = ['offline', 'Offline'];
+    let [state, text] = ['connecting', t('desk.conn.connecting')];
+    if (s === 'open') [state, text] = ['connected', t('desk.conn.connected')];
+    else if (s === 'reconnecting') [state, text] = navigator.onLine ? ['reconnecting', t('desk.conn.reconnecting')] : ['offline', t('desk.conn.offline')];
+    else if (s === 'rejected') [state, text] = ['rejected', t('desk.conn.rejected')];
+    else if (s === 'closed') [state, text] = ['offline', t('desk.conn.offline')];
     el.dataset.status = state;
     el.title = reason;
     replace(el, h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), text,
@@ -118,18 +119,20 @@ export function createConnectionBanner(store) {
     let content;
     let show = true;
     if (s === 'rejected') {
-      content = [h('strong', null, 'This seat is no longer valid. '),
+      content = [h('strong', null, t('desk.conn.banner.rejected')),
         reason ? `${reason[0].toUpperCase()}${reason.slice(1)}. ` : '',
-        h('a', { href: '/', 'data-link': true }, 'Join the game again')];
+        h('a', { href: '/', 'data-link': true }, t('desk.conn.banner.joinAgain'))];
     } else if (s === 'closed') {
-      content = [h('strong', null, 'Disconnected. '), reason ? `${reason}. ` : '', 'Reload the page to try again.'];
+      content = [h('strong', null, t('desk.conn.banner.closed')), reason ? `${reason}. ` : '', t('desk.conn.banner.reload')];
     } else {
       if (downSince === null) downSince = Date.now();
       show = Date.now() - downSince > 4000;
       const pending = store.connection?.pendingCount || 0;
-      const head = navigator.onLine ? 'Connection lost: reconnecting… ' : 'You are offline. ';
-      const why = reason && reason !== 'connection lost' && reason !== 'offline' ? `(${reason}) ` : '';
-      const tail = pending ? `${pending} action${pending === 1 ? '' : 's'} will be sent when the connection is back.` : 'What you do now is sent when the connection is back.';
+      const head = navigator.onLine ? t('desk.conn.banner.reconnecting') : t('desk.conn.banner.offline');
+      const code = store.connection?.reasonCode || '';
+      const said = code === 'lost' || code === 'offline' || reason === 'connection lost' || reason === 'offline';
+      const why = reason && !said ? `(${reason}) ` : '';
+      const tail = pending ? t('desk.conn.banner.pending', { count: pending }) : t('desk.conn.banner.nothingPending');
       content = [h('strong', null, head), why, tail];
     }
     // Only touch the live region when the words change, so it is not re-announced every second.

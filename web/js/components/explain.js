@@ -10,6 +10,7 @@
 
 import { h } from '../dom.js';
 import { num, factionName } from '../format.js';
+import { t, has } from '../i18n.js';
 
 /**
  * How to print an index value: the headline balance is 0–100, shares are 0–1.
@@ -38,17 +39,17 @@ export function explainIndex(ex, opts = {}) {
     h('p', { class: 'formula' }, h('code', null, ex.formula)),
     ex.inputs && ex.inputs.length
       ? h('table', { class: 'table compact inputs' },
-        h('caption', { class: 'visually-hidden' }, `Inputs of ${ex.name}`),
+        h('caption', { class: 'visually-hidden' }, t('desk.explain.inputsOf', { name: ex.name })),
         h('thead', null, h('tr', null,
-          h('th', { scope: 'col' }, 'Symbol'), h('th', { scope: 'col' }, 'Input'),
-          h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col' }, 'Source'))),
+          h('th', { scope: 'col' }, t('desk.explain.symbol')), h('th', { scope: 'col' }, t('desk.explain.input')),
+          h('th', { scope: 'col', class: 'num' }, t('desk.explain.value')), h('th', { scope: 'col' }, t('desk.explain.source')))),
         h('tbody', null, ex.inputs.map((/** @type {any} */ i) => h('tr', null,
           h('td', null, h('code', null, i.symbol)),
           h('td', null, i.name),
           h('td', { class: 'num' }, num(i.value, 3)),
           h('td', { class: 'source' }, i.source)))))
       : null,
-    ex.source ? h('p', { class: 'source' }, 'Source: ', ex.source) : null));
+    ex.source ? h('p', { class: 'source' }, t('desk.explain.sourceLead'), ex.source) : null));
 }
 
 /**
@@ -60,49 +61,37 @@ export function explainIndex(ex, opts = {}) {
 export function explainScore(card, opts = {}) {
   return h('details', { class: 'explain score', open: !!opts.open, 'data-testid': 'score-card' },
     h('summary', null,
-      h('span', { class: 'explain-name' }, `${factionName(card.faction)}: round score`),
+      h('span', { class: 'explain-name' }, t('desk.explain.roundScoreOf', { faction: factionName(card.faction) })),
       h('span', { class: 'explain-value num' }, num(card.round_score, 1)),
-      h('span', { class: 'muted small' }, ` (game score ${num(card.game_score, 1)})`)),
+      h('span', { class: 'muted small' }, t('desk.explain.gameScoreNote', { score: num(card.game_score, 1) }))),
     h('div', { class: 'explain-body' },
       h('table', { class: 'table compact' },
-        h('caption', { class: 'visually-hidden' }, 'Objectives'),
+        h('caption', { class: 'visually-hidden' }, t('desk.explain.objectives')),
         h('thead', null, h('tr', null,
-          h('th', { scope: 'col' }, 'Objective'), h('th', { scope: 'col', class: 'num' }, 'Weight'),
-          h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col' }, 'Formula'))),
+          h('th', { scope: 'col' }, t('desk.explain.objective')), h('th', { scope: 'col', class: 'num' }, t('desk.explain.weight')),
+          h('th', { scope: 'col', class: 'num' }, t('desk.explain.value')), h('th', { scope: 'col' }, t('desk.explain.formula')))),
         h('tbody', null, card.objectives.map((/** @type {any} */ o) => h('tr', null,
           h('td', null, objectiveName(o.id)),
           h('td', { class: 'num' }, num(o.weight, 2)),
           h('td', { class: 'num' }, num(o.value, 2)),
           h('td', null, h('code', null, o.formula))))),
         h('tfoot', null,
-          h('tr', null, h('th', { scope: 'row', colspan: '2' }, 'Weighted'), h('td', { class: 'num' }, num(card.weighted, 1)), h('td')),
-          h('tr', null, h('th', { scope: 'row', colspan: '2' }, 'Stability bonus'), h('td', { class: 'num' }, num(card.bonus, 1)), h('td')),
-          h('tr', null, h('th', { scope: 'row', colspan: '2' }, 'Crisis penalty'), h('td', { class: 'num' }, num(card.penalty, 1)), h('td')),
-          h('tr', null, h('th', { scope: 'row', colspan: '2' }, 'Round score'), h('td', { class: 'num' }, num(card.round_score, 1)), h('td')),
-          h('tr', null, h('th', { scope: 'row', colspan: '2' }, 'Game score'), h('td', { class: 'num' }, num(card.game_score, 1)), h('td')))),
+          h('tr', null, h('th', { scope: 'row', colspan: '2' }, t('desk.explain.weighted')), h('td', { class: 'num' }, num(card.weighted, 1)), h('td')),
+          h('tr', null, h('th', { scope: 'row', colspan: '2' }, t('desk.explain.bonus')), h('td', { class: 'num' }, num(card.bonus, 1)), h('td')),
+          h('tr', null, h('th', { scope: 'row', colspan: '2' }, t('desk.explain.penalty')), h('td', { class: 'num' }, num(card.penalty, 1)), h('td')),
+          h('tr', null, h('th', { scope: 'row', colspan: '2' }, t('desk.explain.roundScore')), h('td', { class: 'num' }, num(card.round_score, 1)), h('td')),
+          h('tr', null, h('th', { scope: 'row', colspan: '2' }, t('desk.explain.gameScore')), h('td', { class: 'num' }, num(card.game_score, 1)), h('td')))),
       h('p', { class: 'formula' }, h('code', null, card.formula)),
-      card.source ? h('p', { class: 'source' }, 'Source: ', card.source) : null));
+      card.source ? h('p', { class: 'source' }, t('desk.explain.sourceLead'), card.source) : null));
 }
 
-const OBJECTIVES = /** @type {Record<string, string>} */ ({
-  retaliation_russia: 'Russia’s assured retaliation',
-  retaliation_us: 'US assured retaliation',
-  stability: 'First-strike stability',
-  low_threat: 'Low perceived threat',
-  status: 'Status',
-  coverage: 'Coverage of NATO Europe',
-  cohesion: 'Alliance cohesion',
-  border_security: 'Afghan border security',
-  autonomy: 'CSTO autonomy',
-  readiness: 'CSTO rapid-reaction readiness',
-  homeland_defence: 'Defence of the United States',
-  allied_security: 'Security of NATO’s eastern allies',
-  low_tension: 'Low tension',
-});
-
-/** @param {string} id */
+/**
+ * An objective's name (`desk.objective.<id>` in the catalogue), else its id.
+ * @param {string} id
+ */
 export function objectiveName(id) {
-  return OBJECTIVES[id] || id;
+  const key = `desk.objective.${id}`;
+  return has(key) ? t(key) : id;
 }
 
 /** The explained entries of an `Indices`, headline first. @param {any} indices */

@@ -14,6 +14,7 @@
 
 import { h, replace } from '../dom.js';
 import { factionName, num, phaseName, temperamentName, andList } from '../format.js';
+import { t, has } from '../i18n.js';
 
 /**
  * @param {{store: import('../store.js').GameStore}} opts
@@ -36,15 +37,16 @@ export function createGuide({ store }) {
   function phaseSteps(v) {
     const iAmReady = v.ready.includes(me);
     const readyStep = item('ready', iAmReady
-      ? 'Your team is ready. You may still take Ready back until the phase closes.'
-      : `Press Ready when your team is done: the ${phaseName(v.phase).toLowerCase()} ends when every faction is ready, or at the deadline.`);
+      ? t('desk.guide.teamReady')
+      : has(`desk.guide.pressReady.${v.phase}`) ? t(`desk.guide.pressReady.${v.phase}`)
+        : t('desk.guide.pressReady', { phase: phaseName(v.phase).toLowerCase() }));
     switch (v.phase) {
       case 'briefing': {
         const events = v.briefings.filter((/** @type {any} */ b) => b[0] === v.round).map((/** @type {any} */ b) => b[1].name);
         return [
-          item('read', events.length ? `Read the briefing: ${andList(events)}.` : 'Read the briefing: no new event this round.', '#sec-briefing', 'Go to the briefing'),
-          item('picture', 'Look at your faction’s picture of the balance: each index explains its formula and sources.', '#sec-indices', 'Your picture'),
-          item('talk', 'Agree within your team what you want from this round; say hello in the plenary.', '#sec-channels', 'Channels'),
+          item('read', events.length ? t('desk.guide.read', { events: andList(events) }) : t('desk.guide.readNone'), '#sec-briefing', t('desk.guide.readLink')),
+          item('picture', t('desk.guide.picture'), '#sec-indices', t('desk.guide.pictureLink')),
+          item('talk', t('desk.guide.talkTeam'), '#sec-channels', t('desk.guide.channelsLink')),
           readyStep,
         ];
       }
@@ -54,12 +56,12 @@ export function createGuide({ store }) {
         const mine = v.proposals.filter((/** @type {any} */ p) => p.status.status === 'open' && p.proposer === me);
         return [
           item('answer', waiting.length
-            ? h('strong', null, `${waiting.length} ${waiting.length === 1 ? 'proposal awaits' : 'proposals await'} your answer: accept, reject with a reason, or counter.`)
-            : 'No proposal awaits your answer.', '#sec-negotiation', 'Negotiation'),
+            ? h('strong', null, t('desk.guide.awaiting', { count: waiting.length }))
+            : t('desk.guide.noneAwaiting'), '#sec-negotiation', t('desk.guide.negotiationLink')),
           item('propose', mine.length
-            ? `You have ${mine.length} open ${mine.length === 1 ? 'proposal' : 'proposals'}; the others answer in this phase.`
-            : 'Make a proposal: pick the parties and clauses, then send it.', '#sec-negotiation', 'Build a proposal'),
-          item('talk', 'Explain your position in the plenary or a bilateral channel.', '#sec-channels', 'Channels'),
+            ? t('desk.guide.yourOpen', { count: mine.length })
+            : t('desk.guide.makeProposal'), '#sec-negotiation', t('desk.guide.buildLink')),
+          item('talk', t('desk.guide.explain'), '#sec-channels', t('desk.guide.channelsLink')),
           readyStep,
         ];
       }
@@ -70,10 +72,10 @@ export function createGuide({ store }) {
         for (const o of placed) cost += (sc.actions.find((/** @type {any} */ a) => a.id === o.action)?.budget || 0) * o.quantity;
         const bound = v.agreements.filter((/** @type {any} */ a) => a.status.status === 'in_force' && a.terms.parties.includes(me));
         return [
-          item('orders', h('strong', null, `Budget left: ${num(purse.budget - cost)} of ${num(purse.budget)}. Orders placed: ${placed.length}.`), '#sec-orders', 'Orders'),
+          item('orders', h('strong', null, t('desk.guide.budget', { left: num(purse.budget - cost), total: num(purse.budget), count: placed.length })), '#sec-orders', t('desk.guide.ordersLink')),
           item('agreements', bound.length
-            ? `You are party to ${bound.length} ${bound.length === 1 ? 'agreement' : 'agreements'} in force: an order that breaks one asks you to confirm first, and may be detected.`
-            : 'No agreement binds you: every action is open.', '#sec-negotiation', 'Agreements'),
+            ? t('desk.guide.bound', { count: bound.length })
+            : t('desk.guide.unbound'), '#sec-negotiation', t('desk.guide.agreementsLink')),
           readyStep,
         ];
       }
@@ -81,9 +83,9 @@ export function createGuide({ store }) {
         const last = v.reports?.[v.reports.length - 1];
         return [
           item('report', last && last.round === v.round
-            ? h('strong', null, `Read the turn report for ${last.label}: what happened and why.`)
-            : 'The turn report is on its way.', '#sec-report', 'Turn report'),
-          item('picture', 'See how your picture of the balance moved.', '#sec-indices', 'Your picture'),
+            ? h('strong', null, t('desk.guide.report', { round: last.label }))
+            : t('desk.guide.reportComing'), '#sec-report', t('desk.guide.reportLink')),
+          item('picture', t('desk.guide.moved'), '#sec-indices', t('desk.guide.pictureLink')),
           readyStep,
         ];
       }
@@ -102,17 +104,17 @@ export function createGuide({ store }) {
     }
     const captain = members.find((m) => m.captain);
     const rule = v.team_ready === 'captain'
-      ? `Your captain${captain ? `, ${captain.name},` : ''} decides when the team is ready; the others’ Ready shows the captain they are done.`
-      : 'The team is ready when every member connected has pressed Ready.';
+      ? (captain ? t('desk.guide.captainNamed', { name: captain.name }) : t('desk.guide.captain'))
+      : t('desk.guide.everyone');
     const you = store.you?.seat_id;
     replace(team,
-      h('h3', null, 'Your team'),
+      h('h3', null, t('desk.guide.yourTeam')),
       h('ul', { class: 'teammates' }, members.map((m) => {
         const r = mine.has(m.seat_id) || (v.ready.includes(me) && !v.members_ready?.[me]?.length);
         return h('li', { 'data-testid': 'teammate', 'data-ready': String(r), 'data-connected': String(m.connected), class: m.connected ? null : 'away' },
           h('span', { 'aria-hidden': 'true', class: r ? 'accepted' : 'waiting' }, r ? '✓ ' : '○ '),
-          m.name, m.seat_id === you ? ' (you)' : '', m.captain ? ' · captain' : '',
-          h('span', { class: 'muted' }, r ? ' · ready' : m.connected ? ' · not yet' : ' · away'));
+          m.name, m.seat_id === you ? t('desk.guide.you') : '', m.captain ? t('desk.guide.isCaptain') : '',
+          h('span', { class: 'muted' }, r ? t('desk.guide.memberReady') : m.connected ? t('desk.guide.memberNotYet') : t('desk.guide.memberAway')));
       })),
       h('p', { class: 'hint', 'data-testid': 'team-rule' }, rule));
   }
@@ -123,17 +125,17 @@ export function createGuide({ store }) {
     const lobby = v.phase === 'lobby';
     el.hidden = ended || lobby;
     if (el.hidden) return;
-    replace(heading, `${v.round_label} · ${phaseName(v.phase)}: what to do now`);
+    replace(heading, t('desk.guide.heading', { round: v.round_label, phase: phaseName(v.phase) }));
     replace(steps, phaseSteps(v));
     updateTeam();
-    replace(readyList, 'Factions ready: ', sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => {
+    replace(readyList, t('desk.guide.factionsReady'), sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => {
       const r = v.ready.includes(f.id);
       const bot = v.bots?.[f.id];
       return [
         i ? ' · ' : '',
-        h('span', { class: r ? 'accepted' : 'waiting', title: bot ? `played by a bot (${temperamentName(bot).toLowerCase()})` : null },
-          `${factionName(f.id)}${bot ? ' (bot)' : ''} `, h('span', { 'aria-hidden': 'true' }, r ? '✓' : '○'),
-          h('span', { class: 'visually-hidden' }, r ? ' ready' : ' not ready')),
+        h('span', { class: r ? 'accepted' : 'waiting', title: bot ? t('desk.guide.playedByBot', { temperament: temperamentName(bot).toLowerCase() }) : null },
+          `${factionName(f.id)}${bot ? t('desk.guide.bot') : ''} `, h('span', { 'aria-hidden': 'true' }, r ? '✓' : '○'),
+          h('span', { class: 'visually-hidden' }, r ? t('desk.guide.factionReady') : t('desk.guide.factionNotReady'))),
       ];
     }));
   }

@@ -6,6 +6,7 @@
  */
 
 import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
 
 /**
  * Loads the map component and draws it into `box`.
@@ -24,7 +25,7 @@ export function loadMap(box, options, currentView, alive, ready) {
     ready(m);
   }).catch((e) => {
     console.error(e);
-    if (alive()) replace(box, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, 'The map is not available.'));
+    if (alive()) replace(box, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, t('desk.map.unavailable')));
   });
 }
 
@@ -38,13 +39,13 @@ export function loadMap(box, options, currentView, alive, ready) {
 export function fullScreenToggle(section) {
   const button = /** @type {HTMLButtonElement} */ (h('button', {
     type: 'button', class: 'button small map-full-toggle', 'data-testid': 'map-full', 'aria-pressed': 'false',
-  }, 'Full screen'));
+  }, t('desk.map.fullScreen')));
   button.addEventListener('click', () => {
     const el = section();
     const on = !el.classList.contains('map-full');
     el.classList.toggle('map-full', on);
     button.setAttribute('aria-pressed', String(on));
-    button.textContent = on ? 'Close full screen' : 'Full screen';
+    button.textContent = on ? t('desk.map.closeFullScreen') : t('desk.map.fullScreen');
     button.focus();
   });
   const onKey = (/** @type {KeyboardEvent} */ e) => {

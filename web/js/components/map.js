@@ -14,8 +14,9 @@
  */
 
 import { svg, h, uniqueId } from '../dom.js';
-import { FACTION_COLOURS } from '../format.js';
+import { FACTION_COLOURS, num } from '../format.js';
 import { VIEW, COUNTRIES, project } from '../mapdata.js';
+import { t, has, locale, CATALOGUES } from '../i18n.js';
 
 /**
  * @typedef {{id: string, name: string, label?: string | null, lat: number, lon: number, kind: string,
@@ -51,6 +52,7 @@ export { FACTION_COLOURS };
 /**
  * Country names written on the map for orientation: [ISO alpha-3, text, lon, lat of the label].
  * Small countries with markers nearby (Belarus, Tajikistan) are left to their markers' titles.
+ * The text is the English one; the map writes `desk.map.label.<ISO>` from the catalogue.
  */
 const COUNTRY_LABELS = /** @type {[string, string, number, number][]} */ ([
   ['RUS', 'RUSSIA', 47, 61.5], ['KAZ', 'KAZAKHSTAN', 69, 50.6], ['UKR', 'UKRAINE', 32, 49.2],
@@ -62,15 +64,33 @@ const COUNTRY_LABELS = /** @type {[string, string, number, number][]} */ ([
   ['KGZ', 'KYRGYZSTAN', 73.6, 41.3], ['ARM', 'ARMENIA', 44.9, 40.3], ['GRC', 'GREECE', 22, 39.6],
 ]);
 
-/** Marker kinds, in legend order, with the words used in titles and the summary. */
-const KINDS = /** @type {const} */ ([
-  ['site', 'site', 'sites', 'Interceptor site'],
-  ['radar', 'radar', 'radars', 'Radar'],
-  ['ship', 'ship', 'ships', 'Ships'],
-  ['missile', 'missile deployment', 'missile deployments', 'Missiles, range'],
-  ['member', 'capital', 'capitals', 'Capital / HQ'],
-  ['infrastructure', 'infrastructure point', 'infrastructure points', 'Infrastructure'],
-]);
+/**
+ * Marker kinds, in legend order. Their words are in the catalogue: `desk.map.kind.<kind>` in the
+ * legend, `desk.map.count.<kind>` (a count of them) in the summary.
+ */
+const KINDS = /** @type {const} */ (['site', 'radar', 'ship', 'missile', 'member', 'infrastructure']);
+
+/**
+ * A country's name in the current language (`desk.map.country.<ISO>`), else the map data's.
+ * @param {string} iso
+ * @param {string} name
+ */
+function countryName(iso, name) {
+  const key = `desk.map.country.${iso}`;
+  return has(key) ? t(key) : name;
+}
+
+/**
+ * A map feature's text from the scenario in the current language: the catalogue's
+ * (`desk.map.place.<id>`, `desk.map.placeName.<id>`) where the scenario still carries the English
+ * text the catalogue translates, else the scenario's own (already translated, or another map).
+ * @param {string} key
+ * @param {string} text
+ */
+function placeText(key, text) {
+  if (locale() === 'en' || !has(key) || CATALOGUES.desk.en[key] !== text) return text;
+  return t(key);
+}
 
 /**
  * The marker shape for a kind, centred on 0,0 (about 18 units across).
@@ -164,12 +184,12 @@ function graticulePath() {
 
 /** @param {number} n */
 function fmtCount(n) {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+  return num(n, 1);
 }
 
 /** @param {number} km */
 function fmtKm(km) {
-  return `${Math.round(km).toLocaleString('en-GB')} km`;
+  return t('desk.map.km', { km: Math.round(km) });
 }
 
 /**
@@ -187,10 +207,10 @@ function fmtKm(km) {
  *   legendEl: the HTML legend when legend is 'html', else null;
  *   update(view): shows the features whose variable is at least 1 in view.vars.
  */
-export function createMap({ scenario, legend = 'svg', labels = true, title = 'Map of Europe and Central Asia' }) {
+export function createMap({ scenario, legend = 'svg', labels = true, title = t('desk.map.title') }) {
   const factions = scenario.factions || [];
   const factionName = (/** @type {string | null | undefined} */ id) =>
-    (id && factions.find((f) => f.id === id)?.name) || (id ?? 'Other');
+    (id && factions.find((f) => f.id === id)?.name) || (id ?? t('desk.map.other'));
   const varName = (/** @type {string} */ id) =>
     (scenario.variables || []).find((v) => v.id === id)?.name || id;
   const hatchId = uniqueId('map-hatch');
@@ -203,11 +223,12 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
   const csto = new Set(CSTO_2013);
   const countryPaths = Object.entries(COUNTRIES).map(([iso, c]) => {
     const bloc = iso === 'RUS' ? 'russia' : nato.has(iso) ? 'nato' : csto.has(iso) ? 'csto' : 'none';
-    const blocName = { russia: 'Russia', nato: 'NATO member', csto: 'CSTO member', none: '' }[bloc];
+    const blocName = bloc === 'none' ? '' : t(`desk.map.bloc.${bloc}`);
+    const name = countryName(iso, c.name);
     return svg(
       'path',
       { class: `map-country map-bloc-${bloc}`, d: c.d, 'data-iso': iso, fill: bloc === 'csto' ? `url(#${hatchId})` : null },
-      svg('title', null, blocName ? `${c.name} (${blocName})` : c.name),
+      svg('title', null, blocName ? `${name} (${blocName})` : name),
     );
   });
 
@@ -218,12 +239,12 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
   const ringGroup = svg('g', { class: 'map-rings' });
   const markerGroup = svg('g', { class: 'map-markers' });
   const labelGroup = svg('g', { class: 'map-site-labels' });
-  const listEl = h('ul', { class: 'map-list map-sr-only', 'aria-label': 'What the map shows' });
+  const listEl = h('ul', { class: 'map-list map-sr-only', 'aria-label': t('desk.map.list') });
 
   /** Where the country names go: [x, y, text]. @type {[number, number, string][]} */
   const countryLabelAt = COUNTRY_LABELS
     .filter(([iso]) => iso in COUNTRIES)
-    .map(([, text, lon, lat]) => /** @type {[number, number, string]} */ ([...project(lon, lat), text]));
+    .map(([iso, text, lon, lat]) => /** @type {[number, number, string]} */ ([...project(lon, lat), has(`desk.map.label.${iso}`) ? t(`desk.map.label.${iso}`) : text]));
   const features = scenario.map || [];
   const positions = spread(features.map((f) => project(f.lon, f.lat)));
 
@@ -380,9 +401,9 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
         const multi = shown && n > 1;
         it.count.textContent = `${shortName(f)}${multi ? ` ×${fmtCount(n)}` : ''}`;
         relabel = true;
-        let text = `${factionName(f.faction)}: ${f.name}`;
+        let text = `${factionName(f.faction)}: ${placeText(`desk.map.placeName.${f.id}`, f.name)}`;
         if (multi && f.shown_when) text += ` — ${varName(f.shown_when)}: ${fmtCount(n)}`;
-        if (f.range_km) text += `, range ${fmtKm(f.range_km)}`;
+        if (f.range_km) text += t('desk.map.range', { km: fmtKm(f.range_km) });
         it.title.textContent = text;
         it.li.textContent = text;
       }
@@ -396,14 +417,14 @@ export function createMap({ scenario, legend = 'svg', labels = true, title = 'Ma
     const parts = [];
     for (const [fk, kinds] of summary) {
       const words = [];
-      for (const [kind, one, many] of KINDS) {
+      for (const kind of KINDS) {
         const c = kinds.get(kind);
-        if (c) words.push(`${c} ${c === 1 ? one : many}`);
+        if (c) words.push(t(`desk.map.count.${kind}`, { count: c }));
       }
-      for (const [kind, c] of kinds) if (!KINDS.some(([k]) => k === kind)) words.push(`${c} ${kind}`);
-      parts.push(`${fk ? factionName(fk) : 'Others'}: ${words.join(', ')}`);
+      for (const [kind, c] of kinds) if (!KINDS.some((k) => k === kind)) words.push(`${num(c)} ${kind}`);
+      parts.push(`${fk ? factionName(fk) : t('desk.map.others')}: ${words.join(', ')}`);
     }
-    const label = `${title}. NATO members shaded blue, Russia orange, other CSTO members hatched pink. ${parts.join('; ')}.`;
+    const label = t('desk.map.summary', { title, parts: parts.join('; ') });
     if (label !== lastLabel) {
       lastLabel = label;
       el.setAttribute('aria-label', label);
@@ -483,7 +504,8 @@ export function spread(pts) {
  * @param {MapFeature} f
  */
 function shortName(f) {
-  return f.label || f.name.split(/ \(|,/)[0];
+  if (f.label) return placeText(`desk.map.place.${f.id}`, f.label);
+  return placeText(`desk.map.placeName.${f.id}`, f.name).split(/ \(|,/)[0];
 }
 
 /**
@@ -510,15 +532,15 @@ function legendEntries(factions, features) {
   const name = (/** @type {string} */ id, /** @type {string} */ dflt) => factions.find((f) => f.id === id)?.name || dflt;
   /** @type {LegendEntry[]} */
   const out = [
-    { col: 0, bloc: 'nato', text: 'NATO member' },
-    { col: 0, bloc: 'russia', text: name('russia', 'Russia') },
-    { col: 0, bloc: 'csto', text: 'CSTO member' },
+    { col: 0, bloc: 'nato', text: t('desk.map.legend.nato') },
+    { col: 0, bloc: 'russia', text: name('russia', t('desk.map.bloc.russia')) },
+    { col: 0, bloc: 'csto', text: t('desk.map.legend.csto') },
   ];
   for (const [id, colour] of Object.entries(FACTION_COLOURS)) {
-    if (factions.some((f) => f.id === id)) out.push({ col: 0, dot: id, colour, text: `${name(id, id)} marker` });
+    if (factions.some((f) => f.id === id)) out.push({ col: 0, dot: id, colour, text: t('desk.map.marker', { faction: name(id, id) }) });
   }
   const used = new Set(features.map((f) => f.kind));
-  for (const [kind, , , label] of KINDS) if (used.has(kind)) out.push({ col: 1, kind, text: label });
+  for (const kind of KINDS) if (used.has(kind)) out.push({ col: 1, kind, text: t(`desk.map.kind.${kind}`) });
   return out;
 }
 
@@ -567,7 +589,7 @@ function svgLegend(entries, hatchId, viewHeight) {
  * @param {LegendEntry[]} entries
  */
 function htmlLegend(entries) {
-  return h('ul', { class: 'map-key', 'aria-label': 'Map legend' }, entries.map((e) =>
+  return h('ul', { class: 'map-key', 'aria-label': t('desk.map.legend') }, entries.map((e) =>
     h('li', { class: 'map-key-item' },
       e.bloc
         ? h('span', { class: `map-key-swatch map-key-${e.bloc}`, 'aria-hidden': 'true' })

@@ -17,6 +17,7 @@
 
 import { h, replace, errorBox, showError } from '../dom.js';
 import { num, factionName, varName, roundLabel } from '../format.js';
+import { t, errorText } from '../i18n.js';
 
 /**
  * @param {{store: import('../store.js').GameStore}} opts
@@ -67,10 +68,11 @@ export function createOrders({ store }) {
   /** @param {any} req */
   function reqText(req) {
     if (req.message) return req.message;
-    const parts = [];
-    if (req.min != null) parts.push(`${varName(req.var)} at least ${num(req.min)}`);
-    if (req.max != null) parts.push(`${varName(req.var)} at most ${num(req.max)}`);
-    return parts.join(' and ');
+    const v = varName(req.var);
+    if (req.min != null && req.max != null) return t('desk.orders.req.range', { var: v, min: num(req.min), max: num(req.max) });
+    if (req.min != null) return t('desk.orders.req.min', { var: v, min: num(req.min) });
+    if (req.max != null) return t('desk.orders.req.max', { var: v, max: num(req.max) });
+    return '';
   }
 
   /**
@@ -101,7 +103,7 @@ export function createOrders({ store }) {
       if (e?.code === 'would_breach' && cmd.type === 'submit_order') {
         // The server decides what breaks an agreement: its refusal opens the confirmation,
         // whatever this page knew when the button was pressed.
-        confirming.set(cmd.action, e.message || '');
+        confirming.set(cmd.action, errorText(e) || '');
         focusCancel = cmd.action;
       } else {
         errors.set(key, x);
@@ -133,22 +135,22 @@ export function createOrders({ store }) {
     const focus = active && el.contains(active) ? active.id : null;
 
     const purse = v.purses[me] || { budget: 0, capital: 0 };
-    const t = totals(v);
-    const leftB = purse.budget - t.budget;
-    const leftC = purse.capital - t.capital;
+    const tot = totals(v);
+    const leftB = purse.budget - tot.budget;
+    const leftC = purse.capital - tot.capital;
     const isOrders = v.phase === 'orders';
     const draft = v.orders[me] || [];
 
-    const summary = h('div', { class: 'purse-summary', role: 'group', 'aria-label': 'Resources after this draft' },
-      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Budget'), h('span', { class: 'stat-value num' }, num(purse.budget))),
-      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Draft costs'), h('span', { class: 'stat-value num' }, `${num(t.budget)} / ${num(t.capital)}`)),
-      h('div', { class: ['stat', leftB < 0 && 'negative'] }, h('span', { class: 'stat-label' }, 'Budget left'), h('span', { class: 'stat-value num', 'data-testid': 'budget-left' }, num(leftB))),
-      h('div', { class: ['stat', leftC < 0 && 'negative'] }, h('span', { class: 'stat-label' }, 'Capital left'), h('span', { class: 'stat-value num', 'data-testid': 'capital-left' }, num(leftC))));
+    const summary = h('div', { class: 'purse-summary', role: 'group', 'aria-label': t('desk.orders.afterDraft') },
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('desk.orders.budget')), h('span', { class: 'stat-value num' }, num(purse.budget))),
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('desk.orders.draftCosts')), h('span', { class: 'stat-value num' }, `${num(tot.budget)} / ${num(tot.capital)}`)),
+      h('div', { class: ['stat', leftB < 0 && 'negative'] }, h('span', { class: 'stat-label' }, t('desk.orders.budgetLeft')), h('span', { class: 'stat-value num', 'data-testid': 'budget-left' }, num(leftB))),
+      h('div', { class: ['stat', leftC < 0 && 'negative'] }, h('span', { class: 'stat-label' }, t('desk.orders.capitalLeft')), h('span', { class: 'stat-value num', 'data-testid': 'capital-left' }, num(leftC))));
 
     const draftBox = h('div', { class: 'order-draft', 'data-testid': 'order-draft' },
-      h('h3', null, `Your draft (${draft.length} order${draft.length === 1 ? '' : 's'})`),
+      h('h3', null, t('desk.orders.draft', { count: draft.length })),
       draft.length === 0
-        ? h('p', { class: 'muted' }, isOrders ? 'No orders yet. Add them from the list below.' : 'No orders.')
+        ? h('p', { class: 'muted' }, isOrders ? t('desk.orders.noneYet') : t('desk.orders.none'))
         : h('ul', { class: 'order-items' }, draft.map((/** @type {any} */ o) => {
           const a = byId.get(o.action);
           const k = `order-${o.id}`;
@@ -159,10 +161,10 @@ export function createOrders({ store }) {
           return h('li', { class: 'order-item', 'data-testid': 'order-item', 'data-order-id': String(o.id), 'data-action': o.action },
             h('div', { class: 'order-line' },
               h('span', { class: 'order-name' }, `${o.id}. ${a?.name || o.action}`),
-              h('span', { class: 'muted small num' }, `${num((a?.budget || 0) * o.quantity)} budget · ${num((a?.capital || 0) * o.quantity)} capital`)),
-            warn.length ? h('p', { class: 'warning small' }, `Breaks ${warn.join('; ')}`) : null,
+              h('span', { class: 'muted small num' }, t('desk.orders.cost', { budget: num((a?.budget || 0) * o.quantity), capital: num((a?.capital || 0) * o.quantity) }))),
+            warn.length ? h('p', { class: 'warning small' }, t('desk.orders.breaks', { what: warn.join('; ') })) : null,
             h('div', { class: 'actions' },
-              h('label', { for: qid }, 'Quantity'),
+              h('label', { for: qid }, t('desk.orders.quantity')),
               h('input', {
                 id: qid, type: 'number', min: '1', max: String(Math.min(100, a?.max_per_round || 100)), step: '1', class: 'narrow',
                 value: qty.get(k) ?? String(o.quantity), disabled: !isOrders, 'data-testid': 'order-quantity',
@@ -175,12 +177,12 @@ export function createOrders({ store }) {
                   qty.delete(k);
                   run({ type: 'amend_order', order: o.id, quantity: q }, k);
                 },
-              }, 'Change'),
+              }, t('desk.orders.change')),
               h('button', {
                 type: 'button', class: 'button small danger', disabled: !isOrders || busy.has(k), 'data-testid': 'order-withdraw',
-                'aria-label': `Withdraw order ${o.id}: ${a?.name || o.action}`,
+                'aria-label': t('desk.orders.withdrawLabel', { id: String(o.id), name: a?.name || o.action }),
                 onclick: () => run({ type: 'withdraw_order', order: o.id }, k),
-              }, 'Withdraw')),
+              }, t('desk.orders.withdraw'))),
             err);
         })));
 
@@ -196,7 +198,7 @@ export function createOrders({ store }) {
       const err = errorBox('order-error');
       if (errors.has(k)) showError(err, errors.get(k));
       const hint = h('span', { class: ['small', affordable ? 'muted' : 'negative'], 'aria-live': 'polite' },
-        affordable ? `leaves ${num(leftB - cost.b)} budget, ${num(leftC - cost.c)} capital` : 'over budget');
+        affordable ? t('desk.orders.leaves', { budget: num(leftB - cost.b), capital: num(leftC - cost.c) }) : t('desk.orders.overBudget'));
       /** @param {boolean} knowingly the faction confirmed the breach */
       const submit = (knowingly) => {
         const n = Math.round(Number(qty.get(a.id) ?? '1')) || 1;
@@ -204,29 +206,31 @@ export function createOrders({ store }) {
       };
       const inDraft = draft.filter((/** @type {any} */ o) => o.action === a.id).reduce((/** @type {number} */ n, /** @type {any} */ o) => n + o.quantity, 0);
       const full = inDraft >= (a.max_per_round ?? 1);
-      const limit = [`${a.max_per_round ?? 1} per round`, a.max_total != null ? `${a.max_total} in the whole game` : null].filter(Boolean).join(', ');
+      const limit = [t('desk.orders.perRound', { count: a.max_per_round ?? 1 }), a.max_total != null ? t('desk.orders.perGame', { count: a.max_total }) : null].filter(Boolean).join(', ');
       return h('li', { class: ['action-row', unmet.length && 'unmet', warn.length && 'warned'], 'data-testid': `order-action-${a.id}` },
         h('div', { class: 'action-head' },
           h('h4', { class: 'action-name', id: `an-${a.id}` }, a.name),
-          a.covert ? h('span', { class: 'tag' }, 'Covert') : null),
+          a.covert ? h('span', { class: 'tag' }, t('desk.orders.covert')) : null),
         h('dl', { class: 'action-facts' },
-          h('div', null, h('dt', null, 'Cost per unit'), h('dd', { class: 'num' }, `${num(a.budget || 0)} budget · ${num(a.capital || 0)} capital`)),
-          h('div', null, h('dt', null, 'Build time'), h('dd', null, a.build_rounds ? `${a.build_rounds} round${a.build_rounds === 1 ? '' : 's'} (ready ${roundLabel(v.round + a.build_rounds)})` : 'this round')),
-          h('div', null, h('dt', null, 'Limit'), h('dd', null, limit))),
-        a.description ? h('details', { class: 'action-desc' }, h('summary', null, 'What it does'), h('p', null, a.description),
-          a.source ? h('p', { class: 'source' }, 'Source: ', a.source) : null) : null,
+          h('div', null, h('dt', null, t('desk.orders.costPerUnit')), h('dd', { class: 'num' }, t('desk.orders.cost', { budget: num(a.budget || 0), capital: num(a.capital || 0) }))),
+          h('div', null, h('dt', null, t('desk.orders.buildTime')), h('dd', null, a.build_rounds ? t('desk.orders.buildRounds', { count: a.build_rounds, round: roundLabel(v.round + a.build_rounds) }) : t('desk.orders.thisRound'))),
+          h('div', null, h('dt', null, t('desk.orders.limit')), h('dd', null, limit))),
+        a.description ? h('details', { class: 'action-desc' }, h('summary', null, t('desk.orders.whatItDoes')), h('p', null, a.description),
+          a.source ? h('p', { class: 'source' }, t('desk.orders.source'), a.source) : null) : null,
         reqs.length ? h('p', { class: ['prereqs', unmet.length ? 'unmet' : 'met'], 'data-testid': 'order-prereq' },
-          unmet.length ? `✗ Not possible now: ${unmet.map(reqText).join('; ')}` : '✓ Prerequisites met') : null,
-        warn.length ? h('p', { class: 'warning', 'data-testid': 'order-warning' }, `⚠ An order of this breaks ${warn.join('; ')}.`) : null,
+          unmet.length ? t('desk.orders.notPossible', { reasons: unmet.map(reqText).join('; ') }) : t('desk.orders.prereqsMet')) : null,
+        warn.length ? h('p', { class: 'warning', 'data-testid': 'order-warning' }, t('desk.orders.warning', { what: warn.join('; ') })) : null,
         confirming.has(a.id)
-          ? h('div', { class: 'confirm', role: 'group', 'aria-label': 'Confirm an order that breaks an agreement' },
-            h('p', { 'data-testid': 'order-breach-warning' }, `Order it anyway? ${warn.length ? `This breaks ${warn.join('; ')}.` : confirming.get(a.id) || 'This breaks an agreement in force.'} A detected breach costs trust and political capital.`),
+          ? h('div', { class: 'confirm', role: 'group', 'aria-label': t('desk.orders.confirmGroup') },
+            h('p', { 'data-testid': 'order-breach-warning' }, t('desk.orders.confirm', {
+              why: warn.length ? t('desk.orders.confirm.breaks', { what: warn.join('; ') }) : confirming.get(a.id) || t('desk.orders.confirm.agreement'),
+            })),
             h('div', { class: 'actions' },
-              h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); render(true); } }, 'Cancel'),
-              h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', disabled: busy.has(k), onclick: () => submit(true) }, 'Order anyway')))
+              h('button', { type: 'button', class: 'button small', 'data-testid': 'order-cancel', onclick: () => { confirming.delete(a.id); render(true); } }, t('desk.orders.cancel')),
+              h('button', { type: 'button', class: 'button danger small', 'data-testid': 'order-confirm', disabled: busy.has(k), onclick: () => submit(true) }, t('desk.orders.orderAnyway'))))
           : null,
         h('div', { class: 'actions' },
-          h('label', { for: qid }, 'Quantity'),
+          h('label', { for: qid }, t('desk.orders.quantity')),
           h('input', {
             id: qid, type: 'number', min: '1', max: String(Math.min(100, a.max_per_round || 1)), step: '1', class: 'narrow',
             value: qty.get(a.id) ?? '1', disabled: !isOrders, 'data-testid': 'order-qty',
@@ -235,31 +239,31 @@ export function createOrders({ store }) {
               const n = Number(qty.get(a.id)) || 1;
               const ok = (a.budget || 0) * n <= leftB + 1e-9 && (a.capital || 0) * n <= leftC + 1e-9;
               hint.className = `small ${ok ? 'muted' : 'negative'}`;
-              hint.textContent = ok ? `leaves ${num(leftB - (a.budget || 0) * n)} budget, ${num(leftC - (a.capital || 0) * n)} capital` : 'over budget';
+              hint.textContent = ok ? t('desk.orders.leaves', { budget: num(leftB - (a.budget || 0) * n), capital: num(leftC - (a.capital || 0) * n) }) : t('desk.orders.overBudget');
             },
           }),
           h('button', {
             type: 'button', class: 'button primary small', disabled: !isOrders || full || busy.has(k), 'data-testid': 'order-submit',
             'aria-describedby': `an-${a.id}`, onclick: () => submit(false),
-          }, 'Order'),
-          full ? h('span', { class: 'small muted' }, `${inDraft} in your draft: the limit for this round`) : hint),
+          }, t('desk.orders.order')),
+          full ? h('span', { class: 'small muted' }, t('desk.orders.full', { count: inDraft })) : hint),
         err);
     });
 
     const builds = (v.builds || []).filter((/** @type {any} */ b) => b.faction === me);
     const buildsBox = builds.length
       ? h('div', { class: 'builds', 'data-testid': 'builds' },
-        h('h3', null, 'Builds under way'),
+        h('h3', null, t('desk.orders.builds')),
         h('ul', null, builds.map((/** @type {any} */ b) => h('li', { 'data-testid': 'build', 'data-action': b.action },
-          `${byId.get(b.action)?.name || b.action}${b.quantity > 1 ? ` × ${b.quantity}` : ''}: ready at the adjudication of ${roundLabel(b.due_round)}`,
-          b.covert ? h('span', { class: 'tag' }, 'Covert') : null))))
+          t('desk.orders.build', { name: byId.get(b.action)?.name || b.action, quantity: b.quantity > 1 ? ` × ${num(b.quantity)}` : '', round: roundLabel(b.due_round) }),
+          b.covert ? h('span', { class: 'tag' }, t('desk.orders.covert')) : null))))
       : null;
 
     replace(el,
-      h('h3', null, `Orders of ${factionName(me)}`),
-      isOrders ? null : h('p', { class: 'hint', 'data-testid': 'orders-phase-note' }, 'Orders are given in the orders phase. You can look at the catalogue now.'),
+      h('h3', null, t('desk.orders.title', { faction: factionName(me) })),
+      isOrders ? null : h('p', { class: 'hint', 'data-testid': 'orders-phase-note' }, t('desk.orders.phaseNote')),
       summary, draftBox, buildsBox,
-      h('h3', null, 'Actions'),
+      h('h3', null, t('desk.orders.actions')),
       h('ul', { class: 'action-list' }, rows));
 
     if (focus) {

@@ -22,8 +22,12 @@
 
 import { h, replace, errorBox, showError } from '../dom.js';
 import {
-  factionName, factionColour, clauseText, statusText, roundLabel, variable, andList, num,
+  factionName, factionColour, clauseText, statusText, roundLabel, variable, andList, num, pct,
 } from '../format.js';
+import { t, has } from '../i18n.js';
+
+/** The most clauses a proposal holds (the server's limit too). */
+const MAX_CLAUSES = 12;
 
 /**
  * @typedef {{kind: string, by: string, action?: string, var?: string, max?: number, to?: string, amount?: number}} Clause
@@ -51,11 +55,11 @@ export function createProposals({ store }) {
 
   // ---- builder ----
   const builderErr = errorBox('proposal-error');
-  const submitBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'proposal-submit' }, 'Propose');
+  const submitBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'proposal-submit' }, t('desk.proposals.propose'));
   const phaseNote = h('p', { class: 'hint' });
   const builderBody = h('div');
   const builder = h('form', { class: 'builder', 'data-testid': 'proposal-builder', 'aria-labelledby': 'pb-title-h', novalidate: true },
-    h('h3', { id: 'pb-title-h' }, 'Draft a proposal'),
+    h('h3', { id: 'pb-title-h' }, t('desk.proposals.draft')),
     builderBody, builderErr,
     h('div', { class: 'actions' }, submitBtn, phaseNote));
 
@@ -101,16 +105,16 @@ export function createProposals({ store }) {
     const counter = draft.counterOf;
     replace(builderBody,
       counter ? h('p', { class: 'warning', 'data-testid': 'counter-banner' },
-        `Countering “${counter.terms.title}” from ${factionName(counter.proposer)}. The parties stay the same. `,
-        h('button', { type: 'button', class: 'button subtle small', 'data-testid': 'counter-cancel', onclick: () => { draft = freshDraft(); renderBuilder(); } }, 'Cancel the counter')) : null,
+        t('desk.proposals.countering', { title: counter.terms.title, faction: factionName(counter.proposer) }),
+        h('button', { type: 'button', class: 'button subtle small', 'data-testid': 'counter-cancel', onclick: () => { draft = freshDraft(); renderBuilder(); } }, t('desk.proposals.cancelCounter'))) : null,
       h('div', { class: 'field' },
-        h('label', { for: 'pb-title' }, 'Title'),
+        h('label', { for: 'pb-title' }, t('desk.proposals.title')),
         h('input', {
-          id: 'pb-title', maxlength: '200', value: draft.title, 'data-testid': 'proposal-title', placeholder: 'e.g. Moscow accord',
+          id: 'pb-title', maxlength: '200', value: draft.title, 'data-testid': 'proposal-title', placeholder: t('desk.proposals.titlePlaceholder'),
           oninput: (/** @type {Event} */ e) => { draft.title = /** @type {HTMLInputElement} */ (e.target).value; },
         })),
       h('fieldset', { class: 'field' },
-        h('legend', null, 'Parties'),
+        h('legend', null, t('desk.proposals.parties')),
         h('div', { class: 'choices' }, factionIds.map((/** @type {string} */ f) => {
           const id = `pb-party-${f}`;
           return h('div', { class: 'choice' },
@@ -122,19 +126,19 @@ export function createProposals({ store }) {
                 renderBuilder();
               },
             }),
-            h('label', { for: id }, factionName(f), f === me ? ' (you)' : ''));
+            h('label', { for: id }, factionName(f), f === me ? t('desk.proposals.you') : ''));
         }))),
       h('div', { class: 'field' },
-        h('h4', { id: 'pb-clauses-h' }, `Clauses (${draft.clauses.length} of at most 12)`),
+        h('h4', { id: 'pb-clauses-h' }, t('desk.proposals.clauses', { count: draft.clauses.length, max: MAX_CLAUSES })),
         draft.clauses.length
           ? h('ol', { class: 'clause-list', 'aria-labelledby': 'pb-clauses-h' }, draft.clauses.map((c, i) => h('li', null, clauseCard(c, i))))
-          : h('p', { class: 'muted' }, 'No clauses yet: add one from the cards below.')),
+          : h('p', { class: 'muted' }, t('desk.proposals.noClauses'))),
       h('details', { class: 'field card-palette', open: paletteOpen, ontoggle: (/** @type {Event} */ e) => { paletteOpen = /** @type {HTMLDetailsElement} */ (e.target).open; } },
-        h('summary', null, 'Clause cards: add a clause'),
+        h('summary', null, t('desk.proposals.cards')),
         h('div', { class: 'cards' }, kinds.map((/** @type {any} */ k) => {
           // An unavailable card stays focusable and says why (aria-disabled, not disabled).
-          const why = draft.clauses.length >= 12 ? 'A proposal holds at most 12 clauses.'
-            : byChoices(k).length === 0 ? `Only ${andList(k.givers.map(factionName))} can give it: add ${k.givers.length > 1 ? 'one of them' : 'it'} to the parties.`
+          const why = draft.clauses.length >= MAX_CLAUSES ? t('desk.proposals.card.full', { max: MAX_CLAUSES })
+            : byChoices(k).length === 0 ? t(k.givers.length > 1 ? 'desk.proposals.card.onlyMany' : 'desk.proposals.card.onlyOne', { givers: andList(k.givers.map(factionName)) })
               : '';
           const whyId = `pb-card-why-${k.id}`;
           return h('button', {
@@ -152,14 +156,14 @@ export function createProposals({ store }) {
               if (last instanceof HTMLElement) last.focus();
             },
           },
-          h('span', { class: 'card-name' }, h('span', { class: 'visually-hidden' }, 'Add clause: '), k.name),
+          h('span', { class: 'card-name' }, h('span', { class: 'visually-hidden' }, t('desk.proposals.card.add')), k.name),
           h('span', { class: 'card-form' }, formLabel(k.form)),
-          k.capital_cost ? h('span', { class: 'card-cost' }, `${num(k.capital_cost)} capital`) : null,
+          k.capital_cost ? h('span', { class: 'card-cost' }, t('desk.proposals.card.capital', { amount: num(k.capital_cost) })) : null,
           why ? h('span', { class: 'card-why', id: whyId }, why) : null);
         }))),
       h('div', { class: 'grid-fields' },
         h('div', { class: 'field' },
-          h('label', { for: 'pb-duration' }, 'Duration (rounds)'),
+          h('label', { for: 'pb-duration' }, t('desk.proposals.duration')),
           h('input', {
             id: 'pb-duration', type: 'number', min: '1', max: String(rounds), step: '1', value: String(draft.duration),
             class: 'narrow', 'data-testid': 'proposal-duration',
@@ -170,8 +174,8 @@ export function createProposals({ store }) {
             type: 'checkbox', id: 'pb-public', checked: draft.public, 'data-testid': 'proposal-public',
             onchange: (/** @type {Event} */ e) => { draft.public = /** @type {HTMLInputElement} */ (e.target).checked; },
           }),
-          h('label', { for: 'pb-public' }, 'Public (announced to everyone if signed)'))));
-    submitBtn.textContent = counter ? 'Send counter-proposal' : 'Propose';
+          h('label', { for: 'pb-public' }, t('desk.proposals.public')))));
+    submitBtn.textContent = counter ? t('desk.proposals.sendCounter') : t('desk.proposals.propose');
     if (focusId) {
       const again = builder.querySelector(`#${CSS.escape(focusId)}`);
       if (again instanceof HTMLElement) again.focus();
@@ -196,23 +200,23 @@ export function createProposals({ store }) {
     if (kind.form === 'forbid') {
       const acts = actionChoices(c.by, kind);
       details.push(h('div', { class: 'field' },
-        h('label', { for: `${pre}-action` }, 'Action refrained from'),
+        h('label', { for: `${pre}-action` }, t('desk.proposals.clause.action')),
         acts.length
           ? h('select', { id: `${pre}-action`, 'data-testid': 'clause-action', onchange: set('action', String) },
             acts.map((/** @type {any} */ a) => h('option', { value: a.id, selected: a.id === c.action }, a.name)))
-          : h('p', { class: 'warning', id: `${pre}-action` }, `${factionName(c.by)} has no action this card can forbid.`)));
+          : h('p', { class: 'warning', id: `${pre}-action` }, t('desk.proposals.clause.noAction', { faction: factionName(c.by) }))));
     } else if (kind.form === 'cap') {
       const vars = varChoices(c.by, kind);
       const v = c.var ? variable(c.var) : null;
       details.push(h('div', { class: 'grid-fields' },
         h('div', { class: 'field' },
-          h('label', { for: `${pre}-var` }, 'What is capped'),
+          h('label', { for: `${pre}-var` }, t('desk.proposals.clause.var')),
           vars.length
             ? h('select', { id: `${pre}-var`, 'data-testid': 'clause-var', onchange: set('var', String) },
               vars.map((/** @type {any} */ x) => h('option', { value: x.id, selected: x.id === c.var }, x.name)))
-            : h('p', { class: 'warning', id: `${pre}-var` }, `${factionName(c.by)} has nothing this card can cap.`)),
+            : h('p', { class: 'warning', id: `${pre}-var` }, t('desk.proposals.clause.noVar', { faction: factionName(c.by) }))),
         h('div', { class: 'field' },
-          h('label', { for: `${pre}-max` }, `At most${v?.unit ? ` (${v.unit})` : ''}`),
+          h('label', { for: `${pre}-max` }, v?.unit ? t('desk.proposals.clause.atMostUnit', { unit: v.unit }) : t('desk.proposals.clause.atMost')),
           h('input', {
             id: `${pre}-max`, type: 'number', class: 'narrow', step: 'any', min: v ? String(v.min) : null, max: v ? String(v.max) : null,
             value: String(c.max ?? 0), 'data-testid': 'clause-max', oninput: set('max', Number),
@@ -221,11 +225,11 @@ export function createProposals({ store }) {
       const others = [...draft.parties].filter((p) => p !== c.by);
       details.push(h('div', { class: 'grid-fields' },
         h('div', { class: 'field' },
-          h('label', { for: `${pre}-to` }, 'To'),
+          h('label', { for: `${pre}-to` }, t('desk.proposals.clause.to')),
           h('select', { id: `${pre}-to`, 'data-testid': 'clause-to', onchange: set('to', String) },
             others.map((p) => h('option', { value: p, selected: p === c.to }, factionName(p))))),
         h('div', { class: 'field' },
-          h('label', { for: `${pre}-amount` }, 'Budget'),
+          h('label', { for: `${pre}-amount` }, t('desk.proposals.clause.amount')),
           h('input', {
             id: `${pre}-amount`, type: 'number', class: 'narrow', min: '0.5', max: '1000', step: 'any',
             value: String(c.amount ?? 1), 'data-testid': 'clause-amount', oninput: set('amount', Number),
@@ -234,27 +238,29 @@ export function createProposals({ store }) {
     const bys = byChoices(kind);
     const missing = (kind.parties || []).filter((/** @type {string} */ f) => !draft.parties.has(f));
     return h('fieldset', { class: 'clause-card', 'data-testid': 'clause', 'data-kind': c.kind, id: `${pre}` },
-      h('legend', null, `Clause ${i + 1}: ${kind.name}`),
+      h('legend', null, t('desk.proposals.clause.legend', { n: i + 1, name: kind.name })),
       kind.description ? h('p', { class: 'hint' }, kind.description) : null,
       bys.length
         ? h('div', { class: 'field' },
-          h('label', { for: `${pre}-by` }, 'Bound party'),
+          h('label', { for: `${pre}-by` }, t('desk.proposals.clause.by')),
           h('select', { id: `${pre}-by`, 'data-testid': 'clause-by', onchange: set('by', String) },
             bys.map((p) => h('option', { value: p, selected: p === c.by }, factionName(p)))))
-        : h('p', { class: 'warning', id: `${pre}-by` }, `Only ${andList(kind.givers.map(factionName))} can give this clause: add them as a party, or remove the clause.`),
+        : h('p', { class: 'warning', id: `${pre}-by` }, t('desk.proposals.clause.onlyGivers', { count: kind.givers.length, givers: andList(kind.givers.map(factionName)) })),
       missing.length
-        ? h('p', { class: 'warning', 'data-testid': 'clause-missing-party' }, `“${kind.name}” concerns ${andList(kind.parties.map(factionName))}: add ${andList(missing.map(factionName))} as a party, or remove the clause.`)
+        ? h('p', { class: 'warning', 'data-testid': 'clause-missing-party' }, t('desk.proposals.clause.missing', {
+          name: kind.name, parties: andList(kind.parties.map(factionName)), missing: andList(missing.map(factionName)),
+        }))
         : null,
       details,
       kind.capital_cost || kind.ratification
         ? h('p', { class: 'hint' },
-          kind.capital_cost ? `Costs the bound party ${num(kind.capital_cost)} political capital at signature. ` : '',
-          kind.ratification ? `Needs ratification (${Math.round(kind.ratification * 100)}% chance).` : '')
+          kind.capital_cost ? t('desk.proposals.clause.capitalCost', { amount: num(kind.capital_cost) }) : '',
+          kind.ratification ? t('desk.proposals.clause.ratification', { chance: pct(kind.ratification, 0) }) : '')
         : null,
       h('button', {
-        type: 'button', class: 'button subtle small', 'data-testid': 'clause-remove', 'aria-label': `Remove clause ${i + 1}`,
+        type: 'button', class: 'button subtle small', 'data-testid': 'clause-remove', 'aria-label': t('desk.proposals.clause.removeLabel', { n: i + 1 }),
         onclick: () => { draft.clauses.splice(i, 1); renderBuilder(); },
-      }, 'Remove'));
+      }, t('desk.proposals.clause.remove')));
   }
 
   /** @returns {Terms} */
@@ -276,25 +282,30 @@ export function createProposals({ store }) {
     };
   }
 
-  /** @returns {string | null} a problem the server would refuse, in words */
+  /**
+   * A problem the server would refuse, in words, with the clause it concerns (0-based), if any.
+   * @returns {{text: string, clause?: number} | null}
+   */
   function check() {
-    const t = terms();
-    if (!t.title) return 'Give the proposal a title.';
-    if (t.parties.length < 2) return 'Choose at least one other party.';
-    if (!t.clauses.length) return 'Add at least one clause.';
-    if (!(t.duration_rounds >= 1 && t.duration_rounds <= rounds)) return `The duration is 1 to ${rounds} rounds.`;
-    for (const [i, c] of t.clauses.entries()) {
+    const proposed = terms();
+    if (!proposed.title) return { text: t('desk.proposals.check.title') };
+    if (proposed.parties.length < 2) return { text: t('desk.proposals.check.parties') };
+    if (!proposed.clauses.length) return { text: t('desk.proposals.check.clauses') };
+    if (!(proposed.duration_rounds >= 1 && proposed.duration_rounds <= rounds)) return { text: t('desk.proposals.check.duration', { count: rounds }) };
+    for (const [i, c] of proposed.clauses.entries()) {
       const kind = kinds.find((/** @type {any} */ k) => k.id === c.kind);
-      if (!byChoices(kind).includes(c.by)) return `Clause ${i + 1}: “${kind.name}” is given by ${andList((kind.givers.length ? kind.givers : [c.by]).map(factionName))}, who must be a party.`;
-      const missing = (kind.parties || []).filter((/** @type {string} */ f) => !t.parties.includes(f));
-      if (missing.length) return `Clause ${i + 1}: “${kind.name}” needs ${andList(missing.map(factionName))} among the parties.`;
-      if (kind.form === 'forbid' && !c.action) return `Clause ${i + 1}: choose an action.`;
-      if (kind.form === 'cap' && (!c.var || !Number.isFinite(c.max))) return `Clause ${i + 1}: choose what is capped and the maximum.`;
+      /** @param {string} key @param {Record<string, string | number>} [params] */
+      const bad = (key, params = {}) => ({ text: t(key, { n: i + 1, name: kind.name, ...params }), clause: i });
+      if (!byChoices(kind).includes(c.by)) return bad('desk.proposals.check.giver', { givers: andList((kind.givers.length ? kind.givers : [c.by]).map(factionName)) });
+      const missing = (kind.parties || []).filter((/** @type {string} */ f) => !proposed.parties.includes(f));
+      if (missing.length) return bad('desk.proposals.check.missing', { missing: andList(missing.map(factionName)) });
+      if (kind.form === 'forbid' && !c.action) return bad('desk.proposals.check.action');
+      if (kind.form === 'cap' && (!c.var || !Number.isFinite(c.max))) return bad('desk.proposals.check.cap');
       if (kind.form === 'cap' && c.var) {
         const vd = variable(c.var);
-        if (vd && (/** @type {number} */ (c.max) < vd.min || /** @type {number} */ (c.max) > vd.max)) return `Clause ${i + 1}: the maximum is between ${num(vd.min)} and ${num(vd.max)}.`;
+        if (vd && (/** @type {number} */ (c.max) < vd.min || /** @type {number} */ (c.max) > vd.max)) return bad('desk.proposals.check.capRange', { min: num(vd.min), max: num(vd.max) });
       }
-      if (kind.form === 'transfer' && (!c.to || !(Number(c.amount) > 0 && Number(c.amount) <= 1000))) return `Clause ${i + 1}: the transfer goes to another party, above 0 and at most 1,000.`;
+      if (kind.form === 'transfer' && (!c.to || !(Number(c.amount) > 0 && Number(c.amount) <= 1000))) return bad('desk.proposals.check.transfer', { max: num(1000) });
     }
     return null;
   }
@@ -306,7 +317,7 @@ export function createProposals({ store }) {
     const v = store.view;
     const open = v?.phase === 'negotiation';
     submitBtn.disabled = !open || submitting;
-    replace(phaseNote, open ? '' : 'Proposals are made in the negotiation phase.');
+    replace(phaseNote, open ? '' : t('desk.proposals.phaseNote'));
   }
 
   builder.addEventListener('submit', async (e) => {
@@ -316,13 +327,12 @@ export function createProposals({ store }) {
     builder.querySelectorAll('.clause-card.invalid').forEach((x) => x.classList.remove('invalid'));
     const problem = check();
     if (problem) {
-      showError(builderErr, problem);
-      const m = /^Clause (\d+)/.exec(problem);
-      if (m) builder.querySelector(`#pb-clause-${Number(m[1]) - 1}`)?.classList.add('invalid');
+      showError(builderErr, problem.text);
+      if (problem.clause !== undefined) builder.querySelector(`#pb-clause-${problem.clause}`)?.classList.add('invalid');
       return;
     }
-    const t = terms();
-    const cmd = draft.counterOf ? { type: 'counter', proposal: draft.counterOf.id, terms: t } : { type: 'propose', terms: t };
+    const sent = terms();
+    const cmd = draft.counterOf ? { type: 'counter', proposal: draft.counterOf.id, terms: sent } : { type: 'propose', terms: sent };
     submitting = true;
     submitBtn.disabled = true;
     try {
@@ -371,20 +381,20 @@ export function createProposals({ store }) {
     /** @type {any[]} */
     const buttons = [];
     if (canAct && !accepted) {
-      buttons.push(h('button', { type: 'button', class: 'button ok small', 'data-testid': 'accept', onclick: (/** @type {Event} */ e) => run({ type: 'accept', proposal: p.id }, /** @type {HTMLButtonElement} */ (e.currentTarget)) }, 'Accept'));
+      buttons.push(h('button', { type: 'button', class: 'button ok small', 'data-testid': 'accept', onclick: (/** @type {Event} */ e) => run({ type: 'accept', proposal: p.id }, /** @type {HTMLButtonElement} */ (e.currentTarget)) }, t('desk.proposals.accept')));
     }
     if (canAct && p.proposer !== me) {
       buttons.push(h('button', {
         type: 'button', class: 'button small danger', 'data-testid': 'reject', 'aria-expanded': st.rejecting ? 'true' : 'false',
         onclick: () => { ui.set(p.id, { ...st, rejecting: !st.rejecting }); renderLists(); const r = listBox.querySelector(`#${CSS.escape(reasonId)}`); if (r instanceof HTMLElement) r.focus(); },
-      }, 'Reject…'));
+      }, t('desk.proposals.reject')));
       buttons.push(h('button', {
         type: 'button', class: 'button small', 'data-testid': 'counter',
         onclick: () => startCounter(p),
-      }, 'Counter…'));
+      }, t('desk.proposals.counter')));
     }
     if (open && p.proposer === me) {
-      buttons.push(h('button', { type: 'button', class: 'button small', 'data-testid': 'withdraw', onclick: (/** @type {Event} */ e) => run({ type: 'withdraw', proposal: p.id }, /** @type {HTMLButtonElement} */ (e.currentTarget)) }, 'Withdraw'));
+      buttons.push(h('button', { type: 'button', class: 'button small', 'data-testid': 'withdraw', onclick: (/** @type {Event} */ e) => run({ type: 'withdraw', proposal: p.id }, /** @type {HTMLButtonElement} */ (e.currentTarget)) }, t('desk.proposals.withdraw')));
     }
     const rejectForm = st.rejecting && canAct
       ? h('form', {
@@ -395,13 +405,13 @@ export function createProposals({ store }) {
           run({ type: 'reject', proposal: p.id, reason }, /** @type {HTMLButtonElement} */ (/** @type {HTMLFormElement} */ (e.target).querySelector('button[type=submit]')));
         },
       },
-      h('label', { for: reasonId }, 'Reason (optional, shown to the parties)'),
+      h('label', { for: reasonId }, t('desk.proposals.reason')),
       h('div', { class: 'chat-row' },
         h('input', {
           id: reasonId, maxlength: '200', value: st.reason || '', 'data-testid': 'reject-reason',
           oninput: (/** @type {Event} */ e) => { ui.set(p.id, { ...st, rejecting: true, reason: /** @type {HTMLInputElement} */ (e.target).value }); },
         }),
-        h('button', { type: 'submit', class: 'button danger small', 'data-testid': 'reject-confirm' }, 'Reject')))
+        h('button', { type: 'submit', class: 'button danger small', 'data-testid': 'reject-confirm' }, t('desk.proposals.rejectConfirm'))))
       : null;
 
     const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
@@ -413,18 +423,20 @@ export function createProposals({ store }) {
     h('header', { class: 'proposal-head' },
       h('h4', { id: `prop-${p.id}-t` }, p.terms.title),
       h('span', { class: ['tag', open ? 'warn' : p.status.status === 'signed' ? 'ok' : p.status.status === 'rejected' ? 'danger' : ''] },
-        p.status.status === 'rejected' ? `Rejected by ${factionName(p.status.by)}` : statusText(p.status)),
-      h('span', { class: 'tag' }, p.terms.public ? 'Public' : 'Private')),
+        p.status.status === 'rejected' ? t('desk.proposals.rejectedBy', { faction: factionName(p.status.by) }) : statusText(p.status)),
+      h('span', { class: 'tag' }, p.terms.public ? t('desk.proposals.publicTag') : t('desk.proposals.privateTag'))),
     p.status.status === 'rejected' && p.status.reason
-      ? h('p', { class: 'small reject-reason', 'data-testid': 'rejection-reason' }, 'Reason: ', h('q', null, p.status.reason))
+      ? h('p', { class: 'small reject-reason', 'data-testid': 'rejection-reason' }, t('desk.proposals.reasonShown'), h('q', null, p.status.reason))
       : null,
     h('p', { class: 'muted small' }, sw,
-      `From ${factionName(p.proposer)} · ${roundLabel(p.round)} · ${p.terms.duration_rounds} round${p.terms.duration_rounds === 1 ? '' : 's'} · parties: ${andList(p.terms.parties.map(factionName))}`,
-      p.counter_of ? ' · a counter-proposal' : ''),
+      t('desk.proposals.meta', {
+        faction: factionName(p.proposer), round: roundLabel(p.round), count: p.terms.duration_rounds, parties: andList(p.terms.parties.map(factionName)),
+      }),
+      p.counter_of ? t('desk.proposals.isCounter') : ''),
     h('ol', { class: 'clauses' }, p.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c)))),
-    h('p', { class: 'small' }, 'Accepted by: ', p.terms.parties.map((/** @type {string} */ f, /** @type {number} */ i) => [
+    h('p', { class: 'small' }, t('desk.proposals.acceptedBy'), p.terms.parties.map((/** @type {string} */ f, /** @type {number} */ i) => [
       i ? ', ' : '',
-      h('span', { class: p.accepted_by.includes(f) ? 'accepted' : 'waiting' }, `${factionName(f)} ${p.accepted_by.includes(f) ? '✓' : '(not yet)'}`),
+      h('span', { class: p.accepted_by.includes(f) ? 'accepted' : 'waiting' }, t(p.accepted_by.includes(f) ? 'desk.proposals.accepted' : 'desk.proposals.notYet', { faction: factionName(f) })),
     ])),
     buttons.length ? h('div', { class: 'actions' }, buttons) : null,
     rejectForm, err);
@@ -433,7 +445,7 @@ export function createProposals({ store }) {
   /** @param {any} p */
   function startCounter(p) {
     draft = {
-      title: p.terms.title.length < 190 ? `${p.terms.title} (counter)` : p.terms.title,
+      title: p.terms.title.length < 190 ? t('desk.proposals.counterTitle', { title: p.terms.title }) : p.terms.title,
       parties: new Set(p.terms.parties),
       clauses: p.terms.clauses.map((/** @type {any} */ c) => ({ ...c })),
       duration: p.terms.duration_rounds,
@@ -442,8 +454,8 @@ export function createProposals({ store }) {
     };
     renderBuilder();
     builder.scrollIntoView({ block: 'start', behavior: 'smooth' });
-    const t = builder.querySelector('#pb-title');
-    if (t instanceof HTMLElement) t.focus({ preventScroll: true });
+    const titleInput = builder.querySelector('#pb-title');
+    if (titleInput instanceof HTMLElement) titleInput.focus({ preventScroll: true });
   }
 
   /** @param {any} a */
@@ -455,8 +467,10 @@ export function createProposals({ store }) {
     h('header', { class: 'proposal-head' },
       h('h4', { id: `agr-${a.id}-t` }, a.terms.title),
       h('span', { class: ['tag', a.status.status === 'in_force' ? 'ok' : a.status.status === 'broken' ? 'danger' : ''] }, statusText(a.status)),
-      h('span', { class: 'tag' }, a.terms.public ? 'Public' : 'Private')),
-    h('p', { class: 'muted small' }, `Parties: ${andList(a.terms.parties.map(factionName))} · signed ${roundLabel(a.signed_round)} · in force until ${a.until_round < rounds ? roundLabel(a.until_round) : 'the end'}`),
+      h('span', { class: 'tag' }, a.terms.public ? t('desk.proposals.publicTag') : t('desk.proposals.privateTag'))),
+    h('p', { class: 'muted small' }, a.until_round < rounds
+      ? t('desk.proposals.agreementMeta', { parties: andList(a.terms.parties.map(factionName)), signed: roundLabel(a.signed_round), until: roundLabel(a.until_round) })
+      : t('desk.proposals.agreementMetaEnd', { parties: andList(a.terms.parties.map(factionName)), signed: roundLabel(a.signed_round) })),
     h('ol', { class: 'clauses' }, a.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c)))));
   }
 
@@ -472,14 +486,14 @@ export function createProposals({ store }) {
     const recent = props.filter((p) => p.status.status !== 'open' && p.round === v.round);
     const older = props.filter((p) => p.status.status !== 'open' && p.round !== v.round);
     replace(listBox,
-      h('h3', null, `Proposals (${openOnes.length} open)`),
-      openOnes.length ? openOnes.map(proposalCard) : h('p', { class: 'muted' }, 'No open proposal.'),
-      recent.length ? h('div', { class: 'recent' }, h('h4', null, 'Closed this round'), recent.map(proposalCard)) : null,
-      older.length ? h('details', { class: 'older' }, h('summary', null, `Closed in earlier rounds (${older.length})`), older.map(proposalCard)) : null);
+      h('h3', null, t('desk.proposals.list', { count: openOnes.length })),
+      openOnes.length ? openOnes.map(proposalCard) : h('p', { class: 'muted' }, t('desk.proposals.noneOpen')),
+      recent.length ? h('div', { class: 'recent' }, h('h4', null, t('desk.proposals.closedNow')), recent.map(proposalCard)) : null,
+      older.length ? h('details', { class: 'older' }, h('summary', null, t('desk.proposals.closedEarlier', { count: older.length })), older.map(proposalCard)) : null);
     const ags = [...v.agreements].sort((a, b) => b.signed_round - a.signed_round);
     replace(agreementsBox,
-      h('h3', null, 'Agreements'),
-      ags.length ? ags.map(agreementCard) : h('p', { class: 'muted' }, 'No agreement yet.'));
+      h('h3', null, t('desk.proposals.agreements')),
+      ags.length ? ags.map(agreementCard) : h('p', { class: 'muted' }, t('desk.proposals.noAgreement')));
     lastListKey = listKey();
   }
 
@@ -512,8 +526,6 @@ export function createProposals({ store }) {
 
 /** @param {string} form */
 function formLabel(form) {
-  return ({
-    forbid: 'forbids an action', cap: 'caps a number', guarantee: 'guarantee', transparency: 'transparency',
-    cooperation: 'cooperation', transfer: 'budget transfer',
-  })[form] || form;
+  const key = `desk.proposals.form.${form}`;
+  return has(key) ? t(key) : form;
 }

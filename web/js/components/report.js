@@ -18,7 +18,9 @@
  */
 
 import { h, replace } from '../dom.js';
-import { factionName, factionColour, varName, num, signed, roundLabel, getScenario } from '../format.js';
+import { factionName, factionColour, varName, num, pct, signed, roundLabel, getScenario } from '../format.js';
+import { t } from '../i18n.js';
+import { tNodes } from './tnodes.js';
 import { explainIndex, explainScore, explainedEntries } from './explain.js';
 import { lineChart, TENSION_COLOUR } from './charts.js';
 
@@ -63,58 +65,58 @@ export function renderReport(report, { seat }) {
     : mine ? [mine.score] : [];
 
   return h('article', { class: 'turn-report', 'data-testid': 'turn-report', 'data-round': String(report.round), 'aria-labelledby': `tr-${report.round}-h` },
-    h('h3', { id: `tr-${report.round}-h` }, `Turn report: ${report.label}`),
-    pub.crisis ? h('p', { class: 'error', role: 'status' }, `Crisis: tension reached ${num(tension.value, 1)}. The game ends.`) : null,
+    h('h3', { id: `tr-${report.round}-h` }, t('desk.report.title', { label: report.label })),
+    pub.crisis ? h('p', { class: 'error', role: 'status' }, t('desk.report.crisis', { value: num(tension.value, 1) })) : null,
 
-    section('report-orders', 'Orders carried out', orders.length
+    section('report-orders', t('desk.report.orders'), orders.length
       ? h('table', { class: 'table compact' },
         h('thead', null, h('tr', null,
-          h('th', { scope: 'col' }, 'Faction'), h('th', { scope: 'col' }, 'Action'), h('th', { scope: 'col', class: 'num' }, 'Qty'),
-          h('th', { scope: 'col', class: 'num' }, 'Cost'), h('th', { scope: 'col' }, 'Takes effect'))),
+          h('th', { scope: 'col' }, t('desk.report.col.faction')), h('th', { scope: 'col' }, t('desk.report.col.action')), h('th', { scope: 'col', class: 'num' }, t('desk.report.col.qty')),
+          h('th', { scope: 'col', class: 'num' }, t('desk.report.col.cost')), h('th', { scope: 'col' }, t('desk.report.col.effect')))),
         h('tbody', null, orders.map((o) => h('tr', null,
           h('td', null, factionCell(o.faction)),
-          h('td', null, o.name, o.covert ? h('span', { class: 'tag' }, ' covert') : null),
-          h('td', { class: 'num' }, String(o.quantity)),
+          h('td', null, o.name, o.covert ? h('span', { class: 'tag' }, t('desk.report.covert')) : null),
+          h('td', { class: 'num' }, num(o.quantity)),
           h('td', { class: 'num' }, `${num(o.budget)} / ${num(o.capital)}`),
-          h('td', null, o.completes_round === report.round ? 'now' : roundLabel(o.completes_round))))))
-      : h('p', { class: 'muted' }, 'No orders were revealed.')),
+          h('td', null, o.completes_round === report.round ? t('desk.report.now') : roundLabel(o.completes_round))))))
+      : h('p', { class: 'muted' }, t('desk.report.noOrders'))),
 
-    completed.length ? section('report-completed', 'Builds completed', h('ul', null, completed.map((o) =>
-      h('li', null, factionCell(o.faction), ` ${o.name}${o.quantity > 1 ? ` × ${o.quantity}` : ''}`)))) : null,
+    completed.length ? section('report-completed', t('desk.report.completed'), h('ul', null, completed.map((o) =>
+      h('li', null, factionCell(o.faction), ` ${o.name}${o.quantity > 1 ? ` × ${num(o.quantity)}` : ''}`)))) : null,
 
-    section('report-breaches', 'Breaches', breaches.length
+    section('report-breaches', t('desk.report.breaches'), breaches.length
       ? h('ul', { class: 'breaches' }, breaches.map((b) => h('li', { class: b.detected ? 'detected' : 'undetected' },
-        h('strong', null, factionName(b.by)), ` broke clause ${b.clause} of the ${b.agreement_title}: ${b.what}. `,
-        h('span', { class: ['tag', b.detected ? 'danger' : ''] }, b.detected ? 'detected' : 'not detected'),
-        h('span', { class: 'muted small' }, ` (detection chance ${Math.round(b.detection_probability * 100)}%)`))))
-      : h('p', { class: 'muted' }, 'No breach.')),
+        ...tNodes('desk.report.breach', { faction: h('strong', null, factionName(b.by)), clause: b.clause, title: b.agreement_title, what: b.what }),
+        h('span', { class: ['tag', b.detected ? 'danger' : ''] }, b.detected ? t('desk.report.detected') : t('desk.report.undetected')),
+        h('span', { class: 'muted small' }, t('desk.report.chance', { chance: pct(b.detection_probability, 0) })))))
+      : h('p', { class: 'muted' }, t('desk.report.noBreach'))),
 
-    agreements.length ? section('report-agreements', 'Agreements', h('ul', null, agreements.map((a) =>
-      h('li', null, h('strong', null, a.title), a.public ? '' : ' (private)', `: ${factionsInNote(a.note)}`)))) : null,
+    agreements.length ? section('report-agreements', t('desk.report.agreements'), h('ul', null, agreements.map((a) =>
+      h('li', null, h('strong', null, a.title), a.public ? '' : t('desk.report.private'), `: ${factionsInNote(a.note)}`)))) : null,
 
-    section('report-changes', 'What changed, and why', changes.length
+    section('report-changes', t('desk.report.changes'), changes.length
       ? h('table', { class: 'table compact' },
         h('thead', null, h('tr', null,
-          h('th', { scope: 'col' }, 'Variable'), h('th', { scope: 'col', class: 'num' }, 'Before'), h('th', { scope: 'col', class: 'num' }, 'After'),
-          h('th', { scope: 'col', class: 'num' }, 'Change'), h('th', { scope: 'col' }, 'Cause'))),
+          h('th', { scope: 'col' }, t('desk.report.col.variable')), h('th', { scope: 'col', class: 'num' }, t('desk.report.col.before')), h('th', { scope: 'col', class: 'num' }, t('desk.report.col.after')),
+          h('th', { scope: 'col', class: 'num' }, t('desk.report.col.change')), h('th', { scope: 'col' }, t('desk.report.col.cause')))),
         h('tbody', null, changes.map((c) => h('tr', null,
           h('td', null, varName(c.var)),
           h('td', { class: 'num' }, num(c.before)),
           h('td', { class: 'num' }, num(c.after)),
           h('td', { class: 'num' }, signed(c.after - c.before)),
           h('td', null, c.cause)))))
-      : h('p', { class: 'muted' }, 'Nothing changed.')),
+      : h('p', { class: 'muted' }, t('desk.report.noChange'))),
 
-    section('report-indices', everything ? 'Indices (technical truth)' : me ? `Indices as ${factionName(me)} sees them` : 'Indices (public picture)',
+    section('report-indices', everything ? t('desk.report.indices.technical') : me ? t('desk.report.indices.faction', { faction: factionName(me) }) : t('desk.report.indices.public'),
       h('div', { class: 'explain-list' }, explainedEntries(indices).map((e) => explainIndex(e, { headline: e.id === 'deterrence_balance' })))),
 
-    section('report-tension', 'Tension', explainIndex(tension, { testid: 'explain-tension-report' })),
+    section('report-tension', t('desk.report.tension'), explainIndex(tension, { testid: 'explain-tension-report' })),
 
-    cards.length ? section('report-scores', cards.length > 1 ? 'Scores' : 'Your score', h('div', { class: 'explain-list' },
+    cards.length ? section('report-scores', cards.length > 1 ? t('desk.report.scores') : t('desk.report.yourScore'), h('div', { class: 'explain-list' },
       cards.map((c) => explainScore(c)),
-      mine ? h('p', { class: 'small' }, `Resources after adjudication: ${num(mine.purse.budget)} budget, ${num(mine.purse.capital)} capital.`) : null)) : null,
+      mine ? h('p', { class: 'small' }, t('desk.report.purse', { budget: num(mine.purse.budget), capital: num(mine.purse.capital) })) : null)) : null,
 
-    everything && ctl.rolls?.length ? section('report-rolls', 'Rolls of the dice', h('ul', { class: 'small' }, ctl.rolls.map((/** @type {string} */ r) => h('li', null, r)))) : null);
+    everything && ctl.rolls?.length ? section('report-rolls', t('desk.report.rolls'), h('ul', { class: 'small' }, ctl.rolls.map((/** @type {string} */ r) => h('li', null, r)))) : null);
 }
 
 /**
@@ -185,23 +187,23 @@ export function reportCharts(reports, { seat, width = 460 }) {
   });
 
   const headline = lineChart({
-    title: 'Deterrence balance and tension (0–100)', labels, yMin: 0, yMax: 100, width, digits: 1,
+    title: t('desk.report.chart.headline'), labels, yMin: 0, yMax: 100, width, digits: 1,
     series: [
-      series('deterrence_balance', 'Deterrence balance', (r) => indicesOf(r)?.values?.deterrence_balance, { colour: '#0072B2' }),
-      series('tension', 'Tension', (r) => (r.control ? r.control.tension.value : r.public.tension.value), { colour: TENSION_COLOUR, dash: '6 3', marker: 'square' }),
+      series('deterrence_balance', t('desk.report.chart.balance'), (r) => indicesOf(r)?.values?.deterrence_balance, { colour: '#0072B2' }),
+      series('tension', t('desk.report.chart.tension'), (r) => (r.control ? r.control.tension.value : r.public.tension.value), { colour: TENSION_COLOUR, dash: '6 3', marker: 'square' }),
     ],
   });
   const idx = lineChart({
-    title: 'Indices (0–1)', labels, yMin: 0, yMax: 1, width,
+    title: t('desk.report.chart.indices'), labels, yMin: 0, yMax: 1, width,
     series: [
-      series('stability', 'First-strike stability', (r) => indicesOf(r)?.values?.stability),
-      series('retaliation_russia', 'Russia’s retaliation', (r) => indicesOf(r)?.values?.retaliation_russia),
-      series('retaliation_us', 'US retaliation', (r) => indicesOf(r)?.values?.retaliation_us),
+      series('stability', t('desk.report.chart.stability'), (r) => indicesOf(r)?.values?.stability),
+      series('retaliation_russia', t('desk.report.chart.retaliationRussia'), (r) => indicesOf(r)?.values?.retaliation_russia),
+      series('retaliation_us', t('desk.report.chart.retaliationUs'), (r) => indicesOf(r)?.values?.retaliation_us),
       perceives
-        ? series('perceived_engageability', 'Perceived engageability Ê', (r) => indicesOf(r)?.values?.perceived_engageability)
-        : series('engageability', 'Engageability E', (r) => indicesOf(r)?.values?.engageability),
-      series('coverage', 'Coverage', (r) => indicesOf(r)?.values?.coverage),
-      series('border_security', 'Border security', (r) => indicesOf(r)?.values?.border_security),
+        ? series('perceived_engageability', t('desk.report.chart.perceivedEngageability'), (r) => indicesOf(r)?.values?.perceived_engageability)
+        : series('engageability', t('desk.report.chart.engageability'), (r) => indicesOf(r)?.values?.engageability),
+      series('coverage', t('desk.report.chart.coverage'), (r) => indicesOf(r)?.values?.coverage),
+      series('border_security', t('desk.report.chart.border'), (r) => indicesOf(r)?.values?.border_security),
     ],
   });
   /** @type {Set<string>} */
@@ -210,14 +212,14 @@ export function reportCharts(reports, { seat, width = 460 }) {
   const scoreSeries = [];
   for (const f of scored) {
     if (me && scored.size === 1) {
-      scoreSeries.push(series(`${f}-round`, 'Round score', (r) => r.factions[f]?.score?.round_score, { colour: factionColour(f) }));
-      scoreSeries.push(series(`${f}-game`, 'Game score', (r) => r.factions[f]?.score?.game_score, { colour: factionColour(f), dashed: true }));
+      scoreSeries.push(series(`${f}-round`, t('desk.report.chart.roundScore'), (r) => r.factions[f]?.score?.round_score, { colour: factionColour(f) }));
+      scoreSeries.push(series(`${f}-game`, t('desk.report.chart.gameScore'), (r) => r.factions[f]?.score?.game_score, { colour: factionColour(f), dashed: true }));
     } else {
       scoreSeries.push(series(`${f}-game`, `${factionName(f)}`, (r) => r.factions[f]?.score?.game_score, { colour: factionColour(f) }));
     }
   }
   const scores = scoreSeries.length
-    ? lineChart({ title: scored.size === 1 && me ? `Score of ${factionName(me)}` : 'Game scores', labels, yMin: 0, yMax: 100, width, digits: 1, series: scoreSeries })
+    ? lineChart({ title: scored.size === 1 && me ? t('desk.report.chart.scoreOf', { faction: factionName(me) }) : t('desk.report.chart.gameScores'), labels, yMin: 0, yMax: 100, width, digits: 1, series: scoreSeries })
     : null;
   return h('div', { class: 'charts', 'data-testid': 'report-charts' }, headline, idx, scores);
 }
@@ -231,7 +233,7 @@ export function createReports({ store }) {
   let chosen = null;
   let lastCount = -1;
   let lastKey = '';
-  const picker = h('div', { class: 'round-picker', role: 'group', 'aria-label': 'Choose a round' });
+  const picker = h('div', { class: 'round-picker', role: 'group', 'aria-label': t('desk.report.chooseRound') });
   const body = h('div', { class: 'report-body' });
   const charts = h('div', { class: 'report-charts-box' });
   const el = h('div', { class: 'reports', 'data-testid': 'reports' }, charts, picker, body);
@@ -251,7 +253,7 @@ export function createReports({ store }) {
     if (!reports.length) {
       replace(charts);
       replace(picker);
-      replace(body, h('p', { class: 'muted' }, 'The first turn report comes after the orders of this round are adjudicated.'));
+      replace(body, h('p', { class: 'muted' }, t('desk.report.first')));
       return;
     }
     render(reports, seat);

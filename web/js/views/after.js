@@ -19,13 +19,16 @@
 
 import { h, replace } from '../dom.js';
 import {
-  factionName, varName, num, roundLabel, statusText, endingText, clauseText, andList,
+  factionName, varName, num, pct, roundLabel, statusText, endingText, clauseText, andList, temperamentName,
 } from '../format.js';
+import { t } from '../i18n.js';
 import { lineChart, TENSION_COLOUR } from '../components/charts.js';
 import { renderReport } from '../components/report.js';
 import { explainedEntries } from '../components/explain.js';
 import { loadClass } from '../session.js';
 import { ensureStyles, colourOf, factionLabel, factionIds, statusClass } from './viewkit.js';
+import { tNodes } from '../components/tnodes.js';
+import { moderationList } from '../components/moderation.js';
 
 const TECHNICAL_COLOUR = '#000000';
 const PUBLIC_COLOUR = '#6b6b6b';
@@ -46,8 +49,8 @@ export function mount(root, ctx) {
   const gameId = store.gameId;
 
   const body = h('div');
-  const printBtn = h('button', { type: 'button', class: 'button primary no-print', 'data-testid': 'print', onclick: () => window.print() }, 'Print');
-  replace(ctx.header, h('a', { href: `/game/${gameId}`, 'data-link': true, class: 'button small no-print', 'data-testid': 'back-to-game' }, 'Back to the game'));
+  const printBtn = h('button', { type: 'button', class: 'button primary no-print', 'data-testid': 'print', onclick: () => window.print() }, t('facilitator.links.print'));
+  replace(ctx.header, h('a', { href: `/game/${gameId}`, 'data-link': true, class: 'button small no-print', 'data-testid': 'back-to-game' }, t('facilitator.after.back')));
   const el = h('div', { class: 'after', 'data-testid': 'after-action' }, body);
   replace(root, el);
 
@@ -79,11 +82,11 @@ export function mount(root, ctx) {
     const head = h('section', { class: 'panel after-sec first', 'aria-labelledby': 'aa-h' },
       h('div', { class: 'after-head' },
         h('div', null,
-          h('h1', { id: 'aa-h' }, 'After-action report'),
-          h('p', { class: 'muted' }, `${sc.title} · ${reports.length} of ${v.rounds} rounds adjudicated`),
-          h('p', { class: 'after-ending', 'data-testid': 'ending' }, ended ? endingText(v.ending) : 'The game is still running: this page shows what your seat can see so far.'),
+          h('h1', { id: 'aa-h' }, t('facilitator.after.title')),
+          h('p', { class: 'muted' }, `${sc.title} · ${t('facilitator.after.adjudicated', { done: reports.length, count: v.rounds })}`),
+          h('p', { class: 'after-ending', 'data-testid': 'ending' }, ended ? endingText(v.ending) : t('facilitator.after.running')),
           store.classOf && loadClass(store.classOf.class_id)
-            ? h('p', { class: 'no-print' }, h('a', { href: `/class/${store.classOf.class_id}/debrief`, 'data-link': true, 'data-testid': 'class-debrief-link' }, 'Compare with the other tables of the class'))
+            ? h('p', { class: 'no-print' }, h('a', { href: `/class/${store.classOf.class_id}/debrief`, 'data-link': true, 'data-testid': 'class-debrief-link' }, t('facilitator.after.compare')))
             : null),
         printBtn));
 
@@ -97,19 +100,19 @@ export function mount(root, ctx) {
     }));
     const best = Math.max(...rows.map((r) => (Number.isFinite(r.game) ? /** @type {number} */ (r.game) : -Infinity)));
     const scores = h('section', { class: 'panel after-sec first', 'aria-labelledby': 'aa-scores-h' },
-      h('h2', { id: 'aa-scores-h' }, 'Final scores'),
+      h('h2', { id: 'aa-scores-h' }, t('facilitator.after.scores')),
       rows.some((r) => r.game !== undefined)
-        ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Final scores table' }, h('table', { class: 'table compact scores-table', 'data-testid': 'final-scores' },
-          h('caption', { class: 'visually-hidden' }, 'Final scores'),
-          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Faction'), h('th', { scope: 'col', class: 'num' }, 'Game score'),
-            h('th', { scope: 'col', class: 'num' }, 'Last round'), h('th', { scope: 'col' }, 'Played by'))),
+        ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('facilitator.after.scoresTable') }, h('table', { class: 'table compact scores-table', 'data-testid': 'final-scores' },
+          h('caption', { class: 'visually-hidden' }, t('facilitator.after.scores')),
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('facilitator.faction')), h('th', { scope: 'col', class: 'num' }, t('facilitator.gameScore')),
+            h('th', { scope: 'col', class: 'num' }, t('facilitator.after.lastRound')), h('th', { scope: 'col' }, t('facilitator.playedBy')))),
           h('tbody', null, rows.map((r) => h('tr', { 'data-testid': 'final-score', 'data-faction': r.f },
-            h('th', { scope: 'row', class: r.game === best ? 'winner' : null }, factionLabel(r.f), r.game === best ? ' (highest)' : ''),
+            h('th', { scope: 'row', class: r.game === best ? 'winner' : null }, factionLabel(r.f), r.game === best ? t('facilitator.after.highest') : ''),
             h('td', { class: ['num', r.game === best && 'winner'] }, r.game === undefined ? '–' : num(r.game, 1)),
             h('td', { class: 'num' }, r.round === undefined ? '–' : num(r.round, 1)),
-            h('td', null, v.bots?.[r.f] ? `Bot (${v.bots[r.f]})` : 'People'))))))
-        : h('p', { class: 'muted' }, 'No scores yet: no round has been adjudicated.'),
-      h('p', { class: 'hint' }, 'The game score is the mean of the round scores.'));
+            h('td', null, v.bots?.[r.f] ? t('facilitator.playedByBot', { temperament: temperamentName(v.bots[r.f]).toLowerCase() }) : t('facilitator.playedByPeople')))))))
+        : h('p', { class: 'muted' }, t('facilitator.after.noScores')),
+      h('p', { class: 'hint' }, t('facilitator.after.scoresHint')));
 
     // ---- what changed most, then the charts, most changed first ----
     const charts = h('div', { class: 'charts', 'data-testid': 'after-charts' });
@@ -128,22 +131,22 @@ export function mount(root, ctx) {
       /** @type {Array<{chart: SVGSVGElement, moved: number}>} */
       const drawn = [];
       const tension = pts((r) => (r.control ? r.control.tension.value : r.public.tension.value));
-      change('Tension', tension, 100, 1);
+      change(t('facilitator.gauge.tension'), tension, 100, 1);
       drawn.push({
         moved: Infinity,
-        chart: lineChart({ title: 'Tension (0–100)', labels, yMin: 0, yMax: 100, digits: 1, series: [{ name: 'Tension', colour: TENSION_COLOUR, points: tension }] }),
+        chart: lineChart({ title: t('facilitator.after.chart.tension'), labels, yMin: 0, yMax: 100, digits: 1, series: [{ name: t('facilitator.gauge.tension'), colour: TENSION_COLOUR, points: tension }] }),
       });
       drawn.push({
         moved: Infinity,
         chart: lineChart({
-          title: 'Game score (mean of rounds)', labels, yMin: 0, yMax: 100, digits: 1,
+          title: t('facilitator.after.chart.gameScore'), labels, yMin: 0, yMax: 100, digits: 1,
           series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.game_score) })).filter((x) => x.points.length),
         }),
       });
       drawn.push({
         moved: Infinity,
         chart: lineChart({
-          title: 'Round score', labels, yMin: 0, yMax: 100, digits: 1,
+          title: t('facilitator.after.chart.roundScore'), labels, yMin: 0, yMax: 100, digits: 1,
           series: factions.map((f) => ({ name: factionName(f), colour: colourOf(f), points: pts((r) => r.factions?.[f]?.score?.round_score) })).filter((x) => x.points.length),
         }),
       });
@@ -151,12 +154,12 @@ export function mount(root, ctx) {
       const ids = explainedEntries(reports[0].control?.technical || reports[0].public.indices).map((e) => [e.id, e.name]);
       for (const [id, name] of ids) {
         const series = [];
-        if (reports.some((r) => r.control)) series.push({ name: 'Technical', colour: TECHNICAL_COLOUR, marker: 'circle', points: pts((r) => r.control?.technical?.values?.[id]) });
+        if (reports.some((r) => r.control)) series.push({ name: t('facilitator.after.chart.technical'), colour: TECHNICAL_COLOUR, marker: 'circle', points: pts((r) => r.control?.technical?.values?.[id]) });
         factions.forEach((f, i) => {
           const p = pts((r) => r.factions?.[f]?.indices?.values?.[id]);
-          if (p.length) series.push({ name: `${factionName(f)} sees`, colour: colourOf(f), ...PERCEPTION_STYLE[i % PERCEPTION_STYLE.length], points: p });
+          if (p.length) series.push({ name: t('facilitator.after.chart.sees', { faction: factionName(f) }), colour: colourOf(f), ...PERCEPTION_STYLE[i % PERCEPTION_STYLE.length], points: p });
         });
-        series.push({ name: 'Public', colour: PUBLIC_COLOUR, dash: '4 4', marker: 'circle', points: pts((r) => r.public?.indices?.values?.[id]) });
+        series.push({ name: t('facilitator.after.chart.public'), colour: PUBLIC_COLOUR, dash: '4 4', marker: 'circle', points: pts((r) => r.public?.indices?.values?.[id]) });
         const all = series.flatMap((x) => x.points.map((p) => p[1]));
         const unit = id === 'deterrence_balance' ? { yMin: 0, yMax: 100, digits: 1 } : all.every((x) => x >= 0 && x <= 1) ? { yMin: 0, yMax: 1, digits: 2 } : { yMin: 0 };
         const scale = id === 'deterrence_balance' ? 100 : all.every((x) => x >= 0 && x <= 1) ? 1 : Math.max(1, ...all.map(Math.abs));
@@ -171,23 +174,26 @@ export function mount(root, ctx) {
     changes.sort((a, b) => Math.abs(b.to - b.from) / b.scale - Math.abs(a.to - a.from) / a.scale);
     const top = changes.filter((c) => Math.abs(c.to - c.from) / c.scale >= LITTLE).slice(0, 5);
     const changedSec = h('section', { class: 'panel after-sec first', 'aria-labelledby': 'aa-changed-h', 'data-testid': 'changed-most' },
-      h('h2', { id: 'aa-changed-h' }, 'What changed most'),
+      h('h2', { id: 'aa-changed-h' }, t('facilitator.after.changed')),
       top.length
         ? h('ul', { class: 'changed-list' }, top.map((c) => {
           const d = c.to - c.from;
           return h('li', { 'data-testid': 'changed' },
             h('strong', null, c.name), `: ${num(c.from, c.digits)} → ${num(c.to, c.digits)} `,
             h('span', { class: d > 0 ? 'up' : 'down' }, `(${d > 0 ? '▲ +' : '▼ −'}${num(Math.abs(d), c.digits)})`),
-            ` from ${labels[reports[0].round] ?? 'the first round'} to ${labels[reports[reports.length - 1].round] ?? 'the last'}`);
+            t('facilitator.after.changedSpan', {
+              from: labels[reports[0].round] ?? t('facilitator.after.firstRound'),
+              to: labels[reports[reports.length - 1].round] ?? t('facilitator.after.lastRoundShort'),
+            }));
         }))
-        : h('p', { class: 'muted' }, reports.length < 2 ? 'After two rounds, the largest changes show here.' : 'Nothing moved by more than 5% of its scale.'),
-      h('p', { class: 'hint' }, store.role === 'faction' && !reports[0]?.control ? 'As your faction perceived it.' : 'The technical truth.'));
+        : h('p', { class: 'muted' }, reports.length < 2 ? t('facilitator.after.changedLater') : t('facilitator.after.changedNone', { share: pct(LITTLE) })),
+      h('p', { class: 'hint' }, store.role === 'faction' && !reports[0]?.control ? t('facilitator.after.asPerceived') : t('facilitator.after.asTruth')));
     const chartSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-charts-h' },
-      h('h2', { id: 'aa-charts-h' }, 'Indices and scores over the rounds'),
-      h('p', { class: 'hint' }, 'Most changed first. Black solid with circles: the technical truth; each faction’s perception in its colour with its own dash and marker; grey dashed: the public picture.'),
-      reports.length ? charts : h('p', { class: 'muted' }, 'No round has been adjudicated yet.'),
+      h('h2', { id: 'aa-charts-h' }, t('facilitator.after.charts')),
+      h('p', { class: 'hint' }, t('facilitator.after.chartsHint')),
+      reports.length ? charts : h('p', { class: 'muted' }, t('facilitator.after.noRounds')),
       calm.childElementCount ? h('details', { class: 'calm-charts', 'data-testid': 'calm-charts' },
-        h('summary', null, `Indices that moved little (${calm.childElementCount})`), calm) : null);
+        h('summary', null, t('facilitator.after.calm', { count: calm.childElementCount })), calm) : null);
 
     // ---- timeline ----
     const maxRound = Math.max(v.round, ...reports.map((r) => r.round));
@@ -201,31 +207,35 @@ export function mount(root, ctx) {
       const item = (kind, label, ...content) => items.push(h('li', { class: `tl-${kind}`, 'data-testid': 'timeline-item', 'data-kind': kind },
         h('span', { class: 'tl-kind' }, label), ' ', ...content));
       for (const b of v.briefings.filter((/** @type {any} */ x) => x[0] === r)) {
-        item('event', b[1].injected ? 'Event (Control)' : 'Event', h('strong', null, b[1].name), `: ${b[1].text}`);
+        item('event', b[1].injected ? t('facilitator.tl.eventControl') : t('facilitator.tl.event'), h('strong', null, b[1].name), `: ${b[1].text}`);
       }
-      for (const a of v.annotations.filter((/** @type {any} */ x) => x[0] === r)) item('note', 'Control note', a[1]);
+      for (const a of v.annotations.filter((/** @type {any} */ x) => x[0] === r)) item('note', t('facilitator.tl.note'), a[1]);
       for (const o of (v.overrides || []).filter((/** @type {any} */ x) => x[0] === r)) {
-        item('override', 'Override', `${varName(o[1])}: ${o[2] === null ? '–' : num(o[2])} → ${num(o[3])}. `, h('q', null, o[4]));
+        item('override', t('facilitator.tl.override'), `${varName(o[1])}: ${o[2] === null ? '–' : num(o[2])} → ${num(o[3])}. `, h('q', null, o[4]));
       }
       for (const a of v.agreements.filter((/** @type {any} */ x) => x.signed_round === r)) {
-        item('signed', 'Signed', h('strong', null, a.terms.title), ` (${andList(a.terms.parties.map(factionName))}${a.terms.public ? '' : ', private'}), until ${untilLabel(a.until_round, v.rounds)}`);
+        item('signed', t('facilitator.tl.signed'), h('strong', null, a.terms.title), t('facilitator.tl.signedText', {
+          parties: andList(a.terms.parties.map(factionName)), private: a.terms.public ? '' : t('facilitator.tl.private'), until: untilLabel(a.until_round, v.rounds),
+        }));
       }
       if (part) {
-        for (const o of part.completed) item('completed', 'Completed', factionLabel(o.faction), `${o.name}${o.quantity > 1 ? ` × ${o.quantity}` : ''}${o.covert ? ' (covert)' : ''}`);
+        for (const o of part.completed) item('completed', t('facilitator.tl.completed'), factionLabel(o.faction), `${o.name}${o.quantity > 1 ? ` × ${o.quantity}` : ''}${o.covert ? t('facilitator.covert') : ''}`);
         for (const b of part.breaches) {
-          item('breach', 'Breach', h('strong', null, factionName(b.by)), ` broke clause ${b.clause} of the ${b.agreement_title}: ${b.what} (${b.detected ? 'detected' : 'not detected'})`);
+          item('breach', t('facilitator.tl.breach'), ...tNodes('facilitator.tl.breachText', {
+            by: h('strong', null, factionName(b.by)), clause: String(b.clause), title: b.agreement_title, what: b.what, detected: b.detected ? t('facilitator.tl.detected') : t('facilitator.tl.notDetected'),
+          }));
         }
-        for (const a of part.agreements) item(/broken/i.test(a.note) ? 'broken' : /kept|expired|ended/i.test(a.note) ? 'kept' : 'agreement', 'Agreement', h('strong', null, a.title), `: ${a.note}`);
-        if (rep.public.crisis) item('crisis', 'Crisis', `Tension reached ${num(rep.public.tension.value, 1)}: the game ends in a crisis.`);
+        for (const a of part.agreements) item(/broken/i.test(a.note) ? 'broken' : /kept|expired|ended/i.test(a.note) ? 'kept' : 'agreement', t('facilitator.tl.agreement'), h('strong', null, a.title), `: ${a.note}`);
+        if (rep.public.crisis) item('crisis', t('facilitator.tl.crisis'), t('facilitator.tl.crisisText', { value: num(rep.public.tension.value, 1) }));
         const sc2 = factions.filter((f) => rep.factions?.[f]?.score).map((f) => `${factionName(f)} ${num(rep.factions[f].score.round_score, 1)}`);
-        if (sc2.length) item('scores', 'Scores', `Round scores: ${sc2.join(' · ')}; tension ${num((rep.control || rep.public).tension.value, 1)}.`);
+        if (sc2.length) item('scores', t('facilitator.tl.scores'), t('facilitator.tl.scoresText', { list: sc2.join(' · '), tension: num((rep.control || rep.public).tension.value, 1) }));
       }
       timeline.append(h('li', { class: 'timeline-round', 'data-testid': 'timeline-round', 'data-round': String(r) },
-        h('h3', null, `${roundLabel(r)}${rep ? '' : ' (not adjudicated)'}`),
-        items.length ? h('ul', null, items) : h('p', { class: 'muted small' }, 'Nothing recorded.')));
+        h('h3', null, `${roundLabel(r)}${rep ? '' : t('facilitator.tl.notAdjudicated')}`),
+        items.length ? h('ul', null, items) : h('p', { class: 'muted small' }, t('facilitator.tl.nothing'))));
     }
     const timelineSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-tl-h' },
-      h('h2', { id: 'aa-tl-h' }, 'Timeline of the rounds'), timeline);
+      h('h2', { id: 'aa-tl-h' }, t('facilitator.tl.title')), timeline);
 
     // ---- agreements ----
     const agreements = [...v.agreements].sort((a, b) => a.signed_round - b.signed_round);
@@ -246,26 +256,26 @@ export function mount(root, ctx) {
       }
     }
     const agrSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-agr-h' },
-      h('h2', { id: 'aa-agr-h' }, 'Agreements'),
-      agreements.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Agreements table' },
+      h('h2', { id: 'aa-agr-h' }, t('facilitator.agreements.title')),
+      agreements.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('facilitator.agreements.tableLabel') },
         h('table', { class: 'table', 'data-testid': 'agreements-table' },
-          h('caption', { class: 'visually-hidden' }, 'Agreements: signed, kept and broken'),
-          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Agreement'), h('th', { scope: 'col' }, 'Parties'),
-            h('th', { scope: 'col' }, 'Signed'), h('th', { scope: 'col' }, 'Until'), h('th', { scope: 'col' }, 'Outcome'))),
+          h('caption', { class: 'visually-hidden' }, t('facilitator.after.agreementsCaption')),
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('facilitator.agreements.agreement')), h('th', { scope: 'col' }, t('facilitator.parties')),
+            h('th', { scope: 'col' }, t('facilitator.agreements.signed')), h('th', { scope: 'col' }, t('facilitator.agreements.until')), h('th', { scope: 'col' }, t('facilitator.after.outcome')))),
           h('tbody', null, agreements.map((a) => h('tr', { 'data-testid': 'agreement-row', 'data-agreement-id': String(a.id), 'data-status': a.status.status },
-            h('td', null, h('strong', null, a.terms.title), a.terms.public ? '' : ' (private)',
+            h('td', null, h('strong', null, a.terms.title), a.terms.public ? '' : t('facilitator.private'),
               h('ol', { class: 'clauses small' }, a.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c))))),
             h('td', null, a.terms.parties.map((/** @type {string} */ f) => factionLabel(f))),
             h('td', null, roundLabel(a.signed_round)),
             h('td', null, untilLabel(a.until_round, v.rounds)),
             h('td', null, h('span', { class: ['tag', statusClass(a.status) || ((breachesOf.get(a.id) || []).length ? 'danger' : '')] },
               outcome(a.status, breachesOf.get(a.id) || []))))))))
-        : h('p', { class: 'muted' }, 'No agreement was signed.'));
+        : h('p', { class: 'muted' }, t('facilitator.after.noAgreements')));
 
     // ---- turn reports ----
     const seat = store.you?.seat || v.seat;
     const reportList = h('div', { class: 'report-list', 'data-testid': 'after-reports' }, reports.map((r) => {
-      const d = h('details', { 'data-testid': 'after-report', 'data-round': String(r.round) }, h('summary', null, `Turn report: ${r.label}`));
+      const d = h('details', { 'data-testid': 'after-report', 'data-round': String(r.round) }, h('summary', null, t('facilitator.after.report', { label: r.label })));
       let filled = false;
       const fill = () => {
         if (filled) return;
@@ -277,9 +287,15 @@ export function mount(root, ctx) {
       return d;
     }));
     const reportsSec = h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-rep-h' },
-      h('h2', { id: 'aa-rep-h' }, 'Turn reports'), reports.length ? reportList : h('p', { class: 'muted' }, 'No turn report yet.'));
+      h('h2', { id: 'aa-rep-h' }, t('facilitator.nav.reports')), reports.length ? reportList : h('p', { class: 'muted' }, t('facilitator.after.noReports')));
 
-    return [head, changedSec, scores, chartSec, timelineSec, agrSec, reportsSec];
+    // ---- moderation: what the facilitators hid or muted, with their reasons ----
+    const modSec = (v.moderation || []).length ? h('section', { class: 'panel after-sec', 'aria-labelledby': 'aa-mod-h', 'data-testid': 'after-moderation' },
+      h('h2', { id: 'aa-mod-h' }, t('moderation.afterTitle')),
+      h('p', { class: 'hint' }, t('moderation.afterHint')),
+      moderationList(v, null)) : null;
+
+    return [head, changedSec, scores, chartSec, timelineSec, agrSec, modSec, reportsSec];
   }
 
   const unsubscribe = store.subscribe(() => render());
@@ -299,7 +315,7 @@ export function mount(root, ctx) {
  * @param {number} rounds
  */
 function untilLabel(r, rounds) {
-  return r >= rounds ? 'the end of the game' : roundLabel(r);
+  return r >= rounds ? t('facilitator.after.endOfGame') : roundLabel(r);
 }
 
 /**
@@ -312,11 +328,15 @@ function outcome(st, breaches) {
     // Breaches nobody detected leave the agreement formally standing.
     const who = andList([...new Set(breaches.map((b) => factionName(b.by)))]);
     const when = andList([...new Set(breaches.map((b) => roundLabel(b.round)))]);
-    return `Broken by ${who} in ${when}, ${breaches.some((b) => b.detected) ? 'detected' : 'undetected'} (${st?.status === 'expired' ? 'ran its course' : statusText(st).toLowerCase()})`;
+    return t('facilitator.outcome.brokenBy', {
+      who, when,
+      detected: breaches.some((b) => b.detected) ? t('facilitator.outcome.detected') : t('facilitator.outcome.undetected'),
+      status: st?.status === 'expired' ? t('facilitator.outcome.ranItsCourse') : statusText(st).toLowerCase(),
+    });
   }
   switch (st?.status) {
-    case 'expired': return 'Kept (ran its course)';
-    case 'in_force': return 'In force at the end (kept)';
+    case 'expired': return t('facilitator.outcome.kept');
+    case 'in_force': return t('facilitator.outcome.inForce');
     default: return statusText(st);
   }
 }

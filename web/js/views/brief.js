@@ -14,7 +14,8 @@
 
 import * as api from '../api.js';
 import { h, replace } from '../dom.js';
-import { num, pct, setScenario } from '../format.js';
+import { num, pct, setScenario, andList } from '../format.js';
+import { t, errorText } from '../i18n.js';
 import { objectiveName } from '../components/explain.js';
 import { ensureStyles } from './viewkit.js';
 
@@ -26,9 +27,9 @@ import { ensureStyles } from './viewkit.js';
 export function mount(root, ctx) {
   ensureStyles();
   const params = new URLSearchParams(location.search);
-  const printBtn = h('button', { type: 'button', class: 'button primary no-print', 'data-testid': 'print', onclick: () => window.print() }, 'Print the briefs');
-  replace(ctx.header, h('a', { href: '/', 'data-link': true, class: 'button small no-print' }, 'Start page'));
-  replace(root, h('p', { class: 'loading' }, 'Loading the scenario…'));
+  const printBtn = h('button', { type: 'button', class: 'button primary no-print', 'data-testid': 'print', onclick: () => window.print() }, t('desk.brief.print'));
+  replace(ctx.header, h('a', { href: '/', 'data-link': true, class: 'button small no-print' }, t('desk.brief.startPage')));
+  replace(root, h('p', { class: 'loading' }, t('desk.brief.loading')));
   let alive = true;
 
   (async () => {
@@ -41,15 +42,15 @@ export function mount(root, ctx) {
       const factions = sc.factions.filter((/** @type {any} */ f) => !only || f.id === only);
       replace(root, h('div', { class: 'briefs', 'data-testid': 'briefs' },
         h('div', { class: 'panel no-print brief-intro' },
-          h('h1', null, `Faction briefs: ${sc.title}`),
-          h('p', null, 'One page per faction, made from the scenario. Print them and hand each team its own before the first round; the desk shows the same facts live.'),
+          h('h1', null, t('desk.brief.title', { title: sc.title })),
+          h('p', null, t('desk.brief.intro')),
           h('div', { class: 'actions' }, printBtn, ...sc.factions.map((/** @type {any} */ f) => h('a', {
             class: 'button small', href: `/brief?scenario=${encodeURIComponent(sc.id)}&faction=${encodeURIComponent(f.id)}`,
-          }, `${f.name} only`)))),
+          }, t('desk.brief.only', { faction: f.name }))))),
         factions.map((/** @type {any} */ f) => briefPage(sc, f))));
-      document.title = `Faction briefs · ${sc.title} · Détente`;
+      document.title = t('desk.brief.docTitle', { title: sc.title });
     } catch (e) {
-      if (alive) replace(root, h('section', { class: 'panel notice' }, h('h1', null, 'The briefs could not be made'), h('p', null, String(/** @type {any} */ (e).message || e))));
+      if (alive) replace(root, h('section', { class: 'panel notice' }, h('h1', null, t('desk.brief.failed')), h('p', null, errorText(/** @type {any} */ (e)) || String(e))));
     }
   })();
 
@@ -69,9 +70,9 @@ function briefPage(sc, f) {
   const clauses = sc.clause_kinds.filter((/** @type {any} */ k) => !k.givers.length || k.givers.includes(f.id));
   const secrets = sc.variables.filter((/** @type {any} */ v) => v.owner === f.id && v.visibility !== 'public');
   const others = sc.factions.filter((/** @type {any} */ x) => x.id !== f.id).map((/** @type {any} */ x) => x.name);
-  const minutes = (/** @type {number} */ s) => (s ? `${num(s / 60, 0)} min` : 'no deadline');
+  const minutes = (/** @type {number} */ s) => (s ? t('desk.brief.minutes', { count: Math.round(s / 60) }) : t('desk.brief.noDeadline'));
   /** @param {any} a */
-  const cost = (a) => [a.budget ? `${num(a.budget)} budget` : '', a.capital ? `${num(a.capital)} capital` : ''].filter(Boolean).join(' + ') || 'free';
+  const cost = (a) => [a.budget ? t('desk.brief.cost.budget', { amount: num(a.budget) }) : '', a.capital ? t('desk.brief.cost.capital', { amount: num(a.capital) }) : ''].filter(Boolean).join(' + ') || t('desk.brief.cost.free');
 
   const swatch = h('span', { class: 'swatch big', 'aria-hidden': 'true' });
   swatch.style.setProperty('--swatch', f.colour);
@@ -86,41 +87,41 @@ function briefPage(sc, f) {
     h('header', { class: 'brief-head' },
       swatch,
       h('div', null,
-        h('h2', { id: `brief-${f.id}-h` }, `You are ${f.name}`),
-        h('p', { class: 'muted' }, `${sc.title} · ${rounds.length} rounds, ${rounds[0]}–${rounds[rounds.length - 1]} · facing ${others.join(' and ')}`))),
-    h('section', null, h('h3', null, 'The situation'), h('p', null, sc.summary)),
+        h('h2', { id: `brief-${f.id}-h` }, t('desk.brief.youAre', { faction: f.name })),
+        h('p', { class: 'muted' }, t('desk.brief.subtitle', { title: sc.title, count: rounds.length, first: rounds[0], last: rounds[rounds.length - 1], others: andList(others) })))),
+    h('section', null, h('h3', null, t('desk.brief.situation')), h('p', null, sc.summary)),
     h('div', { class: 'brief-cols' },
       h('section', null,
-        h('h3', null, 'What earns you points'),
-        h('p', { class: 'small' }, 'Each round scores 0–100: the weighted sum of these, each 0–100. Your game score is the mean of your round scores; the highest wins.'),
+        h('h3', null, t('desk.brief.points')),
+        h('p', { class: 'small' }, t('desk.brief.pointsHint')),
         h('ul', { class: 'brief-weights' }, weights.map(([id, w]) => h('li', { 'data-testid': 'brief-objective' },
           bar(Number(w)),
           ` ${objectiveName(id)} `, h('strong', null, pct(Number(w), 0)))))),
       h('section', null,
-        h('h3', null, 'What you have'),
+        h('h3', null, t('desk.brief.have')),
         res ? h('ul', { class: 'small' },
-          h('li', null, `Budget (hardware): ${num(res.budget_initial)} to start, +${num(res.budget_per_round)} a round, at most ${num(res.budget_max)}.`),
-          h('li', null, `Political capital (diplomacy): ${num(res.capital_initial)} to start, +${num(res.capital_per_round)} a round, at most ${num(res.capital_max)}.`))
-          : h('p', { class: 'small muted' }, 'No resources.'),
-        secrets.length ? [h('h3', null, 'What only you know'),
-          h('p', { class: 'small' }, `${secrets.map((/** @type {any} */ v) => v.name).join('; ')}. The others see these only as far as your moves or an agreement reveal them.`)] : null,
-        h('h3', null, 'Each round'),
+          h('li', null, t('desk.brief.budget', { initial: num(res.budget_initial), perRound: num(res.budget_per_round), max: num(res.budget_max) })),
+          h('li', null, t('desk.brief.capital', { initial: num(res.capital_initial), perRound: num(res.capital_per_round), max: num(res.capital_max) })))
+          : h('p', { class: 'small muted' }, t('desk.brief.noResources')),
+        secrets.length ? [h('h3', null, t('desk.brief.secrets')),
+          h('p', { class: 'small' }, t('desk.brief.secretsText', { names: secrets.map((/** @type {any} */ v) => v.name).join('; ') }))] : null,
+        h('h3', null, t('desk.brief.eachRound')),
         h('ol', { class: 'small' },
-          h('li', null, `Briefing (${minutes(sc.phases.briefing)}): read the events and your picture of the balance.`),
-          h('li', null, `Negotiation (${minutes(sc.phases.negotiation)}): talk, propose, accept, reject or counter.`),
-          h('li', null, `Orders (${minutes(sc.phases.orders)}): spend your budget and capital, in secret.`),
-          h('li', null, `Review (${minutes(sc.phases.review)}): read the turn report: what happened and why.`)))),
+          h('li', null, t('desk.brief.round.briefing', { time: minutes(sc.phases.briefing) })),
+          h('li', null, t('desk.brief.round.negotiation', { time: minutes(sc.phases.negotiation) })),
+          h('li', null, t('desk.brief.round.orders', { time: minutes(sc.phases.orders) })),
+          h('li', null, t('desk.brief.round.review', { time: minutes(sc.phases.review) }))))),
     h('section', null,
-      h('h3', null, 'What you can do (orders)'),
+      h('h3', null, t('desk.brief.canDo')),
       h('table', { class: 'table compact brief-actions' },
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Action'), h('th', { scope: 'col' }, 'Cost'), h('th', { scope: 'col' }, 'Ready'))),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('desk.brief.col.action')), h('th', { scope: 'col' }, t('desk.brief.col.cost')), h('th', { scope: 'col' }, t('desk.brief.col.ready')))),
         h('tbody', null, actions.map((/** @type {any} */ a) => h('tr', { 'data-testid': 'brief-action' },
-          h('td', null, h('strong', null, a.name), a.covert ? ' (covert)' : '', h('span', { class: 'brief-desc small muted' }, h('br'), a.description || '')),
+          h('td', null, h('strong', null, a.name), a.covert ? t('desk.brief.covert') : '', h('span', { class: 'brief-desc small muted' }, h('br'), a.description || '')),
           h('td', { class: 'nowrap' }, cost(a)),
-          h('td', { class: 'nowrap' }, a.build_rounds ? `after ${a.build_rounds} ${a.build_rounds === 1 ? 'round' : 'rounds'}` : 'at once')))))),
+          h('td', { class: 'nowrap' }, a.build_rounds ? t('desk.brief.after', { count: a.build_rounds }) : t('desk.brief.atOnce'))))))),
     h('section', null,
-      h('h3', null, 'What you can offer in an agreement'),
+      h('h3', null, t('desk.brief.offer')),
       h('ul', { class: 'brief-clauses small' }, clauses.map((/** @type {any} */ k) => h('li', { 'data-testid': 'brief-clause' },
-        h('strong', null, k.name), k.capital_cost ? ` (${num(k.capital_cost)} capital)` : '', h('span', { class: 'brief-desc' }, `: ${k.description || ''}`))))),
-    h('p', { class: 'small muted brief-foot' }, `Made from the scenario “${sc.id}”. Sources for every number: the scenario file and docs/model.md.`));
+        h('strong', null, k.name), k.capital_cost ? t('desk.brief.clauseCapital', { amount: num(k.capital_cost) }) : '', h('span', { class: 'brief-desc' }, `: ${k.description || ''}`))))),
+    h('p', { class: 'small muted brief-foot' }, t('desk.brief.foot', { id: sc.id })));
 }

@@ -18,6 +18,7 @@ import * as api from '../api.js';
 import { setScenario, getScenario, factionName, num, statusText, endingText, andList } from '../format.js';
 import { lineChart, PALETTE } from '../components/charts.js';
 import { ensureStyles, statusClass, swatch } from './viewkit.js';
+import { t as tr, errorText } from '../i18n.js';
 
 /** Per table: its own colour, dash and marker, so the overlaid lines read in print too. */
 const TABLE_STYLE = [
@@ -35,11 +36,11 @@ export function mount(root, ctx) {
   const classId = /** @type {string} */ (ctx.classId);
   const token = /** @type {string} */ (ctx.classToken);
   let alive = true;
-  const body = h('div', null, h('p', { class: 'loading' }, 'Loading the debrief…'));
+  const body = h('div', null, h('p', { class: 'loading' }, tr('classes.debrief.loading')));
   replace(root, h('div', { class: 'class-debrief', 'data-testid': 'class-debrief' }, body));
 
   /** @param {any} t */
-  const tableName = (t) => `Table ${t.table + 1}`;
+  const tableName = (t) => tr('classes.table', { table: t.table + 1 });
   /** @param {number} i */
   const style = (i) => ({ colour: PALETTE[i % PALETTE.length], ...TABLE_STYLE[i % TABLE_STYLE.length] });
 
@@ -53,26 +54,26 @@ export function mount(root, ctx) {
     const hidden = (/** @type {any} */ t) => t.breaches.filter((/** @type {any} */ b) => !b.detected).length;
 
     const comparison = h('section', { class: 'panel', 'aria-labelledby': 'db-cmp-h' },
-      h('h2', { id: 'db-cmp-h' }, 'The tables side by side'),
-      h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'The tables side by side (scrolls sideways)' }, h('table', { class: 'table', 'data-testid': 'debrief-comparison' },
-      h('caption', { class: 'visually-hidden' }, 'The tables side by side'),
+      h('h2', { id: 'db-cmp-h' }, tr('classes.debrief.sideBySide')),
+      h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': tr('classes.debrief.sideBySideRegion') }, h('table', { class: 'table', 'data-testid': 'debrief-comparison' },
+      h('caption', { class: 'visually-hidden' }, tr('classes.debrief.sideBySide')),
       h('thead', null, h('tr', null,
-        h('th', { scope: 'col' }, 'Table'),
-        h('th', { scope: 'col' }, 'How it ended'),
-        factions.map((/** @type {string} */ f) => h('th', { scope: 'col' }, swatch(f), `${factionName(f)} score`)),
-        h('th', { scope: 'col' }, 'Agreements signed'),
-        h('th', { scope: 'col' }, 'Kept'),
-        h('th', { scope: 'col' }, 'Broken'),
-        h('th', { scope: 'col' }, 'Undetected breaches'),
-        h('th', { scope: 'col' }, 'Crises'))),
+        h('th', { scope: 'col' }, tr('classes.debrief.colTable')),
+        h('th', { scope: 'col' }, tr('classes.debrief.colEnding')),
+        factions.map((/** @type {string} */ f) => h('th', { scope: 'col' }, swatch(f), tr('classes.debrief.colScore', { faction: factionName(f) }))),
+        h('th', { scope: 'col' }, tr('classes.debrief.colSigned')),
+        h('th', { scope: 'col' }, tr('classes.debrief.colKept')),
+        h('th', { scope: 'col' }, tr('classes.debrief.colBroken')),
+        h('th', { scope: 'col' }, tr('classes.debrief.colUndetected')),
+        h('th', { scope: 'col' }, tr('classes.debrief.colCrises')))),
       h('tbody', null, d.tables.map((/** @type {any} */ t) => h('tr', { 'data-testid': 'debrief-row', 'data-table': String(t.table) },
         h('th', { scope: 'row' }, t.title || tableName(t)),
-        h('td', null, t.phase === 'ended' ? endingText(t.ending) : `still playing (${t.rounds.length} round${t.rounds.length === 1 ? '' : 's'} so far)`),
+        h('td', null, t.phase === 'ended' ? endingText(t.ending) : tr('classes.debrief.stillPlaying', { count: t.rounds.length })),
         factions.map((/** @type {string} */ f) => h('td', { class: 'num' }, t.scores[f] == null ? '–' : num(t.scores[f], 1))),
         h('td', { class: 'num' }, String(t.agreements.length)),
         h('td', { class: 'num' }, String(kept(t))),
         h('td', { class: 'num' }, String(broken(t))),
-        h('td', { class: 'num' }, t.phase === 'ended' || d.reader === 'teacher' ? String(hidden(t)) : 'hidden until the end'),
+        h('td', { class: 'num' }, t.phase === 'ended' || d.reader === 'teacher' ? String(hidden(t)) : tr('classes.debrief.hiddenUntilEnd')),
         h('td', { class: 'num' }, String(t.crises))))))));
 
     /** @param {string} title @param {(r: any) => number | null | undefined} pick */
@@ -85,45 +86,45 @@ export function mount(root, ctx) {
     });
     const played = Math.min(...d.tables.map((/** @type {any} */ t) => t.rounds.length));
     const charts = h('section', { class: 'panel', 'data-testid': 'debrief-charts', 'aria-labelledby': 'db-charts-h' },
-      h('h2', { id: 'db-charts-h' }, 'Over the rounds, table by table'),
-      labels.length === 0 ? h('p', { class: 'muted' }, 'No round has been adjudicated yet: the lines start after the first orders phase.') : h('div', { class: 'charts debrief-charts' },
-        overlay('Tension', (r) => r.tension),
-        factions.map((/** @type {string} */ f) => overlay(`Deterrence balance as ${factionName(f)} sees it`, (r) => r.balance[f])),
+      h('h2', { id: 'db-charts-h' }, tr('classes.debrief.overRounds')),
+      labels.length === 0 ? h('p', { class: 'muted' }, tr('classes.debrief.noRounds')) : h('div', { class: 'charts debrief-charts' },
+        overlay(tr('classes.debrief.chartTension'), (r) => r.tension),
+        factions.map((/** @type {string} */ f) => overlay(tr('classes.debrief.chartBalance', { faction: factionName(f) }), (r) => r.balance[f])),
         d.tables.some((/** @type {any} */ t) => t.rounds.some((/** @type {any} */ r) => r.technical_balance != null))
-          ? overlay('Deterrence balance (the technical truth)', (r) => r.technical_balance) : null));
+          ? overlay(tr('classes.debrief.chartTechnical'), (r) => r.technical_balance) : null));
 
     const diff = d.first_difference;
     const difference = h('section', { class: 'panel', 'data-testid': 'debrief-difference', 'aria-labelledby': 'db-diff-h' },
-      h('h2', { id: 'db-diff-h' }, 'Where the tables\' choices first differed'),
-      !diff ? h('p', { class: 'muted' }, d.tables.length < 2 ? 'One table: nothing to compare.'
-        : played === 0 ? 'No round has been played at every table yet.'
-          : 'The tables gave the same orders in every round they all played (as far as you may see them).')
-        : [h('p', null, `In ${diff.label} (round ${diff.round + 1}), the orders were not the same at every table. What each table ordered that not every table did:`),
+      h('h2', { id: 'db-diff-h' }, tr('classes.debrief.difference')),
+      !diff ? h('p', { class: 'muted' }, d.tables.length < 2 ? tr('classes.debrief.oneTable')
+        : played === 0 ? tr('classes.debrief.notPlayedEverywhere')
+          : tr('classes.debrief.sameOrders'))
+        : [h('p', null, tr('classes.debrief.differed', { label: diff.label, round: diff.round + 1 })),
           h('ul', null, diff.tables.map((/** @type {[number, any[]]} */ [n, orders]) => h('li', null,
-            h('strong', null, `Table ${n + 1}: `),
-            orders.length ? andList(orders.map((o) => `${factionName(o.faction)} — ${o.name}${o.quantity > 1 ? ` ×${o.quantity}` : ''}`)) : 'nothing the others did not also order')))]);
+            h('strong', null, tr('classes.debrief.tableLabel', { table: n + 1 })),
+            orders.length ? andList(orders.map((o) => `${factionName(o.faction)} — ${o.name}${o.quantity > 1 ? ` ×${o.quantity}` : ''}`)) : tr('classes.debrief.nothingElse'))))]);
 
     const tables = d.tables.map((/** @type {any} */ t) => h('section', { class: 'panel', 'data-testid': 'debrief-table', 'data-table': String(t.table), 'aria-labelledby': `db-t-${t.table}` },
       h('h2', { id: `db-t-${t.table}` }, t.title || tableName(t)),
-      h('h3', null, 'Agreements'),
+      h('h3', null, tr('classes.debrief.agreements')),
       t.agreements.length ? h('ul', { class: 'plain-list' }, t.agreements.map((/** @type {any} */ a) => h('li', { class: 'agreement-line' },
-        h('strong', null, a.title), ` — ${andList(a.parties.map(factionName))}, signed in round ${a.signed_round + 1} `,
+        h('strong', null, a.title), tr('classes.debrief.signedIn', { parties: andList(a.parties.map(factionName)), round: a.signed_round + 1 }),
         h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status)))))
-        : h('p', { class: 'muted' }, 'No agreement signed.'),
-      h('h3', null, 'Breaches'),
+        : h('p', { class: 'muted' }, tr('classes.debrief.noAgreement')),
+      h('h3', null, tr('classes.debrief.breaches')),
       t.breaches.length ? h('ul', { class: 'plain-list' }, t.breaches.map((/** @type {any} */ b) => h('li', { 'data-testid': 'debrief-breach', 'data-detected': String(b.detected) },
-        `Round ${b.round + 1}: ${factionName(b.by)} broke “${b.agreement_title}” (${b.what}) — `,
-        b.detected ? h('span', { class: 'tag danger' }, 'detected') : h('span', { class: 'tag warn' }, 'undetected at the time'))))
-        : h('p', { class: 'muted' }, 'No breach found.')));
+        tr('classes.debrief.breach', { round: b.round + 1, faction: factionName(b.by), title: b.agreement_title, what: b.what }),
+        b.detected ? h('span', { class: 'tag danger' }, tr('classes.debrief.detected')) : h('span', { class: 'tag warn' }, tr('classes.debrief.undetected')))))
+        : h('p', { class: 'muted' }, tr('classes.debrief.noBreach'))));
 
     replace(body,
       h('div', { class: 'panel after-head' },
-        h('h1', null, `${d.name}: debrief across ${d.tables.length} tables`),
-        h('p', { 'data-testid': 'debrief-status' }, ended === d.tables.length ? 'Every table has ended.'
-          : `${ended} of ${d.tables.length} tables have ended. A table still playing shows ${d.reader === 'teacher' ? 'everything to you, its Control' : 'only its public side'} until it ends.`),
+        h('h1', null, tr('classes.debrief.title', { name: d.name, count: d.tables.length })),
+        h('p', { 'data-testid': 'debrief-status' }, ended === d.tables.length ? tr('classes.debrief.allEnded')
+          : tr(d.reader === 'teacher' ? 'classes.debrief.someEndedTeacher' : 'classes.debrief.someEndedStudent', { ended, count: d.tables.length })),
         h('p', { class: 'no-print' },
-          h('button', { type: 'button', class: 'button', 'data-testid': 'debrief-print', onclick: () => window.print() }, 'Print'), ' ',
-          d.reader === 'teacher' ? h('a', { href: `/class/${classId}`, 'data-link': true, class: 'button subtle' }, 'Back to the class console') : null)),
+          h('button', { type: 'button', class: 'button', 'data-testid': 'debrief-print', onclick: () => window.print() }, tr('classes.debrief.print')), ' ',
+          d.reader === 'teacher' ? h('a', { href: `/class/${classId}`, 'data-link': true, class: 'button subtle' }, tr('classes.debrief.back')) : null)),
       comparison, charts, difference, ...tables);
   }
 
@@ -136,7 +137,7 @@ export function mount(root, ctx) {
       }
       if (alive) render(d);
     } catch (e) {
-      if (alive) replace(body, h('section', { class: 'panel notice' }, h('h1', null, 'The debrief could not be loaded'), h('p', null, `${/** @type {any} */ (e).message || e}`)));
+      if (alive) replace(body, h('section', { class: 'panel notice' }, h('h1', null, tr('classes.debrief.loadFailed')), h('p', null, errorText(/** @type {any} */ (e)) || String(e))));
     }
   })();
 

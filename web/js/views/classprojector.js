@@ -15,6 +15,7 @@ import * as api from '../api.js';
 import { ClassFeed } from '../classfeed.js';
 import { setScenario, getScenario, factionName, phaseName, countdownText, msUntil, statusText, andList } from '../format.js';
 import { ensureStyles, swatch, statusClass, joinLink, tensionGauge } from './viewkit.js';
+import { t as tr } from '../i18n.js';
 
 /**
  * @param {HTMLElement} root
@@ -49,12 +50,12 @@ export function mount(root, ctx) {
     if (!w.started) {
       replace(joinBox, h('section', { class: 'panel projector-lobby' },
         h('div', { class: 'projector-join' },
-          code ? h('img', { src: api.qrUrl(code), alt: `QR code to join the class with the code ${code}`, width: '220', height: '220' }) : null,
+          code ? h('img', { src: api.qrUrl(code), alt: tr('classes.qrAlt', { code }), width: '220', height: '220' }) : null,
           h('div', null,
-            h('h2', null, 'Join the class now'),
+            h('h2', null, tr('classes.projector.join')),
             h('p', { class: 'join-code-big', 'data-testid': 'class-projector-code' }, code),
             h('p', { class: 'small' }, code ? joinLink(code) : ''),
-            h('p', { 'data-testid': 'class-projector-count' }, `${w.students} joined so far`)))));
+            h('p', { 'data-testid': 'class-projector-count' }, tr('classes.projector.joined', { count: w.students }))))));
     }
     render();
   }
@@ -64,14 +65,14 @@ export function mount(root, ctx) {
       const s = tables.get(t).status;
       const agreements = s.agreements.slice(-3).reverse();
       return h('section', { class: 'panel projector-table', 'data-testid': 'projector-table', 'data-table': String(t), 'aria-labelledby': `pt-${t}` },
-        h('h2', { id: `pt-${t}` }, s.title || `Table ${t + 1}`),
+        h('h2', { id: `pt-${t}` }, s.title || tr('classes.table', { table: t + 1 })),
         h('p', { class: 'clock' },
-          h('span', { class: 'clock-round' }, `${s.round_label} · round ${s.round + 1} of ${s.rounds}`), ' ',
+          h('span', { class: 'clock-round' }, tr('classes.roundOf', { label: s.round_label, round: s.round + 1, count: s.rounds })), ' ',
           h('span', { class: 'clock-phase', 'data-phase': s.phase }, phaseName(s.phase)), ' ',
           h('span', { class: 'clock-countdown', 'data-testid': 'projector-table-countdown', role: 'timer' })),
-        tensionGauge(s.tension, s.crisis_threshold, `Tension at table ${t + 1}`, 'projector-table-tension'),
+        tensionGauge(s.tension, s.crisis_threshold, tr('classes.tensionAt', { table: t + 1 }), 'projector-table-tension'),
         s.headline ? h('p', { class: 'headline' }, h('span', { class: 'headline-author' }, `${s.headline.author}: `), s.headline.text)
-          : h('p', { class: 'muted' }, 'No plenary message yet.'),
+          : h('p', { class: 'muted' }, tr('classes.projector.noPlenary')),
         agreements.length ? h('ul', { class: 'plain-list' }, agreements.map((/** @type {any} */ a) => h('li', null,
           h('strong', null, a.title), ` — ${andList(a.parties.map(factionName))} `,
           h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status))))) : null,
@@ -85,7 +86,7 @@ export function mount(root, ctx) {
       const el = grid.querySelector(`[data-table="${t}"] [data-testid="projector-table-countdown"]`);
       if (!el) continue;
       const s = f.status;
-      const text = s.phase === 'ended' ? 'ended' : s.paused ? 'paused' : s.deadline_at == null ? '' : countdownText(msUntil(s.deadline_at));
+      const text = s.phase === 'ended' ? tr('classes.ended') : s.paused ? tr('classes.projector.paused') : s.deadline_at == null ? '' : countdownText(msUntil(s.deadline_at));
       if (el.textContent !== text) el.textContent = text;
     }
   }
@@ -96,7 +97,7 @@ export function mount(root, ctx) {
   feed.addEventListener('roster', (e) => {
     const n = /** @type {CustomEvent} */ (e).detail.students;
     const count = root.querySelector('[data-testid="class-projector-count"]');
-    if (count) count.textContent = `${n} joined so far`;
+    if (count) count.textContent = tr('classes.projector.joined', { count: n });
   });
   feed.addEventListener('table', (e) => {
     const f = /** @type {CustomEvent} */ (e).detail;

@@ -22,6 +22,7 @@ import { h, replace, errorBox, showError, uniqueId } from '../dom.js';
 import * as api from '../api.js';
 import { ClassFeed } from '../classfeed.js';
 import { newCommandId } from '../session.js';
+import { t as tr, errorText } from '../i18n.js';
 import {
   setScenario, getScenario, factionName, phaseName, countdownText, msUntil, statusText,
   andList, timeOfDay, temperamentName,
@@ -47,18 +48,18 @@ export function mount(root, ctx) {
 
   const feedStatus = h('span', { class: 'conn', 'data-testid': 'class-feed-status', role: 'status' });
   replace(ctx.header, feedStatus);
-  const title = h('h1', null, 'Class');
-  const debriefLink = h('a', { href: `/class/${classId}/debrief`, 'data-link': true, class: 'button', 'data-testid': 'class-debrief-link', hidden: true }, 'Debrief across tables');
+  const title = h('h1', null, tr('classes.console.title'));
+  const debriefLink = h('a', { href: `/class/${classId}/debrief`, 'data-link': true, class: 'button', 'data-testid': 'class-debrief-link', hidden: true }, tr('classes.console.debriefLink'));
   const subtitle = h('p', { class: 'muted' });
   const codeBox = h('div', { class: 'projector-join' });
   const reachBox = h('div');
   const studentsBox = h('section', { class: 'panel', 'aria-labelledby': 'cls-students-h', 'data-testid': 'class-students' });
   const planBox = h('section', { class: 'panel', 'aria-labelledby': 'cls-plan-h', 'data-testid': 'class-plan' });
   const startErr = errorBox('class-start-error');
-  const startBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'class-start' }, 'Start the class');
+  const startBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'class-start' }, tr('classes.console.start'));
   const startBox = h('section', { class: 'panel', 'aria-labelledby': 'cls-start-h' },
-    h('h2', { id: 'cls-start-h' }, 'Start'),
-    h('p', null, 'Start creates the tables as planned and seats every student: their screens open their table, and each table\'s clock begins. Students cannot join the class after Start.'),
+    h('h2', { id: 'cls-start-h' }, tr('classes.console.startHeading')),
+    h('p', null, tr('classes.console.startHelp')),
     startErr, h('div', { class: 'actions' }, startBtn));
   const before = h('div', { class: 'class-before' }, studentsBox, planBox, startBox);
 
@@ -66,7 +67,7 @@ export function mount(root, ctx) {
   const tablesBox = h('div', { class: 'class-tables', 'data-testid': 'class-tables' });
   const researchBox = h('section', { class: 'panel', 'aria-labelledby': 'cls-research-h', 'data-testid': 'class-research', hidden: true });
   const after = h('div', { class: 'class-after', hidden: true }, clockBox,
-    h('section', { 'aria-labelledby': 'cls-tables-h' }, h('h2', { id: 'cls-tables-h' }, 'Tables'), tablesBox),
+    h('section', { 'aria-labelledby': 'cls-tables-h' }, h('h2', { id: 'cls-tables-h' }, tr('classes.console.tables')), tablesBox),
     researchBox);
 
   replace(root, h('div', { class: 'class-console', 'data-testid': 'class-console' },
@@ -74,7 +75,7 @@ export function mount(root, ctx) {
       h('div', { class: 'console-title' }, title, subtitle),
       codeBox,
       h('p', { class: 'actions' },
-        h('a', { href: `/class/${classId}/projector`, target: '_blank', rel: 'noopener', class: 'button', 'data-testid': 'class-projector-link' }, 'Open the class projector'),
+        h('a', { href: `/class/${classId}/projector`, target: '_blank', rel: 'noopener', class: 'button', 'data-testid': 'class-projector-link' }, tr('classes.console.projectorLink')),
         debriefLink)),
     reachBox, before, after));
 
@@ -99,19 +100,28 @@ export function mount(root, ctx) {
     if (!lobby) return;
     replace(title, lobby.name);
     const st = lobby.settings;
-    replace(subtitle, `${getScenario()?.title || lobby.scenario} · tables of ${st.team_size === 1 ? 'three players' : `three teams of up to ${st.team_size}`}`
-      + ` · ${st.bots_for_gaps ? `bots (${temperamentName(st.bots_for_gaps)}) fill empty seats` : 'no bots'}`
-      + ` · ${st.research_use ? (st.research_free_text ? 'research use, with the chat\'s text' : 'research use, without the chat\'s text') : 'no research use'}`);
+    replace(subtitle, tr('classes.console.subtitle', {
+      scenario: getScenario()?.title || lobby.scenario,
+      tables: st.team_size === 1 ? tr('classes.console.tablesOfThree') : tr('classes.console.tablesOfTeams', { count: st.team_size }),
+      bots: st.bots_for_gaps ? tr('classes.console.botsFill', { temperament: temperamentName(st.bots_for_gaps) }) : tr('classes.console.noBots'),
+      research: st.research_use
+        ? tr(st.research_free_text ? 'classes.console.researchWithText' : 'classes.console.researchWithoutText')
+        : tr('classes.console.noResearch'),
+    }));
     const started = lobby.started_at != null;
     if (!started) {
       replace(codeBox,
-        h('img', { src: api.qrUrl(lobby.join_code), alt: `QR code to join the class with the code ${lobby.join_code}`, width: '140', height: '140', 'data-testid': 'class-qr' }),
+        h('img', { src: api.qrUrl(lobby.join_code), alt: tr('classes.qrAlt', { code: lobby.join_code }), width: '140', height: '140', 'data-testid': 'class-qr' }),
         h('div', null,
-          h('p', { class: 'stat-label', id: 'cls-code-label' }, 'Class code'),
+          h('p', { class: 'stat-label', id: 'cls-code-label' }, tr('classes.console.code')),
           h('p', { class: 'join-code-big', 'data-testid': 'class-code', 'aria-labelledby': 'cls-code-label' }, lobby.join_code),
           h('p', { class: 'small' }, joinLink(lobby.join_code))));
     } else {
-      replace(codeBox, h('p', { class: 'muted' }, `Started at ${timeOfDay(lobby.started_at)} with ${lobby.students.length} students at ${lobby.games.length} tables.`));
+      replace(codeBox, h('p', { class: 'muted' }, tr('classes.console.started', {
+        time: timeOfDay(lobby.started_at),
+        students: tr('classes.console.startedStudents', { count: lobby.students.length }),
+        tables: tr('classes.console.startedTables', { count: lobby.games.length }),
+      })));
     }
     before.hidden = started;
     after.hidden = !started;
@@ -135,21 +145,21 @@ export function mount(root, ctx) {
     const factions = (getScenario()?.factions || []).map((/** @type {any} */ f) => f.id);
     const nTables = Math.max(1, lobby.tables.length);
     replace(studentsBox,
-      h('h2', { id: 'cls-students-h' }, `Students (${lobby.students.length})`),
+      h('h2', { id: 'cls-students-h' }, tr('classes.console.students', { count: lobby.students.length })),
       lobby.students.length === 0
-        ? h('p', { class: 'muted' }, 'Nobody has joined yet. Students open the link or scan the QR code, and enter the class code and their name.')
+        ? h('p', { class: 'muted' }, tr('classes.console.noStudents'))
         : h('div', { class: 'table-wrap' }, h('table', { class: 'table compact' },
-          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Joined'),
-            h('th', { scope: 'col' }, 'Planned seat'), h('th', { scope: 'col' }, 'Put at'))),
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, tr('classes.console.colName')), h('th', { scope: 'col' }, tr('classes.console.colJoined')),
+            h('th', { scope: 'col' }, tr('classes.console.colPlanned')), h('th', { scope: 'col' }, tr('classes.console.colPin')))),
           h('tbody', null, lobby.students.map((/** @type {any} */ s) => {
             const place = at.get(s.id);
             const id = uniqueId('pin');
             const err = errorBox('class-pin-error');
             const select = h('select', { id, class: 'class-pin', 'data-testid': 'class-pin' },
-              h('option', { value: '' }, 'Anywhere (the plan decides)'),
+              h('option', { value: '' }, tr('classes.console.pinAnywhere')),
               Array.from({ length: nTables + 1 }, (_, t) => factions.map((/** @type {string} */ f) => h('option', {
                 value: `${t}:${f}`, selected: s.pinned && s.pinned.table === t && s.pinned.faction === f,
-              }, `Table ${t + 1}, ${factionName(f)}`))).flat());
+              }, tr('classes.console.pinOption', { table: t + 1, faction: factionName(f) })))).flat());
             select.addEventListener('change', async () => {
               showError(err, null);
               select.disabled = true;
@@ -166,18 +176,18 @@ export function mount(root, ctx) {
             return h('tr', { 'data-testid': 'class-student' },
               h('th', { scope: 'row', class: 'seat-name' }, s.name),
               h('td', null, timeOfDay(s.joined_at)),
-              h('td', null, place ? [`Table ${place.table + 1}, `, swatch(place.faction), factionName(place.faction)] : '–'),
-              h('td', null, h('label', { for: id, class: 'visually-hidden' }, `Put ${s.name} at`), select, err));
+              h('td', null, place ? [`${tr('classes.table', { table: place.table + 1 })}, `, swatch(place.faction), factionName(place.faction)] : '–'),
+              h('td', null, h('label', { for: id, class: 'visually-hidden' }, tr('classes.console.pinLabel', { name: s.name })), select, err));
           })))));
     replace(planBox,
-      h('h2', { id: 'cls-plan-h' }, `Seating plan (${lobby.tables.length} table${lobby.tables.length === 1 ? '' : 's'})`),
-      lobby.tables.length === 0 ? h('p', { class: 'muted' }, 'Tables appear as students join.')
+      h('h2', { id: 'cls-plan-h' }, tr('classes.console.plan', { count: lobby.tables.length })),
+      lobby.tables.length === 0 ? h('p', { class: 'muted' }, tr('classes.console.noTables'))
         : h('div', { class: 'class-plan-grid' }, lobby.tables.map((/** @type {any} */ t) => h('div', { class: 'class-plan-table' },
-          h('h3', null, `Table ${t.table + 1}`),
+          h('h3', null, tr('classes.table', { table: t.table + 1 })),
           h('ul', { class: 'plain-list' }, factions.map((/** @type {string} */ f) => {
             const names = (t.teams[f] || []).map((/** @type {string} */ id) => lobby.students.find((/** @type {any} */ s) => s.id === id)?.name || '?');
             return h('li', null, swatch(f), h('strong', null, `${factionName(f)}: `),
-              names.length ? names.join(', ') : h('span', { class: 'muted' }, lobby.settings.bots_for_gaps ? `a bot (${temperamentName(lobby.settings.bots_for_gaps)})` : 'nobody'));
+              names.length ? names.join(', ') : h('span', { class: 'muted' }, lobby.settings.bots_for_gaps ? tr('classes.console.aBot', { temperament: temperamentName(lobby.settings.bots_for_gaps) }) : tr('classes.nobody')));
           }))))));
     startBtn.disabled = lobby.students.length === 0;
   }
@@ -199,7 +209,7 @@ export function mount(root, ctx) {
   const clockErr = errorBox('class-clock-error');
   const extendInput = h('input', { id: 'cls-extend', type: 'number', min: '1', max: '120', step: '1', value: '5', class: 'narrow', inputmode: 'numeric' });
   const eventSelect = h('select', { id: 'cls-event' });
-  const messageInput = h('input', { id: 'cls-message', maxlength: '2000', placeholder: 'e.g. Five minutes left in this round' });
+  const messageInput = h('input', { id: 'cls-message', maxlength: '2000', placeholder: tr('classes.clock.messagePlaceholder') });
   /** @type {HTMLButtonElement[]} */
   const clockButtons = [];
 
@@ -214,8 +224,10 @@ export function mount(root, ctx) {
       const r = await api.classCommand(classId, token, { id: newCommandId().slice(0, 36), command, tables: only });
       const ok = r.tables.filter((t) => t.ack != null).length;
       const refused = r.tables.filter((t) => t.error);
-      replace(clockResult, `${what}: ${ok} of ${r.tables.length} table${r.tables.length === 1 ? '' : 's'}.`,
-        refused.length ? ` Refused at ${refused.map((t) => `table ${t.table + 1} (${t.error?.message})`).join('; ')}.` : '');
+      replace(clockResult, tr('classes.clock.result', { what, ok, count: r.tables.length }),
+        refused.length ? tr('classes.clock.refused', {
+          list: refused.map((t) => tr('classes.clock.refusedAt', { table: t.table + 1, error: errorText(t.error).replace(/\.$/, '') })).join('; '),
+        }) : '');
       return true;
     } catch (e) {
       showError(clockErr, /** @type {any} */ (e));
@@ -232,42 +244,42 @@ export function mount(root, ctx) {
     return b;
   };
   const eventForm = h('form', { class: 'class-clock-row' },
-    h('label', { for: 'cls-event' }, 'Event'), eventSelect,
-    clockButton('Inject into every table', 'class-inject-all', () => {
+    h('label', { for: 'cls-event' }, tr('classes.clock.event')), eventSelect,
+    clockButton(tr('classes.clock.injectAll'), 'class-inject-all', () => {
       const ev = /** @type {HTMLSelectElement} */ (eventSelect).value;
-      if (ev) classWide({ type: 'inject_event', event: ev }, 'Event injected');
+      if (ev) classWide({ type: 'inject_event', event: ev }, tr('classes.clock.injected'));
     }));
   const messageForm = h('form', { class: 'class-clock-row', 'data-testid': 'class-message-form' },
-    h('label', { for: 'cls-message' }, 'Message to every table'), messageInput,
-    clockButton('Send', 'class-message-all', () => messageForm.requestSubmit()));
+    h('label', { for: 'cls-message' }, tr('classes.clock.messageAll')), messageInput,
+    clockButton(tr('classes.clock.send'), 'class-message-all', () => messageForm.requestSubmit()));
   messageForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = /** @type {HTMLInputElement} */ (messageInput).value.trim();
-    if (!text) { showError(clockErr, 'Write the message first.'); messageInput.focus(); return; }
-    if (await classWide({ type: 'chat', channel: { kind: 'plenary' }, text }, 'Message posted in the plenary')) {
+    if (!text) { showError(clockErr, tr('classes.clock.writeFirst')); messageInput.focus(); return; }
+    if (await classWide({ type: 'chat', channel: { kind: 'plenary' }, text }, tr('classes.clock.posted'))) {
       /** @type {HTMLInputElement} */ (messageInput).value = '';
     }
   });
   eventForm.addEventListener('submit', (e) => e.preventDefault());
   replace(clockBox,
-    h('h2', { id: 'cls-clock-h' }, 'The class clock'),
-    h('p', { class: 'muted small' }, 'Each button acts at every table at once; each table answers for itself.'),
+    h('h2', { id: 'cls-clock-h' }, tr('classes.clock.heading')),
+    h('p', { class: 'muted small' }, tr('classes.clock.help')),
     h('div', { class: 'actions' },
-      clockButton('Pause every table', 'class-pause-all', () => classWide({ type: 'pause' }, 'Paused')),
-      clockButton('Resume every table', 'class-resume-all', () => classWide({ type: 'resume' }, 'Resumed')),
+      clockButton(tr('classes.clock.pauseAll'), 'class-pause-all', () => classWide({ type: 'pause' }, tr('classes.clock.paused'))),
+      clockButton(tr('classes.clock.resumeAll'), 'class-resume-all', () => classWide({ type: 'resume' }, tr('classes.clock.resumed'))),
       h('span', { class: 'inline-form' },
-        h('label', { for: 'cls-extend' }, 'Minutes'), extendInput,
-        clockButton('Extend every table', 'class-extend-all', () => {
+        h('label', { for: 'cls-extend' }, tr('classes.clock.minutes')), extendInput,
+        clockButton(tr('classes.clock.extendAll'), 'class-extend-all', () => {
           const min = Number(/** @type {HTMLInputElement} */ (extendInput).value);
-          if (!Number.isInteger(min) || min < 1 || min > 120) { showError(clockErr, 'Extend by 1 to 120 minutes.'); extendInput.focus(); return; }
-          classWide({ type: 'extend_deadline', seconds: min * 60 }, `Extended by ${min} min`);
+          if (!Number.isInteger(min) || min < 1 || min > 120) { showError(clockErr, tr('classes.clock.extendRange')); extendInput.focus(); return; }
+          classWide({ type: 'extend_deadline', seconds: min * 60 }, tr('classes.clock.extended', { minutes: min }));
         }))),
     eventForm, messageForm, clockErr, clockResult);
 
   function fillEvents() {
     const evs = getScenario()?.events || [];
     if (eventSelect.childElementCount === evs.length + 1) return;
-    replace(eventSelect, h('option', { value: '' }, 'Choose an event…'),
+    replace(eventSelect, h('option', { value: '' }, tr('classes.clock.chooseEvent')),
       evs.map((/** @type {any} */ e) => h('option', { value: e.id }, e.name)));
   }
 
@@ -279,16 +291,16 @@ export function mount(root, ctx) {
     /** @param {string} path @param {string} file */
     const get = (path, file) => api.download(path, token, file).catch((e) => showError(err, e));
     replace(researchBox,
-      h('h2', { id: 'cls-research-h' }, 'Research export'),
+      h('h2', { id: 'cls-research-h' }, tr('classes.research.heading')),
       h('p', { class: 'muted small' }, lobby.settings.research_free_text
-        ? 'Names are replaced by pseudonyms; the chat\'s text is included, as the class allows. See docs/research-export.md for what each field means.'
-        : 'Names are replaced by pseudonyms; the chat\'s text is not included (the class does not allow it). See docs/research-export.md for what each field means.'),
+        ? tr('classes.research.withText')
+        : tr('classes.research.withoutText')),
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'button', 'data-testid': 'research-json', onclick: () => get(base, `class-${lobby.join_code}.json`) }, 'Every table (JSON)'),
+        h('button', { type: 'button', class: 'button', 'data-testid': 'research-json', onclick: () => get(base, `class-${lobby.join_code}.json`) }, tr('classes.research.json')),
         lobby.games.map((/** @type {any} */ g) => h('button', {
           type: 'button', class: 'button subtle', 'data-testid': 'research-csv',
           onclick: () => get(`${base}?format=csv&table=${g.table}`, `class-${lobby.join_code}-table-${g.table + 1}.csv`),
-        }, `Table ${g.table + 1} (CSV)`))),
+        }, tr('classes.research.csv', { table: g.table + 1 })))),
       err);
   }
 
@@ -298,7 +310,7 @@ export function mount(root, ctx) {
     for (const g of lobby.games) {
       if (!cards.has(g.table)) {
         const card = h('article', { class: 'panel class-table', 'data-testid': 'class-table', 'data-table': String(g.table) },
-          h('p', { class: 'muted' }, `Table ${g.table + 1}: waiting for its status…`));
+          h('p', { class: 'muted' }, tr('classes.card.waiting', { table: g.table + 1 })));
         cards.set(g.table, card);
       }
     }
@@ -315,37 +327,37 @@ export function mount(root, ctx) {
     const game = lobby.games.find((/** @type {any} */ g) => g.table === t);
     card.dataset.phase = s.phase;
     card.dataset.paused = String(s.paused);
-    const countdown = h('span', { class: 'clock-countdown', 'data-testid': 'table-countdown', 'data-deadline': s.deadline_at ?? '', role: 'timer', 'aria-label': `Time left at table ${t + 1}` });
+    const countdown = h('span', { class: 'clock-countdown', 'data-testid': 'table-countdown', 'data-deadline': s.deadline_at ?? '', role: 'timer', 'aria-label': tr('classes.card.timeLeft', { table: t + 1 }) });
     replace(card,
-      h('h3', null, s.title || `Table ${t + 1}`),
+      h('h3', null, s.title || tr('classes.table', { table: t + 1 })),
       h('p', { class: 'class-table-clock' },
-        h('span', { class: 'clock-round' }, `${s.round_label} · round ${s.round + 1} of ${s.rounds}`), ' ',
+        h('span', { class: 'clock-round' }, tr('classes.roundOf', { label: s.round_label, round: s.round + 1, count: s.rounds })), ' ',
         h('span', { class: 'clock-phase', 'data-phase': s.phase }, phaseName(s.phase)), ' ',
         countdown,
-        s.paused ? h('span', { class: 'tag warn' }, ` paused (${countdownText(s.paused_remaining ?? 0)} left)`) : null),
-      tensionGauge(s.tension, s.crisis_threshold, `Tension at table ${t + 1}`, 'table-tension'),
-      s.crises ? h('p', null, h('span', { class: 'tag danger' }, `${s.crises} crisis round${s.crises === 1 ? '' : 's'}`)) : null,
+        s.paused ? h('span', { class: 'tag warn' }, tr('classes.card.paused', { time: countdownText(s.paused_remaining ?? 0) })) : null),
+      tensionGauge(s.tension, s.crisis_threshold, tr('classes.tensionAt', { table: t + 1 }), 'table-tension'),
+      s.crises ? h('p', null, h('span', { class: 'tag danger' }, tr('classes.card.crises', { count: s.crises }))) : null,
       h('ul', { class: 'plain-list' }, s.factions.map((/** @type {any} */ f) => h('li', {
         'data-testid': 'table-faction', 'data-faction': f.faction, 'data-connected': String(f.connected), 'data-ready': String(f.ready),
       },
       swatch(f.faction), h('strong', null, factionName(f.faction)), ': ',
-      f.bot ? `bot (${temperamentName(f.bot)})`
-        : f.players === 0 ? h('span', { class: 'muted' }, 'nobody')
+      f.bot ? tr('classes.card.bot', { temperament: temperamentName(f.bot) })
+        : f.players === 0 ? h('span', { class: 'muted' }, tr('classes.nobody'))
           : h('span', { class: ['seat-status', f.connected > 0 ? 'on' : 'off'] }, h('span', { class: 'dot', 'aria-hidden': 'true' }),
-            `${f.connected} of ${f.players} connected`),
-      f.ready ? h('span', { class: 'tag ok' }, ' Ready') : null))),
+            tr('classes.card.connected', { connected: f.connected, players: f.players })),
+      f.ready ? h('span', { class: 'tag ok' }, tr('classes.card.ready')) : null))),
       s.agreements.length
         ? h('ul', { class: 'plain-list' }, s.agreements.map((/** @type {any} */ a) => h('li', { class: 'agreement-line' },
           h('strong', null, a.title), ` — ${andList(a.parties.map(factionName))} `,
           h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status)))))
-        : h('p', { class: 'muted small' }, 'No public agreement yet.'),
+        : h('p', { class: 'muted small' }, tr('classes.card.noAgreement')),
       s.headline ? h('p', { class: 'small' }, h('span', { class: 'muted' }, `${s.headline.author}: `), s.headline.text) : null,
-      s.ending ? h('p', null, h('a', { href: `/game/${frame.game_id}/after`, target: '_blank', rel: 'noopener' }, 'After-action report')) : null,
+      s.ending ? h('p', null, h('a', { href: `/game/${frame.game_id}/after`, target: '_blank', rel: 'noopener' }, tr('classes.card.afterAction'))) : null,
       h('div', { class: 'actions' },
-        game ? h('a', { href: seatLink(game.control_token), target: '_blank', rel: 'noopener', class: 'button small', 'data-testid': 'table-console-link' }, `Open table ${t + 1}'s console`) : null,
+        game ? h('a', { href: seatLink(game.control_token), target: '_blank', rel: 'noopener', class: 'button small', 'data-testid': 'table-console-link' }, tr('classes.card.openConsole', { table: t + 1 })) : null,
         s.phase !== 'ended' && s.phase !== 'lobby'
-          ? h('button', { type: 'button', class: 'button small subtle', onclick: () => classWide({ type: s.paused ? 'resume' : 'pause' }, s.paused ? `Table ${t + 1} resumed` : `Table ${t + 1} paused`, [t]) },
-            s.paused ? `Resume table ${t + 1}` : `Pause table ${t + 1}`)
+          ? h('button', { type: 'button', class: 'button small subtle', onclick: () => classWide({ type: s.paused ? 'resume' : 'pause' }, s.paused ? tr('classes.clock.tableResumed', { table: t + 1 }) : tr('classes.clock.tablePaused', { table: t + 1 }), [t]) },
+            s.paused ? tr('classes.card.resume', { table: t + 1 }) : tr('classes.card.pause', { table: t + 1 }))
           : null));
     tick();
   }
@@ -355,7 +367,7 @@ export function mount(root, ctx) {
       const el = cards.get(t)?.querySelector('[data-testid="table-countdown"]');
       if (!el) continue;
       const s = frame.status;
-      const text = s.phase === 'ended' ? 'ended' : s.paused ? '' : s.deadline_at == null ? 'no deadline' : countdownText(msUntil(s.deadline_at));
+      const text = s.phase === 'ended' ? tr('classes.ended') : s.paused ? '' : s.deadline_at == null ? tr('classes.card.noDeadline') : countdownText(msUntil(s.deadline_at));
       if (el.textContent !== text) el.textContent = text;
     }
   }
@@ -367,7 +379,7 @@ export function mount(root, ctx) {
     const on = feed.status === 'open';
     feedStatus.dataset.status = on ? 'connected' : feed.status === 'rejected' ? 'rejected' : feed.status === 'closed' ? 'offline' : 'reconnecting';
     replace(feedStatus, h('span', { class: 'conn-dot', 'aria-hidden': 'true' }),
-      on ? 'Live' : feed.status === 'rejected' ? 'This class link is no longer valid' : feed.status === 'closed' ? 'Closed' : 'Reconnecting…');
+      on ? tr('classes.console.live') : feed.status === 'rejected' ? tr('classes.console.linkInvalid') : feed.status === 'closed' ? tr('classes.console.closed') : tr('classes.console.reconnecting'));
   });
   feed.addEventListener('welcome', () => reload());
   let rosterTimer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);

@@ -12,20 +12,19 @@ import { h, replace } from '../dom.js';
 import * as api from '../api.js';
 import { ClassFeed } from '../classfeed.js';
 import { saveSeat, forgetClass } from '../session.js';
+import { t, errorText } from '../i18n.js';
 
 /**
  * What a student is told about research use when joining and while waiting.
  * @param {{research_use?: boolean, research_free_text?: boolean}} c
  */
 export function researchNote(c) {
-  if (!c.research_use) return 'Your teacher has not allowed this class\'s games to be used for research.';
-  return c.research_free_text
-    ? 'Your teacher allows this class\'s games to be used for research, with what you write in the chat. Your name is replaced by a pseudonym.'
-    : 'Your teacher allows this class\'s games to be used for research, without what you write in the chat. Your name is replaced by a pseudonym.';
+  if (!c.research_use) return t('classes.wait.noResearch');
+  return c.research_free_text ? t('classes.wait.researchWithText') : t('classes.wait.researchWithoutText');
 }
 
 /** What every student of a class is told about who reads the chat. */
-export const MODERATION_NOTE = 'Your teacher (and anyone running your table) can read every channel of the game, your team\'s and private talks included.';
+export const MODERATION_NOTE = t('classes.wait.moderation');
 
 /**
  * @param {HTMLElement} root
@@ -36,18 +35,18 @@ export function mount(root, ctx) {
   const classId = /** @type {string} */ (ctx.classId);
   const saved = /** @type {import('../session.js').SavedClass} */ (ctx.savedClass);
   let alive = true;
-  const status = h('p', { class: 'lead', 'data-testid': 'class-wait-status', role: 'status' }, 'Connecting…');
+  const status = h('p', { class: 'lead', 'data-testid': 'class-wait-status', role: 'status' }, t('classes.wait.connecting'));
   const research = h('p', { 'data-testid': 'class-research-note' }, researchNote(saved));
   replace(root, h('section', { class: 'panel notice class-wait', 'data-testid': 'class-wait' },
     h('h1', null, saved.class_name),
-    h('p', null, `You are on the list, ${saved.name}.`),
+    h('p', null, t('classes.wait.onList', { name: saved.name })),
     status,
     h('p', { 'data-testid': 'class-moderation-note' }, MODERATION_NOTE),
     research));
 
   /** Goes to the seat the student's token opens now that the class has started. */
   async function toTable() {
-    replace(status, 'The class has started: opening your table…');
+    replace(status, t('classes.wait.opening'));
     try {
       const r = await api.tokenSeat(saved.token);
       if (!alive) return;
@@ -57,16 +56,16 @@ export function mount(root, ctx) {
       });
       ctx.navigate(`/game/${r.game_id}`, { replace: true });
     } catch (e) {
-      if (alive) replace(status, `Your table could not be opened: ${/** @type {any} */ (e).message || e}. Reload the page to try again.`);
+      if (alive) replace(status, t('classes.wait.openFailed', { error: errorText(/** @type {any} */ (e)) || String(e) }));
     }
   }
 
   const feed = new ClassFeed({ token: saved.token });
   feed.addEventListener('status', () => {
-    if (feed.status === 'open') replace(status, 'Waiting for your teacher to start the class. Keep this page open: it opens your table by itself.');
-    else if (feed.status === 'reconnecting') replace(status, 'The server cannot be reached just now; trying again…');
+    if (feed.status === 'open') replace(status, t('classes.wait.waiting'));
+    else if (feed.status === 'reconnecting') replace(status, t('classes.wait.unreachable'));
     else if (feed.status === 'rejected') {
-      replace(status, 'This class does not know you any more. Join again with the class code.');
+      replace(status, t('classes.wait.rejected'));
       forgetClass(classId);
     }
   });

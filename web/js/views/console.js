@@ -28,12 +28,15 @@ import {
   factionName, varName, num, roundLabel, temperamentName, statusText, clauseText, actionName,
   endingText, seatLabel, varValue, andList,
 } from '../format.js';
+import { t, has, formatDate } from '../i18n.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
 import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries, indexValue } from '../components/explain.js';
 import { ensureStyles, factionLabel, statusClass, afterLink, joinLink, seatLink, loadReach, reachWarning } from './viewkit.js';
+import { tNodes } from '../components/tnodes.js';
+import { moderationList } from '../components/moderation.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 /** The least time a console button stays disabled after a click (double clicks). */
@@ -121,11 +124,11 @@ export function mount(root, ctx) {
     const copy = h('button', {
       type: 'button', class: 'button small', 'data-testid': `copy-${testid}`,
       onclick: async () => {
-        try { await navigator.clipboard.writeText(input.value); said.textContent = 'Copied.'; } catch {
-          input.focus(); input.select(); said.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
+        try { await navigator.clipboard.writeText(input.value); said.textContent = t('facilitator.links.copied'); } catch {
+          input.focus(); input.select(); said.textContent = t('facilitator.links.pressCopy');
         }
       },
-    }, 'Copy');
+    }, t('facilitator.links.copy'));
     const printBtn = print ? h('button', {
       type: 'button', class: 'button small', 'data-testid': `print-${testid}`,
       onclick: () => {
@@ -137,10 +140,10 @@ export function mount(root, ctx) {
         document.body.classList.remove('printing-link');
         box?.classList.remove('print-this');
       },
-    }, 'Print') : null;
+    }, t('facilitator.links.print')) : null;
     return { el: h('div', { class: 'link-field' }, h('label', { for: id, class: 'stat-label' }, label), h('div', { class: 'chat-row' }, input, copy, printBtn), said), input };
   };
-  const joinField = linkField('Join link', 'join-link', code ? joinLink(code) : '');
+  const joinField = linkField(t('facilitator.links.join'), 'join-link', code ? joinLink(code) : '');
   const joinInput = joinField.input;
   const tension = createTensionMeter(store);
   // Where students can reach the server: the join link may move to a network address, and a
@@ -155,23 +158,23 @@ export function mount(root, ctx) {
 
   const top = h('div', { class: 'panel console-top' },
     h('div', { class: 'console-title' },
-      h('h1', null, 'Control console'),
+      h('h1', null, t('facilitator.console.title')),
       h('p', { class: 'muted small', 'data-testid': 'game-title' }, store.view.title ? `${store.view.title} · ${sc.title}` : sc.title)),
     h('div', { class: 'join-box' },
-      h('span', { class: 'stat-label', id: 'join-code-label' }, 'Join code'),
+      h('span', { class: 'stat-label', id: 'join-code-label' }, t('facilitator.joinCode')),
       h('span', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'join-code-label' }, code || '—'),
       h('a', {
         href: `/game/${gameId}/projector`, target: '_blank', rel: 'noopener', class: 'button small', 'data-testid': 'projector-link',
-      }, 'Open the projector view', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))),
+      }, t('facilitator.console.openProjector'), h('span', { class: 'visually-hidden' }, t('facilitator.newTab')))),
     h('div', { class: 'join-link-box' }, joinField.el),
     tension.el);
 
   // ---- links: recovery, co-facilitators, projector ----
-  const recovery = linkField('Your recovery link: it opens this console on any device', 'recovery-link', seatLink(store.token), true);
+  const recovery = linkField(t('facilitator.links.recovery'), 'recovery-link', seatLink(store.token), true);
   const recoveryInput = recovery.input;
   const linksErr = errorBox('links-error');
   const madeLinks = h('div', { 'data-testid': 'made-links' });
-  const coName = h('input', { id: uniqueId('co-name'), maxlength: '40', placeholder: 'e.g. Mr Okafor', 'data-testid': 'co-name' });
+  const coName = h('input', { id: uniqueId('co-name'), maxlength: '40', placeholder: t('facilitator.links.coNamePlaceholder'), 'data-testid': 'co-name' });
   /** @param {'facilitator' | 'projector'} kind @param {HTMLButtonElement} btn */
   async function makeLink(kind, btn) {
     showError(linksErr, null);
@@ -180,8 +183,8 @@ export function mount(root, ctx) {
       const name = kind === 'facilitator' ? coName.value.trim() || undefined : undefined;
       const r = await api.newLink(gameId, store.token, { kind, name });
       const f = kind === 'projector'
-        ? linkField('Projector link: public information only; it cannot act', 'projector-seat-link', seatLink(r.token, true))
-        : linkField(`Co-facilitator link for ${r.name}: full Control`, 'co-link', seatLink(r.token));
+        ? linkField(t('facilitator.links.projector'), 'projector-seat-link', seatLink(r.token, true))
+        : linkField(t('facilitator.links.co', { name: r.name }), 'co-link', seatLink(r.token));
       madeLinks.prepend(f.el);
       coName.value = '';
       scheduleSeats(300);
@@ -191,21 +194,21 @@ export function mount(root, ctx) {
       btn.disabled = false;
     }
   }
-  const coBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'make-co-link' }, 'Make a co-facilitator link');
+  const coBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'make-co-link' }, t('facilitator.links.makeCo'));
   coBtn.addEventListener('click', () => makeLink('facilitator', coBtn));
-  const pjBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'make-projector-link' }, 'Make a projector link');
+  const pjBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'make-projector-link' }, t('facilitator.links.makeProjector'));
   pjBtn.addEventListener('click', () => makeLink('projector', pjBtn));
   const linksSec = h('details', { class: 'panel links', id: 'sec-links', 'data-testid': 'links', open: store.view.phase === 'lobby' },
-    h('summary', null, h('h2', { class: 'inline' }, 'Facilitator links')),
-    h('p', { class: 'hint' }, 'Keep these private: each opens a seat without a join code. The projector link only shows what everyone may see.'),
+    h('summary', null, h('h2', { class: 'inline' }, t('facilitator.links.title'))),
+    h('p', { class: 'hint' }, t('facilitator.links.hint')),
     recovery.el,
-    h('div', { class: 'inline-form' }, h('label', { for: coName.id }, 'Co-facilitator’s name'), coName, coBtn),
+    h('div', { class: 'inline-form' }, h('label', { for: coName.id }, t('facilitator.links.coName')), coName, coBtn),
     h('div', { class: 'actions' }, pjBtn),
     linksErr, madeLinks);
 
   // ---- lobby: who is here, and Start ----
   const lobbyErr = errorBox('start-error');
-  const startBtn = h('button', { type: 'button', class: 'button primary big', 'data-testid': 'start-game' }, 'Start the game');
+  const startBtn = h('button', { type: 'button', class: 'button primary big', 'data-testid': 'start-game' }, t('facilitator.lobby.start'));
   startBtn.addEventListener('click', () => run(startBtn, lobbyErr, { type: 'start' }));
   const autoId = uniqueId('auto-start');
   const autoStart = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: autoId, 'data-testid': 'auto-start' }));
@@ -228,14 +231,15 @@ export function mount(root, ctx) {
   const lobbyFactions = h('ul', { class: 'lobby-factions', 'data-testid': 'lobby-factions' });
   const lobbyHow = h('p', { 'data-testid': 'lobby-how' });
   const lobbySec = h('section', { class: 'panel lobby', id: 'sec-lobby', 'aria-labelledby': 'sec-lobby-h', 'data-testid': 'lobby', hidden: true },
-    h('h2', { id: 'sec-lobby-h' }, 'Lobby: the game has not started'),
+    h('h2', { id: 'sec-lobby-h' }, t('facilitator.lobby.title')),
     lobbyHow, lobbyFactions,
     h('div', { class: 'actions' }, startBtn), lobbyErr,
     h('div', { class: 'field choice' }, autoStart,
-      h('label', { for: autoId }, 'Start by itself as soon as every faction has a player or a bot')),
-    h('p', { class: 'hint' }, 'Seat people below (Seats), or hand a faction nobody plays to a bot (Bots). Nothing is played and no clock runs before Start.'),
-    h('p', { class: 'hint' }, h('a', { href: `/brief?scenario=${encodeURIComponent(store.scenario.id)}`, target: '_blank', rel: 'noopener', 'data-testid': 'briefs-link' }, 'Print the faction briefs'),
-      ' (one page per faction; opens in a new tab). The facilitator guide, docs/facilitator-guide.md, has lesson plans and what to say at each phase.'));
+      h('label', { for: autoId }, t('facilitator.lobby.autoStart'))),
+    h('p', { class: 'hint' }, t('facilitator.lobby.hint')),
+    h('p', { class: 'hint' }, tNodes('facilitator.lobby.briefs', {
+      link: h('a', { href: `/brief?scenario=${encodeURIComponent(store.scenario.id)}`, target: '_blank', rel: 'noopener', 'data-testid': 'briefs-link' }, t('facilitator.lobby.briefsLink')),
+    })));
 
   function drawLobby() {
     const v = store.view;
@@ -246,35 +250,34 @@ export function mount(root, ctx) {
     const empty = factions.filter((f) => !v.bots?.[f] && people(f).length === 0);
     replace(lobbyFactions, factions.map((f) => {
       const here = people(f);
-      const who = v.bots?.[f] ? `a bot (${temperamentName(v.bots[f])})`
-        : here.length ? here.map((x) => x.name).join(', ') : 'nobody yet';
+      const who = v.bots?.[f] ? t('facilitator.lobby.bot', { temperament: temperamentName(v.bots[f]) })
+        : here.length ? here.map((x) => x.name).join(', ') : t('facilitator.lobby.nobody');
       return h('li', { 'data-faction': f, class: here.length || v.bots?.[f] ? 'seated' : 'empty' },
         factionLabel(f), ': ', h('span', null, who));
     }));
     const auto = v.start === 'when_seated';
     if (autoStart.getAttribute('aria-disabled') !== 'true') autoStart.checked = auto;
     replace(lobbyHow,
-      `Students join with the code ${code || '—'} or the link above. `,
+      t('facilitator.lobby.how', { code: code || '—' }),
       empty.length
-        ? `${andList(empty.map(factionName))} ${empty.length > 1 ? 'have' : 'has'} nobody yet. `
-        : 'Every faction has a player or a bot. ',
-      auto ? 'The game starts by itself when every faction has a player or a bot; you can also start it now.'
-        : 'Press Start when everyone is seated: the first briefing and its clock begin then.');
+        ? t('facilitator.lobby.empty', { names: andList(empty.map(factionName)), count: empty.length })
+        : t('facilitator.lobby.allSeated'),
+      auto ? t('facilitator.lobby.autoOn') : t('facilitator.lobby.autoOff'));
   }
   updaters.push(drawLobby);
 
   // ---- game controls ----
   const controlsErr = errorBox('controls-error');
-  const advanceBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'advance' }, 'Advance phase');
-  const pauseBtn = h('button', { type: 'button', class: 'button', 'data-testid': 'pause' }, 'Pause');
-  const resumeBtn = h('button', { type: 'button', class: 'button', 'data-testid': 'resume' }, 'Resume');
+  const advanceBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'advance' }, t('facilitator.controls.advance'));
+  const pauseBtn = h('button', { type: 'button', class: 'button', 'data-testid': 'pause' }, t('facilitator.controls.pause'));
+  const resumeBtn = h('button', { type: 'button', class: 'button', 'data-testid': 'resume' }, t('facilitator.controls.resume'));
   advanceBtn.addEventListener('click', () => run(advanceBtn, controlsErr, { type: 'advance_phase' }));
   pauseBtn.addEventListener('click', () => run(pauseBtn, controlsErr, { type: 'pause' }));
   resumeBtn.addEventListener('click', () => run(resumeBtn, controlsErr, { type: 'resume' }));
   /** @param {number} m */
   const extendBtn = (m) => {
     const b = h('button', { type: 'button', class: 'button', 'data-testid': 'extend', 'data-minutes': String(m) },
-      `+${m} min`, h('span', { class: 'visually-hidden' }, ' (extend the deadline)'));
+      t('facilitator.controls.plusMin', { minutes: m }), h('span', { class: 'visually-hidden' }, t('facilitator.controls.plusMinHidden')));
     b.addEventListener('click', () => run(b, controlsErr, { type: 'extend_deadline', seconds: m * 60 }));
     return b;
   };
@@ -282,14 +285,14 @@ export function mount(root, ctx) {
   const ext5 = extendBtn(5);
   const customId = uniqueId('extend-min');
   const customMin = h('input', { id: customId, type: 'number', min: '1', max: '1440', step: '1', value: '10', class: 'narrow', 'data-testid': 'extend-minutes' });
-  const extCustom = h('button', { type: 'submit', class: 'button', 'data-testid': 'extend', 'data-minutes': 'custom' }, 'Extend');
+  const extCustom = h('button', { type: 'submit', class: 'button', 'data-testid': 'extend', 'data-minutes': 'custom' }, t('facilitator.controls.extend'));
   const extForm = h('form', { class: 'inline-form' },
-    h('label', { for: customId }, 'Extend by (minutes)'), customMin, extCustom);
+    h('label', { for: customId }, t('facilitator.controls.extendBy')), customMin, extCustom);
   extForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const m = Number(customMin.value);
     if (!Number.isFinite(m) || m <= 0) {
-      showError(controlsErr, 'Enter a number of minutes (1 to 1440).');
+      showError(controlsErr, t('facilitator.controls.badMinutes'));
       return;
     }
     run(extCustom, controlsErr, { type: 'extend_deadline', seconds: Math.round(m * 60) });
@@ -298,14 +301,14 @@ export function mount(root, ctx) {
 
   // End the game: a confirmation step with an optional note.
   const endErr = errorBox('end-game-error');
-  const endBtn = h('button', { type: 'button', class: 'button danger', 'data-testid': 'end-game', 'aria-expanded': 'false' }, 'End the game…');
+  const endBtn = h('button', { type: 'button', class: 'button danger', 'data-testid': 'end-game', 'aria-expanded': 'false' }, t('facilitator.end.button'));
   const noteId = uniqueId('end-note');
-  const endNote = h('input', { id: noteId, type: 'text', maxlength: '200', placeholder: 'e.g. Out of time', 'data-testid': 'end-game-note' });
-  const endConfirm = h('button', { type: 'submit', class: 'button danger', 'data-testid': 'end-game-confirm' }, 'End the game now');
-  const endCancel = h('button', { type: 'button', class: 'button', 'data-testid': 'end-game-cancel' }, 'Cancel');
-  const endForm = h('form', { class: 'confirm', hidden: true, 'aria-label': 'Confirm the end of the game' },
-    h('p', null, h('strong', null, 'End the game for everyone?'), ' Nothing can be played afterwards; everyone then sees everything.'),
-    h('label', { for: noteId }, 'Note for the players (optional, up to 200 characters)'), endNote,
+  const endNote = h('input', { id: noteId, type: 'text', maxlength: '200', placeholder: t('facilitator.end.notePlaceholder'), 'data-testid': 'end-game-note' });
+  const endConfirm = h('button', { type: 'submit', class: 'button danger', 'data-testid': 'end-game-confirm' }, t('facilitator.end.confirm'));
+  const endCancel = h('button', { type: 'button', class: 'button', 'data-testid': 'end-game-cancel' }, t('facilitator.end.cancel'));
+  const endForm = h('form', { class: 'confirm', hidden: true, 'aria-label': t('facilitator.end.formLabel') },
+    h('p', null, h('strong', null, t('facilitator.end.question')), t('facilitator.end.warning')),
+    h('label', { for: noteId }, t('facilitator.end.noteLabel')), endNote,
     h('div', { class: 'actions' }, endConfirm, endCancel));
   endBtn.addEventListener('click', () => {
     endForm.hidden = false;
@@ -326,9 +329,9 @@ export function mount(root, ctx) {
     }
   });
 
-  const controls = sec('sec-controls', 'Game controls',
+  const controls = sec('sec-controls', t('facilitator.controls.title'),
     h('div', { class: 'actions' }, advanceBtn, pauseBtn, resumeBtn),
-    h('div', { class: 'actions', role: 'group', 'aria-label': 'Extend the deadline' }, ext1, ext5, extForm),
+    h('div', { class: 'actions', role: 'group', 'aria-label': t('facilitator.controls.extendGroup') }, ext1, ext5, extForm),
     controlsErr, readyLine,
     h('div', { class: 'end-box' }, endBtn, endForm, endErr));
 
@@ -337,31 +340,31 @@ export function mount(root, ctx) {
     const ended = v.phase === 'ended';
     const lobby = v.phase === 'lobby';
     advanceBtn.disabled = ended;
-    advanceBtn.textContent = lobby ? 'Advance: start the game' : v.phase === 'orders' ? 'Advance: adjudicate now' : v.phase === 'review' && v.round + 1 >= v.rounds
-      ? 'Advance: end the last round' : 'Advance phase';
+    advanceBtn.textContent = lobby ? t('facilitator.controls.advanceStart') : v.phase === 'orders' ? t('facilitator.controls.advanceAdjudicate')
+      : v.phase === 'review' && v.round + 1 >= v.rounds ? t('facilitator.controls.advanceLast') : t('facilitator.controls.advance');
     // No clock runs in the lobby: nothing to pause or extend.
     pauseBtn.disabled = ended || lobby || v.paused;
     resumeBtn.disabled = ended || !v.paused;
     for (const b of [ext1, ext5, extCustom]) b.disabled = ended || lobby || v.paused;
     customMin.disabled = ended || lobby || v.paused;
     endBtn.disabled = ended;
-    replace(readyLine, 'Ready: ', factions.map((f, i) => {
+    replace(readyLine, t('facilitator.ready.label'), factions.map((f, i) => {
       const members = (v.members_ready?.[f] || []).map((/** @type {any} */ m) => m.name);
       const r = v.ready.includes(f);
       return [i ? ', ' : '',
-        h('span', { class: r ? 'accepted' : 'waiting' }, `${factionName(f)} ${r ? '✓' : '(waiting)'}`),
-        members.length ? h('span', { class: 'muted' }, ` (${members.join(', ')} ready)`) : null];
-    }), v.team_ready === 'captain' ? h('span', { class: 'muted' }, ' · a team is ready when its captain is') : null);
+        h('span', { class: r ? 'accepted' : 'waiting' }, t(r ? 'facilitator.ready.yes' : 'facilitator.ready.waiting', { faction: factionName(f) })),
+        members.length ? h('span', { class: 'muted' }, t('facilitator.ready.members', { names: members.join(', '), count: members.length })) : null];
+    }), v.team_ready === 'captain' ? h('span', { class: 'muted' }, t('facilitator.ready.captain')) : null);
     endedBox.hidden = !ended;
     if (ended) {
-      replace(endedBox, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
+      replace(endedBox, h('h2', null, t('facilitator.gameOver')), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
     }
   }
   updaters.push(updateControls);
 
   // ---- seats ----
   const seatsErr = errorBox('seats-error');
-  const seatBody = h('ul', { class: 'seat-list', 'data-testid': 'seat-list', 'aria-label': 'Seats and their connection' });
+  const seatBody = h('ul', { class: 'seat-list', 'data-testid': 'seat-list', 'aria-label': t('facilitator.seats.listLabel') });
   const seatsUpdated = h('p', { class: 'muted small', 'aria-live': 'off' });
   /** @type {any[]} */
   let seatList = [];
@@ -378,7 +381,7 @@ export function mount(root, ctx) {
     const focusedSeat = /** @type {HTMLElement | null} */ (document.activeElement?.closest?.('[data-seat-id]'));
     const focusedId = focusedSeat?.dataset.seatId;
     const focusedTestid = document.activeElement?.getAttribute('data-testid');
-    replace(seatBody, seatList.length ? seatList.map(seatRow) : h('li', { class: 'muted' }, 'Nobody has joined yet.'));
+    replace(seatBody, seatList.length ? seatList.map(seatRow) : h('li', { class: 'muted' }, t('facilitator.seats.nobody')));
     drawLobby();
     if (focusedId && focusedTestid) {
       const again = /** @type {HTMLElement | null} */ (seatBody.querySelector(`[data-seat-id="${CSS.escape(focusedId)}"] [data-testid="${focusedTestid}"]`));
@@ -392,18 +395,18 @@ export function mount(root, ctx) {
     const conn = s.connected > 0;
     const status = h('span', { class: ['seat-status', conn ? 'on' : 'off'], 'data-testid': 'seat-status' },
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
-      conn ? (s.connected > 1 ? `Connected (${s.connected} tabs)` : 'Connected') : 'Not connected');
+      conn ? (s.connected > 1 ? t('facilitator.seats.connectedTabs', { count: s.connected }) : t('facilitator.seats.connected')) : t('facilitator.seats.notConnected'));
     let move = null;
     if (role !== 'control') {
       const current = role === 'faction' ? s.seat.faction : 'observer';
       const selId = uniqueId('seat-sel');
       const sel = h('select', { id: selId, 'data-testid': 'seat-select' },
         factions.map((f) => h('option', { value: f, selected: (seatChoice.get(s.seat_id) ?? current) === f },
-          `${factionName(f)}${store.view.bots?.[f] ? ' (bot)' : ''}`)),
-        h('option', { value: 'observer', selected: (seatChoice.get(s.seat_id) ?? current) === 'observer' }, 'Observer'));
+          store.view.bots?.[f] ? t('facilitator.seats.factionBot', { faction: factionName(f) }) : factionName(f))),
+        h('option', { value: 'observer', selected: (seatChoice.get(s.seat_id) ?? current) === 'observer' }, seatLabel({ role: 'observer' })));
       sel.addEventListener('change', () => seatChoice.set(s.seat_id, sel.value));
       const err = errorBox('seat-error');
-      const btn = h('button', { type: 'button', class: 'button small', 'data-testid': 'seat-assign' }, 'Move');
+      const btn = h('button', { type: 'button', class: 'button small', 'data-testid': 'seat-assign' }, t('facilitator.seats.move'));
       btn.addEventListener('click', async () => {
         const to = sel.value;
         if (to === current) return;
@@ -422,8 +425,8 @@ export function mount(root, ctx) {
       });
       if (seatErrors.has(s.seat_id)) showError(err, seatErrors.get(s.seat_id));
       move = h('div', { class: 'seat-move' },
-        h('span', { class: 'small muted', 'aria-hidden': 'true' }, 'Move to'),
-        h('label', { for: selId, class: 'visually-hidden' }, `Move ${s.name} to`), sel, btn, err);
+        h('span', { class: 'small muted', 'aria-hidden': 'true' }, t('facilitator.seats.moveTo')),
+        h('label', { for: selId, class: 'visually-hidden' }, t('facilitator.seats.moveLabel', { name: s.name })), sel, btn, err);
     }
     return h('li', {
       class: 'seat-row', 'data-testid': 'seat-row', 'data-seat-id': s.seat_id, 'data-role': role,
@@ -445,7 +448,7 @@ export function mount(root, ctx) {
     try {
       seatList = await api.seats(gameId, store.token);
       showError(seatsErr, null);
-      seatsUpdated.textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}`;
+      seatsUpdated.textContent = t('facilitator.seats.updated', { time: formatDate(Date.now(), { timeStyle: 'medium' }) });
       drawSeats();
     } catch (x) {
       showError(seatsErr, /** @type {any} */ (x));
@@ -461,18 +464,18 @@ export function mount(root, ctx) {
     }, ms);
   }
 
-  const seatsSec = sec('sec-seats', 'Seats', seatBody, seatsErr, seatsUpdated,
-    h('p', { class: 'hint' }, 'Moving a seat reconnects that person with the view of their new seat. A faction played by a bot cannot take people.'));
+  const seatsSec = sec('sec-seats', t('facilitator.seats.title'), seatBody, seatsErr, seatsUpdated,
+    h('p', { class: 'hint' }, t('facilitator.seats.hint')));
 
   // ---- bots ----
   const botRows = factions.map((f) => {
     const selId = uniqueId('bot');
     const sel = h('select', { id: selId, 'data-testid': `bot-${f}` },
-      h('option', { value: '' }, 'People (no bot)'),
-      TEMPERAMENTS.map((t) => h('option', { value: t }, `Bot: ${temperamentName(t).toLowerCase()}`)));
+      h('option', { value: '' }, t('facilitator.bots.people')),
+      TEMPERAMENTS.map((temp) => h('option', { value: temp }, t('facilitator.bots.option', { temperament: temperamentName(temp).toLowerCase() }))));
     const err = errorBox(`bot-error-${f}`);
-    const btn = h('button', { type: 'button', class: 'button small', 'data-testid': 'set-bot', 'data-faction': f }, 'Apply');
-    btn.setAttribute('aria-label', `Apply the player choice for ${factionName(f)}`);
+    const btn = h('button', { type: 'button', class: 'button small', 'data-testid': 'set-bot', 'data-faction': f }, t('facilitator.bots.apply'));
+    btn.setAttribute('aria-label', t('facilitator.bots.applyLabel', { faction: factionName(f) }));
     const now = h('span', { class: 'small muted' });
     btn.addEventListener('click', () => run(btn, err, { type: 'set_bot', faction: f, temperament: sel.value || null }));
     let lastBot = '\u0000';
@@ -482,19 +485,19 @@ export function mount(root, ctx) {
         lastBot = cur;
         sel.value = cur;
       }
-      now.textContent = cur ? `now: bot (${cur})` : 'now: people';
+      now.textContent = cur ? t('facilitator.bots.nowBot', { temperament: temperamentName(cur).toLowerCase() }) : t('facilitator.bots.nowPeople');
     };
     updaters.push(update);
     return h('div', { class: 'bot-row' },
       h('label', { for: selId, class: 'bot-label' }, factionLabel(f)), sel, btn, now, err);
   });
-  const botsSec = sec('sec-bots', 'Bots', ...botRows);
+  const botsSec = sec('sec-bots', t('facilitator.bots.title'), ...botRows);
 
   // ---- events ----
   const injErr = errorBox('inject-error');
   const injId = uniqueId('inject');
   const injSel = h('select', { id: injId, 'data-testid': 'inject-event-select' },
-    sc.events.map((/** @type {any} */ e) => h('option', { value: e.id }, `${e.name} (${e.kind})`)));
+    sc.events.map((/** @type {any} */ e) => h('option', { value: e.id }, t('facilitator.events.option', { name: e.name, kind: has(`facilitator.events.kind.${e.kind}`) ? t(`facilitator.events.kind.${e.kind}`) : e.kind }))));
   const injDesc = h('p', { class: 'small muted' });
   const showInjDesc = () => {
     const e = sc.events.find((/** @type {any} */ x) => x.id === injSel.value);
@@ -502,8 +505,8 @@ export function mount(root, ctx) {
   };
   injSel.addEventListener('change', showInjDesc);
   showInjDesc();
-  const injBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'inject-event' }, 'Inject this event now');
-  const injForm = h('form', { class: 'stack-form' }, h('label', { for: injId }, 'Event card'), injSel, injDesc, h('div', { class: 'actions' }, injBtn), injErr);
+  const injBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'inject-event' }, t('facilitator.events.inject'));
+  const injForm = h('form', { class: 'stack-form' }, h('label', { for: injId }, t('facilitator.events.card')), injSel, injDesc, h('div', { class: 'actions' }, injBtn), injErr);
   injForm.addEventListener('submit', (e) => {
     e.preventDefault();
     run(injBtn, injErr, { type: 'inject_event', event: injSel.value });
@@ -535,9 +538,9 @@ export function mount(root, ctx) {
     });
     return h('li', { class: 'choice' }, box, h('label', { for: id }, `${e.name} — ${roundLabel(Math.max(0, (e.round ?? 1) - 1))}`));
   }));
-  const eventsSec = sec('sec-events', 'Event cards', injForm,
-    h('h3', null, 'Scheduled events'),
-    h('p', { class: 'hint' }, 'Untick to switch a scheduled event off (only Control is told).'),
+  const eventsSec = sec('sec-events', t('facilitator.events.title'), injForm,
+    h('h3', null, t('facilitator.events.scheduled')),
+    h('p', { class: 'hint' }, t('facilitator.events.scheduledHint')),
     schedList, schedErr);
 
   // ---- override ----
@@ -550,8 +553,8 @@ export function mount(root, ctx) {
   const ovVal = h('input', { id: ovValId, type: 'number', step: 'any', class: 'narrow', required: true, 'data-testid': 'override-value' });
   const ovBounds = h('span', { class: 'small muted', id: uniqueId('ov-bounds') });
   ovVal.setAttribute('aria-describedby', ovBounds.id);
-  const ovReason = h('input', { id: ovReasonId, type: 'text', maxlength: '200', required: true, 'data-testid': 'override-reason', placeholder: 'Why (everyone who can see the variable reads it)' });
-  const ovBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'override' }, 'Override');
+  const ovReason = h('input', { id: ovReasonId, type: 'text', maxlength: '200', required: true, 'data-testid': 'override-reason', placeholder: t('facilitator.override.reasonPlaceholder') });
+  const ovBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'override' }, t('facilitator.override.button'));
   const ovList = h('ul', { class: 'plain-list small', 'data-testid': 'overrides' });
   const setOvBounds = (/** @type {boolean} */ fill) => {
     const v = sc.variables.find((/** @type {any} */ x) => x.id === ovVar.value);
@@ -559,25 +562,26 @@ export function mount(root, ctx) {
     ovVal.min = String(v.min);
     ovVal.max = String(v.max);
     const cur = store.view.vars?.[v.id];
-    replace(ovBounds, `Between ${num(v.min)} and ${num(v.max)}${v.unit ? ` (${v.unit})` : ''}; now ${cur === undefined ? '–' : num(cur)}. ${v.visibility === 'public' ? 'Public.' : `Secret (${factionName(v.owner)}).`}`);
+    replace(ovBounds, t('facilitator.override.bounds', { min: num(v.min), max: num(v.max), unit: v.unit ? ` (${v.unit})` : '', now: cur === undefined ? '–' : num(cur) }),
+      ' ', v.visibility === 'public' ? t('facilitator.override.public') : t('facilitator.override.secret', { faction: factionName(v.owner) }));
     if (fill && cur !== undefined) ovVal.value = String(Math.round(cur * 100) / 100);
   };
   ovVar.addEventListener('change', () => setOvBounds(true));
   setOvBounds(true);
   const ovForm = h('form', { class: 'stack-form', novalidate: true },
-    h('label', { for: ovVarId }, 'Variable'), ovVar,
-    h('label', { for: ovValId }, 'New value'), h('div', null, ovVal, ' ', ovBounds),
-    h('label', { for: ovReasonId }, 'Reason (required)'), ovReason,
+    h('label', { for: ovVarId }, t('facilitator.override.variable')), ovVar,
+    h('label', { for: ovValId }, t('facilitator.override.value')), h('div', null, ovVal, ' ', ovBounds),
+    h('label', { for: ovReasonId }, t('facilitator.override.reason')), ovReason,
     h('div', { class: 'actions' }, ovBtn), ovErr);
   ovForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const value = Number(ovVal.value);
     if (ovVal.value === '' || !Number.isFinite(value)) {
-      showError(ovErr, 'Enter a number.');
+      showError(ovErr, t('facilitator.override.badNumber'));
       return;
     }
     if (!ovReason.value.trim()) {
-      showError(ovErr, 'Give a reason for the override.');
+      showError(ovErr, t('facilitator.override.noReason'));
       ovReason.focus();
       return;
     }
@@ -593,22 +597,22 @@ export function mount(root, ctx) {
     setOvBounds(false);
     replace(ovList, o.length ? [...o].reverse().map((/** @type {any} */ x) => h('li', null,
       h('span', { class: 'muted' }, `${roundLabel(x[0])}: `), `${varName(x[1])} ${x[2] === null ? '–' : num(x[2])} → ${num(x[3])}: `, h('q', null, x[4])))
-      : h('li', { class: 'muted' }, 'No overrides yet.'));
+      : h('li', { class: 'muted' }, t('facilitator.override.none')));
   });
-  const overrideSec = sec('sec-override', 'Override a value', ovForm, h('h3', null, 'Overrides so far'), ovList);
+  const overrideSec = sec('sec-override', t('facilitator.override.title'), ovForm, h('h3', null, t('facilitator.override.list')), ovList);
 
   // ---- annotate ----
   const anErr = errorBox('annotate-error');
   const anId = uniqueId('annotate');
   const anText = h('textarea', { id: anId, rows: '2', maxlength: '2000', 'data-testid': 'annotate-text' });
-  const anBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'annotate' }, 'Add the note');
+  const anBtn = h('button', { type: 'submit', class: 'button', 'data-testid': 'annotate' }, t('facilitator.notes.add'));
   const anList = h('ul', { class: 'plain-list small', 'data-testid': 'annotations' });
-  const anForm = h('form', { class: 'stack-form' }, h('label', { for: anId }, 'A note on this round, for everyone'), anText,
+  const anForm = h('form', { class: 'stack-form' }, h('label', { for: anId }, t('facilitator.notes.label')), anText,
     h('div', { class: 'actions' }, anBtn), anErr);
   anForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!anText.value.trim()) {
-      showError(anErr, 'Write the note first.');
+      showError(anErr, t('facilitator.notes.empty'));
       return;
     }
     const ok = await run(anBtn, anErr, { type: 'annotate', text: anText.value });
@@ -620,12 +624,25 @@ export function mount(root, ctx) {
     if (a.length === anKey) return;
     anKey = a.length;
     replace(anList, a.length ? [...a].reverse().map((/** @type {any} */ x) => h('li', null, h('span', { class: 'muted' }, `${roundLabel(x[0])}: `), x[1]))
-      : h('li', { class: 'muted' }, 'No notes yet.'));
+      : h('li', { class: 'muted' }, t('facilitator.notes.none')));
   });
-  const annotateSec = sec('sec-annotate', 'Notes to everyone', anForm, anList);
+  const annotateSec = sec('sec-annotate', t('facilitator.notes.title'), anForm, anList);
+
+  // ---- moderation: what was hidden and who is muted; Moderate sits under each message ----
+  /** @param {any} command @param {HTMLButtonElement} btn @param {HTMLElement} err */
+  const moderate = (command, btn, err) => run(btn, err, command);
+  const modBox = h('div', { 'data-testid': 'moderation' });
+  let modKey = '';
+  updaters.push(() => {
+    const key = JSON.stringify(store.view.moderation || []) + Math.floor(Date.now() / 60000);
+    if (key === modKey) return;
+    modKey = key;
+    replace(modBox, moderationList(store.view, moderate));
+  });
+  const moderationSec = sec('sec-moderation', t('moderation.title'), h('p', { class: 'hint' }, t('moderation.hint')), modBox);
 
   // ---- truth vs perception ----
-  const truthBox = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Truth and perception table' });
+  const truthBox = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('facilitator.truth.tableLabel') });
   let truthKey = '';
   updaters.push(() => {
     const ix = store.view.indices || [];
@@ -634,18 +651,18 @@ export function mount(root, ctx) {
     truthKey = key;
     const open = new Set([...truthBox.querySelectorAll('details[open]')].map((d) => d.getAttribute('data-testid')));
     if (!ix.length) {
-      replace(truthBox, h('p', { class: 'muted' }, 'No indices yet.'));
+      replace(truthBox, h('p', { class: 'muted' }, t('facilitator.noIndices')));
       return;
     }
     const persp = ix.map((/** @type {any} */ i) => i.perspective);
     /** @param {any} p */
     const pKey = (p) => (p.kind === 'faction' ? p.faction : p.kind);
     /** @param {any} p */
-    const pName = (p) => (p.kind === 'technical' ? 'Technical truth' : p.kind === 'public' ? 'Public picture' : factionName(p.faction));
+    const pName = (p) => (p.kind === 'technical' ? t('facilitator.truth.technical') : p.kind === 'public' ? t('facilitator.truth.public') : factionName(p.faction));
     const rows = explainedEntries(ix[0]);
     replace(truthBox, h('table', { class: 'table compact truth-table', 'data-testid': 'truth-table' },
-      h('caption', { class: 'visually-hidden' }, 'Each index: the technical truth and each faction’s perception'),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Index'),
+      h('caption', { class: 'visually-hidden' }, t('facilitator.truth.caption')),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('facilitator.truth.index')),
         persp.map((/** @type {any} */ p) => h('th', { scope: 'col', class: p.kind === 'technical' ? 'truth-col' : null },
           p.kind === 'faction' ? factionLabel(p.faction) : pName(p))))),
       h('tbody', null, rows.map((e) => h('tr', null,
@@ -659,19 +676,19 @@ export function mount(root, ctx) {
           return h('td', { class: ['truth-cell', i.perspective.kind === 'technical' && 'truth-col', differs && 'differs'] },
             explainIndex(ex, {
               testid: tid, open: open.has(tid),
-              label: i.perspective.kind === 'technical' ? 'Truth' : differs ? 'Perceived ≠' : 'Same as truth',
+              label: i.perspective.kind === 'technical' ? t('facilitator.truth.truth') : differs ? t('facilitator.truth.differs') : t('facilitator.truth.same'),
             }));
         }))))));
   });
-  const truthSec = sec('sec-truth', 'Technical truth and each faction’s perception',
-    h('p', { class: 'hint' }, 'Each cell opens the formula, inputs and sources of that perspective. “Perceived ≠” marks a perception that differs from the technical value.'),
-    h('p', { class: 'hint scroll-hint' }, 'On a narrow screen the table scrolls sideways: each faction’s column is to the right of the truth.'),
+  const truthSec = sec('sec-truth', t('facilitator.truth.title'),
+    h('p', { class: 'hint' }, t('facilitator.truth.hint')),
+    h('p', { class: 'hint scroll-hint' }, t('facilitator.truth.scrollHint')),
     truthBox);
 
   // ---- channels ----
-  const channels = createChannels({ store });
+  const channels = createChannels({ store, moderate });
   updaters.push(() => channels.update());
-  const channelsSec = sec('sec-channels', 'Channels', channels.el);
+  const channelsSec = sec('sec-channels', t('facilitator.channels'), channels.el);
 
   // ---- proposals, agreements, orders ----
   const propBox = h('div', { 'data-testid': 'control-proposals' });
@@ -684,45 +701,46 @@ export function mount(root, ctx) {
     if (key === negKey) return;
     negKey = key;
     const props = [...v.proposals].reverse();
-    replace(propBox, props.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Proposals table' }, h('table', { class: 'table compact' },
-      h('caption', { class: 'visually-hidden' }, 'Proposals'),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Proposal'), h('th', { scope: 'col' }, 'Round'),
-        h('th', { scope: 'col' }, 'Parties'), h('th', { scope: 'col' }, 'Accepted by'), h('th', { scope: 'col' }, 'Status'))),
+    replace(propBox, props.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('facilitator.proposals.tableLabel') }, h('table', { class: 'table compact' },
+      h('caption', { class: 'visually-hidden' }, t('facilitator.proposals.title')),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('facilitator.proposals.proposal')), h('th', { scope: 'col' }, t('facilitator.proposals.round')),
+        h('th', { scope: 'col' }, t('facilitator.parties')), h('th', { scope: 'col' }, t('facilitator.proposals.acceptedBy')), h('th', { scope: 'col' }, t('facilitator.status')))),
       h('tbody', null, props.map((/** @type {any} */ p) => h('tr', { 'data-testid': 'control-proposal', 'data-proposal-id': String(p.id), 'data-status': p.status.status },
-        h('td', null, h('details', null, h('summary', null, p.terms.title, p.terms.public ? '' : ' (private)'),
+        h('td', null, h('details', null, h('summary', null, p.terms.title, p.terms.public ? '' : t('facilitator.private')),
           h('ul', { class: 'clauses' }, p.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c)))),
-          h('p', { class: 'small muted' }, `Proposed by ${factionName(p.proposer)}; ${p.terms.duration_rounds} rounds.`))),
+          h('p', { class: 'small muted' }, t('facilitator.proposals.by', { faction: factionName(p.proposer), count: p.terms.duration_rounds })))),
         h('td', null, roundLabel(p.round)),
         h('td', null, p.terms.parties.map((/** @type {string} */ f) => factionLabel(f))),
         h('td', null, p.accepted_by.map(factionName).join(', ') || '–'),
         h('td', null, statusText(p.status)))))))
-      : h('p', { class: 'muted' }, 'No proposals yet.'));
-    replace(agrBox, v.agreements.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Agreements table' }, h('table', { class: 'table compact' },
-      h('caption', { class: 'visually-hidden' }, 'Agreements'),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Agreement'), h('th', { scope: 'col' }, 'Parties'),
-        h('th', { scope: 'col' }, 'Signed'), h('th', { scope: 'col' }, 'Until'), h('th', { scope: 'col' }, 'Status'))),
+      : h('p', { class: 'muted' }, t('facilitator.proposals.none')));
+    replace(agrBox, v.agreements.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('facilitator.agreements.tableLabel') }, h('table', { class: 'table compact' },
+      h('caption', { class: 'visually-hidden' }, t('facilitator.agreements.title')),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('facilitator.agreements.agreement')), h('th', { scope: 'col' }, t('facilitator.parties')),
+        h('th', { scope: 'col' }, t('facilitator.agreements.signed')), h('th', { scope: 'col' }, t('facilitator.agreements.until')), h('th', { scope: 'col' }, t('facilitator.status')))),
       h('tbody', null, v.agreements.map((/** @type {any} */ a) => h('tr', { 'data-testid': 'control-agreement', 'data-agreement-id': String(a.id), 'data-status': a.status.status },
-        h('td', null, h('details', null, h('summary', null, a.terms.title, a.terms.public ? '' : ' (private)'),
+        h('td', null, h('details', null, h('summary', null, a.terms.title, a.terms.public ? '' : t('facilitator.private')),
           h('ol', { class: 'clauses' }, a.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c)))))),
         h('td', null, a.terms.parties.map((/** @type {string} */ f) => factionLabel(f))),
         h('td', null, roundLabel(a.signed_round)),
         h('td', null, roundLabel(a.until_round)),
         h('td', null, h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status))))))))
-      : h('p', { class: 'muted' }, 'No agreements yet.'));
+      : h('p', { class: 'muted' }, t('facilitator.agreements.none')));
     const drafts = factions.filter((f) => (v.orders[f] || []).length);
     replace(ordBox,
       drafts.length ? h('ul', { class: 'plain-list' }, drafts.map((f) => h('li', null, factionLabel(f), ': ',
         v.orders[f].map((/** @type {any} */ o) => `${actionName(o.action)}${o.quantity > 1 ? ` × ${o.quantity}` : ''}`).join('; '))))
-        : h('p', { class: 'muted' }, 'No order drafts this round.'),
-      v.builds.length ? h('details', null, h('summary', null, `Builds under way (${v.builds.length})`),
+        : h('p', { class: 'muted' }, t('facilitator.orders.none')),
+      v.builds.length ? h('details', null, h('summary', null, t('facilitator.builds.title', { count: v.builds.length })),
         h('ul', { class: 'small' }, v.builds.map((/** @type {any} */ b) => h('li', null, factionLabel(b.faction),
-          ` ${actionName(b.action)}${b.quantity > 1 ? ` × ${b.quantity}` : ''}, due ${roundLabel(b.due_round)}${b.covert ? ' (covert)' : ''}`)))) : null);
+          t('facilitator.builds.item', { action: `${actionName(b.action)}${b.quantity > 1 ? ` × ${b.quantity}` : ''}`, round: roundLabel(b.due_round) }),
+          b.covert ? t('facilitator.covert') : '')))) : null);
   });
-  const negotiationSec = sec('sec-negotiation', 'Proposals, agreements and orders',
-    h('h3', null, 'Proposals'), propBox, h('h3', null, 'Agreements'), agrBox, h('h3', null, 'Order drafts'), ordBox);
+  const negotiationSec = sec('sec-negotiation', t('facilitator.negotiation.title'),
+    h('h3', null, t('facilitator.proposals.title')), propBox, h('h3', null, t('facilitator.agreements.title')), agrBox, h('h3', null, t('facilitator.orders.title')), ordBox);
 
   // ---- purses and scores ----
-  const pursesBox = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Resources and scores table' });
+  const pursesBox = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('facilitator.state.tableLabel') });
   let purseKey = '';
   updaters.push(() => {
     const v = store.view;
@@ -730,15 +748,15 @@ export function mount(root, ctx) {
     if (key === purseKey) return;
     purseKey = key;
     replace(pursesBox, h('table', { class: 'table compact' },
-      h('caption', { class: 'visually-hidden' }, 'Resources and scores'),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Faction'), h('th', { scope: 'col', class: 'num' }, 'Budget'),
-        h('th', { scope: 'col', class: 'num' }, 'Capital'), h('th', { scope: 'col', class: 'num' }, 'Game score'), h('th', { scope: 'col' }, 'Played by'))),
+      h('caption', { class: 'visually-hidden' }, t('facilitator.state.caption')),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('facilitator.faction')), h('th', { scope: 'col', class: 'num' }, t('facilitator.state.budget')),
+        h('th', { scope: 'col', class: 'num' }, t('facilitator.state.capital')), h('th', { scope: 'col', class: 'num' }, t('facilitator.gameScore')), h('th', { scope: 'col' }, t('facilitator.playedBy')))),
       h('tbody', null, factions.map((f) => h('tr', null,
         h('th', { scope: 'row' }, factionLabel(f)),
         h('td', { class: 'num' }, num(v.purses[f]?.budget)),
         h('td', { class: 'num' }, num(v.purses[f]?.capital)),
         h('td', { class: 'num' }, v.scores?.[f] !== undefined ? num(v.scores[f], 1) : '–'),
-        h('td', null, v.bots?.[f] ? `Bot (${v.bots[f]})` : 'People'))))));
+        h('td', null, v.bots?.[f] ? t('facilitator.playedByBot', { temperament: temperamentName(v.bots[f]).toLowerCase() }) : t('facilitator.playedByPeople')))))));
   });
 
   // ---- variables (true values) ----
@@ -750,32 +768,32 @@ export function mount(root, ctx) {
     if (key === varsKey) return;
     varsKey = key;
     const open = varsBox.open;
-    replace(varsBox, h('summary', null, `All variables, true values (${sc.variables.length})`),
+    replace(varsBox, h('summary', null, t('facilitator.vars.summary', { count: sc.variables.length })),
       h('table', { class: 'table compact' },
-        h('caption', { class: 'visually-hidden' }, 'Variables'),
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Variable'), h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col' }, 'Seen by'))),
+        h('caption', { class: 'visually-hidden' }, t('facilitator.vars.caption')),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('facilitator.vars.variable')), h('th', { scope: 'col', class: 'num' }, t('facilitator.vars.value')), h('th', { scope: 'col' }, t('facilitator.vars.seenBy')))),
         h('tbody', null, sc.variables.map((/** @type {any} */ v) => h('tr', null,
           h('td', null, v.name), h('td', { class: 'num' }, vars[v.id] === undefined ? '–' : varValue(v.id, vars[v.id])),
-          h('td', null, v.visibility === 'public' ? 'everyone' : `${factionName(v.owner)} only`))))));
+          h('td', null, v.visibility === 'public' ? t('facilitator.vars.everyone') : t('facilitator.vars.only', { faction: factionName(v.owner) })))))));
     varsBox.open = open;
   });
-  const stateSec = sec('sec-state', 'Resources, scores and variables', pursesBox, varsBox);
+  const stateSec = sec('sec-state', t('facilitator.state.title'), pursesBox, varsBox);
 
   // ---- reports ----
   const reports = createReports({ store });
   updaters.push(() => reports.update());
-  const reportSec = sec('sec-reports', 'Turn reports (all factions)', reports.el);
+  const reportSec = sec('sec-reports', t('facilitator.reports.all'), reports.el);
 
-  const nav = h('nav', { class: 'desk-nav', 'aria-label': 'Console sections' },
-    [['sec-controls', 'Controls'], ['sec-seats', 'Seats'], ['sec-truth', 'Truth and perception'], ['sec-channels', 'Channels'],
-      ['sec-negotiation', 'Proposals'], ['sec-events', 'Events'], ['sec-override', 'Override'], ['sec-bots', 'Bots'],
-      ['sec-reports', 'Turn reports']].map(([id, label]) => h('a', { href: `#${id}` }, label)));
+  const nav = h('nav', { class: 'desk-nav', 'aria-label': t('facilitator.nav.label') },
+    [['sec-controls', 'controls'], ['sec-seats', 'seats'], ['sec-truth', 'truth'], ['sec-channels', 'channels'],
+      ['sec-negotiation', 'proposals'], ['sec-events', 'events'], ['sec-override', 'override'], ['sec-bots', 'bots'],
+      ['sec-reports', 'reports']].map(([id, name]) => h('a', { href: `#${id}` }, t(`facilitator.nav.${name}`))));
 
   replace(root, h('div', { class: 'console', 'data-testid': 'console' },
     top, reachBox, lobbySec, linksSec, endedBox, nav,
     h('div', { class: 'console-grid' },
       h('div', { class: 'console-col' }, controls, botsSec, eventsSec),
-      h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec),
+      h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec, moderationSec),
       h('div', { class: 'console-col wide' }, channelsSec, stateSec)),
     truthSec, negotiationSec, reportSec));
 

@@ -26,6 +26,8 @@ import { createReports } from '../components/report.js';
 import { explainIndex, explainedEntries } from '../components/explain.js';
 import { loadMap, fullScreenToggle } from '../components/loadmap.js';
 import { createGuide } from '../components/guide.js';
+import { tNodes } from '../components/tnodes.js';
+import { t, has } from '../i18n.js';
 
 /**
  * @param {HTMLElement} root
@@ -47,15 +49,15 @@ export function mount(root, ctx) {
   const capital = h('span', { class: 'stat-value num', 'data-testid': 'capital' });
   const score = h('span', { class: 'stat-value num', 'data-testid': 'game-score' });
   const tension = createTensionMeter(store);
-  const readyBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'ready' }, 'Ready');
+  const readyBtn = h('button', { type: 'button', class: 'button primary', 'data-testid': 'ready' }, t('desk.ready'));
   const readyStatus = h('span', { class: 'ready-status small', 'data-testid': 'ready-status', role: 'status' });
   const readyErr = errorBox('ready-error');
   const guide = createGuide({ store });
   const endBanner = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
   const reviewNote = h('p', { class: 'panel review-note', 'data-testid': 'review-note', hidden: true });
   const lobbyNote = h('div', { class: 'panel review-note', 'data-testid': 'lobby-note', role: 'status', hidden: true },
-    h('h2', null, 'Waiting for the start'),
-    h('p', null, 'The game has not started yet: your facilitator presses Start when everyone is seated, and the first briefing and its clock begin then. Meanwhile look at the map and your faction’s picture, and say hello in the plenary channel.'));
+    h('h2', null, t('desk.lobby.title')),
+    h('p', null, t('desk.lobby.text')));
   const title = h('h1', { class: 'desk-title' });
   const swatch = h('span', { class: 'swatch big', 'aria-hidden': 'true' });
   swatch.style.setProperty('--swatch', factionColour(me));
@@ -100,17 +102,17 @@ export function mount(root, ctx) {
 
   const bar = h('div', { class: 'desk-bar panel', 'data-testid': 'desk-bar' },
     h('div', { class: 'desk-who' }, swatch, title),
-    h('div', { class: 'stats', role: 'group', 'aria-label': 'Resources' },
-      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Budget'), budget),
-      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Capital'), capital),
-      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, 'Game score'), score)),
+    h('div', { class: 'stats', role: 'group', 'aria-label': t('desk.resources') },
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('desk.budget')), budget),
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('desk.capital')), capital),
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('desk.gameScore')), score)),
     tension.el,
     h('div', { class: 'ready-box' }, readyBtn, readyStatus, readyErr));
 
-  const nav = h('nav', { class: 'desk-nav', 'aria-label': 'Desk sections' });
+  const nav = h('nav', { class: 'desk-nav', 'aria-label': t('desk.nav') });
 
   // ---- sections ----
-  const mapBox = h('div', { class: 'map-box' }, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, 'Loading the map…'));
+  const mapBox = h('div', { class: 'map-box' }, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, t('desk.map.loading')));
   /** @type {{el: Element, list?: HTMLElement, legendEl?: HTMLElement | null, update: (view: any) => void} | null} */
   let map = null;
   const indicesBox = h('div', { class: 'explain-list', 'data-testid': 'indices' });
@@ -127,15 +129,15 @@ export function mount(root, ctx) {
   // The map fills the screen on demand (a phone, or reading it from the back of the room).
   const mapFull = fullScreenToggle(() => sections.map);
   const sections = {
-    map: sec('sec-map', 'Map', 'area-map', mapFull.button, mapBox),
-    indices: sec('sec-indices', `${factionName(me)}’s picture`, 'area-indices',
-      h('p', { class: 'hint' }, 'The model as your faction perceives it. Open an index for its formula, inputs and sources.'),
+    map: sec('sec-map', t('desk.sec.map'), 'area-map', mapFull.button, mapBox),
+    indices: sec('sec-indices', t('desk.sec.indices', { faction: factionName(me) }), 'area-indices',
+      h('p', { class: 'hint' }, t('desk.indices.hint')),
       indicesBox),
-    briefing: sec('sec-briefing', 'Briefing', 'area-briefing', briefingBox),
-    channels: sec('sec-channels', 'Channels', 'area-channels', channels.el),
-    negotiation: sec('sec-negotiation', 'Negotiation', 'area-negotiation', proposals.el),
-    orders: sec('sec-orders', 'Orders', 'area-orders', orders.el),
-    report: sec('sec-report', 'Turn reports', 'area-report', reports.el),
+    briefing: sec('sec-briefing', t('desk.sec.briefing'), 'area-briefing', briefingBox),
+    channels: sec('sec-channels', t('desk.sec.channels'), 'area-channels', channels.el),
+    negotiation: sec('sec-negotiation', t('desk.sec.negotiation'), 'area-negotiation', proposals.el),
+    orders: sec('sec-orders', t('desk.sec.orders'), 'area-orders', orders.el),
+    report: sec('sec-report', t('desk.sec.report'), 'area-report', reports.el),
   };
   /** Per phase: the wide column (its tools first, then the map), then the side column. */
   /** @type {Record<string, [Array<keyof typeof sections>, Array<keyof typeof sections>]>} */
@@ -187,17 +189,18 @@ export function mount(root, ctx) {
     readyBtn.dataset.state = mine ? 'ready' : 'not-ready';
     readyBtn.classList.toggle('primary', !mine);
     readyBtn.classList.toggle('secondary', mine);
-    readyBtn.textContent = ended ? 'Game over' : lobby ? 'Waiting for the start'
-      : readyBusy === 'sending' ? 'Sending…' : mine ? 'Take back Ready' : `Ready: end ${phaseName(v.phase).toLowerCase()}`;
+    readyBtn.textContent = ended ? t('desk.ready.gameOver') : lobby ? t('desk.ready.waiting')
+      : readyBusy === 'sending' ? t('desk.ready.sending') : mine ? t('desk.ready.takeBack')
+        : has(`desk.ready.end.${v.phase}`) ? t(`desk.ready.end.${v.phase}`) : t('desk.ready.end', { phase: phaseName(v.phase).toLowerCase() });
     let status = '';
     if (!ended && !lobby) {
       const others = sc.factions.filter((/** @type {any} */ f) => f.id !== me && !v.ready.includes(f.id)).length;
-      if (teamReady) status = others ? `Ready ✓ · waiting for ${others} ${others === 1 ? 'faction' : 'factions'}` : 'Ready ✓';
-      else if (mine && v.team_ready === 'captain') status = 'You ✓ · the captain decides';
+      if (teamReady) status = others ? t('desk.ready.status.waitingFactions', { count: others }) : t('desk.ready.status.ready');
+      else if (mine && v.team_ready === 'captain') status = t('desk.ready.status.captain');
       else if (mine) {
         const marks = new Set((v.members_ready?.[me] || []).map((/** @type {any} */ m) => m.member));
         const waiting = (store.team || []).filter((m) => m.connected && !marks.has(m.seat_id)).map((m) => m.name);
-        status = waiting.length ? `You ✓ · waiting for ${waiting.join(', ')}` : 'You ✓';
+        status = waiting.length ? t('desk.ready.status.waitingFor', { names: waiting.join(', ') }) : t('desk.ready.status.you');
       }
     }
     readyStatus.textContent = status;
@@ -207,12 +210,13 @@ export function mount(root, ctx) {
     const last = v.reports?.[v.reports.length - 1];
     reviewNote.hidden = !(v.phase === 'review' && last && last.round === v.round);
     if (!reviewNote.hidden) {
-      replace(reviewNote, `The turn report for ${last.label} is ready: what happened and why. `,
-        h('a', { href: '#sec-report' }, 'Read the turn report'));
+      replace(reviewNote, ...tNodes('desk.reviewNote', {
+        round: last.label, link: h('a', { href: '#sec-report' }, t('desk.reviewNote.link')),
+      }));
     }
     if (ended) {
-      replace(endBanner, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)),
-        h('p', null, h('a', { href: `/game/${store.gameId}/after`, 'data-link': true, class: 'button primary', 'data-testid': 'after-link' }, 'Open the after-action report')));
+      replace(endBanner, h('h2', null, t('desk.ended.title')), h('p', null, endingText(v.ending)),
+        h('p', null, h('a', { href: `/game/${store.gameId}/after`, 'data-link': true, class: 'button primary', 'data-testid': 'after-link' }, t('desk.ended.after'))));
     }
   }
 
@@ -226,7 +230,7 @@ export function mount(root, ctx) {
     const open = new Set([...indicesBox.querySelectorAll('details[open]')].map((d) => d.getAttribute('data-testid')));
     replace(indicesBox, ix
       ? explainedEntries(ix).map((e) => explainIndex(e, { headline: e.id === 'deterrence_balance', open: open.has(`explain-${e.id}`) }))
-      : h('p', { class: 'muted' }, 'No indices yet.'));
+      : h('p', { class: 'muted' }, t('desk.indices.none')));
   }
 
   let lastBriefingKey = '';
@@ -241,16 +245,18 @@ export function mount(root, ctx) {
     const others = (v.builds || []).filter((/** @type {any} */ b) => b.faction !== me);
     /** @param {any} b */
     const card = (b) => h('article', { class: 'event-card' },
-      h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, ' injected by Control') : null),
+      h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, t('desk.briefing.injected')) : null),
       h('p', { class: 'muted small' }, roundLabel(b[0])),
       h('p', null, b[1].text));
     replace(briefingBox,
-      now.length ? now.map(card) : h('p', { class: 'muted' }, `No event in ${roundLabel(v.round)} so far.`),
-      notes.length ? h('div', { class: 'notes' }, h('h3', null, 'Notes from Control'),
+      now.length ? now.map(card) : h('p', { class: 'muted' }, t('desk.briefing.noEvent', { round: roundLabel(v.round) })),
+      notes.length ? h('div', { class: 'notes' }, h('h3', null, t('desk.briefing.notes')),
         h('ul', null, [...notes].reverse().map((/** @type {any} */ n) => h('li', null, h('span', { class: 'muted small' }, `${roundLabel(n[0])}: `), n[1])))) : null,
-      others.length ? h('div', { class: 'notes', 'data-testid': 'others-builds' }, h('h3', null, 'Others’ builds under way'),
-        h('ul', null, others.map((/** @type {any} */ b) => h('li', null, `${factionName(b.faction)}: ${actionName(b.action)}${b.quantity > 1 ? ` × ${b.quantity}` : ''}, ready ${roundLabel(b.due_round)}`)))) : null,
-      earlier.length ? h('details', null, h('summary', null, `Earlier events (${earlier.length})`), earlier.map(card)) : null);
+      others.length ? h('div', { class: 'notes', 'data-testid': 'others-builds' }, h('h3', null, t('desk.briefing.othersBuilds')),
+        h('ul', null, others.map((/** @type {any} */ b) => h('li', null, t('desk.briefing.build', {
+          faction: factionName(b.faction), action: actionName(b.action), quantity: b.quantity > 1 ? ` × ${num(b.quantity)}` : '', round: roundLabel(b.due_round),
+        }))))) : null,
+      earlier.length ? h('details', null, h('summary', null, t('desk.briefing.earlier', { count: earlier.length })), earlier.map(card)) : null);
   }
 
   function updateAll() {

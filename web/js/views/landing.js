@@ -10,6 +10,7 @@ import * as api from '../api.js';
 import { saveSeat, listSeats, forgetSeat, saveClass, listClasses, forgetClass } from '../session.js';
 import { researchNote, MODERATION_NOTE } from './classwait.js';
 import { seatLabel, setScenario, getScenario, phaseName, roundLabel } from '../format.js';
+import { t, formatDate } from '../i18n.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 const PHASES = /** @type {const} */ (['briefing', 'negotiation', 'orders', 'review']);
@@ -28,7 +29,7 @@ export function mount(root, ctx) {
 
   const intro = h('section', { class: 'intro', 'aria-labelledby': 'landing-title' },
     h('h1', { id: 'landing-title' }, 'Détente'),
-    h('p', { class: 'lead' }, 'A negotiation wargame about missile defence in Europe, 2013–2020. Russia, US/NATO and the CSTO negotiate, sign agreements and give orders, round after round; Control runs the clock.'));
+    h('p', { class: 'lead' }, t('landing.lead')));
 
   // ---- Join ----
   const joinErr = errorBox('join-error');
@@ -43,7 +44,7 @@ export function mount(root, ctx) {
     'data-testid': 'join-name',
   });
   const factionBox = h('div', { class: 'choices', role: 'radiogroup', 'aria-labelledby': 'join-as-label' });
-  const joinBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-join' }, 'Join');
+  const joinBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-join' }, t('landing.join.submit'));
 
   /** The game behind the code typed, once the server has said (`GET /api/join/{code}`). */
   /** @type {any} */
@@ -54,15 +55,16 @@ export function mount(root, ctx) {
     const seats = new Map((preview?.factions || []).map((/** @type {any} */ x) => [x.faction, x]));
     const ids = preview ? preview.factions.map((/** @type {any} */ x) => x.faction) : factionIds;
     /** @type {Array<[string, string, string, boolean]>} value, label, testid, unavailable */
-    const opts = [['', 'Assign me a faction', 'join-faction-assign', false]];
+    const opts = [['', t('landing.join.assign'), 'join-faction-assign', false]];
     for (const f of ids) {
       const s = seats.get(f);
       const label = s ? s.name : nameOf(f);
-      const why = !s ? '' : s.bot ? ' (played by a bot)' : s.players >= s.team_size ? ' (team full)'
-        : ` (${s.players} of ${s.team_size} seat${s.team_size === 1 ? '' : 's'} taken)`;
-      opts.push([f, label + why, `join-faction-${f}`, !!s && (!!s.bot || s.players >= s.team_size)]);
+      const text = !s ? label : s.bot ? t('landing.join.factionBot', { faction: label })
+        : s.players >= s.team_size ? t('landing.join.factionFull', { faction: label })
+          : t('landing.join.factionTaken', { faction: label, players: s.players, count: s.team_size });
+      opts.push([f, text, `join-faction-${f}`, !!s && (!!s.bot || s.players >= s.team_size)]);
     }
-    opts.push(['observer', 'Observer (watch only)', 'join-observer', false]);
+    opts.push(['observer', t('landing.join.observer'), 'join-observer', false]);
     const checked = /** @type {HTMLInputElement | null} */ (factionBox.querySelector('input:checked'));
     const keep = checked ? checked.value : '';
     replace(factionBox, opts.map(([value, label, testid, unavailable], i) => {
@@ -83,11 +85,11 @@ export function mount(root, ctx) {
    * Where a game stands, in words: "waiting to start", "2014, negotiation", "ended".
    * @param {{phase: string, round: number, round_label?: string}} g
    */
-  const stateOf = (g) => (g.phase === 'lobby' ? 'waiting to start' : g.phase === 'ended' ? 'ended'
-    : `${g.round_label || roundLabel(g.round)}, ${phaseName(g.phase).toLowerCase()}`);
+  const stateOf = (g) => (g.phase === 'lobby' ? t('landing.state.lobby') : g.phase === 'ended' ? t('landing.state.ended')
+    : t('landing.state.round', { round: g.round_label || roundLabel(g.round), phase: phaseName(g.phase).toLowerCase() }));
   const previewBox = h('div', { class: 'join-preview', 'data-testid': 'join-preview', 'aria-live': 'polite' });
   const joinAs = h('fieldset', { class: 'field' },
-    h('legend', { id: 'join-as-label' }, 'Join as'),
+    h('legend', { id: 'join-as-label' }, t('landing.join.as')),
     factionBox, factionErr);
   let previewFor = '';
   async function loadPreview() {
@@ -98,9 +100,9 @@ export function mount(root, ctx) {
     joinAs.hidden = false;
     const mine = listSeats().find((s) => s.join_code === code);
     const resume = mine ? h('p', { class: 'panel review-note', 'data-testid': 'join-resume' },
-      `This browser already has a seat in this game: ${mine.name}, ${seatLabel(mine.seat)}. `,
-      h('a', { href: `/game/${mine.game_id}`, 'data-link': true, class: 'button primary small' }, `Continue as ${mine.name}`),
-      ' Join below only for another person using this device.') : null;
+      `${t('landing.resume.game', { name: mine.name, seat: seatLabel(mine.seat) })} `,
+      h('a', { href: `/game/${mine.game_id}`, 'data-link': true, class: 'button primary small' }, t('landing.resume.continueAs', { name: mine.name })),
+      ` ${t('landing.resume.other')}`) : null;
     if (code.length !== 6) {
       replace(previewBox, resume);
       renderFactionChoices([...new Set(list.flatMap((s) => s.factions || []))]);
@@ -108,9 +110,9 @@ export function mount(root, ctx) {
     }
     const myClass = listClasses().find((c) => c.join_code === code);
     const resumeClass = myClass ? h('p', { class: 'panel review-note', 'data-testid': 'join-resume-class' },
-      `This browser is already in this class as ${myClass.role === 'teacher' ? 'its teacher' : myClass.name}. `,
-      h('a', { href: `/class/${myClass.class_id}`, 'data-link': true, class: 'button primary small' }, 'Continue'),
-      ' Join below only for another person using this device.') : null;
+      `${myClass.role === 'teacher' ? t('landing.resume.classTeacher') : t('landing.resume.classStudent', { name: myClass.name })} `,
+      h('a', { href: `/class/${myClass.class_id}`, 'data-link': true, class: 'button primary small' }, t('landing.resume.continue')),
+      ` ${t('landing.resume.other')}`) : null;
     try {
       const p = await api.joinPreview(code);
       if (!alive || previewFor !== code) return;
@@ -118,15 +120,15 @@ export function mount(root, ctx) {
       joinAs.hidden = p.kind === 'class';
       if (p.kind === 'class') {
         replace(previewBox, resumeClass, h('p', { 'data-testid': 'join-class' },
-          h('strong', null, `Class: ${p.name}`), ` · ${p.scenario_title}`,
-          p.started ? h('span', { class: 'tag warn' }, ' has started: ask your teacher for your table\'s own code') : null),
+          h('strong', null, t('landing.join.class', { name: p.name })), ` · ${p.scenario_title}`,
+          p.started ? h('span', { class: 'tag warn' }, t('landing.join.classStarted')) : null),
         h('p', { class: 'small', 'data-testid': 'join-moderation-note' }, MODERATION_NOTE),
         h('p', { class: 'small', 'data-testid': 'join-research-note' }, researchNote(p)),
-        h('p', { class: 'small muted' }, 'Your teacher seats you at a table when the class starts.'));
+        h('p', { class: 'small muted' }, t('landing.join.classSeating')));
         return;
       }
       replace(previewBox, resume, h('p', { 'data-testid': 'join-game' },
-        h('strong', null, p.title || 'A game'), ` · ${p.scenario_title} · ${stateOf(p)}`));
+        h('strong', null, p.title || t('landing.join.aGame')), ` · ${p.scenario_title} · ${stateOf(p)}`));
       renderFactionChoices([]);
     } catch {
       // A wrong code is said when joining; the preview just stays empty.
@@ -149,13 +151,13 @@ export function mount(root, ctx) {
   }
 
   const joinForm = h('form', { class: 'panel', 'data-testid': 'join-form', 'aria-labelledby': 'join-title', novalidate: true },
-    h('h2', { id: 'join-title' }, 'Join a game'),
+    h('h2', { id: 'join-title' }, t('landing.join.title')),
     h('div', { class: 'field' },
-      h('label', { for: 'join-code' }, 'Join code'),
+      h('label', { for: 'join-code' }, t('landing.join.code')),
       codeInput,
-      h('p', { class: 'hint', id: 'join-code-hint' }, 'Six letters and digits, from your facilitator or the projector.'),
+      h('p', { class: 'hint', id: 'join-code-hint' }, t('landing.join.codeHint')),
       previewBox),
-    h('div', { class: 'field' }, h('label', { for: 'join-name' }, 'Your name'), nameInput),
+    h('div', { class: 'field' }, h('label', { for: 'join-name' }, t('landing.join.name')), nameInput),
     joinAs,
     joinErr,
     h('div', { class: 'actions' }, joinBtn));
@@ -166,8 +168,8 @@ export function mount(root, ctx) {
     showError(factionErr, null);
     const code = codeInput.value.trim();
     const name = nameInput.value.trim();
-    if (!code) { showError(joinErr, 'Enter the join code.'); codeInput.focus(); return; }
-    if (!name) { showError(joinErr, 'Enter your name.'); nameInput.focus(); return; }
+    if (!code) { showError(joinErr, t('landing.join.needCode')); codeInput.focus(); return; }
+    if (!name) { showError(joinErr, t('landing.join.needName')); nameInput.focus(); return; }
     // A code typed (or pasted) just now: ask what it opens before joining.
     if (normalCode(code) !== previewFor) await loadPreview();
     if (preview?.kind === 'class') {
@@ -223,60 +225,57 @@ export function mount(root, ctx) {
   const scenarioSelect = h('select', { id: 'create-scenario', 'data-testid': 'create-scenario' });
   const scenarioSummary = h('p', { class: 'hint', id: 'create-scenario-summary' });
   const presetSelect = h('select', { id: 'create-preset', 'data-testid': 'create-preset' });
-  const controlName = h('input', { id: 'create-name', maxlength: '40', value: 'Control', 'data-testid': 'create-name', required: true });
-  const titleInput = h('input', { id: 'create-title-input', maxlength: '60', placeholder: 'e.g. Year 11, period 3', 'data-testid': 'create-title' });
+  const controlName = h('input', { id: 'create-name', maxlength: '40', value: t('landing.create.controlDefault'), 'data-testid': 'create-name', required: true });
+  const titleInput = h('input', { id: 'create-title-input', maxlength: '60', placeholder: t('landing.create.namePlaceholder'), 'data-testid': 'create-title' });
   const deadlineBox = h('div', { class: 'grid-fields' });
   const factionTable = h('tbody');
   const seedInput = h('input', { id: 'create-seed', type: 'number', min: '0', step: '1', inputmode: 'numeric', 'data-testid': 'create-seed' });
   const adminInput = h('input', { id: 'create-admin-token', type: 'password', autocomplete: 'off', 'data-testid': 'create-admin-token' });
   const adminField = h('div', { class: 'field', hidden: true },
-    h('label', { for: 'create-admin-token' }, 'Admin token'),
+    h('label', { for: 'create-admin-token' }, t('landing.create.admin')),
     adminInput,
-    h('p', { class: 'hint' }, 'This server only lets its administrators create games.'));
-  const createBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-create' }, 'Create the game');
+    h('p', { class: 'hint' }, t('landing.create.adminHint')));
+  const createBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'landing-create' }, t('landing.create.submit'));
   /** @param {string} value @param {string} label @param {string} hint */
   const startOption = (value, label, hint) => h('label', { class: 'radio-row' },
     h('input', { type: 'radio', name: 'create-start', value, checked: value === 'lobby', 'data-testid': `create-start-${value}` }),
     h('span', null, h('strong', null, label), h('span', { class: 'hint' }, ` ${hint}`)));
   const startBox = h('fieldset', { class: 'field' },
-    h('legend', null, 'When the game starts'),
-    startOption('lobby', 'When I press Start', '(recommended) The game waits in a lobby while students join; no clock runs.'),
-    startOption('when_seated', 'When every faction has a player', 'or a bot: it then starts by itself.'),
-    startOption('now', 'At once', 'The first briefing and its clock begin now.'));
+    h('legend', null, t('landing.create.start')),
+    ['lobby', 'when_seated', 'now'].map((v) => startOption(v, t(`landing.create.start.${v}`), t(`landing.create.start.${v}Hint`))));
   /** @param {string} value @param {string} label @param {string} hint */
   const teamOption = (value, label, hint) => h('label', { class: 'radio-row' },
     h('input', { type: 'radio', name: 'create-team-ready', value, checked: value === 'everyone', 'data-testid': `create-team-ready-${value}` }),
     h('span', null, h('strong', null, label), h('span', { class: 'hint' }, ` ${hint}`)));
   const teamBox = h('fieldset', { class: 'field' },
-    h('legend', null, 'When a team of several is ready'),
-    teamOption('everyone', 'When every member has pressed Ready', '(recommended) Members who have left the game are not waited for.'),
-    teamOption('captain', 'When its captain presses Ready', 'The member seated longest among those connected decides for the team.'));
+    h('legend', null, t('landing.create.team')),
+    ['everyone', 'captain'].map((v) => teamOption(v, t(`landing.create.team.${v}`), t(`landing.create.team.${v}Hint`))));
 
   const createForm = h('form', { class: 'panel', 'data-testid': 'create-form', 'aria-labelledby': 'create-title', novalidate: true },
-    h('h2', { id: 'create-title' }, 'Run a game as Control'),
-    h('div', { class: 'field' }, h('label', { for: 'create-title-input' }, 'Game name'), titleInput,
-      h('p', { class: 'hint' }, 'Students see it when they join; you see it in your games.')),
-    h('div', { class: 'field' }, h('label', { for: 'create-scenario' }, 'Scenario'), scenarioSelect, scenarioSummary),
+    h('h2', { id: 'create-title' }, t('landing.create.title')),
+    h('div', { class: 'field' }, h('label', { for: 'create-title-input' }, t('landing.create.name')), titleInput,
+      h('p', { class: 'hint' }, t('landing.create.nameHint'))),
+    h('div', { class: 'field' }, h('label', { for: 'create-scenario' }, t('landing.create.scenario')), scenarioSelect, scenarioSummary),
     h('div', { class: 'grid-fields' },
-      h('div', { class: 'field' }, h('label', { for: 'create-name' }, 'Your name (Control)'), controlName),
-      h('div', { class: 'field' }, h('label', { for: 'create-preset' }, 'Model preset'), presetSelect)),
+      h('div', { class: 'field' }, h('label', { for: 'create-name' }, t('landing.create.controlName')), controlName),
+      h('div', { class: 'field' }, h('label', { for: 'create-preset' }, t('landing.create.preset')), presetSelect)),
     h('fieldset', { class: 'field' },
-      h('legend', null, 'Phase deadlines, in minutes (0: no deadline)'),
+      h('legend', null, t('landing.create.deadlines')),
       deadlineBox),
     h('fieldset', { class: 'field' },
-      h('legend', null, 'Factions'),
+      h('legend', null, t('landing.create.factions')),
       h('table', { class: 'table compact' },
         h('thead', null, h('tr', null,
-          h('th', { scope: 'col' }, 'Faction'),
-          h('th', { scope: 'col' }, 'Played by'),
-          h('th', { scope: 'col' }, 'Team size'))),
+          h('th', { scope: 'col' }, t('landing.create.faction')),
+          h('th', { scope: 'col' }, t('landing.create.playedBy')),
+          h('th', { scope: 'col' }, t('landing.create.teamSize')))),
         factionTable)),
     startBox,
     teamBox,
     h('details', { class: 'field' },
-      h('summary', null, 'More options'),
-      h('div', { class: 'field' }, h('label', { for: 'create-seed' }, 'Random seed (optional)'), seedInput,
-        h('p', { class: 'hint' }, 'The same seed and the same moves give the same game.'))),
+      h('summary', null, t('landing.create.more')),
+      h('div', { class: 'field' }, h('label', { for: 'create-seed' }, t('landing.create.seed')), seedInput,
+        h('p', { class: 'hint' }, t('landing.create.seedHint')))),
     adminField,
     createErr,
     h('div', { class: 'actions' }, createBtn));
@@ -298,7 +297,7 @@ export function mount(root, ctx) {
       const id = `create-deadline-${ph}`;
       const secs = sc?.phases?.[ph] ?? ({ briefing: 120, negotiation: 900, orders: 300, review: 180 })[ph];
       return h('div', { class: 'field' },
-        h('label', { for: id }, ph[0].toUpperCase() + ph.slice(1)),
+        h('label', { for: id }, phaseName(ph)),
         h('input', { id, type: 'number', min: '0', max: '1440', step: '0.5', inputmode: 'decimal', value: String(secs / 60), 'data-testid': id }));
     }));
     replace(factionTable, (s.factions || []).map((/** @type {string} */ f) => {
@@ -308,12 +307,12 @@ export function mount(root, ctx) {
       return h('tr', null,
         h('th', { scope: 'row' }, fx?.name || f),
         h('td', null,
-          h('label', { for: botId, class: 'visually-hidden' }, `${fx?.name || f} played by`),
+          h('label', { for: botId, class: 'visually-hidden' }, t('landing.create.playedByLabel', { faction: fx?.name || f })),
           h('select', { id: botId, 'data-testid': botId },
-            h('option', { value: '' }, 'People'),
-            TEMPERAMENTS.map((t) => h('option', { value: t }, `Bot: ${t}`)))),
+            h('option', { value: '' }, t('landing.create.people')),
+            TEMPERAMENTS.map((temper) => h('option', { value: temper }, t(`landing.create.bot.${temper}`))))),
         h('td', null,
-          h('label', { for: teamId, class: 'visually-hidden' }, `${fx?.name || f} team size`),
+          h('label', { for: teamId, class: 'visually-hidden' }, t('landing.create.teamSizeLabel', { faction: fx?.name || f })),
           h('input', { id: teamId, type: 'number', min: '1', max: '50', step: '1', inputmode: 'numeric', value: String(fx?.team_size ?? 5), 'data-testid': teamId, class: 'narrow' })));
     }));
   }
@@ -324,15 +323,15 @@ export function mount(root, ctx) {
     e.preventDefault();
     showError(createErr, null);
     const s = selectedScenario();
-    if (!s) { showError(createErr, 'No scenario is available.'); return; }
-    const name = controlName.value.trim() || 'Control';
+    if (!s) { showError(createErr, t('landing.create.noScenario')); return; }
+    const name = controlName.value.trim() || t('landing.create.controlDefault');
     /** @type {any} */
     const deadlines = {};
     for (const ph of PHASES) {
       const input = /** @type {HTMLInputElement} */ (deadlineBox.querySelector(`#create-deadline-${ph}`));
       const min = Number(input.value);
       if (!Number.isFinite(min) || min < 0) {
-        showError(createErr, `The ${ph} deadline must be 0 or more minutes.`);
+        showError(createErr, t('landing.create.badDeadline', { phase: phaseName(ph).toLowerCase() }));
         input.focus();
         return;
       }
@@ -345,11 +344,11 @@ export function mount(root, ctx) {
     for (const f of s.factions || []) {
       const b = /** @type {HTMLSelectElement} */ (factionTable.querySelector(`#create-bot-${f}`)).value;
       if (b) bots[f] = b;
-      const t = /** @type {HTMLInputElement} */ (factionTable.querySelector(`#create-team-${f}`));
-      const n = Number(t.value);
+      const sizeInput = /** @type {HTMLInputElement} */ (factionTable.querySelector(`#create-team-${f}`));
+      const n = Number(sizeInput.value);
       if (!Number.isInteger(n) || n < 1 || n > 50) {
-        showError(createErr, 'A team size is a whole number from 1 to 50.');
-        t.focus();
+        showError(createErr, t('landing.create.badTeamSize'));
+        sizeInput.focus();
         return;
       }
       teamSizes[f] = n;
@@ -362,7 +361,7 @@ export function mount(root, ctx) {
     const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start, title: title || undefined, team_ready: teamReady };
     if (seedInput.value.trim()) {
       const seed = Number(seedInput.value);
-      if (!Number.isSafeInteger(seed) || seed < 0) { showError(createErr, 'The seed is a whole number from 0 to 2^53.'); seedInput.focus(); return; }
+      if (!Number.isSafeInteger(seed) || seed < 0) { showError(createErr, t('landing.create.badSeed')); seedInput.focus(); return; }
       body.seed = seed;
     }
     createBtn.disabled = true;
@@ -377,9 +376,9 @@ export function mount(root, ctx) {
       const ae = /** @type {any} */ (err);
       if (ae.status === 401) {
         adminField.hidden = false;
-        showError(createErr, adminInput.value.trim()
-          ? { code: ae.code, message: 'The server did not accept that admin token.' }
-          : { code: ae.code, message: 'This server needs its admin token to create a game: enter it in the Admin token field.' });
+        // Our own words (they say where the token goes), not the code's general ones.
+        showError(createErr, adminInput.value.trim() ? t('landing.create.adminRefused') : t('landing.create.adminNeeded'));
+        if (ae.code) createErr.dataset.code = ae.code;
         adminInput.focus();
       } else {
         showError(createErr, ae);
@@ -391,14 +390,14 @@ export function mount(root, ctx) {
 
   // ---- Create a class ----
   const classErr = errorBox('class-create-error');
-  const className = h('input', { id: 'class-name', maxlength: '60', required: true, placeholder: 'e.g. Year 11 history', 'data-testid': 'class-name' });
-  const classTeacher = h('input', { id: 'class-teacher', maxlength: '40', value: 'Teacher', 'data-testid': 'class-teacher' });
+  const className = h('input', { id: 'class-name', maxlength: '60', required: true, placeholder: t('landing.class.namePlaceholder'), 'data-testid': 'class-name' });
+  const classTeacher = h('input', { id: 'class-teacher', maxlength: '40', value: t('landing.class.teacherDefault'), 'data-testid': 'class-teacher' });
   const classTeam = h('input', { id: 'class-team-size', type: 'number', min: '1', max: '50', step: '1', value: '1', inputmode: 'numeric', class: 'narrow', 'data-testid': 'class-team-size' });
   const classBots = h('select', { id: 'class-bots', 'data-testid': 'class-bots' },
-    h('option', { value: 'pragmatist' }, 'Bots (pragmatist)'),
-    h('option', { value: 'dove' }, 'Bots (dove)'),
-    h('option', { value: 'hawk' }, 'Bots (hawk)'),
-    h('option', { value: '' }, 'Nobody (the faction sits out)'));
+    h('option', { value: 'pragmatist' }, t('landing.class.bots.pragmatist')),
+    h('option', { value: 'dove' }, t('landing.class.bots.dove')),
+    h('option', { value: 'hawk' }, t('landing.class.bots.hawk')),
+    h('option', { value: '' }, t('landing.class.bots.none')));
   const classMinutes = h('input', { id: 'class-minutes', type: 'number', min: '0', max: '120', step: '0.5', value: '10', inputmode: 'decimal', class: 'narrow', 'data-testid': 'class-minutes' });
   const classResearch = h('input', { id: 'class-research', type: 'checkbox', 'data-testid': 'class-research' });
   const classFreeText = h('input', { id: 'class-free-text', type: 'checkbox', disabled: true, 'data-testid': 'class-free-text' });
@@ -407,35 +406,35 @@ export function mount(root, ctx) {
     /** @type {HTMLInputElement} */ (classFreeText).disabled = !on;
     if (!on) /** @type {HTMLInputElement} */ (classFreeText).checked = false;
   });
-  const classBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'class-create' }, 'Create the class');
+  const classBtn = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'class-create' }, t('landing.class.submit'));
   const classForm = h('form', { class: 'panel', 'data-testid': 'class-form', 'aria-labelledby': 'class-title', novalidate: true },
-    h('h2', { id: 'class-title' }, 'Run a class'),
-    h('p', { class: 'hint' }, 'One code for the whole class: students join with their name, the server seats them at tables of three factions, and you run every table from one console.'),
+    h('h2', { id: 'class-title' }, t('landing.class.title')),
+    h('p', { class: 'hint' }, t('landing.class.intro')),
     h('div', { class: 'grid-fields' },
-      h('div', { class: 'field' }, h('label', { for: 'class-name' }, 'Class name'), className),
-      h('div', { class: 'field' }, h('label', { for: 'class-teacher' }, 'Your name'), classTeacher)),
+      h('div', { class: 'field' }, h('label', { for: 'class-name' }, t('landing.class.name')), className),
+      h('div', { class: 'field' }, h('label', { for: 'class-teacher' }, t('landing.class.teacher')), classTeacher)),
     h('div', { class: 'grid-fields' },
-      h('div', { class: 'field' }, h('label', { for: 'class-team-size' }, 'Students per faction at a table'), classTeam),
-      h('div', { class: 'field' }, h('label', { for: 'class-bots' }, 'Empty seats are played by'), classBots),
-      h('div', { class: 'field' }, h('label', { for: 'class-minutes' }, 'Minutes for negotiation (each round)'), classMinutes)),
+      h('div', { class: 'field' }, h('label', { for: 'class-team-size' }, t('landing.class.teamSize')), classTeam),
+      h('div', { class: 'field' }, h('label', { for: 'class-bots' }, t('landing.class.bots')), classBots),
+      h('div', { class: 'field' }, h('label', { for: 'class-minutes' }, t('landing.class.minutes')), classMinutes)),
     h('div', { class: 'field' },
-      h('div', { class: 'choice' }, classResearch, h('label', { for: 'class-research' }, 'The class\'s games may be used for research (names replaced by pseudonyms)')),
-      h('div', { class: 'choice' }, classFreeText, h('label', { for: 'class-free-text' }, 'Research may include what students write in the chat'))),
+      h('div', { class: 'choice' }, classResearch, h('label', { for: 'class-research' }, t('landing.class.research'))),
+      h('div', { class: 'choice' }, classFreeText, h('label', { for: 'class-free-text' }, t('landing.class.freeText')))),
     classErr,
     h('div', { class: 'actions' }, classBtn));
   classForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(classErr, null);
     const name = /** @type {HTMLInputElement} */ (className).value.trim();
-    if (!name) { showError(classErr, 'Give the class a name.'); className.focus(); return; }
+    if (!name) { showError(classErr, t('landing.class.needName')); className.focus(); return; }
     const team = Number(/** @type {HTMLInputElement} */ (classTeam).value);
-    if (!Number.isInteger(team) || team < 1 || team > 50) { showError(classErr, 'Students per faction is a whole number from 1 to 50.'); classTeam.focus(); return; }
+    if (!Number.isInteger(team) || team < 1 || team > 50) { showError(classErr, t('landing.class.badTeamSize')); classTeam.focus(); return; }
     const minutes = Number(/** @type {HTMLInputElement} */ (classMinutes).value);
-    if (!Number.isFinite(minutes) || minutes < 0) { showError(classErr, 'Minutes for negotiation must be 0 or more.'); classMinutes.focus(); return; }
+    if (!Number.isFinite(minutes) || minutes < 0) { showError(classErr, t('landing.class.badMinutes')); classMinutes.focus(); return; }
     const s = selectedScenario();
     const sc = s ? full.get(s.id) : null;
     const phases = sc?.phases || { briefing: 120, negotiation: 900, orders: 300, review: 180 };
-    const teacher = /** @type {HTMLInputElement} */ (classTeacher).value.trim() || 'Teacher';
+    const teacher = /** @type {HTMLInputElement} */ (classTeacher).value.trim() || t('landing.class.teacherDefault');
     const bots = /** @type {HTMLSelectElement} */ (classBots).value;
     /** @type {any} */
     const body = {
@@ -457,7 +456,8 @@ export function mount(root, ctx) {
       const ae = /** @type {any} */ (err);
       if (ae.status === 401) {
         adminField.hidden = false;
-        showError(classErr, { code: ae.code, message: 'This server needs its admin token to create a class: enter it in the Admin token field of "Run a game as Control", then create the class again.' });
+        showError(classErr, t('landing.class.adminNeeded'));
+        if (ae.code) classErr.dataset.code = ae.code;
       } else {
         showError(classErr, ae);
       }
@@ -474,31 +474,31 @@ export function mount(root, ctx) {
     const seats = listSeats();
     const classes = listClasses();
     replace(gamesBox,
-      h('h2', { id: 'games-title' }, 'Your games'),
+      h('h2', { id: 'games-title' }, t('landing.games.title')),
       classes.length ? h('ul', { class: 'game-list' }, classes.map((c) => h('li', { class: 'game-item', 'data-testid': 'your-class' },
         h('a', { href: `/class/${c.class_id}`, 'data-link': true, class: 'game-link' },
-          h('span', { class: 'game-title' }, `Class ${c.class_name}: `),
-          h('span', { class: 'game-seat' }, c.role === 'teacher' ? 'the class console' : 'waiting for the start'),
-          h('span', { class: 'muted' }, ` as ${c.name}`),
+          h('span', { class: 'game-title' }, t('landing.games.class', { name: c.class_name })),
+          h('span', { class: 'game-seat' }, c.role === 'teacher' ? t('landing.games.classConsole') : t('landing.games.classWaiting')),
+          h('span', { class: 'muted' }, t('landing.games.as', { name: c.name })),
           c.join_code ? h('span', { class: 'code' }, c.join_code) : null),
         h('button', {
-          type: 'button', class: 'button subtle small', 'aria-label': `Forget the class ${c.class_name}`,
+          type: 'button', class: 'button subtle small', 'aria-label': t('landing.games.forgetClass', { name: c.class_name }),
           onclick: () => { forgetClass(c.class_id); renderGames(); },
-        }, 'Forget')))) : null,
+        }, t('landing.games.forget'))))) : null,
       seats.length === 0 && classes.length === 0
-        ? h('p', { class: 'muted' }, 'Games you create or join on this device appear here, so you can come back to them.')
+        ? h('p', { class: 'muted' }, t('landing.games.empty'))
         : h('ul', { class: 'game-list' }, seats.map((g) => h('li', { class: 'game-item', 'data-testid': 'your-game' },
           h('a', { href: `/game/${g.game_id}`, 'data-link': true, class: 'game-link' },
             g.title ? h('span', { class: 'game-title' }, `${g.title}: `) : null,
             h('span', { class: 'game-seat' }, `${seatLabel(g.seat)}`),
-            h('span', { class: 'muted' }, ` as ${g.name}`),
+            h('span', { class: 'muted' }, t('landing.games.as', { name: g.name })),
             g.join_code ? h('span', { class: 'code' }, g.join_code) : null,
             h('span', { class: 'muted small game-state', 'data-testid': 'your-game-state', 'data-game': g.game_id }, stateText.get(g.game_id) || ''),
-            g.saved_at ? h('span', { class: 'muted small' }, ` · ${new Date(g.saved_at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`) : null),
+            g.saved_at ? h('span', { class: 'muted small' }, ` · ${formatDate(g.saved_at, { dateStyle: 'medium', timeStyle: 'short' })}`) : null),
           h('button', {
-            type: 'button', class: 'button subtle small', 'aria-label': `Forget the game where you are ${seatLabel(g.seat)} as ${g.name}`,
+            type: 'button', class: 'button subtle small', 'aria-label': t('landing.games.forgetGame', { seat: seatLabel(g.seat), name: g.name }),
             onclick: () => { forgetSeat(g.game_id); renderGames(); },
-          }, 'Forget')))));
+          }, t('landing.games.forget'))))));
   }
 
   /** Fills in each listed game's round and phase, as its server says now. */

@@ -14,6 +14,7 @@
 
 import { h, replace } from '../dom.js';
 import { factionName, roundLabel, statusText, endingText, clauseText, andList } from '../format.js';
+import { t } from '../i18n.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
@@ -44,7 +45,7 @@ export function mount(root, ctx) {
   const briefingBox = h('div', { 'data-testid': 'briefing' });
   const agreementsBox = h('div', { 'data-testid': 'public-agreements' });
   const endBanner = h('div', { class: 'panel ended', 'data-testid': 'game-ended', hidden: true });
-  const mapBox = h('div', { class: 'map-box' }, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, 'Loading the map…'));
+  const mapBox = h('div', { class: 'map-box' }, h('p', { class: 'muted', 'data-testid': 'map-placeholder' }, t('facilitator.loadingMap')));
   /** @type {{el: Element, list?: HTMLElement, legendEl?: HTMLElement | null, update: (view: any) => void} | null} */
   let map = null;
 
@@ -53,25 +54,25 @@ export function mount(root, ctx) {
     h('h2', { id: `${id}-h` }, heading), ...body);
 
   const mapFull = fullScreenToggle(() => mapSec);
-  const mapSec = sec('obs-map', 'Map', mapFull.button, mapBox);
+  const mapSec = sec('obs-map', t('facilitator.map'), mapFull.button, mapBox);
   mapSec.classList.add('area-map');
   replace(root, h('div', { class: 'observer', 'data-testid': 'observer' },
     h('div', { class: 'panel observer-bar' },
-      h('h1', null, `Observer · ${store.you?.name || ''}`),
+      h('h1', null, t('facilitator.observer.title', { name: store.you?.name || '' })),
       tension.el,
       h('a', { href: `/game/${gameId}/projector`, target: '_blank', rel: 'noopener', class: 'button small', 'data-testid': 'projector-link' },
-        'Projector view', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))),
+        t('facilitator.observer.projector'), h('span', { class: 'visually-hidden' }, t('facilitator.newTab')))),
     endBanner,
-    h('p', { class: 'hint' }, 'You are observing: you see what is public (the plenary, public agreements, event cards, the public picture of the model) and cannot post or play.'),
+    h('p', { class: 'hint' }, t('facilitator.observer.hint')),
     h('div', { class: 'observer-grid' },
       h('div', { class: 'observer-col' },
         mapSec,
-        sec('obs-indices', 'The public picture', h('p', { class: 'hint' }, 'Open an index for its formula, inputs and sources.'), indicesBox)),
+        sec('obs-indices', t('facilitator.observer.picture'), h('p', { class: 'hint' }, t('facilitator.observer.pictureHint')), indicesBox)),
       h('div', { class: 'observer-col' },
-        sec('obs-plenary', 'Plenary', channels.el),
-        sec('obs-briefing', 'Events and notes', briefingBox),
-        sec('obs-agreements', 'Public agreements', agreementsBox))),
-    sec('obs-reports', 'Turn reports (public parts)', reports.el)));
+        sec('obs-plenary', t('facilitator.plenary'), channels.el),
+        sec('obs-briefing', t('facilitator.eventsNotes'), briefingBox),
+        sec('obs-agreements', t('facilitator.publicAgreements'), agreementsBox))),
+    sec('obs-reports', t('facilitator.reports.public'), reports.el)));
 
   let idxKey = '';
   function updateIndices() {
@@ -82,7 +83,7 @@ export function mount(root, ctx) {
     const open = new Set([...indicesBox.querySelectorAll('details[open]')].map((d) => d.getAttribute('data-testid')));
     replace(indicesBox, ix
       ? explainedEntries(ix).map((e) => explainIndex(e, { headline: e.id === 'deterrence_balance', open: open.has(`explain-${e.id}`) }))
-      : h('p', { class: 'muted' }, 'No indices yet.'));
+      : h('p', { class: 'muted' }, t('facilitator.noIndices')));
   }
 
   let briefKey = '';
@@ -93,16 +94,16 @@ export function mount(root, ctx) {
     briefKey = key;
     /** @param {any} b */
     const card = (b) => h('article', { class: 'event-card' },
-      h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, ' injected by Control') : null),
+      h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, t('facilitator.injected')) : null),
       h('p', { class: 'muted small' }, roundLabel(b[0])),
       h('p', null, b[1].text));
     const now = v.briefings.filter((/** @type {any} */ b) => b[0] === v.round);
     const earlier = v.briefings.filter((/** @type {any} */ b) => b[0] !== v.round).reverse();
     replace(briefingBox,
-      now.length ? now.map(card) : h('p', { class: 'muted' }, `No event in ${roundLabel(v.round)} so far.`),
-      v.annotations.length ? h('div', { class: 'notes' }, h('h3', null, 'Notes from Control'),
+      now.length ? now.map(card) : h('p', { class: 'muted' }, t('facilitator.observer.noEvent', { round: roundLabel(v.round) })),
+      v.annotations.length ? h('div', { class: 'notes' }, h('h3', null, t('facilitator.observer.notes')),
         h('ul', null, [...v.annotations].reverse().map((/** @type {any} */ n) => h('li', null, h('span', { class: 'muted small' }, `${roundLabel(n[0])}: `), n[1])))) : null,
-      earlier.length ? h('details', null, h('summary', null, `Earlier events (${earlier.length})`), earlier.map(card)) : null);
+      earlier.length ? h('details', null, h('summary', null, t('facilitator.observer.earlier', { count: earlier.length })), earlier.map(card)) : null);
   }
 
   let agrKey = '';
@@ -117,9 +118,9 @@ export function mount(root, ctx) {
       'data-agreement-id': String(a.id), 'data-status': a.status.status,
     },
     h('div', { class: 'proposal-head' }, h('h3', null, a.terms.title), h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status))),
-    h('p', { class: 'small muted' }, `${andList(a.terms.parties.map(factionName))} · signed ${roundLabel(a.signed_round)}, until ${roundLabel(a.until_round)}`),
+    h('p', { class: 'small muted' }, t('facilitator.observer.agreementLine', { parties: andList(a.terms.parties.map(factionName)), signed: roundLabel(a.signed_round), until: roundLabel(a.until_round) })),
     h('ol', { class: 'clauses' }, a.terms.clauses.map((/** @type {any} */ c) => h('li', null, clauseText(c))))))
-      : h('p', { class: 'muted' }, 'No public agreement yet.'));
+      : h('p', { class: 'muted' }, t('facilitator.noPublicAgreement')));
   }
 
   function updateAll() {
@@ -136,7 +137,7 @@ export function mount(root, ctx) {
       try { map.update(v); } catch (e) { console.error(e); }
     }
     endBanner.hidden = v.phase !== 'ended';
-    if (v.phase === 'ended') replace(endBanner, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
+    if (v.phase === 'ended') replace(endBanner, h('h2', null, t('facilitator.gameOver')), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
   }
 
   const unfollow = store.follow(() => conn.update(), updateAll);

@@ -16,11 +16,13 @@
 
 import { h, replace } from '../dom.js';
 import { qrUrl } from '../api.js';
-import { factionName, roundLabel, timeOfDay, statusText, endingText, num, andList } from '../format.js';
+import { factionName, roundLabel, timeOfDay, statusText, endingText, num, andList, seatLabel } from '../format.js';
+import { t } from '../i18n.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { loadMap } from '../components/loadmap.js';
 import { ensureStyles, publicView, swatch, statusClass, afterLink, joinLink, loadReach, reachWarning } from './viewkit.js';
+import { tNodes } from '../components/tnodes.js';
 
 const HEADLINES = 5;
 
@@ -44,12 +46,12 @@ export function mount(root, ctx) {
 
   const joinBox = code
     ? h('div', { class: 'projector-join' },
-      h('img', { src: qrUrl(code), alt: `QR code to join game ${code}`, width: '180', height: '180', 'data-testid': 'qr' }),
+      h('img', { src: qrUrl(code), alt: t('facilitator.projector.qrAlt', { code }), width: '180', height: '180', 'data-testid': 'qr' }),
       h('div', null,
-        h('p', { class: 'stat-label', id: 'pj-code-label' }, 'Join with the code'),
+        h('p', { class: 'stat-label', id: 'pj-code-label' }, t('facilitator.projector.joinWith')),
         h('p', { class: 'join-code-big', 'data-testid': 'join-code', 'aria-labelledby': 'pj-code-label' }, code),
         h('p', { class: 'small', 'data-testid': 'join-url' }, joinLink(code))))
-    : h('p', { class: 'muted' }, 'No join code for this seat.');
+    : h('p', { class: 'muted' }, t('facilitator.projector.noCode'));
 
   const reachBox = h('div', { 'data-testid': 'reach' });
   loadReach().then((info) => {
@@ -63,10 +65,9 @@ export function mount(root, ctx) {
   const agreements = h('ul', { class: 'plain-list', 'data-testid': 'public-agreements' });
   const ended = h('div', { class: 'panel ended', hidden: true });
   const lobby = h('div', { class: 'panel projector-lobby', 'data-testid': 'projector-lobby', hidden: true },
-    h('h2', null, 'Join the game now'),
-    h('p', null, code ? `Scan the QR code or open the link and enter the code ${code}. The game begins when your facilitator presses Start.`
-      : 'The game begins when the facilitator presses Start.'));
-  const mapBox = h('div', { class: 'map-box projector-map' }, h('p', { class: 'muted' }, 'Loading the map…'));
+    h('h2', null, t('facilitator.projector.joinNow')),
+    h('p', null, code ? t('facilitator.projector.scan', { code }) : t('facilitator.projector.begins')));
+  const mapBox = h('div', { class: 'map-box projector-map' }, h('p', { class: 'muted' }, t('facilitator.loadingMap')));
   /** @type {{el: Element, update: (view: any) => void, list?: HTMLElement} | null} */
   let map = null;
 
@@ -77,12 +78,12 @@ export function mount(root, ctx) {
       clock.el, tension.el),
     reachBox, lobby, ended,
     h('div', { class: 'projector-grid' },
-      h('section', { class: 'panel', 'aria-labelledby': 'pj-map-h' }, h('h2', { id: 'pj-map-h', class: 'visually-hidden' }, 'Map'), mapBox),
+      h('section', { class: 'panel', 'aria-labelledby': 'pj-map-h' }, h('h2', { id: 'pj-map-h', class: 'visually-hidden' }, t('facilitator.map')), mapBox),
       h('div', null,
-        h('section', { class: 'panel', 'aria-labelledby': 'pj-join-h' }, h('h2', { id: 'pj-join-h', class: 'visually-hidden' }, 'Join this game'), joinBox),
-        h('section', { class: 'panel', 'aria-labelledby': 'pj-plenary-h' }, h('h2', { id: 'pj-plenary-h' }, 'Plenary'), headlines),
-        h('section', { class: 'panel', 'aria-labelledby': 'pj-events-h' }, h('h2', { id: 'pj-events-h' }, 'Events and notes'), cards),
-        h('section', { class: 'panel', 'aria-labelledby': 'pj-agr-h' }, h('h2', { id: 'pj-agr-h' }, 'Public agreements'), agreements, balance)))));
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-join-h' }, h('h2', { id: 'pj-join-h', class: 'visually-hidden' }, t('facilitator.projector.joinThis')), joinBox),
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-plenary-h' }, h('h2', { id: 'pj-plenary-h' }, t('facilitator.plenary')), headlines),
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-events-h' }, h('h2', { id: 'pj-events-h' }, t('facilitator.eventsNotes')), cards),
+        h('section', { class: 'panel', 'aria-labelledby': 'pj-agr-h' }, h('h2', { id: 'pj-agr-h' }, t('facilitator.publicAgreements')), agreements, balance)))));
 
   let lastKey = '';
   function update() {
@@ -101,44 +102,46 @@ export function mount(root, ctx) {
     replace(headlines, msgs.length ? msgs.map((/** @type {any} */ m) => h('li', { 'data-testid': 'headline' },
       m.from?.role === 'faction' ? swatch(m.from.faction) : null,
       h('span', { class: 'headline-author' }, m.author),
-      h('span', { class: 'muted' }, ` (${m.from?.role === 'faction' ? factionName(m.from.faction) : m.from?.role === 'control' ? 'Control' : ''}, ${timeOfDay(m.at_ms)}): `),
-      m.text)) : h('li', { class: 'muted' }, 'No plenary messages yet.'));
+      h('span', { class: 'muted' }, t('facilitator.projector.headlineMeta', {
+        who: m.from?.role === 'faction' ? factionName(m.from.faction) : m.from?.role === 'control' ? seatLabel(m.from) : '', time: timeOfDay(m.at_ms),
+      })),
+      m.text)) : h('li', { class: 'muted' }, t('facilitator.projector.noMessages')));
 
     /** @type {Array<{round: number, node: HTMLElement}>} */
     const items = [];
     v.briefings.forEach((/** @type {any} */ b) => items.push({
       round: b[0],
       node: h('article', { class: 'headline-card event-card' },
-        h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, ' injected by Control') : null),
+        h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, t('facilitator.injected')) : null),
         h('p', { class: 'muted' }, roundLabel(b[0])),
         h('p', null, b[1].text)),
     }));
     v.annotations.forEach((/** @type {any} */ a) => items.push({
       round: a[0],
-      node: h('article', { class: 'headline-card event-card' }, h('h3', null, 'Note from Control'), h('p', { class: 'muted' }, roundLabel(a[0])), h('p', null, a[1])),
+      node: h('article', { class: 'headline-card event-card' }, h('h3', null, t('facilitator.projector.note')), h('p', { class: 'muted' }, roundLabel(a[0])), h('p', null, a[1])),
     }));
     const recent = items.filter((x) => x.round >= v.round - 1).slice(-4).reverse();
-    replace(cards, recent.length ? recent.map((x) => x.node) : h('p', { class: 'muted' }, 'No events yet.'));
+    replace(cards, recent.length ? recent.map((x) => x.node) : h('p', { class: 'muted' }, t('facilitator.projector.noEvents')));
 
     const agr = [...v.agreements].reverse().slice(0, 6);
     replace(agreements, agr.length ? agr.map((/** @type {any} */ a) => h('li', { class: 'agreement-line', 'data-testid': 'public-agreement', 'data-status': a.status.status },
       h('strong', null, a.terms.title), ' — ', andList(a.terms.parties.map(factionName)), ' ',
-      h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status)))) : h('li', { class: 'muted' }, 'No public agreement yet.'));
+      h('span', { class: ['tag', statusClass(a.status)] }, statusText(a.status)))) : h('li', { class: 'muted' }, t('facilitator.noPublicAgreement')));
 
     const last = v.reports[v.reports.length - 1];
     const db = last?.public?.indices?.values?.deterrence_balance ?? v.indices?.[0]?.values?.deterrence_balance;
-    replace(balance, db === undefined ? '' : ['Deterrence balance (public picture): ', h('strong', null, num(db, 1)), ' / 100']);
+    replace(balance, db === undefined ? '' : tNodes('facilitator.projector.balance', { value: h('strong', null, num(db, 1)) }));
     balance.hidden = db === undefined;
 
     ended.hidden = v.phase !== 'ended';
-    if (v.phase === 'ended') replace(ended, h('h2', null, 'The game is over'), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
+    if (v.phase === 'ended') replace(ended, h('h2', null, t('facilitator.gameOver')), h('p', null, endingText(v.ending)), h('p', null, afterLink(gameId)));
   }
 
   const unsubscribe = store.subscribe(() => update());
   let alive = true;
   loadMap(
     mapBox,
-    { scenario: sc, legend: 'svg', title: 'Map of Europe and Central Asia (public picture)' },
+    { scenario: sc, legend: 'svg', title: t('facilitator.projector.mapTitle') },
     () => publicView(store.view),
     () => alive,
     (m) => { map = m; },

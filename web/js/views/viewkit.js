@@ -10,6 +10,8 @@
 import { h } from '../dom.js';
 import { factionColour, factionName, getScenario, num } from '../format.js';
 import { serverInfo } from '../api.js';
+import { t } from '../i18n.js';
+import { tNodes } from '../components/tnodes.js';
 
 /** The base of join links, from the server once it has said (`GET /api/server`). */
 let joinBase = '';
@@ -46,16 +48,13 @@ export function reachWarning(info) {
   if (!info || info.public_url || !onLoopback()) return null;
   if (info.reachable.length) {
     return h('div', { class: 'panel reach-warning', role: 'note', 'data-testid': 'reach-warning' },
-      h('strong', null, `Students cannot open ${location.host}: it is this computer’s own address. `),
-      'They use ', h('code', null, info.join_base),
-      ' instead; the join link and the QR code point there (devices on the same network).',
-      info.reachable.length > 1 ? ` Other addresses of this computer: ${info.reachable.slice(1).join(', ')}.` : null);
+      h('strong', null, t('facilitator.reach.cannotOpen', { host: location.host })),
+      tNodes('facilitator.reach.useInstead', { address: h('code', null, info.join_base) }),
+      info.reachable.length > 1 ? t('facilitator.reach.others', { list: info.reachable.slice(1).join(', ') }) : null);
   }
   return h('div', { class: 'panel reach-warning danger', role: 'alert', 'data-testid': 'reach-warning' },
-    h('strong', null, 'Students cannot join yet. '),
-    `This server listens on this computer only (${location.host}). Stop it and start it again with `,
-    h('code', null, `detente serve --addr 0.0.0.0:${location.port || '80'}`),
-    ', then give students the address it prints (README, “Running a class”).');
+    h('strong', null, t('facilitator.reach.cannotJoin')),
+    tNodes('facilitator.reach.loopbackOnly', { command: h('code', null, `detente serve --addr 0.0.0.0:${location.port || '80'}`), host: location.host }));
 }
 
 /** Adds `<link rel="stylesheet" href="/css/views.css">` to the head once (CSP: style-src 'self'). */
@@ -147,7 +146,7 @@ export function statusClass(st) {
  */
 export function afterLink(gameId) {
   return h('a', { href: `/game/${gameId}/after`, 'data-link': true, class: 'button primary', 'data-testid': 'after-link' },
-    'Open the after-action report');
+    t('facilitator.afterLink'));
 }
 
 /**
@@ -169,23 +168,23 @@ export function joinLink(code) {
 
 /**
  * A tension meter for a value read elsewhere (a class's table): the same look as the desk's.
- * @param {number} t tension @param {number} crisis the crisis threshold @param {string} label
+ * @param {number} level tension @param {number} crisis the crisis threshold @param {string} label
  * @param {string} testid
  */
-export function tensionGauge(t, crisis, label, testid) {
+export function tensionGauge(level, crisis, label, testid) {
   const tv = (getScenario()?.variables || []).find((/** @type {any} */ v) => v.id === 'tension');
   const min = tv?.min ?? 0;
   const max = tv?.max ?? 100;
   const fill = h('span', { class: 'meter-fill' });
-  fill.style.setProperty('--pct', `${Math.max(0, Math.min(100, ((t - min) / (max - min)) * 100))}%`);
+  fill.style.setProperty('--pct', `${Math.max(0, Math.min(100, ((level - min) / (max - min)) * 100))}%`);
   const mark = h('span', { class: 'meter-mark', 'aria-hidden': 'true' });
   mark.style.setProperty('--at', `${((crisis - min) / (max - min)) * 100}%`);
   const bar = h('span', {
     class: 'meter', role: 'meter', 'aria-label': label, 'aria-valuemin': String(min), 'aria-valuemax': String(max),
-    'aria-valuenow': String(Math.round(t * 10) / 10), 'aria-valuetext': `${num(t, 1)} of ${num(max, 0)}; crisis at ${num(crisis, 0)}`,
-    'data-level': t >= crisis * 0.85 ? 'high' : t >= crisis * 0.6 ? 'raised' : 'low',
+    'aria-valuenow': String(Math.round(level * 10) / 10), 'aria-valuetext': t('facilitator.gauge.valueText', { value: num(level, 1), max: num(max, 0), crisis: num(crisis, 0) }),
+    'data-level': level >= crisis * 0.85 ? 'high' : level >= crisis * 0.6 ? 'raised' : 'low',
   }, fill, mark);
   return h('div', { class: 'tension', 'data-testid': testid },
-    h('span', { class: 'stat-label', 'aria-hidden': 'true' }, 'Tension'), bar,
-    h('span', { class: 'meter-value num' }, `${num(t, 1)} / crisis ${num(crisis, 0)}`));
+    h('span', { class: 'stat-label', 'aria-hidden': 'true' }, t('facilitator.gauge.tension')), bar,
+    h('span', { class: 'meter-value num' }, t('facilitator.gauge.value', { value: num(level, 1), crisis: num(crisis, 0) })));
 }
