@@ -24,13 +24,13 @@ const runner = new Runner();
 runner.build = /[\\/]release[\\/]/.test(bin) ? `release build ${bin}`
   : /[\\/]debug[\\/]/.test(bin) ? `debug build ${bin} (unoptimised: its gzip alone costs ~0.1 s per 70 KB file)` : bin;
 const server = new Server({ bin, dir });
-// Never leave the server behind, and never hang the cargo test: 5 minutes at most.
+// Never leave the server behind, and never hang the cargo test: 8 minutes at most.
 process.on('exit', () => { server.proc?.kill('SIGKILL'); });
 setTimeout(() => {
-  console.error('browser tests: still running after 5 minutes; giving up');
+  console.error('browser tests: still running after 8 minutes; giving up');
   console.error('server log tail:\n' + server.tail.slice(-40).join('\n'));
   process.exit(1);
-}, 5 * 60 * 1000).unref();
+}, 8 * 60 * 1000).unref();
 let browser;
 let ok = false;
 try {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { assert, axe, sleep, Server } from './harness.mjs';
 
 /** @typedef {{server: import('./harness.mjs').Server, browser: import('playwright-core').Browser, runner: import('./harness.mjs').Runner, shots: string}} Ctx */
@@ -1287,6 +1288,137 @@ export const tests = [
       assert(rounds === 8, `the game has 8 turn reports (got ${rounds})`);
       assert(errors.length === 0, `uncaught errors: ${errors.join('; ')}`);
       assert(ms < 5000, `the after-action page took ${ms.toFixed(0)} ms (bound 5 s)`);
+    },
+  },
+
+  {
+    name: 'русский: the catalogues are complete; the desk, the console, the class console and the debrief in Russian, chosen by the browser or the switch (no raw keys, axe, screenshots); moderation hides a message on the desk',
+    async run(ctx) {
+      // Every key of every area in both languages, with the same placeholders; Russian plurals
+      // have the forms Russian needs.
+      const web = process.env.TEST_WEB_DIR ? path.resolve(process.env.TEST_WEB_DIR) : path.resolve(import.meta.dirname, '../../web');
+      const { CATALOGUES } = await import(pathToFileURL(path.join(web, 'js/i18n.js')).href);
+      /** @param {any} m */
+      const holes = (m) => [...new Set(JSON.stringify(m).match(/\{\w+\}/g) || [])].sort().join(' ');
+      /** @type {string[]} */
+      const problems = [];
+      let keys = 0;
+      for (const [area, cat] of Object.entries(CATALOGUES)) {
+        for (const [k, en] of Object.entries(/** @type {any} */ (cat).en)) {
+          keys++;
+          const ru = /** @type {any} */ (cat).ru[k];
+          if (ru === undefined) { problems.push(`${area}: ${k} has no Russian`); continue; }
+          if (holes(en) !== holes(ru)) problems.push(`${area}: ${k} placeholders differ: ${holes(en)} / ${holes(ru)}`);
+          if (typeof ru === 'object' && !['one', 'few', 'many', 'other'].every((f) => typeof ru[f] === 'string')) problems.push(`${area}: ${k} lacks a Russian plural form`);
+        }
+        for (const k of Object.keys(/** @type {any} */ (cat).ru)) if (!(k in /** @type {any} */ (cat).en)) problems.push(`${area}: ${k} only in Russian`);
+      }
+      assert(problems.length === 0, `catalogues:\n${problems.join('\n')}`);
+      ctx.runner.note(`${keys} messages in ${Object.keys(CATALOGUES).length} catalogues, each in English and Russian`);
+
+      /** Russian on the page: the lang attribute, no raw key, no uncaught error. @param {Page} page @param {string} view */
+      const russian = async (page, view) => {
+        const lang = await page.evaluate(() => document.documentElement.lang);
+        assert(lang === 'ru', `${view}: <html lang> is ${lang}`);
+        const text = await page.evaluate(() => document.body.innerText);
+        const raw = text.match(/\b(common|landing|classes|desk|facilitator|error)\.[a-z][A-Za-z.]+/g);
+        assert(!raw, `${view}: raw message keys shown: ${raw?.slice(0, 5).join(', ')}`);
+        assert(/[а-яё]{3}/i.test(text), `${view}: no Russian text`);
+        // Controls whose words are all Latin letters were missed by the catalogues (names
+        // typed by people and codes excepted).
+        const latin = await page.evaluate(() => [...document.querySelectorAll('button, h1, h2, h3, label, th, legend, summary')]
+          .filter((e) => /** @type {HTMLElement} */ (e).offsetParent !== null)
+          .map((e) => (/** @type {HTMLElement} */ (e).innerText || '').trim())
+          .filter((t) => /[A-Za-z]{3}/.test(t) && !/[а-яё]/i.test(t)));
+        if (latin.length) ctx.runner.note(`${view}: Latin-only labels: ${[...new Set(latin)].slice(0, 12).join(' | ')}`);
+        await shot(ctx, page, `ru-${view}`);
+        await accessible(ctx, page, `${view} (ru)`);
+      };
+
+      const ru = { viewport: LAPTOP, locale: 'ru-RU' };
+      const live = await ctx.server.api('POST', '/api/games', { name: 'Ведущая', bots: { us_nato: 'dove', csto: 'dove' }, start: 'now' });
+      const r = await ctx.server.api('POST', '/api/join', { code: live.join_code, name: 'Саша', faction: 'russia' });
+      /** @type {import('playwright-core').BrowserContext[]} */
+      const contexts = [];
+      try {
+        // The desk, in Russian because the browser's language is Russian.
+        const deskCtx = await ctx.browser.newContext(ru);
+        contexts.push(deskCtx);
+        await deskCtx.addInitScript(([key, id, s]) => {
+          const all = JSON.parse(localStorage.getItem(key) || '{}');
+          if (!all[id]) { all[id] = s; localStorage.setItem(key, JSON.stringify(all)); }
+        }, /** @type {[string, string, any]} */ ([SEATS_KEY, live.game_id, { token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name, join_code: live.join_code }]));
+        const desk = await deskCtx.newPage();
+        await desk.goto(ctx.server.url(`/game/${live.game_id}`));
+        await desk.locator(tid('desk')).waitFor();
+        await desk.locator(tid('map')).first().waitFor();
+        await sleep(300);
+        await russian(desk, 'desk');
+
+        // The console: English by the browser, Russian by the switch, kept on reload.
+        const consoleCtx = await controlContext(ctx, live, 'Ведущая');
+        contexts.push(consoleCtx);
+        const con = await consoleCtx.newPage();
+        await con.goto(ctx.server.url(`/game/${live.game_id}`));
+        await con.locator(tid('console')).waitFor();
+        assert(await con.evaluate(() => document.documentElement.lang) === 'en', 'the console starts in English');
+        await con.locator(tid('locale-switch')).selectOption('ru');
+        await con.waitForLoadState('load');
+        await con.locator(tid('console')).waitFor();
+        await con.reload();
+        await con.locator(tid('console')).waitFor();
+        await sleep(300);
+        await russian(con, 'console');
+
+        // Moderation from the console: Sasha's rude line is hidden (the desk shows that a
+        // facilitator hid it, not what it said), then Sasha is muted and the mute lifted.
+        const rude = 'Грубость-' + Date.now();
+        await chat(desk, rude);
+        await con.locator(tid('channel-plenary')).click();
+        const line = con.locator(tid('message'), { hasText: rude });
+        await line.waitFor();
+        await line.locator(`${tid('moderate')} > summary`).click();
+        await line.locator(tid('moderate-reason')).fill('оскорбление');
+        await shot(ctx, con, 'ru-console-moderate');
+        await line.locator(tid('moderate-hide')).click();
+        await desk.locator(tid('message-hidden')).first().waitFor();
+        assert(!(await desk.evaluate(() => document.body.innerText)).includes(rude), 'the hidden text left the desk');
+        await con.locator(tid('moderation-record'), { hasText: 'оскорбление' }).waitFor();
+        await line.locator(tid('message-hidden')).waitFor();
+        // The message was drawn again (hidden): open its Moderate controls again.
+        await line.locator(`${tid('moderate')} > summary`).click();
+        await line.locator(tid('moderate-minutes')).selectOption('5');
+        await line.locator(tid('moderate-mute')).click();
+        await desk.locator(tid('muted-note')).waitFor();
+        assert(await desk.locator(tid('chat-input')).isDisabled(), 'a muted player cannot type');
+        await shot(ctx, desk, 'ru-desk-muted');
+        await con.locator(tid('unmute')).click();
+        await desk.locator(tid('muted-note')).waitFor({ state: 'hidden' });
+        assert(!(await desk.locator(tid('chat-input')).isDisabled()), 'the mute is lifted');
+        await shot(ctx, con, 'ru-console-moderation');
+        await accessible(ctx, con, 'console with moderation (ru)');
+
+        // A class of three, started: the class console and the debrief in Russian.
+        const made = await ctx.server.api('POST', '/api/classes', { name: '9 «Б»', teacher: 'Мария Ивановна', bots_for_gaps: 'dove' });
+        for (const name of ['Аня', 'Борис', 'Вера']) await ctx.server.api('POST', '/api/classes/join', { code: made.join_code, name });
+        await ctx.server.api('POST', `/api/classes/${made.class_id}/start`, undefined, made.teacher_token);
+        const teacherCtx = await ctx.browser.newContext(ru);
+        contexts.push(teacherCtx);
+        await teacherCtx.addInitScript(([key, id, c]) => {
+          const all = JSON.parse(localStorage.getItem(key) || '{}');
+          all[id] = c; localStorage.setItem(key, JSON.stringify(all));
+        }, /** @type {[string, string, any]} */ (['detente.classes.v1', made.class_id, { token: made.teacher_token, role: 'teacher', name: 'Мария Ивановна', class_name: '9 «Б»', join_code: made.join_code }]));
+        const teacher = await teacherCtx.newPage();
+        await teacher.goto(ctx.server.url(`/class/${made.class_id}`));
+        await teacher.locator(tid('class-table')).first().waitFor();
+        await sleep(500);
+        await russian(teacher, 'class-console');
+        await teacher.goto(ctx.server.url(`/class/${made.class_id}/debrief`));
+        await teacher.locator(tid('debrief-row')).first().waitFor();
+        await russian(teacher, 'class-debrief');
+      } finally {
+        for (const c of contexts) await c.close().catch(() => {});
+      }
     },
   },
 ];

@@ -6,7 +6,7 @@
  */
 
 import { serverNow } from './api.js';
-import { t, formatNumber, formatDate, intlLocale } from './i18n.js';
+import { t, has, locale, formatNumber, formatDate, intlLocale } from './i18n.js';
 
 /** @type {any} */
 let scenario = null;
@@ -88,6 +88,30 @@ export function clauseName(kind) {
 /** @param {string} id */
 export function eventName(id) {
   return events.get(id)?.name || id;
+}
+
+/**
+ * A fired event card's name and text: the scenario's, in the client's language, where the
+ * scenario has the card (the log keeps the words of the game's language), else as fired.
+ * @param {any} fired a FiredEvent `{id, name, text}`
+ */
+export function firedName(fired) {
+  return events.get(fired.id)?.name || fired.name;
+}
+
+/** @param {any} fired a FiredEvent */
+export function firedText(fired) {
+  return events.get(fired.id)?.text || fired.text;
+}
+
+/**
+ * An explained index's name: the server's (English), or in another language the catalogue's
+ * by the index's id (`common.index.<id>`) where it has one.
+ * @param {{id: string, name: string}} ex
+ */
+export function indexName(ex) {
+  const key = `common.index.${ex.id}`;
+  return locale() !== 'en' && has(key) ? t(key) : ex.name;
 }
 
 const PHASES = new Set(['lobby', 'briefing', 'negotiation', 'orders', 'review', 'ended']);

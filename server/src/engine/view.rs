@@ -244,6 +244,7 @@ pub enum SeatEvent {
         reason: String,
         by: String,
         round: u32,
+        at_ms: i64,
     },
     /// A person of this seat's faction was muted (to Control and that faction).
     MemberMuted {
@@ -254,6 +255,7 @@ pub enum SeatEvent {
         reason: String,
         by: String,
         round: u32,
+        at_ms: i64,
     },
     /// A mute was lifted early (to Control and that faction).
     MemberUnmuted {
@@ -262,6 +264,7 @@ pub enum SeatEvent {
         name: String,
         by: String,
         round: u32,
+        at_ms: i64,
     },
     Adjudicated {
         report: Box<SeatReport>,
@@ -677,13 +680,14 @@ impl Game {
                 reason,
                 by,
                 round,
-                ..
+                at_ms,
             } => SeatEvent::MessageHidden {
                 channel: channel.clone(),
                 message: *message,
                 reason: reason.clone(),
                 by: by.clone(),
                 round: *round,
+                at_ms: *at_ms,
             },
             Event::MemberMuted {
                 faction,
@@ -693,7 +697,7 @@ impl Game {
                 reason,
                 by,
                 round,
-                ..
+                at_ms,
             } => SeatEvent::MemberMuted {
                 faction: faction.clone(),
                 member: *member,
@@ -702,6 +706,7 @@ impl Game {
                 reason: reason.clone(),
                 by: by.clone(),
                 round: *round,
+                at_ms: *at_ms,
             },
             Event::MemberUnmuted {
                 faction,
@@ -709,13 +714,14 @@ impl Game {
                 name,
                 by,
                 round,
-                ..
+                at_ms,
             } => SeatEvent::MemberUnmuted {
                 faction: faction.clone(),
                 member: *member,
                 name: name.clone(),
                 by: by.clone(),
                 round: *round,
+                at_ms: *at_ms,
             },
             Event::ProposalMade { proposal } => SeatEvent::ProposalMade {
                 proposal: proposal.clone(),

@@ -9,7 +9,7 @@
  */
 
 import { h } from '../dom.js';
-import { num, factionName } from '../format.js';
+import { num, factionName, indexName } from '../format.js';
 import { t, has } from '../i18n.js';
 
 /**
@@ -33,13 +33,13 @@ export function explainIndex(ex, opts = {}) {
     'data-testid': opts.testid || `explain-${ex.id}`,
   },
   h('summary', null,
-    h('span', { class: 'explain-name' }, opts.label || ex.name),
+    h('span', { class: 'explain-name' }, opts.label || indexName(ex)),
     h('span', { class: 'explain-value num' }, indexValue(ex.id, ex.value))),
   h('div', { class: 'explain-body' },
     h('p', { class: 'formula' }, h('code', null, ex.formula)),
     ex.inputs && ex.inputs.length
       ? h('table', { class: 'table compact inputs' },
-        h('caption', { class: 'visually-hidden' }, t('desk.explain.inputsOf', { name: ex.name })),
+        h('caption', { class: 'visually-hidden' }, t('desk.explain.inputsOf', { name: indexName(ex) })),
         h('thead', null, h('tr', null,
           h('th', { scope: 'col' }, t('desk.explain.symbol')), h('th', { scope: 'col' }, t('desk.explain.input')),
           h('th', { scope: 'col', class: 'num' }, t('desk.explain.value')), h('th', { scope: 'col' }, t('desk.explain.source')))),

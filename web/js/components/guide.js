@@ -13,7 +13,7 @@
  */
 
 import { h, replace } from '../dom.js';
-import { factionName, num, phaseName, temperamentName, andList } from '../format.js';
+import { factionName, num, phaseName, temperamentName, andList, firedName } from '../format.js';
 import { t, has } from '../i18n.js';
 
 /**
@@ -42,7 +42,7 @@ export function createGuide({ store }) {
         : t('desk.guide.pressReady', { phase: phaseName(v.phase).toLowerCase() }));
     switch (v.phase) {
       case 'briefing': {
-        const events = v.briefings.filter((/** @type {any} */ b) => b[0] === v.round).map((/** @type {any} */ b) => b[1].name);
+        const events = v.briefings.filter((/** @type {any} */ b) => b[0] === v.round).map((/** @type {any} */ b) => firedName(b[1]));
         return [
           item('read', events.length ? t('desk.guide.read', { events: andList(events) }) : t('desk.guide.readNone'), '#sec-briefing', t('desk.guide.readLink')),
           item('picture', t('desk.guide.picture'), '#sec-indices', t('desk.guide.pictureLink')),

@@ -19,7 +19,7 @@
 
 import { h, replace } from '../dom.js';
 import {
-  factionName, varName, num, pct, roundLabel, statusText, endingText, clauseText, andList, temperamentName,
+  factionName, varName, num, pct, roundLabel, statusText, endingText, clauseText, andList, temperamentName, firedName, firedText, indexName,
 } from '../format.js';
 import { t } from '../i18n.js';
 import { lineChart, TENSION_COLOUR } from '../components/charts.js';
@@ -151,7 +151,7 @@ export function mount(root, ctx) {
         }),
       });
       /** @type {Array<[string, string]>} */
-      const ids = explainedEntries(reports[0].control?.technical || reports[0].public.indices).map((e) => [e.id, e.name]);
+      const ids = explainedEntries(reports[0].control?.technical || reports[0].public.indices).map((e) => [e.id, indexName(e)]);
       for (const [id, name] of ids) {
         const series = [];
         if (reports.some((r) => r.control)) series.push({ name: t('facilitator.after.chart.technical'), colour: TECHNICAL_COLOUR, marker: 'circle', points: pts((r) => r.control?.technical?.values?.[id]) });
@@ -207,7 +207,7 @@ export function mount(root, ctx) {
       const item = (kind, label, ...content) => items.push(h('li', { class: `tl-${kind}`, 'data-testid': 'timeline-item', 'data-kind': kind },
         h('span', { class: 'tl-kind' }, label), ' ', ...content));
       for (const b of v.briefings.filter((/** @type {any} */ x) => x[0] === r)) {
-        item('event', b[1].injected ? t('facilitator.tl.eventControl') : t('facilitator.tl.event'), h('strong', null, b[1].name), `: ${b[1].text}`);
+        item('event', b[1].injected ? t('facilitator.tl.eventControl') : t('facilitator.tl.event'), h('strong', null, firedName(b[1])), `: ${firedText(b[1])}`);
       }
       for (const a of v.annotations.filter((/** @type {any} */ x) => x[0] === r)) item('note', t('facilitator.tl.note'), a[1]);
       for (const o of (v.overrides || []).filter((/** @type {any} */ x) => x[0] === r)) {

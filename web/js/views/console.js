@@ -26,7 +26,7 @@ import { h, replace, errorBox, showError, uniqueId } from '../dom.js';
 import * as api from '../api.js';
 import {
   factionName, varName, num, roundLabel, temperamentName, statusText, clauseText, actionName,
-  endingText, seatLabel, varValue, andList,
+  endingText, seatLabel, varValue, andList, indexName,
 } from '../format.js';
 import { t, has, formatDate } from '../i18n.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
@@ -666,7 +666,7 @@ export function mount(root, ctx) {
         persp.map((/** @type {any} */ p) => h('th', { scope: 'col', class: p.kind === 'technical' ? 'truth-col' : null },
           p.kind === 'faction' ? factionLabel(p.faction) : pName(p))))),
       h('tbody', null, rows.map((e) => h('tr', null,
-        h('th', { scope: 'row' }, e.name),
+        h('th', { scope: 'row' }, indexName(e)),
         ix.map((/** @type {any} */ i) => {
           const ex = i[e.id];
           if (!ex || typeof ex !== 'object') return h('td', { class: 'muted' }, '–');

@@ -16,7 +16,7 @@
  */
 
 import { h, replace, errorBox, showError } from '../dom.js';
-import { factionName, factionColour, num, endingText, roundLabel, phaseName, actionName } from '../format.js';
+import { factionName, factionColour, num, endingText, roundLabel, phaseName, actionName, firedName, firedText } from '../format.js';
 import { createClock, createConnectionStatus, createConnectionBanner } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
 import { createChannels } from '../components/channels.js';
@@ -245,9 +245,9 @@ export function mount(root, ctx) {
     const others = (v.builds || []).filter((/** @type {any} */ b) => b.faction !== me);
     /** @param {any} b */
     const card = (b) => h('article', { class: 'event-card' },
-      h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, t('desk.briefing.injected')) : null),
+      h('h3', null, firedName(b[1]), b[1].injected ? h('span', { class: 'tag' }, t('desk.briefing.injected')) : null),
       h('p', { class: 'muted small' }, roundLabel(b[0])),
-      h('p', null, b[1].text));
+      h('p', null, firedText(b[1])));
     replace(briefingBox,
       now.length ? now.map(card) : h('p', { class: 'muted' }, t('desk.briefing.noEvent', { round: roundLabel(v.round) })),
       notes.length ? h('div', { class: 'notes' }, h('h3', null, t('desk.briefing.notes')),

@@ -13,7 +13,7 @@
  */
 
 import { h, replace } from '../dom.js';
-import { factionName, roundLabel, statusText, endingText, clauseText, andList } from '../format.js';
+import { factionName, roundLabel, statusText, endingText, clauseText, andList, firedName, firedText } from '../format.js';
 import { t } from '../i18n.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
@@ -94,9 +94,9 @@ export function mount(root, ctx) {
     briefKey = key;
     /** @param {any} b */
     const card = (b) => h('article', { class: 'event-card' },
-      h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, t('facilitator.injected')) : null),
+      h('h3', null, firedName(b[1]), b[1].injected ? h('span', { class: 'tag' }, t('facilitator.injected')) : null),
       h('p', { class: 'muted small' }, roundLabel(b[0])),
-      h('p', null, b[1].text));
+      h('p', null, firedText(b[1])));
     const now = v.briefings.filter((/** @type {any} */ b) => b[0] === v.round);
     const earlier = v.briefings.filter((/** @type {any} */ b) => b[0] !== v.round).reverse();
     replace(briefingBox,

@@ -16,7 +16,7 @@
 
 import { h, replace } from '../dom.js';
 import { qrUrl } from '../api.js';
-import { factionName, roundLabel, timeOfDay, statusText, endingText, num, andList, seatLabel } from '../format.js';
+import { factionName, roundLabel, timeOfDay, statusText, endingText, num, andList, seatLabel, firedName, firedText } from '../format.js';
 import { t } from '../i18n.js';
 import { createClock, createConnectionStatus } from '../components/clock.js';
 import { createTensionMeter } from '../components/charts.js';
@@ -112,9 +112,9 @@ export function mount(root, ctx) {
     v.briefings.forEach((/** @type {any} */ b) => items.push({
       round: b[0],
       node: h('article', { class: 'headline-card event-card' },
-        h('h3', null, b[1].name, b[1].injected ? h('span', { class: 'tag' }, t('facilitator.injected')) : null),
+        h('h3', null, firedName(b[1]), b[1].injected ? h('span', { class: 'tag' }, t('facilitator.injected')) : null),
         h('p', { class: 'muted' }, roundLabel(b[0])),
-        h('p', null, b[1].text)),
+        h('p', null, firedText(b[1]))),
     }));
     v.annotations.forEach((/** @type {any} */ a) => items.push({
       round: a[0],
