@@ -162,16 +162,20 @@ const scenarioCache = new Map();
 
 /**
  * `GET /api/scenarios/{id}`: the whole scenario (factions, actions, clause kinds, variables,
- * events, model, scoring, map). Cached for the page's lifetime.
+ * events, model, scoring, map), its texts in `lang` (a game's `view.language`) where the
+ * scenario has that language. Cached for the page's lifetime.
  * @param {string} id
+ * @param {string} [lang]
  * @returns {Promise<any>}
  */
-export function scenario(id) {
-  let p = scenarioCache.get(id);
+export function scenario(id, lang) {
+  const key = lang ? `${id}?lang=${lang}` : id;
+  let p = scenarioCache.get(key);
   if (!p) {
-    p = call('GET', `/api/scenarios/${encodeURIComponent(id)}`);
-    p.catch(() => scenarioCache.delete(id));
-    scenarioCache.set(id, p);
+    const query = lang ? `?lang=${encodeURIComponent(lang)}` : '';
+    p = call('GET', `/api/scenarios/${encodeURIComponent(id)}${query}`);
+    p.catch(() => scenarioCache.delete(key));
+    scenarioCache.set(key, p);
   }
   return p;
 }

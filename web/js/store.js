@@ -95,7 +95,10 @@ export class GameStore extends EventTarget {
         if (this.scenarioHint) api.scenario(this.scenarioHint).catch(() => null);
         const s = await api.summary(this.gameId, this.token);
         this.acceptSummary(s, true);
-        const sc = await api.scenario(this.view.scenario);
+        let sc = await api.scenario(this.view.scenario);
+        // In the game's language, so that names match what the engine and the bots write.
+        const lang = this.view.language;
+        if (lang && sc.language && sc.language !== lang) sc = await api.scenario(this.view.scenario, lang);
         this.scenario = sc;
         setScenario(sc);
         break;
