@@ -162,6 +162,121 @@ fn scenario_check_names_file_path_and_suggestion() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Writes `text` to a scenario file of its own and runs `detente scenario check` on it.
+fn check(name: &str, text: &str) -> std::process::Output {
+    let dir = std::env::temp_dir().join(format!("detente-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join(format!("{name}.toml"));
+    std::fs::write(&file, text).expect("write");
+    let out = detente(&["scenario", "check", file.to_str().expect("utf-8 path")]);
+    std::fs::remove_dir_all(&dir).ok();
+    out
+}
+
+#[test]
+fn scenario_check_reports_the_default_scenario_complete_in_russian() {
+    let out = check("complete", &default_scenario());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("warning"), "{text}");
+    assert!(text.contains("; languages en, ru (complete)"), "{text}");
+}
+
+#[test]
+fn scenario_check_warns_of_missing_translations_and_refuses_wrong_ones() {
+    let src = default_scenario();
+    // Without translations: nothing to report.
+    let at = src.find("\n[locales.ru]").expect("a Russian block");
+    let english = &src[..at];
+    let out = check("english", english);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("warning") && !text.contains("languages"),
+        "{text}"
+    );
+
+    // A partial translation passes, with a warning per text left out.
+    let description = "description = \"Достроить наземный объект в Румынии";
+    let line = src
+        .lines()
+        .find(|l| l.starts_with(description))
+        .expect("the Russian description of deveselu");
+    let partial = src.replacen(&format!("{line}\n"), "", 1);
+    let out = check("partial", &partial);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let warnings: Vec<&str> = text.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{text}");
+    assert!(
+        warnings[0].ends_with(
+            "partial.toml: locales.ru.actions.deveselu.description: warning: not translated; a game in \"ru\" shows the text in \"en\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("; languages en, ru (1 text not translated)"),
+        "{text}"
+    );
+
+    // A translation of an action that does not exist, and a bot line that lost a placeholder:
+    // errors, and the check fails.
+    let wrong = src
+        .replacen(
+            "[locales.ru.actions.deveselu]",
+            "[locales.ru.actions.deveselo]",
+            1,
+        )
+        .replacen(
+            "cost = \"сторона «{who}» потратила бы {amount} ед.",
+            "cost = \"сторона «{who}» потратила бы много ед.",
+            1,
+        );
+    let out = check("wrong", &wrong);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrong.toml: locales.ru.actions.deveselo: the scenario has no action \"deveselo\" to translate — did you mean \"deveselu\"?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("wrong.toml: locales.ru.bot_chat.cost: placeholders differ from the original line's: it has {amount}, {who}, the translation {who}"),
+        "{err}"
+    );
+    assert!(err.contains("2 problems found"), "{err}");
+}
+
+#[test]
+fn simulate_plays_in_russian() {
+    let out = detente(&["simulate", "--seed", "3", "--language", "ru"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Сторона «") || text.contains("Выносим на обсуждение"),
+        "{text}"
+    );
+    let out = detente(&["simulate", "--language", "de"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no language \"de\""), "{err}");
+}
+
 #[test]
 fn scenario_list_and_show() {
     let out = detente(&["scenario", "list"]);

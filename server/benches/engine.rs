@@ -20,6 +20,7 @@ fn game_in(phase: Phase) -> Game {
         start: detente::engine::StartMode::Now,
         title: None,
         team_ready: Default::default(),
+        language: None,
     };
     let (mut g, _) = Game::create(scn, config, 0).expect("create");
     while g.phase != phase {

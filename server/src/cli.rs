@@ -12,15 +12,43 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-/// `detente scenario check FILE`: prints every problem; Err when there is any.
+/// `detente scenario check FILE`: prints every problem; Err when there is any. A file that
+/// is sound but whose translations leave texts out passes, after a warning per text.
 pub fn scenario_check(path: &Path, out: &mut dyn Write) -> Result<()> {
     let src = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read scenario file {}", path.display()))?;
     match parse_and_validate(&path.display().to_string(), &src) {
         Ok(s) => {
+            let missing = crate::engine::locale::untranslated(&s);
+            for (lang, text) in &missing {
+                writeln!(
+                    out,
+                    "{}: {text}: warning: not translated; a game in \"{lang}\" shows the text in \"{}\"",
+                    path.display(),
+                    s.language
+                )?;
+            }
+            let languages = if s.locales.is_empty() {
+                String::new()
+            } else {
+                let per: Vec<String> = s
+                    .language_codes()
+                    .iter()
+                    .map(|l| {
+                        let n = missing.iter().filter(|(m, _)| m == l).count();
+                        match n {
+                            _ if *l == s.language => (*l).to_owned(),
+                            0 => format!("{l} (complete)"),
+                            1 => format!("{l} (1 text not translated)"),
+                            n => format!("{l} ({n} texts not translated)"),
+                        }
+                    })
+                    .collect();
+                format!("; languages {}", per.join(", "))
+            };
             writeln!(
                 out,
-                "{}: ok — scenario \"{}\": {} factions, {} rounds, {} actions, {} clause kinds, {} events",
+                "{}: ok — scenario \"{}\": {} factions, {} rounds, {} actions, {} clause kinds, {} events{languages}",
                 path.display(),
                 s.id,
                 s.factions.len(),
@@ -67,7 +95,8 @@ pub fn scenario_show(s: &Scenario, out: &mut dyn Write) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     )?;
-    writeln!(out, "Crisis when tension reaches {}\n", s.crisis_threshold)?;
+    writeln!(out, "Crisis when tension reaches {}", s.crisis_threshold)?;
+    writeln!(out, "Languages: {}\n", s.language_codes().join(", "))?;
     for f in &s.factions {
         writeln!(out, "{} ({})", f.name, f.id)?;
         for a in s.actions.iter().filter(|a| a.owner == f.id) {
@@ -153,6 +182,7 @@ pub fn play_game(
         start: StartMode::Now,
         title: None,
         team_ready: Default::default(),
+        language: None,
     };
     let ctx = Ctx::at(0);
     let (mut game, _) = Game::create(scenario, config, 0).map_err(|e| anyhow!("{e}"))?;

@@ -56,6 +56,10 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Language of the scenario's texts and the bots' lines (e.g. `ru`); the scenario's
+        /// own when absent.
+        #[arg(long)]
+        language: Option<String>,
     },
     /// Play seeded bot games over every temperament mix and report the game's balance: wins,
     /// the security dilemma, index ranges, orders per temperament, crises, agreements.
@@ -164,10 +168,20 @@ fn run(args: Args) -> Result<()> {
             bots,
             preset,
             format,
+            language,
         } => {
             let s = match scenario {
                 Some(p) => scenarios::load_file(&p)?,
                 None => scenarios::built_in("missile-defence-2013")?,
+            };
+            let s = match language {
+                Some(lang) => s.in_language(&lang).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--language: {}",
+                        detente::engine::game::unknown_language(&s, &lang)
+                    )
+                })?,
+                None => s,
             };
             let bots = cli::parse_bots(&s, &bots)?;
             let args = SimulateArgs {

@@ -565,6 +565,7 @@ mod tests {
             start: crate::engine::StartMode::Now,
             title: None,
             team_ready: Default::default(),
+            language: None,
         };
         let (mut game, mut log) = Game::create(scenario, config, 0).expect("game");
         let seats: Vec<Seat> = game

@@ -21,6 +21,7 @@ mod database_outage;
 mod deadlines;
 mod full_game;
 mod idempotency;
+mod languages;
 mod limits;
 mod lobby;
 mod moderation;

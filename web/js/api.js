@@ -164,18 +164,21 @@ export function scenarios() {
 const scenarioCache = new Map();
 
 /**
- * `GET /api/scenarios/{id}?lang=<locale>`: the whole scenario (factions, actions, clause kinds,
- * variables, events, model, scoring, map), its texts in the page's language where the server
- * has them. Cached for the page's lifetime (the locale is fixed per page load).
+ * `GET /api/scenarios/{id}?lang=<lang>`: the whole scenario (factions, actions, clause kinds,
+ * variables, events, model, scoring, map), its texts in `lang` (default: the page's language)
+ * where the scenario has that language. Cached for the page's lifetime (the locale is fixed
+ * per page load).
  * @param {string} id
+ * @param {string} [lang]
  * @returns {Promise<any>}
  */
-export function scenario(id) {
-  let p = scenarioCache.get(id);
+export function scenario(id, lang = locale()) {
+  const key = `${id}?lang=${lang}`;
+  let p = scenarioCache.get(key);
   if (!p) {
-    p = call('GET', `/api/scenarios/${encodeURIComponent(id)}?lang=${encodeURIComponent(locale())}`);
-    p.catch(() => scenarioCache.delete(id));
-    scenarioCache.set(id, p);
+    p = call('GET', `/api/scenarios/${encodeURIComponent(id)}?lang=${encodeURIComponent(lang)}`);
+    p.catch(() => scenarioCache.delete(key));
+    scenarioCache.set(key, p);
   }
   return p;
 }

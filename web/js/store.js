@@ -96,6 +96,8 @@ export class GameStore extends EventTarget {
         if (this.scenarioHint) api.scenario(this.scenarioHint).catch(() => null);
         const s = await api.summary(this.gameId, this.token);
         this.acceptSummary(s, true);
+        // In the reader's language (the page's), which may differ from the game's: the names
+        // the engine and the bots wrote into the log stay in the game's language.
         const sc = await api.scenario(this.view.scenario);
         this.scenario = sc;
         setScenario(sc);

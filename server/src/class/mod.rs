@@ -30,4 +30,8 @@ pub struct Settings {
     pub research_use: bool,
     /// Whether a research export carries the chat's text (only with `research_use`).
     pub research_free_text: bool,
+    /// The language of every table's scenario texts and bots' lines (a locale of the
+    /// scenario); absent: the scenario's own, as in classes created before classes had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }

@@ -13,7 +13,7 @@ use crate::engine::{Channel, Event, FactionId, Phase, Seat};
 use crate::store::{SeatRole, SeatRow};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// One game's research data.
@@ -170,6 +170,8 @@ struct Pseudonyms {
     participants: Vec<Participant>,
     /// Every seated name, longest first (a name inside another is replaced after it).
     names: Vec<(String, String)>,
+    /// (faction, the name its bot writes under).
+    bot_authors: BTreeSet<(String, String)>,
 }
 
 impl Pseudonyms {
@@ -181,6 +183,7 @@ impl Pseudonyms {
             by_name: BTreeMap::new(),
             participants: Vec::new(),
             names: Vec::new(),
+            bot_authors: BTreeSet::new(),
         };
         for s in seats {
             let (group, role) = match s.role {
@@ -226,7 +229,11 @@ impl Pseudonyms {
         if let Some(p) = self.by_name.get(&(group.clone(), author.to_owned())) {
             return p.clone();
         }
-        if author.ends_with("(bot)") {
+        if author.ends_with("(bot)")
+            || self
+                .bot_authors
+                .contains(&(group.clone(), author.to_owned()))
+        {
             return format!("{group}-bot");
         }
         format!("{group}-unknown")
@@ -306,12 +313,20 @@ pub struct Source<'a> {
     pub events: &'a [Event],
     pub seats: &'a [SeatRow],
     pub free_text: bool,
+    /// The name each faction's bot writes under, in the game's language ("Russia (bot)",
+    /// "Россия (бот)").
+    pub bot_authors: &'a [(FactionId, String)],
 }
 
 /// The research export of one game.
 pub fn export(src: &Source<'_>) -> ResearchExport {
     let view = src.view;
-    let p = Pseudonyms::new(src.seats, view.bots.keys().cloned());
+    let mut p = Pseudonyms::new(src.seats, view.bots.keys().cloned());
+    p.bot_authors = src
+        .bot_authors
+        .iter()
+        .map(|(f, a)| (f.to_string(), a.clone()))
+        .collect();
     let free = src.free_text;
     let (mut round, mut phase) = (0u32, Phase::Lobby);
     // Messages hidden by a facilitator, wherever in the log they were hidden.
@@ -746,5 +761,19 @@ mod tests {
         );
         assert_eq!(replace_word("Анна сказала", "анна", "p"), "p сказала");
         assert_eq!(replace_word("no names", "", "p"), "no names");
+    }
+
+    #[test]
+    fn a_bot_is_known_by_its_name_in_the_games_language() {
+        let mut p = Pseudonyms::new(&[], std::iter::once(FactionId::from("russia")));
+        p.bot_authors = [("russia".to_owned(), "Россия (бот)".to_owned())]
+            .into_iter()
+            .collect();
+        let russia = Seat::Faction(FactionId::from("russia"));
+        assert_eq!(p.of(&russia, "Россия (бот)"), "russia-bot");
+        assert_eq!(p.of(&russia, "Russia (bot)"), "russia-bot");
+        assert_eq!(p.of(&russia, "Россия"), "russia-unknown");
+        let us = Seat::Faction(FactionId::from("us_nato"));
+        assert_eq!(p.of(&us, "Россия (бот)"), "us_nato-unknown");
     }
 }

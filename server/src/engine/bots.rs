@@ -982,11 +982,16 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
         let mut parties = vec![me.clone(), other.clone()];
         parties.sort();
         let terms = Terms {
-            title: format!(
-                "{}–{} accord of {}",
-                game.faction_name(me),
-                game.faction_name(other),
-                game.round_label()
+            title: truncate(
+                &fill_template(
+                    &game.scenario.bot_chat.phrases.deal_title,
+                    &[
+                        ("faction", game.faction_name(me)),
+                        ("other", game.faction_name(other)),
+                        ("round", game.round_label().to_owned()),
+                    ],
+                ),
+                super::game::MAX_TITLE_CHARS,
             ),
             parties,
             clauses,
@@ -1000,6 +1005,20 @@ fn proposals(game: &Game, fc: &Forecaster, tp: &Temper, me: &FactionId) -> Vec<(
         out.push((terms, why));
     }
     out
+}
+
+/// The title of this bot's version of `p`: "Moscow accord (US/NATO draft)".
+fn draft_title(game: &Game, p: &Proposal, me: &FactionId) -> String {
+    truncate(
+        &fill_template(
+            &game.scenario.bot_chat.phrases.draft_title,
+            &[
+                ("title", p.terms.title.clone()),
+                ("faction", game.faction_name(me)),
+            ],
+        ),
+        super::game::MAX_TITLE_CHARS,
+    )
 }
 
 /// Whether two clause lists hold the same clauses, in any order.
@@ -1151,10 +1170,7 @@ fn new_terms_only(
         return None;
     }
     let terms = Terms {
-        title: truncate(
-            &format!("{} ({} draft)", p.terms.title, game.faction_name(me)),
-            super::game::MAX_TITLE_CHARS,
-        ),
+        title: draft_title(game, p, me),
         clauses,
         ..p.terms.clone()
     };
@@ -1208,10 +1224,7 @@ fn counter_terms(
         }
     }
     let (_, clauses) = best?;
-    let title = truncate(
-        &format!("{} ({} draft)", p.terms.title, game.faction_name(me)),
-        super::game::MAX_TITLE_CHARS,
-    );
+    let title = draft_title(game, p, me);
     let terms = Terms {
         title,
         clauses,
@@ -1332,20 +1345,22 @@ fn others_named(game: &Game, parties: &[FactionId], me: &FactionId) -> String {
             .filter(|p| *p != me)
             .map(|p| game.faction_name(p))
             .collect(),
+        &game.scenario.bot_chat.phrases.and,
     )
 }
 
-fn and_list(items: Vec<String>) -> String {
+fn and_list(items: Vec<String>, and: &str) -> String {
     match items.len() {
         0 => String::new(),
         1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+        n => format!("{} {and} {}", items[..n - 1].join(", "), items[n - 1]),
     }
 }
 
 /// The clauses in words: "US/NATO: Political guarantee; Russia: No Iskander in Kaliningrad".
 fn describe_terms(game: &Game, terms: &Terms) -> String {
     let scn = &game.scenario;
+    let phrases = &scn.bot_chat.phrases;
     terms
         .clauses
         .iter()
@@ -1367,8 +1382,33 @@ fn describe_terms(game: &Game, terms: &Terms) -> String {
                             .unwrap_or(a.as_str())
                     )
                 }
-                (_, Some(v), Some(max), ..) => format!(" ({v} ≤ {max})"),
-                (.., Some(to), Some(amount)) => format!(" ({amount} to {})", game.faction_name(to)),
+                (_, Some(v), Some(max), ..) => format!(
+                    " ({})",
+                    fill_template(
+                        &phrases.cap,
+                        &[
+                            (
+                                "var",
+                                scn.variables
+                                    .iter()
+                                    .find(|x| x.id == *v)
+                                    .map_or_else(|| v.to_string(), |x| x.name.clone()),
+                            ),
+                            ("id", v.to_string()),
+                            ("max", format!("{max}")),
+                        ],
+                    )
+                ),
+                (.., Some(to), Some(amount)) => format!(
+                    " ({})",
+                    fill_template(
+                        &phrases.transfer,
+                        &[
+                            ("amount", format!("{amount}")),
+                            ("to", game.faction_name(to)),
+                        ],
+                    )
+                ),
                 _ => String::new(),
             };
             format!("{}: {kind}{detail}", game.faction_name(&c.by))
@@ -1791,5 +1831,8 @@ impl BotPass {
 
 /// The name a bot's chat messages carry.
 pub fn bot_author(game: &Game, f: &FactionId) -> String {
-    format!("{} (bot)", game.faction_name(f))
+    fill_template(
+        &game.scenario.bot_chat.phrases.author,
+        &[("faction", game.faction_name(f))],
+    )
 }

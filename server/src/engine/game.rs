@@ -193,6 +193,15 @@ pub struct Game {
     pub ending: Option<Ending>,
 }
 
+/// The message for a game asked in a language its scenario does not have.
+pub fn unknown_language(scenario: &Scenario, lang: &str) -> String {
+    format!(
+        "scenario \"{}\" has no language \"{lang}\"; it can be played in: {}",
+        scenario.id,
+        scenario.language_codes().join(", ")
+    )
+}
+
 /// A deterministic random stream for one purpose in one round of one game.
 pub fn rng(seed: u64, round: u32, stream: u64) -> ChaCha8Rng {
     // splitmix64 of the three inputs, so neighbouring seeds give unrelated streams.
@@ -239,6 +248,11 @@ impl Game {
             }
         }
         Params::resolve(&scenario, config.preset.as_deref()).map_err(CommandError::Invalid)?;
+        if let Some(lang) = &config.language {
+            if !scenario.has_language(lang) {
+                return Err(CommandError::Invalid(unknown_language(&scenario, lang)));
+            }
+        }
         let core = initial_core(&scenario);
         let start = config.start;
         let created = Event::GameCreated {
@@ -289,6 +303,12 @@ impl Game {
                 scenario.fingerprint()
             )));
         }
+        // The game's texts in its language. A log whose language the scenario no longer has
+        // (a locale taken out of the file) replays in the scenario's own: texts change no rule.
+        let scenario = match &config.language {
+            Some(lang) => scenario.in_language(lang).unwrap_or(scenario),
+            None => scenario,
+        };
         let params =
             Params::resolve(&scenario, config.preset.as_deref()).map_err(CommandError::Invalid)?;
         let deadlines = config.deadlines.unwrap_or(scenario.phases);
@@ -348,6 +368,11 @@ impl Game {
                 .retain(|m| m.channel != channel || m.id > through);
             self.dropped_through.insert(channel, through);
         }
+    }
+
+    /// The language of the game's texts (the scenario's, or one of its locales).
+    pub fn language(&self) -> &str {
+        &self.scenario.language
     }
 
     pub fn faction_ids(&self) -> impl Iterator<Item = &FactionId> {

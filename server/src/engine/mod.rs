@@ -6,6 +6,7 @@ pub mod bots;
 pub mod error;
 pub mod game;
 pub mod ids;
+pub mod locale;
 pub mod model;
 pub mod scenario;
 pub mod text;

@@ -49,6 +49,20 @@ pub struct Scenario {
     /// What the bots say in chat: templates filled from the model's numbers.
     #[serde(default)]
     pub bot_chat: BotChat,
+    /// The language the file's texts are written in (a code such as `en` or `ru`).
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Translations of the texts, by language code (`[locales.ru]`); see [`super::locale`].
+    /// Not part of the scenario's JSON form: [`Scenario::localised`] answers a language.
+    #[serde(default, skip_serializing)]
+    pub locales: BTreeMap<String, super::locale::Locale>,
+    /// Every language the scenario can be played in: `language`, then the locales' codes.
+    /// Built by [`Scenario::prepare`]; in the JSON form only, never read from a file.
+    #[serde(skip_deserializing)]
+    pub languages: Vec<String>,
+    /// The scenario in its other languages, built on first use by [`Scenario::in_language`].
+    #[serde(skip)]
+    translated: Translated,
     /// Variable id → index, built by [`Scenario::prepare`] so the model's look-ups are O(1).
     #[serde(skip)]
     var_lookup: std::collections::HashMap<String, usize>,
@@ -99,6 +113,27 @@ pub enum Dilemma {
 
 fn default_team_size() -> u32 {
     5
+}
+
+fn default_language() -> String {
+    "en".to_owned()
+}
+
+/// The scenario in other languages, shared by the games that play it in them. A copy of a
+/// scenario starts with none: its texts may be edited.
+#[derive(Default)]
+struct Translated(std::sync::Mutex<BTreeMap<String, std::sync::Arc<Scenario>>>);
+
+impl Clone for Translated {
+    fn clone(&self) -> Self {
+        Translated::default()
+    }
+}
+
+impl std::fmt::Debug for Translated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Translated")
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -490,10 +525,75 @@ pub struct BotChat {
     /// Reactions in plenary at the briefing, per event and faction.
     #[serde(default)]
     pub events: Vec<EventLines>,
+    /// The engine's own words in what bots write: their name, their proposals' titles, the
+    /// terms in words. English unless the file (or a locale) says otherwise.
+    #[serde(default, skip_serializing_if = "Phrases::is_default")]
+    pub phrases: Phrases,
 }
 
 fn default_tension_margin() -> f64 {
     15.0
+}
+
+/// The words bots write that are not lines of chat (`[bot_chat.phrases]`): each has an English
+/// default, so a scenario written in English need not give them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Phrases {
+    /// The author of a bot's messages: `{faction}`.
+    pub author: String,
+    /// The title of a bot's proposal: `{faction}` (the bot's), `{other}` (the other party),
+    /// `{round}` (the round's label).
+    pub deal_title: String,
+    /// The title of a bot's counter-proposal: `{title}` (the proposal's), `{faction}`.
+    pub draft_title: String,
+    /// The word before the last name of a list ("Russia, CSTO and US/NATO").
+    pub and: String,
+    /// A cap clause in `{terms}`: `{var}` (the variable's name), `{id}` (its id), `{max}`.
+    pub cap: String,
+    /// A transfer clause in `{terms}`: `{amount}`, `{to}` (the faction paid).
+    pub transfer: String,
+}
+
+impl Default for Phrases {
+    fn default() -> Self {
+        Phrases {
+            author: "{faction} (bot)".to_owned(),
+            deal_title: "{faction}–{other} accord of {round}".to_owned(),
+            draft_title: "{title} ({faction} draft)".to_owned(),
+            and: "and".to_owned(),
+            cap: "{var} ≤ {max}".to_owned(),
+            transfer: "{amount} to {to}".to_owned(),
+        }
+    }
+}
+
+impl Phrases {
+    pub fn is_default(&self) -> bool {
+        *self == Phrases::default()
+    }
+    /// The placeholders each phrase may use, by name.
+    pub fn allowed(name: &str) -> &'static [&'static str] {
+        match name {
+            "author" => &["faction"],
+            "deal_title" => &["faction", "other", "round"],
+            "draft_title" => &["title", "faction"],
+            "cap" => &["var", "id", "max"],
+            "transfer" => &["amount", "to"],
+            _ => &[],
+        }
+    }
+    /// (name, text) of every phrase.
+    pub fn all(&self) -> [(&'static str, &str); 6] {
+        [
+            ("author", &self.author),
+            ("deal_title", &self.deal_title),
+            ("draft_title", &self.draft_title),
+            ("and", &self.and),
+            ("cap", &self.cap),
+            ("transfer", &self.transfer),
+        ]
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -567,7 +667,9 @@ impl Scenario {
     /// each game so that a log is never replayed under different rules or numbers. The map is
     /// left out: only clients read it, so redrawing it never strands a recorded game. So is
     /// every `source` string, at any depth: prose citing where a number comes from does not
-    /// change the rules, so correcting a citation never strands a recorded game either.
+    /// change the rules, so correcting a citation never strands a recorded game either. So
+    /// are the translations (`[locales.*]`): a scenario in another language
+    /// ([`Scenario::localised`]) has the fingerprint of the file it comes from.
     pub fn fingerprint(&self) -> String {
         if let Some(f) = &self.fingerprint {
             return f.clone();
@@ -575,6 +677,10 @@ impl Scenario {
         let mut value = serde_json::to_value(self).unwrap_or_default();
         if let Some(o) = value.as_object_mut() {
             o.remove("map");
+            // Which languages the texts come in changes no rule either (the translations
+            // themselves are never serialized).
+            o.remove("language");
+            o.remove("languages");
         }
         strip_sources(&mut value);
         let json = serde_json::to_vec(&value).unwrap_or_default();
@@ -642,8 +748,62 @@ impl Scenario {
                 }
             }
         }
+        self.languages = std::iter::once(self.language.clone())
+            .chain(self.locales.keys().cloned())
+            .collect();
+        self.translated = Translated::default();
         self.fingerprint = None;
         self.fingerprint = Some(self.fingerprint());
+    }
+
+    /// Every language the scenario can be played in: its own, then its locales'.
+    pub fn language_codes(&self) -> Vec<&str> {
+        std::iter::once(self.language.as_str())
+            .chain(self.locales.keys().map(String::as_str))
+            .collect()
+    }
+
+    /// Whether the scenario can be played in `lang`: its own language or one of its locales.
+    pub fn has_language(&self, lang: &str) -> bool {
+        lang == self.language || self.locales.contains_key(lang)
+    }
+
+    /// The scenario with its texts in `lang` (falling back to the file's own text wherever the
+    /// locale has none), or `None` when it has no such language. The copy carries no
+    /// translations, says `lang` as its `language`, and keeps the fingerprint of the file.
+    pub fn localised(&self, lang: &str) -> Option<Scenario> {
+        if lang == self.language {
+            return Some(self.clone());
+        }
+        let locale = self.locales.get(lang)?;
+        let mut out = self.clone();
+        locale.apply(&mut out);
+        out.language = lang.to_owned();
+        out.locales = BTreeMap::new();
+        let fingerprint = self.fingerprint();
+        out.prepare();
+        out.languages = std::iter::once(self.language.clone())
+            .chain(self.locales.keys().cloned())
+            .collect();
+        out.fingerprint = Some(fingerprint);
+        Some(out)
+    }
+
+    /// As [`Scenario::localised`], shared: each language is built once per scenario.
+    pub fn in_language(self: &std::sync::Arc<Self>, lang: &str) -> Option<std::sync::Arc<Self>> {
+        if lang == self.language {
+            return Some(self.clone());
+        }
+        if !self.locales.contains_key(lang) {
+            return None;
+        }
+        let mut cache = self.translated.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = cache.get(lang) {
+            return Some(s.clone());
+        }
+        let s = std::sync::Arc::new(self.localised(lang)?);
+        cache.insert(lang.to_owned(), s.clone());
+        Some(s)
     }
     /// Positions of the model's variables (resolved now if `prepare` was not called).
     pub fn slots(&self) -> std::borrow::Cow<'_, super::model::Slots> {

@@ -70,6 +70,7 @@ fn config(seed: u64) -> GameConfig {
         start: StartMode::Now,
         title: None,
         team_ready: Default::default(),
+        language: None,
     }
 }
 
@@ -3800,6 +3801,11 @@ fn bot_game_with_log(seed: u64) -> (Game, Vec<Event>) {
 fn mixed_bot_game_with_log(seed: u64, mix: BTreeMap<FactionId, Temperament>) -> (Game, Vec<Event>) {
     let mut c = config(seed);
     c.bots = mix;
+    bot_game_of(c)
+}
+
+/// Plays a whole game of bots (the factions of `c.bots`) to its end, keeping its event log.
+fn bot_game_of(c: GameConfig) -> (Game, Vec<Event>) {
     let (mut game, mut log) = Game::create(scenario(), c, T0).unwrap();
     let ctx = Ctx::at(T0);
     for _ in 0..80 {
@@ -4403,4 +4409,126 @@ fn a_muted_person_cannot_chat_until_the_mute_ends_or_is_lifted_and_only_their_te
         .moderation
         .iter()
         .all(|m| m.name.as_deref() == Some("Anna")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Languages
+// ---------------------------------------------------------------------------------------------
+
+/// Whether a text has Cyrillic letters.
+fn cyrillic(t: &str) -> bool {
+    t.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+}
+
+#[test]
+fn a_game_in_russian_writes_the_scenario_texts_and_the_bots_lines_in_russian() {
+    let temperaments = [
+        Temperament::Hawk,
+        Temperament::Pragmatist,
+        Temperament::Dove,
+    ];
+    let mut lines = 0;
+    for (i, t) in temperaments.iter().enumerate() {
+        let mut c = config(i as u64 + 1);
+        c.bots = bots(*t);
+        c.bots.insert(fid("us_nato"), temperaments[(i + 1) % 3]);
+        c.language = Some("ru".into());
+        let (game, log) = bot_game_of(c);
+        assert_eq!(game.language(), "ru");
+        assert_eq!(game.view(&Seat::Control).language, "ru");
+        // The scenario's texts the engine copies into the log: events' names and texts,
+        // orders' names in the turn reports.
+        let mut fired = 0;
+        for e in &log {
+            match e {
+                Event::RoundBegan { fired: f, .. } => {
+                    for x in f {
+                        fired += 1;
+                        assert!(cyrillic(&x.name) && cyrillic(&x.text), "{x:?}");
+                    }
+                }
+                Event::Adjudicated { report, .. } => {
+                    for o in report
+                        .control
+                        .orders
+                        .iter()
+                        .chain(&report.control.completed)
+                    {
+                        assert!(cyrillic(&o.name), "{o:?}");
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(fired > 0);
+        // Every line the bots wrote, with its author, in Russian; no placeholder left and no
+        // English words of the engine's ("accord of", "draft", "(bot)", " and ").
+        for e in &log {
+            let Event::ChatPosted { message: m } = e else {
+                continue;
+            };
+            lines += 1;
+            assert!(m.author.ends_with(" (бот)") && cyrillic(&m.author), "{m:?}");
+            assert!(cyrillic(&m.text), "not Russian: {:?}", m.text);
+            assert!(
+                !m.text.contains('{') && !m.text.contains('}'),
+                "{:?}",
+                m.text
+            );
+            for english in [" accord of ", " draft)", "(bot)", " and ", " instead of "] {
+                assert!(!m.text.contains(english), "English in {:?}", m.text);
+            }
+        }
+        for p in &game.proposals {
+            assert!(cyrillic(&p.terms.title), "{:?}", p.terms.title);
+        }
+        // The log replays to the same game, in Russian.
+        let replayed = Game::replay(scenario(), &log).expect("replay");
+        assert!(replayed == game);
+        assert_eq!(replayed.language(), "ru");
+        assert_eq!(
+            replayed.scenario.faction("russia").map(|f| f.name.as_str()),
+            Some("Россия")
+        );
+    }
+    assert!(lines > 50, "only {lines} bot lines in 3 games");
+}
+
+#[test]
+fn a_game_in_a_language_its_scenario_lacks_is_refused() {
+    let mut c = config(SEED);
+    c.language = Some("de".into());
+    let e = Game::create(scenario(), c, T0).expect_err("refused");
+    assert_eq!(e.code(), "invalid");
+    assert!(e.to_string().contains("no language \"de\""), "{e}");
+    assert!(e.to_string().contains("en, ru"), "{e}");
+}
+
+#[test]
+fn a_game_without_a_language_is_in_the_scenarios_own() {
+    let p = Play::new();
+    assert_eq!(p.game.language(), "en");
+    assert_eq!(p.game.view(&ru()).language, "en");
+    assert_eq!(
+        p.game.scenario.faction("russia").map(|f| f.name.as_str()),
+        Some("Russia")
+    );
+    // A game recorded before games had a language has none in its config, and reads as the
+    // scenario's own; a game in English records none either.
+    let Event::GameCreated { config, .. } = &p.log[0] else {
+        panic!("the log starts with game_created")
+    };
+    assert_eq!(config.language, None);
+    let json = serde_json::to_value(config).unwrap();
+    assert!(json.get("language").is_none(), "{json}");
+    let mut ru_config = config.clone();
+    ru_config.language = Some("ru".into());
+    let json = serde_json::to_value(&ru_config).unwrap();
+    assert_eq!(json["language"], "ru");
+    // A log whose language the scenario no longer has replays in the scenario's own.
+    let mut log = p.log.clone();
+    if let Event::GameCreated { config, .. } = &mut log[0] {
+        config.language = Some("de".into());
+    }
+    assert_eq!(Game::replay(scenario(), &log).unwrap().language(), "en");
 }

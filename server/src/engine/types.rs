@@ -115,6 +115,11 @@ pub struct GameConfig {
     /// or when its captain says so.
     #[serde(default, skip_serializing_if = "TeamReady::is_everyone")]
     pub team_ready: TeamReady,
+    /// The language of the scenario's texts in this game: the code of one of its locales
+    /// (`"ru"`). Absent: the scenario's own language (English for the built-in scenario), as
+    /// in every game recorded before games had a language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// What makes a team of several people ready.

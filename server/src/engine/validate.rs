@@ -241,6 +241,16 @@ struct RatificationForm {
 // Did you mean
 // ---------------------------------------------------------------------------------------------
 
+/// " — did you mean \"x\"?" when a candidate is close to `given`, else nothing.
+pub(super) fn did_you_mean<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
+    suggest(given, candidates)
+        .map(|s| format!(" — did you mean \"{s}\"?"))
+        .unwrap_or_default()
+}
+
 /// The closest candidate to `given`, if it is close enough to be a plausible typo. Damerau
 /// distance catches transpositions ("tenison"); Jaro–Winkler catches long names with a shared
 /// prefix and a different ending.
@@ -437,6 +447,26 @@ impl Validator<'_> {
         self.scoring(scn, &factions, &objectives);
         self.map(scn, &cx, &kinds);
         self.bot_chat(scn, &cx, &objectives);
+        self.languages(scn);
+    }
+
+    /// The file's language and its translations (`[locales.*]`): a translation may only
+    /// translate what the scenario has, and a bot's line must keep the original's placeholders.
+    /// What a locale leaves untranslated is no error ([`super::locale::untranslated`]).
+    fn languages(&mut self, scn: &Scenario) {
+        if !super::locale::is_language_code(&scn.language) {
+            self.err(
+                "language",
+                format!(
+                    "\"{}\" is not a language code: lowercase letters (\"en\", \"ru\"), optionally \
+                     followed by \"-\" and a region (\"pt-br\")",
+                    scn.language
+                ),
+            );
+        }
+        for (path, message) in super::locale::check(scn) {
+            self.err(path, message);
+        }
     }
 
     /// The bots' lines: only placeholders the engine fills, events and factions that exist,
@@ -534,6 +564,13 @@ impl Validator<'_> {
                 self.template(&path, text, allowed);
             }
         }
+        for (name, text) in chat.phrases.all() {
+            self.template(
+                &format!("bot_chat.phrases.{name}"),
+                text,
+                super::scenario::Phrases::allowed(name),
+            );
+        }
         let events = Ids::new("event", scn.events.iter().map(|e| e.id.as_str()));
         for (i, e) in chat.events.iter().enumerate() {
             let p = format!("bot_chat.events[{i}]");
@@ -551,7 +588,12 @@ impl Validator<'_> {
             self.err(path, "is empty");
         }
         for name in placeholders(text) {
-            if !allowed.contains(&name) {
+            if allowed.is_empty() {
+                self.err(
+                    path,
+                    format!("unknown placeholder {{{name}}}; this line takes none"),
+                );
+            } else if !allowed.contains(&name) {
                 self.err(
                     path,
                     format!(

@@ -25,6 +25,10 @@ use uuid::Uuid;
 pub struct SeatView {
     pub seat: Seat,
     pub scenario: String,
+    /// The language of the game's scenario texts (names, descriptions, events, the bots'
+    /// lines): `en`, or a locale of the scenario such as `ru`. Read the scenario with
+    /// `GET /api/scenarios/{id}?lang=<language>` to show it in the same language.
+    pub language: String,
     /// The game's name, if the facilitator gave one.
     pub title: Option<String>,
     pub round: u32,
@@ -381,6 +385,7 @@ impl Game {
         SeatView {
             seat: seat.clone(),
             scenario: scn.id.clone(),
+            language: scn.language.clone(),
             title: self.config.title.clone(),
             round: self.round,
             round_label: self.round_label().to_owned(),

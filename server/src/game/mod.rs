@@ -356,6 +356,7 @@ mod tests {
             start: crate::engine::StartMode::Now,
             title: None,
             team_ready: Default::default(),
+            language: None,
         };
         let (game, events) =
             crate::engine::Game::create(scenario.clone(), config, WallClock::system().now_ms())

@@ -89,6 +89,29 @@ pub struct CreateGame {
     /// has said Ready) or `captain` (the member seated longest among those connected decides).
     #[serde(default)]
     pub team_ready: TeamReady,
+    /// The language of the scenario's texts and the bots' lines: `en` (the default) or one of
+    /// the scenario's languages (`GET /api/scenarios`, `languages`), such as `ru`.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 16))]
+    pub language: Option<String>,
+}
+
+/// The language a creation asks for, as a game's config records it: `None` for the scenario's
+/// own language; `invalid` naming the languages there are when the scenario has no such one.
+pub(super) fn requested_language(
+    scenario: &crate::engine::scenario::Scenario,
+    lang: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    match lang {
+        None => Ok(None),
+        Some(l) if l == scenario.language => Ok(None),
+        Some(l) if scenario.has_language(l) => Ok(Some(l.to_owned())),
+        Some(l) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Invalid,
+            crate::engine::game::unknown_language(scenario, l),
+        )),
+    }
 }
 
 /// Answer to `POST /api/games`.
@@ -117,7 +140,7 @@ pub struct Created {
         (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
         (status = 401, description = "The server has an admin token and the request did not carry it (`unauthorized`).", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
-        (status = 422, description = "Unknown scenario, faction or preset, a team size outside 1–50, or a bad name (`unknown_scenario`, `unknown_faction`, `invalid`, `invalid_name`).", body = ErrorBody),
+        (status = 422, description = "Unknown scenario, faction, preset or language, a team size outside 1–50, or a bad name (`unknown_scenario`, `unknown_faction`, `invalid`, `invalid_name`).", body = ErrorBody),
         (status = 429, description = "Too many games created from this address: 20, then one a minute (`rate_limited`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
@@ -163,6 +186,7 @@ pub async fn create_game<S: Store>(
             "a team size is 1 to 50",
         ));
     }
+    let language = requested_language(&scenario, req.language.as_deref())?;
     let name = clean_name(req.name.as_deref().unwrap_or("Control"))?;
     let now = st.registry.clock.now_ms();
     let config = GameConfig {
@@ -173,6 +197,7 @@ pub async fn create_game<S: Store>(
         team_sizes: req.team_sizes,
         start: req.start.unwrap_or(StartMode::Lobby),
         team_ready: req.team_ready,
+        language,
         title: match req.title.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => {
@@ -485,7 +510,11 @@ pub async fn join_preview<S: Store>(
                 .registry
                 .scenarios()
                 .get(&class.scenario)
-                .map(|s| s.title.to_string())
+                .map(|s| {
+                    scenario_in(s, settings.language.as_deref())
+                        .title
+                        .to_string()
+                })
                 .unwrap_or_default();
             return Ok(Json(CodePreview::Class(ClassPreview {
                 name: class.name,
@@ -918,31 +947,71 @@ pub struct ScenarioInfo {
     pub rounds: Vec<String>,
     pub presets: Vec<String>,
     pub default_preset: String,
+    /// The language of `title`, `summary` and `rounds`: the one asked for with `lang`, or the
+    /// scenario's own when it has no such language.
+    pub language: String,
+    /// Every language the scenario can be played in, its own first (e.g. `["en", "ru"]`): the
+    /// values of `language` when creating a game or a class.
+    pub languages: Vec<String>,
+}
+
+/// Query of `GET /api/scenarios` and `GET /api/scenarios/{id}`.
+#[derive(Deserialize, JsonSchema)]
+pub struct LangQuery {
+    /// The language of the texts (`ru`); absent or one the scenario does not have: the
+    /// scenario's own.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// `scenario` in the language `lang` asks for, falling back to its own.
+fn scenario_in(
+    scenario: &Arc<crate::engine::scenario::Scenario>,
+    lang: Option<&str>,
+) -> Arc<crate::engine::scenario::Scenario> {
+    lang.and_then(|l| scenario.in_language(l))
+        .unwrap_or_else(|| scenario.clone())
 }
 
 /// The scenarios games can be created with.
+///
+/// With `lang`, each scenario's title, summary and round labels are in that language where
+/// the scenario has it (in its own otherwise).
 #[utoipa::path(
     get,
     path = "/api/scenarios",
     tag = "scenarios",
-    responses((status = 200, description = "Every scenario the server offers.", body = Vec<ScenarioInfo>))
+    params(("lang" = Option<String>, Query, description = "Language of the texts, e.g. `ru`; the scenario's own when absent or when it has no such language.")),
+    responses(
+        (status = 200, description = "Every scenario the server offers.", body = Vec<ScenarioInfo>),
+        (status = 400, description = "A query that is not of this shape (`bad_request`).", body = ErrorBody),
+    )
 )]
-pub async fn scenarios<S: Store>(State(st): State<Arc<AppState<S>>>) -> Json<Vec<ScenarioInfo>> {
-    Json(
+pub async fn scenarios<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    query: Result<axum::extract::Query<LangQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<ScenarioInfo>>, ApiError> {
+    let q = query_of(query)?;
+    Ok(Json(
         st.registry
             .scenarios()
             .values()
-            .map(|s| ScenarioInfo {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                summary: s.summary.trim().to_owned(),
-                factions: s.factions.iter().map(|f| f.id.to_string()).collect(),
-                rounds: s.rounds.iter().map(|r| r.label.clone()).collect(),
-                presets: s.model.presets.iter().map(|p| p.id.clone()).collect(),
-                default_preset: s.model.default_preset.clone(),
+            .map(|s| {
+                let s = scenario_in(s, q.lang.as_deref());
+                ScenarioInfo {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    summary: s.summary.trim().to_owned(),
+                    factions: s.factions.iter().map(|f| f.id.to_string()).collect(),
+                    rounds: s.rounds.iter().map(|r| r.label.clone()).collect(),
+                    presets: s.model.presets.iter().map(|p| p.id.clone()).collect(),
+                    default_preset: s.model.default_preset.clone(),
+                    language: s.language.clone(),
+                    languages: s.languages.clone(),
+                }
             })
             .collect(),
-    )
+    ))
 }
 
 pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -1275,25 +1344,35 @@ pub(super) async fn control_view_and_log<S: Store>(
 /// The whole scenario: factions, calendar, variables, actions with costs, clause kinds, event
 /// cards, the model's parameters with sources, scoring weights and map features. Public: it is
 /// the game's rulebook.
+///
+/// With `lang`, its texts (names, descriptions, event texts, the bots' lines) are in that
+/// language wherever the scenario has a translation, in its own elsewhere; `language` says
+/// which language was answered and `languages` which ones there are. Sources are never
+/// translated.
 #[utoipa::path(
     get,
     path = "/api/scenarios/{id}",
     tag = "scenarios",
-    params(("id" = String, Path, description = "Scenario id.")),
+    params(
+        ("id" = String, Path, description = "Scenario id."),
+        ("lang" = Option<String>, Query, description = "Language of the texts, e.g. `ru`; the scenario's own when absent or when it has no such language."),
+    ),
     responses(
-        (status = 200, description = "The scenario, in the JSON form of the scenario file (docs/scenario-format.md).", body = Object),
+        (status = 200, description = "The scenario, in the JSON form of the scenario file (docs/scenario-format.md) without its `locales`, plus `languages`.", body = Object),
+        (status = 400, description = "A query that is not of this shape (`bad_request`).", body = ErrorBody),
         (status = 404, description = "No such scenario (`unknown_scenario`).", body = ErrorBody),
     )
 )]
 pub async fn scenario<S: Store>(
     State(st): State<Arc<AppState<S>>>,
     Path(id): Path<String>,
+    query: Result<axum::extract::Query<LangQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Arc<crate::engine::scenario::Scenario>>, ApiError> {
+    let q = query_of(query)?;
     st.registry
         .scenarios()
         .get(&id)
-        .cloned()
-        .map(Json)
+        .map(|s| Json(scenario_in(s, q.lang.as_deref())))
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,

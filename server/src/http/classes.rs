@@ -5,7 +5,7 @@
 
 use super::api::{
     bearer, by_join_code, clean_name, is_admin, join_limit, new_join_code, object_body,
-    requested_scenario,
+    requested_language, requested_scenario,
 };
 use super::{ApiError, AppState, ErrorBody, Ids};
 use crate::class::plan::{self, Student};
@@ -61,6 +61,11 @@ pub struct CreateClass {
     /// Whether a research export carries the chat's text (needs `research_use`).
     #[serde(default)]
     pub research_free_text: bool,
+    /// The language of every table's scenario texts and bots' lines: `en` (the default) or
+    /// one of the scenario's languages (`GET /api/scenarios`, `languages`), such as `ru`.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 16))]
+    pub language: Option<String>,
 }
 
 /// Answer to `POST /api/classes`.
@@ -89,7 +94,7 @@ pub struct ClassCreated {
         (status = 400, description = "The body is not JSON of this shape (`bad_request`).", body = ErrorBody),
         (status = 401, description = "The server has an admin token and the request did not carry it (`unauthorized`).", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
-        (status = 422, description = "Unknown scenario or preset, a team size outside 1–50, chat text for research without research use, or a bad name (`unknown_scenario`, `invalid`, `invalid_name`).", body = ErrorBody),
+        (status = 422, description = "Unknown scenario, preset or language, a team size outside 1–50, chat text for research without research use, or a bad name (`unknown_scenario`, `invalid`, `invalid_name`).", body = ErrorBody),
         (status = 429, description = "Too many games and classes created from this address: 20, then one a minute (`rate_limited`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
@@ -117,6 +122,7 @@ pub async fn create_class<S: Store>(
     let scenario = requested_scenario(&st, req.scenario.as_deref())?;
     crate::engine::model::Params::resolve(&scenario, req.preset.as_deref())
         .map_err(|e| invalid(&e))?;
+    let language = requested_language(&scenario, req.language.as_deref())?;
     let team_size = req.team_size.unwrap_or(1);
     if !(1..=50).contains(&team_size) {
         return Err(invalid("a team size is 1 to 50"));
@@ -134,6 +140,7 @@ pub async fn create_class<S: Store>(
         bots_for_gaps: req.bots_for_gaps,
         research_use: req.research_use,
         research_free_text: req.research_free_text,
+        language,
     };
     if counted && !st.creations.take(peer.ip()) {
         return Err(ApiError::new(
@@ -739,6 +746,7 @@ async fn new_table<S: Store>(
         start: StartMode::Now,
         title: Some(table_title(&class.name, t)),
         team_ready: TeamReady::default(),
+        language: settings.language.clone(),
     };
     let (game, events) = Game::create(scenario.clone(), config, now).map_err(|e| {
         ApiError::new(

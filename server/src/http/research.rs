@@ -71,6 +71,17 @@ async fn export_game<S: Store>(
 ) -> Result<ResearchExport, ApiError> {
     let (_, view, events) = control_view_and_log(st, game).await?;
     let seats = st.registry.store().seats(game).await?;
+    // Bots write under their faction's name in the game's language.
+    let bot_authors = st
+        .registry
+        .get(game)
+        .await?
+        .with_game(|g, _| {
+            g.faction_ids()
+                .map(|f| (f.clone(), crate::engine::bots::bot_author(g, f)))
+                .collect::<Vec<_>>()
+        })
+        .await?;
     Ok(research::export(&research::Source {
         game_id: game,
         class,
@@ -78,6 +89,7 @@ async fn export_game<S: Store>(
         events: &events,
         seats: &seats,
         free_text,
+        bot_authors: &bot_authors,
     }))
 }
 
