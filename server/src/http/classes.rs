@@ -744,7 +744,7 @@ async fn new_table<S: Store>(
             .map(|f| (f.clone(), settings.team_size))
             .collect(),
         start: StartMode::Now,
-        title: Some(table_title(&class.name, t)),
+        title: Some(table_title(&class.name, t, settings.language.as_deref())),
         team_ready: TeamReady::default(),
         language: settings.language.clone(),
     };
@@ -827,8 +827,12 @@ pub(super) async fn free_join_code<S: Store>(st: &AppState<S>) -> Result<String,
 }
 
 /// A table's title: the class's name and the table's number from 1, within 60 characters.
-fn table_title(class: &str, table: u32) -> String {
-    let suffix = format!(" · table {}", table + 1);
+fn table_title(class: &str, table: u32, language: Option<&str>) -> String {
+    let word = match language {
+        Some("ru") => "стол",
+        _ => "table",
+    };
+    let suffix = format!(" · {word} {}", table + 1);
     let room = 60 - suffix.chars().count();
     let name: String = class.chars().take(room).collect();
     format!("{name}{suffix}")

@@ -117,6 +117,8 @@ export default {
     'landing.games.forgetClass': 'Forget the class {name}',
     'landing.games.forgetGame': 'Forget the game where you are {seat} as {name}',
     'landing.games.empty': 'Games you create or join on this device appear here, so you can come back to them.',
+    'landing.create.language': 'Language of the game',
+    'landing.create.languageHint': 'The bots write in it, and the turn reports name events and orders in it. Each player reads the interface and the scenario in their own language.',
   },
   ru: {
     'landing.lead': 'Стратегическая игра о переговорах по противоракетной обороне в Европе, 2013–2020 годы. Россия, США/НАТО и ОДКБ ведут переговоры, подписывают соглашения и отдают приказы раунд за раундом; ведущий следит за временем.',
@@ -227,5 +229,7 @@ export default {
     'landing.games.forgetClass': 'Забыть класс {name}',
     'landing.games.forgetGame': 'Забыть игру, где вы — {seat} ({name})',
     'landing.games.empty': 'Здесь появятся игры, которые вы создаёте или к которым присоединяетесь на этом устройстве, чтобы к ним можно было вернуться.',
+    'landing.create.language': 'Язык игры',
+    'landing.create.languageHint': 'На нём пишут боты, и в отчётах о раундах на нём названы события и приказы. Интерфейс и сценарий каждый игрок видит на своём языке.',
   },
 };

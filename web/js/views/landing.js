@@ -10,7 +10,7 @@ import * as api from '../api.js';
 import { saveSeat, listSeats, forgetSeat, saveClass, listClasses, forgetClass } from '../session.js';
 import { researchNote, MODERATION_NOTE } from './classwait.js';
 import { seatLabel, setScenario, getScenario, phaseName, roundLabel } from '../format.js';
-import { t, formatDate } from '../i18n.js';
+import { t, formatDate, locale, LOCALE_NAMES } from '../i18n.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 const PHASES = /** @type {const} */ (['briefing', 'negotiation', 'orders', 'review']);
@@ -225,6 +225,17 @@ export function mount(root, ctx) {
   const scenarioSelect = h('select', { id: 'create-scenario', 'data-testid': 'create-scenario' });
   const scenarioSummary = h('p', { class: 'hint', id: 'create-scenario-summary' });
   const presetSelect = h('select', { id: 'create-preset', 'data-testid': 'create-preset' });
+  // The game's language (the scenario's texts and the bots' lines): the page's by default.
+  const languageSelect = /** @type {HTMLSelectElement} */ (h('select', { id: 'create-language', 'data-testid': 'create-language' }));
+  const classLanguage = /** @type {HTMLSelectElement} */ (h('select', { id: 'class-language', 'data-testid': 'class-language' }));
+  /** @param {HTMLSelectElement} select @param {any} s a scenario of the list */
+  const fillLanguages = (select, s) => {
+    /** @type {string[]} */
+    const langs = s?.languages?.length ? s.languages : ['en'];
+    const want = langs.includes(locale()) ? locale() : langs[0];
+    replace(select, langs.map((l) => h('option', { value: l, selected: l === want },
+      /** @type {Record<string, string>} */ (LOCALE_NAMES)[l] || l)));
+  };
   const controlName = h('input', { id: 'create-name', maxlength: '40', value: t('landing.create.controlDefault'), 'data-testid': 'create-name', required: true });
   const titleInput = h('input', { id: 'create-title-input', maxlength: '60', placeholder: t('landing.create.namePlaceholder'), 'data-testid': 'create-title' });
   const deadlineBox = h('div', { class: 'grid-fields' });
@@ -258,7 +269,9 @@ export function mount(root, ctx) {
     h('div', { class: 'field' }, h('label', { for: 'create-scenario' }, t('landing.create.scenario')), scenarioSelect, scenarioSummary),
     h('div', { class: 'grid-fields' },
       h('div', { class: 'field' }, h('label', { for: 'create-name' }, t('landing.create.controlName')), controlName),
-      h('div', { class: 'field' }, h('label', { for: 'create-preset' }, t('landing.create.preset')), presetSelect)),
+      h('div', { class: 'field' }, h('label', { for: 'create-preset' }, t('landing.create.preset')), presetSelect),
+      h('div', { class: 'field' }, h('label', { for: 'create-language' }, t('landing.create.language')), languageSelect,
+        h('p', { class: 'hint' }, t('landing.create.languageHint')))),
     h('fieldset', { class: 'field' },
       h('legend', null, t('landing.create.deadlines')),
       deadlineBox),
@@ -289,6 +302,8 @@ export function mount(root, ctx) {
     if (!s) return;
     const sc = full.get(s.id);
     replace(scenarioSummary, s.summary || '');
+    fillLanguages(languageSelect, s);
+    fillLanguages(classLanguage, s);
     replace(presetSelect, (s.presets || []).map((/** @type {string} */ p) => {
       const preset = sc?.model?.presets?.find((/** @type {any} */ x) => x.id === p);
       return h('option', { value: p, selected: p === s.default_preset }, preset?.name ? `${preset.name}` : p);
@@ -358,7 +373,7 @@ export function mount(root, ctx) {
     const title = titleInput.value.trim();
     const teamReady = /** @type {HTMLInputElement | null} */ (teamBox.querySelector('input[name="create-team-ready"]:checked'))?.value || 'everyone';
     /** @type {Record<string, any>} */
-    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start, title: title || undefined, team_ready: teamReady };
+    const body = { scenario: s.id, name, preset: presetSelect.value || undefined, deadlines, bots, team_sizes: teamSizes, start, title: title || undefined, team_ready: teamReady, language: languageSelect.value || undefined };
     if (seedInput.value.trim()) {
       const seed = Number(seedInput.value);
       if (!Number.isSafeInteger(seed) || seed < 0) { showError(createErr, t('landing.create.badSeed')); seedInput.focus(); return; }
@@ -416,7 +431,8 @@ export function mount(root, ctx) {
     h('div', { class: 'grid-fields' },
       h('div', { class: 'field' }, h('label', { for: 'class-team-size' }, t('landing.class.teamSize')), classTeam),
       h('div', { class: 'field' }, h('label', { for: 'class-bots' }, t('landing.class.bots')), classBots),
-      h('div', { class: 'field' }, h('label', { for: 'class-minutes' }, t('landing.class.minutes')), classMinutes)),
+      h('div', { class: 'field' }, h('label', { for: 'class-minutes' }, t('landing.class.minutes')), classMinutes),
+      h('div', { class: 'field' }, h('label', { for: 'class-language' }, t('landing.create.language')), classLanguage)),
     h('div', { class: 'field' },
       h('div', { class: 'choice' }, classResearch, h('label', { for: 'class-research' }, t('landing.class.research'))),
       h('div', { class: 'choice' }, classFreeText, h('label', { for: 'class-free-text' }, t('landing.class.freeText')))),
@@ -441,6 +457,7 @@ export function mount(root, ctx) {
       name, teacher, team_size: team, scenario: s?.id,
       deadlines: { briefing: phases.briefing, negotiation: Math.round(minutes * 60), orders: phases.orders, review: phases.review },
       bots_for_gaps: bots || undefined,
+      language: classLanguage.value || undefined,
       research_use: /** @type {HTMLInputElement} */ (classResearch).checked,
       research_free_text: /** @type {HTMLInputElement} */ (classFreeText).checked,
     };
