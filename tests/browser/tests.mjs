@@ -1336,7 +1336,7 @@ export const tests = [
       };
 
       const ru = { viewport: LAPTOP, locale: 'ru-RU' };
-      const live = await ctx.server.api('POST', '/api/games', { name: 'Ведущая', bots: { us_nato: 'dove', csto: 'dove' }, start: 'now' });
+      const live = await ctx.server.api('POST', '/api/games', { name: 'Ведущая', bots: { us_nato: 'dove', csto: 'dove' }, start: 'now', language: 'ru' });
       const r = await ctx.server.api('POST', '/api/join', { code: live.join_code, name: 'Саша', faction: 'russia' });
       /** @type {import('playwright-core').BrowserContext[]} */
       const contexts = [];
@@ -1353,6 +1353,8 @@ export const tests = [
         await desk.locator(tid('desk')).waitFor();
         await desk.locator(tid('map')).first().waitFor();
         await sleep(300);
+        // A game in Russian: its bots talk Russian (their first word is in the plenary).
+        await desk.locator(tid('message'), { hasText: /[а-яё]{4}/i }).first().waitFor();
         await russian(desk, 'desk');
 
         // The console: English by the browser, Russian by the switch, kept on reload.
@@ -1399,7 +1401,7 @@ export const tests = [
         await accessible(ctx, con, 'console with moderation (ru)');
 
         // A class of three, started: the class console and the debrief in Russian.
-        const made = await ctx.server.api('POST', '/api/classes', { name: '9 «Б»', teacher: 'Мария Ивановна', bots_for_gaps: 'dove' });
+        const made = await ctx.server.api('POST', '/api/classes', { name: '9 «Б»', teacher: 'Мария Ивановна', bots_for_gaps: 'dove', language: 'ru' });
         for (const name of ['Аня', 'Борис', 'Вера']) await ctx.server.api('POST', '/api/classes/join', { code: made.join_code, name });
         await ctx.server.api('POST', `/api/classes/${made.class_id}/start`, undefined, made.teacher_token);
         const teacherCtx = await ctx.browser.newContext(ru);

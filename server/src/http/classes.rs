@@ -301,26 +301,39 @@ pub async fn join_class<S: Store>(
         pinned: None,
     };
     if !store.add_member(&member).await? {
-        // Started since it was read: the class row's lock decided.
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::ClassStarted,
-            "this class has started; ask your teacher for a table's own join code",
-        ));
+        // Started since it was read (the class row's lock decided): a late student then.
+        let Some(class) = store.class(class.id).await? else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "no such class",
+            ));
+        };
+        return join_started(&st, class, settings, name).await;
     }
     st.class_bells.ring(class.id, false);
-    Ok((
+    Ok(joined(&class, &settings, &member, student_token))
+}
+
+/// The answer to a student's join: who they are in the class, and its research use.
+fn joined(
+    class: &ClassRow,
+    settings: &Settings,
+    member: &MemberRow,
+    student_token: String,
+) -> (StatusCode, Json<ClassJoined>) {
+    (
         StatusCode::CREATED,
         Json(ClassJoined {
             class_id: class.id,
             student_id: member.id,
             student_token,
-            name,
-            class_name: class.name,
+            name: member.name.clone(),
+            class_name: class.name.clone(),
             research_use: settings.research_use,
             research_free_text: settings.research_free_text,
         }),
-    ))
+    )
 }
 
 pub(super) fn settings_of(class: &ClassRow) -> Result<Settings, ApiError> {
@@ -661,18 +674,7 @@ async fn join_started<S: Store>(
         }
         // The console counts the roster again, and reads the tables again (one may be new).
         st.class_bells.ring(class.id, true);
-        return Ok((
-            StatusCode::CREATED,
-            Json(ClassJoined {
-                class_id: class.id,
-                student_id: member.id,
-                student_token,
-                name,
-                class_name: class.name,
-                research_use: settings.research_use,
-                research_free_text: settings.research_free_text,
-            }),
-        ));
+        return Ok(joined(&class, &settings, &member, student_token));
     }
     Err(ApiError::unavailable(
         "the class's tables kept changing while you were being seated; try again",

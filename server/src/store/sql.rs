@@ -286,6 +286,30 @@ macro_rules! sql_store {
                 Ok(locked.rows_affected() == 1)
             }
 
+            /// Adds `m` to its class's roster, after everyone already on it (the caller holds
+            /// the class row's lock, which orders the numbers).
+            async fn insert_member(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                m: &MemberRow,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, seq, pinned_table, pinned_faction) \
+                     VALUES ($1, $2, $3, $4, $5, \
+                             (SELECT COALESCE(MAX(seq), 0) + 1 FROM class_members WHERE class_id = $2), $6, $7)",
+                )
+                .bind(m.id.to_string())
+                .bind(m.class_id.to_string())
+                .bind(&m.name)
+                .bind(&m.token_hash)
+                .bind(m.joined_at)
+                .bind(m.pinned.as_ref().map(|(t, _)| i64::from(*t)))
+                .bind(m.pinned.as_ref().map(|(_, f)| f.as_str()))
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
             fn member_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<MemberRow> {
                 let table: Option<i64> = row.try_get("pinned_table").map_err(map_err)?;
                 let faction: Option<String> = row.try_get("pinned_faction").map_err(map_err)?;
@@ -662,21 +686,7 @@ macro_rules! sql_store {
                 if !Self::lock_open_class(&mut tx, m.class_id).await? {
                     return Ok(false);
                 }
-                sqlx::query(
-                    "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, seq, pinned_table, pinned_faction) \
-                     VALUES ($1, $2, $3, $4, $5, \
-                             (SELECT COALESCE(MAX(seq), 0) + 1 FROM class_members WHERE class_id = $2), $6, $7)",
-                )
-                .bind(m.id.to_string())
-                .bind(m.class_id.to_string())
-                .bind(&m.name)
-                .bind(&m.token_hash)
-                .bind(m.joined_at)
-                .bind(m.pinned.as_ref().map(|(t, _)| i64::from(*t)))
-                .bind(m.pinned.as_ref().map(|(_, f)| f.as_str()))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                Self::insert_member(&mut tx, m).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(true)
             }
@@ -694,21 +704,7 @@ macro_rules! sql_store {
                 if locked.rows_affected() != 1 {
                     return Ok(false);
                 }
-                sqlx::query(
-                    "INSERT INTO class_members (id, class_id, name, token_hash, joined_at, seq, pinned_table, pinned_faction) \
-                     VALUES ($1, $2, $3, $4, $5, \
-                             (SELECT COALESCE(MAX(seq), 0) + 1 FROM class_members WHERE class_id = $2), $6, $7)",
-                )
-                .bind(m.id.to_string())
-                .bind(m.class_id.to_string())
-                .bind(&m.name)
-                .bind(&m.token_hash)
-                .bind(m.joined_at)
-                .bind(m.pinned.as_ref().map(|(t, _)| i64::from(*t)))
-                .bind(m.pinned.as_ref().map(|(_, f)| f.as_str()))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                Self::insert_member(&mut tx, m).await?;
                 match at {
                     LateSeat::Existing { seat, limit } => {
                         if !Self::lock_and_check(&mut tx, seat.game_id, seat.faction.as_deref(), Some(limit)).await? {
