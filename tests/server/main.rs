@@ -15,6 +15,7 @@ mod harness;
 
 mod bad_input;
 mod bots;
+mod branches;
 mod class_console;
 mod classes;
 mod database_outage;

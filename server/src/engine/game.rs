@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod branch;
+pub use branch::BranchSettings;
 mod control;
 mod orders;
 mod proposals;
@@ -133,6 +135,12 @@ impl Clock {
                 self.deadline_at = *deadline_at;
             }
             Event::DeadlineExtended { deadline_at } => self.deadline_at = Some(*deadline_at),
+            Event::Branched { remaining_ms, .. } => {
+                self.paused = true;
+                self.paused_remaining = *remaining_ms;
+                self.deadline_at = None;
+                self.ended = false;
+            }
             Event::GameEnded { .. } => {
                 self.ended = true;
                 self.deadline_at = None;
@@ -189,6 +197,8 @@ pub struct Game {
     pub mutes: BTreeMap<Uuid, i64>,
     /// Every moderation action, oldest first.
     pub moderation: Vec<Moderation>,
+    /// Where this game branched from another, if it is a branch.
+    pub branch: Option<BranchPoint>,
     pub scheduled_off: BTreeSet<EventId>,
     pub ending: Option<Ending>,
 }
@@ -339,6 +349,7 @@ impl Game {
             hidden: BTreeMap::new(),
             mutes: BTreeMap::new(),
             moderation: Vec::new(),
+            branch: None,
             scheduled_off: BTreeSet::new(),
             ending: None,
             scenario: ScenarioRef(scenario),
@@ -1097,6 +1108,7 @@ impl Game {
             Event::MessageHidden { .. }
             | Event::MemberMuted { .. }
             | Event::MemberUnmuted { .. } => self.moderate(e),
+            Event::Branched { .. } => self.branched(e),
             Event::Adjudicated { report, core } => {
                 self.core = (**core).clone();
                 self.reports.push((**report).clone());

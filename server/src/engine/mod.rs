@@ -17,7 +17,7 @@ pub mod view;
 pub use ids::*;
 
 pub use error::CommandError;
-pub use game::{Ctx, Game, TeamMember};
+pub use game::{BranchSettings, Ctx, Game, TeamMember};
 pub use types::*;
 
 #[cfg(test)]

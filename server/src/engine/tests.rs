@@ -4532,3 +4532,169 @@ fn a_game_without_a_language_is_in_the_scenarios_own() {
     }
     assert_eq!(Game::replay(scenario(), &log).unwrap().language(), "en");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Branches
+// ---------------------------------------------------------------------------------------------
+
+/// A log with sequence numbers, as the store gives it.
+fn numbered(log: &[Event]) -> Vec<(i64, Event)> {
+    log.iter()
+        .enumerate()
+        .map(|(i, e)| (i as i64 + 1, e.clone()))
+        .collect()
+}
+
+#[test]
+fn a_branch_starts_from_a_past_round_as_each_seat_saw_it_and_goes_its_own_way() {
+    let mut p = Play::new();
+    let parent = Uuid::from_u128(7);
+    // Five rounds with talk, a signed agreement and orders, the bots' way.
+    for r in 0..5 {
+        p.ok(&ru(), chat(Channel::Plenary, &format!("round {r}")));
+        p.ok(
+            &us(),
+            chat(
+                Channel::Bilateral {
+                    factions: [fid("russia"), fid("us_nato")],
+                },
+                &format!("secret {r}"),
+            ),
+        );
+        p.next_round();
+    }
+    assert_eq!(p.game.round, 5);
+    let log = numbered(&p.log);
+    let before = p.log.clone();
+    // The state at the start of round 3 (0-based 2), from the parent's own log.
+    let cut = log
+        .iter()
+        .position(|(_, e)| matches!(e, Event::RoundBegan { round: 2, .. }))
+        .unwrap();
+    let then = Game::replay(scenario(), &p.log[..=cut]).unwrap();
+    let (mut b1, events1) = Game::branch(
+        scenario(),
+        parent,
+        &log,
+        2,
+        Phase::Briefing,
+        BranchSettings::default(),
+    )
+    .expect("branch");
+    let (b2, _) = Game::branch(
+        scenario(),
+        parent,
+        &log,
+        2,
+        Phase::Briefing,
+        BranchSettings {
+            title: Some("What if".into()),
+            bots: Some([(fid("csto"), Temperament::Hawk)].into_iter().collect()),
+            ..BranchSettings::default()
+        },
+    )
+    .expect("second branch");
+    assert_eq!(p.log, before, "the parent is untouched");
+    assert_eq!(
+        events1.len(),
+        cut + 2,
+        "the parent's log up to the cut, then the marker"
+    );
+    assert_eq!(
+        b1.branch,
+        Some(BranchPoint {
+            parent,
+            parent_seq: cut as i64 + 1,
+            round: 2,
+            phase: Phase::Briefing
+        })
+    );
+    assert!(b1.paused && b1.deadline_at.is_none() && b1.round == 2);
+    assert_eq!(b2.config.title.as_deref(), Some("What if"));
+    assert_eq!(b2.config.bots.get(&fid("csto")), Some(&Temperament::Hawk));
+    // Each seat sees in the branch what it saw then: nothing more, nothing less.
+    for seat in [ru(), us(), csto(), Seat::Observer, Seat::Control] {
+        let (a, b) = (then.view(&seat), b1.view(&seat));
+        assert_eq!(a.messages, b.messages, "{seat:?} messages");
+        assert_eq!(a.proposals, b.proposals, "{seat:?} proposals");
+        assert_eq!(a.agreements, b.agreements, "{seat:?} agreements");
+        assert_eq!(a.reports, b.reports, "{seat:?} reports");
+        assert_eq!(a.vars, b.vars, "{seat:?} vars");
+        assert_eq!(a.purses, b.purses, "{seat:?} purses");
+        assert_eq!(a.indices, b.indices, "{seat:?} indices");
+        let json = serde_json::to_string(&b).unwrap();
+        assert!(
+            !json.contains("round 2") && !json.contains("secret 3"),
+            "{seat:?} sees the parent's future"
+        );
+        if seat == csto() || seat == Seat::Observer {
+            assert!(
+                !json.contains("secret 0"),
+                "{seat:?} reads a bilateral it is not in"
+            );
+        }
+    }
+    // The branch goes on by itself; its log replays to the same game.
+    let mut branch_log = events1;
+    let now = p.now;
+    for cmd in [Command::Resume {}, Command::AdvancePhase {}] {
+        let evs = b1
+            .apply(&Seat::Control, &cmd, &Ctx::at(now))
+            .expect("branch plays");
+        branch_log.extend(evs);
+    }
+    let evs = b1
+        .apply(
+            &ru(),
+            &chat(Channel::Plenary, "a different 2015"),
+            &Ctx::at(now),
+        )
+        .unwrap();
+    branch_log.extend(evs);
+    assert_eq!(b1.phase, Phase::Negotiation);
+    let replayed = Game::replay(scenario(), &branch_log).expect("replay");
+    assert!(replayed == b1, "the branch's log rebuilds it");
+    // A branch of the branch, at its own round 3 negotiation.
+    let (bb, _) = Game::branch(
+        scenario(),
+        Uuid::from_u128(8),
+        &numbered(&branch_log),
+        2,
+        Phase::Negotiation,
+        BranchSettings::default(),
+    )
+    .expect("branch of a branch");
+    assert_eq!((bb.round, bb.phase), (2, Phase::Negotiation));
+    assert!(bb
+        .view(&ru())
+        .messages
+        .iter()
+        .all(|m| m.text != "a different 2015"));
+    // Points the game has not reached, and lobby or end, are refused.
+    let e = Game::branch(
+        scenario(),
+        parent,
+        &log,
+        6,
+        Phase::Briefing,
+        BranchSettings::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid");
+    for phase in [Phase::Lobby, Phase::Ended] {
+        assert!(Game::branch(
+            scenario(),
+            parent,
+            &log,
+            1,
+            phase,
+            BranchSettings::default()
+        )
+        .is_err());
+    }
+    let bad = BranchSettings {
+        preset: Some("no_such_preset".into()),
+        ..BranchSettings::default()
+    };
+    assert!(Game::branch(scenario(), parent, &log, 1, Phase::Briefing, bad).is_err());
+}

@@ -195,6 +195,16 @@ pub struct Message {
     pub hidden: bool,
 }
 
+/// Where a branch came from ([`Event::Branched`]): everyone may read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BranchPoint {
+    pub parent: Uuid,
+    pub parent_seq: i64,
+    /// 0-based.
+    pub round: u32,
+    pub phase: Phase,
+}
+
 /// The longest mute Control may give, in minutes (a class period and then some).
 pub const MAX_MUTE_MINUTES: u32 = 120;
 
@@ -700,6 +710,22 @@ pub enum Event {
         by: String,
         round: u32,
         at_ms: i64,
+    },
+    /// The first event of a branch after the log it copied from another game (up to the
+    /// start of `round`, or of `phase` in it): from here it is a game of its own, under its own
+    /// title, preset, deadlines and bots, waiting paused for Control to resume.
+    Branched {
+        parent: Uuid,
+        /// The sequence of the parent's last event copied.
+        parent_seq: i64,
+        round: u32,
+        phase: Phase,
+        title: Option<String>,
+        preset: Option<String>,
+        deadlines: Option<super::scenario::PhaseDeadlines>,
+        bots: BTreeMap<FactionId, Temperament>,
+        /// The phase's full time under the branch's deadlines, kept for the resume.
+        remaining_ms: Option<i64>,
     },
     Adjudicated {
         report: Box<TurnReport>,

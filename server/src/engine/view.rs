@@ -71,6 +71,9 @@ pub struct SeatView {
     /// of other factions' people left out).
     #[serde(default)]
     pub moderation: Vec<Moderation>,
+    /// Where this game branched from another (a "what if?"), if it is a branch.
+    #[serde(default)]
+    pub branch: Option<BranchPoint>,
     pub ending: Option<Ending>,
 }
 
@@ -240,6 +243,11 @@ pub enum SeatEvent {
     Annotated {
         round: u32,
         text: String,
+    },
+    /// This game is a branch of `branch.parent` from here on: paused, with its own bots.
+    Branched {
+        branch: BranchPoint,
+        bots: BTreeMap<FactionId, Temperament>,
     },
     /// A message of a channel this seat reads was hidden: show it without its text.
     MessageHidden {
@@ -460,6 +468,7 @@ impl Game {
             },
             order_warnings,
             moderation: self.moderation_for(seat),
+            branch: self.branch.clone(),
             ending: self.ending.clone(),
         }
     }
@@ -630,6 +639,7 @@ impl Game {
             | Event::BotSet { .. }
             | Event::StartSet { .. }
             | Event::Annotated { .. }
+            | Event::Branched { .. }
             | Event::Adjudicated { .. }
             | Event::GameEnded { .. } => true,
         }
@@ -678,6 +688,22 @@ impl Game {
             },
             Event::ChatPosted { message } => SeatEvent::ChatPosted {
                 message: self.message_for(seat, message),
+            },
+            Event::Branched {
+                parent,
+                parent_seq,
+                round,
+                phase,
+                bots,
+                ..
+            } => SeatEvent::Branched {
+                branch: BranchPoint {
+                    parent: *parent,
+                    parent_seq: *parent_seq,
+                    round: *round,
+                    phase: *phase,
+                },
+                bots: bots.clone(),
             },
             Event::MessageHidden {
                 channel,

@@ -59,6 +59,8 @@ schemars_component!(
     ClassDebrief,
     crate::class::research::ResearchExport,
     super::research::ClassResearch,
+    super::branches::BranchGame,
+    super::branches::BranchCreated,
     CreateGame,
     Created,
     Join,
@@ -95,6 +97,8 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<ClassDebrief>();
     generator.subschema_for::<crate::class::research::ResearchExport>();
     generator.subschema_for::<super::research::ClassResearch>();
+    generator.subschema_for::<super::branches::BranchGame>();
+    generator.subschema_for::<super::branches::BranchCreated>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -229,6 +233,7 @@ impl utoipa::Modify for Tokens {
         super::classes::class_debrief,
         super::research::game_research,
         super::research::class_research_export,
+        super::branches::branch_game,
         websocket,
         api::healthz,
         api::readyz,
@@ -332,6 +337,7 @@ mod tests {
             ("get", "/api/classes/{id}/debrief"),
             ("get", "/api/classes/{id}/research"),
             ("get", "/api/games/{id}/research"),
+            ("post", "/api/games/{id}/branch"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),

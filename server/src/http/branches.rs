@@ -1,0 +1,249 @@
+//! What-if branches over HTTP: Control of a game (running or finished) starts a new game from
+//! the start of one of its past rounds, or of a phase in it. The branch is a game of its own
+//! (its own join code, seats, deadlines and bots); its log is the parent's up to that point,
+//! then `branched` (engine/game/branch.rs). The parent is only read.
+
+use super::api::{clean_name, object_body, seat_of};
+use super::{ApiError, AppState, ErrorBody, Ids};
+use crate::engine::scenario::PhaseDeadlines;
+use crate::engine::{BranchSettings, FactionId, Game, Phase, Seat, Temperament};
+use crate::game::seating::{new_token, token_hash};
+use crate::protocol::ErrorCode;
+use crate::store::{GameRow, GameStatus, SeatRole, SeatRow, Store, StoreError};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Body of `POST /api/games/{id}/branch`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchGame {
+    /// The round to start from, 0-based (the game must have reached it).
+    pub round: u32,
+    /// The phase of that round to start from: `briefing` (the default, the round's start),
+    /// `negotiation`, `orders` or `review`.
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    /// Control's name in the branch (default: the caller's).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The branch's title (default: the parent's).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Model preset (default: the parent's).
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Phase deadlines in seconds (default: the parent's).
+    #[serde(default)]
+    pub deadlines: Option<PhaseDeadlines>,
+    /// Factions played by bots (default: those the parent's bots played at that point).
+    #[serde(default)]
+    pub bots: Option<BTreeMap<FactionId, Temperament>>,
+    /// Seat everyone who sits in a faction of the parent in the same faction of the branch,
+    /// each with a new token (answered in `seats`, to hand out as links).
+    #[serde(default)]
+    pub same_people: bool,
+}
+
+/// A seat made for one of the parent's people (`same_people`).
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct BranchSeat {
+    pub seat_id: Uuid,
+    pub name: String,
+    pub faction: FactionId,
+    /// Shown once; only its hash is stored. `/game/<branch id>` opens with it.
+    pub seat_token: String,
+}
+
+/// Answer to `POST /api/games/{id}/branch`.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct BranchCreated {
+    pub game_id: Uuid,
+    pub join_code: String,
+    /// Control's bearer token in the branch. Shown once; only its hash is stored.
+    pub control_token: String,
+    pub control_seat_id: Uuid,
+    pub branch: crate::engine::BranchPoint,
+    /// The parent's people, seated again (empty unless `same_people`).
+    pub seats: Vec<BranchSeat>,
+}
+
+/// Starts a branch of a game: a new game from the start of one of its past rounds (or of a
+/// phase in it), as every seat saw it then.
+///
+/// Control (or a co-facilitator) of the game, running or ended. The branch waits paused, with
+/// the phase's full time, until its Control resumes it.
+#[utoipa::path(
+    post,
+    path = "/api/games/{id}/branch",
+    tag = "games",
+    request_body = BranchGame,
+    params(("id" = Uuid, Path, description = "The game to branch.")),
+    security(("seat_token" = [])),
+    responses(
+        (status = 201, description = "The branch exists; connect to `/ws` with `control_token`.", body = BranchCreated),
+        (status = 400, description = "An id in the path is not a UUID, or the body is not of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "Not Control of the game (`control_only`).", body = ErrorBody),
+        (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
+        (status = 422, description = "A point the game has not reached, the lobby or the end, an unknown preset or faction (`invalid`, `unknown_faction`, `invalid_name`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn branch_game<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<BranchCreated>), ApiError> {
+    let auth = seat_of(&st, &headers, id).await?;
+    if auth.seat != Seat::Control {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::ControlOnly,
+            "only Control may branch a game",
+        ));
+    }
+    let req: BranchGame = object_body(body)?;
+    let name = clean_name(req.name.as_deref().unwrap_or(&auth.name))?;
+    let title = match req.title.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidName,
+                "a game's title is up to 60 characters, without control characters",
+            ))
+        }
+        Some(t) => Some(t.to_owned()),
+    };
+    let store = st.registry.store();
+    let parent = store
+        .game(id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game"))?;
+    let scenario = st
+        .registry
+        .scenarios()
+        .get(&parent.scenario)
+        .cloned()
+        .ok_or_else(|| ApiError::internal(format!("game {id}: no scenario")))?;
+    if let Some(f) = req
+        .bots
+        .iter()
+        .flat_map(|b| b.keys())
+        .find(|f| scenario.faction(f.as_str()).is_none())
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UnknownFaction,
+            format!("bots names unknown faction \"{f}\""),
+        ));
+    }
+    // The parent's log as committed: the branch point must be in it.
+    let stored = store.events_after(id, 0).await?;
+    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
+    let log: Vec<(i64, crate::engine::Event)> =
+        stored.iter().map(|(seq, _)| *seq).zip(events).collect();
+    let settings = BranchSettings {
+        title,
+        preset: req.preset,
+        deadlines: req.deadlines,
+        bots: req.bots,
+    };
+    let phase = req.phase.unwrap_or(Phase::Briefing);
+    let (game, events) =
+        Game::branch(scenario, id, &log, req.round, phase, settings).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::of(&e),
+                e.to_string(),
+            )
+        })?;
+    let branch = game
+        .branch
+        .clone()
+        .ok_or_else(|| ApiError::internal("a branch without its branch point"))?;
+    let bodies = crate::store::encode_events(&events).map_err(ApiError::internal)?;
+    let now = st.registry.clock.now_ms();
+    let game_id = Uuid::new_v4();
+    let control_token = new_token();
+    let control = SeatRow {
+        id: Uuid::new_v4(),
+        game_id,
+        role: SeatRole::Control,
+        faction: None,
+        name,
+        token_hash: token_hash(&control_token),
+        created_at: now,
+    };
+    let mut seat_rows = vec![control.clone()];
+    let mut seats = Vec::new();
+    if req.same_people {
+        for s in store.seats(id).await? {
+            let Some(f) = s.faction.clone().filter(|_| s.role == SeatRole::Faction) else {
+                continue;
+            };
+            let token = new_token();
+            let row = SeatRow {
+                id: Uuid::new_v4(),
+                game_id,
+                role: SeatRole::Faction,
+                faction: Some(f.clone()),
+                name: s.name.clone(),
+                token_hash: token_hash(&token),
+                created_at: now,
+            };
+            seats.push(BranchSeat {
+                seat_id: row.id,
+                name: row.name.clone(),
+                faction: FactionId::new(f),
+                seat_token: token,
+            });
+            seat_rows.push(row);
+        }
+    }
+    let status = GameStatus {
+        deadline_at: game.deadline_at,
+        ended: false,
+    };
+    // A join code may collide with an existing one: draw again.
+    for _ in 0..8 {
+        let join_code = super::classes::free_join_code(&st).await?;
+        let row = GameRow {
+            id: game_id,
+            join_code,
+            scenario: parent.scenario.clone(),
+            control_token_hash: control.token_hash.clone(),
+            created_at: now,
+            last_seq: 0,
+            deadline_at: game.deadline_at,
+            ended: false,
+        };
+        match store.create_game(&row, &seat_rows, &bodies, status).await {
+            Ok(()) => {
+                st.registry.get(game_id).await?;
+                tracing::info!(game = %game_id, parent = %id, round = branch.round, phase = ?branch.phase, events = bodies.len(), "branch created");
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(BranchCreated {
+                        game_id,
+                        join_code: row.join_code,
+                        control_token,
+                        control_seat_id: control.id,
+                        branch,
+                        seats,
+                    }),
+                ));
+            }
+            Err(StoreError::Duplicate(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal("could not draw a free join code"))
+}
