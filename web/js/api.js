@@ -230,6 +230,16 @@ export function newLink(gameId, token, body) {
 }
 
 /**
+ * `POST /api/games/{id}/branch` (Control): a new game from the start of a past round (or a
+ * phase in it) of this one.
+ * @param {string} gameId @param {string} token
+ * @param {{round: number, phase?: string, title?: string, same_people?: boolean, name?: string}} body
+ */
+export function branchGame(gameId, token, body) {
+  return call('POST', `/api/games/${encodeURIComponent(gameId)}/branch`, { body, token });
+}
+
+/**
  * `GET /api/server`: where students' devices can reach this server.
  * @returns {Promise<{public_url: string | null, join_base: string, reachable: string[]}>}
  */

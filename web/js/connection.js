@@ -31,11 +31,15 @@ import { t } from './i18n.js';
 
 /** @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'|'rejected'} ConnStatus */
 /** @typedef {{code: string, message: string, retryable?: boolean}} CommandError */
+/** @typedef {import('../../clients/typescript/protocol').ClientFrame} ClientFrame */
+/** @typedef {import('../../clients/typescript/protocol').ServerFrame} ServerFrame */
+/** @typedef {import('../../clients/typescript/protocol').Command} Command */
+/** @typedef {import('../../clients/typescript/protocol').SeatInfo} SeatInfo */
 
 /**
  * @typedef {object} Pending
  * @property {string} id
- * @property {any} command
+ * @property {Command} command
  * @property {(v: {seq: number}) => void} resolve
  * @property {(e: CommandError) => void} reject
  * @property {number} socket the socket generation it was last sent on (0: not yet sent)
@@ -83,7 +87,7 @@ export class Connection extends EventTarget {
     /** @type {number[]} */
     this.sentTimes = [];
     this.welcomed = false;
-    /** @type {any} */
+    /** @type {SeatInfo | null} */
     this.you = null;
     /** @type {ReturnType<typeof setTimeout> | null} */ this.retryTimer = null;
     /** @type {ReturnType<typeof setInterval> | null} */ this.pingTimer = null;
@@ -120,7 +124,7 @@ export class Connection extends EventTarget {
   /**
    * Sends a game command (§5). Resolves with the ack's `{seq}`; rejects with the server's
    * `{code, message, retryable}`. Safe to call while disconnected: the command waits.
-   * @param {any} command e.g. `{type: 'ready'}`
+   * @param {Command} command e.g. `{type: 'ready'}`
    * @param {{id?: string}} [opts] an explicit id (to retry a command after `unavailable` yourself)
    * @returns {Promise<{seq: number}>}
    */
@@ -183,7 +187,7 @@ export class Connection extends EventTarget {
     this.ws = ws;
     ws.onopen = () => {
       if (gen !== this.generation) return;
-      /** @type {any} */
+      /** @type {ClientFrame} */
       const hello = { type: 'hello', token: this.token };
       if (this.lastSeq !== null && this.lastSeq !== undefined) hello.last_seq = this.lastSeq;
       ws.send(JSON.stringify(hello));
@@ -206,7 +210,7 @@ export class Connection extends EventTarget {
     ws.onerror = () => { /* a close follows */ };
   }
 
-  /** @param {any} f */
+  /** @param {ServerFrame} f */
   onFrame(f) {
     switch (f.type) {
       case 'welcome': {

@@ -26,6 +26,7 @@ import desk from './messages/desk.js';
 import facilitator from './messages/facilitator.js';
 import errors from './messages/errors.js';
 import moderation from './messages/moderation.js';
+import branches from './messages/branches.js';
 
 /** @typedef {'en' | 'ru'} Locale */
 /** @typedef {string | {one?: string, few?: string, many?: string, other: string}} Message */
@@ -49,6 +50,7 @@ export const CATALOGUES = /** @type {Record<string, Catalogue>} */ ({
   facilitator,
   errors,
   moderation,
+  branches,
 });
 
 /** @type {Record<Locale, Record<string, Message>>} */

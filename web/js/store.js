@@ -22,6 +22,19 @@ import { roundLabel, setScenario } from './format.js';
 import { updateSeat } from './session.js';
 import { t } from './i18n.js';
 
+/** @typedef {import('../../clients/typescript/protocol').SeatView} SeatView */
+/** @typedef {import('../../clients/typescript/protocol').SeatEvent} SeatEvent */
+/** @typedef {import('../../clients/typescript/protocol').Indices} Indices */
+/** @typedef {import('../../clients/typescript/protocol').Proposal} Proposal */
+/** @typedef {import('../../clients/typescript/protocol').FiredEvent} FiredEvent */
+/**
+ * What the store keeps as `view`: the SeatView of docs/protocol.md §7 (the generated
+ * `clients/typescript/protocol.d.ts`), loosened where the client goes beyond it: views read a
+ * perspective of `indices` by an index id taken from the scenario, and `paused` leaves the time
+ * that was left in `remaining_ms`.
+ * @typedef {Omit<SeatView, 'indices'> & {indices: Array<Indices & Record<string, any>>, remaining_ms?: number | null}} View
+ */
+
 /** Events after which the model's outputs (indices, builds, scores, warnings) may have changed. */
 const REFRESH_AFTER = new Set([
   'round_began', 'adjudicated', 'event_injected', 'overridden', 'agreement_signed',
@@ -46,8 +59,8 @@ export class GameStore extends EventTarget {
     this.you = null;
     /** Sequence number of the last event the view includes. */
     this.seq = 0;
-    /** @type {any} the SeatView (§7) */
-    this.view = null;
+    /** @type {View} the SeatView (§7); set by `load()`, before which no view reads it */
+    this.view = /** @type {any} */ (null);
     /** @type {any} the scenario (`GET /api/scenarios/{id}`) */
     this.scenario = null;
     /** @type {string | null} the join code, when the summary carries it */
@@ -59,7 +72,7 @@ export class GameStore extends EventTarget {
     this.team = [];
     /** @type {import('./connection.js').ConnStatus} */
     this.status = 'idle';
-    /** @type {Array<{seq: number, event: any}>} */
+    /** @type {Array<{seq: number, event: SeatEvent}>} */
     this.recent = [];
     /** `recent` holds every event applied after this sequence (the base it was folded onto). */
     this.recentFrom = 0;
@@ -305,7 +318,7 @@ export class GameStore extends EventTarget {
 
   /**
    * @param {number} seq
-   * @param {any} event
+   * @param {SeatEvent} event
    */
   applyEvent(seq, event) {
     if (!this.view || seq <= this.seq) return;
@@ -362,13 +375,13 @@ export class GameStore extends EventTarget {
 /**
  * Folds one SeatEvent into a SeatView (docs/protocol.md §6, "effect on the view"). Returns a
  * new top-level object; nested arrays that change are copied.
- * @param {any} view
- * @param {any} ev
- * @returns {any}
+ * @param {View} view
+ * @param {SeatEvent} ev
+ * @returns {View}
  */
 export function fold(view, ev) {
   const v = { ...view };
-  /** @param {number} id @param {(p: any) => any} f */
+  /** @param {number} id @param {(p: Proposal) => Proposal} f */
   const mapProposal = (id, f) => {
     v.proposals = v.proposals.map((/** @type {any} */ p) => (p.id === id ? f({ ...p }) : p));
   };
@@ -387,7 +400,7 @@ export function fold(view, ev) {
       v.ready = [];
       v.members_ready = {};
       v.orders = {};
-      v.briefings = [...v.briefings, ...ev.fired.map((/** @type {any} */ f) => [ev.round, f])];
+      v.briefings = [...v.briefings, ...ev.fired.map((f) => /** @type {[number, FiredEvent]} */ ([ev.round, f]))];
       break;
     case 'phase_changed':
       if (v.round !== ev.round) v.round_label = roundLabel(ev.round);
@@ -489,6 +502,14 @@ export function fold(view, ev) {
     }
     case 'annotated':
       v.annotations = [...v.annotations, [ev.round, ev.text]];
+      break;
+    case 'branched':
+      v.branch = ev.branch;
+      v.bots = ev.bots;
+      v.paused = true;
+      v.deadline_at = null;
+      v.ready = [];
+      v.members_ready = {};
       break;
     case 'message_hidden': {
       const same = (/** @type {any} */ m) => m.id === ev.message && JSON.stringify(m.channel) === JSON.stringify(ev.channel);

@@ -37,6 +37,7 @@ import { explainIndex, explainedEntries, indexValue } from '../components/explai
 import { ensureStyles, factionLabel, statusClass, afterLink, joinLink, seatLink, loadReach, reachWarning } from './viewkit.js';
 import { tNodes } from '../components/tnodes.js';
 import { moderationList } from '../components/moderation.js';
+import { createBranchPanel, branchNote } from '../components/branch.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 /** The least time a console button stays disabled after a click (double clicks). */
@@ -639,6 +640,10 @@ export function mount(root, ctx) {
     modKey = key;
     replace(modBox, moderationList(store.view, moderate));
   });
+  // ---- what-if branches ----
+  const branchPanel = createBranchPanel({ store, navigate: ctx.navigate });
+  updaters.push(() => branchPanel.update());
+
   const moderationSec = sec('sec-moderation', t('moderation.title'), h('p', { class: 'hint' }, t('moderation.hint')), modBox);
 
   // ---- truth vs perception ----
@@ -790,7 +795,7 @@ export function mount(root, ctx) {
       ['sec-reports', 'reports']].map(([id, name]) => h('a', { href: `#${id}` }, t(`facilitator.nav.${name}`))));
 
   replace(root, h('div', { class: 'console', 'data-testid': 'console' },
-    top, reachBox, lobbySec, linksSec, endedBox, nav,
+    branchNote(store.view), top, reachBox, lobbySec, linksSec, branchPanel.el, endedBox, nav,
     h('div', { class: 'console-grid' },
       h('div', { class: 'console-col' }, controls, botsSec, eventsSec),
       h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec, moderationSec),
