@@ -1041,6 +1041,7 @@ export interface Protocol {
   FiredEvent: FiredEvent;
   FirstDifference: FirstDifference;
   Frame: Frame;
+  GameComparison: GameComparison;
   GameConfig: GameConfig;
   Headline: Headline;
   IndexValue: IndexValue;
@@ -2689,6 +2690,34 @@ export interface Headline {
   from: Seat;
   text: string;
   at_ms: number;
+}
+/**
+ * Answer to `GET /api/games/{id}/compare`: a branch and the game it branched from, side by
+ * side (the same form as a class's debrief, the original first).
+ */
+export interface GameComparison {
+  game_id: string;
+  parent_id: string;
+  /**
+   * The branch's title, or the original's.
+   */
+  name: string;
+  scenario: string;
+  /**
+   * `teacher`: both games as their Control sees them (the branch's Control made it from the
+   * original's); `student`: both as an observer sees them (the public side until a game
+   * ends, everything after).
+   */
+  reader: ClassRole;
+  branch: BranchPoint;
+  /**
+   * The original (table 0) and the branch (table 1).
+   */
+  tables: TableDebrief[];
+  /**
+   * The first round whose orders differ: at the branch point or after.
+   */
+  first_difference?: FirstDifference | null;
 }
 /**
  * Body of `POST /api/join`.

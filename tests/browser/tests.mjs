@@ -1423,6 +1423,76 @@ export const tests = [
       }
     },
   },
+
+  {
+    name: 'branches: Control branches a game from a past round in the console (the same people get links); the branch opens paused where the original was; its after-action page compares the two',
+    async run(ctx) {
+      const made = await ctx.server.api('POST', '/api/games', {
+        name: 'Ms Novak', title: 'Period 5', bots: { us_nato: 'dove', csto: 'dove' }, start: 'now',
+        deadlines: { briefing: 0, negotiation: 0, orders: 0, review: 0 },
+      });
+      const r = await ctx.server.api('POST', '/api/join', { code: made.join_code, name: 'Anna', faction: 'russia' });
+      const conCtx = await controlContext(ctx, made, 'Ms Novak');
+      const student = await seatContext(ctx, made.game_id, { token: r.seat_token, seat_id: r.seat_id, seat: r.seat, name: r.name, join_code: made.join_code });
+      try {
+        const desk = await student.newPage();
+        await desk.goto(ctx.server.url(`/game/${made.game_id}`));
+        await desk.locator(tid('desk')).waitFor();
+        await chat(desk, 'Anna in 2013');
+        const con = await conCtx.newPage();
+        await con.goto(ctx.server.url(`/game/${made.game_id}`));
+        await con.locator(tid('console')).waitFor();
+        // Two rounds on: 2013 and 2014 adjudicated, the game in 2015's briefing.
+        for (let i = 0; i < 8; i++) {
+          await con.locator(tid('advance')).click();
+          await sleep(150);
+        }
+        await con.locator(`${tid('phase')}[data-phase="briefing"]`).first().waitFor();
+        await con.locator(`${tid('branch-panel')} > summary`).click();
+        await con.locator(tid('branch-point')).selectOption('1:briefing');
+        await con.locator(tid('branch-title')).fill('What if, 2014');
+        await con.locator(tid('branch-create')).click();
+        await con.locator(tid('branch-person-link')).first().waitFor();
+        const link = await con.locator(tid('branch-person-link')).first().inputValue();
+        assert(/\/seat#/.test(link), `a seat link for Anna: ${link}`);
+        await shot(ctx, con, 'branch-created');
+        await accessible(ctx, con, 'console with a branch made');
+        // The branch's console: 2014's briefing, paused, saying where it came from.
+        await con.locator(tid('branch-open')).click();
+        await con.locator(tid('branch-note')).waitFor();
+        await con.locator(`${tid('phase')}[data-phase="briefing"]`).first().waitFor();
+        await con.locator(tid('resume')).waitFor();
+        assert(await con.locator(tid('resume')).isEnabled(), 'the branch waits paused');
+        const branchUrl = con.url();
+        const branchId = /\/game\/([0-9a-f-]{36})/.exec(branchUrl)?.[1] || '';
+        // Anna opens her link on another device: her desk in the branch, her 2013 words there.
+        const annaAgain = await ctx.browser.newContext({ viewport: LAPTOP });
+        try {
+          const p2 = await annaAgain.newPage();
+          await p2.goto(link.replace(/^https?:\/\/[^/]+/, ctx.server.url('')));
+          await p2.waitForURL(new RegExp(`/game/${branchId}$`));
+          await p2.locator(tid('message'), { hasText: 'Anna in 2013' }).first().waitFor();
+        } finally {
+          await annaAgain.close();
+        }
+        // Resume, play 2014 again to its end; then compare.
+        await con.locator(tid('resume')).click();
+        for (let i = 0; i < 4; i++) {
+          await con.locator(tid('advance')).click();
+          await sleep(150);
+        }
+        await con.goto(ctx.server.url(`/game/${branchId}/after`));
+        await con.locator(tid('branch-compare-link')).click();
+        await con.locator(tid('debrief-row')).nth(1).waitFor();
+        await con.locator(`${tid('debrief-charts')} ${tid('chart')}`).first().waitFor();
+        await shot(ctx, con, 'branch-compare');
+        await accessible(ctx, con, 'branch comparison');
+      } finally {
+        await conCtx.close().catch(() => {});
+        await student.close().catch(() => {});
+      }
+    },
+  },
 ];
 
 /**

@@ -164,6 +164,53 @@ async fn a_game_branched_twice_at_round_3_goes_on_three_ways() {
         Some(b1_id.clone())
     );
 
+    // The branch compared with the original: Control reads both as Control, Anna both as an
+    // observer would; their orders first differ at the branch point or later.
+    let (st, cmp) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{b1_id}/compare"),
+        None,
+        Some(&b1_control),
+    )
+    .await;
+    assert_eq!(st, 200, "{cmp}");
+    assert_eq!(cmp["reader"], "teacher");
+    assert_eq!(cmp["tables"].as_array().map(Vec::len), Some(2));
+    assert_eq!(cmp["tables"][0]["game_id"], g.id.as_str());
+    assert_eq!(cmp["tables"][0]["rounds"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        cmp["tables"][1]["rounds"].as_array().map(Vec::len),
+        Some(2),
+        "the shared rounds"
+    );
+    if let Some(r) = cmp["first_difference"]["round"].as_u64() {
+        assert!(r >= 2, "{cmp}");
+    }
+    let (st, cmp) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{b1_id}/compare"),
+        None,
+        Some(&anna_b1),
+    )
+    .await;
+    assert_eq!(
+        (st, cmp["reader"].as_str()),
+        (200, Some("student")),
+        "{cmp}"
+    );
+    assert!(!cmp.to_string().contains("Russia's secret"));
+    let (st, err) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}/compare", g.id),
+        None,
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!((st, err["code"].as_str()), (422, Some("invalid")), "{err}");
+
     // After a restart every game is rebuilt from its own log, as it was.
     let views = [
         (g.id.clone(), g.control_token.clone()),

@@ -316,6 +316,15 @@ export function classDebrief(classId, token) {
 }
 
 /**
+ * `GET /api/games/{id}/compare`: a branch beside the game it branched from, in the form of a
+ * class's debrief.
+ * @param {string} gameId @param {string} token
+ */
+export function compareGame(gameId, token) {
+  return call('GET', `/api/games/${encodeURIComponent(gameId)}/compare`, { token });
+}
+
+/**
  * Downloads a file the server gives only with a token (a research export): fetched with the
  * token, then saved under `filename` through a temporary object URL.
  * @param {string} path @param {string} token @param {string} filename

@@ -8,6 +8,7 @@
  * - `/game/<id>`            the desk (faction seat), console (Control) or observer view, by the seat
  * - `/game/<id>/projector`  projector view
  * - `/game/<id>/after`      after-action page
+ * - `/game/<id>/compare`    a branch beside the game it branched from
  * - `/class/<id>`           the class console (the teacher's token) or a student's waiting room
  * - `/class/<id>/projector` the class projector (the teacher's token)
  * - `/class/<id>/debrief`   the debrief across the class's tables (teacher or student)
@@ -33,7 +34,9 @@ import { t, errorText, locale, setLocale, LOCALES, LOCALE_NAMES } from './i18n.j
  * @property {HTMLElement} header
  * @property {string | null} [code] join code from a `/join/<CODE>` link
  * @property {string} [classId] the class of a `/class/<id>` route
- * @property {string} [classToken] the token this browser holds for that class
+ * @property {string} [classToken] the token this browser holds for that class (or, with
+ *   `compareGameId`, the game's seat token)
+ * @property {string} [compareGameId] a branch to show beside the game it branched from
  * @property {import('./session.js').SavedClass} [savedClass]
  */
 /** @typedef {{unmount: () => void}} Mounted */
@@ -275,7 +278,7 @@ async function route() {
       if (token !== routeToken) return;
       s.addEventListener('seat', () => {
         // Control moved this seat: show the view that goes with the new seat.
-        if (store === s && !/\/(projector|after)$/.test(location.pathname)) route();
+        if (store === s && !/\/(projector|after|compare)$/.test(location.pathname)) route();
       });
     }
     const s = store;
@@ -283,6 +286,10 @@ async function route() {
     let name = viewForRole(s.role);
     if (sub === 'projector') name = 'projector';
     else if (sub === 'after') name = 'after';
+    else if (sub === 'compare') {
+      await mountView('classdebrief', { gameId, store: s, navigate, header, compareGameId: gameId, classToken: s.token }, token);
+      return;
+    }
     await mountView(name, { gameId, store: s, navigate, header }, token);
     return;
   }

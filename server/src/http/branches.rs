@@ -247,3 +247,90 @@ pub async fn branch_game<S: Store>(
     }
     Err(ApiError::internal("could not draw a free join code"))
 }
+
+/// Answer to `GET /api/games/{id}/compare`: a branch and the game it branched from, side by
+/// side (the same form as a class's debrief, the original first).
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct GameComparison {
+    pub game_id: Uuid,
+    pub parent_id: Uuid,
+    /// The branch's title, or the original's.
+    pub name: String,
+    pub scenario: String,
+    /// `teacher`: both games as their Control sees them (the branch's Control made it from the
+    /// original's); `student`: both as an observer sees them (the public side until a game
+    /// ends, everything after).
+    pub reader: crate::protocol::ClassRole,
+    pub branch: crate::engine::BranchPoint,
+    /// The original (table 0) and the branch (table 1).
+    pub tables: Vec<crate::class::debrief::TableDebrief>,
+    /// The first round whose orders differ: at the branch point or after.
+    pub first_difference: Option<crate::class::debrief::FirstDifference>,
+}
+
+/// Compares a branch with the game it branched from: scores, agreements kept and broken,
+/// breaches, crises, tension and each faction's perceived balance over the rounds, and the
+/// first round whose orders differ.
+#[utoipa::path(
+    get,
+    path = "/api/games/{id}/compare",
+    tag = "games",
+    params(("id" = Uuid, Path, description = "The branch.")),
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "The original and the branch side by side.", body = GameComparison),
+        (status = 400, description = "An id in the path is not a UUID (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 404, description = "No such game, or its original is gone (`not_found`).", body = ErrorBody),
+        (status = 422, description = "The game is not a branch (`invalid`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn compare_game<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<GameComparison>, ApiError> {
+    use crate::class::debrief::{first_difference, TableDebrief};
+    use crate::protocol::ClassRole;
+    let auth = seat_of(&st, &headers, id).await?;
+    let (reader, seat) = if auth.seat == Seat::Control {
+        (ClassRole::Teacher, Seat::Control)
+    } else {
+        (ClassRole::Student, Seat::Observer)
+    };
+    let (_, view) = st.registry.get(id).await?.view(seat.clone()).await?;
+    let Some(branch) = view.branch.clone() else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Invalid,
+            "this game is not a branch of another",
+        ));
+    };
+    if st.registry.store().game(branch.parent).await?.is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "the game this one branched from is gone",
+        ));
+    }
+    let (_, original) = st.registry.get(branch.parent).await?.view(seat).await?;
+    let tables = vec![
+        TableDebrief::of(0, branch.parent, &original),
+        TableDebrief::of(1, id, &view),
+    ];
+    Ok(Json(GameComparison {
+        game_id: id,
+        parent_id: branch.parent,
+        name: view
+            .title
+            .clone()
+            .or_else(|| original.title.clone())
+            .unwrap_or_else(|| view.scenario.clone()),
+        scenario: view.scenario.clone(),
+        reader,
+        branch,
+        first_difference: first_difference(&tables),
+        tables,
+    }))
+}

@@ -61,6 +61,7 @@ schemars_component!(
     super::research::ClassResearch,
     super::branches::BranchGame,
     super::branches::BranchCreated,
+    super::branches::GameComparison,
     CreateGame,
     Created,
     Join,
@@ -99,6 +100,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<super::research::ClassResearch>();
     generator.subschema_for::<super::branches::BranchGame>();
     generator.subschema_for::<super::branches::BranchCreated>();
+    generator.subschema_for::<super::branches::GameComparison>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -234,6 +236,7 @@ impl utoipa::Modify for Tokens {
         super::research::game_research,
         super::research::class_research_export,
         super::branches::branch_game,
+        super::branches::compare_game,
         websocket,
         api::healthz,
         api::readyz,
@@ -338,6 +341,7 @@ mod tests {
             ("get", "/api/classes/{id}/research"),
             ("get", "/api/games/{id}/research"),
             ("post", "/api/games/{id}/branch"),
+            ("get", "/api/games/{id}/compare"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),

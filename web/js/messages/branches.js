@@ -20,6 +20,10 @@ export default {
     'branches.personLink': 'Link for {name} ({faction})',
     'branches.note': 'This game is a branch of another, from {round} ({phase}).',
     'branches.parentLink': 'Open the original game',
+    'branches.original': 'The original game',
+    'branches.branch': 'The branch',
+    'branches.backToAfter': 'Back to the after-action page',
+    'branches.compare': 'Compare with the original game',
   },
   ru: {
     'branches.title': 'Что если? Ответвление от прошлого раунда',
@@ -35,5 +39,9 @@ export default {
     'branches.personLink': 'Ссылка для: {name} ({faction})',
     'branches.note': 'Эта игра — ответвление другой игры, начиная с {round} ({phase}).',
     'branches.parentLink': 'Открыть исходную игру',
+    'branches.original': 'Исходная игра',
+    'branches.branch': 'Ответвление',
+    'branches.backToAfter': 'Назад к итогам игры',
+    'branches.compare': 'Сравнить с исходной игрой',
   },
 };

@@ -29,6 +29,7 @@ import { loadClass } from '../session.js';
 import { ensureStyles, colourOf, factionLabel, factionIds, statusClass } from './viewkit.js';
 import { tNodes } from '../components/tnodes.js';
 import { moderationList } from '../components/moderation.js';
+import { branchNote } from '../components/branch.js';
 
 const TECHNICAL_COLOUR = '#000000';
 const PUBLIC_COLOUR = '#6b6b6b';
@@ -87,7 +88,8 @@ export function mount(root, ctx) {
           h('p', { class: 'after-ending', 'data-testid': 'ending' }, ended ? endingText(v.ending) : t('facilitator.after.running')),
           store.classOf && loadClass(store.classOf.class_id)
             ? h('p', { class: 'no-print' }, h('a', { href: `/class/${store.classOf.class_id}/debrief`, 'data-link': true, 'data-testid': 'class-debrief-link' }, t('facilitator.after.compare')))
-            : null),
+            : null,
+          v.branch ? [branchNote(v), h('p', { class: 'no-print' }, h('a', { href: `/game/${store.gameId}/compare`, 'data-link': true, 'data-testid': 'branch-compare-link' }, t('branches.compare')))] : null),
         printBtn));
 
     // ---- final scores ----

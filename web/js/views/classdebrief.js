@@ -35,12 +35,14 @@ export function mount(root, ctx) {
   ensureStyles();
   const classId = /** @type {string} */ (ctx.classId);
   const token = /** @type {string} */ (ctx.classToken);
+  // A branch beside its original (`/game/<id>/compare`), in the same form as a class's tables.
+  const compare = ctx.compareGameId || null;
   let alive = true;
   const body = h('div', null, h('p', { class: 'loading' }, tr('classes.debrief.loading')));
   replace(root, h('div', { class: 'class-debrief', 'data-testid': 'class-debrief' }, body));
 
   /** @param {any} t */
-  const tableName = (t) => tr('classes.table', { table: t.table + 1 });
+  const tableName = (t) => (compare ? tr(t.table === 0 ? 'branches.original' : 'branches.branch') : tr('classes.table', { table: t.table + 1 }));
   /** @param {number} i */
   const style = (i) => ({ colour: PALETTE[i % PALETTE.length], ...TABLE_STYLE[i % TABLE_STYLE.length] });
 
@@ -124,13 +126,14 @@ export function mount(root, ctx) {
           : tr(d.reader === 'teacher' ? 'classes.debrief.someEndedTeacher' : 'classes.debrief.someEndedStudent', { ended, count: d.tables.length })),
         h('p', { class: 'no-print' },
           h('button', { type: 'button', class: 'button', 'data-testid': 'debrief-print', onclick: () => window.print() }, tr('classes.debrief.print')), ' ',
-          d.reader === 'teacher' ? h('a', { href: `/class/${classId}`, 'data-link': true, class: 'button subtle' }, tr('classes.debrief.back')) : null)),
+          compare ? h('a', { href: `/game/${compare}/after`, 'data-link': true, class: 'button subtle' }, tr('branches.backToAfter'))
+            : d.reader === 'teacher' ? h('a', { href: `/class/${classId}`, 'data-link': true, class: 'button subtle' }, tr('classes.debrief.back')) : null)),
       comparison, charts, difference, ...tables);
   }
 
   (async () => {
     try {
-      const d = await api.classDebrief(classId, token);
+      const d = compare ? await api.compareGame(compare, token) : await api.classDebrief(classId, token);
       if (!alive) return;
       if (!getScenario() || getScenario().id !== d.scenario) {
         try { setScenario(await api.scenario(d.scenario)); } catch { /* names fall back to ids */ }
