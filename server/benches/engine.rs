@@ -142,6 +142,85 @@ fn benches(c: &mut Criterion) {
     c.bench_function("full 8-round bot game (doves)", |b| {
         b.iter(|| black_box(play_game(scn.clone(), 11, &doves, None).expect("game")))
     });
+
+    // A branch of an 8-round game whose log holds about 2,000 events (each faction posts 80
+    // messages a round), from the start of its last round: the replay of the copied log, and
+    // the same with the JSON the server decodes and encodes around it (not the database).
+    let (mut g, mut log) =
+        Game::create(scn.clone(), game_in(Phase::Briefing).config, 0).expect("create");
+    let factions: Vec<Seat> = scn
+        .factions
+        .iter()
+        .map(|f| Seat::Faction(f.id.clone()))
+        .collect();
+    while g.phase != Phase::Ended {
+        if g.phase == Phase::Briefing {
+            for k in 0..80 {
+                for f in &factions {
+                    let say = Command::Chat {
+                        channel: Channel::Plenary,
+                        text: format!("round {} line {k}", g.round),
+                    };
+                    log.extend(g.apply(f, &say, &Ctx::at(0)).expect("chat"));
+                }
+            }
+        }
+        log.extend(
+            g.apply(&Seat::Control, &Command::AdvancePhase {}, &Ctx::at(0))
+                .expect("advance"),
+        );
+    }
+    let numbered: Vec<(i64, Event)> = log
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i as i64 + 1, e.clone()))
+        .collect();
+    let bodies: Vec<(i64, String)> = numbered
+        .iter()
+        .map(|(i, e)| (*i, serde_json::to_string(e).expect("encode")))
+        .collect();
+    let parent = uuid::Uuid::nil();
+    let name = format!("branch an 8-round game of {} events at round 8", log.len());
+    c.bench_function(&name, |b| {
+        b.iter(|| {
+            black_box(
+                Game::branch(
+                    scn.clone(),
+                    parent,
+                    &numbered,
+                    7,
+                    Phase::Briefing,
+                    BranchSettings::default(),
+                )
+                .expect("branch"),
+            )
+        })
+    });
+    c.bench_function(
+        &format!("{name}, with the log's JSON decoded and the branch's encoded"),
+        |b| {
+            b.iter(|| {
+                let events: Vec<(i64, Event)> = bodies
+                    .iter()
+                    .map(|(i, body)| (*i, serde_json::from_str(body).expect("decode")))
+                    .collect();
+                let (_, out) = Game::branch(
+                    scn.clone(),
+                    parent,
+                    &events,
+                    7,
+                    Phase::Briefing,
+                    BranchSettings::default(),
+                )
+                .expect("branch");
+                black_box(
+                    out.iter()
+                        .map(|e| serde_json::to_string(e).expect("encode"))
+                        .count(),
+                )
+            })
+        },
+    );
 }
 
 criterion_group!(engine, benches);
