@@ -213,11 +213,11 @@ fn benches(c: &mut Criterion) {
                     BranchSettings::default(),
                 )
                 .expect("branch");
-                black_box(
-                    out.iter()
-                        .map(|e| serde_json::to_string(e).expect("encode"))
-                        .count(),
-                )
+                let bodies: Vec<String> = out
+                    .iter()
+                    .map(|e| serde_json::to_string(e).expect("encode"))
+                    .collect();
+                black_box(bodies)
             })
         },
     );
