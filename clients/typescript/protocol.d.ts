@@ -984,7 +984,7 @@ export type SeatEvent =
       type: 'game_ended';
       ending: Ending;
     };
-export type LinkKind = 'facilitator' | 'projector';
+export type LinkKind = 'facilitator' | 'projector' | 'replay';
 
 /**
  * Every type of the protocol by its name in `$defs` of docs/protocol.schema.json: `Protocol['SeatView']` is `SeatView`. `Frame` is the schema's root: a frame of either direction on `/ws`.
@@ -1072,6 +1072,8 @@ export interface Protocol {
   PublicReport: PublicReport;
   Purse: Purse;
   ReadyMember: ReadyMember;
+  ReplayFrame: ReplayFrame;
+  ReplayStep: ReplayStep;
   ResearchAgreement: ResearchAgreement;
   ResearchAnswer: ResearchAnswer;
   ResearchBreach: ResearchBreach;
@@ -2768,7 +2770,8 @@ export interface NewLink {
   /**
    * `facilitator`: another Control seat (a co-facilitator, or Control on another device);
    * `projector`: an observer seat for the classroom screen, which sees public information
-   * only and cannot act.
+   * only and cannot act; `replay`: an observer seat to share the replay of the game once it
+   * has ended (read-only, like any observer).
    */
   kind: LinkKind;
   /**
@@ -2797,6 +2800,39 @@ export interface PinStudent {
    * Where to put the student; `null` lets the plan seat them again.
    */
   pin?: Pin | null;
+}
+/**
+ * Answer to `GET /api/games/{id}/replay`: the game at one step, as one seat saw it then.
+ */
+export interface ReplayFrame {
+  game_id: string;
+  /**
+   * The sequence shown.
+   */
+  seq: number;
+  /**
+   * Whose picture: `control`, `public` or a faction's id.
+   */
+  as: string;
+  /**
+   * Every step of the game, in order.
+   */
+  steps: ReplayStep[];
+  /**
+   * The seat's view at `seq`, as the view function gave it then.
+   */
+  view: SeatView;
+}
+/**
+ * One step of a replay: where a phase began (or the game ended).
+ */
+export interface ReplayStep {
+  seq: number;
+  /**
+   * 0-based.
+   */
+  round: number;
+  phase: Phase;
 }
 /**
  * One entry of `GET /api/scenarios`.

@@ -235,3 +235,113 @@ async fn a_game_branched_twice_at_round_3_goes_on_three_ways() {
     }
     app.stop().await.cleanup().await;
 }
+
+/// A finished game stepped through as Control, as a faction and as the public: each step's
+/// view is that seat's view then (its reports and its picture of the indices), Control may
+/// replay a running game, anyone else only an ended one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_game_is_replayed_step_by_step_from_each_seat() {
+    let app = spawn_app(Db::sqlite()).await;
+    let addr = app.addr;
+    let g = create_game(addr, json!({"bots": {"us_nato": "dove", "csto": "hawk"}})).await;
+    let anna = join(addr, &g.code, "Anna", "russia").await;
+    let path = |q: &str| format!("/api/games/{}/replay{q}", g.id);
+    // Running: Control may, Anna may not.
+    let (st, _) = http(addr, "GET", &path(""), None, Some(&g.control_token)).await;
+    assert_eq!(st, 200);
+    let (st, err) = http(addr, "GET", &path(""), None, Some(&anna)).await;
+    assert_eq!(
+        (st, err["code"].as_str()),
+        (403, Some("control_only")),
+        "{err}"
+    );
+    // Play it out: Control moves every phase on; the bots play their factions.
+    let mut control = Client::connect(addr, "control", &g.control_token).await;
+    for _ in 0..40 {
+        let (_, v) = summary(addr, &g.id, &g.control_token).await;
+        if v.phase == Phase::Ended {
+            break;
+        }
+        control.ok(advance()).await;
+    }
+    let (_, end) = summary(addr, &g.id, &g.control_token).await;
+    assert_eq!(end.phase, Phase::Ended);
+    // A replay link: an observer seat that reads the replay once the game has ended.
+    let (st, link) = http(
+        addr,
+        "POST",
+        &format!("/api/games/{}/links", g.id),
+        Some(&json!({"kind": "replay"})),
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(st, 201, "{link}");
+    let viewer = link["token"].as_str().expect("token").to_owned();
+    let (st, last) = http(addr, "GET", &path("?as=russia"), None, Some(&viewer)).await;
+    assert_eq!(st, 200, "{last}");
+    let steps = last["steps"].as_array().expect("steps").clone();
+    assert_eq!(steps.len(), 8 * 4 + 1, "four phases a round, then the end");
+    // At each round's review: Russia's picture is its own turn report's, and it reads only
+    // the reports so far; the public sees no faction part; Control sees the technical truth.
+    for r in 0..8u64 {
+        let review = steps
+            .iter()
+            .find(|s| s["round"] == r && s["phase"] == "review")
+            .expect("a review step");
+        let seq = review["seq"].as_i64().unwrap_or(0);
+        let (_, ru) = http(
+            addr,
+            "GET",
+            &path(&format!("?at={seq}&as=russia")),
+            None,
+            Some(&viewer),
+        )
+        .await;
+        let reports = ru["view"]["reports"].as_array().expect("reports");
+        assert_eq!(reports.len() as u64, r + 1, "round {r}");
+        let own =
+            &reports[r as usize]["factions"]["russia"]["indices"]["deterrence_balance"]["value"];
+        assert_eq!(
+            &ru["view"]["indices"][0]["deterrence_balance"]["value"], own,
+            "round {r}"
+        );
+        assert!(
+            reports[r as usize]["factions"].get("us_nato").is_none(),
+            "Russia reads US/NATO's part"
+        );
+        assert!(reports[r as usize]["control"].is_null());
+        let (_, public) = http(
+            addr,
+            "GET",
+            &path(&format!("?at={seq}&as=public")),
+            None,
+            Some(&viewer),
+        )
+        .await;
+        assert_eq!(
+            public["view"]["purses"],
+            json!({}),
+            "the public has no purse"
+        );
+        let (_, tech) = http(
+            addr,
+            "GET",
+            &path(&format!("?at={seq}&as=control")),
+            None,
+            Some(&viewer),
+        )
+        .await;
+        assert_eq!(
+            tech["view"]["indices"][0]["perspective"]["kind"],
+            "technical"
+        );
+    }
+    // Bad steps and seats are refused.
+    let (st, _) = http(addr, "GET", &path("?at=3&as=russia"), None, Some(&viewer)).await;
+    assert_eq!(st, 422);
+    let (st, _) = http(addr, "GET", &path("?as=nato"), None, Some(&viewer)).await;
+    assert_eq!(st, 422);
+    let (st, _) = http(addr, "GET", &path("?colour=red"), None, Some(&viewer)).await;
+    assert_eq!(st, 400);
+    app.stop().await.cleanup().await;
+}

@@ -807,7 +807,8 @@ pub async fn token_seat<S: Store>(
 pub struct NewLink {
     /// `facilitator`: another Control seat (a co-facilitator, or Control on another device);
     /// `projector`: an observer seat for the classroom screen, which sees public information
-    /// only and cannot act.
+    /// only and cannot act; `replay`: an observer seat to share the replay of the game once it
+    /// has ended (read-only, like any observer).
     pub kind: LinkKind,
     /// The seat's display name; "Co-facilitator" or "Projector" when absent.
     #[serde(default)]
@@ -820,6 +821,7 @@ pub struct NewLink {
 pub enum LinkKind {
     Facilitator,
     Projector,
+    Replay,
 }
 
 /// Answer to `POST /api/games/{id}/links`: the new seat and its token, shown once.
@@ -861,6 +863,7 @@ pub async fn new_link<S: Store>(
     let (role, seat, default_name) = match req.kind {
         LinkKind::Facilitator => (SeatRole::Control, Seat::Control, "Co-facilitator"),
         LinkKind::Projector => (SeatRole::Observer, Seat::Observer, "Projector"),
+        LinkKind::Replay => (SeatRole::Observer, Seat::Observer, "Replay"),
     };
     let name = clean_name(req.name.as_deref().unwrap_or(default_name))?;
     let token = new_token();

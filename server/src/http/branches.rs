@@ -1,4 +1,4 @@
-//! What-if branches over HTTP: Control of a game (running or finished) starts a new game from
+//! What-if branches and replays over HTTP. Control of a game (running or finished) starts a new game from
 //! the start of one of its past rounds, or of a phase in it. The branch is a game of its own
 //! (its own join code, seats, deadlines and bots); its log is the parent's up to that point,
 //! then `branched` (engine/game/branch.rs). The parent is only read.
@@ -332,5 +332,147 @@ pub async fn compare_game<S: Store>(
         branch,
         first_difference: first_difference(&tables),
         tables,
+    }))
+}
+
+/// Query of `GET /api/games/{id}/replay`.
+#[derive(Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayQuery {
+    /// The sequence to show the game at: a step's `seq` from `steps` (default: the last).
+    #[serde(default)]
+    pub at: Option<i64>,
+    /// Whose picture: `control` (the technical truth), `public` (an observer's), or a
+    /// faction's id. Default: the caller's own seat.
+    #[serde(default, rename = "as")]
+    pub as_seat: Option<String>,
+}
+
+/// One step of a replay: where a phase began (or the game ended).
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ReplayStep {
+    pub seq: i64,
+    /// 0-based.
+    pub round: u32,
+    pub phase: Phase,
+}
+
+/// Answer to `GET /api/games/{id}/replay`: the game at one step, as one seat saw it then.
+#[derive(Serialize, Deserialize, Debug, JsonSchema)]
+pub struct ReplayFrame {
+    pub game_id: Uuid,
+    /// The sequence shown.
+    pub seq: i64,
+    /// Whose picture: `control`, `public` or a faction's id.
+    #[serde(rename = "as")]
+    pub as_seat: String,
+    /// Every step of the game, in order.
+    pub steps: Vec<ReplayStep>,
+    /// The seat's view at `seq`, as the view function gave it then.
+    pub view: crate::engine::view::SeatView,
+}
+
+/// The game at a past step, as one seat saw it then: its log up to `at` replayed, and that
+/// seat's view of it. Control may replay a game at any time; any other seat of the game (an
+/// observer's replay link, say) once it has ended, when everyone may read everything.
+#[utoipa::path(
+    get,
+    path = "/api/games/{id}/replay",
+    tag = "games",
+    params(
+        ("id" = Uuid, Path, description = "The game."),
+        ("at" = Option<i64>, Query, description = "A step's sequence (default: the last)."),
+        ("as" = Option<String>, Query, description = "`control`, `public` or a faction's id (default: the caller's seat)."),
+    ),
+    security(("seat_token" = [])),
+    responses(
+        (status = 200, description = "The game at that step as that seat saw it.", body = ReplayFrame),
+        (status = 400, description = "An id in the path is not a UUID, or the query is not of this shape (`bad_request`).", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "Not Control, and the game has not ended (`control_only`).", body = ErrorBody),
+        (status = 404, description = "No such game (`not_found`).", body = ErrorBody),
+        (status = 422, description = "No step at that sequence, or an unknown faction (`invalid`, `unknown_faction`).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+    )
+)]
+pub async fn replay_game<S: Store>(
+    State(st): State<Arc<AppState<S>>>,
+    Ids(id): Ids<Uuid>,
+    query: Result<axum::extract::Query<ReplayQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Json<ReplayFrame>, ApiError> {
+    let q = super::api::query_of(query)?;
+    let auth = seat_of(&st, &headers, id).await?;
+    let store = st.registry.store();
+    let row = store
+        .game(id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game"))?;
+    if auth.seat != Seat::Control && !row.ended {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::ControlOnly,
+            "only Control may replay a game before it has ended",
+        ));
+    }
+    let scenario = st
+        .registry
+        .scenarios()
+        .get(&row.scenario)
+        .cloned()
+        .ok_or_else(|| ApiError::internal(format!("game {id}: no scenario")))?;
+    let seat = match q.as_seat.as_deref() {
+        None => auth.seat.clone(),
+        Some("control") => Seat::Control,
+        Some("public") => Seat::Observer,
+        Some(f) if scenario.faction(f).is_some() => Seat::Faction(FactionId::new(f)),
+        Some(f) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::UnknownFaction,
+                format!("\"{f}\" is not control, public or a faction of this game"),
+            ))
+        }
+    };
+    let stored = store.events_after(id, 0).await?;
+    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
+    let mut steps: Vec<ReplayStep> = Vec::new();
+    for ((seq, _), e) in stored.iter().zip(&events) {
+        let last_round = steps.last().map_or(0, |s| s.round);
+        let (round, phase) = match e {
+            crate::engine::Event::RoundBegan { round, .. } => (*round, Phase::Briefing),
+            crate::engine::Event::PhaseChanged { round, phase, .. } => (*round, *phase),
+            crate::engine::Event::Branched { round, phase, .. } => (*round, *phase),
+            crate::engine::Event::GameEnded { .. } => (last_round, Phase::Ended),
+            _ => continue,
+        };
+        steps.push(ReplayStep {
+            seq: *seq,
+            round,
+            phase,
+        });
+    }
+    let last = stored.last().map(|(s, _)| *s).unwrap_or(0);
+    let at = q.at.unwrap_or(last);
+    let upto = stored.iter().take_while(|(s, _)| *s <= at).count();
+    if upto == 0 || (at != last && !steps.iter().any(|s| s.seq == at)) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Invalid,
+            format!("no step of this game at sequence {at}"),
+        ));
+    }
+    let game = Game::replay(scenario, &events[..upto]).map_err(ApiError::internal)?;
+    let as_seat = match &seat {
+        Seat::Control | Seat::System => "control".to_owned(),
+        Seat::Observer => "public".to_owned(),
+        Seat::Faction(f) => f.to_string(),
+    };
+    Ok(Json(ReplayFrame {
+        game_id: id,
+        seq: at,
+        as_seat,
+        steps,
+        view: game.view(&seat),
     }))
 }

@@ -106,6 +106,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/games/{id}/export", get(api::export::<S>))
         .route("/api/games/{id}/branch", post(branches::branch_game::<S>))
         .route("/api/games/{id}/compare", get(branches::compare_game::<S>))
+        .route("/api/games/{id}/replay", get(branches::replay_game::<S>))
         .route("/api/openapi.json", get(openapi::serve))
         // JSON answers are compressed for clients that accept it (a finished game's summary
         // is a few hundred kilobytes); the routes above only, not the WebSocket upgrade.

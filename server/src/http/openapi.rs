@@ -62,6 +62,7 @@ schemars_component!(
     super::branches::BranchGame,
     super::branches::BranchCreated,
     super::branches::GameComparison,
+    super::branches::ReplayFrame,
     CreateGame,
     Created,
     Join,
@@ -101,6 +102,7 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<super::branches::BranchGame>();
     generator.subschema_for::<super::branches::BranchCreated>();
     generator.subschema_for::<super::branches::GameComparison>();
+    generator.subschema_for::<super::branches::ReplayFrame>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -237,6 +239,7 @@ impl utoipa::Modify for Tokens {
         super::research::class_research_export,
         super::branches::branch_game,
         super::branches::compare_game,
+        super::branches::replay_game,
         websocket,
         api::healthz,
         api::readyz,
@@ -342,6 +345,7 @@ mod tests {
             ("get", "/api/games/{id}/research"),
             ("post", "/api/games/{id}/branch"),
             ("get", "/api/games/{id}/compare"),
+            ("get", "/api/games/{id}/replay"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),
