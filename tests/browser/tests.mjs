@@ -1493,6 +1493,76 @@ export const tests = [
       }
     },
   },
+
+  {
+    name: 'replay: a finished game stepped through as Russia and as Control from its after-action page; each step shows that seat\'s replayed view; a read-only replay link opens on another device',
+    async run(ctx) {
+      const made = await ctx.server.api('POST', '/api/games', {
+        name: 'Replay Control', seed: 9, bots: { russia: 'pragmatist', us_nato: 'pragmatist', csto: 'dove' }, start: 'now',
+      });
+      for (let i = 0; i < 100; i++) {
+        const st = await ctx.server.api('GET', `/api/games/${made.game_id}`, undefined, made.control_token);
+        if (st.view.phase === 'ended') break;
+        await sleep(100);
+      }
+      const exported = await ctx.server.api('GET', `/api/games/${made.game_id}/export`, undefined, made.control_token);
+      const adjudicated = exported.events.filter((/** @type {any} */ e) => e.type === 'adjudicated');
+      const conCtx = await controlContext(ctx, made, 'Replay Control');
+      const other = await ctx.browser.newContext({ viewport: LAPTOP });
+      try {
+        const page = await conCtx.newPage();
+        await page.goto(ctx.server.url(`/game/${made.game_id}/after`));
+        await page.locator(tid('replay-link-after')).click();
+        await page.locator(tid('replay-position'), { hasText: 'Step' }).waitFor();
+        // Round 3's review, as Russia: its deterrence balance is the one its 2015 report gave.
+        const steps = await page.locator(`${tid('replay-step')} option`).allTextContents();
+        const label = `${exported.view.reports[2].label} — Review`;
+        const at = steps.indexOf(label);
+        assert(at >= 0, `a step "${label}" among ${steps.join(', ')}`);
+        await page.locator(tid('replay-as')).selectOption('russia');
+        await page.locator(tid('replay-position'), { hasText: 'Step' }).waitFor();
+        const value = await page.locator(tid('replay-step')).locator('option').nth(at).getAttribute('value');
+        await page.locator(tid('replay-step')).selectOption(String(value));
+        await page.locator(tid('replay-position'), { hasText: `Step ${at + 1} of` }).waitFor();
+        // The page shows the server's replay of that step for that seat (the server test
+        // checks the replay against the exported log, step by step and seat by seat).
+        const shown = Number(await page.locator(`${tid('replay-index')}[data-index="deterrence_balance"]`).getAttribute('data-value'));
+        const frame = await ctx.server.api('GET', `/api/games/${made.game_id}/replay?at=${value}&as=russia`, undefined, made.control_token);
+        const want = frame.view.indices[0].deterrence_balance.value;
+        assert(frame.view.reports.length === 3 && Math.abs(shown - want) < 1e-9, `Russia's balance in 2015's review: ${shown}, the replay says ${want}`);
+        assert(frame.view.reports.every((/** @type {any} */ r) => Object.keys(r.factions).join() === 'russia'), 'Russia reads only its own report parts');
+        // Russia then read its own report parts only.
+        const parts = await page.locator(`${tid('reports')}`).textContent() || '';
+        assert(parts.length > 0, 'the reports show');
+        await shot(ctx, page, 'replay-russia');
+        await accessible(ctx, page, 'replay viewer');
+        // Step on and back with the buttons; as Control, the technical truth.
+        await page.locator(tid('replay-next')).click();
+        await page.locator(tid('replay-position'), { hasText: `Step ${at + 2} of` }).waitFor();
+        await page.locator(tid('replay-prev')).click();
+        await page.locator(tid('replay-position'), { hasText: `Step ${at + 1} of` }).waitFor();
+        await page.locator(tid('replay-as')).selectOption('control');
+        await page.locator(`${tid('replay-index')}[data-index="deterrence_balance"] .explain-name`, { hasText: /./ }).first().waitFor();
+        await sleep(500);
+        const tech = Number(await page.locator(`${tid('replay-index')}[data-index="deterrence_balance"]`).getAttribute('data-value'));
+        const techFrame = await ctx.server.api('GET', `/api/games/${made.game_id}/replay?at=${value}&as=control`, undefined, made.control_token);
+        assert(techFrame.view.indices[0].perspective.kind === 'technical', 'Control reads the technical truth');
+        assert(Math.abs(tech - techFrame.view.indices[0].deterrence_balance.value) < 1e-9, `the technical balance: ${tech}`);
+        assert(adjudicated.length === 8, 'the game was played to its end');
+        // A read-only replay link, opened on another device.
+        await page.locator(tid('replay-share')).click();
+        const link = await page.locator(tid('replay-link')).inputValue();
+        const p2 = await other.newPage();
+        await p2.goto(link.replace(/^https?:\/\/[^/]+/, ctx.server.url('')));
+        await p2.waitForURL(new RegExp(`/game/${made.game_id}/replay$`));
+        await p2.locator(`${tid('replay-index')}[data-index="deterrence_balance"]`).waitFor();
+        await shot(ctx, p2, 'replay-shared');
+      } finally {
+        await conCtx.close().catch(() => {});
+        await other.close().catch(() => {});
+      }
+    },
+  },
 ];
 
 /**

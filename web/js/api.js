@@ -223,7 +223,7 @@ export function tokenSeat(token) {
 
 /**
  * `POST /api/games/{id}/links` (Control): a new co-facilitator or projector seat and its token.
- * @param {string} gameId @param {string} token @param {{kind: 'facilitator' | 'projector', name?: string}} body
+ * @param {string} gameId @param {string} token @param {{kind: 'facilitator' | 'projector' | 'replay', name?: string}} body
  */
 export function newLink(gameId, token, body) {
   return call('POST', `/api/games/${encodeURIComponent(gameId)}/links`, { body, token });
@@ -237,6 +237,18 @@ export function newLink(gameId, token, body) {
  */
 export function branchGame(gameId, token, body) {
   return call('POST', `/api/games/${encodeURIComponent(gameId)}/branch`, { body, token });
+}
+
+/**
+ * `GET /api/games/{id}/replay`: the game at a past step as one seat saw it, and every step.
+ * @param {string} gameId @param {string} token @param {{at?: number, as?: string}} [q]
+ */
+export function replay(gameId, token, q = {}) {
+  const query = new URLSearchParams();
+  if (q.at !== undefined) query.set('at', String(q.at));
+  if (q.as) query.set('as', q.as);
+  const qs = query.toString();
+  return call('GET', `/api/games/${encodeURIComponent(gameId)}/replay${qs ? `?${qs}` : ''}`, { token });
 }
 
 /**

@@ -27,6 +27,7 @@ import facilitator from './messages/facilitator.js';
 import errors from './messages/errors.js';
 import moderation from './messages/moderation.js';
 import branches from './messages/branches.js';
+import replay from './messages/replay.js';
 
 /** @typedef {'en' | 'ru'} Locale */
 /** @typedef {string | {one?: string, few?: string, many?: string, other: string}} Message */
@@ -51,6 +52,7 @@ export const CATALOGUES = /** @type {Record<string, Catalogue>} */ ({
   errors,
   moderation,
   branches,
+  replay,
 });
 
 /** @type {Record<Locale, Record<string, Message>>} */

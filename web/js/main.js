@@ -9,6 +9,7 @@
  * - `/game/<id>/projector`  projector view
  * - `/game/<id>/after`      after-action page
  * - `/game/<id>/compare`    a branch beside the game it branched from
+ * - `/game/<id>/replay`     the game step by step, as each seat saw it
  * - `/class/<id>`           the class console (the teacher's token) or a student's waiting room
  * - `/class/<id>/projector` the class projector (the teacher's token)
  * - `/class/<id>/debrief`   the debrief across the class's tables (teacher or student)
@@ -187,7 +188,9 @@ async function route() {
     // a server log or a Referer). Save the seat it opens, forget the fragment, go to the game.
     stopStore();
     const linkToken = decodeURIComponent(location.hash.replace(/^#/, ''));
-    const wantProjector = new URLSearchParams(location.search).get('view') === 'projector';
+    const wantView = new URLSearchParams(location.search).get('view');
+    const wantProjector = wantView === 'projector';
+    const wantReplay = wantView === 'replay';
     history.replaceState(null, '', '/seat');
     if (!linkToken) {
       message(t('common.page.linkIncomplete.title'), t('common.page.linkIncomplete.body'),
@@ -198,10 +201,14 @@ async function route() {
       const r = await api.tokenSeat(linkToken);
       if (token !== routeToken) return;
       const projectorSeat = wantProjector && r.you.seat.role === 'observer';
-      saveSeat(projectorSeat ? PROJECTOR + r.game_id : r.game_id, {
-        token: linkToken, seat_id: r.you.seat_id, seat: r.you.seat, name: r.you.name, join_code: r.join_code,
-      });
-      navigate(`/game/${r.game_id}${wantProjector ? '/projector' : ''}`, { replace: true });
+      // A replay link keeps a seat this browser already holds in the game (any seat replays an
+      // ended game).
+      if (!(wantReplay && loadSeat(r.game_id))) {
+        saveSeat(projectorSeat ? PROJECTOR + r.game_id : r.game_id, {
+          token: linkToken, seat_id: r.you.seat_id, seat: r.you.seat, name: r.you.name, join_code: r.join_code,
+        });
+      }
+      navigate(`/game/${r.game_id}${wantProjector ? '/projector' : wantReplay ? '/replay' : ''}`, { replace: true });
     } catch (e) {
       if (token !== routeToken) return;
       message(t('common.page.linkNoSeat.title'), errorText(/** @type {any} */ (e)) || String(e),
@@ -278,7 +285,7 @@ async function route() {
       if (token !== routeToken) return;
       s.addEventListener('seat', () => {
         // Control moved this seat: show the view that goes with the new seat.
-        if (store === s && !/\/(projector|after|compare)$/.test(location.pathname)) route();
+        if (store === s && !/\/(projector|after|compare|replay)$/.test(location.pathname)) route();
       });
     }
     const s = store;
@@ -286,6 +293,7 @@ async function route() {
     let name = viewForRole(s.role);
     if (sub === 'projector') name = 'projector';
     else if (sub === 'after') name = 'after';
+    else if (sub === 'replay') name = 'replay';
     else if (sub === 'compare') {
       await mountView('classdebrief', { gameId, store: s, navigate, header, compareGameId: gameId, classToken: s.token }, token);
       return;

@@ -89,6 +89,7 @@ export function mount(root, ctx) {
           store.classOf && loadClass(store.classOf.class_id)
             ? h('p', { class: 'no-print' }, h('a', { href: `/class/${store.classOf.class_id}/debrief`, 'data-link': true, 'data-testid': 'class-debrief-link' }, t('facilitator.after.compare')))
             : null,
+          h('p', { class: 'no-print' }, h('a', { href: `/game/${store.gameId}/replay`, 'data-link': true, 'data-testid': 'replay-link-after' }, t('replay.open'))),
           v.branch ? [branchNote(v), h('p', { class: 'no-print' }, h('a', { href: `/game/${store.gameId}/compare`, 'data-link': true, 'data-testid': 'branch-compare-link' }, t('branches.compare')))] : null),
         printBtn));
 
