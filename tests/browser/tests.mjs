@@ -991,7 +991,9 @@ export const tests = [
 
         // Start: every student's screen opens their table.
         await teacher.locator(tid('class-start')).click();
-        for (const page of students) await page.locator(tid('desk')).waitFor({ timeout: 15000 });
+        // Twelve pages load their desks at once on a 2-core machine with the debug server (CI
+        // has taken over 15 s): a generous bound.
+        for (const page of students) await page.locator(tid('desk')).waitFor({ timeout: 40000 });
         for (const page of students) await phase(page, 'briefing');
         // The console: both tables, every faction with its two students connected.
         await teacher.locator(tid('class-table')).nth(1).waitFor();
