@@ -841,14 +841,7 @@ impl Game {
     }
 
     fn deadline_for(&self, phase: Phase, now_ms: i64) -> Option<i64> {
-        let secs = match phase {
-            Phase::Briefing => self.deadlines.briefing,
-            Phase::Negotiation => self.deadlines.negotiation,
-            Phase::Orders => self.deadlines.orders,
-            Phase::Review => self.deadlines.review,
-            Phase::Lobby | Phase::Ended => 0,
-        };
-        (secs > 0).then(|| now_ms + i64::from(secs) * 1000)
+        deadline_under(&self.deadlines, phase, now_ms)
     }
 
     fn phase_change(&self, phase: Phase, now_ms: i64) -> Event {
@@ -1367,4 +1360,16 @@ fn control_verb(cmd: &Command) -> &'static str {
         Command::EndGame { .. } => "end the game",
         _ => "do that",
     }
+}
+
+/// When a phase begun at `now_ms` ends under `deadlines` (`None`: it has no deadline).
+fn deadline_under(deadlines: &PhaseDeadlines, phase: Phase, now_ms: i64) -> Option<i64> {
+    let secs = match phase {
+        Phase::Briefing => deadlines.briefing,
+        Phase::Negotiation => deadlines.negotiation,
+        Phase::Orders => deadlines.orders,
+        Phase::Review => deadlines.review,
+        Phase::Lobby | Phase::Ended => 0,
+    };
+    (secs > 0).then(|| now_ms + i64::from(secs) * 1000)
 }

@@ -198,17 +198,7 @@ pub async fn create_game<S: Store>(
         start: req.start.unwrap_or(StartMode::Lobby),
         team_ready: req.team_ready,
         language,
-        title: match req.title.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::InvalidName,
-                    "a game's title is up to 60 characters, without control characters",
-                ))
-            }
-            Some(t) => Some(t.to_owned()),
-        },
+        title: clean_title(req.title.as_deref())?,
     };
     let (game, events) = Game::create(scenario.clone(), config, now).map_err(|e| {
         ApiError::new(
@@ -248,54 +238,61 @@ pub async fn create_game<S: Store>(
             st.creations.give_back(peer.ip());
         }
     };
-    // A join code may collide with an existing one: draw again.
+    let row = GameRow {
+        id: game_id,
+        join_code: String::new(),
+        scenario: scenario.id.clone(),
+        control_token_hash: control.token_hash.clone(),
+        created_at: now,
+        last_seq: 0,
+        deadline_at: game.deadline_at,
+        ended: false,
+    };
+    let row = match store_new_game(&st, row, std::slice::from_ref(&control), &bodies, status).await
+    {
+        Ok(row) => row,
+        Err(e) => {
+            give_back();
+            return Err(e);
+        }
+    };
+    // Start its task so its clock runs and bots play.
+    st.registry.get(game_id).await?;
+    tracing::info!(game = %game_id, scenario = %scenario.id, "game created");
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            game_id,
+            join_code: row.join_code,
+            control_token,
+            control_seat_id: control.id,
+        }),
+    ))
+}
+
+/// Stores a new game (`row`, its join code drawn here, clear of games' and classes' codes:
+/// they share the join page; drawn again on a collision) with its seats and first events. The
+/// row as stored.
+pub(super) async fn store_new_game<S: Store>(
+    st: &AppState<S>,
+    mut row: GameRow,
+    seats: &[SeatRow],
+    events: &[String],
+    status: GameStatus,
+) -> Result<GameRow, ApiError> {
     for _ in 0..8 {
-        // Clear of games' and classes' codes: they share the join page.
-        let join_code = match super::classes::free_join_code(&st).await {
-            Ok(code) => code,
-            Err(e) => {
-                give_back();
-                return Err(e);
-            }
-        };
-        let row = GameRow {
-            id: game_id,
-            join_code,
-            scenario: scenario.id.clone(),
-            control_token_hash: control.token_hash.clone(),
-            created_at: now,
-            last_seq: 0,
-            deadline_at: game.deadline_at,
-            ended: false,
-        };
+        row.join_code = super::classes::free_join_code(st).await?;
         match st
             .registry
             .store()
-            .create_game(&row, std::slice::from_ref(&control), &bodies, status)
+            .create_game(&row, seats, events, status)
             .await
         {
-            Ok(()) => {
-                // Start its task so its clock runs and bots play.
-                st.registry.get(game_id).await?;
-                tracing::info!(game = %game_id, scenario = %scenario.id, "game created");
-                return Ok((
-                    StatusCode::CREATED,
-                    Json(Created {
-                        game_id,
-                        join_code: row.join_code,
-                        control_token,
-                        control_seat_id: control.id,
-                    }),
-                ));
-            }
+            Ok(()) => return Ok(row),
             Err(StoreError::Duplicate(_)) => continue,
-            Err(e) => {
-                give_back();
-                return Err(e.into());
-            }
+            Err(e) => return Err(e.into()),
         }
     }
-    give_back();
     Err(ApiError::internal("could not draw a free join code"))
 }
 
@@ -639,6 +636,20 @@ where
 
 /// The scenario a creation asks for (the default scenario when `id` is absent), or
 /// `unknown_scenario` naming the ones there are.
+/// A game's title as given: trimmed, `None` when empty; up to 60 characters, no control
+/// characters (422 `invalid_name`).
+pub(super) fn clean_title(title: Option<&str>) -> Result<Option<String>, ApiError> {
+    match title.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidName,
+            "a game's title is up to 60 characters, without control characters",
+        )),
+        Some(t) => Ok(Some(t.to_owned())),
+    }
+}
+
 pub(super) fn requested_scenario<S: Store>(
     st: &AppState<S>,
     id: Option<&str>,

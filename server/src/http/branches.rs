@@ -3,13 +3,14 @@
 //! (its own join code, seats, deadlines and bots); its log is the parent's up to that point,
 //! then `branched` (engine/game/branch.rs). The parent is only read.
 
-use super::api::{clean_name, object_body, seat_of};
+use super::api::{clean_name, clean_title, object_body, seat_of, store_new_game};
 use super::{ApiError, AppState, ErrorBody, Ids};
 use crate::engine::scenario::PhaseDeadlines;
-use crate::engine::{BranchSettings, FactionId, Game, Phase, Seat, Temperament};
+use crate::engine::scenario::Scenario;
+use crate::engine::{BranchSettings, Event, FactionId, Game, Phase, Seat, Temperament};
 use crate::game::seating::{new_token, token_hash};
 use crate::protocol::ErrorCode;
-use crate::store::{GameRow, GameStatus, SeatRole, SeatRow, Store, StoreError};
+use crate::store::{GameRow, GameStatus, SeatRole, SeatRow, Store};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -111,28 +112,9 @@ pub async fn branch_game<S: Store>(
     }
     let req: BranchGame = object_body(body)?;
     let name = clean_name(req.name.as_deref().unwrap_or(&auth.name))?;
-    let title = match req.title.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(t) if t.chars().count() > 60 || t.chars().any(char::is_control) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidName,
-                "a game's title is up to 60 characters, without control characters",
-            ))
-        }
-        Some(t) => Some(t.to_owned()),
-    };
+    let title = clean_title(req.title.as_deref())?;
     let store = st.registry.store();
-    let parent = store
-        .game(id)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game"))?;
-    let scenario = st
-        .registry
-        .scenarios()
-        .get(&parent.scenario)
-        .cloned()
-        .ok_or_else(|| ApiError::internal(format!("game {id}: no scenario")))?;
+    let (parent, scenario) = game_and_scenario(&st, id).await?;
     if let Some(f) = req
         .bots
         .iter()
@@ -146,10 +128,8 @@ pub async fn branch_game<S: Store>(
         ));
     }
     // The parent's log as committed: the branch point must be in it.
-    let stored = store.events_after(id, 0).await?;
-    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
-    let log: Vec<(i64, crate::engine::Event)> =
-        stored.iter().map(|(seq, _)| *seq).zip(events).collect();
+    let (seqs, events) = log_of(&st, id).await?;
+    let log: Vec<(i64, Event)> = seqs.into_iter().zip(events).collect();
     let settings = BranchSettings {
         title,
         preset: req.preset,
@@ -212,40 +192,30 @@ pub async fn branch_game<S: Store>(
         deadline_at: game.deadline_at,
         ended: false,
     };
-    // A join code may collide with an existing one: draw again.
-    for _ in 0..8 {
-        let join_code = super::classes::free_join_code(&st).await?;
-        let row = GameRow {
-            id: game_id,
-            join_code,
-            scenario: parent.scenario.clone(),
-            control_token_hash: control.token_hash.clone(),
-            created_at: now,
-            last_seq: 0,
-            deadline_at: game.deadline_at,
-            ended: false,
-        };
-        match store.create_game(&row, &seat_rows, &bodies, status).await {
-            Ok(()) => {
-                st.registry.get(game_id).await?;
-                tracing::info!(game = %game_id, parent = %id, round = branch.round, phase = ?branch.phase, events = bodies.len(), "branch created");
-                return Ok((
-                    StatusCode::CREATED,
-                    Json(BranchCreated {
-                        game_id,
-                        join_code: row.join_code,
-                        control_token,
-                        control_seat_id: control.id,
-                        branch,
-                        seats,
-                    }),
-                ));
-            }
-            Err(StoreError::Duplicate(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::internal("could not draw a free join code"))
+    let row = GameRow {
+        id: game_id,
+        join_code: String::new(),
+        scenario: parent.scenario.clone(),
+        control_token_hash: control.token_hash.clone(),
+        created_at: now,
+        last_seq: 0,
+        deadline_at: game.deadline_at,
+        ended: false,
+    };
+    let row = store_new_game(&st, row, &seat_rows, &bodies, status).await?;
+    st.registry.get(game_id).await?;
+    tracing::info!(game = %game_id, parent = %id, round = branch.round, phase = ?branch.phase, events = bodies.len(), "branch created");
+    Ok((
+        StatusCode::CREATED,
+        Json(BranchCreated {
+            game_id,
+            join_code: row.join_code,
+            control_token,
+            control_seat_id: control.id,
+            branch,
+            seats,
+        }),
+    ))
 }
 
 /// Answer to `GET /api/games/{id}/compare`: a branch and the game it branched from, side by
@@ -403,11 +373,7 @@ pub async fn replay_game<S: Store>(
 ) -> Result<Json<ReplayFrame>, ApiError> {
     let q = super::api::query_of(query)?;
     let auth = seat_of(&st, &headers, id).await?;
-    let store = st.registry.store();
-    let row = store
-        .game(id)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game"))?;
+    let (row, scenario) = game_and_scenario(&st, id).await?;
     if auth.seat != Seat::Control && !row.ended {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -415,12 +381,6 @@ pub async fn replay_game<S: Store>(
             "only Control may replay a game before it has ended",
         ));
     }
-    let scenario = st
-        .registry
-        .scenarios()
-        .get(&row.scenario)
-        .cloned()
-        .ok_or_else(|| ApiError::internal(format!("game {id}: no scenario")))?;
     let seat = match q.as_seat.as_deref() {
         None => auth.seat.clone(),
         Some("control") => Seat::Control,
@@ -434,16 +394,15 @@ pub async fn replay_game<S: Store>(
             ))
         }
     };
-    let stored = store.events_after(id, 0).await?;
-    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
+    let (seqs, events) = log_of(&st, id).await?;
     let mut steps: Vec<ReplayStep> = Vec::new();
-    for ((seq, _), e) in stored.iter().zip(&events) {
+    for (seq, e) in seqs.iter().zip(&events) {
         let last_round = steps.last().map_or(0, |s| s.round);
         let (round, phase) = match e {
-            crate::engine::Event::RoundBegan { round, .. } => (*round, Phase::Briefing),
-            crate::engine::Event::PhaseChanged { round, phase, .. } => (*round, *phase),
-            crate::engine::Event::Branched { round, phase, .. } => (*round, *phase),
-            crate::engine::Event::GameEnded { .. } => (last_round, Phase::Ended),
+            Event::RoundBegan { round, .. } => (*round, Phase::Briefing),
+            Event::PhaseChanged { round, phase, .. } => (*round, *phase),
+            Event::Branched { round, phase, .. } => (*round, *phase),
+            Event::GameEnded { .. } => (last_round, Phase::Ended),
             _ => continue,
         };
         steps.push(ReplayStep {
@@ -452,9 +411,9 @@ pub async fn replay_game<S: Store>(
             phase,
         });
     }
-    let last = stored.last().map(|(s, _)| *s).unwrap_or(0);
+    let last = seqs.last().copied().unwrap_or(0);
     let at = q.at.unwrap_or(last);
-    let upto = stored.iter().take_while(|(s, _)| *s <= at).count();
+    let upto = seqs.iter().take_while(|s| **s <= at).count();
     if upto == 0 || (at != last && !steps.iter().any(|s| s.seq == at)) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -475,4 +434,29 @@ pub async fn replay_game<S: Store>(
         steps,
         view: game.view(&seat),
     }))
+}
+
+/// A game's row and its scenario (404 `not_found` for no such game).
+async fn game_and_scenario<S: Store>(
+    st: &AppState<S>,
+    id: Uuid,
+) -> Result<(GameRow, Arc<Scenario>), ApiError> {
+    let row =
+        st.registry.store().game(id).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game")
+        })?;
+    let scenario = st
+        .registry
+        .scenarios()
+        .get(&row.scenario)
+        .cloned()
+        .ok_or_else(|| ApiError::internal(format!("game {id}: no scenario")))?;
+    Ok((row, scenario))
+}
+
+/// A game's whole log as committed: each event's sequence, and the events.
+async fn log_of<S: Store>(st: &AppState<S>, id: Uuid) -> Result<(Vec<i64>, Vec<Event>), ApiError> {
+    let stored = st.registry.store().events_after(id, 0).await?;
+    let events = crate::store::decode_events(&stored).map_err(ApiError::internal)?;
+    Ok((stored.iter().map(|(seq, _)| *seq).collect(), events))
 }

@@ -1008,26 +1008,39 @@ pub(super) async fn adopt_tables<S: Store>(
     let settings = settings_of(class)?;
     for (t, game) in store.class_tables(class.id).await? {
         let seats = store.seats(game.id).await?;
-        if seats.iter().any(|s| s.role == SeatRole::Control) {
-            continue;
-        }
-        let seat = SeatRow {
-            id: Uuid::new_v4(),
-            game_id: game.id,
-            role: SeatRole::Control,
-            faction: None,
-            name: settings.teacher.clone(),
-            token_hash: token_hash(&table_control_token(teacher, t)),
-            created_at: st.registry.clock.now_ms(),
-        };
-        // Two adoptions at once add the same token's hash: the second is refused by its
-        // unique key, and the seat is there either way.
-        match store.add_seat(&seat, None).await {
-            Ok(_) | Err(StoreError::Duplicate(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        adopt_table(st, &settings, teacher, t, game.id, &seats).await?;
     }
     Ok(())
+}
+
+/// Table `t` (game `game`, whose seats are `seats`) gets the Control seat the teacher's token
+/// opens, if it has no Control seat.
+async fn adopt_table<S: Store>(
+    st: &AppState<S>,
+    settings: &Settings,
+    teacher: &str,
+    t: u32,
+    game: Uuid,
+    seats: &[SeatRow],
+) -> Result<(), ApiError> {
+    if seats.iter().any(|s| s.role == SeatRole::Control) {
+        return Ok(());
+    }
+    let seat = SeatRow {
+        id: Uuid::new_v4(),
+        game_id: game,
+        role: SeatRole::Control,
+        faction: None,
+        name: settings.teacher.clone(),
+        token_hash: token_hash(&table_control_token(teacher, t)),
+        created_at: st.registry.clock.now_ms(),
+    };
+    // Two adoptions at once add the same token's hash: the second is refused by its unique
+    // key, and the seat is there either way.
+    match st.registry.store().add_seat(&seat, None).await {
+        Ok(_) | Err(StoreError::Duplicate(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn lobby<S: Store>(
@@ -1035,7 +1048,6 @@ async fn lobby<S: Store>(
     class: ClassRow,
     teacher: &str,
 ) -> Result<ClassLobby, ApiError> {
-    adopt_tables(st, &class, teacher).await?;
     let settings = settings_of(&class)?;
     let store = st.registry.store();
     let members = store.members(class.id).await?;
@@ -1058,6 +1070,8 @@ async fn lobby<S: Store>(
         let mut tables = Vec::with_capacity(stored.len());
         for (t, game) in &stored {
             let seats = store.seats(game.id).await?;
+            // A table opened for a late student gets its Control seat now.
+            adopt_table(st, &settings, teacher, *t, game.id, &seats).await?;
             let teams: BTreeMap<FactionId, Vec<Uuid>> = factions
                 .iter()
                 .map(|f| {

@@ -52,8 +52,7 @@ impl Game {
         let deadlines = settings.deadlines.or(game.config.deadlines);
         // The preset and deadlines are checked as a new game's would be.
         Params::resolve(&game.scenario, preset.as_deref()).map_err(CommandError::Invalid)?;
-        let mut at = game.clone();
-        at.deadlines = deadlines.unwrap_or(game.scenario.phases);
+        let remaining_ms = deadline_under(&deadlines.unwrap_or(game.scenario.phases), phase, 0);
         let marker = Event::Branched {
             parent,
             parent_seq: parent_log[cut].0,
@@ -63,7 +62,7 @@ impl Game {
             preset,
             deadlines,
             bots: settings.bots.unwrap_or_else(|| game.config.bots.clone()),
-            remaining_ms: at.deadline_for(phase, 0),
+            remaining_ms,
         };
         game.evolve(&marker);
         events.push(marker);
