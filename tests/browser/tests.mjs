@@ -993,7 +993,15 @@ export const tests = [
         await teacher.locator(tid('class-start')).click();
         // Twelve pages load their desks at once on a 2-core machine with the debug server (CI
         // has taken over 15 s): a generous bound.
-        for (const page of students) await page.locator(tid('desk')).waitFor({ timeout: 40000 });
+        for (const [i, page] of students.entries()) {
+          try {
+            await page.locator(tid('desk')).waitFor({ timeout: 40000 });
+          } catch (e) {
+            // Say where the student is stuck (an intermittent failure under CI, cause open).
+            const status = await page.locator(tid('class-wait-status')).textContent({ timeout: 1000 }).catch(() => null);
+            throw new Error(`student ${i + 1} has no desk 40 s after Start: at ${page.url()}, status "${status}"; ${e}`);
+          }
+        }
         for (const page of students) await phase(page, 'briefing');
         // The console: both tables, every faction with its two students connected.
         await teacher.locator(tid('class-table')).nth(1).waitFor();
