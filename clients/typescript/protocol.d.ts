@@ -87,6 +87,10 @@ export type Channel =
  *   the team rule lets this member decide.
  * - `type: "start"`: Ends the lobby: the first round begins and the clock starts. Control (or the server
  *   itself, for a game that starts when seated).
+ * - `type: "set_agent"`: An outside agent plays `faction` (`agent`), or people do again (`null`). The server's
+ *   `POST /api/games/{id}/agents` sends it and hands out the agent's seat token.
+ * - `type: "approve_message"`: Delivers held message `held` of agent faction `faction` to its channel.
+ * - `type: "reject_message"`: Refuses held message `held` of agent faction `faction`: it is never delivered.
  * - `type: "set_start"`: In the lobby: when the game starts (`lobby`: at Control's `start`; `when_seated`: by
  *   itself once every faction has a player or a bot). Not `now`: `start` does that.
  * - `type: "hide_message"`: Moderation: the message goes on being listed, without its text, for every seat but
@@ -181,6 +185,22 @@ export type Command =
       temperament?: Temperament | null;
     }
   | {
+      type: 'set_agent';
+      faction: FactionId;
+      agent?: Agent | null;
+    }
+  | {
+      type: 'approve_message';
+      faction: FactionId;
+      held: number;
+    }
+  | {
+      type: 'reject_message';
+      faction: FactionId;
+      held: number;
+      reason?: string;
+    }
+  | {
       type: 'set_scheduled_event';
       event: EventId;
       enabled: boolean;
@@ -261,6 +281,8 @@ export type StartMode = 'now' | 'lobby' | 'when_seated';
  * - `"no_route"`: No such endpoint under /api/.
  * - `"method_not_allowed"`: The route exists but not with this method.
  * - `"bot_seat"`: A bot plays that faction.
+ * - `"agent_seat"`: An outside agent plays that faction (people cannot join it), or it already has its
+ *   agent's seat, or people already sit in it (an agent cannot take it).
  * - `"team_full"`: That faction's team is full.
  * - `"game_full"`: Every faction's team is full.
  * - `"observers_full"`: The game has as many observers as it may.
@@ -303,6 +325,7 @@ export type ErrorCode =
   | 'no_route'
   | 'method_not_allowed'
   | 'bot_seat'
+  | 'agent_seat'
   | 'team_full'
   | 'game_full'
   | 'observers_full'
@@ -401,6 +424,10 @@ export type TeamReady = 'everyone' | 'captain';
  * - `type: "ready_withdrawn"`: A faction's Ready was taken back; the phase stays open for it.
  * - `type: "member_ready"`: One member of a team said Ready (the team may not be ready yet).
  * - `type: "member_ready_withdrawn"`: One member of a team took their Ready back.
+ * - `type: "agent_set"`: An outside agent plays `faction` from now on, or (`None`) people do again.
+ * - `type: "chat_held"`: An agent's message waits for Control's approval (Control and that faction read it).
+ * - `type: "held_message_decided"`: Control decided about held message `held` of `faction`; an approval is followed by
+ *   the message's `chat_posted`.
  * - `type: "message_hidden"`: Control hid message `message` of `channel`. `by`: the facilitator's name.
  * - `type: "member_muted"`: Control muted the person in seat `member` of `faction` until `until_ms`.
  * - `type: "member_unmuted"`: Control lifted the mute of seat `member` before its time.
@@ -547,6 +574,21 @@ export type Event =
       type: 'bot_set';
       faction: FactionId;
       temperament?: Temperament | null;
+    }
+  | {
+      type: 'agent_set';
+      faction: FactionId;
+      agent?: Agent | null;
+    }
+  | {
+      type: 'chat_held';
+      held: HeldMessage;
+    }
+  | {
+      type: 'held_message_decided';
+      faction: FactionId;
+      held: number;
+      decision: HeldDecision;
     }
   | {
       type: 'scheduled_event_set';
@@ -786,6 +828,11 @@ export type ServerFrame =
     };
 /**
  * A recorded event in the form one seat may receive it.
+ * - `type: "agent_set"`: An outside agent plays `faction` from now on, or (`null`) people do again.
+ * - `type: "chat_held"`: A message of this seat's agent faction waits for Control's approval (to Control and
+ *   that faction).
+ * - `type: "held_message_decided"`: Control approved or refused a held message (to Control and that faction); an approval
+ *   is followed by the message's `chat_posted`.
  * - `type: "branched"`: This game is a branch of `branch.parent` from here on: paused, with its own bots.
  * - `type: "message_hidden"`: A message of a channel this seat reads was hidden: show it without its text.
  * - `type: "member_muted"`: A person of this seat's faction was muted (to Control and that faction).
@@ -921,6 +968,21 @@ export type SeatEvent =
       temperament?: Temperament | null;
     }
   | {
+      type: 'agent_set';
+      faction: FactionId;
+      agent?: Agent | null;
+    }
+  | {
+      type: 'chat_held';
+      held: HeldMessage;
+    }
+  | {
+      type: 'held_message_decided';
+      faction: FactionId;
+      held: number;
+      decision: HeldDecision;
+    }
+  | {
       type: 'scheduled_event_set';
       event: EventId;
       enabled: boolean;
@@ -991,6 +1053,9 @@ export type LinkKind = 'facilitator' | 'projector' | 'replay';
  */
 export interface Protocol {
   ActionId: ActionId;
+  Agent: Agent;
+  AgentRevoked: AgentRevoked;
+  AgentSeat: AgentSeat;
   Agreement: Agreement;
   AgreementNote: AgreementNote;
   AgreementStatus: AgreementStatus;
@@ -1044,6 +1109,8 @@ export interface Protocol {
   GameComparison: GameComparison;
   GameConfig: GameConfig;
   Headline: Headline;
+  HeldDecision: HeldDecision;
+  HeldMessage: HeldMessage;
   IndexValue: IndexValue;
   Indices: Indices;
   Input: Input;
@@ -1056,6 +1123,7 @@ export interface Protocol {
   Moderation: Moderation;
   ModerationKind: ModerationKind;
   MoveSeat: MoveSeat;
+  NewAgent: NewAgent;
   NewLink: NewLink;
   NewLinkSeat: NewLinkSeat;
   ObjectiveScore: ObjectiveScore;
@@ -1111,6 +1179,46 @@ export interface Protocol {
   Values: Values;
   VarChange: VarChange;
   VarId: VarId;
+}
+/**
+ * A faction played by an outside agent: a program (scripted or language-model based) that
+ * plays through a seat token Control gave it, under the same rules and limits as a person.
+ * Everyone sees which factions agents play.
+ */
+export interface Agent {
+  /**
+   * The agent's name as the table reads it ("Negotiator v2").
+   */
+  name: string;
+  /**
+   * Control approves each message the agent sends to other factions (plenary and
+   * bilateral channels) before it is delivered; until then it waits in Control's queue.
+   */
+  approve_chat?: boolean;
+}
+/**
+ * Answer to `DELETE /api/games/{id}/agents/{faction}`.
+ */
+export interface AgentRevoked {
+  faction: FactionId;
+  /**
+   * Seats revoked: their tokens open nothing now, and their connections were closed.
+   */
+  seats: string[];
+}
+/**
+ * Answer to `POST /api/games/{id}/agents`: the agent's seat and its token, shown once.
+ */
+export interface AgentSeat {
+  seat_id: string;
+  faction: FactionId;
+  name: string;
+  approve_chat: boolean;
+  /**
+   * The agent's bearer token: its `hello` (or `Authorization: Bearer`). Only its hash is
+   * stored; revoking the seat makes it worthless.
+   */
+  token: string;
 }
 export interface Agreement {
   id: number;
@@ -2253,6 +2361,13 @@ export interface GameConfig {
    */
   seed: number;
   /**
+   * Factions played by outside agents (programs with a seat token, not people), set by
+   * Control's `set_agent`.
+   */
+  agents?: {
+    [k: string]: Agent;
+  };
+  /**
    * Factions played by bots.
    */
   bots?: {
@@ -2349,6 +2464,49 @@ export interface Order {
   id: number;
   action: ActionId;
   quantity: number;
+}
+/**
+ * A message of an agent's faction waiting for Control's approval, or decided: only Control
+ * and the faction that wrote it ever read it (an approved one is delivered as a new message).
+ */
+export interface HeldMessage {
+  /**
+   * Counts within the faction's held messages.
+   */
+  id: number;
+  faction: FactionId;
+  round: number;
+  channel: Channel;
+  author: string;
+  text: string;
+  at_ms: number;
+  /**
+   * Control's decision; absent while the message waits.
+   */
+  decision?: HeldDecision | null;
+  /**
+   * The seat that wrote it: in Control's form only.
+   */
+  member?: string | null;
+}
+/**
+ * What Control decided about a held message.
+ */
+export interface HeldDecision {
+  approved: boolean;
+  /**
+   * The facilitator who decided.
+   */
+  by: string;
+  at_ms: number;
+  /**
+   * The id the delivered message has in its channel, when approved.
+   */
+  message?: number | null;
+  /**
+   * Why it was not delivered (empty when approved or when no reason was given).
+   */
+  reason?: string;
 }
 export interface TurnReport {
   /**
@@ -2519,11 +2677,23 @@ export interface SeatView {
     [k: string]: string[];
   };
   /**
+   * Factions outside agents play (everyone sees which, and whether Control approves their
+   * messages).
+   */
+  agents?: {
+    [k: string]: Agent;
+  };
+  /**
    * Where this game branched from another (a "what if?"), if it is a branch.
    */
   branch?: BranchPoint | null;
   deadline_at?: number | null;
   ending?: Ending | null;
+  /**
+   * Agents' messages held for Control's approval, waiting or decided: every one for
+   * Control, a faction's own for that faction, none for anyone else (also after the end).
+   */
+  held?: HeldMessage[];
   /**
    * Moderation: hidden messages of the channels this seat reads, and mutes of its own
    * faction's people (every record for Control, and for everyone after the end, the names
@@ -2762,6 +2932,24 @@ export interface Joined {
 export interface MoveSeat {
   faction?: FactionId | null;
   observer?: boolean;
+}
+/**
+ * Body of `POST /api/games/{id}/agents`.
+ */
+export interface NewAgent {
+  /**
+   * The faction the agent plays. No bot may play it and nobody may sit in it.
+   */
+  faction: FactionId;
+  /**
+   * The agent's name, as the table reads it.
+   */
+  name: string;
+  /**
+   * Control approves each message the agent sends to other factions before it is
+   * delivered (a queue on the console).
+   */
+  approve_chat?: boolean;
 }
 /**
  * Body of `POST /api/games/{id}/links`.

@@ -16,6 +16,7 @@ fn game_in(phase: Phase) -> Game {
         preset: None,
         deadlines: None,
         bots: BTreeMap::new(),
+        agents: BTreeMap::new(),
         team_sizes: BTreeMap::new(),
         start: detente::engine::StartMode::Now,
         title: None,

@@ -178,6 +178,7 @@ pub fn play_game(
         preset: preset.map(str::to_owned),
         deadlines: None,
         bots: all,
+        agents: Default::default(),
         team_sizes: BTreeMap::new(),
         start: StartMode::Now,
         title: None,

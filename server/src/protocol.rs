@@ -248,6 +248,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// A bot plays that faction.
     BotSeat,
+    /// An outside agent plays that faction (people cannot join it), or it already has its
+    /// agent's seat, or people already sit in it (an agent cannot take it).
+    AgentSeat,
     /// That faction's team is full.
     TeamFull,
     /// Every faction's team is full.
@@ -303,6 +306,7 @@ impl ErrorCode {
         ErrorCode::NoRoute,
         ErrorCode::MethodNotAllowed,
         ErrorCode::BotSeat,
+        ErrorCode::AgentSeat,
         ErrorCode::TeamFull,
         ErrorCode::GameFull,
         ErrorCode::ObserversFull,
@@ -347,6 +351,7 @@ impl ErrorCode {
             ErrorCode::NoRoute => "no_route",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::BotSeat => "bot_seat",
+            ErrorCode::AgentSeat => "agent_seat",
             ErrorCode::TeamFull => "team_full",
             ErrorCode::GameFull => "game_full",
             ErrorCode::ObserversFull => "observers_full",
@@ -561,6 +566,7 @@ mod tests {
             preset: None,
             deadlines: None,
             bots,
+            agents: Default::default(),
             team_sizes: BTreeMap::new(),
             start: crate::engine::StartMode::Now,
             title: None,

@@ -13,6 +13,7 @@
 
 mod harness;
 
+mod agents;
 mod bad_input;
 mod bots;
 mod branches;

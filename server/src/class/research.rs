@@ -187,7 +187,10 @@ impl Pseudonyms {
         };
         for s in seats {
             let (group, role) = match s.role {
-                SeatRole::Faction => (s.faction.clone().unwrap_or_default(), "faction"),
+                // A revoked seat (an outside agent's) played its faction until then.
+                SeatRole::Faction | SeatRole::Revoked => {
+                    (s.faction.clone().unwrap_or_default(), "faction")
+                }
                 SeatRole::Control => ("control".to_owned(), "control"),
                 SeatRole::Observer => ("observer".to_owned(), "observer"),
             };

@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod agents;
 mod branch;
+pub use agents::MAX_HELD_PENDING;
 pub use branch::BranchSettings;
 mod control;
 mod orders;
@@ -199,6 +201,9 @@ pub struct Game {
     pub moderation: Vec<Moderation>,
     /// Where this game branched from another, if it is a branch.
     pub branch: Option<BranchPoint>,
+    /// Messages of agent factions held for Control's approval, waiting or decided, oldest
+    /// first.
+    pub held: Vec<HeldMessage>,
     pub scheduled_off: BTreeSet<EventId>,
     pub ending: Option<Ending>,
 }
@@ -349,6 +354,7 @@ impl Game {
             hidden: BTreeMap::new(),
             mutes: BTreeMap::new(),
             moderation: Vec::new(),
+            held: Vec::new(),
             branch: None,
             scheduled_off: BTreeSet::new(),
             ending: None,
@@ -548,11 +554,25 @@ impl Game {
                 temperament,
             } => {
                 self.faction_exists(faction)?;
+                if temperament.is_some() && self.config.agents.contains_key(faction) {
+                    return Err(CommandError::Invalid(format!(
+                        "an outside agent plays {}; revoke its seat first",
+                        self.faction_name(faction)
+                    )));
+                }
                 Ok(vec![Event::BotSet {
                     faction: faction.clone(),
                     temperament: *temperament,
                 }])
             }
+            // Outside agents (agents.rs).
+            Command::SetAgent { faction, agent } => self.set_agent(faction, agent),
+            Command::ApproveMessage { faction, held } => self.approve_message(faction, *held, ctx),
+            Command::RejectMessage {
+                faction,
+                held,
+                reason,
+            } => self.reject_message(faction, *held, reason, ctx),
             Command::SetScheduledEvent { event, enabled } => {
                 self.set_scheduled_event(event, *enabled)
             }
@@ -748,6 +768,9 @@ impl Game {
             return Err(CommandError::NotYourFaction(
                 "you cannot post in that channel".into(),
             ));
+        }
+        if let Some(held) = self.hold_chat(seat, &channel, text, ctx)? {
+            return Ok(vec![held]);
         }
         Ok(vec![Event::ChatPosted {
             message: Message {
@@ -1089,6 +1112,9 @@ impl Game {
                     self.config.bots.remove(faction);
                 }
             },
+            Event::AgentSet { .. } | Event::ChatHeld { .. } | Event::HeldMessageDecided { .. } => {
+                self.evolve_agents(e)
+            }
             Event::StartSet { start } => self.config.start = *start,
             Event::ScheduledEventSet { event, enabled } => {
                 if *enabled {
@@ -1352,6 +1378,10 @@ fn control_verb(cmd: &Command) -> &'static str {
         Command::InjectEvent { .. } => "inject an event",
         Command::Override { .. } => "override a value",
         Command::SetBot { .. } => "assign bots",
+        Command::SetAgent { .. } => "hand a faction to an outside agent",
+        Command::ApproveMessage { .. } | Command::RejectMessage { .. } => {
+            "decide about an agent's message"
+        }
         Command::SetScheduledEvent { .. } => "switch scheduled events",
         Command::SetStart { .. } => "choose when the game starts",
         Command::Annotate { .. } => "annotate the round",

@@ -66,6 +66,7 @@ fn config(seed: u64) -> GameConfig {
         preset: None,
         deadlines: None,
         bots: BTreeMap::new(),
+        agents: BTreeMap::new(),
         team_sizes: BTreeMap::new(),
         start: StartMode::Now,
         title: None,
@@ -256,6 +257,19 @@ fn all_control_commands() -> Vec<Command> {
         Command::SetScheduledEvent {
             event: EventId::from("ukraine_crisis"),
             enabled: false,
+        },
+        Command::SetAgent {
+            faction: fid("russia"),
+            agent: None,
+        },
+        Command::ApproveMessage {
+            faction: fid("russia"),
+            held: 1,
+        },
+        Command::RejectMessage {
+            faction: fid("russia"),
+            held: 1,
+            reason: String::new(),
         },
         Command::Annotate {
             text: "note".into(),
@@ -605,12 +619,17 @@ fn control_commands_from_other_seats_are_control_only() {
         }
     }
     // And Control may give each of them (EndGame last). A mute needs the server to name the
-    // person (its own test); a hidden message needs one posted.
+    // person, a decision an agent's held message (their own tests); a hidden message needs one
+    // posted.
     p.ok(&ru(), chat(Channel::Plenary, "to be hidden"));
     for cmd in all_control_commands() {
         if matches!(
             cmd,
-            Command::Resume {} | Command::MuteMember { .. } | Command::UnmuteMember { .. }
+            Command::Resume {}
+                | Command::MuteMember { .. }
+                | Command::UnmuteMember { .. }
+                | Command::ApproveMessage { .. }
+                | Command::RejectMessage { .. }
         ) {
             continue;
         }
@@ -3109,6 +3128,17 @@ fn control_command() -> BoxedStrategy<Command> {
             .prop_map(|(event, enabled)| Command::SetScheduledEvent { event, enabled }),
         1 => text(2000).prop_map(|text| Command::Annotate { text }),
         2 => (channel(), text(2000)).prop_map(|(channel, text)| Command::Chat { channel, text }),
+        // Outside agents whose messages wait for approval, and Control's decisions.
+        1 => (faction_id(), prop::bool::weighted(0.8)).prop_map(|(faction, on)| Command::SetAgent {
+            faction,
+            agent: on.then(|| Agent { name: "Agent".into(), approve_chat: true }),
+        }),
+        2 => (faction_id(), 0..5u32).prop_map(|(faction, held)| Command::ApproveMessage { faction, held }),
+        1 => (faction_id(), 0..5u32).prop_map(|(faction, held)| Command::RejectMessage {
+            faction,
+            held,
+            reason: String::new(),
+        }),
         1 => (channel(), 0..8u32).prop_map(|(channel, message)| Command::HideMessage {
             channel,
             message,
@@ -3396,6 +3426,21 @@ fn assert_secret(game: &Game, seat: &Seat, what: &str, json: &Value, core: Optio
             m.text,
             m.channel
         );
+    }
+    // Agents' messages Control has not let through: Control and the agent's faction only.
+    for h in game
+        .held
+        .iter()
+        .filter(|h| !h.decision.as_ref().is_some_and(|d| d.approved))
+    {
+        if *seat != Seat::Control && seat.faction() != Some(&h.faction) {
+            assert!(
+                !text.contains(&h.text),
+                "{what}: {seat:?} sees {}'s held message {:?}",
+                h.faction,
+                h.text
+            );
+        }
     }
     // Messages of channels the seat cannot read.
     for m in &game.messages {
@@ -4697,4 +4742,229 @@ fn a_branch_starts_from_a_past_round_as_each_seat_saw_it_and_goes_its_own_way() 
         ..BranchSettings::default()
     };
     assert!(Game::branch(scenario(), parent, &log, 1, Phase::Briefing, bad).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outside agents: a faction played through a token, its messages approved by Control
+// ---------------------------------------------------------------------------------------------
+
+fn agent(approve_chat: bool) -> Command {
+    Command::SetAgent {
+        faction: fid("russia"),
+        agent: Some(Agent {
+            name: " Negotiator v2 ".into(),
+            approve_chat,
+        }),
+    }
+}
+
+fn approve(held: u32) -> Command {
+    Command::ApproveMessage {
+        faction: fid("russia"),
+        held,
+    }
+}
+
+#[test]
+fn an_agent_s_messages_to_other_factions_wait_for_control_and_only_control_and_its_faction_read_them(
+) {
+    let mut p = Play::new();
+    p.err(&ru(), agent(true), "control_only");
+    p.ok(&Seat::Control, agent(true));
+    // Setting the same agent again records nothing; everyone sees who plays Russia.
+    assert!(p.ok(&Seat::Control, agent(true)).is_empty());
+    for seat in readers() {
+        let a = &p.game.view(&seat).agents[&fid("russia")];
+        assert_eq!((a.name.as_str(), a.approve_chat), ("Negotiator v2", true));
+    }
+    // To other factions: held. To its own team and to Control: delivered at once.
+    let pair = Channel::Bilateral {
+        factions: [fid("russia"), fid("us_nato")],
+    };
+    let held = p.ok(&ru(), chat(Channel::Plenary, "HELD-PLENARY"));
+    assert!(matches!(&held[..], [Event::ChatHeld { held }] if held.id == 1));
+    p.ok(&ru(), chat(pair.clone(), "HELD-BILATERAL"));
+    p.ok(
+        &ru(),
+        chat(
+            Channel::Team {
+                faction: fid("russia"),
+            },
+            "team note",
+        ),
+    );
+    p.ok(
+        &ru(),
+        chat(
+            Channel::Control {
+                faction: fid("russia"),
+            },
+            "to Control",
+        ),
+    );
+    assert_eq!(
+        p.game.messages.len(),
+        2,
+        "only the team and Control messages are out"
+    );
+    // People of other factions are not held.
+    p.ok(&us(), chat(Channel::Plenary, "from people"));
+    assert_eq!(p.game.view(&us()).messages.len(), 1);
+    let secret = |p: &Play, seat: &Seat, texts: &[&str]| {
+        let view = serde_json::to_string(&p.game.view(seat)).unwrap();
+        let resync: Vec<_> = p
+            .log
+            .iter()
+            .filter_map(|e| p.game.event_for(seat, e))
+            .collect();
+        let resync = serde_json::to_string(&resync).unwrap();
+        for text in texts {
+            assert!(!view.contains(text), "{seat:?} view has {text}");
+            assert!(!resync.contains(text), "{seat:?} resync has {text}");
+        }
+        assert!(p.game.view(seat).held.is_empty());
+    };
+    for seat in [us(), csto(), Seat::Observer] {
+        secret(&p, &seat, &["HELD-PLENARY", "HELD-BILATERAL"]);
+        assert!(p.game.event_for(&seat, &held[0]).is_none());
+    }
+    // Russia reads its own held messages, without the writer's seat; Control reads them whole.
+    let own = p.game.view(&ru()).held;
+    assert_eq!(own.len(), 2);
+    assert!(own
+        .iter()
+        .all(|h| h.member.is_none() && h.decision.is_none()));
+    assert_eq!(p.game.view(&Seat::Control).held.len(), 2);
+    // Only Control decides, about a message that waits.
+    p.err(&ru(), approve(1), "control_only");
+    p.err(&Seat::Control, approve(9), "invalid");
+    p.err(
+        &Seat::Control,
+        Command::ApproveMessage {
+            faction: fid("us_nato"),
+            held: 1,
+        },
+        "invalid",
+    );
+    p.now += 5_000;
+    let approved = p.ok(&Seat::Control, approve(1));
+    let [Event::HeldMessageDecided { decision, .. }, Event::ChatPosted { message }] = &approved[..]
+    else {
+        panic!("approval: {approved:?}");
+    };
+    assert!(decision.approved);
+    assert_eq!(decision.message, Some(message.id));
+    assert_eq!(message.id, 2, "the plenary's next message");
+    assert_eq!(
+        (message.text.as_str(), message.at_ms),
+        ("HELD-PLENARY", p.now)
+    );
+    assert_eq!(message.from, ru());
+    // The delivered message reaches every reader of the channel; the decision only Russia.
+    assert!(p.game.event_for(&us(), &approved[1]).is_some());
+    assert!(p.game.event_for(&us(), &approved[0]).is_none());
+    assert!(p.game.event_for(&ru(), &approved[0]).is_some());
+    p.err(&Seat::Control, approve(1), "invalid");
+    // A refusal: never delivered, and Russia learns why.
+    p.ok(
+        &Seat::Control,
+        Command::RejectMessage {
+            faction: fid("russia"),
+            held: 2,
+            reason: "off topic".into(),
+        },
+    );
+    p.err(&Seat::Control, approve(2), "invalid");
+    assert!(!p.game.messages.iter().any(|m| m.text == "HELD-BILATERAL"));
+    let decided = &p.game.view(&ru()).held[1];
+    let d = decided.decision.as_ref().expect("decided");
+    assert!(!d.approved && d.reason == "off topic" && d.message.is_none());
+    secret(&p, &csto(), &["HELD-BILATERAL"]);
+    // A bot cannot take an agent's faction, nor an agent a bot's.
+    p.err(
+        &Seat::Control,
+        Command::SetBot {
+            faction: fid("russia"),
+            temperament: Some(Temperament::Dove),
+        },
+        "invalid",
+    );
+    p.ok(
+        &Seat::Control,
+        Command::SetBot {
+            faction: fid("csto"),
+            temperament: Some(Temperament::Dove),
+        },
+    );
+    p.err(
+        &Seat::Control,
+        Command::SetAgent {
+            faction: fid("csto"),
+            agent: Some(Agent {
+                name: "x".into(),
+                approve_chat: false,
+            }),
+        },
+        "invalid",
+    );
+    // Replaying the log gives the same game; after the end the held texts stay with Control
+    // and Russia.
+    assert!(Game::replay(scenario(), &p.log).expect("replay") == p.game);
+    p.ok(&ru(), chat(Channel::Plenary, "HELD-AT-THE-END"));
+    p.ok(
+        &Seat::Control,
+        Command::EndGame {
+            note: String::new(),
+        },
+    );
+    for seat in [us(), csto(), Seat::Observer] {
+        secret(&p, &seat, &["HELD-BILATERAL", "HELD-AT-THE-END"]);
+    }
+    assert_eq!(p.game.view(&Seat::Control).held.len(), 3);
+    // People play Russia again: its messages go out at once.
+    let mut p = Play::new();
+    p.ok(&Seat::Control, agent(true));
+    p.ok(
+        &Seat::Control,
+        Command::SetAgent {
+            faction: fid("russia"),
+            agent: None,
+        },
+    );
+    assert!(p.game.view(&us()).agents.is_empty());
+    let out = p.ok(&ru(), chat(Channel::Plenary, "straight out"));
+    assert!(matches!(&out[..], [Event::ChatPosted { .. }]));
+}
+
+#[test]
+fn an_agent_without_approval_chats_like_people_and_a_flood_of_held_messages_is_a_limit() {
+    let mut p = Play::new();
+    p.ok(&Seat::Control, agent(false));
+    let out = p.ok(&ru(), chat(Channel::Plenary, "straight out"));
+    assert!(matches!(&out[..], [Event::ChatPosted { .. }]));
+    p.ok(&Seat::Control, agent(true));
+    for i in 0..super::game::MAX_HELD_PENDING {
+        p.ok(&ru(), chat(Channel::Plenary, &format!("m{i}")));
+    }
+    p.err(&ru(), chat(Channel::Plenary, "one too many"), "limit");
+    // A decision makes room.
+    p.ok(&Seat::Control, approve(3));
+    p.ok(&ru(), chat(Channel::Plenary, "now it fits"));
+    let ids: Vec<u32> = p.game.held.iter().map(|h| h.id).collect();
+    assert_eq!(
+        ids.last(),
+        Some(&(super::game::MAX_HELD_PENDING as u32 + 1))
+    );
+    // An agent needs a name.
+    p.err(
+        &Seat::Control,
+        Command::SetAgent {
+            faction: fid("us_nato"),
+            agent: Some(Agent {
+                name: "  ".into(),
+                approve_chat: false,
+            }),
+        },
+        "invalid",
+    );
 }

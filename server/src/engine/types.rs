@@ -100,6 +100,10 @@ pub struct GameConfig {
     /// Factions played by bots.
     #[serde(default)]
     pub bots: BTreeMap<FactionId, Temperament>,
+    /// Factions played by outside agents (programs with a seat token, not people), set by
+    /// Control's `set_agent`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agents: BTreeMap<FactionId, Agent>,
     /// Most people per faction seat, overriding the scenario's team sizes (the server's join
     /// checks it; the rules do not depend on it).
     #[serde(default)]
@@ -193,6 +197,56 @@ pub struct Message {
     /// Control hid the message (`hide_message`): the other seats get it without its text.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+}
+
+/// A faction played by an outside agent: a program (scripted or language-model based) that
+/// plays through a seat token Control gave it, under the same rules and limits as a person.
+/// Everyone sees which factions agents play.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// The agent's name as the table reads it ("Negotiator v2").
+    #[schemars(length(min = 1, max = 40))]
+    pub name: String,
+    /// Control approves each message the agent sends to other factions (plenary and
+    /// bilateral channels) before it is delivered; until then it waits in Control's queue.
+    #[serde(default)]
+    pub approve_chat: bool,
+}
+
+/// A message of an agent's faction waiting for Control's approval, or decided: only Control
+/// and the faction that wrote it ever read it (an approved one is delivered as a new message).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HeldMessage {
+    /// Counts within the faction's held messages.
+    pub id: u32,
+    pub faction: FactionId,
+    pub round: u32,
+    pub channel: Channel,
+    pub author: String,
+    pub text: String,
+    pub at_ms: i64,
+    /// The seat that wrote it: in Control's form only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<Uuid>,
+    /// Control's decision; absent while the message waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<HeldDecision>,
+}
+
+/// What Control decided about a held message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HeldDecision {
+    pub approved: bool,
+    /// Why it was not delivered (empty when approved or when no reason was given).
+    #[serde(default)]
+    pub reason: String,
+    /// The facilitator who decided.
+    pub by: String,
+    pub at_ms: i64,
+    /// The id the delivered message has in its channel, when approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<u32>,
 }
 
 /// Where a branch came from ([`Event::Branched`]): everyone may read it.
@@ -489,6 +543,24 @@ pub enum Command {
         faction: FactionId,
         temperament: Option<Temperament>,
     },
+    /// An outside agent plays `faction` (`agent`), or people do again (`null`). The server's
+    /// `POST /api/games/{id}/agents` sends it and hands out the agent's seat token.
+    SetAgent {
+        faction: FactionId,
+        agent: Option<Agent>,
+    },
+    /// Delivers held message `held` of agent faction `faction` to its channel.
+    ApproveMessage {
+        faction: FactionId,
+        held: u32,
+    },
+    /// Refuses held message `held` of agent faction `faction`: it is never delivered.
+    RejectMessage {
+        faction: FactionId,
+        held: u32,
+        #[serde(default)]
+        reason: String,
+    },
     SetScheduledEvent {
         event: EventId,
         enabled: bool,
@@ -546,6 +618,9 @@ impl Command {
                 | Command::InjectEvent { .. }
                 | Command::Override { .. }
                 | Command::SetBot { .. }
+                | Command::SetAgent { .. }
+                | Command::ApproveMessage { .. }
+                | Command::RejectMessage { .. }
                 | Command::SetScheduledEvent { .. }
                 | Command::SetStart { .. }
                 | Command::Annotate { .. }
@@ -670,6 +745,22 @@ pub enum Event {
     BotSet {
         faction: FactionId,
         temperament: Option<Temperament>,
+    },
+    /// An outside agent plays `faction` from now on, or (`None`) people do again.
+    AgentSet {
+        faction: FactionId,
+        agent: Option<Agent>,
+    },
+    /// An agent's message waits for Control's approval (Control and that faction read it).
+    ChatHeld {
+        held: HeldMessage,
+    },
+    /// Control decided about held message `held` of `faction`; an approval is followed by
+    /// the message's `chat_posted`.
+    HeldMessageDecided {
+        faction: FactionId,
+        held: u32,
+        decision: HeldDecision,
     },
     ScheduledEventSet {
         event: EventId,

@@ -61,6 +61,14 @@ pub struct SeatView {
     /// Game scores this seat may see.
     pub scores: BTreeMap<FactionId, f64>,
     pub bots: BTreeMap<FactionId, Temperament>,
+    /// Factions outside agents play (everyone sees which, and whether Control approves their
+    /// messages).
+    #[serde(default)]
+    pub agents: BTreeMap<FactionId, Agent>,
+    /// Agents' messages held for Control's approval, waiting or decided: every one for
+    /// Control, a faction's own for that faction, none for anyone else (also after the end).
+    #[serde(default)]
+    pub held: Vec<HeldMessage>,
     pub annotations: Vec<(u32, String)>,
     /// Control's overrides (Control, and everyone after the end).
     pub overrides: Vec<(u32, VarId, f64, f64, String)>,
@@ -232,6 +240,23 @@ pub enum SeatEvent {
     BotSet {
         faction: FactionId,
         temperament: Option<Temperament>,
+    },
+    /// An outside agent plays `faction` from now on, or (`null`) people do again.
+    AgentSet {
+        faction: FactionId,
+        agent: Option<Agent>,
+    },
+    /// A message of this seat's agent faction waits for Control's approval (to Control and
+    /// that faction).
+    ChatHeld {
+        held: HeldMessage,
+    },
+    /// Control approved or refused a held message (to Control and that faction); an approval
+    /// is followed by the message's `chat_posted`.
+    HeldMessageDecided {
+        faction: FactionId,
+        held: u32,
+        decision: HeldDecision,
     },
     ScheduledEventSet {
         event: EventId,
@@ -460,6 +485,12 @@ impl Game {
                 .map(|(f, h)| (f.clone(), h.iter().sum::<f64>() / h.len() as f64))
                 .collect(),
             bots: self.config.bots.clone(),
+            agents: self.config.agents.clone(),
+            held: self
+                .held
+                .iter()
+                .filter_map(|h| self.held_for(seat, h))
+                .collect(),
             annotations: self.annotations.clone(),
             overrides: if full {
                 self.overrides.clone()
@@ -492,6 +523,21 @@ impl Game {
             member: if control { m.member } else { None },
             hidden,
             ..m.clone()
+        }
+    }
+
+    /// A held message as `seat` reads it: Control whole, its own faction without the writer's
+    /// seat, anyone else not at all.
+    pub fn held_for(&self, seat: &Seat, h: &HeldMessage) -> Option<HeldMessage> {
+        if is_control(seat) {
+            Some(h.clone())
+        } else if seat.faction() == Some(&h.faction) {
+            Some(HeldMessage {
+                member: None,
+                ..h.clone()
+            })
+        } else {
+            None
         }
     }
 
@@ -625,6 +671,8 @@ impl Game {
             Event::MemberMuted { faction, .. } | Event::MemberUnmuted { faction, .. } => {
                 own(faction)
             }
+            Event::ChatHeld { held } => own(&held.faction),
+            Event::HeldMessageDecided { faction, .. } => own(faction),
             // Seen by every seat, each in its own form (variables, purses and reports are
             // redacted in `seat_form`).
             Event::GameCreated { .. }
@@ -637,6 +685,7 @@ impl Game {
             | Event::DeadlineExtended { .. }
             | Event::EventInjected { .. }
             | Event::BotSet { .. }
+            | Event::AgentSet { .. }
             | Event::StartSet { .. }
             | Event::Annotated { .. }
             | Event::Branched { .. }
@@ -866,6 +915,26 @@ impl Game {
             } => SeatEvent::BotSet {
                 faction: faction.clone(),
                 temperament: *temperament,
+            },
+            Event::AgentSet { faction, agent } => SeatEvent::AgentSet {
+                faction: faction.clone(),
+                agent: agent.clone(),
+            },
+            // Only Control and the faction receive it (`may_see`); the faction without the seat.
+            Event::ChatHeld { held } => SeatEvent::ChatHeld {
+                held: HeldMessage {
+                    member: held.member.filter(|_| is_control(seat)),
+                    ..held.clone()
+                },
+            },
+            Event::HeldMessageDecided {
+                faction,
+                held,
+                decision,
+            } => SeatEvent::HeldMessageDecided {
+                faction: faction.clone(),
+                held: *held,
+                decision: decision.clone(),
             },
             Event::ScheduledEventSet { event, enabled } => SeatEvent::ScheduledEventSet {
                 event: event.clone(),

@@ -352,6 +352,7 @@ mod tests {
                 .into_iter()
                 .map(|(f, t)| (crate::engine::FactionId::new(f), t))
                 .collect(),
+            agents: Default::default(),
             team_sizes: Default::default(),
             start: crate::engine::StartMode::Now,
             title: None,

@@ -7,7 +7,7 @@ use crate::engine::scenario::Scenario;
 use crate::engine::{FactionId, Seat, Temperament};
 use crate::store::{SeatMove, SeatRole, SeatRow, Store, StoreError};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -60,6 +60,8 @@ pub enum SeatingError {
     /// A bot plays the faction; `hint` says how the asker can change that.
     #[error("a bot plays that faction; {hint}")]
     BotSeat { hint: &'static str },
+    #[error("an outside agent plays that faction; ask Control to revoke its seat first")]
+    AgentSeat,
     #[error("that faction's team is full")]
     TeamFull,
     #[error("every faction's team is full; join as an observer")]
@@ -90,9 +92,11 @@ pub enum Wanted {
     AnyFaction,
 }
 
-/// What decides where a person may sit: the factions bots play, the team sizes, the scenario.
+/// What decides where a person may sit: the factions bots and outside agents play, the team
+/// sizes, the scenario.
 pub struct SeatingRules {
     bots: BTreeMap<FactionId, Temperament>,
+    agents: BTreeSet<FactionId>,
     team_sizes: BTreeMap<FactionId, u32>,
     scenario: Arc<Scenario>,
 }
@@ -103,6 +107,7 @@ impl SeatingRules {
         handle
             .with_game(|g, _| SeatingRules {
                 bots: g.config.bots.clone(),
+                agents: g.config.agents.keys().cloned().collect(),
                 team_sizes: g.config.team_sizes.clone(),
                 scenario: g.scenario.0.clone(),
             })
@@ -134,6 +139,9 @@ impl SeatingRules {
         }
         if self.bots.contains_key(f) {
             return Err(SeatingError::BotSeat { hint: bot_hint });
+        }
+        if self.agents.contains(f) {
+            return Err(SeatingError::AgentSeat);
         }
         Ok(())
     }
@@ -167,7 +175,9 @@ impl SeatingRules {
                 let count = |f: &FactionId| {
                     seats
                         .iter()
-                        .filter(|s| s.faction.as_deref() == Some(f.as_str()))
+                        .filter(|s| {
+                            s.role == SeatRole::Faction && s.faction.as_deref() == Some(f.as_str())
+                        })
                         .count()
                 };
                 let mut open: Vec<FactionId> = self
@@ -175,7 +185,7 @@ impl SeatingRules {
                     .factions
                     .iter()
                     .map(|x| x.id.clone())
-                    .filter(|f| !self.bots.contains_key(f))
+                    .filter(|f| !self.bots.contains_key(f) && !self.agents.contains(f))
                     .collect();
                 open.sort_by_key(|f| count(f));
                 open

@@ -194,6 +194,7 @@ pub async fn create_game<S: Store>(
         preset: req.preset,
         deadlines: req.deadlines,
         bots: req.bots,
+        agents: BTreeMap::new(),
         team_sizes: req.team_sizes,
         start: req.start.unwrap_or(StartMode::Lobby),
         team_ready: req.team_ready,
@@ -1497,7 +1498,7 @@ fn seat_entry<S: Store>(st: &AppState<S>, row: &SeatRow) -> Option<SeatEntry> {
     })
 }
 
-async fn control_only<S: Store>(
+pub(super) async fn control_only<S: Store>(
     st: &AppState<S>,
     headers: &HeaderMap,
     id: Uuid,

@@ -588,12 +588,20 @@ async fn join_started<S: Store>(
                 continue;
             }
             let handle = st.registry.get(game.id).await?;
-            let bots = handle.with_game(|g, _| g.config.bots.clone()).await?;
+            let (bots, agents) = handle
+                .with_game(|g, _| (g.config.bots.clone(), g.config.agents.clone()))
+                .await?;
             let seats = store.seats(game.id).await?;
             let mut table = plan::Table::new(&factions);
             for s in seats.iter().filter(|s| s.role == SeatRole::Faction) {
                 if let Some(team) = s.faction.as_deref().and_then(|f| table.teams.get_mut(f)) {
                     team.push(s.id);
+                }
+            }
+            // A faction an outside agent plays takes no student: it counts as full.
+            for f in agents.keys() {
+                if let Some(team) = table.teams.get_mut(f.as_str()) {
+                    team.resize(team.len().max(team_size as usize), Uuid::nil());
                 }
             }
             live.push((*t, game.id, handle, bots, seats, table));
@@ -740,6 +748,7 @@ async fn new_table<S: Store>(
         preset: settings.preset.clone(),
         deadlines: settings.deadlines,
         bots,
+        agents: BTreeMap::new(),
         team_sizes: table
             .teams
             .keys()

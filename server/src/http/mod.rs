@@ -2,6 +2,7 @@
 //! health and readiness. One error type, [`ApiError`], whose response names the problem and
 //! hides internals (they are logged).
 
+pub mod agents;
 mod api;
 pub mod branches;
 mod class_ws;
@@ -105,6 +106,11 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/api/games/{id}/messages", get(api::messages::<S>))
         .route("/api/games/{id}/export", get(api::export::<S>))
         .route("/api/games/{id}/branch", post(branches::branch_game::<S>))
+        .route("/api/games/{id}/agents", post(agents::new_agent::<S>))
+        .route(
+            "/api/games/{id}/agents/{faction}",
+            axum::routing::delete(agents::revoke_agent::<S>),
+        )
         .route("/api/games/{id}/compare", get(branches::compare_game::<S>))
         .route("/api/games/{id}/replay", get(branches::replay_game::<S>))
         .route("/api/openapi.json", get(openapi::serve))
@@ -250,6 +256,7 @@ impl From<crate::game::seating::SeatingError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownFaction)
             }
             E::BotSeat { .. } => (StatusCode::CONFLICT, ErrorCode::BotSeat),
+            E::AgentSeat => (StatusCode::CONFLICT, ErrorCode::AgentSeat),
             E::TeamFull => (StatusCode::CONFLICT, ErrorCode::TeamFull),
             E::GameFull => (StatusCode::CONFLICT, ErrorCode::GameFull),
             E::ObserversFull(_) => (StatusCode::CONFLICT, ErrorCode::ObserversFull),

@@ -63,6 +63,9 @@ schemars_component!(
     super::branches::BranchCreated,
     super::branches::GameComparison,
     super::branches::ReplayFrame,
+    super::agents::NewAgent,
+    super::agents::AgentSeat,
+    super::agents::AgentRevoked,
     CreateGame,
     Created,
     Join,
@@ -103,6 +106,9 @@ pub fn add_body_schemas(generator: &mut SchemaGenerator) {
     generator.subschema_for::<super::branches::BranchCreated>();
     generator.subschema_for::<super::branches::GameComparison>();
     generator.subschema_for::<super::branches::ReplayFrame>();
+    generator.subschema_for::<super::agents::NewAgent>();
+    generator.subschema_for::<super::agents::AgentSeat>();
+    generator.subschema_for::<super::agents::AgentRevoked>();
     generator.subschema_for::<Created>();
     generator.subschema_for::<Join>();
     generator.subschema_for::<Joined>();
@@ -240,6 +246,8 @@ impl utoipa::Modify for Tokens {
         super::branches::branch_game,
         super::branches::compare_game,
         super::branches::replay_game,
+        super::agents::new_agent,
+        super::agents::revoke_agent,
         websocket,
         api::healthz,
         api::readyz,
@@ -346,6 +354,8 @@ mod tests {
             ("post", "/api/games/{id}/branch"),
             ("get", "/api/games/{id}/compare"),
             ("get", "/api/games/{id}/replay"),
+            ("post", "/api/games/{id}/agents"),
+            ("delete", "/api/games/{id}/agents/{faction}"),
             ("get", "/api/openapi.json"),
             ("get", "/ws"),
             ("get", "/healthz"),

@@ -164,6 +164,34 @@ pub async fn run<S: Store>(s: &S) {
         panic!("{}: the move back is allowed", s.kind());
     };
     assert_eq!(back, russia);
+    // Revoking (an agent's seat): its token opens nothing and it leaves its team; Control's
+    // seat and other games' seats are never revoked.
+    let agent = seat_row(g.id, SeatRole::Faction, Some("csto"), 30);
+    assert!(s.add_seat(&agent, Some(1)).await.expect("agent seat"));
+    assert!(!s
+        .revoke_seat(g.id, control.id, &[31; 32])
+        .await
+        .expect("revoke"));
+    assert!(!s
+        .revoke_seat(Uuid::new_v4(), agent.id, &[31; 32])
+        .await
+        .expect("revoke"));
+    assert!(s
+        .revoke_seat(g.id, agent.id, &[31; 32])
+        .await
+        .expect("revoke"));
+    assert_eq!(s.seat_by_token(&[30; 32]).await.expect("read"), None);
+    let next = seat_row(g.id, SeatRole::Faction, Some("csto"), 32);
+    assert!(s
+        .add_seat(&next, Some(1))
+        .await
+        .expect("the team has room again"));
+    let revoked = s.seats(g.id).await.expect("seats");
+    let revoked = revoked.iter().find(|x| x.id == agent.id).expect("kept");
+    assert_eq!(
+        (revoked.role, revoked.faction.as_deref()),
+        (SeatRole::Revoked, Some("csto"))
+    );
 
     // Append: gapless sequences, command recorded in the same transaction.
     let c1 = command_row(g.id, russia.id, "cmd-1", r#"{"ack":3}"#);
@@ -896,6 +924,9 @@ impl Store for Flaky {
         limit: Option<u32>,
     ) -> StoreResult<SeatMove> {
         self.inner.move_seat(game, seat, role, faction, limit).await
+    }
+    async fn revoke_seat(&self, game: Uuid, seat: Uuid, token_hash: &[u8]) -> StoreResult<bool> {
+        self.inner.revoke_seat(game, seat, token_hash).await
     }
     async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
         self.inner.seat_by_token(token_hash).await

@@ -89,12 +89,16 @@ pub struct GameRow {
 }
 
 /// A seat held by a person (or a team's shared token).
-/// What a seat is, as stored (`faction`, `control` or `observer` in the `role` column).
+/// What a seat is, as stored (`faction`, `control`, `observer` or `revoked` in the `role`
+/// column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SeatRole {
     Faction,
     Control,
     Observer,
+    /// Control revoked the seat (an outside agent's): the row stays, with the faction it
+    /// played, for the commands it gave; but no token opens it and it counts in no team.
+    Revoked,
 }
 
 impl SeatRole {
@@ -103,6 +107,7 @@ impl SeatRole {
             SeatRole::Faction => "faction",
             SeatRole::Control => "control",
             SeatRole::Observer => "observer",
+            SeatRole::Revoked => "revoked",
         }
     }
 
@@ -111,6 +116,7 @@ impl SeatRole {
             "faction" => Some(SeatRole::Faction),
             "control" => Some(SeatRole::Control),
             "observer" => Some(SeatRole::Observer),
+            "revoked" => Some(SeatRole::Revoked),
             _ => None,
         }
     }
@@ -308,6 +314,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         faction: Option<&str>,
         limit: Option<u32>,
     ) -> impl Future<Output = StoreResult<SeatMove>> + Send;
+    /// Revokes seat `seat` of `game` (not Control's): its token is replaced by `token_hash`,
+    /// which nobody holds, and it no longer counts in its faction's team (the row keeps the
+    /// faction it played, for the record). False: no such seat.
+    fn revoke_seat(
+        &self,
+        game: Uuid,
+        seat: Uuid,
+        token_hash: &[u8],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     fn seat_by_token(
         &self,
         token_hash: &[u8],

@@ -396,7 +396,7 @@ macro_rules! sql_store {
                 // A faction's team, or (no faction) the game's observers.
                 let n: i64 = match faction {
                     Some(faction) => sqlx::query_scalar(
-                        "SELECT count(*) FROM seats WHERE game_id = $1 AND faction = $2",
+                        "SELECT count(*) FROM seats WHERE game_id = $1 AND faction = $2 AND role = 'faction'",
                     )
                     .bind(game.to_string())
                     .bind(faction),
@@ -504,6 +504,20 @@ macro_rules! sql_store {
                 let moved = Self::seat_row(&row)?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(SeatMove::Moved(moved))
+            }
+
+            async fn revoke_seat(&self, game: Uuid, seat: Uuid, token_hash: &[u8]) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE seats SET role = 'revoked', token_hash = $1 \
+                     WHERE id = $2 AND game_id = $3 AND role <> 'control'",
+                )
+                .bind(token_hash)
+                .bind(seat.to_string())
+                .bind(game.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {

@@ -90,6 +90,8 @@ impl Game {
         self.config.preset = preset.clone();
         self.config.deadlines = *deadlines;
         self.config.bots = bots.clone();
+        // A faction a bot plays in the branch is no agent's.
+        self.config.agents.retain(|f, _| !bots.contains_key(f));
         // Checked when the branch was made; a preset taken out of the scenario since then
         // leaves the parent's parameters.
         if let Ok(params) = Params::resolve(&self.scenario, preset.as_deref()) {
