@@ -124,6 +124,12 @@ async fn student<S: Store>(
     member: MemberRow,
     mut listening: Listening,
 ) -> Ending {
+    // The hello read the class before the bell was listened to: a Start in between rang for
+    // nobody here. Read again, now that a later Start rings.
+    let class = match st.registry.store().class(class.id).await {
+        Ok(Some(c)) => c,
+        _ => return unavailable(),
+    };
     let Ok((frame, _)) = welcome(st, &class, ClassRole::Student, Some(member.name)).await else {
         return unavailable();
     };

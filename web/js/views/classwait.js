@@ -44,19 +44,36 @@ export function mount(root, ctx) {
     h('p', { 'data-testid': 'class-moderation-note' }, MODERATION_NOTE),
     research));
 
-  /** Goes to the seat the student's token opens now that the class has started. */
+  /**
+   * Goes to the seat the student's token opens now that the class has started. The whole
+   * class asks at the same moment, often from one address, and `GET /api/seat` counts the
+   * look-ups in flight against that address's limit of unknown links (10 at once): a refusal
+   * for now (429), a server that is busy or away (5xx) or no network is tried again, with
+   * backoff, until it opens the seat.
+   */
   async function toTable() {
     replace(status, t('classes.wait.opening'));
-    try {
-      const r = await api.tokenSeat(saved.token);
-      if (!alive) return;
-      saveSeat(r.game_id, {
-        token: saved.token, seat_id: r.you.seat_id, seat: r.you.seat, name: r.you.name,
-        join_code: r.join_code, title: r.title || undefined,
-      });
-      ctx.navigate(`/game/${r.game_id}`, { replace: true });
-    } catch (e) {
-      if (alive) replace(status, t('classes.wait.openFailed', { error: errorText(/** @type {any} */ (e)) || String(e) }));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const r = await api.tokenSeat(saved.token);
+        if (!alive) return;
+        saveSeat(r.game_id, {
+          token: saved.token, seat_id: r.you.seat_id, seat: r.you.seat, name: r.you.name,
+          join_code: r.join_code, title: r.title || undefined,
+        });
+        ctx.navigate(`/game/${r.game_id}`, { replace: true });
+        return;
+      } catch (e) {
+        if (!alive) return;
+        const err = /** @type {any} */ (e);
+        if (!(err.status === 0 || err.status === 429 || err.status >= 500)) {
+          replace(status, t('classes.wait.openFailed', { error: errorText(err) || String(err) }));
+          return;
+        }
+        const wait = Math.min(10000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        await new Promise((r) => setTimeout(r, wait));
+        if (!alive) return;
+      }
     }
   }
 
