@@ -17,6 +17,11 @@ When the game ends it prints the final scores from the view. Run a server first
 
     python examples/agent.py --url http://127.0.0.1:8080
 
+Or play the seat a facilitator gave the agent in a game of their own (the console's Outside
+agents panel, ``POST /api/games/{id}/agents``), whatever faction it is::
+
+    python examples/agent.py --url http://127.0.0.1:8080 --token <the agent's seat token>
+
 The replacement for this file's ``Agent.act`` is where a scripted or LLM-based policy goes:
 it gets the seat (``seat.view`` is the game as Russia sees it) and sends commands.
 """
@@ -157,8 +162,13 @@ class Agent:
     async def orders(self) -> None:
         view = self.seat.view
         purse = view["purses"].get(self.me, {"budget": 0.0, "capital": 0.0})
-        start = view["round"] % len(PREFERRED_ORDERS)
-        candidates = PREFERRED_ORDERS[start:] + PREFERRED_ORDERS[:start]
+        preferred = PREFERRED_ORDERS
+        if self.me != "russia":
+            # Another faction's seat (a facilitator's game): its own actions, cheapest first.
+            own = [a for a in self.actions.values() if a.get("owner") == self.me]
+            preferred = [a["id"] for a in sorted(own, key=lambda a: (a["budget"], a["id"]))]
+        start = view["round"] % max(1, len(preferred))
+        candidates = preferred[start:] + preferred[:start]
         for action_id in candidates:
             action = self.actions.get(action_id)
             if action is None or action.get("owner") != self.me:
@@ -197,8 +207,12 @@ async def play(
     created = await client.create_game(body)
     joined = await client.join(created.join_code, name, faction="russia")
     say(f"Game {created.game_id} (join code {created.join_code}): playing Russia as {name}")
+    return await play_seat(client, joined.seat_token, quiet=quiet)
 
-    async with client.seat(joined.seat_token) as seat:
+
+async def play_seat(client: Client, token: str, *, quiet: bool = False) -> JsonObject:
+    """Plays the seat `token` opens to the end of its game; returns the final view."""
+    async with client.seat(token) as seat:
         scenario = await client.scenario(seat.view["scenario"], lang=seat.view["language"])
         agent = Agent(seat, scenario, quiet=quiet)
         await agent.act()
@@ -219,7 +233,7 @@ async def play(
         )
         say("Final scores: " + ", ".join(f"{f} {s:.1f}" for f, s in sorted(scores.items())))
         say(
-            f"Russia's agent sent {agent.commands} commands "
+            f"The agent of {agent.me} sent {agent.commands} commands "
             f"({len(agent.refusals)} refused), over {seat.stats.connections} connection(s)."
         )
         return dict(view)
@@ -240,24 +254,29 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="the bots' temperaments, e.g. us_nato=hawk,csto=dove",
     )
     parser.add_argument("--name", default="Agent")
+    parser.add_argument(
+        "--token",
+        help="play the seat this token opens (one a facilitator gave the agent) "
+        "instead of creating a game",
+    )
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the game")
     args = parser.parse_args(argv)
     bots = dict(pair.split("=", 1) for pair in args.bots.split(",") if pair)
     try:
-        view = asyncio.run(
-            asyncio.wait_for(
-                play(
-                    args.url,
-                    admin_token=args.admin_token,
-                    seed=args.seed,
-                    bots=bots,
-                    name=args.name,
-                    quiet=args.quiet,
-                ),
-                args.timeout,
+        game = (
+            play_seat(Client(args.url), args.token, quiet=args.quiet)
+            if args.token
+            else play(
+                args.url,
+                admin_token=args.admin_token,
+                seed=args.seed,
+                bots=bots,
+                name=args.name,
+                quiet=args.quiet,
             )
         )
+        view = asyncio.run(asyncio.wait_for(game, args.timeout))
     except asyncio.TimeoutError:
         print(f"the game did not end within {args.timeout:.0f} s", file=sys.stderr)
         return 1

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from typing import cast
 
-from helpers import ADMIN_TOKEN, CLIENT_DIR, Server
+from detente_client import Client, CreateGame
+from helpers import ADMIN_TOKEN, CLIENT_DIR, NO_DEADLINES, Server, run
 
 
 def test_example_agent_plays_a_whole_game(server: Server) -> None:
@@ -35,3 +37,48 @@ def test_example_agent_plays_a_whole_game(server: Server) -> None:
     assert re.search(r"Game over \((last_round|crisis)\)", out), out
     scores = re.search(r"Final scores: csto [\d.]+, russia [\d.]+, us_nato [\d.]+", out)
     assert scores, out
+
+
+def test_example_agent_plays_the_seat_a_facilitator_gave_it(server: Server) -> None:
+    """A facilitator's game, the US/NATO handed to an outside agent: the example agent plays
+    that seat (`--token`) to the end, with its messages to others approved by nobody."""
+
+    async def give_seat() -> str:
+        client = Client(server.url, admin_token=ADMIN_TOKEN)
+        created = await client.create_game(
+            cast(
+                CreateGame,
+                {
+                    "deadlines": NO_DEADLINES,
+                    "bots": {"russia": "hawk", "csto": "dove"},
+                    "seed": 3,
+                    "start": "now",
+                },
+            )
+        )
+        seat = await client.add_agent(
+            created.game_id, created.control_token, "us_nato", "Example", approve_chat=True
+        )
+        return seat.token
+
+    token = run(give_seat())
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(CLIENT_DIR / "examples" / "agent.py"),
+            "--url",
+            server.url,
+            "--token",
+            token,
+            "--timeout",
+            "50",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    out = done.stdout
+    assert done.returncode == 0, f"{out}\n{done.stderr}"
+    assert "2013 orders" in out, out
+    assert re.search(r"Game over \((last_round|crisis)\)", out), out
+    assert "The agent of us_nato sent" in out, out

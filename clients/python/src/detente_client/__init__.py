@@ -5,13 +5,15 @@ See clients/python/README.md for a tutorial and docs/protocol.md for the protoco
 
 from .errors import ApiError, CommandError, DetenteError, SeatClosedError
 from .fold import fold
-from .http import Client, Created, Joined, websocket_url
+from .http import AgentSeat, Client, Created, Joined, websocket_url
 from .seat import Event, Seat, SeatStats, Update, Welcome
 from .types import (
+    Agent,
     Channel,
     Command,
     CreateGame,
     ErrorCode,
+    HeldMessage,
     Message,
     Phase,
     SeatEvent,
@@ -24,6 +26,8 @@ from .types import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agent",
+    "AgentSeat",
     "ApiError",
     "Channel",
     "Client",
@@ -34,6 +38,7 @@ __all__ = [
     "DetenteError",
     "ErrorCode",
     "Event",
+    "HeldMessage",
     "Joined",
     "Message",
     "Phase",

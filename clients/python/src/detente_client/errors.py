@@ -58,8 +58,9 @@ class CommandError(DetenteError):
 
 class SeatClosedError(DetenteError):
     """The seat's connection ended for good: closed by the program, or by the server for a
-    reason a reconnect cannot fix (``bad_token``: join again; ``too_many_connections``; a
-    protocol error of the client). Commands still unanswered fail with it.
+    reason a reconnect cannot fix (``bad_token``: join again, or Control revoked the seat of
+    an agent; ``too_many_connections``; a protocol error of the client). Commands still
+    unanswered fail with it.
 
     ``code`` is the server's error code when it sent one (``"bad_token"``), else ``None``;
     ``close_code`` the WebSocket close code when there was one.

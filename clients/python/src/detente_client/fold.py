@@ -149,6 +149,19 @@ def fold(
             bots.pop(e["faction"], None)
         else:
             bots[e["faction"]] = temperament
+    elif kind == "agent_set":
+        agent = e.get("agent")
+        agents = v.setdefault("agents", {})
+        if agent is None:
+            agents.pop(e["faction"], None)
+        else:
+            agents[e["faction"]] = agent
+    elif kind == "chat_held":
+        v.setdefault("held", []).append(e["held"])
+    elif kind == "held_message_decided":
+        for h in v.get("held", []):
+            if h.get("faction") == e["faction"] and h.get("id") == e["held"]:
+                h["decision"] = e["decision"]
     elif kind == "start_set":
         v["start"] = e["start"]
     elif kind == "annotated":

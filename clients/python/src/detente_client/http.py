@@ -69,6 +69,28 @@ class Joined:
         )
 
 
+@dataclass(frozen=True)
+class AgentSeat:
+    """Answer to ``POST /api/games/{id}/agents``: the seat of an outside agent Control gave
+    a faction. ``token`` is shown once: hand it to the agent (``Client.seat(token)``)."""
+
+    seat_id: str
+    faction: FactionId
+    name: str
+    approve_chat: bool
+    token: str
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> AgentSeat:
+        return cls(
+            seat_id=str(body["seat_id"]),
+            faction=str(body["faction"]),
+            name=str(body["name"]),
+            approve_chat=bool(body.get("approve_chat", False)),
+            token=str(body["token"]),
+        )
+
+
 def websocket_url(base_url: str) -> str:
     """``http://host:port[/prefix]`` → ``ws://host:port[/prefix]/ws`` (``https`` → ``wss``)."""
     parts = urllib.parse.urlsplit(base_url)
@@ -263,6 +285,36 @@ class Client:
             "PUT", f"/api/games/{game_id}/seats/{seat_id}", body, token=control_token
         )
         return cast(JsonObject, answer)
+
+    async def add_agent(
+        self,
+        game_id: str,
+        control_token: str,
+        faction: FactionId,
+        name: str,
+        approve_chat: bool = False,
+    ) -> AgentSeat:
+        """``POST /api/games/{id}/agents`` (Control): an outside agent plays ``faction``
+        (everyone sees ``agent_set``), through the seat whose token this returns, once. With
+        ``approve_chat`` its messages to other factions wait for Control's
+        ``approve_message``. Refused with ``bot_seat`` (a bot plays it), ``agent_seat``
+        (people sit in it, or its agent has a seat already), ``game_ended``."""
+        body = {"faction": faction, "name": name, "approve_chat": approve_chat}
+        answer = await self.request(
+            "POST", f"/api/games/{game_id}/agents", body, token=control_token
+        )
+        return AgentSeat.from_json(answer)
+
+    async def revoke_agent(
+        self, game_id: str, control_token: str, faction: FactionId
+    ) -> List[str]:
+        """``DELETE /api/games/{id}/agents/{faction}`` (Control): the agent's token opens
+        nothing from now on (its seat ends with ``bad_token``) and people may play
+        ``faction`` again. Returns the ids of the seats revoked (none when no agent played
+        it)."""
+        path = f"/api/games/{game_id}/agents/{urllib.parse.quote(faction, safe='')}"
+        answer = await self.request("DELETE", path, token=control_token)
+        return [str(seat) for seat in answer.get("seats", [])]
 
     async def branch(
         self, game_id: str, control_token: str, body: Mapping[str, Any]

@@ -559,6 +559,18 @@ class Seat:
             {"type": "submit_order", "action": action, "quantity": quantity}
         )
 
+    async def approve_message(self, faction: FactionId, held: int) -> int:
+        """Control delivers held message ``held`` of agent faction ``faction`` (an id of
+        ``view["held"]``): a new ``chat_posted`` follows."""
+        return await self.command({"type": "approve_message", "faction": faction, "held": held})
+
+    async def reject_message(self, faction: FactionId, held: int, reason: str = "") -> int:
+        """Control refuses held message ``held`` of ``faction``: it is never delivered, and
+        the agent reads ``reason`` in the decision."""
+        return await self.command(
+            {"type": "reject_message", "faction": faction, "held": held, "reason": reason}
+        )
+
     # -- internals: the connection -------------------------------------------------------------
 
     async def _supervise(self) -> None:
@@ -650,6 +662,14 @@ class Seat:
             # Control moved the seat (or the class started): a new view, at once.
             self._stateless = True
             return 0.05
+        if (err_code == "bad_token" or (code == 1008 and reason == "bad token")) and not first:
+            # The token worked before: Control revoked it (an agent's seat) or the game is gone.
+            raise SeatClosedError(
+                "the seat's token opens nothing any more (revoked by Control?): "
+                f"{error.get('message') or reason}",
+                code=as_code("bad_token"),
+                close_code=code,
+            )
         if (
             err_code in _FATAL_CONNECTION_CODES
             or code in _FATAL_CLOSE_CODES

@@ -58,6 +58,7 @@ ErrorCode = Literal[
     "no_route",
     "method_not_allowed",
     "bot_seat",
+    "agent_seat",
     "team_full",
     "game_full",
     "observers_full",
@@ -288,6 +289,50 @@ class BranchPoint(TypedDict):
     phase: Phase
 
 
+class _AgentBase(TypedDict):
+    name: str
+
+
+class Agent(_AgentBase, total=False):
+    """An outside agent (a program with a seat token Control gave it) playing a faction.
+    ``approve_chat``: Control approves each of its messages to other factions first."""
+
+    approve_chat: bool
+
+
+class _HeldDecisionBase(TypedDict):
+    approved: bool
+    by: str
+    at_ms: int
+
+
+class HeldDecision(_HeldDecisionBase, total=False):
+    """What Control decided about a held message: ``reason`` when refused (may be empty),
+    ``message`` (the delivered message's id in its channel) when approved."""
+
+    reason: str
+    message: int
+
+
+class _HeldMessageBase(TypedDict):
+    id: int
+    faction: FactionId
+    round: int
+    channel: Channel
+    author: str
+    text: str
+    at_ms: int
+
+
+class HeldMessage(_HeldMessageBase, total=False):
+    """An agent's message to other factions, waiting for Control's approval or decided.
+    ``id`` counts within the faction's held messages. Only Control and that faction read it;
+    ``member`` (the writer's seat id) in Control's form only; ``decision`` once decided."""
+
+    member: Optional[str]
+    decision: HeldDecision
+
+
 class _SeatViewBase(TypedDict):
     seat: Seat
     scenario: str
@@ -327,6 +372,10 @@ class SeatView(_SeatViewBase, total=False):
     title: Optional[str]
     deadline_at: Optional[int]
     moderation: List[JsonObject]
+    agents: Dict[FactionId, Agent]
+    """The factions outside agents play (everyone sees them)."""
+    held: List[HeldMessage]
+    """Agents' held messages: all for Control, a faction's own for it, none for others."""
     branch: Optional[BranchPoint]
     ending: Optional[JsonObject]
     """``{"reason": "last_round"}``, ``{"reason": "crisis", "tension": 87.2}``,
@@ -461,6 +510,39 @@ class SetBotCommand(_SetBotBase, total=False):
     temperament: Optional[Temperament]
 
 
+class _SetAgentBase(TypedDict):
+    type: Literal["set_agent"]
+    faction: FactionId
+
+
+class SetAgentCommand(_SetAgentBase, total=False):
+    """Marks ``faction`` as an outside agent's, or (``None``) people's again. To seat an
+    agent, use ``POST /api/games/{id}/agents`` (``Client.add_agent``): it sends this and
+    issues the token."""
+
+    agent: Optional[Agent]
+
+
+class ApproveMessageCommand(TypedDict):
+    """Control delivers held message ``held`` of agent faction ``faction``."""
+
+    type: Literal["approve_message"]
+    faction: FactionId
+    held: int
+
+
+class _RejectMessageBase(TypedDict):
+    type: Literal["reject_message"]
+    faction: FactionId
+    held: int
+
+
+class RejectMessageCommand(_RejectMessageBase, total=False):
+    """Control refuses held message ``held`` of ``faction``: it is never delivered."""
+
+    reason: str
+
+
 class SetScheduledEventCommand(TypedDict):
     type: Literal["set_scheduled_event"]
     event: str
@@ -525,6 +607,9 @@ Command = Union[
     InjectEventCommand,
     OverrideCommand,
     SetBotCommand,
+    SetAgentCommand,
+    ApproveMessageCommand,
+    RejectMessageCommand,
     SetScheduledEventCommand,
     SetStartCommand,
     AnnotateCommand,
@@ -699,6 +784,30 @@ class BotSet(_BotSetBase, total=False):
     temperament: Optional[Temperament]
 
 
+class _AgentSetBase(TypedDict):
+    type: Literal["agent_set"]
+    faction: FactionId
+
+
+class AgentSet(_AgentSetBase, total=False):
+    agent: Optional[Agent]
+
+
+class ChatHeld(TypedDict):
+    type: Literal["chat_held"]
+    held: HeldMessage
+
+
+class HeldMessageDecided(TypedDict):
+    """Control decided about held message ``held`` of ``faction``; an approval is followed
+    by the message's ``chat_posted``."""
+
+    type: Literal["held_message_decided"]
+    faction: FactionId
+    held: int
+    decision: HeldDecision
+
+
 class ScheduledEventSet(TypedDict):
     type: Literal["scheduled_event_set"]
     event: str
@@ -791,6 +900,9 @@ SeatEvent = Union[
     EventInjected,
     Overridden,
     BotSet,
+    AgentSet,
+    ChatHeld,
+    HeldMessageDecided,
     ScheduledEventSet,
     StartSet,
     Annotated,
