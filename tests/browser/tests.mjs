@@ -1505,6 +1505,97 @@ export const tests = [
   },
 
   {
+    name: 'agents: Control gives Russia to an outside agent in the console (token shown once); the agent\'s plenary message waits in the approval queue, is approved and reaches US/NATO\'s desk; a refused one never does; revoking closes the agent\'s seat',
+    async run(ctx) {
+      const made = await ctx.server.api('POST', '/api/games', {
+        name: 'Dr Okafor', title: 'Agent trial', bots: { csto: 'dove' }, start: 'now',
+        deadlines: { briefing: 0, negotiation: 0, orders: 0, review: 0 },
+      });
+      const ben = await ctx.server.api('POST', '/api/join', { code: made.join_code, name: 'Ben', faction: 'us_nato' });
+      const conCtx = await controlContext(ctx, made, 'Dr Okafor');
+      const benCtx = await seatContext(ctx, made.game_id, { token: ben.seat_token, seat_id: ben.seat_id, seat: ben.seat, name: ben.name, join_code: made.join_code });
+      const agentCtx = await ctx.browser.newContext({ viewport: LAPTOP });
+      try {
+        const con = await conCtx.newPage();
+        await con.goto(ctx.server.url(`/game/${made.game_id}`));
+        await con.locator(tid('console')).waitFor();
+        await con.locator(`${tid('agents-panel')} > summary`).click();
+        // The CSTO has a bot and US/NATO has Ben: only Russia is offered; US/NATO by hand is refused.
+        const offered = await con.locator(`${tid('agent-faction')} option`).evaluateAll((os) => os.map((o) => /** @type {HTMLOptionElement} */ (o).value));
+        assert(JSON.stringify(offered) === '["russia","us_nato"]', `factions offered to an agent: ${offered}`);
+        await con.locator(tid('agent-faction')).selectOption('us_nato');
+        await con.locator(tid('agent-create')).click();
+        await con.locator(tid('agent-error'), { hasText: /people sit in/ }).waitFor();
+        await con.locator(tid('agent-faction')).selectOption('russia');
+        await con.locator(tid('agent-name')).fill('Negotiator v2');
+        assert(await con.locator(tid('agent-approve-chat')).isChecked(), 'approval is on by default');
+        await con.locator(tid('agent-create')).click();
+        await con.locator(tid('agent-token')).waitFor();
+        const token = await con.locator(tid('agent-token')).inputValue();
+        assert(/^[0-9a-f]{32}$/.test(token), `a seat token: ${token}`);
+        const command = await con.locator(tid('agent-command')).inputValue();
+        assert(command.includes(`--token ${token}`), `the example agent's command: ${command}`);
+        await con.locator(tid('agent-row'), { hasText: 'Negotiator v2' }).waitFor();
+        await shot(ctx, con, 'agents-panel');
+        await accessible(ctx, con, 'console with an outside agent');
+
+        // Everyone sees who plays Russia.
+        const desk = await benCtx.newPage();
+        await desk.goto(ctx.server.url(`/game/${made.game_id}`));
+        await desk.locator(tid('desk')).waitFor();
+        await desk.locator(`[title*="Negotiator v2"]`).first().waitFor();
+
+        // The agent's seat, opened in a browser with its token: its plenary message waits.
+        const agent = await agentCtx.newPage();
+        await agent.goto(ctx.server.url(`/seat#${token}`));
+        await agent.locator(tid('desk')).waitFor();
+        await agent.locator(tid('channel-plenary')).click();
+        await agent.locator(tid('chat-input')).fill('Russia proposes a joint data centre.');
+        await agent.locator(tid('chat-send')).click();
+        await agent.locator(tid('held-note'), { hasText: 'approval: 1' }).waitFor();
+        const held = con.locator(tid('held-message'), { hasText: 'joint data centre' });
+        await held.waitFor();
+        assert((await con.locator(tid('held-count')).textContent()) === '1', 'one message waits');
+        await shot(ctx, con, 'agents-held-queue');
+        await accessible(ctx, con, 'console with an agent message to approve');
+        await sleep(300);
+        assert(!(await messageTexts(desk)).some((m) => m.includes('joint data centre')), 'US/NATO does not read it before approval');
+        await held.locator(tid('held-approve')).click();
+        await desk.locator(tid('message'), { hasText: 'joint data centre' }).first().waitFor();
+
+        // A refused message never reaches US/NATO; the agent reads that it was refused.
+        await agent.locator(tid('chat-input')).fill('Your radars are a provocation.');
+        await agent.locator(tid('chat-send')).click();
+        const second = con.locator(tid('held-message'), { hasText: 'provocation' });
+        await second.waitFor();
+        await second.locator(tid('held-reason')).fill('tone');
+        await second.locator(tid('held-reject')).click();
+        await agent.locator(tid('held-note'), { hasText: 'refused: 1' }).waitFor();
+        await con.locator(`${tid('held-queue')} details summary`).click();
+        await con.locator(tid('held-decided'), { hasText: 'tone' }).waitFor();
+        assert(!(await messageTexts(desk)).some((m) => m.includes('provocation')), 'a refused message is never delivered');
+        await shot(ctx, agent, 'agents-agent-desk');
+
+        // Revoking: the agent's page loses its seat; Russia is free for people again.
+        await con.locator(tid('agent-revoke')).click();
+        await con.locator(tid('agent-result'), { hasText: 'no longer plays' }).waitFor();
+        await con.locator(tid('agent-row')).waitFor({ state: 'detached' });
+        await agent.locator(`${tid('connection-banner')}[data-status="rejected"]`).waitFor();
+        await shot(ctx, agent, 'agents-agent-revoked');
+        const again = await ctx.server.api('POST', '/api/join', { code: made.join_code, name: 'Anna', faction: 'russia' });
+        assert(again.seat.faction === 'russia', 'people may take Russia again');
+        const status = await fetch(ctx.server.url('/api/seat'), { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+        assert(status === 401, `the revoked token opens nothing (got ${status})`);
+        clean();
+      } finally {
+        await conCtx.close().catch(() => {});
+        await benCtx.close().catch(() => {});
+        await agentCtx.close().catch(() => {});
+      }
+    },
+  },
+
+  {
     name: 'replay: a finished game stepped through as Russia and as Control from its after-action page; each step shows that seat\'s replayed view; a read-only replay link opens on another device',
     async run(ctx) {
       const made = await ctx.server.api('POST', '/api/games', {

@@ -240,6 +240,27 @@ export function branchGame(gameId, token, body) {
 }
 
 /**
+ * `POST /api/games/{id}/agents` (Control): an outside agent plays `faction`; its seat token,
+ * shown once.
+ * @param {string} gameId @param {string} token
+ * @param {{faction: string, name: string, approve_chat?: boolean}} body
+ * @returns {Promise<{seat_id: string, faction: string, name: string, approve_chat: boolean, token: string}>}
+ */
+export function addAgent(gameId, token, body) {
+  return call('POST', `/api/games/${encodeURIComponent(gameId)}/agents`, { body, token });
+}
+
+/**
+ * `DELETE /api/games/{id}/agents/{faction}` (Control): revokes the agent's seat; people may
+ * play the faction again.
+ * @param {string} gameId @param {string} token @param {string} faction
+ * @returns {Promise<{faction: string, seats: string[]}>}
+ */
+export function revokeAgent(gameId, token, faction) {
+  return call('DELETE', `/api/games/${encodeURIComponent(gameId)}/agents/${encodeURIComponent(faction)}`, { token });
+}
+
+/**
  * `GET /api/games/{id}/replay`: the game at a past step as one seat saw it, and every step.
  * @param {string} gameId @param {string} token @param {{at?: number, as?: string}} [q]
  */

@@ -28,6 +28,7 @@ import errors from './messages/errors.js';
 import moderation from './messages/moderation.js';
 import branches from './messages/branches.js';
 import replay from './messages/replay.js';
+import agents from './messages/agents.js';
 
 /** @typedef {'en' | 'ru'} Locale */
 /** @typedef {string | {one?: string, few?: string, many?: string, other: string}} Message */
@@ -53,6 +54,7 @@ export const CATALOGUES = /** @type {Record<string, Catalogue>} */ ({
   moderation,
   branches,
   replay,
+  agents,
 });
 
 /** @type {Record<Locale, Record<string, Message>>} */

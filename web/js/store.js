@@ -500,17 +500,35 @@ export function fold(view, ev) {
       v.bots = bots;
       break;
     }
+    case 'agent_set': {
+      const agents = { ...(v.agents || {}) };
+      if (ev.agent) agents[ev.faction] = ev.agent;
+      else delete agents[ev.faction];
+      v.agents = agents;
+      break;
+    }
+    case 'chat_held':
+      v.held = [...(v.held || []), ev.held];
+      break;
+    case 'held_message_decided':
+      v.held = (v.held || []).map((/** @type {any} */ m) => (m.faction === ev.faction && m.id === ev.held ? { ...m, decision: ev.decision } : m));
+      break;
     case 'annotated':
       v.annotations = [...v.annotations, [ev.round, ev.text]];
       break;
-    case 'branched':
+    case 'branched': {
       v.branch = ev.branch;
       v.bots = ev.bots;
+      // A faction a bot plays in the branch is no agent's.
+      const agents = { ...(v.agents || {}) };
+      for (const f of Object.keys(ev.bots || {})) delete agents[f];
+      v.agents = agents;
       v.paused = true;
       v.deadline_at = null;
       v.ready = [];
       v.members_ready = {};
       break;
+    }
     case 'message_hidden': {
       const same = (/** @type {any} */ m) => m.id === ev.message && JSON.stringify(m.channel) === JSON.stringify(ev.channel);
       const control = view.seat?.role === 'control';

@@ -126,7 +126,8 @@ class Agent:
             }
             if await self.send("propose", {"type": "propose", "terms": terms}) is not None:
                 self.note("proposed transparency for a guarantee to US/NATO")
-        # Let the bots make their moves (they declare Ready when done), then answer.
+        # Let the bots make their moves (they declare Ready when done), and the other factions
+        # a moment to make theirs, then answer.
         await self.until_others_ready(timeout=3.0)
         for proposal in list(self.seat.view["proposals"]):
             if not self.open_to_me(proposal):
@@ -149,15 +150,29 @@ class Agent:
             and self.me not in proposal["accepted_by"]
         )
 
-    async def until_others_ready(self, timeout: float) -> None:
-        def others_ready() -> bool:
-            ready = set(self.seat.view["ready"])
-            return all(f in ready for f in self.factions if f != self.me)
+    async def until_others_ready(self, timeout: float, grace: float = 1.0) -> None:
+        """Waits until the bots are Ready (they are once they have moved), then up to `grace`
+        seconds more for the factions people or other agents play, within `timeout` in all.
+        Two agents would otherwise each wait the whole `timeout` for the other."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
 
-        try:
-            await self.seat.wait_until(lambda _view: others_ready(), timeout=timeout)
-        except asyncio.TimeoutError:
-            pass
+        def ready(bots_only: bool) -> bool:
+            view = self.seat.view
+            others = [f for f in self.factions if f != self.me]
+            if bots_only:
+                others = [f for f in others if f in view.get("bots", {})]
+            return all(f in view["ready"] for f in others)
+
+        async def wait(bots_only: bool, until: float) -> None:
+            try:
+                left = max(0.0, until - loop.time())
+                await self.seat.wait_until(lambda _view: ready(bots_only), timeout=left)
+            except asyncio.TimeoutError:
+                pass
+
+        await wait(True, end)
+        await wait(False, min(end, loop.time() + grace))
 
     async def orders(self) -> None:
         view = self.seat.view

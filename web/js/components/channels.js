@@ -19,6 +19,7 @@ import { h, replace, errorBox, showError } from '../dom.js';
 import { channelKey, channelLabel, factionColour, timeOfDay, seatLabel, roundLabel } from '../format.js';
 import { t } from '../i18n.js';
 import { moderateControls, mutedUntil } from './moderation.js';
+import { ownHeldNote } from './agents.js';
 
 const MAX_LEN = 2000;
 
@@ -119,7 +120,9 @@ export function createChannels({ store, readOnly = false, initial = 'plenary', m
   const send = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'chat-send' }, t('desk.channels.send'));
   const err = errorBox('chat-error');
   const mutedNote = h('p', { class: 'notice small', role: 'status', 'data-testid': 'muted-note', hidden: true });
-  const form = h('form', { class: 'chat-form' }, inputLabel, mutedNote, h('div', { class: 'chat-row' }, input, send), err);
+  // An outside agent's seat opened in a browser: its messages held for Control's approval.
+  const heldNote = h('div');
+  const form = h('form', { class: 'chat-form' }, inputLabel, mutedNote, heldNote, h('div', { class: 'chat-row' }, input, send), err);
   const el = h('div', { class: 'channels', 'data-testid': 'channels' },
     list, h('div', { class: 'channel-pane' }, heading, moreBtn, history, readOnly ? null : form));
 
@@ -258,6 +261,7 @@ export function createChannels({ store, readOnly = false, initial = 'plenary', m
     const until = seat?.role === 'faction' ? mutedUntil(v, store.you?.seat_id) : null;
     mutedNote.hidden = until === null;
     if (until !== null) replace(mutedNote, t('moderation.youMuted', { time: timeOfDay(until) }));
+    replace(heldNote, seat?.role === 'faction' ? ownHeldNote(v) : null);
     const postable = !readOnly && ch && canPost(seat, ch) && v.phase !== 'ended' && until === null;
     input.disabled = !postable;
     send.disabled = !postable || sending;

@@ -131,10 +131,14 @@ export function createGuide({ store }) {
     replace(readyList, t('desk.guide.factionsReady'), sc.factions.map((/** @type {any} */ f, /** @type {number} */ i) => {
       const r = v.ready.includes(f.id);
       const bot = v.bots?.[f.id];
+      const agent = v.agents?.[f.id];
+      const title = agent ? t('desk.guide.playedByAgent', { name: agent.name })
+        : bot ? t('desk.guide.playedByBot', { temperament: temperamentName(bot).toLowerCase() }) : null;
+      const mark = agent ? t('desk.guide.agent') : bot ? t('desk.guide.bot') : '';
       return [
         i ? ' · ' : '',
-        h('span', { class: r ? 'accepted' : 'waiting', title: bot ? t('desk.guide.playedByBot', { temperament: temperamentName(bot).toLowerCase() }) : null },
-          `${factionName(f.id)}${bot ? t('desk.guide.bot') : ''} `, h('span', { 'aria-hidden': 'true' }, r ? '✓' : '○'),
+        h('span', { class: r ? 'accepted' : 'waiting', title },
+          `${factionName(f.id)}${mark} `, h('span', { 'aria-hidden': 'true' }, r ? '✓' : '○'),
           h('span', { class: 'visually-hidden' }, r ? t('desk.guide.factionReady') : t('desk.guide.factionNotReady'))),
       ];
     }));

@@ -419,6 +419,8 @@ export default {
     'desk.guide.factionsReady': 'Factions ready: ',
     'desk.guide.playedByBot': 'played by a bot ({temperament})',
     'desk.guide.bot': ' (bot)',
+    'desk.guide.agent': ' (agent)',
+    'desk.guide.playedByAgent': 'played by an outside agent, {name}',
     'desk.guide.factionReady': ' ready',
     'desk.guide.factionNotReady': ' not ready',
 
@@ -1037,6 +1039,8 @@ export default {
     'desk.guide.factionsReady': 'Готовность сторон: ',
     'desk.guide.playedByBot': 'играет бот ({temperament})',
     'desk.guide.bot': ' (бот)',
+    'desk.guide.agent': ' (агент)',
+    'desk.guide.playedByAgent': 'играет внешний агент «{name}»',
     'desk.guide.factionReady': ' — готово',
     'desk.guide.factionNotReady': ' — не готово',
 

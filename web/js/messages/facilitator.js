@@ -218,6 +218,7 @@ export default {
     'facilitator.nav.events': 'Events',
     'facilitator.nav.override': 'Override',
     'facilitator.nav.bots': 'Bots',
+    'facilitator.nav.agents': 'Agents',
     'facilitator.nav.reports': 'Turn reports',
 
     // ---- observer ----
@@ -529,6 +530,7 @@ export default {
     'facilitator.nav.events': 'События',
     'facilitator.nav.override': 'Ручные изменения',
     'facilitator.nav.bots': 'Боты',
+    'facilitator.nav.agents': 'Агенты',
     'facilitator.nav.reports': 'Отчёты о раундах',
 
     // ---- observer ----

@@ -19,7 +19,7 @@
 
 import { h, replace } from '../dom.js';
 import {
-  factionName, varName, num, pct, roundLabel, statusText, endingText, clauseText, andList, temperamentName, firedName, firedText, indexName,
+  factionName, varName, num, pct, roundLabel, statusText, endingText, clauseText, andList, firedName, firedText, indexName,
 } from '../format.js';
 import { t } from '../i18n.js';
 import { lineChart, TENSION_COLOUR } from '../components/charts.js';
@@ -29,6 +29,7 @@ import { loadClass } from '../session.js';
 import { ensureStyles, colourOf, factionLabel, factionIds, statusClass } from './viewkit.js';
 import { tNodes } from '../components/tnodes.js';
 import { moderationList } from '../components/moderation.js';
+import { playedBy } from '../components/agents.js';
 import { branchNote } from '../components/branch.js';
 
 const TECHNICAL_COLOUR = '#000000';
@@ -113,7 +114,7 @@ export function mount(root, ctx) {
             h('th', { scope: 'row', class: r.game === best ? 'winner' : null }, factionLabel(r.f), r.game === best ? t('facilitator.after.highest') : ''),
             h('td', { class: ['num', r.game === best && 'winner'] }, r.game === undefined ? '–' : num(r.game, 1)),
             h('td', { class: 'num' }, r.round === undefined ? '–' : num(r.round, 1)),
-            h('td', null, v.bots?.[r.f] ? t('facilitator.playedByBot', { temperament: temperamentName(v.bots[r.f]).toLowerCase() }) : t('facilitator.playedByPeople')))))))
+            h('td', null, playedBy(v, r.f)))))))
         : h('p', { class: 'muted' }, t('facilitator.after.noScores')),
       h('p', { class: 'hint' }, t('facilitator.after.scoresHint')));
 

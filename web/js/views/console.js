@@ -38,6 +38,7 @@ import { ensureStyles, factionLabel, statusClass, afterLink, joinLink, seatLink,
 import { tNodes } from '../components/tnodes.js';
 import { moderationList } from '../components/moderation.js';
 import { createBranchPanel, branchNote } from '../components/branch.js';
+import { createAgentsPanel, createHeldQueue, playedBy } from '../components/agents.js';
 
 const TEMPERAMENTS = ['hawk', 'pragmatist', 'dove'];
 /** The least time a console button stays disabled after a click (double clicks). */
@@ -486,7 +487,9 @@ export function mount(root, ctx) {
         lastBot = cur;
         sel.value = cur;
       }
-      now.textContent = cur ? t('facilitator.bots.nowBot', { temperament: temperamentName(cur).toLowerCase() }) : t('facilitator.bots.nowPeople');
+      const agent = store.view.agents?.[f];
+      now.textContent = agent ? t('agents.playedByAgent', { name: agent.name })
+        : cur ? t('facilitator.bots.nowBot', { temperament: temperamentName(cur).toLowerCase() }) : t('facilitator.bots.nowPeople');
     };
     updaters.push(update);
     return h('div', { class: 'bot-row' },
@@ -643,6 +646,10 @@ export function mount(root, ctx) {
   // ---- what-if branches ----
   const branchPanel = createBranchPanel({ store, navigate: ctx.navigate });
   updaters.push(() => branchPanel.update());
+  const agentsPanel = createAgentsPanel({ store, factions });
+  updaters.push(() => agentsPanel.update());
+  const heldQueue = createHeldQueue({ store, run: (command, btn, err) => run(btn, err, command) });
+  updaters.push(() => heldQueue.update());
 
   const moderationSec = sec('sec-moderation', t('moderation.title'), h('p', { class: 'hint' }, t('moderation.hint')), modBox);
 
@@ -749,7 +756,7 @@ export function mount(root, ctx) {
   let purseKey = '';
   updaters.push(() => {
     const v = store.view;
-    const key = JSON.stringify([v.purses, v.scores, v.bots]);
+    const key = JSON.stringify([v.purses, v.scores, v.bots, v.agents]);
     if (key === purseKey) return;
     purseKey = key;
     replace(pursesBox, h('table', { class: 'table compact' },
@@ -761,7 +768,7 @@ export function mount(root, ctx) {
         h('td', { class: 'num' }, num(v.purses[f]?.budget)),
         h('td', { class: 'num' }, num(v.purses[f]?.capital)),
         h('td', { class: 'num' }, v.scores?.[f] !== undefined ? num(v.scores[f], 1) : '–'),
-        h('td', null, v.bots?.[f] ? t('facilitator.playedByBot', { temperament: temperamentName(v.bots[f]).toLowerCase() }) : t('facilitator.playedByPeople')))))));
+        h('td', null, playedBy(v, f)))))));
   });
 
   // ---- variables (true values) ----
@@ -791,13 +798,13 @@ export function mount(root, ctx) {
 
   const nav = h('nav', { class: 'desk-nav', 'aria-label': t('facilitator.nav.label') },
     [['sec-controls', 'controls'], ['sec-seats', 'seats'], ['sec-truth', 'truth'], ['sec-channels', 'channels'],
-      ['sec-negotiation', 'proposals'], ['sec-events', 'events'], ['sec-override', 'override'], ['sec-bots', 'bots'],
+      ['sec-negotiation', 'proposals'], ['sec-events', 'events'], ['sec-override', 'override'], ['sec-bots', 'bots'], ['sec-agents', 'agents'],
       ['sec-reports', 'reports']].map(([id, name]) => h('a', { href: `#${id}` }, t(`facilitator.nav.${name}`))));
 
   replace(root, h('div', { class: 'console', 'data-testid': 'console' },
     branchNote(store.view), top, reachBox, lobbySec, linksSec, branchPanel.el, endedBox, nav,
     h('div', { class: 'console-grid' },
-      h('div', { class: 'console-col' }, controls, botsSec, eventsSec),
+      h('div', { class: 'console-col' }, controls, heldQueue.el, botsSec, agentsPanel.el, eventsSec),
       h('div', { class: 'console-col' }, seatsSec, overrideSec, annotateSec, moderationSec),
       h('div', { class: 'console-col wide' }, channelsSec, stateSec)),
     truthSec, negotiationSec, reportSec));
