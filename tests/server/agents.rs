@@ -149,6 +149,13 @@ async fn control_seats_an_agent_approves_its_messages_and_revokes_its_token() {
     secrets.check_view("ben's view", &ben.seat, &view);
     let (_, view) = summary(addr, &g.id, &token).await;
     assert_eq!(view.held.len(), 2);
+    // Only the HTTP endpoints hand a faction to an agent (they make and revoke its seat).
+    let set = json!({"type": "set_agent", "faction": "csto", "agent": {"name": "x"}});
+    assert_eq!(control.refused(set).await, "invalid");
+    // A message still waiting when the agent goes is refused for it.
+    let waiting = marker("waiting");
+    let seq = agent.ok(chat(plenary(), &waiting)).await;
+    control.wait_seq(seq).await;
 
     // Revoking: only Control; the agent's connection closes, its token opens nothing, and
     // people may play Russia again.
@@ -158,6 +165,10 @@ async fn control_seats_an_agent_approves_its_messages_and_revokes_its_token() {
     let (s, done) = http(addr, "DELETE", &revoke, None, Some(&g.control_token)).await;
     assert_eq!(s, 200, "{done}");
     assert_eq!(done["seats"], json!([seat["seat_id"]]));
+    let (_, view) = summary(addr, &g.id, &g.control_token).await;
+    let left = view.held.iter().find(|h| h.text == waiting).expect("held");
+    let decision = left.decision.as_ref().expect("decided at the revocation");
+    assert!(!decision.approved && decision.reason.contains("no longer plays"));
     let (_, code) = read_until_close(agent.ws(), Duration::from_secs(5)).await;
     assert_eq!(code, Some(4000));
     let mut ws = ws_connect(addr).await;
@@ -186,4 +197,40 @@ async fn control_seats_an_agent_approves_its_messages_and_revokes_its_token() {
     assert!(!seats.to_string().contains("Negotiator v2"), "{seats}");
     let (s, done) = http(addr, "DELETE", &revoke, None, Some(&g.control_token)).await;
     assert_eq!((s, done["seats"].clone()), (200, json!([])));
+    // People's seats are never an agent's: Anna's faction cannot be handed over, nor her seat
+    // revoked.
+    let anna_token = joined["seat_token"].as_str().unwrap().to_owned();
+    let (s, refused) = post(json!({"faction": "russia", "name": "N"}), ctl()).await;
+    assert_eq!(
+        (s, refused["code"].as_str()),
+        (409, Some("agent_seat")),
+        "{refused}"
+    );
+    let (s, _) = http(addr, "GET", "/api/seat", None, Some(&anna_token)).await;
+    assert_eq!(s, 200);
+
+    // After the end, a replay read by another faction, whichever picture it asks for, never
+    // holds Russia's held messages, nor seat ids.
+    control.ok(json!({"type": "end_game"})).await;
+    for as_seat in ["control", "russia", "public"] {
+        let path = format!("/api/games/{}/replay?as={as_seat}", g.id);
+        let (s, frame) = http(addr, "GET", &path, None, Some(&ben_token)).await;
+        assert_eq!(s, 200, "{frame}");
+        let text = frame.to_string();
+        for secret in [&rejected, &waiting] {
+            assert!(
+                !text.contains(secret.as_str()),
+                "replay as {as_seat} holds {secret}"
+            );
+        }
+        assert_eq!(frame["view"]["held"], json!([]), "as {as_seat}");
+        assert!(
+            !text.contains("\"member\""),
+            "replay as {as_seat} names seats"
+        );
+    }
+    // Russia's own replay (Anna's seat, Russia now) still lists them.
+    let path = format!("/api/games/{}/replay?as=control", g.id);
+    let (_, frame) = http(addr, "GET", &path, None, Some(&anna_token)).await;
+    assert_eq!(frame["view"]["held"].as_array().map(Vec::len), Some(3));
 }

@@ -135,4 +135,47 @@ async fn control_hides_a_message_and_mutes_a_person_and_both_hold_on_every_path(
     assert!(after.moderation.iter().all(|m| m.name.is_none()));
     assert!(!serde_json::to_string(&after).unwrap().contains(&rude));
     assert!(after.messages.iter().filter(|m| m.hidden).count() == 2);
+    // Ben replays the game as Control, at its last step and at its end, before the first
+    // message was hidden: the hidden texts, the seats' ids and the muted person's name stay out.
+    let (_, last) = http(
+        addr,
+        "GET",
+        &format!("/api/games/{}/replay?as=control", g.id),
+        None,
+        Some(&ben_token),
+    )
+    .await;
+    let end = last["steps"]
+        .as_array()
+        .and_then(|s| s.last())
+        .expect("a step")["seq"]
+        .as_i64();
+    let (_, early) = http(
+        addr,
+        "GET",
+        &format!(
+            "/api/games/{}/replay?as=control&at={}",
+            g.id,
+            end.expect("seq")
+        ),
+        None,
+        Some(&ben_token),
+    )
+    .await;
+    let first = &early["view"]["messages"][0];
+    assert_eq!(
+        (first["id"].as_i64(), first["text"].as_str()),
+        (Some(1), Some("")),
+        "{first}"
+    );
+    for frame in [&last, &early] {
+        let text = frame.to_string();
+        assert!(!text.contains(&rude), "a replay holds the hidden text");
+        assert!(!text.contains(&anna_seat), "a replay holds Anna's seat id");
+        let records = frame["view"]["moderation"].as_array().expect("records");
+        assert!(
+            records.iter().all(|m| m.get("name").is_none()),
+            "a replay names the muted person: {records:?}"
+        );
+    }
 }

@@ -188,7 +188,7 @@ impl Pseudonyms {
         for s in seats {
             let (group, role) = match s.role {
                 // A revoked seat (an outside agent's) played its faction until then.
-                SeatRole::Faction | SeatRole::Revoked => {
+                SeatRole::Faction | SeatRole::Agent | SeatRole::Revoked => {
                     (s.faction.clone().unwrap_or_default(), "faction")
                 }
                 SeatRole::Control => ("control".to_owned(), "control"),

@@ -566,7 +566,7 @@ impl Game {
                 }])
             }
             // Outside agents (agents.rs).
-            Command::SetAgent { faction, agent } => self.set_agent(faction, agent),
+            Command::SetAgent { faction, agent } => self.set_agent(faction, agent, ctx),
             Command::ApproveMessage { faction, held } => self.approve_message(faction, *held, ctx),
             Command::RejectMessage {
                 faction,

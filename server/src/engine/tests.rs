@@ -4921,15 +4921,20 @@ fn an_agent_s_messages_to_other_factions_wait_for_control_and_only_control_and_i
         secret(&p, &seat, &["HELD-BILATERAL", "HELD-AT-THE-END"]);
     }
     assert_eq!(p.game.view(&Seat::Control).held.len(), 3);
-    // People play Russia again: its messages go out at once.
+    // People play Russia again: what still waited is refused, and its messages go out at once.
     let mut p = Play::new();
     p.ok(&Seat::Control, agent(true));
-    p.ok(
+    p.ok(&ru(), chat(Channel::Plenary, "left waiting"));
+    let back = p.ok(
         &Seat::Control,
         Command::SetAgent {
             faction: fid("russia"),
             agent: None,
         },
+    );
+    assert!(
+        matches!(&back[..], [Event::HeldMessageDecided { decision, .. }, Event::AgentSet { agent: None, .. }]
+        if !decision.approved && decision.reason.contains("no longer plays"))
     );
     assert!(p.game.view(&us()).agents.is_empty());
     let out = p.ok(&ru(), chat(Channel::Plenary, "straight out"));

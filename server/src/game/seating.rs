@@ -26,7 +26,9 @@ pub fn new_token() -> String {
 pub fn seat_of_row(row: &SeatRow) -> Option<Seat> {
     match (row.role, &row.faction) {
         (SeatRole::Control, _) => Some(Seat::Control),
-        (SeatRole::Faction, Some(f)) => Some(Seat::Faction(FactionId::new(f.clone()))),
+        (SeatRole::Faction | SeatRole::Agent, Some(f)) => {
+            Some(Seat::Faction(FactionId::new(f.clone())))
+        }
         (SeatRole::Observer, _) => Some(Seat::Observer),
         _ => None,
     }
@@ -68,7 +70,7 @@ pub enum SeatingError {
     GameFull,
     #[error("this game has its {0} observers; ask Control for a projector link")]
     ObserversFull(u32),
-    #[error("no such seat in this game (Control's own seat cannot move)")]
+    #[error("no such seat in this game (Control's own seat and an outside agent's cannot move)")]
     NoSuchSeat,
     #[error("{0}")]
     Invalid(&'static str),
@@ -176,7 +178,7 @@ impl SeatingRules {
                     seats
                         .iter()
                         .filter(|s| {
-                            s.role == SeatRole::Faction && s.faction.as_deref() == Some(f.as_str())
+                            s.role.plays_faction() && s.faction.as_deref() == Some(f.as_str())
                         })
                         .count()
                 };

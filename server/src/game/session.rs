@@ -8,9 +8,7 @@ use crate::engine::view::{SeatView, TableStatus};
 use crate::engine::{Command, Ctx, Event, FactionId, Game, Phase, Seat, StartMode, TeamMember};
 use crate::metrics::Metrics;
 use crate::protocol::{ErrorCode, SeatInfo, ServerFrame, Teammate};
-use crate::store::{
-    Append, CommandRow, Committer, GameStatus, SeatRole, SeatRow, Store, StoreError,
-};
+use crate::store::{Append, CommandRow, Committer, GameStatus, SeatRow, Store, StoreError};
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
@@ -480,7 +478,7 @@ impl<S: Store> Session<S> {
         if let Ok(seats) = within(&mut self.db_away, self.store.seats(self.game_id)).await {
             self.members = seats
                 .into_iter()
-                .filter(|s| s.role == SeatRole::Faction)
+                .filter(|s| s.role.plays_faction())
                 .collect();
             self.members_stale = false;
         }
@@ -963,9 +961,9 @@ impl<S: Store> Session<S> {
         let config = &self.game.config;
         let seated = self.game.scenario.factions.iter().all(|f| {
             config.bots.contains_key(&f.id)
-                || seats.iter().any(|s| {
-                    s.role == SeatRole::Faction && s.faction.as_deref() == Some(f.id.as_str())
-                })
+                || seats
+                    .iter()
+                    .any(|s| s.role.plays_faction() && s.faction.as_deref() == Some(f.id.as_str()))
         });
         if seated {
             tracing::info!(game = %self.game_id, "every faction has a player: the game starts");

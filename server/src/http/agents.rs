@@ -21,6 +21,11 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// Why `set_agent` is refused from a socket (or a class command): the HTTP endpoints send it,
+/// with the agent's seat made or revoked beside it.
+pub const SET_AGENT_OVER_HTTP: &str = "hand a faction to an outside agent, or take it back, with \
+    POST or DELETE /api/games/{id}/agents: they make and revoke the agent's seat";
+
 /// Body of `POST /api/games/{id}/agents`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,9 +64,10 @@ pub struct AgentRevoked {
 /// Control hands a faction to an outside agent and gets the agent's seat token.
 ///
 /// The game records `agent_set` (everyone sees that an agent plays the faction, and whether
-/// Control approves its messages); the seat is a faction seat like a person's. A faction an
-/// agent already plays, whose seat was not revoked, has its seat already: revoke it to issue a
-/// new token. A faction the game marks as an agent's without a seat (a branch) gets one.
+/// Control approves its messages); the seat plays like a person's, alone in its faction. A
+/// faction an agent already plays, whose seat was not revoked, has its seat already: revoke it
+/// to issue a new token. A faction the game marks as an agent's without a seat (a branch
+/// without the same people) gets one.
 #[utoipa::path(
     post,
     path = "/api/games/{id}/agents",
@@ -89,25 +95,19 @@ pub async fn new_agent<S: Store>(
     let req: NewAgent = object_body(body)?;
     let name = clean_name(&req.name)?;
     let handle = st.registry.get(id).await?;
-    let (known, bot, agent, team_size) = handle
+    let f = req.faction.clone();
+    let (known, bot, before) = handle
         .with_game({
-            let f = req.faction.clone();
+            let f = f.clone();
             move |g, _| {
                 (
                     g.scenario.faction(f.as_str()).is_some(),
                     g.config.bots.contains_key(&f),
                     g.config.agents.get(&f).cloned(),
-                    g.config
-                        .team_sizes
-                        .get(&f)
-                        .copied()
-                        .or_else(|| g.scenario.faction(f.as_str()).map(|x| x.team_size))
-                        .unwrap_or(1),
                 )
             }
         })
         .await?;
-    let f = &req.faction;
     if !known {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -122,51 +122,54 @@ pub async fn new_agent<S: Store>(
             format!("a bot plays {f}; hand it to people first (set_bot with no temperament)"),
         ));
     }
-    let store = st.registry.store();
-    let seated = store
-        .seats(id)
-        .await?
-        .into_iter()
-        .filter(|s| s.role == SeatRole::Faction && s.faction.as_deref() == Some(f.as_str()))
-        .count();
-    if seated > 0 {
-        let message = if agent.is_some() {
+    let taken = |agent: bool| {
+        let message = if agent {
             format!("{f}'s agent has its seat; revoke it to issue a new token")
         } else {
             format!("people sit in {f}; move them to another faction first")
         };
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::AgentSeat,
-            message,
-        ));
+        ApiError::new(StatusCode::CONFLICT, ErrorCode::AgentSeat, message)
+    };
+    let store = st.registry.store();
+    let seated: Vec<SeatRole> = store
+        .seats(id)
+        .await?
+        .into_iter()
+        .filter(|s| s.role.plays_faction() && s.faction.as_deref() == Some(f.as_str()))
+        .map(|s| s.role)
+        .collect();
+    if !seated.is_empty() {
+        return Err(taken(seated.contains(&SeatRole::Agent)));
     }
+    // First the rules (nobody joins the faction from now on), then the seat, which the store
+    // adds only to an empty team under the game's lock: someone who joined in between keeps
+    // their place, and the faction goes back to what it was.
     let wanted = Agent {
         name: name.clone(),
         approve_chat: req.approve_chat,
     };
-    let command = Command::SetAgent {
+    let set = |agent: Option<Agent>| Command::SetAgent {
         faction: f.clone(),
-        agent: Some(wanted),
+        agent,
     };
-    as_control(&handle, control, command).await?;
+    as_control(&handle, control.clone(), set(Some(wanted))).await?;
     let token = new_token();
     let row = SeatRow {
         id: Uuid::new_v4(),
         game_id: id,
-        role: SeatRole::Faction,
+        role: SeatRole::Agent,
         faction: Some(f.to_string()),
         name: name.clone(),
         token_hash: token_hash(&token),
         created_at: st.registry.clock.now_ms(),
     };
-    // The team counts the seat like a person's (a team of one holds the agent alone).
-    if !store.add_seat(&row, Some(team_size.max(1))).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::AgentSeat,
-            format!("{f}'s team filled up meanwhile; revoke the agent and try again"),
-        ));
+    let added = store.add_seat(&row, Some(1)).await;
+    if !matches!(added, Ok(true)) {
+        if let Err(e) = as_control(&handle, control, set(before)).await {
+            tracing::warn!(game = %id, faction = %f, error = ?e, "an agent's faction could not be handed back after its seat failed");
+        }
+        added?;
+        return Err(taken(false));
     }
     // A game waiting to be seated may start now.
     let _ = handle.seated().await;
@@ -175,7 +178,7 @@ pub async fn new_agent<S: Store>(
         StatusCode::CREATED,
         Json(AgentSeat {
             seat_id: row.id,
-            faction: f.clone(),
+            faction: f,
             name,
             approve_chat: req.approve_chat,
             token,
@@ -184,8 +187,9 @@ pub async fn new_agent<S: Store>(
 }
 
 /// Control revokes the seat of the agent playing `faction`: its token opens nothing from now
-/// on, its connections close (4000, then `bad_token` on reconnecting), and people may play the
-/// faction again (`agent_set` to null). Revoking a faction no agent plays changes nothing.
+/// on, its connections close (4000, then `bad_token` on reconnecting), its messages still
+/// waiting are refused, and people may play the faction again (`agent_set` to null). People's
+/// seats are never revoked; a faction no agent plays changes nothing.
 #[utoipa::path(
     delete,
     path = "/api/games/{id}/agents/{faction}",
@@ -201,7 +205,7 @@ pub async fn new_agent<S: Store>(
         (status = 401, description = "No bearer token, or not a token of this game (`unauthorized`).", body = ErrorBody),
         (status = 403, description = "The token is not Control's (`control_only`).", body = ErrorBody),
         (status = 409, description = "The game has ended (`game_ended`): its seats stay as they were.", body = ErrorBody),
-        (status = 422, description = "An unknown faction (`unknown`).", body = ErrorBody),
+        (status = 422, description = "An unknown faction (`unknown_faction`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
 )]
@@ -213,12 +217,25 @@ pub async fn revoke_agent<S: Store>(
     let control = control_only(&st, &headers, id).await?;
     let faction = FactionId::new(faction);
     let handle = st.registry.get(id).await?;
-    let (agent, ended) = handle
+    let (known, marked, ended) = handle
         .with_game({
             let f = faction.clone();
-            move |g, _| (g.config.agents.contains_key(&f), g.ended())
+            move |g, _| {
+                (
+                    g.scenario.faction(f.as_str()).is_some(),
+                    g.config.agents.contains_key(&f),
+                    g.ended(),
+                )
+            }
         })
         .await?;
+    if !known {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UnknownFaction,
+            format!("unknown faction \"{faction}\""),
+        ));
+    }
     if ended {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -226,24 +243,13 @@ pub async fn revoke_agent<S: Store>(
             "the game has ended; its seats stay as they were",
         ));
     }
-    if !agent {
-        // Nothing to revoke; the engine still says whether the faction exists.
-        let command = Command::SetAgent {
-            faction: faction.clone(),
-            agent: None,
-        };
-        as_control(&handle, control, command).await?;
-        return Ok(Json(AgentRevoked {
-            faction,
-            seats: Vec::new(),
-        }));
-    }
-    // People may take the faction only once its agent's seats are gone: revoke them first,
-    // then record that people play it.
+    // The agent's seats first (people's seats are never touched), then the rules: people may
+    // take the faction only once no token of the agent opens it. A retry after a failure in
+    // between finds no seat left and hands the faction back.
     let store = st.registry.store();
     let mut revoked = Vec::new();
     for seat in store.seats(id).await? {
-        if seat.role == SeatRole::Faction && seat.faction.as_deref() == Some(faction.as_str()) {
+        if seat.role == SeatRole::Agent && seat.faction.as_deref() == Some(faction.as_str()) {
             // A hash of a token nobody is given.
             if store
                 .revoke_seat(id, seat.id, &token_hash(&new_token()))
@@ -254,11 +260,18 @@ pub async fn revoke_agent<S: Store>(
             }
         }
     }
-    let command = Command::SetAgent {
-        faction: faction.clone(),
-        agent: None,
-    };
-    as_control(&handle, control, command).await?;
+    if marked {
+        let command = Command::SetAgent {
+            faction: faction.clone(),
+            agent: None,
+        };
+        match as_control(&handle, control, command).await {
+            Ok(()) => {}
+            // The seats are revoked; a game that ended meanwhile keeps its last picture.
+            Err(e) if e.code == ErrorCode::GameEnded => {}
+            Err(e) => return Err(e),
+        }
+    }
     tracing::info!(game = %id, faction = %faction, seats = revoked.len(), "an outside agent's seat is revoked by Control");
     Ok(Json(AgentRevoked {
         faction,

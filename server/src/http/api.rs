@@ -552,7 +552,7 @@ pub async fn join_preview<S: Store>(
                         players: seats
                             .iter()
                             .filter(|s| {
-                                s.role == SeatRole::Faction
+                                s.role.plays_faction()
                                     && s.faction.as_deref() == Some(f.id.as_str())
                             })
                             .count() as u32,

@@ -166,14 +166,15 @@ pub async fn branch_game<S: Store>(
     let mut seats = Vec::new();
     if req.same_people {
         for s in store.seats(id).await? {
-            let Some(f) = s.faction.clone().filter(|_| s.role == SeatRole::Faction) else {
+            let Some(f) = s.faction.clone().filter(|_| s.role.plays_faction()) else {
                 continue;
             };
             let token = new_token();
+            // An agent's seat stays an agent's: the branch marks the faction as it was.
             let row = SeatRow {
                 id: Uuid::new_v4(),
                 game_id,
-                role: SeatRole::Faction,
+                role: s.role,
                 faction: Some(f.clone()),
                 name: s.name.clone(),
                 token_hash: token_hash(&token),
@@ -427,13 +428,51 @@ pub async fn replay_game<S: Store>(
         Seat::Observer => "public".to_owned(),
         Seat::Faction(f) => f.to_string(),
     };
+    let mut view = game.view(&seat);
+    if auth.seat != Seat::Control {
+        redact_replay(&auth.seat, &events, &mut view);
+    }
     Ok(Json(ReplayFrame {
         game_id: id,
         seq: at,
         as_seat,
         steps,
-        view: game.view(&seat),
+        view,
     }))
+}
+
+/// A replayed picture as a seat other than Control may read it, whichever picture it asked
+/// for (after the end, when everyone reads everything, with these exceptions that hold for
+/// good): a message hidden at any point of the game (`log`, the whole game) without its text;
+/// nobody's seat id; another faction's muted people unnamed; an agent's held messages only for
+/// the agent's own faction.
+fn redact_replay(caller: &Seat, log: &[Event], view: &mut crate::engine::view::SeatView) {
+    let hidden: std::collections::BTreeSet<(&crate::engine::Channel, u32)> = log
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageHidden {
+                channel, message, ..
+            } => Some((channel, *message)),
+            _ => None,
+        })
+        .collect();
+    for m in &mut view.messages {
+        m.member = None;
+        if m.hidden || hidden.contains(&(&m.channel, m.id)) {
+            m.hidden = true;
+            m.text.clear();
+        }
+    }
+    view.held.retain(|h| caller.faction() == Some(&h.faction));
+    for h in &mut view.held {
+        h.member = None;
+    }
+    for r in &mut view.moderation {
+        if caller.faction() != r.faction.as_ref() {
+            r.member = None;
+            r.name = None;
+        }
+    }
 }
 
 /// A game's row and its scenario (404 `not_found` for no such game).

@@ -593,7 +593,7 @@ async fn join_started<S: Store>(
                 .await?;
             let seats = store.seats(game.id).await?;
             let mut table = plan::Table::new(&factions);
-            for s in seats.iter().filter(|s| s.role == SeatRole::Faction) {
+            for s in seats.iter().filter(|s| s.role.plays_faction()) {
                 if let Some(team) = s.faction.as_deref().and_then(|f| table.teams.get_mut(f)) {
                     team.push(s.id);
                 }
@@ -1263,7 +1263,7 @@ const MAX_CLASS_COMMAND_ID: usize = crate::protocol::MAX_CLIENT_ID - 8;
         (status = 404, description = "No such class (`not_found`).", body = ErrorBody),
         (status = 409, description = "The class has not started: it has no tables yet (`invalid`).", body = ErrorBody),
         (status = 413, description = "The body is over 64 KiB (`too_large`).", body = ErrorBody),
-        (status = 422, description = "An id of the wrong length, or a table the class does not have (`bad_id`, `invalid`).", body = ErrorBody),
+        (status = 422, description = "An id of the wrong length, a table the class does not have, or `set_agent` (`bad_id`, `invalid`).", body = ErrorBody),
         (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
     )
 )]
@@ -1280,6 +1280,13 @@ pub async fn class_command<S: Store>(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::BadId,
             format!("a class command's id is 1 to {MAX_CLASS_COMMAND_ID} bytes (UTF-8)"),
+        ));
+    }
+    if matches!(req.command, crate::engine::Command::SetAgent { .. }) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Invalid,
+            super::agents::SET_AGENT_OVER_HTTP,
         ));
     }
     if class.started_at.is_none() {

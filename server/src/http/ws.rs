@@ -566,6 +566,8 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                     Ok(ClientFrame::Command { id, command }) => {
                         if id.is_empty() || id.len() > MAX_CLIENT_ID {
                             ready(ServerFrame::error(Some(id), ErrorCode::BadId, format!("a command id is 1 to {MAX_CLIENT_ID} bytes (UTF-8)"), false))
+                        } else if matches!(command, crate::engine::Command::SetAgent { .. }) {
+                            ready(ServerFrame::error(Some(id), ErrorCode::Invalid, super::agents::SET_AGENT_OVER_HTTP, false))
                         } else {
                             let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
                             if handle.is_closed() {

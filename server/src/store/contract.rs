@@ -164,10 +164,29 @@ pub async fn run<S: Store>(s: &S) {
         panic!("{}: the move back is allowed", s.kind());
     };
     assert_eq!(back, russia);
-    // Revoking (an agent's seat): its token opens nothing and it leaves its team; Control's
-    // seat and other games' seats are never revoked.
-    let agent = seat_row(g.id, SeatRole::Faction, Some("csto"), 30);
+    // An agent's seat: alone in its faction (nobody joins it, whatever the team size), never
+    // moved; revoking it, its token opens nothing and it leaves its team. People's seats,
+    // Control's and other games' are never revoked.
+    let agent = seat_row(g.id, SeatRole::Agent, Some("csto"), 30);
     assert!(s.add_seat(&agent, Some(1)).await.expect("agent seat"));
+    let person = seat_row(g.id, SeatRole::Faction, Some("csto"), 33);
+    assert!(!s.add_seat(&person, Some(5)).await.expect("checked"));
+    assert_eq!(
+        s.move_seat(g.id, agent.id, SeatRole::Faction, Some("russia"), Some(5))
+            .await
+            .expect("move"),
+        SeatMove::NotFound
+    );
+    assert_eq!(
+        s.move_seat(g.id, russia.id, SeatRole::Faction, Some("csto"), Some(5))
+            .await
+            .expect("move"),
+        SeatMove::Full
+    );
+    assert!(!s
+        .revoke_seat(g.id, russia.id, &[31; 32])
+        .await
+        .expect("revoke"));
     assert!(!s
         .revoke_seat(g.id, control.id, &[31; 32])
         .await

@@ -89,11 +89,15 @@ pub struct GameRow {
 }
 
 /// A seat held by a person (or a team's shared token).
-/// What a seat is, as stored (`faction`, `control`, `observer` or `revoked` in the `role`
-/// column).
+/// What a seat is, as stored (`faction`, `agent`, `control`, `observer` or `revoked` in the
+/// `role` column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SeatRole {
     Faction,
+    /// A faction seat an outside agent plays (`POST /api/games/{id}/agents`): it plays like a
+    /// person's, but only Control makes it, only Control revokes it, it cannot be moved, and
+    /// while it exists nobody else sits in its faction.
+    Agent,
     Control,
     Observer,
     /// Control revoked the seat (an outside agent's): the row stays, with the faction it
@@ -102,9 +106,15 @@ pub enum SeatRole {
 }
 
 impl SeatRole {
+    /// A seat that plays a faction: a person's (or a team's) or an outside agent's.
+    pub fn plays_faction(self) -> bool {
+        matches!(self, SeatRole::Faction | SeatRole::Agent)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SeatRole::Faction => "faction",
+            SeatRole::Agent => "agent",
             SeatRole::Control => "control",
             SeatRole::Observer => "observer",
             SeatRole::Revoked => "revoked",
@@ -114,6 +124,7 @@ impl SeatRole {
     pub fn parse(s: &str) -> Option<SeatRole> {
         match s {
             "faction" => Some(SeatRole::Faction),
+            "agent" => Some(SeatRole::Agent),
             "control" => Some(SeatRole::Control),
             "observer" => Some(SeatRole::Observer),
             "revoked" => Some(SeatRole::Revoked),
@@ -295,8 +306,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         events: &[String],
         status: GameStatus,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Adds a seat unless its faction already has `limit` seats, or, for a seat without a
-    /// faction, unless the game already has `limit` observers (checked and inserted under the
+    /// Adds a seat unless its faction already has `limit` seats or an agent's seat, or, for a
+    /// seat without a faction, unless the game already has `limit` observers (checked and inserted under the
     /// game row's lock, so concurrent joins cannot overfill a team). False: the team (or the
     /// observers) is full and nothing was written.
     fn add_seat(
@@ -305,7 +316,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: Option<u32>,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Moves a seat of `game` to another role/faction, with the same team-size check as
-    /// [`Store::add_seat`]. Control's seat cannot be moved.
+    /// [`Store::add_seat`]. Only people's seats and observers move: not Control's, an agent's
+    /// or a revoked one.
     fn move_seat(
         &self,
         game: Uuid,
@@ -314,9 +326,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         faction: Option<&str>,
         limit: Option<u32>,
     ) -> impl Future<Output = StoreResult<SeatMove>> + Send;
-    /// Revokes seat `seat` of `game` (not Control's): its token is replaced by `token_hash`,
-    /// which nobody holds, and it no longer counts in its faction's team (the row keeps the
-    /// faction it played, for the record). False: no such seat.
+    /// Revokes agent seat `seat` of `game`: its token is replaced by `token_hash`, which nobody
+    /// holds, and it no longer counts in its faction's team (the row keeps the faction it
+    /// played, for the record). False: no such agent seat.
     fn revoke_seat(
         &self,
         game: Uuid,

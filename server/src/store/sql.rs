@@ -393,10 +393,13 @@ macro_rules! sql_store {
                 let Some(limit) = limit else {
                     return Ok(true);
                 };
-                // A faction's team, or (no faction) the game's observers.
+                // A faction's team (full for anyone else once an agent sits in it), or (no
+                // faction) the game's observers.
                 let n: i64 = match faction {
                     Some(faction) => sqlx::query_scalar(
-                        "SELECT count(*) FROM seats WHERE game_id = $1 AND faction = $2 AND role = 'faction'",
+                        "SELECT CASE WHEN count(CASE WHEN role = 'agent' THEN 1 END) > 0 THEN 1000000 \
+                         ELSE count(*) END FROM seats \
+                         WHERE game_id = $1 AND faction = $2 AND role IN ('faction', 'agent')",
                     )
                     .bind(game.to_string())
                     .bind(faction),
@@ -489,7 +492,7 @@ macro_rules! sql_store {
                 }
                 let row = sqlx::query(
                     "UPDATE seats SET role = $1, faction = $2 \
-                     WHERE id = $3 AND game_id = $4 AND role <> 'control' RETURNING *",
+                     WHERE id = $3 AND game_id = $4 AND role IN ('faction', 'observer') RETURNING *",
                 )
                 .bind(role.as_str())
                 .bind(faction)
@@ -509,7 +512,7 @@ macro_rules! sql_store {
             async fn revoke_seat(&self, game: Uuid, seat: Uuid, token_hash: &[u8]) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE seats SET role = 'revoked', token_hash = $1 \
-                     WHERE id = $2 AND game_id = $3 AND role <> 'control'",
+                     WHERE id = $2 AND game_id = $3 AND role = 'agent'",
                 )
                 .bind(token_hash)
                 .bind(seat.to_string())

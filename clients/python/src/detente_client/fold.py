@@ -169,6 +169,8 @@ def fold(
     elif kind == "branched":
         v["branch"] = e["branch"]
         v["bots"] = dict(e["bots"])
+        # A faction a bot plays in the branch is no agent's.
+        v["agents"] = {f: a for f, a in v.get("agents", {}).items() if f not in e["bots"]}
         v["paused"] = True
         v["deadline_at"] = None
         v["ready"] = []

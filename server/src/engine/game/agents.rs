@@ -8,10 +8,13 @@ use super::*;
 pub const MAX_HELD_PENDING: usize = 50;
 
 impl Game {
+    /// An agent plays `faction`, or people again. Messages still waiting when people take the
+    /// faction back are refused: nobody is left to answer for them.
     pub(super) fn set_agent(
         &self,
         faction: &FactionId,
         agent: &Option<Agent>,
+        ctx: &Ctx,
     ) -> Result<Vec<Event>, CommandError> {
         self.faction_exists(faction)?;
         if let Some(a) = agent {
@@ -34,10 +37,31 @@ impl Game {
         if self.config.agents.get(faction) == agent.as_ref() {
             return Ok(vec![]);
         }
-        Ok(vec![Event::AgentSet {
+        let mut events = Vec::new();
+        if agent.is_none() {
+            for h in self
+                .held
+                .iter()
+                .filter(|h| h.faction == *faction && h.decision.is_none())
+            {
+                events.push(Event::HeldMessageDecided {
+                    faction: faction.clone(),
+                    held: h.id,
+                    decision: HeldDecision {
+                        approved: false,
+                        reason: "the agent no longer plays this faction".into(),
+                        by: truncate(&ctx.author, 64),
+                        at_ms: ctx.now_ms,
+                        message: None,
+                    },
+                });
+            }
+        }
+        events.push(Event::AgentSet {
             faction: faction.clone(),
             agent,
-        }])
+        });
+        Ok(events)
     }
 
     /// A message of an agent's faction to other factions waits for Control when the agent's
