@@ -854,6 +854,9 @@ impl<S: Store> Session<S> {
         };
         let append = Append {
             game: self.game_id,
+            // Games are not claimed yet: ownership (decision record 0012) is in the store, not
+            // yet in the game tasks.
+            epoch: 0,
             last_seq: self.last_seq,
             events: bodies,
             command: row,
@@ -868,7 +871,7 @@ impl<S: Store> Session<S> {
             Ok(_) => {}
             Err(e) => {
                 match e {
-                    StoreError::Conflict { .. } => self.stale = true,
+                    StoreError::Conflict { .. } | StoreError::Fenced { .. } => self.stale = true,
                     StoreError::Duplicate(_) => {}
                     _ => self.unsure = true,
                 }

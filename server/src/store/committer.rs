@@ -158,6 +158,7 @@ mod tests {
         tokio::spawn(async move {
             c.append(Append {
                 game,
+                epoch: 0,
                 last_seq: 1,
                 events: vec!["e2".into()],
                 command: None,
@@ -290,6 +291,7 @@ mod tests {
                 let last_seq = if k % 10 == 0 { 0 } else { 1 };
                 let append = Append {
                     game: *game,
+                    epoch: 0,
                     last_seq,
                     events: vec![format!("e2 of {k}"), format!("e3 of {k}")],
                     command: None,

@@ -369,6 +369,7 @@ pub async fn run<S: Store>(s: &S) {
 
     batches(s).await;
     classes(s).await;
+    ownership(s).await;
 }
 
 /// Classes: a roster in join order, the teacher's pins until Start, and a start that creates
@@ -697,6 +698,99 @@ async fn classes<S: Store>(s: &S) {
 }
 
 /// Appends of several games in one transaction: each stands or fails on its own.
+/// Ownership (decision record 0012): claims, leases in the database's clock, renewals,
+/// releases, and the epoch every append must name.
+async fn ownership<S: Store>(s: &S) {
+    let status = GameStatus {
+        deadline_at: None,
+        ended: false,
+    };
+    let (g, h) = (game_row("OWN2AA"), game_row("OWN2BB"));
+    for game in [&g, &h] {
+        s.create_game(game, &[], &["e1".into()], status)
+            .await
+            .expect("create game");
+    }
+    let append = |epoch: i64, last_seq: i64, event: &str| Append {
+        game: g.id,
+        epoch,
+        last_seq,
+        events: vec![event.to_owned()],
+        command: None,
+        status,
+    };
+    let one = |a: Append| async move { s.append_many(&[a]).await.pop().expect("an answer") };
+    // An unclaimed game is at epoch 0. Node A claims it: epoch 1, held while A's lease runs.
+    assert_eq!(one(append(0, 1, "e2")).await.expect("unclaimed"), 2);
+    let lease = 400;
+    assert_eq!(
+        s.claim_game(g.id, "node-a", lease).await.expect("claim"),
+        Some(1)
+    );
+    assert_eq!(
+        s.claim_game(g.id, "node-b", lease).await.expect("claim"),
+        None
+    );
+    // A claims again (a restart with the same id): the same epoch, the lease renewed.
+    assert_eq!(
+        s.claim_game(g.id, "node-a", lease).await.expect("claim"),
+        Some(1)
+    );
+    assert_eq!(
+        s.claim_game(h.id, "node-a", lease).await.expect("claim"),
+        Some(1)
+    );
+    // An append must name the epoch: the old one is fenced and writes nothing.
+    let e = one(append(0, 2, "stale")).await.expect_err("fenced");
+    assert!(matches!(e, StoreError::Fenced { held: 0, now: 1 }), "{e}");
+    assert_eq!(one(append(1, 2, "e3")).await.expect("owner"), 3);
+    // The same epoch at a stale sequence is a conflict, as before.
+    let e = one(append(1, 2, "late")).await.expect_err("conflict");
+    assert!(matches!(e, StoreError::Conflict { expected: 2 }), "{e}");
+    // Renewals keep A's games.
+    let mut renewed = s.renew_leases("node-a", lease).await.expect("renew");
+    renewed.sort();
+    let mut both = vec![g.id, h.id];
+    both.sort();
+    assert_eq!(renewed, both);
+    // A stops renewing: once its lease has run out (in the database's clock), B takes the
+    // game with a new epoch, and A, unaware, is fenced; A's renewal no longer returns it.
+    tokio::time::sleep(std::time::Duration::from_millis(lease as u64 + 150)).await;
+    assert_eq!(
+        s.claim_game(g.id, "node-b", lease).await.expect("claim"),
+        Some(2)
+    );
+    let e = one(append(1, 3, "paused A")).await.expect_err("fenced");
+    assert!(matches!(e, StoreError::Fenced { held: 1, now: 2 }), "{e}");
+    assert_eq!(one(append(2, 3, "e4")).await.expect("new owner"), 4);
+    assert_eq!(
+        s.renew_leases("node-a", lease).await.expect("renew"),
+        vec![h.id]
+    );
+    // A graceful release: C may claim at once, before the lease would have run out.
+    assert!(!s.release_game(g.id, "node-a").await.expect("not A's"));
+    assert!(s.release_game(g.id, "node-b").await.expect("B's"));
+    assert_eq!(
+        s.claim_game(g.id, "node-c", lease).await.expect("claim"),
+        Some(3)
+    );
+    // The log holds each accepted append once, in order.
+    let log: Vec<String> = s
+        .events_after(g.id, 0)
+        .await
+        .expect("log")
+        .into_iter()
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(log, ["e1", "e2", "e3", "e4"]);
+    assert_eq!(
+        s.claim_game(Uuid::new_v4(), "node-a", lease)
+            .await
+            .expect("claim"),
+        None
+    );
+}
+
 async fn batches<S: Store>(s: &S) {
     let status = GameStatus {
         deadline_at: Some(9_000),
@@ -713,6 +807,7 @@ async fn batches<S: Store>(s: &S) {
     }
     let append = |k: usize, last_seq: i64, events: &[&str], id: &str| Append {
         game: games[k].0,
+        epoch: 0,
         last_seq,
         events: events.iter().map(|e| (*e).to_owned()).collect(),
         command: Some(command_row(games[k].0, games[k].1, id, r#"{"ack":0}"#)),
@@ -946,6 +1041,15 @@ impl Store for Flaky {
     }
     async fn revoke_seat(&self, game: Uuid, seat: Uuid, token_hash: &[u8]) -> StoreResult<bool> {
         self.inner.revoke_seat(game, seat, token_hash).await
+    }
+    async fn claim_game(&self, game: Uuid, node: &str, lease_ms: i64) -> StoreResult<Option<i64>> {
+        self.inner.claim_game(game, node, lease_ms).await
+    }
+    async fn renew_leases(&self, node: &str, lease_ms: i64) -> StoreResult<Vec<Uuid>> {
+        self.inner.renew_leases(node, lease_ms).await
+    }
+    async fn release_game(&self, game: Uuid, node: &str) -> StoreResult<bool> {
+        self.inner.release_game(game, node).await
     }
     async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
         self.inner.seat_by_token(token_hash).await

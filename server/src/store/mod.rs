@@ -178,6 +178,10 @@ pub enum StoreError {
     /// Another writer appended to the game first (two owners of one game).
     #[error("the game's log moved on (expected last sequence {expected})")]
     Conflict { expected: i64 },
+    /// The append named an ownership epoch the game no longer has: another node took the game
+    /// (decision record 0012). Nothing was written; this node must stop writing to it.
+    #[error("this node no longer owns the game (it held epoch {held}, the game is at {now})")]
+    Fenced { held: i64, now: i64 },
     /// A unique key already exists (join code, token, command id).
     #[error("already exists: {0}")]
     Duplicate(String),
@@ -208,6 +212,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Append {
     pub game: Uuid,
+    /// The ownership epoch the writer holds (decision record 0012): the append is refused with
+    /// `Fenced` unless the game is still at it. 0: a game nobody has claimed.
+    pub epoch: i64,
     pub last_seq: i64,
     pub events: Vec<String>,
     pub command: Option<CommandRow>,
@@ -335,6 +342,29 @@ pub trait Store: Clone + Send + Sync + 'static {
         seat: Uuid,
         token_hash: &[u8],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Claims `game` for `node` for `lease_ms` from now, in the database's clock (decision
+    /// record 0012): the epoch the node holds from now on, raised by one unless the node owned
+    /// the game already; `None` while another node's lease runs (nothing changes).
+    fn claim_game(
+        &self,
+        game: Uuid,
+        node: &str,
+        lease_ms: i64,
+    ) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
+    /// Extends the lease of every game `node` owns to `lease_ms` from now, in one statement;
+    /// the games it still owns (a game another node claimed is not among them).
+    fn renew_leases(
+        &self,
+        node: &str,
+        lease_ms: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
+    /// Ends `node`'s lease of `game` now, so that another node may claim it at once (a
+    /// graceful shutdown). False: `node` did not own it.
+    fn release_game(
+        &self,
+        game: Uuid,
+        node: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     fn seat_by_token(
         &self,
         token_hash: &[u8],
@@ -378,6 +408,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<i64>> + Send {
         let one = [Append {
             game,
+            // A game nobody has claimed (decision record 0012).
+            epoch: 0,
             last_seq,
             events: events.to_vec(),
             command: command.cloned(),

@@ -197,7 +197,7 @@ fn uuid(s: &str) -> StoreResult<Uuid> {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $kind:literal, $migrations:literal, $slots:literal) => {
+    ($store:ident, $db:ty, $kind:literal, $migrations:literal, $slots:literal, $now:literal) => {
         impl $store {
             fn game_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<GameRow> {
                 Ok(GameRow {
@@ -517,6 +517,49 @@ macro_rules! sql_store {
                 .bind(token_hash)
                 .bind(seat.to_string())
                 .bind(game.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_game(&self, game: Uuid, node: &str, lease_ms: i64) -> StoreResult<Option<i64>> {
+                // SET reads the row as it was: the epoch rises unless `node` owned it already.
+                sqlx::query_scalar(concat!(
+                    "UPDATE games SET \
+                         owner_epoch = CASE WHEN owner_node = $2 THEN owner_epoch ELSE owner_epoch + 1 END, \
+                         owner_node = $2, lease_until = ", $now, " + $3 \
+                     WHERE id = $1 AND (owner_node IS NULL OR owner_node = $2 OR lease_until < ", $now, ") \
+                     RETURNING owner_epoch"
+                ))
+                .bind(game.to_string())
+                .bind(node)
+                .bind(lease_ms)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)
+            }
+
+            async fn renew_leases(&self, node: &str, lease_ms: i64) -> StoreResult<Vec<Uuid>> {
+                // Only a claim changes the owner (and the epoch with it): a lease that ran out
+                // with nobody claiming the game is still this node's to renew.
+                let ids: Vec<String> = sqlx::query_scalar(concat!(
+                    "UPDATE games SET lease_until = ", $now, " + $2 WHERE owner_node = $1 RETURNING id"
+                ))
+                .bind(node)
+                .bind(lease_ms)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                ids.iter().map(|id| uuid(id)).collect()
+            }
+
+            async fn release_game(&self, game: Uuid, node: &str) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE games SET lease_until = 0 WHERE id = $1 AND owner_node = $2",
+                )
+                .bind(game.to_string())
+                .bind(node)
                 .execute(&self.pool)
                 .await
                 .map_err(map_err)?;
@@ -902,14 +945,17 @@ sql_store!(
     sqlx::Postgres,
     "postgres",
     "../migrations/postgres",
-    2
+    2,
+    // The database's clock, in ms since the Unix epoch: leases are compared with one clock.
+    "(extract(epoch from clock_timestamp()) * 1000)::bigint"
 );
 sql_store!(
     SqliteStore,
     sqlx::Sqlite,
     "sqlite",
     "../migrations/sqlite",
-    1
+    1,
+    "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
 );
 
 impl SqliteStore {
@@ -944,20 +990,25 @@ impl SqliteStore {
         let new_last = a.last_seq + a.events.len() as i64;
         let moved = sqlx::query(
             "UPDATE games SET last_seq = $1, deadline_at = $2, ended = $3 \
-             WHERE id = $4 AND last_seq = $5",
+             WHERE id = $4 AND last_seq = $5 AND owner_epoch = $6",
         )
         .bind(new_last)
         .bind(a.status.deadline_at)
         .bind(i64::from(a.status.ended))
         .bind(a.game.to_string())
         .bind(a.last_seq)
+        .bind(a.epoch)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
         if moved.rows_affected() != 1 {
-            return Err(StoreError::Conflict {
-                expected: a.last_seq,
-            });
+            let now: Option<i64> =
+                sqlx::query_scalar("SELECT owner_epoch FROM games WHERE id = $1")
+                    .bind(a.game.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            return Err(refusal(a, now));
         }
         let now = a.command.as_ref().map(|c| c.created_at).unwrap_or(0);
         for (i, body) in a.events.iter().enumerate() {
@@ -1035,6 +1086,7 @@ impl PgStore {
                 cm.created_at.push(c.created_at);
             }
             g.id.push(game);
+            g.epoch.push(a.epoch);
             g.last_seq.push(a.last_seq);
             g.new_last.push(a.last_seq + a.events.len() as i64);
             g.deadline_at.push(a.status.deadline_at);
@@ -1052,12 +1104,13 @@ impl PgStore {
         };
         let moved: sqlx::Result<Vec<i64>> = sqlx::query_scalar(
             "WITH r AS ( \
-                 SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) \
-                     WITH ORDINALITY AS r(game_id, last_seq, new_last, deadline_at, ended, i) \
+                 SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], \
+                                      $18::int8[]) \
+                     WITH ORDINALITY AS r(game_id, last_seq, new_last, deadline_at, ended, epoch, i) \
              ), g AS ( \
                  UPDATE games SET last_seq = r.new_last, deadline_at = r.deadline_at, ended = r.ended \
                  FROM r WHERE games.id = r.game_id AND games.last_seq = r.last_seq \
-                     AND games.id = ANY($1) \
+                     AND games.owner_epoch = r.epoch AND games.id = ANY($1) \
                  RETURNING r.i \
              ), e AS ( \
                  INSERT INTO events (game_id, seq, body, created_at) \
@@ -1092,6 +1145,7 @@ impl PgStore {
         .bind(&cm.request_hash)
         .bind(&cm.result)
         .bind(&cm.created_at)
+        .bind(&g.epoch)
         .fetch_all(&mut *conn)
         .await;
         // A database error (a repeated command id) leaves the connection sound; anything else
@@ -1106,6 +1160,18 @@ impl PgStore {
                 *d = true;
             }
         }
+        // Appends that did not move their game: another owner (fenced), or another writer
+        // first (a conflict). Rare, so their games' epochs are read only then.
+        let mut epochs = std::collections::HashMap::new();
+        if done.iter().any(|d| !d) {
+            let rows: Vec<(String, i64)> =
+                sqlx::query_as("SELECT id, owner_epoch FROM games WHERE id = ANY($1)")
+                    .bind(&g.id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+            epochs.extend(rows);
+        }
         Ok(batch
             .iter()
             .zip(done)
@@ -1114,12 +1180,21 @@ impl PgStore {
                 if done {
                     Ok(new_last)
                 } else {
-                    Err(StoreError::Conflict {
-                        expected: a.last_seq,
-                    })
+                    Err(refusal(a, epochs.get(&a.game.to_string()).copied()))
                 }
             })
             .collect())
+    }
+}
+
+/// Why `a` did not move its game: the game is at another epoch (`now`) than the append holds,
+/// or (same epoch, or no such game) its log is not at the append's `last_seq`.
+fn refusal(a: &Append, now: Option<i64>) -> StoreError {
+    match now {
+        Some(now) if now != a.epoch => StoreError::Fenced { held: a.epoch, now },
+        _ => StoreError::Conflict {
+            expected: a.last_seq,
+        },
     }
 }
 
@@ -1127,6 +1202,7 @@ impl PgStore {
 #[derive(Default)]
 struct GameColumns {
     id: Vec<String>,
+    epoch: Vec<i64>,
     last_seq: Vec<i64>,
     new_last: Vec<i64>,
     deadline_at: Vec<Option<i64>>,
