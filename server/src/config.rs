@@ -51,6 +51,15 @@ pub struct ServeConfig {
     /// command at once.
     #[arg(long, env = "DETENTE_COMMIT_FILL_MS", default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=50))]
     pub commit_fill_ms: u64,
+    /// This node's name among the server nodes sharing a database (decision record 0012):
+    /// unique among them and stable across restarts, so that a restarted node takes its games
+    /// back at once. Default: this machine's host name and the port listened on.
+    #[arg(long, env = "DETENTE_NODE_ID")]
+    pub node_id: Option<String>,
+    /// How long this node's claim on a game holds without renewal (ms); it is renewed every
+    /// third of that. After a node dies, another takes its games once their leases run out.
+    #[arg(long, env = "DETENTE_LEASE_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(300..=60_000))]
+    pub lease_ms: u64,
     /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,
@@ -84,6 +93,25 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl ServeConfig {
+    /// This node's id: `--node-id`, or the host name and the port listened on.
+    pub fn node_id(&self) -> String {
+        if let Some(id) = self
+            .node_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            return id.to_owned();
+        }
+        let host = std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}:{}", self.addr.port())
+    }
+
     /// The database URL, with the embedded default.
     pub fn database_url(&self) -> String {
         self.database_url

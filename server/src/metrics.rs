@@ -29,6 +29,10 @@ pub struct Metrics {
     pub ws_connections_open: AtomicI64,
     pub ws_closed_rate_limited: AtomicU64,
     pub joins_rate_limited: AtomicU64,
+    /// Appends refused because another node took the game (decision record 0012).
+    pub fencing_refusals: AtomicU64,
+    /// Game tasks stopped because another node took their game.
+    pub games_lost: AtomicU64,
 }
 
 impl Metrics {
@@ -80,6 +84,16 @@ impl Metrics {
             "commit_appends_total",
             "Appends (commands, clock ticks, bot moves) written by the group commit.",
             get(&self.commit_appends),
+        );
+        counter(
+            "fencing_refusals_total",
+            "Appends refused because another node owns the game now (its epoch moved on).",
+            get(&self.fencing_refusals),
+        );
+        counter(
+            "games_lost_total",
+            "Game tasks stopped because another node took their game.",
+            get(&self.games_lost),
         );
         counter(
             "subscribers_dropped_total",

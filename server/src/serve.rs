@@ -77,7 +77,12 @@ async fn run<S: Store>(
             ..config.limits.clone()
         },
         config.clock,
+        crate::game::Node {
+            id: config.node_id(),
+            lease: std::time::Duration::from_millis(config.lease_ms),
+        },
     );
+    registry.keep_leases();
     let revived = registry.revive_live_games().await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "could not revive live games");
         0

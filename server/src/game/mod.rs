@@ -33,6 +33,26 @@ pub enum SessionError {
     Corrupt(String),
     #[error("the game's task stopped; try again")]
     Gone,
+    /// Another server node's lease on the game is running (decision record 0012).
+    #[error("another server node runs this game just now; try again in a moment")]
+    Elsewhere,
+}
+
+/// This server node, as the games it owns know it (decision record 0012).
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Unique among the nodes sharing a database; stable across restarts, so that a restarted
+    /// node takes its games back at once.
+    pub id: String,
+    /// How long a claim on a game holds without renewal; renewed every third of it.
+    pub lease: std::time::Duration,
+}
+
+impl Node {
+    /// The lease in milliseconds, as the store takes it.
+    pub fn lease_ms(&self) -> i64 {
+        i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX)
+    }
 }
 
 /// Handle to a live game's task.
@@ -172,9 +192,12 @@ pub struct Registry<S: Store> {
     idle: std::time::Duration,
     pub limits: crate::limits::Limits,
     pub clock: crate::limits::WallClock,
+    /// This node: the owner of the games it runs.
+    pub node: Node,
 }
 
 impl<S: Store> Registry<S> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: S,
         scenarios: Arc<Scenarios>,
@@ -182,6 +205,7 @@ impl<S: Store> Registry<S> {
         idle: std::time::Duration,
         limits: crate::limits::Limits,
         clock: crate::limits::WallClock,
+        node: Node,
     ) -> Arc<Self> {
         let metrics: Arc<crate::metrics::Metrics> = Arc::default();
         let committer = Committer::start(store.clone(), metrics.clone(), limits.commit_fill);
@@ -196,6 +220,39 @@ impl<S: Store> Registry<S> {
             scenarios,
             games: Mutex::new(HashMap::new()),
             loading: Mutex::new(HashMap::new()),
+            node,
+        })
+    }
+
+    /// Renews this node's leases every third of a lease until the server stops; a game whose
+    /// lease another node took meanwhile stops here (its next append would be fenced anyway).
+    pub fn keep_leases(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let registry = Arc::downgrade(self);
+        let mut stop = self.shutdown.clone();
+        let every = self.node.lease / 3;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                let Some(r) = registry.upgrade() else { return };
+                match r.store.renew_leases(&r.node.id, r.node.lease_ms()).await {
+                    Ok(owned) => {
+                        let owned: std::collections::HashSet<Uuid> = owned.into_iter().collect();
+                        let lost: Vec<GameHandle> = r
+                            .lock()
+                            .iter()
+                            .filter(|(id, _)| !owned.contains(id))
+                            .map(|(_, h)| h.clone())
+                            .collect();
+                        for h in lost {
+                            let _ = h.tx.send(Msg::Lost).await;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "leases not renewed"),
+                }
+            }
         })
     }
 
@@ -244,6 +301,13 @@ impl<S: Store> Registry<S> {
             self.scenarios.get(&row.scenario).cloned().ok_or_else(|| {
                 SessionError::Corrupt(format!("unknown scenario {}", row.scenario))
             })?;
+        // Own the game before reading its log: an append of its previous owner after this
+        // claim is fenced, so the log read here is all there is.
+        let epoch = self
+            .store
+            .claim_game(game, &self.node.id, self.node.lease_ms())
+            .await?
+            .ok_or(SessionError::Elsewhere)?;
         let stored = self.store.events_after(game, 0).await?;
         let events = crate::store::decode_events(&stored)?;
         let engine =
@@ -266,7 +330,7 @@ impl<S: Store> Registry<S> {
                 return Ok(h.clone());
             }
         }
-        let handle = session::spawn(self, game, engine, last_seq, recent);
+        let handle = session::spawn(self, game, engine, last_seq, recent, epoch);
         games.insert(game, handle.clone());
         Ok(handle)
     }
@@ -340,7 +404,20 @@ mod tests {
         std::path::PathBuf,
     ) {
         let (inner, dir) = crate::store::contract::sqlite().await;
-        let store = Flaky::new(inner);
+        let (store, id, registry, stop, _) = stored_game_in(Flaky::new(inner)).await;
+        (store, id, registry, stop, dir)
+    }
+
+    /// [`stored_game`] in `store` (the folder is the caller's).
+    async fn stored_game_in(
+        store: Flaky,
+    ) -> (
+        Flaky,
+        Uuid,
+        Arc<Registry<Flaky>>,
+        tokio::sync::watch::Sender<bool>,
+        (),
+    ) {
         let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
         let mut scenarios = Scenarios::new();
         scenarios.insert(scenario.id.clone(), scenario.clone());
@@ -390,8 +467,12 @@ mod tests {
             std::time::Duration::from_secs(300),
             test_limits(),
             WallClock::system(),
+            Node {
+                id: "test".into(),
+                lease: std::time::Duration::from_secs(5),
+            },
         );
-        (store, id, registry, stop, dir)
+        (store, id, registry, stop, ())
     }
 
     /// Anna, seated in Russia in game `id` (token hash `[hash; 32]`).
@@ -500,9 +581,19 @@ mod tests {
             deadline_at: None,
             ended: false,
         };
-        store
-            .append(id, last, &bodies, None, status)
-            .await
+        // Its commit lands with the epoch the node holds (the game's first claim: 1).
+        let late = crate::store::Append {
+            game: id,
+            epoch: 1,
+            last_seq: last,
+            events: bodies,
+            command: None,
+            status,
+        };
+        let mut landed = store.append_many(std::slice::from_ref(&late)).await;
+        landed
+            .pop()
+            .expect("an answer")
             .expect("the other writer appends");
         let chat = crate::engine::Command::Chat {
             channel: crate::engine::Channel::Plenary,
@@ -604,6 +695,144 @@ mod tests {
             store.failing.load(Ordering::SeqCst),
             0,
             "both failures happened"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A second node on the same database, with a lease of `lease_ms`.
+    fn other_node(
+        store: &Flaky,
+        name: &str,
+        lease_ms: u64,
+    ) -> (Arc<Registry<Flaky>>, tokio::sync::watch::Sender<bool>) {
+        let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
+        let mut scenarios = Scenarios::new();
+        scenarios.insert(scenario.id.clone(), scenario);
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let registry = Registry::new(
+            store.clone(),
+            Arc::new(scenarios),
+            stop_rx,
+            std::time::Duration::from_secs(300),
+            test_limits(),
+            WallClock::system(),
+            Node {
+                id: name.into(),
+                lease: std::time::Duration::from_millis(lease_ms),
+            },
+        );
+        (registry, stop)
+    }
+
+    /// Two nodes, one game (decision record 0012). While A's lease runs, B cannot open the
+    /// game. A stops renewing (paused, say): once the lease has run out B takes the game, and
+    /// A, unaware, is fenced at its next commit (answered unavailable, nothing written) and
+    /// stops; the command sent again reaches B and is committed once. A node that stops
+    /// releases its games: the other takes them at once.
+    #[tokio::test]
+    async fn a_node_whose_lease_ran_out_is_fenced_and_another_takes_the_game() {
+        let (inner, dir) = crate::store::contract::sqlite().await;
+        let store = Flaky::new(inner);
+        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
+        let auth = russia_seat(&store, id, 6).await;
+        let lease = 300;
+        let (a, stop_a) = other_node(&store, "node-a", lease);
+        let (b, stop_b) = other_node(&store, "node-b", lease);
+        let on_a = a.get(id).await.expect("A opens the game");
+        assert!(matches!(b.get(id).await, Err(SessionError::Elsewhere)));
+        // A renews nothing (no keep_leases): past its lease, B claims the game.
+        tokio::time::sleep(std::time::Duration::from_millis(lease + 200)).await;
+        let on_b = b.get(id).await.expect("B takes the game");
+        let chat = crate::engine::Command::Chat {
+            channel: crate::engine::Channel::Plenary,
+            text: "once".into(),
+        };
+        let answer = on_a
+            .command(auth.clone(), "c-1".into(), chat.clone(), vec![1; 32])
+            .await
+            .expect("answer");
+        assert!(
+            matches!(&answer, ServerFrame::Error { code, retryable: true, .. } if code == "unavailable"),
+            "{answer:?}"
+        );
+        assert!(
+            a.metrics
+                .fencing_refusals
+                .load(std::sync::atomic::Ordering::Relaxed)
+                >= 1
+        );
+        let answer = on_b
+            .command(auth.clone(), "c-1".into(), chat, vec![1; 32])
+            .await
+            .expect("answer");
+        assert!(matches!(answer, ServerFrame::Ack { .. }), "{answer:?}");
+        let said = on_b
+            .with_game(|g, _| g.messages.iter().filter(|m| m.text == "once").count())
+            .await
+            .expect("game");
+        assert_eq!(said, 1);
+        // A's task stopped; A cannot open the game while B's lease runs (B renews it now).
+        b.keep_leases();
+        for _ in 0..40 {
+            if on_a.is_closed() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(on_a.is_closed(), "the fenced task stops");
+        tokio::time::sleep(std::time::Duration::from_millis(lease + 200)).await;
+        assert!(matches!(a.get(id).await, Err(SessionError::Elsewhere)));
+        // B stops: its tasks release their games, and A takes this one at once.
+        let _ = stop_b.send(true);
+        for _ in 0..40 {
+            if a.get(id).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let back = a
+            .get(id)
+            .await
+            .expect("A takes the game back after B's release");
+        let said = back
+            .with_game(|g, _| g.messages.iter().filter(|m| m.text == "once").count())
+            .await
+            .expect("game");
+        assert_eq!(said, 1, "rebuilt from the log, the message once");
+        drop(stop_a);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A task whose game another node took (its renewal no longer returns the game) stops
+    /// without waiting for a commit to be fenced.
+    #[tokio::test]
+    async fn a_node_stops_a_game_its_renewal_no_longer_returns() {
+        let (inner, dir) = crate::store::contract::sqlite().await;
+        let store = Flaky::new(inner);
+        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
+        let (a, _stop_a) = other_node(&store, "node-a", 300);
+        a.keep_leases();
+        let on_a = a.get(id).await.expect("A opens the game");
+        // The bots' first moves are committed (or A would learn of the loss by a fenced one).
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        // Another node takes the game (as after A's lease ran out unseen).
+        assert!(store.release_game(id, "node-a").await.expect("release"));
+        assert_eq!(
+            store.claim_game(id, "node-b", 60_000).await.expect("claim"),
+            Some(2)
+        );
+        for _ in 0..40 {
+            if on_a.is_closed() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(on_a.is_closed(), "the task stops at A's next renewal");
+        assert_eq!(
+            a.metrics
+                .games_lost
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
         );
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -95,6 +95,8 @@ pub(super) enum Msg {
     Status {
         reply: oneshot::Sender<(i64, TableStatus)>,
     },
+    /// Another node took the game (its lease was not renewed in time): stop.
+    Lost,
 }
 
 /// An event's `event` frame text per subscribed seat (`None`: hidden from that seat).
@@ -111,6 +113,8 @@ struct Session<S: Store> {
     committer: Committer,
     metrics: Arc<Metrics>,
     game_id: Uuid,
+    /// The ownership epoch this task holds (decision record 0012): its appends name it.
+    epoch: i64,
     game: Game,
     last_seq: i64,
     recent: VecDeque<(i64, Event)>,
@@ -211,6 +215,7 @@ pub(super) fn spawn<S: Store>(
     game: Game,
     last_seq: i64,
     recent: VecDeque<(i64, Event)>,
+    epoch: i64,
 ) -> GameHandle {
     let (tx, rx) = mpsc::channel(256);
     let (changes, changes_rx) = watch::channel(0);
@@ -224,6 +229,7 @@ pub(super) fn spawn<S: Store>(
         committer: registry.committer.clone(),
         metrics: registry.metrics.clone(),
         game_id,
+        epoch,
         game,
         last_seq,
         recent,
@@ -249,11 +255,17 @@ pub(super) fn spawn<S: Store>(
         changes,
         changes_seen: (last_seq, 0),
     };
+    let (store, node) = (registry.store.clone(), registry.node.id.clone());
     let registry: Weak<Registry<S>> = Arc::downgrade(registry);
     tokio::spawn(async move {
         session.run(rx, shutdown, idle).await;
         if let Some(r) = registry.upgrade() {
             r.remove(game_id, &tx);
+        }
+        // Another node may take the game at once (a node stopping hands its games over); a
+        // node that lost it releases nothing.
+        if let Err(e) = store.release_game(game_id, &node).await {
+            tracing::debug!(game = %game_id, error = %e, "lease not released");
         }
     });
     handle
@@ -455,6 +467,11 @@ impl<S: Store> Session<S> {
                     (players, self.connected(f).len() as u32)
                 });
                 let _ = reply.send((self.last_seq, status));
+            }
+            Msg::Lost => {
+                tracing::warn!(game = %self.game_id, epoch = self.epoch, "another node took the game; this task stops");
+                Metrics::inc(&self.metrics.games_lost);
+                self.stale = true;
             }
         }
     }
@@ -765,6 +782,12 @@ impl<S: Store> Session<S> {
                 Some(id),
                 "the game's log moved on while this command waited; send it again",
             ),
+            // Another node took the game (this one's lease ran out): nothing was written, and
+            // the same id sent again reaches the new owner.
+            Err(StoreError::Fenced { .. }) => unavailable(
+                Some(id),
+                "another server node runs this game now; send the command again",
+            ),
             // A fault of ours, not an outage: sending it again would fail the same way.
             Err(e) => {
                 tracing::error!(game = %self.game_id, error = %e, "the database refused a commit");
@@ -854,9 +877,7 @@ impl<S: Store> Session<S> {
         };
         let append = Append {
             game: self.game_id,
-            // Games are not claimed yet: ownership (decision record 0012) is in the store, not
-            // yet in the game tasks.
-            epoch: 0,
+            epoch: self.epoch,
             last_seq: self.last_seq,
             events: bodies,
             command: row,
@@ -871,7 +892,11 @@ impl<S: Store> Session<S> {
             Ok(_) => {}
             Err(e) => {
                 match e {
-                    StoreError::Conflict { .. } | StoreError::Fenced { .. } => self.stale = true,
+                    StoreError::Conflict { .. } => self.stale = true,
+                    StoreError::Fenced { .. } => {
+                        Metrics::inc(&self.metrics.fencing_refusals);
+                        self.stale = true;
+                    }
                     StoreError::Duplicate(_) => {}
                     _ => self.unsure = true,
                 }

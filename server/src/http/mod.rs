@@ -274,6 +274,11 @@ impl From<crate::game::SessionError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game")
             }
             crate::game::SessionError::Store(s) => s.into(),
+            e @ crate::game::SessionError::Elsewhere => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                e.to_string(),
+            ),
             other => ApiError::internal(other),
         }
     }

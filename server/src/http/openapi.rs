@@ -464,6 +464,8 @@ mod tests {
             public_url: None,
             command_retention_days: 7,
             commit_fill_ms: 1,
+            node_id: Some("openapi-test".into()),
+            lease_ms: 5000,
             limits: crate::limits::Limits {
                 close_wait: std::time::Duration::from_millis(100),
                 ..Default::default()

@@ -118,6 +118,9 @@ pub(crate) fn test_config(addr: SocketAddr, database_url: String) -> ServeConfig
         public_url: None,
         command_retention_days: 7,
         commit_fill_ms: 1,
+        // One node, the same across a test's restarts: it takes its games back at once.
+        node_id: Some("test-node".into()),
+        lease_ms: 5000,
         limits: Limits {
             close_wait: Duration::from_millis(200),
             ..Limits::default()
