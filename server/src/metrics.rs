@@ -33,6 +33,8 @@ pub struct Metrics {
     pub fencing_refusals: AtomicU64,
     /// Game tasks stopped because another node took their game.
     pub games_lost: AtomicU64,
+    /// Games with a deadline this node took because their lease had run out.
+    pub games_taken_over: AtomicU64,
 }
 
 impl Metrics {
@@ -89,6 +91,11 @@ impl Metrics {
             "fencing_refusals_total",
             "Appends refused because another node owns the game now (its epoch moved on).",
             get(&self.fencing_refusals),
+        );
+        counter(
+            "games_taken_over_total",
+            "Games with a pending deadline taken over from a node whose lease ran out.",
+            get(&self.games_taken_over),
         );
         counter(
             "games_lost_total",

@@ -226,6 +226,8 @@ impl<S: Store> Registry<S> {
 
     /// Renews this node's leases every third of a lease until the server stops; a game whose
     /// lease another node took meanwhile stops here (its next append would be fenced anyway).
+    /// Then takes the live games with a deadline whose lease ran out (a node died or stopped),
+    /// so that their clocks go on without waiting for a player.
     pub fn keep_leases(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let registry = Arc::downgrade(self);
         let mut stop = self.shutdown.clone();
@@ -251,6 +253,24 @@ impl<S: Store> Registry<S> {
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "leases not renewed"),
+                }
+                match r.store.games_to_take().await {
+                    Ok(ids) => {
+                        for id in ids.into_iter().filter(|id| r.running(*id).is_none()) {
+                            // Another node may claim it first: then it is that node's.
+                            match r.get(id).await {
+                                Ok(_) => {
+                                    crate::metrics::Metrics::inc(&r.metrics.games_taken_over);
+                                    tracing::info!(game = %id, "game taken over");
+                                }
+                                Err(SessionError::Elsewhere) => {}
+                                Err(e) => {
+                                    tracing::warn!(game = %id, error = %e, "cannot take over game")
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "no sweep for games to take"),
                 }
             }
         })
@@ -834,6 +854,66 @@ mod tests {
                 .load(std::sync::atomic::Ordering::Relaxed),
             1
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A node dies with a game whose clock runs: another node's sweep takes the game once the
+    /// lease has run out, without waiting for a player, and its clock goes on there.
+    #[tokio::test]
+    async fn a_dead_nodes_game_with_a_deadline_is_taken_over_by_the_sweep() {
+        let (inner, dir) = crate::store::contract::sqlite().await;
+        let store = Flaky::new(inner);
+        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
+        let control = SeatRow {
+            id: Uuid::new_v4(),
+            game_id: id,
+            role: crate::store::SeatRole::Control,
+            faction: None,
+            name: "Ms Novak".into(),
+            token_hash: vec![7; 32],
+            created_at: 1,
+        };
+        store.add_seat(&control, None).await.expect("seat");
+        let auth = SeatAuth {
+            seat_id: control.id,
+            seat: crate::engine::Seat::Control,
+            name: "Ms Novak".into(),
+        };
+        let lease = 300;
+        let (a, _stop_a) = other_node(&store, "node-a", lease);
+        let on_a = a.get(id).await.expect("A opens the game");
+        // A clock: the briefing ends in a minute.
+        let extend = crate::engine::Command::ExtendDeadline { seconds: 60 };
+        let answer = on_a
+            .command(auth, "x-1".into(), extend, vec![7; 32])
+            .await
+            .expect("answer");
+        assert!(matches!(answer, ServerFrame::Ack { .. }), "{answer:?}");
+        // A dies (it renews nothing from now on); B sweeps.
+        let (b, _stop_b) = other_node(&store, "node-b", lease);
+        b.keep_leases();
+        let mut taken = false;
+        for _ in 0..60 {
+            if b.running(id).is_some() {
+                taken = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(taken, "B took the game within 3 s (lease {lease} ms)");
+        assert_eq!(
+            b.metrics
+                .games_taken_over
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+        let deadline = b
+            .running(id)
+            .expect("on B")
+            .with_game(|g, _| g.deadline_at)
+            .await
+            .expect("game");
+        assert!(deadline.is_some(), "the clock goes on at B");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

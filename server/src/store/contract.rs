@@ -711,6 +711,35 @@ async fn ownership<S: Store>(s: &S) {
             .await
             .expect("create game");
     }
+    // A game with a deadline nobody owns is waiting to be taken; owned, it is not.
+    let clocked = game_row("OWN2CC");
+    let ticking = GameStatus {
+        deadline_at: Some(9_000),
+        ended: false,
+    };
+    s.create_game(&clocked, &[], &["e1".into()], ticking)
+        .await
+        .expect("create game");
+    assert!(s
+        .games_to_take()
+        .await
+        .expect("sweep")
+        .contains(&clocked.id));
+    assert!(
+        !s.games_to_take().await.expect("sweep").contains(&g.id),
+        "no deadline"
+    );
+    assert_eq!(
+        s.claim_game(clocked.id, "node-z", 60_000)
+            .await
+            .expect("claim"),
+        Some(1)
+    );
+    assert!(!s
+        .games_to_take()
+        .await
+        .expect("sweep")
+        .contains(&clocked.id));
     let append = |epoch: i64, last_seq: i64, event: &str| Append {
         game: g.id,
         epoch,
@@ -1050,6 +1079,9 @@ impl Store for Flaky {
     }
     async fn release_game(&self, game: Uuid, node: &str) -> StoreResult<bool> {
         self.inner.release_game(game, node).await
+    }
+    async fn games_to_take(&self) -> StoreResult<Vec<Uuid>> {
+        self.inner.games_to_take().await
     }
     async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
         self.inner.seat_by_token(token_hash).await

@@ -358,6 +358,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         node: &str,
         lease_ms: i64,
     ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
+    /// Live games with a pending deadline whose lease has run out (in the database's clock):
+    /// their owner died, stopped or lost them, and their clocks wait for a node to take them.
+    fn games_to_take(&self) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
     /// Ends `node`'s lease of `game` now, so that another node may claim it at once (a
     /// graceful shutdown). False: `node` did not own it.
     fn release_game(

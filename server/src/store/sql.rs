@@ -554,6 +554,17 @@ macro_rules! sql_store {
                 ids.iter().map(|id| uuid(id)).collect()
             }
 
+            async fn games_to_take(&self) -> StoreResult<Vec<Uuid>> {
+                let ids: Vec<String> = sqlx::query_scalar(concat!(
+                    "SELECT id FROM games WHERE ended = 0 AND deadline_at IS NOT NULL \
+                     AND lease_until < ", $now
+                ))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                ids.iter().map(|id| uuid(id)).collect()
+            }
+
             async fn release_game(&self, game: Uuid, node: &str) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE games SET lease_until = 0 WHERE id = $1 AND owner_node = $2",
