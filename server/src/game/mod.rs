@@ -239,17 +239,25 @@ impl<S: Store> Registry<S> {
                     _ = stop.wait_for(|s| *s) => return,
                 }
                 let Some(r) = registry.upgrade() else { return };
-                match r.store.renew_leases(&r.node.id, r.node.lease_ms()).await {
+                // The games running here now; one loaded after this is not renewed this time
+                // (its claim is fresh), nor taken for lost.
+                let running: Vec<(Uuid, GameHandle)> = r
+                    .lock()
+                    .iter()
+                    .filter(|(_, h)| !h.tx.is_closed())
+                    .map(|(id, h)| (*id, h.clone()))
+                    .collect();
+                let ids: Vec<Uuid> = running.iter().map(|(id, _)| *id).collect();
+                match r
+                    .store
+                    .renew_leases(&r.node.id, r.node.lease_ms(), &ids)
+                    .await
+                {
                     Ok(owned) => {
                         let owned: std::collections::HashSet<Uuid> = owned.into_iter().collect();
-                        let lost: Vec<GameHandle> = r
-                            .lock()
-                            .iter()
-                            .filter(|(id, _)| !owned.contains(id))
-                            .map(|(_, h)| h.clone())
-                            .collect();
-                        for h in lost {
-                            let _ = h.tx.send(Msg::Lost).await;
+                        for (_, h) in running.iter().filter(|(id, _)| !owned.contains(id)) {
+                            // A full queue: the task is busy, and its next commit is fenced.
+                            let _ = h.tx.try_send(Msg::Lost);
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "leases not renewed"),
@@ -836,7 +844,7 @@ mod tests {
         // The bots' first moves are committed (or A would learn of the loss by a fenced one).
         tokio::time::sleep(std::time::Duration::from_millis(400)).await;
         // Another node takes the game (as after A's lease ran out unseen).
-        assert!(store.release_game(id, "node-a").await.expect("release"));
+        assert!(store.release_game(id, "node-a", 1).await.expect("release"));
         assert_eq!(
             store.claim_game(id, "node-b", 60_000).await.expect("claim"),
             Some(2)

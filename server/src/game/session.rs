@@ -264,7 +264,7 @@ pub(super) fn spawn<S: Store>(
         }
         // Another node may take the game at once (a node stopping hands its games over); a
         // node that lost it releases nothing.
-        if let Err(e) = store.release_game(game_id, &node).await {
+        if let Err(e) = store.release_game(game_id, &node, epoch).await {
             tracing::debug!(game = %game_id, error = %e, "lease not released");
         }
     });

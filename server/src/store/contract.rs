@@ -760,48 +760,64 @@ async fn ownership<S: Store>(s: &S) {
         s.claim_game(g.id, "node-b", lease).await.expect("claim"),
         None
     );
-    // A claims again (a restart with the same id): the same epoch, the lease renewed.
+    // A claims again (a restart with the same id, or a new task of A): every claim raises the
+    // epoch, so whatever A's earlier claim still runs is fenced too.
     assert_eq!(
         s.claim_game(g.id, "node-a", lease).await.expect("claim"),
-        Some(1)
+        Some(2)
     );
     assert_eq!(
         s.claim_game(h.id, "node-a", lease).await.expect("claim"),
         Some(1)
     );
-    // An append must name the epoch: the old one is fenced and writes nothing.
-    let e = one(append(0, 2, "stale")).await.expect_err("fenced");
-    assert!(matches!(e, StoreError::Fenced { held: 0, now: 1 }), "{e}");
-    assert_eq!(one(append(1, 2, "e3")).await.expect("owner"), 3);
+    // An append must name the epoch: an old one is fenced and writes nothing.
+    let e = one(append(1, 2, "stale")).await.expect_err("fenced");
+    assert!(matches!(e, StoreError::Fenced { held: 1, now: 2 }), "{e}");
+    assert_eq!(one(append(2, 2, "e3")).await.expect("owner"), 3);
     // The same epoch at a stale sequence is a conflict, as before.
-    let e = one(append(1, 2, "late")).await.expect_err("conflict");
+    let e = one(append(2, 2, "late")).await.expect_err("conflict");
     assert!(matches!(e, StoreError::Conflict { expected: 2 }), "{e}");
-    // Renewals keep A's games.
-    let mut renewed = s.renew_leases("node-a", lease).await.expect("renew");
+    // Renewals keep the games A runs and still owns (not another node's).
+    let mut renewed = s
+        .renew_leases("node-a", lease, &[g.id, h.id, clocked.id])
+        .await
+        .expect("renew");
     renewed.sort();
     let mut both = vec![g.id, h.id];
     both.sort();
     assert_eq!(renewed, both);
+    assert!(s
+        .renew_leases("node-a", lease, &[])
+        .await
+        .expect("renew")
+        .is_empty());
     // A stops renewing: once its lease has run out (in the database's clock), B takes the
     // game with a new epoch, and A, unaware, is fenced; A's renewal no longer returns it.
     tokio::time::sleep(std::time::Duration::from_millis(lease as u64 + 150)).await;
     assert_eq!(
         s.claim_game(g.id, "node-b", lease).await.expect("claim"),
-        Some(2)
+        Some(3)
     );
-    let e = one(append(1, 3, "paused A")).await.expect_err("fenced");
-    assert!(matches!(e, StoreError::Fenced { held: 1, now: 2 }), "{e}");
-    assert_eq!(one(append(2, 3, "e4")).await.expect("new owner"), 4);
+    let e = one(append(2, 3, "paused A")).await.expect_err("fenced");
+    assert!(matches!(e, StoreError::Fenced { held: 2, now: 3 }), "{e}");
+    assert_eq!(one(append(3, 3, "e4")).await.expect("new owner"), 4);
     assert_eq!(
-        s.renew_leases("node-a", lease).await.expect("renew"),
+        s.renew_leases("node-a", lease, &[g.id, h.id])
+            .await
+            .expect("renew"),
         vec![h.id]
     );
-    // A graceful release: C may claim at once, before the lease would have run out.
-    assert!(!s.release_game(g.id, "node-a").await.expect("not A's"));
-    assert!(s.release_game(g.id, "node-b").await.expect("B's"));
+    // A release names the claim it ends: not A's, not B's earlier one; B's own lets C claim
+    // at once, before the lease would have run out.
+    assert!(!s.release_game(g.id, "node-a", 2).await.expect("not A's"));
+    assert!(!s
+        .release_game(g.id, "node-b", 2)
+        .await
+        .expect("not this claim"));
+    assert!(s.release_game(g.id, "node-b", 3).await.expect("B's"));
     assert_eq!(
         s.claim_game(g.id, "node-c", lease).await.expect("claim"),
-        Some(3)
+        Some(4)
     );
     // The log holds each accepted append once, in order.
     let log: Vec<String> = s
@@ -1074,11 +1090,16 @@ impl Store for Flaky {
     async fn claim_game(&self, game: Uuid, node: &str, lease_ms: i64) -> StoreResult<Option<i64>> {
         self.inner.claim_game(game, node, lease_ms).await
     }
-    async fn renew_leases(&self, node: &str, lease_ms: i64) -> StoreResult<Vec<Uuid>> {
-        self.inner.renew_leases(node, lease_ms).await
+    async fn renew_leases(
+        &self,
+        node: &str,
+        lease_ms: i64,
+        games: &[Uuid],
+    ) -> StoreResult<Vec<Uuid>> {
+        self.inner.renew_leases(node, lease_ms, games).await
     }
-    async fn release_game(&self, game: Uuid, node: &str) -> StoreResult<bool> {
-        self.inner.release_game(game, node).await
+    async fn release_game(&self, game: Uuid, node: &str, epoch: i64) -> StoreResult<bool> {
+        self.inner.release_game(game, node, epoch).await
     }
     async fn games_to_take(&self) -> StoreResult<Vec<Uuid>> {
         self.inner.games_to_take().await

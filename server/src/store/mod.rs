@@ -343,30 +343,35 @@ pub trait Store: Clone + Send + Sync + 'static {
         token_hash: &[u8],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Claims `game` for `node` for `lease_ms` from now, in the database's clock (decision
-    /// record 0012): the epoch the node holds from now on, raised by one unless the node owned
-    /// the game already; `None` while another node's lease runs (nothing changes).
+    /// record 0012): the epoch the claim holds from now on, raised by one at every claim (so a
+    /// task of the same node that claimed before is fenced too); `None` while another node's
+    /// lease runs (nothing changes).
     fn claim_game(
         &self,
         game: Uuid,
         node: &str,
         lease_ms: i64,
     ) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
-    /// Extends the lease of every game `node` owns to `lease_ms` from now, in one statement;
-    /// the games it still owns (a game another node claimed is not among them).
+    /// Extends to `lease_ms` from now the leases of `games` (those the node runs) that `node`
+    /// still owns, in one statement; those it still owns (a game another node claimed is not
+    /// among them).
     fn renew_leases(
         &self,
         node: &str,
         lease_ms: i64,
+        games: &[Uuid],
     ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
     /// Live games with a pending deadline whose lease has run out (in the database's clock):
     /// their owner died, stopped or lost them, and their clocks wait for a node to take them.
     fn games_to_take(&self) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
-    /// Ends `node`'s lease of `game` now, so that another node may claim it at once (a
-    /// graceful shutdown). False: `node` did not own it.
+    /// Gives up the claim of `node` on `game` at `epoch` now, so that another node may claim
+    /// it at once (a task that ends). False: that claim was no longer the game's (another claim
+    /// came since, by this node or another).
     fn release_game(
         &self,
         game: Uuid,
         node: &str,
+        epoch: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     fn seat_by_token(
         &self,

@@ -197,7 +197,7 @@ fn uuid(s: &str) -> StoreResult<Uuid> {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $kind:literal, $migrations:literal, $slots:literal, $now:literal) => {
+    ($store:ident, $db:ty, $kind:literal, $migrations:literal, $slots:literal, $now:literal, $json_ids:literal) => {
         impl $store {
             fn game_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<GameRow> {
                 Ok(GameRow {
@@ -524,10 +524,10 @@ macro_rules! sql_store {
             }
 
             async fn claim_game(&self, game: Uuid, node: &str, lease_ms: i64) -> StoreResult<Option<i64>> {
-                // SET reads the row as it was: the epoch rises unless `node` owned it already.
+                // Every claim raises the epoch, a claim of the same node too: a task of this
+                // node that claimed before (and has not yet stopped) is fenced as well.
                 sqlx::query_scalar(concat!(
-                    "UPDATE games SET \
-                         owner_epoch = CASE WHEN owner_node = $2 THEN owner_epoch ELSE owner_epoch + 1 END, \
+                    "UPDATE games SET owner_epoch = owner_epoch + 1, \
                          owner_node = $2, lease_until = ", $now, " + $3 \
                      WHERE id = $1 AND (owner_node IS NULL OR owner_node = $2 OR lease_until < ", $now, ") \
                      RETURNING owner_epoch"
@@ -540,18 +540,25 @@ macro_rules! sql_store {
                 .map_err(map_err)
             }
 
-            async fn renew_leases(&self, node: &str, lease_ms: i64) -> StoreResult<Vec<Uuid>> {
-                // Only a claim changes the owner (and the epoch with it): a lease that ran out
-                // with nobody claiming the game is still this node's to renew.
-                let ids: Vec<String> = sqlx::query_scalar(concat!(
-                    "UPDATE games SET lease_until = ", $now, " + $2 WHERE owner_node = $1 RETURNING id"
+            async fn renew_leases(&self, node: &str, lease_ms: i64, games: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+                if games.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Only a claim changes the owner: a lease that ran out with nobody claiming the
+                // game is still this node's to renew. The games come as a JSON array.
+                let ids: Vec<String> = games.iter().map(Uuid::to_string).collect();
+                let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let renewed: Vec<String> = sqlx::query_scalar(concat!(
+                    "UPDATE games SET lease_until = ", $now, " + $2 \
+                     WHERE owner_node = $1 AND id IN (", $json_ids, ") RETURNING id"
                 ))
                 .bind(node)
                 .bind(lease_ms)
+                .bind(ids)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                ids.iter().map(|id| uuid(id)).collect()
+                renewed.iter().map(|id| uuid(id)).collect()
             }
 
             async fn games_to_take(&self) -> StoreResult<Vec<Uuid>> {
@@ -565,12 +572,14 @@ macro_rules! sql_store {
                 ids.iter().map(|id| uuid(id)).collect()
             }
 
-            async fn release_game(&self, game: Uuid, node: &str) -> StoreResult<bool> {
+            async fn release_game(&self, game: Uuid, node: &str, epoch: i64) -> StoreResult<bool> {
                 let done = sqlx::query(
-                    "UPDATE games SET lease_until = 0 WHERE id = $1 AND owner_node = $2",
+                    "UPDATE games SET owner_node = NULL, lease_until = 0 \
+                     WHERE id = $1 AND owner_node = $2 AND owner_epoch = $3",
                 )
                 .bind(game.to_string())
                 .bind(node)
+                .bind(epoch)
                 .execute(&self.pool)
                 .await
                 .map_err(map_err)?;
@@ -958,7 +967,9 @@ sql_store!(
     "../migrations/postgres",
     2,
     // The database's clock, in ms since the Unix epoch: leases are compared with one clock.
-    "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+    "(extract(epoch from clock_timestamp()) * 1000)::bigint",
+    // The ids of a JSON array of strings ($3).
+    "SELECT json_array_elements_text($3::json)"
 );
 sql_store!(
     SqliteStore,
@@ -966,7 +977,8 @@ sql_store!(
     "sqlite",
     "../migrations/sqlite",
     1,
-    "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
+    "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+    "SELECT value FROM json_each($3)"
 );
 
 impl SqliteStore {
@@ -1180,7 +1192,9 @@ impl PgStore {
                     .bind(&g.id)
                     .fetch_all(&self.pool)
                     .await
-                    .map_err(map_err)?;
+                    // Unread (the database just failed): answered as conflicts, the task
+                    // reloads and finds out.
+                    .unwrap_or_default();
             epochs.extend(rows);
         }
         Ok(batch
