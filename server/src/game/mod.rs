@@ -228,60 +228,80 @@ impl<S: Store> Registry<S> {
     /// lease another node took meanwhile stops here (its next append would be fenced anyway).
     /// Then takes the live games with a deadline whose lease ran out (a node died or stopped),
     /// so that their clocks go on without waiting for a player.
-    pub fn keep_leases(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+    pub fn keep_leases(self: &Arc<Self>) {
+        // Two loops, so that a long sweep (a large takeover) never delays the renewals.
+        let every = self.node.lease / 3;
+        self.every(every, |r| async move { r.renew().await });
+        self.every(every, |r| async move { r.sweep().await });
+    }
+
+    /// Runs `pass` every `period` until the server stops (or the registry is gone).
+    fn every<F, Fut>(self: &Arc<Self>, period: std::time::Duration, pass: F)
+    where
+        F: Fn(Arc<Self>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
         let registry = Arc::downgrade(self);
         let mut stop = self.shutdown.clone();
-        let every = self.node.lease / 3;
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    () = tokio::time::sleep(every) => {}
+                    () = tokio::time::sleep(period) => {}
                     _ = stop.wait_for(|s| *s) => return,
                 }
                 let Some(r) = registry.upgrade() else { return };
-                // The games running here now; one loaded after this is not renewed this time
-                // (its claim is fresh), nor taken for lost.
-                let running: Vec<(Uuid, GameHandle)> = r
-                    .lock()
-                    .iter()
-                    .filter(|(_, h)| !h.tx.is_closed())
-                    .map(|(id, h)| (*id, h.clone()))
-                    .collect();
-                let ids: Vec<Uuid> = running.iter().map(|(id, _)| *id).collect();
-                match r
-                    .store
-                    .renew_leases(&r.node.id, r.node.lease_ms(), &ids)
-                    .await
-                {
-                    Ok(owned) => {
-                        let owned: std::collections::HashSet<Uuid> = owned.into_iter().collect();
-                        for (_, h) in running.iter().filter(|(id, _)| !owned.contains(id)) {
-                            // A full queue: the task is busy, and its next commit is fenced.
-                            let _ = h.tx.try_send(Msg::Lost);
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "leases not renewed"),
-                }
-                match r.store.games_to_take().await {
-                    Ok(ids) => {
-                        for id in ids.into_iter().filter(|id| r.running(*id).is_none()) {
-                            // Another node may claim it first: then it is that node's.
-                            match r.get(id).await {
-                                Ok(_) => {
-                                    crate::metrics::Metrics::inc(&r.metrics.games_taken_over);
-                                    tracing::info!(game = %id, "game taken over");
-                                }
-                                Err(SessionError::Elsewhere) => {}
-                                Err(e) => {
-                                    tracing::warn!(game = %id, error = %e, "cannot take over game")
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "no sweep for games to take"),
+                pass(r).await;
+            }
+        });
+    }
+
+    /// Renews the leases of the games running here; those another node took stop.
+    async fn renew(&self) {
+        // The games running here now; one loaded after this is not renewed this time (its
+        // claim is fresh), nor taken for lost.
+        let running: Vec<(Uuid, GameHandle)> = self
+            .lock()
+            .iter()
+            .filter(|(_, h)| !h.tx.is_closed())
+            .map(|(id, h)| (*id, h.clone()))
+            .collect();
+        let ids: Vec<Uuid> = running.iter().map(|(id, _)| *id).collect();
+        match self
+            .store
+            .renew_leases(&self.node.id, self.node.lease_ms(), &ids)
+            .await
+        {
+            Ok(owned) => {
+                let owned: std::collections::HashSet<Uuid> = owned.into_iter().collect();
+                for (_, h) in running.iter().filter(|(id, _)| !owned.contains(id)) {
+                    // A full queue: the task is busy, and its next commit is fenced.
+                    let _ = h.tx.try_send(Msg::Lost);
                 }
             }
-        })
+            Err(e) => tracing::warn!(error = %e, "leases not renewed"),
+        }
+    }
+
+    /// Takes the live games with a deadline whose lease ran out.
+    async fn sweep(self: Arc<Self>) {
+        let ids = match self.store.games_to_take().await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "no sweep for games to take");
+                return;
+            }
+        };
+        for id in ids.into_iter().filter(|id| self.running(*id).is_none()) {
+            // Another node may claim it first: then it is that node's.
+            match self.get(id).await {
+                Ok(_) => {
+                    crate::metrics::Metrics::inc(&self.metrics.games_taken_over);
+                    tracing::info!(game = %id, "game taken over");
+                }
+                Err(SessionError::Elsewhere) => {}
+                Err(e) => tracing::warn!(game = %id, error = %e, "cannot take over game"),
+            }
+        }
     }
 
     pub fn scenarios(&self) -> &Scenarios {
@@ -922,6 +942,87 @@ mod tests {
             .await
             .expect("game");
         assert!(deadline.is_some(), "the clock goes on at B");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// One node: a game whose clock runs and whose task stopped on a conflict (its own late
+    /// commit, say) releases its claim, and the node's sweep takes it back, with nobody
+    /// connecting: the clock does not wait for a player.
+    #[tokio::test]
+    async fn a_clocked_game_whose_task_stopped_is_taken_back_by_the_sweep() {
+        let (inner, dir) = crate::store::contract::sqlite().await;
+        let store = Flaky::new(inner);
+        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
+        let control = SeatRow {
+            id: Uuid::new_v4(),
+            game_id: id,
+            role: crate::store::SeatRole::Control,
+            faction: None,
+            name: "Ms Novak".into(),
+            token_hash: vec![8; 32],
+            created_at: 1,
+        };
+        store.add_seat(&control, None).await.expect("seat");
+        let auth = SeatAuth {
+            seat_id: control.id,
+            seat: crate::engine::Seat::Control,
+            name: "Ms Novak".into(),
+        };
+        let (a, _stop_a) = other_node(&store, "node-a", 300);
+        a.keep_leases();
+        let first = a.get(id).await.expect("A opens the game");
+        let extend = crate::engine::Command::ExtendDeadline { seconds: 60 };
+        let answer = first
+            .command(auth.clone(), "x-1".into(), extend, vec![8; 32])
+            .await
+            .expect("answer");
+        assert!(matches!(answer, ServerFrame::Ack { .. }), "{answer:?}");
+        // A late commit of the same claim moves the log on under the task.
+        let last = first.with_game(|_, seq| seq).await.expect("game");
+        let note = crate::engine::Event::Annotated {
+            text: "late".into(),
+            round: 0,
+        };
+        let late = crate::store::Append {
+            game: id,
+            epoch: 1,
+            last_seq: last,
+            events: crate::store::encode_events(&[note]).expect("encode"),
+            command: None,
+            status: GameStatus {
+                deadline_at: Some(WallClock::system().now_ms() + 60_000),
+                ended: false,
+            },
+        };
+        let mut landed = store.append_many(std::slice::from_ref(&late)).await;
+        landed.pop().expect("an answer").expect("lands");
+        let pause = crate::engine::Command::Annotate { text: "x".into() };
+        let answer = first
+            .command(auth, "x-2".into(), pause, vec![9; 32])
+            .await
+            .expect("answer");
+        assert!(
+            matches!(&answer, ServerFrame::Error { code, .. } if code == "unavailable"),
+            "{answer:?}"
+        );
+        // Nobody asks for the game again: the sweep takes it back.
+        let mut back = None;
+        for _ in 0..60 {
+            if first.is_closed() {
+                if let Some(h) = a.running(id) {
+                    back = Some(h);
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let back = back.expect("the sweep took the game back within 3 s");
+        let (deadline, notes) = back
+            .with_game(|g, _| (g.deadline_at, g.annotations.len()))
+            .await
+            .expect("game");
+        assert!(deadline.is_some(), "its clock runs again");
+        assert_eq!(notes, 1, "rebuilt from the log, the late note in it");
         let _ = std::fs::remove_dir_all(dir);
     }
 }
