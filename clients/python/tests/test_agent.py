@@ -11,17 +11,16 @@ from detente_client import Client, CreateGame
 from helpers import ADMIN_TOKEN, CLIENT_DIR, NO_DEADLINES, Server, run
 
 
-def test_example_agent_plays_a_whole_game(server: Server) -> None:
+def example_agent(server: Server, *args: str) -> str:
+    """Runs examples/agent.py against `server` with `args` (50 s for the game); its output,
+    once it has exited 0."""
     done = subprocess.run(
         [
             sys.executable,
             str(CLIENT_DIR / "examples" / "agent.py"),
             "--url",
             server.url,
-            "--admin-token",
-            ADMIN_TOKEN,
-            "--seed",
-            "5",
+            *args,
             "--timeout",
             "50",
         ],
@@ -29,8 +28,12 @@ def test_example_agent_plays_a_whole_game(server: Server) -> None:
         text=True,
         timeout=60,
     )
-    out = done.stdout
-    assert done.returncode == 0, f"{out}\n{done.stderr}"
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def test_example_agent_plays_a_whole_game(server: Server) -> None:
+    out = example_agent(server, "--admin-token", ADMIN_TOKEN, "--seed", "5")
     assert "playing Russia" in out
     for phase in ("briefing", "negotiation", "orders"):
         assert f"2013 {phase}" in out, phase
@@ -62,23 +65,7 @@ def test_example_agent_plays_the_seat_a_facilitator_gave_it(server: Server) -> N
         return seat.token
 
     token = run(give_seat())
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(CLIENT_DIR / "examples" / "agent.py"),
-            "--url",
-            server.url,
-            "--token",
-            token,
-            "--timeout",
-            "50",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    out = done.stdout
-    assert done.returncode == 0, f"{out}\n{done.stderr}"
+    out = example_agent(server, "--token", token)
     assert "2013 orders" in out, out
     assert re.search(r"Game over \((last_round|crisis)\)", out), out
     assert "The agent of us_nato sent" in out, out

@@ -38,6 +38,13 @@ pub enum SessionError {
     Elsewhere,
 }
 
+/// The hash a command is recorded with beside its client id: a retry of the id with another
+/// command is told apart by it (`duplicate_id`).
+pub fn request_hash(command: &crate::engine::Command) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(serde_json::to_vec(command).unwrap_or_default()).to_vec()
+}
+
 /// This server node, as the games it owns know it (decision record 0012).
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -452,23 +459,15 @@ mod tests {
         std::path::PathBuf,
     ) {
         let (inner, dir) = crate::store::contract::sqlite().await;
-        let (store, id, registry, stop, _) = stored_game_in(Flaky::new(inner)).await;
+        let store = Flaky::new(inner);
+        let id = store_game(&store).await;
+        let (registry, stop) = node(&store, "test", 5000);
         (store, id, registry, stop, dir)
     }
 
-    /// [`stored_game`] in `store` (the folder is the caller's).
-    async fn stored_game_in(
-        store: Flaky,
-    ) -> (
-        Flaky,
-        Uuid,
-        Arc<Registry<Flaky>>,
-        tokio::sync::watch::Sender<bool>,
-        (),
-    ) {
+    /// Stores the game of [`stored_game`] in `store`; its id.
+    async fn store_game(store: &Flaky) -> Uuid {
         let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
-        let mut scenarios = Scenarios::new();
-        scenarios.insert(scenario.id.clone(), scenario.clone());
         let config = GameConfig {
             seed: 7,
             preset: None,
@@ -507,6 +506,19 @@ mod tests {
             .create_game(&row, &[], &bodies, status)
             .await
             .expect("create game");
+        id
+    }
+
+    /// A node `name` (a registry) on `store`, with a lease of `lease_ms`; the watch sender
+    /// comes back too: dropped, it would stop the game tasks.
+    fn node(
+        store: &Flaky,
+        name: &str,
+        lease_ms: u64,
+    ) -> (Arc<Registry<Flaky>>, tokio::sync::watch::Sender<bool>) {
+        let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
+        let mut scenarios = Scenarios::new();
+        scenarios.insert(scenario.id.clone(), scenario);
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let registry = Registry::new(
             store.clone(),
@@ -516,11 +528,41 @@ mod tests {
             test_limits(),
             WallClock::system(),
             Node {
-                id: "test".into(),
-                lease: std::time::Duration::from_secs(5),
+                id: name.into(),
+                lease: std::time::Duration::from_millis(lease_ms),
             },
         );
-        (store, id, registry, stop, ())
+        (registry, stop)
+    }
+
+    /// Ms Novak, Control of game `id` (token hash `[hash; 32]`).
+    async fn control_seat(store: &Flaky, id: Uuid, hash: u8) -> SeatAuth {
+        let seat = SeatRow {
+            id: Uuid::new_v4(),
+            game_id: id,
+            role: crate::store::SeatRole::Control,
+            faction: None,
+            name: "Ms Novak".into(),
+            token_hash: vec![hash; 32],
+            created_at: 1,
+        };
+        store.add_seat(&seat, None).await.expect("seat");
+        SeatAuth {
+            seat_id: seat.id,
+            seat: crate::engine::Seat::Control,
+            name: "Ms Novak".into(),
+        }
+    }
+
+    /// Whether `done` holds within `tries` looks 25 ms apart.
+    async fn within_tries(tries: u32, done: impl Fn() -> bool) -> bool {
+        for _ in 0..tries {
+            if done() {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        done()
     }
 
     /// Anna, seated in Russia in game `id` (token hash `[hash; 32]`).
@@ -747,31 +789,6 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    /// A second node on the same database, with a lease of `lease_ms`.
-    fn other_node(
-        store: &Flaky,
-        name: &str,
-        lease_ms: u64,
-    ) -> (Arc<Registry<Flaky>>, tokio::sync::watch::Sender<bool>) {
-        let scenario = crate::scenarios::built_in("missile-defence-2013").expect("scenario");
-        let mut scenarios = Scenarios::new();
-        scenarios.insert(scenario.id.clone(), scenario);
-        let (stop, stop_rx) = tokio::sync::watch::channel(false);
-        let registry = Registry::new(
-            store.clone(),
-            Arc::new(scenarios),
-            stop_rx,
-            std::time::Duration::from_secs(300),
-            test_limits(),
-            WallClock::system(),
-            Node {
-                id: name.into(),
-                lease: std::time::Duration::from_millis(lease_ms),
-            },
-        );
-        (registry, stop)
-    }
-
     /// Two nodes, one game (decision record 0012). While A's lease runs, B cannot open the
     /// game. A stops renewing (paused, say): once the lease has run out B takes the game, and
     /// A, unaware, is fenced at its next commit (answered unavailable, nothing written) and
@@ -781,11 +798,11 @@ mod tests {
     async fn a_node_whose_lease_ran_out_is_fenced_and_another_takes_the_game() {
         let (inner, dir) = crate::store::contract::sqlite().await;
         let store = Flaky::new(inner);
-        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
+        let id = store_game(&store).await;
         let auth = russia_seat(&store, id, 6).await;
         let lease = 300;
-        let (a, stop_a) = other_node(&store, "node-a", lease);
-        let (b, stop_b) = other_node(&store, "node-b", lease);
+        let (a, stop_a) = node(&store, "node-a", lease);
+        let (b, stop_b) = node(&store, "node-b", lease);
         let on_a = a.get(id).await.expect("A opens the game");
         assert!(matches!(b.get(id).await, Err(SessionError::Elsewhere)));
         // A renews nothing (no keep_leases): past its lease, B claims the game.
@@ -821,13 +838,10 @@ mod tests {
         assert_eq!(said, 1);
         // A's task stopped; A cannot open the game while B's lease runs (B renews it now).
         b.keep_leases();
-        for _ in 0..40 {
-            if on_a.is_closed() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        assert!(on_a.is_closed(), "the fenced task stops");
+        assert!(
+            within_tries(40, || on_a.is_closed()).await,
+            "the fenced task stops"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(lease + 200)).await;
         assert!(matches!(a.get(id).await, Err(SessionError::Elsewhere)));
         // B stops: its tasks release their games, and A takes this one at once.
@@ -857,8 +871,8 @@ mod tests {
     async fn a_node_stops_a_game_its_renewal_no_longer_returns() {
         let (inner, dir) = crate::store::contract::sqlite().await;
         let store = Flaky::new(inner);
-        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
-        let (a, _stop_a) = other_node(&store, "node-a", 300);
+        let id = store_game(&store).await;
+        let (a, _stop_a) = node(&store, "node-a", 300);
         a.keep_leases();
         let on_a = a.get(id).await.expect("A opens the game");
         // The bots' first moves are committed (or A would learn of the loss by a fenced one).
@@ -869,13 +883,10 @@ mod tests {
             store.claim_game(id, "node-b", 60_000).await.expect("claim"),
             Some(2)
         );
-        for _ in 0..40 {
-            if on_a.is_closed() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        assert!(on_a.is_closed(), "the task stops at A's next renewal");
+        assert!(
+            within_tries(40, || on_a.is_closed()).await,
+            "the task stops at A's next renewal"
+        );
         assert_eq!(
             a.metrics
                 .games_lost
@@ -891,24 +902,10 @@ mod tests {
     async fn a_dead_nodes_game_with_a_deadline_is_taken_over_by_the_sweep() {
         let (inner, dir) = crate::store::contract::sqlite().await;
         let store = Flaky::new(inner);
-        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
-        let control = SeatRow {
-            id: Uuid::new_v4(),
-            game_id: id,
-            role: crate::store::SeatRole::Control,
-            faction: None,
-            name: "Ms Novak".into(),
-            token_hash: vec![7; 32],
-            created_at: 1,
-        };
-        store.add_seat(&control, None).await.expect("seat");
-        let auth = SeatAuth {
-            seat_id: control.id,
-            seat: crate::engine::Seat::Control,
-            name: "Ms Novak".into(),
-        };
+        let id = store_game(&store).await;
+        let auth = control_seat(&store, id, 7).await;
         let lease = 300;
-        let (a, _stop_a) = other_node(&store, "node-a", lease);
+        let (a, _stop_a) = node(&store, "node-a", lease);
         let on_a = a.get(id).await.expect("A opens the game");
         // A clock: the briefing ends in a minute.
         let extend = crate::engine::Command::ExtendDeadline { seconds: 60 };
@@ -918,17 +915,12 @@ mod tests {
             .expect("answer");
         assert!(matches!(answer, ServerFrame::Ack { .. }), "{answer:?}");
         // A dies (it renews nothing from now on); B sweeps.
-        let (b, _stop_b) = other_node(&store, "node-b", lease);
+        let (b, _stop_b) = node(&store, "node-b", lease);
         b.keep_leases();
-        let mut taken = false;
-        for _ in 0..60 {
-            if b.running(id).is_some() {
-                taken = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(taken, "B took the game within 3 s (lease {lease} ms)");
+        assert!(
+            within_tries(120, || b.running(id).is_some()).await,
+            "B took the game within 3 s (lease {lease} ms)"
+        );
         assert_eq!(
             b.metrics
                 .games_taken_over
@@ -952,23 +944,9 @@ mod tests {
     async fn a_clocked_game_whose_task_stopped_is_taken_back_by_the_sweep() {
         let (inner, dir) = crate::store::contract::sqlite().await;
         let store = Flaky::new(inner);
-        let (_, id, _, _, _) = stored_game_in(store.clone()).await;
-        let control = SeatRow {
-            id: Uuid::new_v4(),
-            game_id: id,
-            role: crate::store::SeatRole::Control,
-            faction: None,
-            name: "Ms Novak".into(),
-            token_hash: vec![8; 32],
-            created_at: 1,
-        };
-        store.add_seat(&control, None).await.expect("seat");
-        let auth = SeatAuth {
-            seat_id: control.id,
-            seat: crate::engine::Seat::Control,
-            name: "Ms Novak".into(),
-        };
-        let (a, _stop_a) = other_node(&store, "node-a", 300);
+        let id = store_game(&store).await;
+        let auth = control_seat(&store, id, 8).await;
+        let (a, _stop_a) = node(&store, "node-a", 300);
         a.keep_leases();
         let first = a.get(id).await.expect("A opens the game");
         let extend = crate::engine::Command::ExtendDeadline { seconds: 60 };
@@ -1006,17 +984,9 @@ mod tests {
             "{answer:?}"
         );
         // Nobody asks for the game again: the sweep takes it back.
-        let mut back = None;
-        for _ in 0..60 {
-            if first.is_closed() {
-                if let Some(h) = a.running(id) {
-                    back = Some(h);
-                    break;
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        let back = back.expect("the sweep took the game back within 3 s");
+        let taken_back = within_tries(120, || first.is_closed() && a.running(id).is_some()).await;
+        assert!(taken_back, "the sweep took the game back within 3 s");
+        let back = a.running(id).expect("running");
         let (deadline, notes) = back
             .with_game(|g, _| (g.deadline_at, g.annotations.len()))
             .await

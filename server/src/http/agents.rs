@@ -282,10 +282,7 @@ pub async fn revoke_agent<S: Store>(
 /// Gives `command` as Control (`auth`) and turns a refusal into an HTTP error.
 async fn as_control(handle: &GameHandle, auth: SeatAuth, command: Command) -> Result<(), ApiError> {
     debug_assert_eq!(auth.seat, Seat::Control);
-    let hash = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec()
-    };
+    let hash = crate::game::request_hash(&command);
     match handle
         .command(auth, format!("agents-{}", Uuid::new_v4()), command, hash)
         .await?

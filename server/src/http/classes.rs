@@ -709,8 +709,7 @@ async fn hand_over_from_bot(
         faction: faction.clone(),
         temperament: None,
     };
-    use sha2::{Digest, Sha256};
-    let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
+    let hash = crate::game::request_hash(&command);
     match handle
         .command(auth, format!("late-{student}"), command, hash)
         .await
@@ -1311,10 +1310,7 @@ pub async fn class_command<S: Store>(
             all.iter().filter(|(n, _)| wanted.contains(n)).collect()
         }
     };
-    let hash = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(serde_json::to_vec(&req.command).unwrap_or_default()).to_vec()
-    };
+    let hash = crate::game::request_hash(&req.command);
     // The tables answer side by side: a class's clock stops at every table at once.
     let answers = chosen.into_iter().map(|(table, game)| {
         let (st, teacher, command, hash) = (&st, &teacher, req.command.clone(), hash.clone());

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::FuturesOrdered;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
@@ -569,7 +568,7 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                         } else if matches!(command, crate::engine::Command::SetAgent { .. }) {
                             ready(ServerFrame::error(Some(id), ErrorCode::Invalid, super::agents::SET_AGENT_OVER_HTTP, false))
                         } else {
-                            let hash = Sha256::digest(serde_json::to_vec(&command).unwrap_or_default()).to_vec();
+                            let hash = crate::game::request_hash(&command);
                             if handle.is_closed() {
                                 handle = Box::pin(handle_again(st, game_id, &handle)).await;
                             }
