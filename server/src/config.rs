@@ -60,6 +60,12 @@ pub struct ServeConfig {
     /// third of that. After a node dies, another takes its games once their leases run out.
     #[arg(long, env = "DETENTE_LEASE_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(300..=60_000))]
     pub lease_ms: u64,
+    /// Where the other nodes reach this one (decision record 0012): a player's request or
+    /// WebSocket for a game this node owns that arrives at another node is forwarded here.
+    /// Default: `http://` and the address listened on, or this machine's host name and the
+    /// port when listening on every interface.
+    #[arg(long, env = "DETENTE_INTERNAL_URL")]
+    pub internal_url: Option<String>,
     /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,
@@ -76,6 +82,16 @@ pub struct ServeConfig {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// This machine's host name (`HOSTNAME`, `/etc/hostname`), or `localhost`.
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// A database URL with its password masked, for logs and messages.
@@ -103,13 +119,26 @@ impl ServeConfig {
         {
             return id.to_owned();
         }
-        let host = std::env::var("HOSTNAME")
-            .ok()
-            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "localhost".into());
-        format!("{host}:{}", self.addr.port())
+        format!("{}:{}", host_name(), self.addr.port())
+    }
+
+    /// Where the other nodes reach this one: `--internal-url`, or `http://` and the address
+    /// listened on (`bound`: the port may have been 0), or the host name when that is every
+    /// interface.
+    pub fn internal_url(&self, bound: std::net::SocketAddr) -> String {
+        if let Some(url) = self
+            .internal_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/'))
+            .filter(|s| !s.is_empty())
+        {
+            return url.to_owned();
+        }
+        if bound.ip().is_unspecified() {
+            format!("http://{}:{}", host_name(), bound.port())
+        } else {
+            format!("http://{bound}")
+        }
     }
 
     /// The database URL, with the embedded default.

@@ -35,6 +35,11 @@ pub struct Metrics {
     pub games_lost: AtomicU64,
     /// Games with a deadline this node took because their lease had run out.
     pub games_taken_over: AtomicU64,
+    /// Requests for games another node owns, forwarded to it.
+    pub requests_forwarded: AtomicU64,
+    /// WebSockets for games another node owns, relayed to it (all, and open now).
+    pub ws_proxied_total: AtomicU64,
+    pub ws_proxied_open: AtomicI64,
 }
 
 impl Metrics {
@@ -43,8 +48,13 @@ impl Metrics {
     }
 
     /// The Prometheus exposition text.
-    pub fn render(&self, games_in_memory: usize) -> String {
+    pub fn render(&self, node: &str, games_in_memory: usize) -> String {
         let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP detente_node_info The server node answering (decision record 0012).\n# TYPE detente_node_info gauge\ndetente_node_info{{node=\"{}\"}} 1",
+            node.replace(['\\', '"', '\n'], "_")
+        );
         let mut counter = |name: &str, help: &str, v: u64| {
             let _ = writeln!(
                 out,
@@ -103,6 +113,16 @@ impl Metrics {
             get(&self.games_lost),
         );
         counter(
+            "requests_forwarded_total",
+            "HTTP requests for games another node owns, forwarded to that node.",
+            get(&self.requests_forwarded),
+        );
+        counter(
+            "ws_proxied_total",
+            "WebSocket connections for games another node owns, relayed to that node.",
+            get(&self.ws_proxied_total),
+        );
+        counter(
             "subscribers_dropped_total",
             "Slow subscribers dropped to resync.",
             get(&self.subscribers_dropped),
@@ -144,7 +164,12 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
-            "# HELP detente_games_in_memory Games whose task is running on this node.\n# TYPE detente_games_in_memory gauge\ndetente_games_in_memory {games_in_memory}"
+            "# HELP detente_ws_proxied_open WebSocket connections relayed to another node, open now.\n# TYPE detente_ws_proxied_open gauge\ndetente_ws_proxied_open {}",
+            self.ws_proxied_open.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP detente_games_in_memory Games whose task is running on this node: the games it owns.\n# TYPE detente_games_in_memory gauge\ndetente_games_in_memory {games_in_memory}"
         );
         out
     }

@@ -82,12 +82,25 @@ async fn run<S: Store>(
             lease: std::time::Duration::from_millis(config.lease_ms),
         },
     );
+    let addr = listener.local_addr()?;
+    // Where the other nodes send this node's games' players (decision record 0012).
+    let nodes = crate::http::forward::Nodes::new(registry.node.id.clone(), config.internal_url(addr));
+    let started = tokio::time::Instant::now();
+    loop {
+        match store.register_node(nodes.me()).await {
+            Ok(()) => break,
+            Err(e) if e.retryable() && started.elapsed() < config.limits.startup_retry => {
+                tracing::warn!(error = %e, "database not ready; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e).context("registering this node"),
+        }
+    }
     registry.keep_leases();
     let revived = registry.revive_live_games().await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "could not revive live games");
         0
     });
-    let addr = listener.local_addr()?;
     let reach = crate::http::reach::Reach::new(config.public_url.as_deref(), addr)
         .map_err(anyhow::Error::msg)?;
     let state = Arc::new(AppState {
@@ -108,8 +121,9 @@ async fn run<S: Store>(
         seatings: AddrLimiter::of(config.limits.seatings),
         presence: Default::default(),
         class_bells: Default::default(),
+        nodes: nodes.clone(),
     });
-    tracing::info!(%addr, store = store.kind(), revived, public_url = ?reach.public_url, reachable = ?reach.reachable, "serving");
+    tracing::info!(%addr, store = store.kind(), revived, node = %nodes.me().id, internal_url = %nodes.me().internal_url, public_url = ?reach.public_url, reachable = ?reach.reachable, "serving");
     accept_loop(
         listener,
         router(state),

@@ -27,6 +27,7 @@ mod languages;
 mod limits;
 mod lobby;
 mod moderation;
+mod nodes;
 mod reconnect;
 mod research;
 mod rest;

@@ -33,9 +33,10 @@ pub enum SessionError {
     Corrupt(String),
     #[error("the game's task stopped; try again")]
     Gone,
-    /// Another server node's lease on the game is running (decision record 0012).
+    /// Another server node's lease on the game is running (decision record 0012): requests
+    /// for it are forwarded to that node.
     #[error("another server node runs this game just now; try again in a moment")]
-    Elsewhere,
+    Elsewhere(Uuid),
 }
 
 /// The hash a command is recorded with beside its client id: a retry of the id with another
@@ -305,7 +306,7 @@ impl<S: Store> Registry<S> {
                     crate::metrics::Metrics::inc(&self.metrics.games_taken_over);
                     tracing::info!(game = %id, "game taken over");
                 }
-                Err(SessionError::Elsewhere) => {}
+                Err(SessionError::Elsewhere(_)) => {}
                 Err(e) => tracing::warn!(game = %id, error = %e, "cannot take over game"),
             }
         }
@@ -362,7 +363,7 @@ impl<S: Store> Registry<S> {
             .store
             .claim_game(game, &self.node.id, self.node.lease_ms())
             .await?
-            .ok_or(SessionError::Elsewhere)?;
+            .ok_or(SessionError::Elsewhere(game))?;
         let stored = self.store.events_after(game, 0).await?;
         let events = crate::store::decode_events(&stored)?;
         let engine =
@@ -804,7 +805,7 @@ mod tests {
         let (a, stop_a) = node(&store, "node-a", lease);
         let (b, stop_b) = node(&store, "node-b", lease);
         let on_a = a.get(id).await.expect("A opens the game");
-        assert!(matches!(b.get(id).await, Err(SessionError::Elsewhere)));
+        assert!(matches!(b.get(id).await, Err(SessionError::Elsewhere(_))));
         // A renews nothing (no keep_leases): past its lease, B claims the game.
         tokio::time::sleep(std::time::Duration::from_millis(lease + 200)).await;
         let on_b = b.get(id).await.expect("B takes the game");
@@ -843,7 +844,7 @@ mod tests {
             "the fenced task stops"
         );
         tokio::time::sleep(std::time::Duration::from_millis(lease + 200)).await;
-        assert!(matches!(a.get(id).await, Err(SessionError::Elsewhere)));
+        assert!(matches!(a.get(id).await, Err(SessionError::Elsewhere(_))));
         // B stops: its tasks release their games, and A takes this one at once.
         let _ = stop_b.send(true);
         for _ in 0..40 {

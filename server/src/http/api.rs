@@ -1485,7 +1485,7 @@ pub struct SeatEntry {
     pub seat_id: Uuid,
     pub name: String,
     pub seat: Seat,
-    /// Sockets of this seat open on this server now.
+    /// Sockets of this seat open now (on the game's owner, which serves them all).
     pub connected: u32,
 }
 
@@ -1535,6 +1535,9 @@ pub async fn seats<S: Store>(
     headers: HeaderMap,
 ) -> Result<Json<Vec<SeatEntry>>, ApiError> {
     control_only(&st, &headers, id).await?;
+    // Asked of the game's owner (forwarded there when it is another node): every socket of
+    // the game is served by its owner, so its counts are the only whole ones.
+    st.registry.get(id).await?;
     let rows = st.registry.store().seats(id).await?;
     Ok(Json(
         rows.iter().filter_map(|r| seat_entry(&st, r)).collect(),

@@ -7,6 +7,7 @@ mod api;
 pub mod branches;
 mod class_ws;
 pub mod classes;
+pub mod forward;
 pub mod limit;
 pub mod openapi;
 pub mod presence;
@@ -55,6 +56,8 @@ pub struct AppState<S: Store> {
     pub presence: Arc<presence::Presence>,
     /// Class connections waiting for their class to change, on this node.
     pub class_bells: Arc<presence::ClassBells>,
+    /// This node among the others: where requests for their games go.
+    pub nodes: forward::Nodes,
 }
 
 /// The whole HTTP app.
@@ -117,6 +120,11 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         // JSON answers are compressed for clients that accept it (a finished game's summary
         // is a few hundred kilobytes); the routes above only, not the WebSocket upgrade.
         .layer(tower_http::compression::CompressionLayer::new())
+        // Requests for games another node owns go there (decision record 0012).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            forward::to_owner::<S>,
+        ))
         .route("/ws", get(ws::upgrade::<S>))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
@@ -162,6 +170,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: String,
+    /// The game another node owns, when that is why: the request goes there instead
+    /// ([`forward`]).
+    pub elsewhere: Option<uuid::Uuid>,
 }
 
 impl ApiError {
@@ -170,6 +181,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            elsewhere: None,
         }
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -199,14 +211,18 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut res = (
             self.status,
             Json(ErrorBody {
                 code: self.code,
                 message: &self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(game) = self.elsewhere {
+            res.extensions_mut().insert(forward::Elsewhere(game));
+        }
+        res
     }
 }
 
@@ -274,11 +290,14 @@ impl From<crate::game::SessionError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such game")
             }
             crate::game::SessionError::Store(s) => s.into(),
-            e @ crate::game::SessionError::Elsewhere => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Unavailable,
-                e.to_string(),
-            ),
+            e @ crate::game::SessionError::Elsewhere(game) => ApiError {
+                elsewhere: Some(game),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Unavailable,
+                    e.to_string(),
+                )
+            },
             other => ApiError::internal(other),
         }
     }
@@ -294,5 +313,7 @@ impl From<crate::game::SessionError> for ApiError {
 async fn metrics<S: Store>(
     axum::extract::State(st): axum::extract::State<Arc<AppState<S>>>,
 ) -> String {
-    st.registry.metrics.render(st.registry.live())
+    st.registry
+        .metrics
+        .render(&st.registry.node.id, st.registry.live())
 }

@@ -466,6 +466,7 @@ mod tests {
             commit_fill_ms: 1,
             node_id: Some("openapi-test".into()),
             lease_ms: 5000,
+            internal_url: None,
             limits: crate::limits::Limits {
                 close_wait: std::time::Duration::from_millis(100),
                 ..Default::default()

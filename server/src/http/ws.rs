@@ -86,6 +86,12 @@ pub async fn upgrade<S: Store>(State(st): State<Arc<AppState<S>>>, mut req: Requ
         )
             .into_response();
     }
+    // Relayed by another node: served here or refused, never relayed again.
+    let relayed = super::forward::relayed(&st, req.headers()).await;
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
     let on_upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {
         match on_upgrade.await {
@@ -106,7 +112,7 @@ pub async fn upgrade<S: Store>(State(st): State<Arc<AppState<S>>>, mut req: Requ
                     Some(config),
                 )
                 .await;
-                connection(st, socket).await;
+                connection(st, socket, relayed, peer).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
@@ -146,7 +152,7 @@ pub(super) async fn send(socket: &mut Socket, frame: &ServerFrame) -> bool {
 }
 
 /// Sends one text message, as several frames of at most `OUT_FRAME` bytes when it is long.
-async fn send_text(socket: &mut Socket, text: &str) -> bool {
+pub(super) async fn send_text(socket: &mut Socket, text: &str) -> bool {
     tokio::time::timeout(WRITE_TIMEOUT, async {
         feed_text(socket, text).await && socket.flush().await.is_ok()
     })
@@ -307,7 +313,12 @@ struct Joined {
     sub: Subscription,
 }
 
-async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
+async fn connection<S: Store>(
+    st: Arc<AppState<S>>,
+    mut socket: Socket,
+    relayed: bool,
+    peer: Option<std::net::SocketAddr>,
+) {
     let metrics = st.registry.metrics.clone();
     crate::metrics::Metrics::inc(&metrics.ws_connections_total);
     metrics
@@ -317,8 +328,22 @@ async fn connection<S: Store>(st: Arc<AppState<S>>, mut socket: Socket) {
     // A future holds room for its largest state, and a connection spends its life idle in the
     // command loop's `select!`. So the stages it passes through briefly (hello, sending, closing)
     // are boxed: at 15,000 connections each KiB of task state is 15 MiB (docs/operations.md).
-    let ending = match Box::pin(join(&st, &mut socket)).await {
+    let ending = match Box::pin(join(&st, &mut socket, relayed)).await {
         Ok(Hello::Class(who)) => Box::pin(super::class_ws::run(&st, &mut socket, who)).await,
+        Ok(Hello::Elsewhere(game, hello)) => {
+            let ending =
+                Box::pin(super::forward::relay(&st, &mut socket, game, hello, peer)).await;
+            if let Some((code, reason)) = ending {
+                Box::pin(close_with(
+                    socket,
+                    code,
+                    &reason,
+                    st.registry.limits.close_wait,
+                ))
+                .await;
+            }
+            return;
+        }
         Ok(Hello::Game(joined)) => {
             let (game_id, faction) = (joined.game_id, joined.auth.seat.faction().cloned());
             let ending = play(&st, &mut socket, joined).await;
@@ -346,15 +371,21 @@ enum Hello {
     Game(Joined),
     /// A class's teacher, or a student waiting for the class to start.
     Class(super::class_ws::ClassToken),
+    /// A seat of a game another node owns, and the hello to relay to it.
+    Elsewhere(uuid::Uuid, Utf8Bytes),
 }
 
 /// Hello within the time limit, the token, the game, then the seat's catch-up frames; or a
 /// class's token.
-async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Hello, Ending> {
+async fn join<S: Store>(
+    st: &AppState<S>,
+    socket: &mut Socket,
+    relayed: bool,
+) -> Result<Hello, Ending> {
     let first = tokio::time::timeout(st.registry.limits.hello, socket.next()).await;
-    let (token, last_seq) = match first {
+    let (token, last_seq, hello) = match first {
         Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientFrame>(&text) {
-            Ok(ClientFrame::Hello { token, last_seq }) => (token, last_seq),
+            Ok(ClientFrame::Hello { token, last_seq }) => (token, last_seq, text),
             Ok(_) => {
                 let _ = send(
                     socket,
@@ -423,6 +454,7 @@ async fn join<S: Store>(st: &AppState<S>, socket: &mut Socket) -> Result<Hello, 
     };
     let handle = match st.registry.get(game_id).await {
         Ok(h) => h,
+        Err(SessionError::Elsewhere(game)) if !relayed => return Ok(Hello::Elsewhere(game, hello)),
         Err(e) => {
             tracing::warn!(game = %game_id, error = %e, "cannot open game");
             let _ = send(

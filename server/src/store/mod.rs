@@ -73,6 +73,16 @@ pub async fn messages_before<S: Store>(
     Ok(page)
 }
 
+/// A server node sharing the database (decision record 0012).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeRow {
+    pub id: String,
+    /// Where the node answers the other nodes, e.g. `http://10.0.0.7:8080`.
+    pub internal_url: String,
+    /// Signs what the node forwards; new at every start.
+    pub secret: String,
+}
+
 /// A game's row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GameRow {
@@ -373,6 +383,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         node: &str,
         epoch: i64,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Records (or updates) a node's internal address and secret, at its start.
+    fn register_node(&self, node: &NodeRow) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A registered node.
+    fn node(&self, id: &str) -> impl Future<Output = StoreResult<Option<NodeRow>>> + Send;
+    /// The node whose lease on `game` is running now, if any (in the database's clock).
+    fn game_owner(&self, game: Uuid) -> impl Future<Output = StoreResult<Option<NodeRow>>> + Send;
     fn seat_by_token(
         &self,
         token_hash: &[u8],

@@ -586,6 +586,43 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn register_node(&self, node: &NodeRow) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "INSERT INTO nodes (id, internal_url, secret, started_at) VALUES ($1, $2, $3, ", $now, ") \
+                     ON CONFLICT (id) DO UPDATE SET internal_url = excluded.internal_url, \
+                         secret = excluded.secret, started_at = excluded.started_at"
+                ))
+                .bind(&node.id)
+                .bind(&node.internal_url)
+                .bind(&node.secret)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn node(&self, id: &str) -> StoreResult<Option<NodeRow>> {
+                let row: Option<(String, String, String)> =
+                    sqlx::query_as("SELECT id, internal_url, secret FROM nodes WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                Ok(row.map(|(id, internal_url, secret)| NodeRow { id, internal_url, secret }))
+            }
+
+            async fn game_owner(&self, game: Uuid) -> StoreResult<Option<NodeRow>> {
+                let row: Option<(String, String, String)> = sqlx::query_as(concat!(
+                    "SELECT n.id, n.internal_url, n.secret FROM games g JOIN nodes n ON n.id = g.owner_node \
+                     WHERE g.id = $1 AND g.lease_until >= ", $now
+                ))
+                .bind(game.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(row.map(|(id, internal_url, secret)| NodeRow { id, internal_url, secret }))
+            }
+
             async fn seat_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<SeatRow>> {
                 let row = sqlx::query("SELECT * FROM seats WHERE token_hash = $1")
                     .bind(token_hash)

@@ -121,6 +121,7 @@ pub(crate) fn test_config(addr: SocketAddr, database_url: String) -> ServeConfig
         // One node, the same across a test's restarts: it takes its games back at once.
         node_id: Some("test-node".into()),
         lease_ms: 5000,
+        internal_url: None,
         limits: Limits {
             close_wait: Duration::from_millis(200),
             ..Limits::default()
