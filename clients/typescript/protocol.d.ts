@@ -3052,7 +3052,7 @@ export interface SeatEntry {
   name: string;
   seat: Seat;
   /**
-   * Sockets of this seat open on this server now.
+   * Sockets of this seat open now (on the game's owner, which serves them all).
    */
   connected: number;
 }

@@ -84,7 +84,8 @@ async fn run<S: Store>(
     );
     let addr = listener.local_addr()?;
     // Where the other nodes send this node's games' players (decision record 0012).
-    let nodes = crate::http::forward::Nodes::new(registry.node.id.clone(), config.internal_url(addr));
+    let nodes =
+        crate::http::forward::Nodes::new(registry.node.id.clone(), config.internal_url(addr));
     let started = tokio::time::Instant::now();
     loop {
         match store.register_node(nodes.me()).await {
@@ -97,6 +98,14 @@ async fn run<S: Store>(
         }
     }
     registry.keep_leases();
+    // Class changes announced by the other nodes ring this node's bells.
+    let class_bells: Arc<crate::http::presence::ClassBells> = Default::default();
+    tokio::spawn({
+        let (store, bells, node) = (store.clone(), class_bells.clone(), registry.node.id.clone());
+        let ring = Arc::new(move |class, started| bells.ring(class, started));
+        let stop = stop_rx.clone();
+        async move { store.hear_classes(node, ring, stop).await }
+    });
     let revived = registry.revive_live_games().await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "could not revive live games");
         0
@@ -120,7 +129,7 @@ async fn run<S: Store>(
         creations: AddrLimiter::of(config.limits.creations),
         seatings: AddrLimiter::of(config.limits.seatings),
         presence: Default::default(),
-        class_bells: Default::default(),
+        class_bells,
         nodes: nodes.clone(),
     });
     tracing::info!(%addr, store = store.kind(), revived, node = %nodes.me().id, internal_url = %nodes.me().internal_url, public_url = ?reach.public_url, reachable = ?reach.reachable, "serving");

@@ -64,8 +64,10 @@ async fn any_node_serves_a_player_and_a_stopping_node_hands_its_games_over() {
         let mut req = format!("ws://{}/ws", b.addr)
             .into_client_request()
             .expect("request");
-        req.headers_mut()
-            .insert("x-detente-forwarded", "node-a not-the-secret".parse().unwrap());
+        req.headers_mut().insert(
+            "x-detente-forwarded",
+            "node-a not-the-secret".parse().unwrap(),
+        );
         req
     })
     .await
@@ -90,7 +92,10 @@ async fn any_node_serves_a_player_and_a_stopping_node_hands_its_games_over() {
     drop(forged);
     // Presence, asked of either node, is the owner's: it serves every socket of the game.
     let seats_on = |addr| {
-        let (path, token) = (format!("/api/games/{}/seats", g.id), g.control_token.clone());
+        let (path, token) = (
+            format!("/api/games/{}/seats", g.id),
+            g.control_token.clone(),
+        );
         async move {
             let (status, seats) = http(addr, "GET", &path, None, Some(&token)).await;
             assert_eq!(status, 200, "{seats}");
@@ -155,4 +160,168 @@ async fn any_node_serves_a_player_and_a_stopping_node_hands_its_games_over() {
     }
     drop(a_db);
     b.stop().await.cleanup().await;
+}
+
+/// A class across two nodes: the teacher's console on A hears a student who joins through B
+/// (announced through the database), a student waiting on B hears the Start given on A, the
+/// class's tables run on the node that started it, and the console, the class command and
+/// the debrief reached through B are answered there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_works_across_nodes() {
+    use crate::harness::*;
+    let Some(db) = Db::postgres("nodes_class").await else {
+        return;
+    };
+    let other = same_db(&db);
+    let a = node(db, "node-a").await;
+    let b = node(other, "node-b").await;
+    let body = json!({"name": "Two nodes",
+                      "deadlines": {"briefing": 600, "negotiation": 600, "orders": 600, "review": 600}});
+    let (st, created) = http(b.addr, "POST", "/api/classes", Some(&body), None).await;
+    assert_eq!(st, 201, "{created}");
+    let class_id = created["class_id"].as_str().expect("id").to_owned();
+    let code = created["join_code"].as_str().expect("code").to_owned();
+    let teacher = created["teacher_token"].as_str().expect("token").to_owned();
+    let mut console = class_hello(a.addr, &teacher).await;
+    let welcome = next_text(&mut console).await;
+    assert_eq!(welcome["type"], "class_welcome", "{welcome}");
+    let mut tokens = Vec::new();
+    for (k, name) in ["Ada", "Boris", "Chen"].into_iter().enumerate() {
+        let via = if k % 2 == 0 { b.addr } else { a.addr };
+        let (st, joined) = http(
+            via,
+            "POST",
+            "/api/classes/join",
+            Some(&json!({"code": code, "name": name})),
+            None,
+        )
+        .await;
+        assert_eq!(st, 201, "{joined}");
+        tokens.push(joined["student_token"].as_str().expect("t").to_owned());
+    }
+    until(&mut console, |v| {
+        v["type"] == "class_roster" && v["students"] == 3
+    })
+    .await;
+    // Once things are quiet, one more joins through B: A's console hears it (from B, through
+    // the database: nothing on A rang).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (st, joined) = http(
+        b.addr,
+        "POST",
+        "/api/classes/join",
+        Some(&json!({"code": code, "name": "Dana"})),
+        None,
+    )
+    .await;
+    assert_eq!(st, 201, "{joined}");
+    let roster = until(&mut console, |v| {
+        v["type"] == "class_roster" && v["students"] == 4
+    })
+    .await;
+    assert_eq!(roster["students"], 4);
+    // Ada waits on B; the teacher starts the class on A.
+    let mut waiting = class_hello(b.addr, &tokens[0]).await;
+    assert_eq!(next_text(&mut waiting).await["type"], "class_welcome");
+    let (st, started) = http(
+        a.addr,
+        "POST",
+        &format!("/api/classes/{class_id}/start"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200, "{started}");
+    let (_, close) = read_until_close(&mut waiting, RECV).await;
+    assert_eq!(
+        close,
+        Some(4000),
+        "the Start reached the student waiting on B"
+    );
+    assert!(metric(a.addr, "detente_games_in_memory").await >= 1);
+    assert_eq!(metric(b.addr, "detente_games_in_memory").await, 0);
+    // Ada's seat through B (relayed to A); a console through B (relayed to A) sees her.
+    let ada = Client::connect(b.addr, "Ada", &tokens[0]).await;
+    let mut console_b = class_hello(b.addr, &teacher).await;
+    let welcome = until(&mut console_b, |v| v["type"] == "class_welcome").await;
+    assert_eq!(welcome["started"], true, "{welcome}");
+    let faction = ada.seat.faction().expect("a faction").to_string();
+    until(&mut console_b, |v| {
+        v["type"] == "class_table"
+            && v["status"]["factions"].as_array().is_some_and(|fs| {
+                fs.iter()
+                    .any(|f| f["faction"] == faction.as_str() && f["connected"] == 1)
+            })
+    })
+    .await;
+    // The class command and the debrief through B are answered by A.
+    let (st, done) = http(
+        b.addr,
+        "POST",
+        &format!("/api/classes/{class_id}/command"),
+        Some(&json!({"id": "pause-1", "command": {"type": "pause"}})),
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200, "{done}");
+    assert!(done["tables"][0]["ack"].as_i64().is_some(), "{done}");
+    until(&mut console_b, |v| {
+        v["type"] == "class_table" && v["status"]["paused"] == true
+    })
+    .await;
+    let (st, debrief) = http(
+        b.addr,
+        "GET",
+        &format!("/api/classes/{class_id}/debrief"),
+        None,
+        Some(&teacher),
+    )
+    .await;
+    assert_eq!(st, 200, "{debrief}");
+    assert!(
+        debrief["tables"].as_array().is_some_and(|t| !t.is_empty()),
+        "{debrief}"
+    );
+    assert_eq!(
+        metric(b.addr, "detente_games_in_memory").await,
+        0,
+        "all on A"
+    );
+    drop((console, console_b, ada));
+    let db = b.stop().await;
+    a.stop().await;
+    db.cleanup().await;
+}
+
+async fn class_hello(addr: std::net::SocketAddr, token: &str) -> Ws {
+    let mut ws = ws_connect(addr).await;
+    ws.send(Message::text(
+        json!({"type": "hello", "token": token}).to_string(),
+    ))
+    .await
+    .expect("hello");
+    ws
+}
+
+async fn next_text(ws: &mut Ws) -> serde_json::Value {
+    until(ws, |_| true).await
+}
+
+/// The first text frame that satisfies `want`, within a few seconds.
+async fn until(ws: &mut Ws, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let v: serde_json::Value = serde_json::from_str(&t).expect("JSON");
+                if want(&v) {
+                    return v;
+                }
+                seen.push(v);
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("no such frame ({other:?}); saw {seen:?}"),
+        }
+    }
 }

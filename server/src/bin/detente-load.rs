@@ -97,6 +97,15 @@ struct Args {
     /// With `--class`: seconds over which the students join, evenly spread.
     #[arg(long, default_value_t = 60)]
     class_join_secs: u64,
+    /// Server nodes sharing one database (issue 16): player k connects to the k-th of these,
+    /// round robin, whichever node owns its game (another node relays it there). Default:
+    /// `--server` only.
+    #[arg(long, value_delimiter = ',')]
+    nodes: Vec<SocketAddr>,
+    /// With `--nodes`: game g is created on the g-th node (round robin), which then owns it,
+    /// and its players connect to that node: no relaying, the load spread over the nodes.
+    #[arg(long)]
+    spread: bool,
     /// Internal: run as child `i` of `processes`, reading the join plan from stdin.
     #[arg(long, hide = true)]
     child: Option<usize>,
@@ -108,6 +117,9 @@ struct Player {
     game: usize,
     token: String,
     faction: String,
+    /// The node this player connects to (`--nodes`); `--server` when absent.
+    #[serde(default)]
+    node: Option<SocketAddr>,
 }
 
 /// What the players send.
@@ -332,6 +344,7 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
                 game: k / per_game,
                 token: String::new(),
                 faction: String::new(),
+                node: None,
             })
             .collect());
     }
@@ -347,7 +360,12 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
             "team_sizes": {"russia": team, "us_nato": team, "csto": team},
             "start": "now",
         });
-        let created = http_post(args, "/api/games", &body).await?;
+        // With --spread the game is created on (and so owned by) its own node.
+        let home = match (args.spread, args.nodes.is_empty()) {
+            (true, false) => args.nodes[g % args.nodes.len()],
+            _ => args.server,
+        };
+        let created = post_as(home, "/api/games", Some(&body), args.admin_token.as_deref()).await?;
         let code = created["join_code"]
             .as_str()
             .ok_or_else(|| anyhow!("no join code: {created}"))?
@@ -363,10 +381,16 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
             let token = joined["seat_token"]
                 .as_str()
                 .ok_or_else(|| anyhow!("no token: {joined}"))?;
+            let node = match (args.spread, args.nodes.is_empty()) {
+                (_, true) => None,
+                (true, false) => Some(home),
+                (false, false) => Some(args.nodes[players.len() % args.nodes.len()]),
+            };
             players.push(Player {
                 game: g,
                 token: token.to_owned(),
                 faction: joined["seat"]["faction"].as_str().unwrap_or("").to_owned(),
+                node,
             });
         }
         let advances = args.mix.for_game(g).advances();
@@ -374,7 +398,7 @@ async fn setup(args: &Args) -> Result<Vec<Player>> {
             let control = created["control_token"]
                 .as_str()
                 .ok_or_else(|| anyhow!("no control token: {created}"))?;
-            advance(args.server, control, advances).await?;
+            advance(home, control, advances).await?;
         }
     }
     Ok(players)
@@ -537,7 +561,7 @@ async fn run_players(args: &Args, players: Vec<Player>, proc_index: usize) -> Re
         let shared = shared.clone();
         let ready = ready_tx.clone();
         let mut go = go_rx.clone();
-        let server = args.server;
+        let server = p.node.unwrap_or(args.server);
         let stop_at = stop_at.clone();
         let seed = (proc_index * 1_000_003 + k) as u64;
         let mix = args.mix.for_game(p.game);
@@ -1106,6 +1130,7 @@ fn report(args: &Args, mut m: Measured) -> Result<()> {
             "echo_p50_ms": percentile(&mut m.echo_latencies, 0.5),
             "echo_p99_ms": percentile(&mut m.echo_latencies, 0.99),
             "echo_max_ms": percentile(&mut m.echo_latencies, 1.0),
+            "ack_p50_ms": percentile(&mut m.ack_latencies, 0.5),
             "ack_p99_ms": percentile(&mut m.ack_latencies, 0.99),
             "fanout_p99_ms": percentile(&mut m.fanout_latencies, 0.99),
             "server_cpu": m.server_cpu,

@@ -357,6 +357,14 @@ impl<S: Store> Registry<S> {
             self.scenarios.get(&row.scenario).cloned().ok_or_else(|| {
                 SessionError::Corrupt(format!("unknown scenario {}", row.scenario))
             })?;
+        // Another node's lease runs; or this is a table of a class whose other tables another
+        // node runs, and a class stays on one node (its console and late joins need all its
+        // tables in one place): the request goes there.
+        if let Some(home) = self.store.game_home(game).await? {
+            if home.id != self.node.id {
+                return Err(SessionError::Elsewhere(game));
+            }
+        }
         // Own the game before reading its log: an append of its previous owner after this
         // claim is fenced, so the log read here is all there is.
         let epoch = self

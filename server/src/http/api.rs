@@ -921,19 +921,26 @@ pub async fn seat_of<S: Store>(
     }
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers and the node is not stopping. The answer names the node
+/// and how many games it owns (decision record 0012).
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "operations",
     responses(
-        (status = 200, description = "Ready.", body = String, content_type = "text/plain", example = "ready"),
-        (status = 503, description = "The database is unavailable; try again shortly (`unavailable`).", body = ErrorBody),
+        (status = 200, description = "Ready: `ready`, then the node's id and the games it owns.", body = String, content_type = "text/plain", example = "ready\nnode: host-1:8080\ngames owned: 3\n"),
+        (status = 503, description = "The database is unavailable, or the node is shutting down (`unavailable`).", body = ErrorBody),
     )
 )]
-pub async fn readyz<S: Store>(
-    State(st): State<Arc<AppState<S>>>,
-) -> Result<&'static str, ApiError> {
+pub async fn readyz<S: Store>(State(st): State<Arc<AppState<S>>>) -> Result<String, ApiError> {
+    // A stopping node takes no new players: a load balancer sends them elsewhere.
+    if *st.shutdown.borrow() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "this server node is shutting down",
+        ));
+    }
     // A frozen database answers nothing: readiness fails within a second rather than waiting
     // for the pool's own timeout.
     match tokio::time::timeout(READY_WITHIN, st.registry.store().ping()).await {
@@ -946,7 +953,11 @@ pub async fn readyz<S: Store>(
             ))
         }
     }
-    Ok("ready")
+    Ok(format!(
+        "ready\nnode: {}\ngames owned: {}\n",
+        st.registry.node.id,
+        st.registry.live()
+    ))
 }
 
 /// How long `/readyz` waits for the database.

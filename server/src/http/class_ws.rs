@@ -50,6 +50,25 @@ pub(super) async fn class_token<S: Store>(
         .map(|class| ClassToken::Student(class, member)))
 }
 
+/// For a started class's teacher: a table of the class when another node runs its tables
+/// (the connection is relayed there, where the tables' statuses are). A student's connection
+/// only waits for Start, which every node hears (`ClassBells`).
+pub(super) async fn elsewhere<S: Store>(st: &AppState<S>, who: &ClassToken) -> Option<Uuid> {
+    let ClassToken::Teacher(class, _) = who else {
+        return None;
+    };
+    class.started_at?;
+    let (_, first) = st
+        .registry
+        .store()
+        .class_tables(class.id)
+        .await
+        .ok()?
+        .into_iter()
+        .next()?;
+    super::forward::owner(st, first.id).await.map(|_| first.id)
+}
+
 /// Runs a class connection until it ends.
 pub(super) async fn run<S: Store>(
     st: &AppState<S>,

@@ -311,7 +311,7 @@ pub async fn join_class<S: Store>(
         };
         return join_started(&st, class, settings, name).await;
     }
-    st.class_bells.ring(class.id, false);
+    super::ring_class(&st, class.id, false);
     Ok(joined(&class, &settings, &member, student_token))
 }
 
@@ -540,7 +540,7 @@ pub async fn start_class<S: Store>(
                     }
                 }
                 tracing::info!(class = %class.id, tables = tables.len(), "class started");
-                st.class_bells.ring(class.id, true);
+                super::ring_class(&st, class.id, true);
                 let class = store.class(class.id).await?.unwrap_or(class);
                 return lobby(&st, class, &teacher).await.map(Json);
             }
@@ -582,6 +582,7 @@ async fn join_started<S: Store>(
     // Another late joiner may take the place (or the new table's number) first: look again.
     for _ in 0..8 {
         let stored = store.class_tables(class.id).await?;
+        super::forward::to_class_home(st, &stored).await?;
         let mut live = Vec::new();
         for (t, game) in &stored {
             if game.ended {
@@ -681,7 +682,7 @@ async fn join_started<S: Store>(
             }
         }
         // The console counts the roster again, and reads the tables again (one may be new).
-        st.class_bells.ring(class.id, true);
+        super::ring_class(st, class.id, true);
         return Ok(joined(&class, &settings, &member, student_token));
     }
     Err(ApiError::unavailable(
@@ -996,7 +997,7 @@ pub async fn pin_student<S: Store>(
             "no such student in this class",
         ));
     }
-    st.class_bells.ring(class.id, false);
+    super::ring_class(&st, class.id, false);
     let class = store.class(class.id).await?.unwrap_or(class);
     lobby(&st, class, &teacher).await.map(Json)
 }
@@ -1297,6 +1298,7 @@ pub async fn class_command<S: Store>(
     }
     let store = st.registry.store();
     let all = store.class_tables(class.id).await?;
+    super::forward::to_class_home(&st, &all).await?;
     let chosen: Vec<&(u32, GameRow)> = match &req.tables {
         None => all.iter().collect(),
         Some(wanted) => {
@@ -1444,7 +1446,9 @@ pub async fn class_debrief<S: Store>(
         crate::protocol::ClassRole::Student => crate::engine::Seat::Observer,
     };
     let mut tables = Vec::new();
-    for (table, game) in st.registry.store().class_tables(class.id).await? {
+    let all = st.registry.store().class_tables(class.id).await?;
+    super::forward::to_class_home(&st, &all).await?;
+    for (table, game) in all {
         let (_, view) = st.registry.get(game.id).await?.view(seat.clone()).await?;
         tables.push(crate::class::debrief::TableDebrief::of(
             table, game.id, &view,

@@ -110,7 +110,10 @@ impl Nodes {
             },
         };
         if !ok {
-            tracing::warn!(node, "a forwarded request with a wrong secret: treated as a player's");
+            tracing::warn!(
+                node,
+                "a forwarded request with a wrong secret: treated as a player's"
+            );
             return None;
         }
         headers
@@ -135,22 +138,43 @@ impl Nodes {
 /// Compares two secrets in time independent of where they differ.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
 }
 
 /// The owner of `game` if it is another node whose lease runs.
-async fn owner<S: Store>(st: &AppState<S>, game: Uuid) -> Option<NodeRow> {
-    match st.registry.store().game_owner(game).await {
+pub(super) async fn owner<S: Store>(st: &AppState<S>, game: Uuid) -> Option<NodeRow> {
+    match st.registry.store().game_home(game).await {
         Ok(Some(node)) if node.id != st.nodes.me.id => Some(node),
         Ok(_) => None,
         Err(e) => {
             tracing::warn!(game = %game, error = %e, "cannot read the game's owner");
             None
         }
+    }
+}
+
+/// A class's requests are answered where its tables run (a class stays on one node): an
+/// error that sends this request there when that is another node. `tables`: the class's.
+pub(crate) async fn to_class_home<S: Store>(
+    st: &AppState<S>,
+    tables: &[(u32, crate::store::GameRow)],
+) -> Result<(), super::ApiError> {
+    let Some((_, first)) = tables.first() else {
+        return Ok(());
+    };
+    match owner(st, first.id).await {
+        None => Ok(()),
+        Some(_) => Err(super::ApiError {
+            elsewhere: Some(first.id),
+            ..super::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                "this class runs on another server node just now; try again in a moment",
+            )
+        }),
     }
 }
 

@@ -60,6 +60,20 @@ pub struct AppState<S: Store> {
     pub nodes: forward::Nodes,
 }
 
+/// Rings a class's bells for its connections on this node and announces the change to the
+/// other nodes sharing the database, which ring theirs (a student may wait on one node while
+/// the teacher starts the class on another).
+pub(crate) fn ring_class<S: Store>(st: &AppState<S>, class: uuid::Uuid, started: bool) {
+    st.class_bells.ring(class, started);
+    let store = st.registry.store().clone();
+    let node = st.registry.node.id.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.announce_class(&node, class, started).await {
+            tracing::warn!(class = %class, error = %e, "could not tell the other nodes of a class change");
+        }
+    });
+}
+
 /// The whole HTTP app.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     Router::new()

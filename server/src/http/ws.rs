@@ -331,8 +331,7 @@ async fn connection<S: Store>(
     let ending = match Box::pin(join(&st, &mut socket, relayed)).await {
         Ok(Hello::Class(who)) => Box::pin(super::class_ws::run(&st, &mut socket, who)).await,
         Ok(Hello::Elsewhere(game, hello)) => {
-            let ending =
-                Box::pin(super::forward::relay(&st, &mut socket, game, hello, peer)).await;
+            let ending = Box::pin(super::forward::relay(&st, &mut socket, game, hello, peer)).await;
             if let Some((code, reason)) = ending {
                 Box::pin(close_with(
                     socket,
@@ -417,7 +416,15 @@ async fn join<S: Store>(
     let store = st.registry.store();
     let found = match authenticate(store, &token).await {
         Ok(None) => match super::class_ws::class_token(store, &token).await {
-            Ok(Some(who)) => return Ok(Hello::Class(who)),
+            Ok(Some(who)) => {
+                // A started class's console runs where its tables run.
+                if !relayed {
+                    if let Some(table) = super::class_ws::elsewhere(st, &who).await {
+                        return Ok(Hello::Elsewhere(table, hello));
+                    }
+                }
+                return Ok(Hello::Class(who));
+            }
             Ok(None) => Ok(None),
             Err(e) => Err(e),
         },

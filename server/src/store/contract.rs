@@ -823,26 +823,33 @@ async fn ownership<S: Store>(s: &S) {
     s.register_node(&node("node-b", 2)).await.expect("register");
     s.register_node(&node("node-c", 3)).await.expect("register");
     assert_eq!(
-        s.game_owner(g.id).await.expect("owner"),
+        s.game_home(g.id).await.expect("owner"),
         Some(node("node-b", 2))
     );
     // A node registers again at each start, with a new secret (and maybe a new address).
     s.register_node(&node("node-b", 4)).await.expect("register");
-    assert_eq!(s.node("node-b").await.expect("node"), Some(node("node-b", 4)));
+    assert_eq!(
+        s.node("node-b").await.expect("node"),
+        Some(node("node-b", 4))
+    );
     assert_eq!(s.node("node-x").await.expect("node"), None);
     assert!(s.release_game(g.id, "node-b", 3).await.expect("B's"));
-    assert_eq!(s.game_owner(g.id).await.expect("owner"), None, "released");
+    assert_eq!(s.game_home(g.id).await.expect("owner"), None, "released");
     assert_eq!(
         s.claim_game(g.id, "node-c", lease).await.expect("claim"),
         Some(4)
     );
     assert_eq!(
-        s.game_owner(g.id).await.expect("owner"),
+        s.game_home(g.id).await.expect("owner"),
         Some(node("node-c", 3))
     );
     // An owner whose lease ran out is nobody's to forward to.
     tokio::time::sleep(std::time::Duration::from_millis(lease as u64 + 150)).await;
-    assert_eq!(s.game_owner(g.id).await.expect("owner"), None, "lease ran out");
+    assert_eq!(
+        s.game_home(g.id).await.expect("owner"),
+        None,
+        "lease ran out"
+    );
     // The log holds each accepted append once, in order.
     let log: Vec<String> = s
         .events_after(g.id, 0)
@@ -1095,14 +1102,25 @@ impl Store for Flaky {
     ) -> StoreResult<()> {
         self.inner.create_game(game, seats, events, status).await
     }
+    async fn announce_class(&self, node: &str, class: Uuid, started: bool) -> StoreResult<()> {
+        self.inner.announce_class(node, class, started).await
+    }
+    async fn hear_classes(
+        &self,
+        node: String,
+        ring: Arc<dyn Fn(Uuid, bool) + Send + Sync>,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        self.inner.hear_classes(node, ring, stop).await
+    }
     async fn register_node(&self, node: &NodeRow) -> StoreResult<()> {
         self.inner.register_node(node).await
     }
     async fn node(&self, id: &str) -> StoreResult<Option<NodeRow>> {
         self.inner.node(id).await
     }
-    async fn game_owner(&self, game: Uuid) -> StoreResult<Option<NodeRow>> {
-        self.inner.game_owner(game).await
+    async fn game_home(&self, game: Uuid) -> StoreResult<Option<NodeRow>> {
+        self.inner.game_home(game).await
     }
     async fn add_seat(&self, seat: &SeatRow, limit: Option<u32>) -> StoreResult<bool> {
         self.inner.add_seat(seat, limit).await

@@ -6,6 +6,7 @@
 //! embedded default). `contract` holds the test suite both must pass.
 
 use std::future::Future;
+use std::sync::Arc;
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -387,8 +388,27 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn register_node(&self, node: &NodeRow) -> impl Future<Output = StoreResult<()>> + Send;
     /// A registered node.
     fn node(&self, id: &str) -> impl Future<Output = StoreResult<Option<NodeRow>>> + Send;
-    /// The node whose lease on `game` is running now, if any (in the database's clock).
-    fn game_owner(&self, game: Uuid) -> impl Future<Output = StoreResult<Option<NodeRow>>> + Send;
+    /// The node that serves `game` now (in the database's clock): its owner while its lease
+    /// runs; otherwise, for a table of a class, the node whose lease on another table of the
+    /// class runs (a class stays on one node); otherwise none (any node may claim it).
+    fn game_home(&self, game: Uuid) -> impl Future<Output = StoreResult<Option<NodeRow>>> + Send;
+    /// Tells the other nodes sharing the database that `class` changed (`started`: it has
+    /// started), so that they ring its bells for their connections; `node` is this node's id.
+    /// Nothing to do on SQLite (one node).
+    fn announce_class(
+        &self,
+        node: &str,
+        class: Uuid,
+        started: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Until `stop`, calls `ring` for each change of a class another node than `node`
+    /// announced (reconnecting when the database goes away). Returns at once on SQLite.
+    fn hear_classes(
+        &self,
+        node: String,
+        ring: Arc<dyn Fn(Uuid, bool) + Send + Sync>,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> impl Future<Output = ()> + Send;
     fn seat_by_token(
         &self,
         token_hash: &[u8],

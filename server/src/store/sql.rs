@@ -586,6 +586,19 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn announce_class(&self, node: &str, class: Uuid, started: bool) -> StoreResult<()> {
+                self.announce(node, class, started).await
+            }
+
+            async fn hear_classes(
+                &self,
+                node: String,
+                ring: Arc<dyn Fn(Uuid, bool) + Send + Sync>,
+                stop: tokio::sync::watch::Receiver<bool>,
+            ) {
+                self.hear(node, ring, stop).await
+            }
+
             async fn register_node(&self, node: &NodeRow) -> StoreResult<()> {
                 sqlx::query(concat!(
                     "INSERT INTO nodes (id, internal_url, secret, started_at) VALUES ($1, $2, $3, ", $now, ") \
@@ -611,10 +624,13 @@ macro_rules! sql_store {
                 Ok(row.map(|(id, internal_url, secret)| NodeRow { id, internal_url, secret }))
             }
 
-            async fn game_owner(&self, game: Uuid) -> StoreResult<Option<NodeRow>> {
+            async fn game_home(&self, game: Uuid) -> StoreResult<Option<NodeRow>> {
+                // The game itself first, then its class's tables in order.
                 let row: Option<(String, String, String)> = sqlx::query_as(concat!(
                     "SELECT n.id, n.internal_url, n.secret FROM games g JOIN nodes n ON n.id = g.owner_node \
-                     WHERE g.id = $1 AND g.lease_until >= ", $now
+                     WHERE g.lease_until >= ", $now, " \
+                       AND (g.id = $1 OR g.class_id = (SELECT class_id FROM games WHERE id = $1)) \
+                     ORDER BY CASE WHEN g.id = $1 THEN 0 ELSE 1 END, g.table_no LIMIT 1"
                 ))
                 .bind(game.to_string())
                 .fetch_optional(&self.pool)
@@ -1017,6 +1033,79 @@ sql_store!(
     "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
     "SELECT value FROM json_each($3)"
 );
+
+/// The channel on which nodes announce class changes (`NOTIFY`): `<node> <class> <0|1>`.
+const CLASS_CHANNEL: &str = "detente_class";
+
+impl PgStore {
+    async fn announce(&self, node: &str, class: Uuid, started: bool) -> StoreResult<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CLASS_CHANNEL)
+            .bind(format!("{node} {class} {}", u8::from(started)))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn hear(
+        &self,
+        node: String,
+        ring: Arc<dyn Fn(Uuid, bool) + Send + Sync>,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            let heard = async {
+                let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+                listener.listen(CLASS_CHANNEL).await?;
+                loop {
+                    let n = listener.recv().await?;
+                    let mut parts = n.payload().split(' ');
+                    let (Some(from), Some(class), Some(started)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        continue;
+                    };
+                    if from == node {
+                        continue;
+                    }
+                    if let Ok(class) = Uuid::parse_str(class) {
+                        ring(class, started == "1");
+                    }
+                }
+                #[allow(unreachable_code)]
+                Ok::<(), sqlx::Error>(())
+            };
+            tokio::select! {
+                r = heard => {
+                    if let Err(e) = r {
+                        tracing::warn!(error = %e, "not hearing other nodes' class changes; listening again in a second");
+                    }
+                }
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+impl SqliteStore {
+    /// One node on SQLite: nobody else to tell.
+    async fn announce(&self, _node: &str, _class: Uuid, _started: bool) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn hear(
+        &self,
+        _node: String,
+        _ring: Arc<dyn Fn(Uuid, bool) + Send + Sync>,
+        _stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+    }
+}
 
 impl SqliteStore {
     /// One transaction; each append inside its own savepoint, so one that conflicts or repeats

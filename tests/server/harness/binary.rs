@@ -17,7 +17,7 @@ impl Drop for Child {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -27,6 +27,19 @@ fn free_port() -> u16 {
 
 pub(crate) async fn start_binary(db: &Db, log: &std::path::Path) -> Child {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    // The same node across a test's restarts (on new ports): it takes its games back at once
+    // instead of waiting for its own leases to run out.
+    start_binary_at(&db.url(), log, addr, &["--node-id", "test-node"]).await
+}
+
+/// Starts `detente serve` on `addr` against `database_url` with `extra` flags, logging to
+/// `log` (appended), and waits until it is ready.
+pub(crate) async fn start_binary_at(
+    database_url: &str,
+    log: &std::path::Path,
+    addr: SocketAddr,
+    extra: &[&str],
+) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -38,15 +51,15 @@ pub(crate) async fn start_binary(db: &Db, log: &std::path::Path) -> Child {
             "--addr",
             &addr.to_string(),
             "--database-url",
-            &db.url(),
-            // The same node across a test's restarts (on new ports): it takes its games back
-            // at once instead of waiting for its own leases to run out.
-            "--node-id",
-            "test-node",
+            database_url,
         ])
+        .args(extra)
         .env_remove("DETENTE_ADMIN_TOKEN")
         .env_remove("DETENTE_ALLOWED_ORIGINS")
         .env_remove("DETENTE_SCENARIOS")
+        .env_remove("DETENTE_NODE_ID")
+        .env_remove("DETENTE_INTERNAL_URL")
+        .env_remove("DETENTE_LEASE_MS")
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()
