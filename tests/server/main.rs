@@ -17,7 +17,6 @@ mod agents;
 mod bad_input;
 mod bots;
 mod branches;
-mod chaos;
 mod class_console;
 mod classes;
 mod database_outage;

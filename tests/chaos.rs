@@ -17,8 +17,17 @@
 //! counted. `DETENTE_CHAOS_EVENTS` and `DETENTE_CHAOS_LEASE_MS` change the run (the figures of
 //! `docs/operations.md` were measured with the default lease of 5 s).
 
-use crate::harness::*;
+//!
+//! Its own test binary, so that it runs alone: cargo runs test binaries one after another, and
+//! three nodes under this load would slow the timing-sensitive tests of `tests/server` beside
+//! them.
+
+#[allow(dead_code, unused_imports)]
+#[path = "server/harness/mod.rs"]
+mod harness;
+
 use futures_util::{SinkExt, StreamExt};
+use harness::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
