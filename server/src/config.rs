@@ -66,6 +66,12 @@ pub struct ServeConfig {
     /// port when listening on every interface.
     #[arg(long, env = "DETENTE_INTERNAL_URL")]
     pub internal_url: Option<String>,
+    /// Reverse proxies in front of this server (addresses or networks, `10.0.0.2`,
+    /// `172.28.0.0/16`, comma separated): a request from one of them is counted, for the
+    /// per-address limits, under the client address it names in `X-Real-IP` (or the last of
+    /// `X-Forwarded-For`). From anywhere else those headers are ignored.
+    #[arg(long, env = "DETENTE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Network>,
     /// Extra scenario files to offer beside the built-in ones.
     #[arg(long = "scenario", env = "DETENTE_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<PathBuf>,
@@ -82,6 +88,54 @@ pub struct ServeConfig {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// An address or a network (`10.0.0.2`, `172.28.0.0/16`, `fd00::/8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Network {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let addr: std::net::IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix must be 0 to {max}"))?,
+            None => max,
+        };
+        Ok(Network { addr, prefix })
+    }
+}
+
+impl Network {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        let bits =
+            |a: u128, b: u128, len: u32, prefix: u32| prefix == 0 || (a ^ b) >> (len - prefix) == 0;
+        match (self.addr, ip.to_canonical()) {
+            (V4(n), V4(i)) => bits(
+                u32::from(n).into(),
+                u32::from(i).into(),
+                32,
+                self.prefix.into(),
+            ),
+            (V6(n), V6(i)) => bits(n.into(), i.into(), 128, self.prefix.into()),
+            _ => false,
+        }
+    }
 }
 
 /// This machine's host name (`HOSTNAME`, `/etc/hostname`), or `localhost`.
@@ -126,6 +180,29 @@ impl ServeConfig {
     /// listened on (`bound`: the port may have been 0), or the host name when that is every
     /// interface.
     pub fn internal_url(&self, bound: std::net::SocketAddr) -> String {
+        self.internal_url_unchecked(bound)
+    }
+
+    /// Refuses, before the server starts, a node id or an internal URL the other nodes could
+    /// not use.
+    pub fn check_nodes(&self, bound: std::net::SocketAddr) -> Result<(), String> {
+        let id = self.node_id();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(format!(
+                "--node-id {id:?}: letters, digits and punctuation only, no spaces"
+            ));
+        }
+        let url = self.internal_url_unchecked(bound);
+        let host = url.strip_prefix("http://").unwrap_or("");
+        if host.is_empty() || host.contains('/') {
+            return Err(format!(
+                "--internal-url {url:?}: http://HOST:PORT with no path (the nodes speak plain HTTP to each other)"
+            ));
+        }
+        Ok(())
+    }
+
+    fn internal_url_unchecked(&self, bound: std::net::SocketAddr) -> String {
         if let Some(url) = self
             .internal_url
             .as_deref()
@@ -151,6 +228,27 @@ impl ServeConfig {
 
 #[cfg(test)]
 mod tests {
+    use super::Network;
+
+    #[test]
+    fn networks_hold_their_addresses() {
+        let n: Network = "172.28.0.0/16".parse().expect("network");
+        assert!(n.contains("172.28.5.9".parse().unwrap()));
+        assert!(!n.contains("172.29.0.1".parse().unwrap()));
+        // An IPv4 client seen on an IPv6 socket.
+        assert!(n.contains("::ffff:172.28.0.2".parse().unwrap()));
+        let one: Network = "10.0.0.2".parse().expect("address");
+        assert!(one.contains("10.0.0.2".parse().unwrap()));
+        assert!(!one.contains("10.0.0.3".parse().unwrap()));
+        let any: Network = "0.0.0.0/0".parse().expect("every IPv4");
+        assert!(any.contains("8.8.8.8".parse().unwrap()));
+        assert!(!any.contains("fd00::1".parse().unwrap()));
+        let v6: Network = "fd00::/8".parse().expect("network");
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<Network>().is_err());
+        assert!("proxy".parse::<Network>().is_err());
+    }
+
     #[test]
     fn passwords_are_masked() {
         assert_eq!(

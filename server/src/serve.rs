@@ -83,6 +83,7 @@ async fn run<S: Store>(
         },
     );
     let addr = listener.local_addr()?;
+    config.check_nodes(addr).map_err(anyhow::Error::msg)?;
     // Where the other nodes send this node's games' players (decision record 0012).
     let nodes =
         crate::http::forward::Nodes::new(registry.node.id.clone(), config.internal_url(addr));
@@ -136,6 +137,7 @@ async fn run<S: Store>(
     accept_loop(
         listener,
         router(state),
+        Arc::new(config.trusted_proxies.clone()),
         config.max_connections,
         &config.limits,
         async move {
@@ -217,6 +219,36 @@ async fn forget_old_commands<S: Store>(
     }
 }
 
+/// The client a request comes from: the TCP peer, or, when the peer is a trusted reverse
+/// proxy, the address it names in `X-Real-IP` or last in `X-Forwarded-For` (the one it added).
+fn client_addr(
+    peer: std::net::SocketAddr,
+    headers: &hyper::HeaderMap,
+    trusted: &[crate::config::Network],
+) -> std::net::SocketAddr {
+    if !trusted.iter().any(|n| n.contains(peer.ip())) {
+        return peer;
+    }
+    let named = headers
+        .get("x-real-ip")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .or_else(|| {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .next_back()
+        })
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
+    match named {
+        Some(ip) => std::net::SocketAddr::new(ip, 0),
+        None => peer,
+    }
+}
+
 /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish.
 ///
 /// Hand-written rather than `axum::serve` for two limits axum does not offer: a header read
@@ -232,6 +264,7 @@ async fn forget_old_commands<S: Store>(
 async fn accept_loop(
     listener: TcpListener,
     app: axum::Router,
+    trusted: Arc<Vec<crate::config::Network>>,
     max_connections: usize,
     limits: &crate::limits::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -274,10 +307,12 @@ async fn accept_loop(
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
         let app = app.clone();
+        let trusted = trusted.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                let client = client_addr(peer, req.headers(), &trusted);
                 req.extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
+                    .insert(axum::extract::ConnectInfo(client));
                 app.clone().oneshot(req)
             });
         let builder = builder.clone();
@@ -309,5 +344,37 @@ async fn accept_loop(
         .is_err()
     {
         tracing::warn!("HTTP requests still running after the drain period");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_addr;
+
+    #[test]
+    fn a_trusted_proxy_names_the_client_and_nobody_else_can() {
+        let proxy: std::net::SocketAddr = "172.28.0.2:40000".parse().unwrap();
+        let trusted = ["172.28.0.2".parse().unwrap()];
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert("x-real-ip", "203.0.113.7".parse().unwrap());
+        assert_eq!(
+            client_addr(proxy, &headers, &trusted).ip().to_string(),
+            "203.0.113.7"
+        );
+        // From anyone else the header is only a header.
+        let player: std::net::SocketAddr = "198.51.100.1:5000".parse().unwrap();
+        assert_eq!(client_addr(player, &headers, &trusted), player);
+        assert_eq!(client_addr(proxy, &headers, &[]), proxy);
+        // X-Forwarded-For: the last address, the one the proxy added.
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert("x-forwarded-for", "10.9.9.9, 203.0.113.8".parse().unwrap());
+        assert_eq!(
+            client_addr(proxy, &headers, &trusted).ip().to_string(),
+            "203.0.113.8"
+        );
+        // Nothing usable: the proxy itself.
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert("x-real-ip", "not an address".parse().unwrap());
+        assert_eq!(client_addr(proxy, &headers, &trusted), proxy);
     }
 }

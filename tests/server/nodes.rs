@@ -163,9 +163,9 @@ async fn any_node_serves_a_player_and_a_stopping_node_hands_its_games_over() {
 }
 
 /// A class across two nodes: the teacher's console on A hears a student who joins through B
-/// (announced through the database), a student waiting on B hears the Start given on A, the
-/// class's tables run on the node that started it, and the console, the class command and
-/// the debrief reached through B are answered there.
+/// (announced through the database), a student waiting on A hears the Start given on B, the
+/// class's tables run on B, which started it, and the console (moved there), the class
+/// command and the debrief reached through A are answered there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_class_works_across_nodes() {
     use crate::harness::*;
@@ -220,11 +220,11 @@ async fn a_class_works_across_nodes() {
     })
     .await;
     assert_eq!(roster["students"], 4);
-    // Ada waits on B; the teacher starts the class on A.
-    let mut waiting = class_hello(b.addr, &tokens[0]).await;
+    // Ada waits on A; the teacher starts the class through B, whose tables they become.
+    let mut waiting = class_hello(a.addr, &tokens[0]).await;
     assert_eq!(next_text(&mut waiting).await["type"], "class_welcome");
     let (st, started) = http(
-        a.addr,
+        b.addr,
         "POST",
         &format!("/api/classes/{class_id}/start"),
         None,
@@ -236,17 +236,21 @@ async fn a_class_works_across_nodes() {
     assert_eq!(
         close,
         Some(4000),
-        "the Start reached the student waiting on B"
+        "the Start given on B reached the student waiting on A"
     );
-    assert!(metric(a.addr, "detente_games_in_memory").await >= 1);
-    assert_eq!(metric(b.addr, "detente_games_in_memory").await, 0);
-    // Ada's seat through B (relayed to A); a console through B (relayed to A) sees her.
-    let ada = Client::connect(b.addr, "Ada", &tokens[0]).await;
-    let mut console_b = class_hello(b.addr, &teacher).await;
-    let welcome = until(&mut console_b, |v| v["type"] == "class_welcome").await;
+    assert!(metric(b.addr, "detente_games_in_memory").await >= 1);
+    assert_eq!(metric(a.addr, "detente_games_in_memory").await, 0);
+    // The console open on A hears the Start, finds the tables on B, and asks to be opened
+    // again (1001): its new connection, through A, is relayed to B.
+    let (_, close) = read_until_close(&mut console, RECV).await;
+    assert_eq!(close, Some(1001), "the console moves to the class's node");
+    let mut console = class_hello(a.addr, &teacher).await;
+    let welcome = until(&mut console, |v| v["type"] == "class_welcome").await;
     assert_eq!(welcome["started"], true, "{welcome}");
+    // Ada's seat through A (relayed to B); the console sees her connected.
+    let ada = Client::connect(a.addr, "Ada", &tokens[0]).await;
     let faction = ada.seat.faction().expect("a faction").to_string();
-    until(&mut console_b, |v| {
+    until(&mut console, |v| {
         v["type"] == "class_table"
             && v["status"]["factions"].as_array().is_some_and(|fs| {
                 fs.iter()
@@ -254,9 +258,9 @@ async fn a_class_works_across_nodes() {
             })
     })
     .await;
-    // The class command and the debrief through B are answered by A.
+    // The class command and the debrief through A are answered by B.
     let (st, done) = http(
-        b.addr,
+        a.addr,
         "POST",
         &format!("/api/classes/{class_id}/command"),
         Some(&json!({"id": "pause-1", "command": {"type": "pause"}})),
@@ -265,12 +269,12 @@ async fn a_class_works_across_nodes() {
     .await;
     assert_eq!(st, 200, "{done}");
     assert!(done["tables"][0]["ack"].as_i64().is_some(), "{done}");
-    until(&mut console_b, |v| {
+    until(&mut console, |v| {
         v["type"] == "class_table" && v["status"]["paused"] == true
     })
     .await;
     let (st, debrief) = http(
-        b.addr,
+        a.addr,
         "GET",
         &format!("/api/classes/{class_id}/debrief"),
         None,
@@ -283,11 +287,11 @@ async fn a_class_works_across_nodes() {
         "{debrief}"
     );
     assert_eq!(
-        metric(b.addr, "detente_games_in_memory").await,
+        metric(a.addr, "detente_games_in_memory").await,
         0,
-        "all on A"
+        "all on B"
     );
-    drop((console, console_b, ada));
+    drop((console, ada));
     let db = b.stop().await;
     a.stop().await;
     db.cleanup().await;
@@ -324,4 +328,49 @@ async fn until(ws: &mut Ws, want: impl Fn(&serde_json::Value) -> bool) -> serde_
             other => panic!("no such frame ({other:?}); saw {seen:?}"),
         }
     }
+}
+
+/// A branch made through another node than its parent's lives there; comparing them works
+/// through either node (the parent is read from its log where it does not run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_and_its_parent_on_two_nodes_compare() {
+    let Some(db) = Db::postgres("nodes_branch").await else {
+        return;
+    };
+    let other = same_db(&db);
+    let a = node(db, "node-a").await;
+    let b = node(other, "node-b").await;
+    let g = create_game(a.addr, json!({})).await;
+    let mut control = Client::connect(a.addr, "control", &g.control_token).await;
+    control.ok(chat(plenary(), "before the branch")).await;
+    let (st, branched) = http(
+        b.addr,
+        "POST",
+        &format!("/api/games/{}/branch", g.id),
+        Some(&json!({"round": 0, "title": "What if"})),
+        Some(&g.control_token),
+    )
+    .await;
+    assert_eq!(st, 201, "{branched}");
+    let id = branched["game_id"].as_str().expect("id");
+    let token = branched["control_token"].as_str().expect("token");
+    assert_eq!(metric(a.addr, "detente_games_in_memory").await, 1);
+    assert_eq!(metric(b.addr, "detente_games_in_memory").await, 1);
+    for via in [a.addr, b.addr] {
+        let (st, compared) = http(
+            via,
+            "GET",
+            &format!("/api/games/{id}/compare"),
+            None,
+            Some(token),
+        )
+        .await;
+        assert_eq!(st, 200, "{compared}");
+        assert_eq!(compared["parent_id"], g.id.as_str());
+        assert_eq!(compared["tables"].as_array().map(Vec::len), Some(2));
+    }
+    control.disconnect().await;
+    let db = b.stop().await;
+    a.stop().await;
+    db.cleanup().await;
 }

@@ -357,16 +357,11 @@ impl<S: Store> Registry<S> {
             self.scenarios.get(&row.scenario).cloned().ok_or_else(|| {
                 SessionError::Corrupt(format!("unknown scenario {}", row.scenario))
             })?;
-        // Another node's lease runs; or this is a table of a class whose other tables another
-        // node runs, and a class stays on one node (its console and late joins need all its
-        // tables in one place): the request goes there.
-        if let Some(home) = self.store.game_home(game).await? {
-            if home.id != self.node.id {
-                return Err(SessionError::Elsewhere(game));
-            }
-        }
         // Own the game before reading its log: an append of its previous owner after this
-        // claim is fenced, so the log read here is all there is.
+        // claim is fenced, so the log read here is all there is. Refused while another node's
+        // lease runs, or, for a table of a class, while another node runs another of its
+        // tables (a class's console and late joins need all its tables in one place): the
+        // request goes to that node.
         let epoch = self
             .store
             .claim_game(game, &self.node.id, self.node.lease_ms())
@@ -397,6 +392,32 @@ impl<S: Store> Registry<S> {
         let handle = session::spawn(self, game, engine, last_seq, recent, epoch);
         games.insert(game, handle.clone());
         Ok(handle)
+    }
+
+    /// `game` as `seat` sees it, with its sequence: from its task, or, when another node runs
+    /// it, read from its log without claiming it (a comparison of a branch with its parent,
+    /// which may live on different nodes).
+    pub async fn view_anywhere(
+        self: &Arc<Self>,
+        game: Uuid,
+        seat: crate::engine::Seat,
+    ) -> Result<(i64, crate::engine::view::SeatView), SessionError> {
+        match self.get(game).await {
+            Ok(handle) => handle.view(seat).await,
+            Err(SessionError::Elsewhere(_)) => {
+                let row = self.store.game(game).await?.ok_or(SessionError::NotFound)?;
+                let scenario = self.scenarios.get(&row.scenario).cloned().ok_or_else(|| {
+                    SessionError::Corrupt(format!("unknown scenario {}", row.scenario))
+                })?;
+                let stored = self.store.events_after(game, 0).await?;
+                let events = crate::store::decode_events(&stored)?;
+                let engine = Game::replay(scenario, &events)
+                    .map_err(|e| SessionError::Corrupt(e.to_string()))?;
+                let seq = stored.last().map(|(s, _)| *s).unwrap_or(0);
+                Ok((seq, engine.view(&seat)))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The task of `game` if it is running (never revives one).

@@ -258,7 +258,12 @@ pub async fn create_game<S: Store>(
         }
     };
     // Start its task so its clock runs and bots play.
-    st.registry.get(game_id).await?;
+    // The game is stored: the request must not be sent to another node to be made again.
+    // If another node took it in the meantime (a sweep), its task runs there.
+    match st.registry.get(game_id).await {
+        Ok(_) | Err(crate::game::SessionError::Elsewhere(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
     tracing::info!(game = %game_id, scenario = %scenario.id, "game created");
     Ok((
         StatusCode::CREATED,

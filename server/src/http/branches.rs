@@ -204,7 +204,12 @@ pub async fn branch_game<S: Store>(
         ended: false,
     };
     let row = store_new_game(&st, row, &seat_rows, &bodies, status).await?;
-    st.registry.get(game_id).await?;
+    // The game is stored: the request must not be sent to another node to be made again.
+    // If another node took it in the meantime (a sweep), its task runs there.
+    match st.registry.get(game_id).await {
+        Ok(_) | Err(crate::game::SessionError::Elsewhere(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
     tracing::info!(game = %game_id, parent = %id, round = branch.round, phase = ?branch.phase, events = bodies.len(), "branch created");
     Ok((
         StatusCode::CREATED,
@@ -285,7 +290,8 @@ pub async fn compare_game<S: Store>(
             "the game this one branched from is gone",
         ));
     }
-    let (_, original) = st.registry.get(branch.parent).await?.view(seat).await?;
+    // The parent may run on another node: then it is read from its log.
+    let (_, original) = st.registry.view_anywhere(branch.parent, seat).await?;
     let tables = vec![
         TableDebrief::of(0, branch.parent, &original),
         TableDebrief::of(1, id, &view),

@@ -58,16 +58,24 @@ pub(super) async fn elsewhere<S: Store>(st: &AppState<S>, who: &ClassToken) -> O
         return None;
     };
     class.started_at?;
+    class_elsewhere(st, class.id).await
+}
+
+/// A table of `class` when another node runs the class's tables.
+async fn class_elsewhere<S: Store>(st: &AppState<S>, class: Uuid) -> Option<Uuid> {
     let (_, first) = st
         .registry
         .store()
-        .class_tables(class.id)
+        .class_tables(class)
         .await
         .ok()?
         .into_iter()
         .next()?;
     super::forward::owner(st, first.id).await.map(|_| first.id)
 }
+
+/// How long a table that cannot be reached waits before the console tries it again.
+const RETRY_TABLE: Duration = Duration::from_secs(2);
 
 /// Runs a class connection until it ends.
 pub(super) async fn run<S: Store>(
@@ -159,6 +167,7 @@ async fn student<S: Store>(
     let stopping = stopping(st);
     tokio::pin!(stopping);
     let mut bucket = frame_bucket(st);
+    let mut look_again = look_again();
     loop {
         if started {
             let _ = send(
@@ -180,6 +189,9 @@ async fn student<S: Store>(
                 }
                 started = listening.rung.borrow_and_update().started;
             }
+            _ = look_again.tick() => {
+                started = matches!(st.registry.store().class(class.id).await, Ok(Some(c)) if c.started_at.is_some());
+            }
             msg = socket.next() => {
                 if let Some(ending) = Box::pin(incoming(socket, msg, &mut bucket, class.id)).await {
                     return ending;
@@ -188,6 +200,16 @@ async fn student<S: Store>(
             () = &mut stopping => return Some((close::GOING_AWAY, "server shutting down")),
         }
     }
+}
+
+/// A class connection reads its class again this often, whatever the bells: a bell from
+/// another node can be lost (the database connection that hears them dropped and came back).
+const LOOK_AGAIN: Duration = Duration::from_secs(15);
+
+fn look_again() -> tokio::time::Interval {
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + LOOK_AGAIN, LOOK_AGAIN);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every
 }
 
 /// The teacher's class console.
@@ -210,6 +232,7 @@ async fn teacher<S: Store>(
     // Sends the welcome (again once the class starts, and at each late join) and watches
     // the tables.
     let mut welcome_due = true;
+    let mut look_again = look_again();
     let flush = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(flush);
     let mut flush_armed = false;
@@ -265,6 +288,14 @@ async fn teacher<S: Store>(
                     roster_due = true;
                 }
             }
+            _ = look_again.tick() => {
+                // A bell from another node may have been lost: the roster again, and the
+                // tables if the class has started since.
+                roster_due = true;
+                if tables.is_empty() {
+                    welcome_due = matches!(store.class(class_id).await, Ok(Some(c)) if c.started_at.is_some());
+                }
+            }
             Some(table) = dirty_rx.recv() => {
                 dirty.insert(table);
             }
@@ -290,9 +321,18 @@ async fn teacher<S: Store>(
                                 return None;
                             }
                         }
-                        // Unreachable just now: try again at the next flush.
                         None => {
-                            dirty.insert(table);
+                            // The class's tables run on another node (the class started there,
+                            // or moved): the console reconnects and is relayed there.
+                            if class_elsewhere(st, class_id).await.is_some() {
+                                return Some((close::GOING_AWAY, "the class runs on another server node; reconnect"));
+                            }
+                            // Unreachable just now: try again in a moment.
+                            let again = dirty_tx.clone();
+                            tokio::spawn(async move {
+                                tokio::time::sleep(RETRY_TABLE).await;
+                                let _ = again.send(table).await;
+                            });
                         }
                     }
                 }

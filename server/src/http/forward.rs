@@ -55,8 +55,11 @@ pub struct Elsewhere(pub Uuid);
 /// How long a node waits for the owner to take a forwarded request or WebSocket (a stopped
 /// owner accepts TCP connections in its kernel and answers nothing).
 const CONNECT_WITHIN: Duration = Duration::from_secs(2);
-/// How long a forwarded request may take, its answer's head.
-const ANSWER_WITHIN: Duration = Duration::from_secs(30);
+/// How long a forwarded request may take, its answer's head (a stopped owner, reached over a
+/// pooled connection, would otherwise hold the player until then).
+const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+/// How long a relayed frame may take to be written to the owner.
+const SEND_WITHIN: Duration = Duration::from_secs(5);
 /// A relayed WebSocket pings the owner this often; with nothing from the owner for two of
 /// these, the player is told to reconnect (the owner stopped or its network went).
 const OWNER_PING: Duration = Duration::from_secs(5);
@@ -82,7 +85,9 @@ impl Nodes {
                 internal_url,
                 secret: crate::game::seating::new_token(),
             }),
-            client: Client::builder(TokioExecutor::new()).build(http),
+            client: Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(Duration::from_secs(30))
+                .build(http),
             secrets: Default::default(),
         }
     }
@@ -110,7 +115,8 @@ impl Nodes {
             },
         };
         if !ok {
-            tracing::warn!(
+            // Anyone can send the header: nothing to warn about, and it gains them nothing.
+            tracing::debug!(
                 node,
                 "a forwarded request with a wrong secret: treated as a player's"
             );
@@ -251,6 +257,34 @@ pub async fn to_owner<S: Store>(
     }
 }
 
+/// Removes the headers that belong to one connection (RFC 9110 §7.6.1), those `Connection`
+/// names included; the length is set again for the body sent on.
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    for n in named {
+        headers.remove(n.as_str());
+    }
+    for h in [
+        header::CONNECTION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::CONTENT_LENGTH,
+    ] {
+        headers.remove(h);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+}
+
 /// What of a request goes to the owner: its method, path and end-to-end headers.
 struct Head {
     method: axum::http::Method,
@@ -260,18 +294,8 @@ struct Head {
 
 fn forwardable(parts: &axum::http::request::Parts) -> Head {
     let mut headers = parts.headers.clone();
-    for h in [
-        header::CONNECTION,
-        header::TE,
-        header::TRAILER,
-        header::TRANSFER_ENCODING,
-        header::UPGRADE,
-        header::PROXY_AUTHORIZATION,
-        header::CONTENT_LENGTH,
-    ] {
-        headers.remove(h);
-    }
-    headers.remove("keep-alive");
+    strip_hop_by_hop(&mut headers);
+    headers.remove(header::PROXY_AUTHORIZATION);
     Head {
         method: parts.method.clone(),
         path: parts
@@ -302,7 +326,8 @@ async fn forward<S: Store>(
     if let Some(v) = peer.and_then(|p| HeaderValue::from_str(&p.to_string()).ok()) {
         req.headers_mut().insert(PEER, v);
     }
-    let res = tokio::time::timeout(ANSWER_WITHIN, st.nodes.client.request(req)).await??;
+    let mut res = tokio::time::timeout(ANSWER_WITHIN, st.nodes.client.request(req)).await??;
+    strip_hop_by_hop(res.headers_mut());
     Ok(res.map(Body::new))
 }
 
@@ -358,10 +383,17 @@ pub(super) async fn relay<S: Store>(
             return unavailable("unavailable");
         }
     };
-    if upstream.send(Message::Text(hello)).await.is_err() {
+    if !matches!(
+        tokio::time::timeout(SEND_WITHIN, upstream.send(Message::Text(hello))).await,
+        Ok(Ok(()))
+    ) {
         refuse(socket).await;
         return unavailable("unavailable");
     }
+    // The player's frames count against the same rate as on the owner's own sockets (control
+    // frames too, which the relay answers itself).
+    let frames = st.registry.limits.frames;
+    let mut bucket = super::limit::Bucket::new(frames.per_sec, frames.burst);
     let metrics = st.registry.metrics.clone();
     crate::metrics::Metrics::inc(&metrics.ws_proxied_total);
     metrics
@@ -380,8 +412,13 @@ pub(super) async fn relay<S: Store>(
         tokio::select! {
             // The player's frames are checked as on the owner's own sockets.
             msg = socket.next() => match msg {
+                Some(Ok(ref m)) if !m.is_close() && !bucket.take() => {
+                    crate::metrics::Metrics::inc(&st.registry.metrics.ws_closed_rate_limited);
+                    let _ = send(socket, &ServerFrame::error(None, ErrorCode::RateLimited, "too many frames; slow down", false)).await;
+                    return Some((close::POLICY, "rate limit".into()));
+                }
                 Some(Ok(m @ Message::Text(_))) => {
-                    if upstream.send(m).await.is_err() {
+                    if !matches!(tokio::time::timeout(SEND_WITHIN, upstream.send(m)).await, Ok(Ok(()))) {
                         return unavailable("the game's server node went away; reconnect");
                     }
                 }
@@ -428,7 +465,7 @@ pub(super) async fn relay<S: Store>(
                     tracing::warn!(game = %game, owner = %owner.id, "the game's owner stopped answering; the player reconnects");
                     return unavailable("the game's server node stopped answering; reconnect");
                 }
-                if upstream.send(Message::Ping(bytes::Bytes::new())).await.is_err() {
+                if !matches!(tokio::time::timeout(SEND_WITHIN, upstream.send(Message::Ping(bytes::Bytes::new()))).await, Ok(Ok(()))) {
                     return unavailable("the game's server node went away; reconnect");
                 }
             }
@@ -474,7 +511,11 @@ async fn dial<S: Store>(
     }
     let tcp = tokio::net::TcpStream::connect(addr).await?;
     tcp.set_nodelay(true)?;
-    let config = WebSocketConfig::default();
+    // Small buffers, as on the server's own sockets: a relayed socket is idle most of its
+    // life, and tungstenite's defaults (128 KiB each way) would cost 250 KiB per player.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(1024)
+        .write_buffer_size(1024);
     let (ws, _) = tokio_tungstenite::client_async_with_config(req, tcp, Some(config)).await?;
     Ok(ws)
 }

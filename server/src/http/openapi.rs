@@ -467,6 +467,7 @@ mod tests {
             node_id: Some("openapi-test".into()),
             lease_ms: 5000,
             internal_url: None,
+            trusted_proxies: Vec::new(),
             limits: crate::limits::Limits {
                 close_wait: std::time::Duration::from_millis(100),
                 ..Default::default()

@@ -532,6 +532,56 @@ async fn classes<S: Store>(s: &S) {
             .collect::<Vec<_>>()
     );
     assert_eq!(stored[1].1.last_seq, 1, "first events stored");
+    // A class stays on one node: while node A's lease on table 0 runs, node B cannot claim
+    // table 1, and the table's home is A; A can, and once A lets go, B takes both.
+    let (t0, t1) = (tables[0].game.id, tables[1].game.id);
+    s.register_node(&NodeRow {
+        id: "class-a".into(),
+        internal_url: "http://a".into(),
+        secret: "s".into(),
+    })
+    .await
+    .expect("register");
+    let a0 = s.claim_game(t0, "class-a", 60_000).await.expect("claim");
+    assert!(a0.is_some());
+    assert_eq!(
+        s.claim_game(t1, "class-b", 60_000).await.expect("claim"),
+        None
+    );
+    assert_eq!(
+        s.game_home(t1).await.expect("home").map(|n| n.id),
+        Some("class-a".to_owned())
+    );
+    let a1 = s.claim_game(t1, "class-a", 60_000).await.expect("claim");
+    assert!(a1.is_some());
+    assert!(s
+        .release_game(t0, "class-a", a0.unwrap())
+        .await
+        .expect("release"));
+    assert_eq!(
+        s.claim_game(t0, "class-b", 60_000).await.expect("claim"),
+        None,
+        "A runs table 1"
+    );
+    assert!(s
+        .release_game(t1, "class-a", a1.unwrap())
+        .await
+        .expect("release"));
+    assert!(s
+        .claim_game(t0, "class-b", 60_000)
+        .await
+        .expect("claim")
+        .is_some());
+    assert!(s
+        .claim_game(t1, "class-b", 60_000)
+        .await
+        .expect("claim")
+        .is_some());
+    assert_eq!(
+        s.game_home(t1).await.expect("home"),
+        None,
+        "B is not registered"
+    );
     assert_eq!(
         s.game_class(tables[1].game.id).await.expect("read"),
         Some((class.id, tables[1].table_no))

@@ -356,7 +356,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Claims `game` for `node` for `lease_ms` from now, in the database's clock (decision
     /// record 0012): the epoch the claim holds from now on, raised by one at every claim (so a
     /// task of the same node that claimed before is fenced too); `None` while another node's
-    /// lease runs (nothing changes).
+    /// lease on it runs, or, for a table of a class, another node's lease on another table of
+    /// the class (a class stays on one node; checked under the class row's lock): nothing
+    /// changes.
     fn claim_game(
         &self,
         game: Uuid,

@@ -525,19 +525,39 @@ macro_rules! sql_store {
 
             async fn claim_game(&self, game: Uuid, node: &str, lease_ms: i64) -> StoreResult<Option<i64>> {
                 // Every claim raises the epoch, a claim of the same node too: a task of this
-                // node that claimed before (and has not yet stopped) is fenced as well.
-                sqlx::query_scalar(concat!(
+                // node that claimed before (and has not yet stopped) is fenced as well. A table
+                // of a class is not claimed while another node's lease runs on another table of
+                // the class: a class stays on one node.
+                let claim = sqlx::query_scalar(concat!(
                     "UPDATE games SET owner_epoch = owner_epoch + 1, \
                          owner_node = $2, lease_until = ", $now, " + $3 \
                      WHERE id = $1 AND (owner_node IS NULL OR owner_node = $2 OR lease_until < ", $now, ") \
+                       AND NOT EXISTS (SELECT 1 FROM games s WHERE s.class_id = games.class_id \
+                           AND s.id <> games.id AND s.owner_node <> $2 AND s.lease_until >= ", $now, ") \
                      RETURNING owner_epoch"
                 ))
                 .bind(game.to_string())
                 .bind(node)
-                .bind(lease_ms)
-                .fetch_optional(&self.pool)
+                .bind(lease_ms);
+                if $kind == "sqlite" {
+                    // One writer at a time: the statement's check and its update are one step.
+                    return claim.fetch_optional(&self.pool).await.map_err(map_err);
+                }
+                // Postgres: two nodes claiming two tables of a class at once would each see the
+                // other's table unclaimed. The class row's lock orders them, and the update, a
+                // statement of its own, reads the sibling claims committed before it.
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                sqlx::query(
+                    "SELECT c.id FROM classes c JOIN games g ON g.class_id = c.id \
+                     WHERE g.id = $1 FOR NO KEY UPDATE OF c",
+                )
+                .bind(game.to_string())
+                .fetch_optional(&mut *tx)
                 .await
-                .map_err(map_err)
+                .map_err(map_err)?;
+                let epoch = claim.fetch_optional(&mut *tx).await.map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(epoch)
             }
 
             async fn renew_leases(&self, node: &str, lease_ms: i64, games: &[Uuid]) -> StoreResult<Vec<Uuid>> {
@@ -562,9 +582,11 @@ macro_rules! sql_store {
             }
 
             async fn games_to_take(&self) -> StoreResult<Vec<Uuid>> {
+                // A class's tables together and in order: nodes sweeping at once meet on the
+                // same first table, and whoever takes it takes the rest of the class.
                 let ids: Vec<String> = sqlx::query_scalar(concat!(
                     "SELECT id FROM games WHERE ended = 0 AND deadline_at IS NOT NULL \
-                     AND lease_until < ", $now
+                     AND lease_until < ", $now, " ORDER BY class_id, table_no, id"
                 ))
                 .fetch_all(&self.pool)
                 .await

@@ -122,6 +122,7 @@ pub(crate) fn test_config(addr: SocketAddr, database_url: String) -> ServeConfig
         node_id: Some("test-node".into()),
         lease_ms: 5000,
         internal_url: None,
+        trusted_proxies: Vec::new(),
         limits: Limits {
             close_wait: Duration::from_millis(200),
             ..Limits::default()
