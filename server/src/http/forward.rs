@@ -7,7 +7,7 @@
 //! - REST: the handler that finds the game elsewhere answers `unavailable` marked with
 //!   [`Elsewhere`]; [`to_owner`] kept the request (bodies are at most 64 KiB) and sends it to
 //!   the owner instead, whose answer goes back as it is.
-//! - WebSocket: the hello names a seat, whose game is elsewhere; [`relay`] opens a WebSocket
+//! - WebSocket: the hello names a seat, whose game is elsewhere; `relay` opens a WebSocket
 //!   to the owner, sends it the same hello and passes messages both ways until either side
 //!   closes (the owner's close code, `4000` for a moved seat or `1001` for a stopping node,
 //!   reaches the player unchanged).
