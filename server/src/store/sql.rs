@@ -1076,39 +1076,52 @@ impl PgStore {
         ring: Arc<dyn Fn(Uuid, bool) + Send + Sync>,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
+        // Paced here, one try a second while the database is away: the listener's own eager
+        // reconnection retries in a tight loop when connections fail at once.
+        let mut listener: Option<sqlx::postgres::PgListener> = None;
         loop {
             let heard = async {
-                let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
-                listener.listen(CLASS_CHANNEL).await?;
-                loop {
-                    let n = listener.recv().await?;
-                    let mut parts = n.payload().split(' ');
-                    let (Some(from), Some(class), Some(started)) =
-                        (parts.next(), parts.next(), parts.next())
-                    else {
-                        continue;
-                    };
-                    if from == node {
-                        continue;
-                    }
-                    if let Ok(class) = Uuid::parse_str(class) {
-                        ring(class, started == "1");
-                    }
+                if listener.is_none() {
+                    let mut l = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+                    l.eager_reconnect(false);
+                    l.listen(CLASS_CHANNEL).await?;
+                    listener = Some(l);
                 }
-                #[allow(unreachable_code)]
-                Ok::<(), sqlx::Error>(())
+                let Some(l) = listener.as_mut() else {
+                    return Ok(None);
+                };
+                l.try_recv().await
             };
-            tokio::select! {
-                r = heard => {
-                    if let Err(e) = r {
-                        tracing::warn!(error = %e, "not hearing other nodes' class changes; listening again in a second");
+            let wait = tokio::select! {
+                r = heard => match r {
+                    Ok(Some(n)) => {
+                        let mut parts = n.payload().split(' ');
+                        if let (Some(from), Some(class), Some(started)) =
+                            (parts.next(), parts.next(), parts.next())
+                        {
+                            if let (true, Ok(class)) = (from != node, Uuid::parse_str(class)) {
+                                ring(class, started == "1");
+                            }
+                        }
+                        false
                     }
+                    // The connection dropped: the listener connects again at the next try
+                    // (what was announced meanwhile is lost; class connections read their
+                    // class again every 15 s).
+                    Ok(None) => true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "not hearing other nodes' class changes; listening again in a second");
+                        listener = None;
+                        true
+                    }
+                },
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            if wait {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
                 }
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stop.wait_for(|s| *s) => return,
             }
         }
     }
