@@ -47,19 +47,10 @@ async fn run<S: Store>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    // Postgres may still be starting: retry migrations for 30 s instead of dying (counted in
-    // time, not tries: a try that waits for a connection can take seconds).
     let started = tokio::time::Instant::now();
-    loop {
-        match store.migrate().await {
-            Ok(()) => break,
-            Err(e) if e.retryable() && started.elapsed() < config.limits.startup_retry => {
-                tracing::warn!(error = %e, "database not ready; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-            Err(e) => return Err(e).context("running migrations"),
-        }
-    }
+    until_ready(started, &config, || store.migrate())
+        .await
+        .context("running migrations")?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(forget_old_commands(
         store.clone(),
@@ -87,17 +78,9 @@ async fn run<S: Store>(
     // Where the other nodes send this node's games' players (decision record 0012).
     let nodes =
         crate::http::forward::Nodes::new(registry.node.id.clone(), config.internal_url(addr));
-    let started = tokio::time::Instant::now();
-    loop {
-        match store.register_node(nodes.me()).await {
-            Ok(()) => break,
-            Err(e) if e.retryable() && started.elapsed() < config.limits.startup_retry => {
-                tracing::warn!(error = %e, "database not ready; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-            Err(e) => return Err(e).context("registering this node"),
-        }
-    }
+    until_ready(started, &config, || store.register_node(nodes.me()))
+        .await
+        .context("registering this node")?;
     registry.keep_leases();
     // Class changes announced by the other nodes ring this node's bells.
     let class_bells: Arc<crate::http::presence::ClassBells> = Default::default();
@@ -167,6 +150,30 @@ async fn run<S: Store>(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Runs a start-up step, again every second while the database is not ready (Postgres may
+/// still be starting), until `config.limits.startup_retry` after `started` (counted in time,
+/// not tries: a try that waits for a connection can take seconds).
+async fn until_ready<F, Fut>(
+    started: tokio::time::Instant,
+    config: &ServeConfig,
+    step: F,
+) -> Result<(), crate::store::StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), crate::store::StoreError>>,
+{
+    loop {
+        match step().await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.retryable() && started.elapsed() < config.limits.startup_retry => {
+                tracing::warn!(error = %e, "database not ready; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

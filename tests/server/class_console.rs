@@ -3,54 +3,13 @@
 //! when the class starts; one command reaches every table (`POST /api/classes/{id}/command`).
 
 use crate::harness::*;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 /// How soon the console must show a change (the issue: within a second).
 const LIVE: Duration = Duration::from_secs(1);
-
-async fn hello(addr: std::net::SocketAddr, token: &str) -> Ws {
-    let mut ws = ws_connect(addr).await;
-    let hello = json!({"type": "hello", "token": token}).to_string();
-    ws.send(Message::text(hello)).await.expect("send hello");
-    ws
-}
-
-/// The next text frame within `within`.
-async fn next_frame(ws: &mut Ws, within: Duration) -> Value {
-    loop {
-        match tokio::time::timeout(within, ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => {
-                return serde_json::from_str(&t).expect("frames are JSON")
-            }
-            Ok(Some(Ok(Message::Close(c)))) => panic!("closed: {c:?}"),
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("no frame within {within:?}: {other:?}"),
-        }
-    }
-}
-
-/// Reads frames until one satisfies `want`, for `within` at most.
-async fn frame_where(ws: &mut Ws, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + within;
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match tokio::time::timeout(left, ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => {
-                let v: Value = serde_json::from_str(&t).expect("frames are JSON");
-                if want(&v) {
-                    return v;
-                }
-                seen.push(v);
-            }
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("no such frame within {within:?} ({other:?}); saw {seen:?}"),
-        }
-    }
-}
 
 fn is_type(v: &Value, t: &str) -> bool {
     v["type"] == t
@@ -80,7 +39,7 @@ async fn the_class_console_follows_the_roster_and_every_table_live() {
     assert_eq!(preview["started"], false);
     assert_eq!(preview["research_use"], false);
 
-    let mut console = hello(addr, &teacher).await;
+    let mut console = ws_hello(addr, &teacher).await;
     let welcome = next_frame(&mut console, RECV).await;
     assert_eq!(welcome["type"], "class_welcome", "{welcome}");
     assert_eq!(welcome["role"], "teacher");
@@ -102,7 +61,7 @@ async fn the_class_console_follows_the_roster_and_every_table_live() {
 
     // Ada waits for the start on a connection of her own.
     let ada_token = ada["student_token"].as_str().expect("token").to_owned();
-    let mut waiting = hello(addr, &ada_token).await;
+    let mut waiting = ws_hello(addr, &ada_token).await;
     let w = next_frame(&mut waiting, RECV).await;
     assert_eq!(w["type"], "class_welcome", "{w}");
     assert_eq!(w["role"], "student");

@@ -11,16 +11,29 @@ use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-/// The same Postgres database again, for a second node (cleaned up once, by the first).
-fn same_db(db: &Db) -> Db {
-    match db {
+/// Nodes A and B on a fresh Postgres database of their own (dropped by [`stop`]), or `None`
+/// when the test is skipped (no Postgres, `CI` unset).
+async fn two_nodes(test: &str) -> Option<(App, App)> {
+    let db = Db::postgres(test).await?;
+    let other = match &db {
         Db::Postgres { admin, name } => Db::Postgres {
             admin: admin.clone(),
             name: name.clone(),
         },
         Db::Sqlite { .. } => unreachable!("several nodes share a Postgres database"),
-    }
+    };
+    Some((node(db, "node-a").await, node(other, "node-b").await))
 }
+
+/// Stops both nodes and drops their database.
+async fn stop(a: App, b: App) {
+    let db = b.stop().await;
+    a.stop().await;
+    db.cleanup().await;
+}
+
+/// How long a class connection's awaited frame may take.
+const FRAME: Duration = Duration::from_secs(5);
 
 async fn node(db: Db, id: &str) -> App {
     let id = id.to_owned();
@@ -33,12 +46,9 @@ async fn node(db: Db, id: &str) -> App {
 
 #[tokio::test]
 async fn any_node_serves_a_player_and_a_stopping_node_hands_its_games_over() {
-    let Some(db) = Db::postgres("nodes").await else {
+    let Some((a, b)) = two_nodes("nodes").await else {
         return;
     };
-    let other = same_db(&db);
-    let a = node(db, "node-a").await;
-    let b = node(other, "node-b").await;
     // Created on A: A owns the game.
     let g = create_game(a.addr, json!({})).await;
     // Joins through B are forwarded to A (B cannot claim the game while A's lease runs).
@@ -168,13 +178,9 @@ async fn any_node_serves_a_player_and_a_stopping_node_hands_its_games_over() {
 /// command and the debrief reached through A are answered there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_class_works_across_nodes() {
-    use crate::harness::*;
-    let Some(db) = Db::postgres("nodes_class").await else {
+    let Some((a, b)) = two_nodes("nodes_class").await else {
         return;
     };
-    let other = same_db(&db);
-    let a = node(db, "node-a").await;
-    let b = node(other, "node-b").await;
     let body = json!({"name": "Two nodes",
                       "deadlines": {"briefing": 600, "negotiation": 600, "orders": 600, "review": 600}});
     let (st, created) = http(b.addr, "POST", "/api/classes", Some(&body), None).await;
@@ -182,47 +188,33 @@ async fn a_class_works_across_nodes() {
     let class_id = created["class_id"].as_str().expect("id").to_owned();
     let code = created["join_code"].as_str().expect("code").to_owned();
     let teacher = created["teacher_token"].as_str().expect("token").to_owned();
-    let mut console = class_hello(a.addr, &teacher).await;
-    let welcome = next_text(&mut console).await;
+    let mut console = ws_hello(a.addr, &teacher).await;
+    let welcome = next_frame(&mut console, FRAME).await;
     assert_eq!(welcome["type"], "class_welcome", "{welcome}");
     let mut tokens = Vec::new();
     for (k, name) in ["Ada", "Boris", "Chen"].into_iter().enumerate() {
         let via = if k % 2 == 0 { b.addr } else { a.addr };
-        let (st, joined) = http(
-            via,
-            "POST",
-            "/api/classes/join",
-            Some(&json!({"code": code, "name": name})),
-            None,
-        )
-        .await;
-        assert_eq!(st, 201, "{joined}");
-        tokens.push(joined["student_token"].as_str().expect("t").to_owned());
+        tokens.push(join_class(via, &code, name).await);
     }
-    until(&mut console, |v| {
+    frame_where(&mut console, FRAME, |v| {
         v["type"] == "class_roster" && v["students"] == 3
     })
     .await;
     // Once things are quiet, one more joins through B: A's console hears it (from B, through
     // the database: nothing on A rang).
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let (st, joined) = http(
-        b.addr,
-        "POST",
-        "/api/classes/join",
-        Some(&json!({"code": code, "name": "Dana"})),
-        None,
-    )
-    .await;
-    assert_eq!(st, 201, "{joined}");
-    let roster = until(&mut console, |v| {
+    join_class(b.addr, &code, "Dana").await;
+    let roster = frame_where(&mut console, FRAME, |v| {
         v["type"] == "class_roster" && v["students"] == 4
     })
     .await;
     assert_eq!(roster["students"], 4);
     // Ada waits on A; the teacher starts the class through B, whose tables they become.
-    let mut waiting = class_hello(a.addr, &tokens[0]).await;
-    assert_eq!(next_text(&mut waiting).await["type"], "class_welcome");
+    let mut waiting = ws_hello(a.addr, &tokens[0]).await;
+    assert_eq!(
+        next_frame(&mut waiting, FRAME).await["type"],
+        "class_welcome"
+    );
     let (st, started) = http(
         b.addr,
         "POST",
@@ -244,13 +236,13 @@ async fn a_class_works_across_nodes() {
     // again (1001): its new connection, through A, is relayed to B.
     let (_, close) = read_until_close(&mut console, RECV).await;
     assert_eq!(close, Some(1001), "the console moves to the class's node");
-    let mut console = class_hello(a.addr, &teacher).await;
-    let welcome = until(&mut console, |v| v["type"] == "class_welcome").await;
+    let mut console = ws_hello(a.addr, &teacher).await;
+    let welcome = frame_where(&mut console, FRAME, |v| v["type"] == "class_welcome").await;
     assert_eq!(welcome["started"], true, "{welcome}");
     // Ada's seat through A (relayed to B); the console sees her connected.
     let ada = Client::connect(a.addr, "Ada", &tokens[0]).await;
     let faction = ada.seat.faction().expect("a faction").to_string();
-    until(&mut console, |v| {
+    frame_where(&mut console, FRAME, |v| {
         v["type"] == "class_table"
             && v["status"]["factions"].as_array().is_some_and(|fs| {
                 fs.iter()
@@ -269,7 +261,7 @@ async fn a_class_works_across_nodes() {
     .await;
     assert_eq!(st, 200, "{done}");
     assert!(done["tables"][0]["ack"].as_i64().is_some(), "{done}");
-    until(&mut console, |v| {
+    frame_where(&mut console, FRAME, |v| {
         v["type"] == "class_table" && v["status"]["paused"] == true
     })
     .await;
@@ -292,54 +284,16 @@ async fn a_class_works_across_nodes() {
         "all on B"
     );
     drop((console, ada));
-    let db = b.stop().await;
-    a.stop().await;
-    db.cleanup().await;
-}
-
-async fn class_hello(addr: std::net::SocketAddr, token: &str) -> Ws {
-    let mut ws = ws_connect(addr).await;
-    ws.send(Message::text(
-        json!({"type": "hello", "token": token}).to_string(),
-    ))
-    .await
-    .expect("hello");
-    ws
-}
-
-async fn next_text(ws: &mut Ws) -> serde_json::Value {
-    until(ws, |_| true).await
-}
-
-/// The first text frame that satisfies `want`, within a few seconds.
-async fn until(ws: &mut Ws, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    let mut seen = Vec::new();
-    loop {
-        match tokio::time::timeout_at(deadline, ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => {
-                let v: serde_json::Value = serde_json::from_str(&t).expect("JSON");
-                if want(&v) {
-                    return v;
-                }
-                seen.push(v);
-            }
-            Ok(Some(Ok(_))) => {}
-            other => panic!("no such frame ({other:?}); saw {seen:?}"),
-        }
-    }
+    stop(a, b).await;
 }
 
 /// A branch made through another node than its parent's lives there; comparing them works
 /// through either node (the parent is read from its log where it does not run).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_branch_and_its_parent_on_two_nodes_compare() {
-    let Some(db) = Db::postgres("nodes_branch").await else {
+    let Some((a, b)) = two_nodes("nodes_branch").await else {
         return;
     };
-    let other = same_db(&db);
-    let a = node(db, "node-a").await;
-    let b = node(other, "node-b").await;
     let g = create_game(a.addr, json!({})).await;
     let mut control = Client::connect(a.addr, "control", &g.control_token).await;
     control.ok(chat(plenary(), "before the branch")).await;
@@ -370,7 +324,5 @@ async fn a_branch_and_its_parent_on_two_nodes_compare() {
         assert_eq!(compared["tables"].as_array().map(Vec::len), Some(2));
     }
     control.disconnect().await;
-    let db = b.stop().await;
-    a.stop().await;
-    db.cleanup().await;
+    stop(a, b).await;
 }

@@ -23,16 +23,7 @@ async fn class_of_three(
     let teacher = created["teacher_token"].as_str().expect("t").to_owned();
     let mut tokens = Vec::new();
     for name in NAMES {
-        let (st, joined) = http(
-            addr,
-            "POST",
-            "/api/classes/join",
-            Some(&json!({"code": code, "name": name})),
-            None,
-        )
-        .await;
-        assert_eq!(st, 201, "{joined}");
-        tokens.push(joined["student_token"].as_str().expect("t").to_owned());
+        tokens.push(join_class(addr, &code, name).await);
     }
     let (st, started) = http(
         addr,

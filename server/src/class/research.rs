@@ -333,16 +333,7 @@ pub fn export(src: &Source<'_>) -> ResearchExport {
     let free = src.free_text;
     let (mut round, mut phase) = (0u32, Phase::Lobby);
     // Messages hidden by a facilitator, wherever in the log they were hidden.
-    let hidden: std::collections::BTreeSet<(&Channel, u32)> = src
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::MessageHidden {
-                channel, message, ..
-            } => Some((channel, *message)),
-            _ => None,
-        })
-        .collect();
+    let hidden = crate::engine::view::hidden_messages(src.events);
     let mut messages = Vec::new();
     let mut proposals = Vec::new();
     let mut answers = Vec::new();

@@ -1089,3 +1089,17 @@ impl Game {
         }
     }
 }
+
+/// The messages a facilitator hid anywhere in `log` (a whole game's events), by channel and
+/// message id: a replay or an export leaves out their text at every step, also before they
+/// were hidden.
+pub fn hidden_messages(log: &[Event]) -> std::collections::BTreeSet<(&Channel, u32)> {
+    log.iter()
+        .filter_map(|e| match e {
+            Event::MessageHidden {
+                channel, message, ..
+            } => Some((channel, *message)),
+            _ => None,
+        })
+        .collect()
+}

@@ -352,11 +352,7 @@ impl<S: Store> Registry<S> {
     /// Reads and replays `game`'s log and starts its task. Called by one caller at a time per
     /// game (`get`).
     async fn load(self: &Arc<Self>, game: Uuid) -> Result<GameHandle, SessionError> {
-        let row = self.store.game(game).await?.ok_or(SessionError::NotFound)?;
-        let scenario =
-            self.scenarios.get(&row.scenario).cloned().ok_or_else(|| {
-                SessionError::Corrupt(format!("unknown scenario {}", row.scenario))
-            })?;
+        let scenario = self.scenario_of(game).await?;
         // Own the game before reading its log: an append of its previous owner after this
         // claim is fenced, so the log read here is all there is. Refused while another node's
         // lease runs, or, for a table of a class, while another node runs another of its
@@ -367,10 +363,7 @@ impl<S: Store> Registry<S> {
             .claim_game(game, &self.node.id, self.node.lease_ms())
             .await?
             .ok_or(SessionError::Elsewhere(game))?;
-        let stored = self.store.events_after(game, 0).await?;
-        let events = crate::store::decode_events(&stored)?;
-        let engine =
-            Game::replay(scenario, &events).map_err(|e| SessionError::Corrupt(e.to_string()))?;
+        let (stored, events, engine) = self.replay_log(game, scenario).await?;
         let last_seq = stored.last().map(|(s, _)| *s).unwrap_or(0);
         // The tail of the log, so that a client reconnecting after a restart or an idle
         // unload receives just the events it missed, as it would from a task that never
@@ -394,6 +387,28 @@ impl<S: Store> Registry<S> {
         Ok(handle)
     }
 
+    /// The scenario `game` is played in.
+    async fn scenario_of(&self, game: Uuid) -> Result<Arc<Scenario>, SessionError> {
+        let row = self.store.game(game).await?.ok_or(SessionError::NotFound)?;
+        self.scenarios
+            .get(&row.scenario)
+            .cloned()
+            .ok_or_else(|| SessionError::Corrupt(format!("unknown scenario {}", row.scenario)))
+    }
+
+    /// `game`'s whole log: as stored, decoded, and replayed into the engine.
+    async fn replay_log(
+        &self,
+        game: Uuid,
+        scenario: Arc<Scenario>,
+    ) -> Result<(Vec<(i64, String)>, Vec<crate::engine::Event>, Game), SessionError> {
+        let stored = self.store.events_after(game, 0).await?;
+        let events = crate::store::decode_events(&stored)?;
+        let engine =
+            Game::replay(scenario, &events).map_err(|e| SessionError::Corrupt(e.to_string()))?;
+        Ok((stored, events, engine))
+    }
+
     /// `game` as `seat` sees it, with its sequence: from its task, or, when another node runs
     /// it, read from its log without claiming it (a comparison of a branch with its parent,
     /// which may live on different nodes).
@@ -405,14 +420,8 @@ impl<S: Store> Registry<S> {
         match self.get(game).await {
             Ok(handle) => handle.view(seat).await,
             Err(SessionError::Elsewhere(_)) => {
-                let row = self.store.game(game).await?.ok_or(SessionError::NotFound)?;
-                let scenario = self.scenarios.get(&row.scenario).cloned().ok_or_else(|| {
-                    SessionError::Corrupt(format!("unknown scenario {}", row.scenario))
-                })?;
-                let stored = self.store.events_after(game, 0).await?;
-                let events = crate::store::decode_events(&stored)?;
-                let engine = Game::replay(scenario, &events)
-                    .map_err(|e| SessionError::Corrupt(e.to_string()))?;
+                let scenario = self.scenario_of(game).await?;
+                let (stored, _, engine) = self.replay_log(game, scenario).await?;
                 let seq = stored.last().map(|(s, _)| *s).unwrap_or(0);
                 Ok((seq, engine.view(&seat)))
             }
@@ -470,6 +479,19 @@ mod tests {
     use crate::store::contract::Flaky;
     use crate::store::{GameRow, GameStatus, SeatRow};
     use std::sync::atomic::Ordering;
+
+    /// A message in the plenary.
+    fn plenary(text: &str) -> crate::engine::Command {
+        crate::engine::Command::Chat {
+            channel: crate::engine::Channel::Plenary,
+            text: text.into(),
+        }
+    }
+
+    /// Whether `answer` is `unavailable`, to be sent again.
+    fn unavailable(answer: &ServerFrame) -> bool {
+        matches!(answer, ServerFrame::Error { code, retryable: true, .. } if code == "unavailable")
+    }
 
     /// The default limits with a short database bound, so that a frozen store answers quickly.
     fn test_limits() -> crate::limits::Limits {
@@ -622,10 +644,7 @@ mod tests {
         let (store, id, registry, _stop, dir) = stored_game().await;
         let auth = russia_seat(&store, id, 3).await;
         let handle = registry.get(id).await.expect("game");
-        let chat = crate::engine::Command::Chat {
-            channel: crate::engine::Channel::Plenary,
-            text: "during the freeze".into(),
-        };
+        let chat = plenary("during the freeze");
         let send = |h: GameHandle| {
             let (auth, chat) = (auth.clone(), chat.clone());
             async move {
@@ -638,10 +657,7 @@ mod tests {
         let started = std::time::Instant::now();
         let answer = send(handle.clone()).await;
         let waited = started.elapsed();
-        assert!(
-            matches!(&answer, ServerFrame::Error { code, retryable: true, .. } if code == "unavailable"),
-            "{answer:?}"
-        );
+        assert!(unavailable(&answer), "{answer:?}");
         assert!(
             waited >= test_limits().database_within
                 && waited < test_limits().database_within + std::time::Duration::from_millis(700),
@@ -715,18 +731,12 @@ mod tests {
             .pop()
             .expect("an answer")
             .expect("the other writer appends");
-        let chat = crate::engine::Command::Chat {
-            channel: crate::engine::Channel::Plenary,
-            text: "after the other writer".into(),
-        };
+        let chat = plenary("after the other writer");
         let answer = handle
             .command(auth.clone(), "c-9".into(), chat.clone(), vec![9; 32])
             .await
             .expect("answer");
-        assert!(
-            matches!(&answer, ServerFrame::Error { code, retryable: true, .. } if code == "unavailable"),
-            "{answer:?}"
-        );
+        assert!(unavailable(&answer), "{answer:?}");
         // The stale task stops after answering; until the registry drops it, a send may find
         // it gone (the WebSocket layer answers that `unavailable` too).
         let mut again = Err(SessionError::Gone);
@@ -838,18 +848,12 @@ mod tests {
         // A renews nothing (no keep_leases): past its lease, B claims the game.
         tokio::time::sleep(std::time::Duration::from_millis(lease + 200)).await;
         let on_b = b.get(id).await.expect("B takes the game");
-        let chat = crate::engine::Command::Chat {
-            channel: crate::engine::Channel::Plenary,
-            text: "once".into(),
-        };
+        let chat = plenary("once");
         let answer = on_a
             .command(auth.clone(), "c-1".into(), chat.clone(), vec![1; 32])
             .await
             .expect("answer");
-        assert!(
-            matches!(&answer, ServerFrame::Error { code, retryable: true, .. } if code == "unavailable"),
-            "{answer:?}"
-        );
+        assert!(unavailable(&answer), "{answer:?}");
         assert!(
             a.metrics
                 .fencing_refusals

@@ -453,15 +453,7 @@ pub async fn replay_game<S: Store>(
 /// nobody's seat id; another faction's muted people unnamed; an agent's held messages only for
 /// the agent's own faction.
 fn redact_replay(caller: &Seat, log: &[Event], view: &mut crate::engine::view::SeatView) {
-    let hidden: std::collections::BTreeSet<(&crate::engine::Channel, u32)> = log
-        .iter()
-        .filter_map(|e| match e {
-            Event::MessageHidden {
-                channel, message, ..
-            } => Some((channel, *message)),
-            _ => None,
-        })
-        .collect();
+    let hidden = crate::engine::view::hidden_messages(log);
     for m in &mut view.messages {
         m.member = None;
         if m.hidden || hidden.contains(&(&m.channel, m.id)) {

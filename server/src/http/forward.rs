@@ -18,7 +18,7 @@
 //! current secret, read from the database; and never forwards a forwarded request again, so
 //! two nodes that disagree about an owner for a moment answer `unavailable` rather than loop.
 
-use super::ws::{send, send_text, too_big, Socket};
+use super::ws::{cannot_open, player_frame, send, send_text, PlayerFrame, Socket};
 use super::AppState;
 use crate::protocol::{close, ErrorCode, ServerFrame};
 use crate::store::{NodeRow, Store};
@@ -68,6 +68,10 @@ const OWNER_PING: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct Nodes {
     me: Arc<NodeRow>,
+    /// This node's id, as every API answer names it (`x-detente-node`).
+    name: Option<HeaderValue>,
+    /// `<id> <secret>`, on every request this node forwards.
+    signature: Option<HeaderValue>,
     client: Client<HttpConnector, Full<bytes::Bytes>>,
     /// Other nodes' secrets as last read from the database.
     secrets: Arc<Mutex<HashMap<String, String>>>,
@@ -79,11 +83,14 @@ impl Nodes {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         http.set_connect_timeout(Some(CONNECT_WITHIN));
+        let secret = crate::game::seating::new_token();
         Nodes {
+            name: HeaderValue::from_str(&id).ok(),
+            signature: HeaderValue::from_str(&format!("{id} {secret}")).ok(),
             me: Arc::new(NodeRow {
                 id,
                 internal_url,
-                secret: crate::game::seating::new_token(),
+                secret,
             }),
             client: Client::builder(TokioExecutor::new())
                 .pool_idle_timeout(Duration::from_secs(30))
@@ -134,10 +141,6 @@ impl Nodes {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn signature(&self) -> Option<HeaderValue> {
-        HeaderValue::from_str(&format!("{} {}", self.me.id, self.me.secret)).ok()
     }
 }
 
@@ -192,9 +195,8 @@ pub async fn to_owner<S: Store>(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let me = HeaderValue::from_str(&st.nodes.me.id).ok();
     let name = |mut res: Response| {
-        if let Some(me) = &me {
+        if let Some(me) = &st.nodes.name {
             res.headers_mut()
                 .entry(ANSWERED_BY)
                 .or_insert_with(|| me.clone());
@@ -320,7 +322,7 @@ async fn forward<S: Store>(
         .body(Full::new(body))?;
     // The player's Host stays: the owner builds its links (join links) from it.
     *req.headers_mut() = head.headers;
-    if let Some(sig) = st.nodes.signature() {
+    if let Some(sig) = st.nodes.signature.clone() {
         req.headers_mut().insert(FORWARDED, sig);
     }
     if let Some(v) = peer.and_then(|p| HeaderValue::from_str(&p.to_string()).ok()) {
@@ -367,19 +369,19 @@ pub(super) async fn relay<S: Store>(
 ) -> RelayEnding {
     let unavailable = |why: &str| Some((close::GOING_AWAY, why.to_owned()));
     let Some(owner) = owner(st, game).await else {
-        refuse(socket).await;
+        cannot_open(socket).await;
         return unavailable("unavailable");
     };
     let mut upstream = match tokio::time::timeout(CONNECT_WITHIN, dial(st, &owner, peer)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             tracing::warn!(game = %game, owner = %owner.id, error = %e, "cannot relay to the game's owner");
-            refuse(socket).await;
+            cannot_open(socket).await;
             return unavailable("unavailable");
         }
         Err(_) => {
             tracing::warn!(game = %game, owner = %owner.id, "the game's owner did not answer in time");
-            refuse(socket).await;
+            cannot_open(socket).await;
             return unavailable("unavailable");
         }
     };
@@ -387,7 +389,7 @@ pub(super) async fn relay<S: Store>(
         tokio::time::timeout(SEND_WITHIN, upstream.send(Message::Text(hello))).await,
         Ok(Ok(()))
     ) {
-        refuse(socket).await;
+        cannot_open(socket).await;
         return unavailable("unavailable");
     }
     // The player's frames count against the same rate as on the owner's own sockets (control
@@ -417,28 +419,18 @@ pub(super) async fn relay<S: Store>(
                     let _ = send(socket, &ServerFrame::error(None, ErrorCode::RateLimited, "too many frames; slow down", false)).await;
                     return Some((close::POLICY, "rate limit".into()));
                 }
-                Some(Ok(m @ Message::Text(_))) => {
-                    if !matches!(tokio::time::timeout(SEND_WITHIN, upstream.send(m)).await, Ok(Ok(()))) {
-                        return unavailable("the game's server node went away; reconnect");
+                msg => match player_frame(socket, msg).await {
+                    PlayerFrame::Text(t) => {
+                        if !matches!(tokio::time::timeout(SEND_WITHIN, upstream.send(Message::Text(t))).await, Ok(Ok(()))) {
+                            return unavailable("the game's server node went away; reconnect");
+                        }
                     }
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    return Some((close::PROTOCOL, "text frames only".into()));
-                }
-                Some(Err(e)) if too_big(&e) => {
-                    return Some((close::TOO_BIG, "frame over 64 KiB".into()));
-                }
-                Some(Err(tokio_tungstenite::tungstenite::Error::Utf8(_))) => {
-                    return Some((close::INVALID_DATA, "text frames must be UTF-8".into()));
-                }
-                Some(Ok(Message::Close(frame))) => {
-                    // The library queued the answer to the player's close: send it.
-                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.flush()).await;
-                    let _ = tokio::time::timeout(Duration::from_secs(1), upstream.close(frame)).await;
-                    return None;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return None,
+                    PlayerFrame::Control => {}
+                    PlayerFrame::End(ending) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), upstream.close(None)).await;
+                        return ending.map(|(code, reason)| (code, reason.to_owned()));
+                    }
+                },
             },
             msg = upstream.next() => {
                 silent_pings = 0;
@@ -503,7 +495,7 @@ async fn dial<S: Store>(
     } else {
         format!("{authority}:80")
     };
-    if let Some(sig) = st.nodes.signature() {
+    if let Some(sig) = st.nodes.signature.clone() {
         req.headers_mut().insert(FORWARDED, sig);
     }
     if let Some(v) = peer.and_then(|p| HeaderValue::from_str(&p.to_string()).ok()) {
@@ -518,18 +510,4 @@ async fn dial<S: Store>(
         .write_buffer_size(1024);
     let (ws, _) = tokio_tungstenite::client_async_with_config(req, tcp, Some(config)).await?;
     Ok(ws)
-}
-
-/// Tells the player the game cannot be reached just now (it reconnects).
-async fn refuse(socket: &mut Socket) {
-    let _ = send(
-        socket,
-        &ServerFrame::error(
-            None,
-            ErrorCode::Unavailable,
-            "the game cannot be opened just now; reconnect shortly",
-            true,
-        ),
-    )
-    .await;
 }

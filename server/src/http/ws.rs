@@ -283,6 +283,59 @@ async fn close_with(mut socket: Socket, code: u16, reason: &str, wait: Duration)
     }
 }
 
+/// Tells a player whose hello named a game that cannot be opened just now (on this node or
+/// through a relay) to reconnect.
+pub(super) async fn cannot_open(socket: &mut Socket) {
+    let _ = send(
+        socket,
+        &ServerFrame::error(
+            None,
+            ErrorCode::Unavailable,
+            "the game cannot be opened just now; reconnect shortly",
+            true,
+        ),
+    )
+    .await;
+}
+
+/// What a player's socket gave, as every game connection (the owner's, or a relay's) reads it.
+pub(super) enum PlayerFrame {
+    /// A text frame to act on.
+    Text(Utf8Bytes),
+    /// A frame the library answers itself (ping, pong).
+    Control,
+    /// The connection ends: with this close (a frame refused), or without one (the player
+    /// closed it, or is gone).
+    End(Ending),
+}
+
+/// Sorts what a player's socket gave: text to act on; binary, oversized and non-UTF-8 frames
+/// end the connection with their close codes; the player's close is answered (the library
+/// queued the answer: it is sent here).
+pub(super) async fn player_frame(
+    socket: &mut Socket,
+    msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+) -> PlayerFrame {
+    match msg {
+        Some(Ok(Message::Text(t))) => PlayerFrame::Text(t),
+        Some(Ok(Message::Binary(_))) => {
+            PlayerFrame::End(Some((close::PROTOCOL, "text frames only")))
+        }
+        Some(Err(e)) if too_big(&e) => {
+            PlayerFrame::End(Some((close::TOO_BIG, "frame over 64 KiB")))
+        }
+        Some(Err(tokio_tungstenite::tungstenite::Error::Utf8(_))) => {
+            PlayerFrame::End(Some((close::INVALID_DATA, "text frames must be UTF-8")))
+        }
+        Some(Ok(Message::Close(_))) => {
+            let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.flush()).await;
+            PlayerFrame::End(None)
+        }
+        None | Some(Err(_)) => PlayerFrame::End(None),
+        Some(Ok(_)) => PlayerFrame::Control,
+    }
+}
+
 /// Whether a read error is a frame over the size limit.
 pub(super) fn too_big(e: &tokio_tungstenite::tungstenite::Error) -> bool {
     matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_))
@@ -464,16 +517,7 @@ async fn join<S: Store>(
         Err(SessionError::Elsewhere(game)) if !relayed => return Ok(Hello::Elsewhere(game, hello)),
         Err(e) => {
             tracing::warn!(game = %game_id, error = %e, "cannot open game");
-            let _ = send(
-                socket,
-                &ServerFrame::error(
-                    None,
-                    ErrorCode::Unavailable,
-                    "the game cannot be opened just now; reconnect shortly",
-                    true,
-                ),
-            )
-            .await;
+            cannot_open(socket).await;
             return Err(Some((close::GOING_AWAY, "unavailable")));
         }
     };
@@ -576,24 +620,10 @@ async fn play<S: Store>(st: &AppState<S>, socket: &mut Socket, joined: Joined) -
                     let _ = Box::pin(send(socket, &ServerFrame::error(None, ErrorCode::RateLimited, "too many frames; slow down", false))).await;
                     return Some((close::POLICY, "rate limit"));
                 }
-                let text = match msg {
-                    Some(Ok(Message::Text(t))) => t,
-                    Some(Ok(Message::Binary(_))) => {
-                        return Some((close::PROTOCOL, "text frames only"));
-                    }
-                    Some(Err(e)) if too_big(&e) => {
-                        return Some((close::TOO_BIG, "frame over 64 KiB"));
-                    }
-                    Some(Err(tokio_tungstenite::tungstenite::Error::Utf8(_))) => {
-                        return Some((close::INVALID_DATA, "text frames must be UTF-8"));
-                    }
-                    Some(Ok(Message::Close(_))) => {
-                        // The library queued the answer to the client's close: send it.
-                        let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.flush()).await;
-                        return None;
-                    }
-                    None | Some(Err(_)) => return None,
-                    Some(Ok(_)) => continue, // the library answers pings
+                let text = match Box::pin(player_frame(socket, msg)).await {
+                    PlayerFrame::Text(t) => t,
+                    PlayerFrame::Control => continue,
+                    PlayerFrame::End(ending) => return ending,
                 };
                 // Answers are queued in order; events keep flowing while commands commit, so a
                 // client with several commands in flight is never starved into a resync.

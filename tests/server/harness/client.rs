@@ -17,6 +17,52 @@ pub(crate) async fn ws_connect(addr: SocketAddr) -> Ws {
     ws
 }
 
+/// A raw WebSocket that has said hello with `token` (a class's, say).
+pub(crate) async fn ws_hello(addr: SocketAddr, token: &str) -> Ws {
+    let mut ws = ws_connect(addr).await;
+    let hello = json!({"type": "hello", "token": token}).to_string();
+    ws.send(Message::text(hello)).await.expect("send hello");
+    ws
+}
+
+/// The next text frame within `within`.
+pub(crate) async fn next_frame(ws: &mut Ws, within: Duration) -> Value {
+    loop {
+        match tokio::time::timeout(within, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                return serde_json::from_str(&t).expect("frames are JSON")
+            }
+            Ok(Some(Ok(Message::Close(c)))) => panic!("closed: {c:?}"),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no frame within {within:?}: {other:?}"),
+        }
+    }
+}
+
+/// Reads frames until one satisfies `want`, for `within` at most.
+pub(crate) async fn frame_where(
+    ws: &mut Ws,
+    within: Duration,
+    want: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let v: Value = serde_json::from_str(&t).expect("frames are JSON");
+                if want(&v) {
+                    return v;
+                }
+                seen.push(v);
+            }
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no such frame within {within:?} ({other:?}); saw {seen:?}"),
+        }
+    }
+}
+
 /// Reads until the server closes; the text frames before and the close code (`None` when the
 /// connection ended without a close frame).
 pub(crate) async fn read_until_close(ws: &mut Ws, within: Duration) -> (Vec<Value>, Option<u16>) {

@@ -170,6 +170,17 @@ pub(crate) async fn join_observer(addr: SocketAddr, code: &str, name: &str) -> S
         .to_owned()
 }
 
+/// Joins a class by its code as `name`; the student's token.
+pub(crate) async fn join_class(addr: SocketAddr, code: &str, name: &str) -> String {
+    let body = json!({"code": code, "name": name});
+    let (status, joined) = http(addr, "POST", "/api/classes/join", Some(&body), None).await;
+    assert_eq!(status, 201, "join the class as {name}: {joined}");
+    joined["student_token"]
+        .as_str()
+        .expect("student_token")
+        .to_owned()
+}
+
 /// The game's current sequence and the caller's view, over REST.
 pub(crate) async fn summary(addr: SocketAddr, game: &str, token: &str) -> (i64, SeatView) {
     let (status, body) = http(
